@@ -1,0 +1,12 @@
+package interlock.decision_test
+
+import data.interlock.decision
+import rego.v1
+
+test_result_gathers_every_step if {
+	r := decision.result with input as {"action": {"kind": "shell.exec", "target": "ws", "params": {"command": "sudo rm -rf /"}}, "context": {"level": "L5", "now": 0, "history": {"rate": {"actor_actions_per_minute": {"count": 500}}}}}
+	count(r.baseline) >= 2
+	r.invariants == []
+	count(r.rate_limits) == 1
+	r.policy.effect == "require_approval"
+}

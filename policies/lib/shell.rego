@@ -1,0 +1,197 @@
+# METADATA
+# title: Shell command analysis
+# description: |
+#   Splits a shell.exec command line into the simple commands a shell would run,
+#   so baseline rules match on programs and flags rather than on raw text.
+#   Rego forbids recursion, so nested `sh -c` strings are unfolded to a fixed depth
+#   and anything nested deeper is reported (and denied by the baseline).
+package interlock.lib.shell
+
+import rego.v1
+
+# Anything that lets one command line run several commands, substitute output, or redirect.
+operator_regex := `\|\||&&|[|;&<>\x60\n\r]|\$\(|\$\{`
+
+# A word: runs of unquoted text and quoted strings glued together, as a shell would join them.
+word_regex := `(?:[^\s"']+|"[^"]*"|'[^']*')+`
+
+# Pieces of a command line between operators.
+segment_regex := `[^|;&\n\r\x60()<>]+`
+
+shells := {"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "csh", "tcsh"}
+
+interpreters := shells | {"python", "python2", "python3", "perl", "ruby", "node", "php"}
+
+# Programs that run their arguments as another command; the value is the set of their
+# options that consume the next word.
+wrappers := {
+	"env": {"-u", "--unset", "-C", "--chdir", "-S", "--split-string"},
+	"nice": {"-n", "--adjustment"},
+	"ionice": {"-c", "-n", "-p", "-t"},
+	"xargs": {"-I", "-n", "-P", "-d", "-L", "-s", "-E", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--replace"},
+	"timeout": {"-s", "--signal", "-k", "--kill-after"},
+	"nohup": set(),
+	"command": set(),
+	"builtin": set(),
+	"exec": {"-a"},
+	"time": {"-f", "-o", "--format", "--output"},
+	"stdbuf": {"-i", "-o", "-e"},
+	"setsid": set(),
+	"busybox": set(),
+	"watch": {"-n", "-d", "--interval"},
+	"chrt": set(),
+	"sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "--user", "--group"},
+	"doas": {"-u", "-C"},
+	"taskset": set(),
+}
+
+# Wrappers whose first positional argument is theirs, not the wrapped command's.
+wrapper_own_positionals := {"timeout": 1, "chrt": 1, "taskset": 1}
+
+# operators(cmd) is the set of shell operators found in cmd.
+operators(cmd) := {m[0] | some m in regex.find_all_string_submatch_n(operator_regex, cmd, -1)}
+
+# A run inside a word: unquoted text, or one quoted string.
+run_regex := `[^\s"']+|"[^"]*"|'[^']*'`
+
+# Quoting the baseline parses exactly: plain characters, escapes of anything but quotes and
+# backslashes, and quoted strings that contain no escapes. Anything else is ambiguous.
+well_quoted_regex := `^(?:[^"'\\]|\\[^"'\\]|"[^"\\]*"|'[^']*')*$`
+
+# unquote(w) removes one layer of quoting and escapes, giving the argument the shell passes.
+unquote(w) := concat("", [strip_run(m[0]) | some m in regex.find_all_string_submatch_n(run_regex, w, -1)])
+
+strip_run(r) := substring(r, 1, count(r) - 2) if {
+	count(r) >= 2
+	some q in {`"`, "'"}
+	startswith(r, q)
+} else := replace(r, `\`, "")
+
+# ambiguous_quoting(cmd) holds when cmd or a script inside it has quoting the baseline cannot parse.
+ambiguous_quoting(cmd) if {
+	some s in all_scripts(cmd)
+	not regex.match(well_quoted_regex, s)
+}
+
+# words(s) splits s into unquoted words.
+words(s) := [unquote(m[0]) | some m in regex.find_all_string_submatch_n(word_regex, s, -1)]
+
+# program(argv) is the base name of the program argv runs ("" for an empty argv).
+program(argv) := name if {
+	count(argv) > 0
+	parts := split(argv[0], "/")
+	name := parts[count(parts) - 1]
+}
+
+program(argv) := "" if count(argv) == 0
+
+is_assignment(w) if regex.match(`^[A-Za-z_][A-Za-z0-9_]*=`, w)
+
+# Index of the first word after argv[0] that is neither an option, an option's value,
+# nor (for env) a variable assignment.
+first_positional(argv, value_flags) := min({i |
+	some i, w in argv
+	i >= 1
+	not startswith(w, "-")
+	not is_assignment(w)
+	not takes_value(argv, i, value_flags)
+})
+
+takes_value(argv, i, value_flags) if {
+	i >= 2
+	argv[i - 1] in value_flags
+}
+
+# unwrap1(argv) strips one wrapper program, or returns argv as it is.
+unwrap1(argv) := rest if {
+	prog := program(argv)
+	flags := wrappers[prog]
+	start := first_positional(argv, flags) + object.get(wrapper_own_positionals, prog, 0)
+	rest := array.slice(argv, start, count(argv))
+} else := [] if {
+	# A wrapper with nothing to wrap runs nothing.
+	wrappers[program(argv)]
+} else := argv
+
+# chain(argv) is argv followed by what each wrapper in turn runs (five wrappers deep).
+chain(argv) := [argv, a1, a2, a3, a4, a5] if {
+	a1 := unwrap1(argv)
+	a2 := unwrap1(a1)
+	a3 := unwrap1(a2)
+	a4 := unwrap1(a3)
+	a5 := unwrap1(a4)
+}
+
+# unwrap(argv) is the command argv finally runs once wrappers are removed.
+unwrap(argv) := chain(argv)[5]
+
+# simple_commands(cmd) is the set of argv arrays (wrappers removed) of the top-level pieces of cmd.
+simple_commands(cmd) := {argv |
+	some m in regex.find_all_string_submatch_n(segment_regex, cmd, -1)
+	argv := unwrap(words(m[0]))
+	count(argv) > 0
+}
+
+# short_flags(argv) is the set of single-letter options argv carries (-rf -> r, f).
+short_flags(argv) := {c |
+	some i, w in argv
+	i >= 1
+	regex.match(`^-[A-Za-z0-9]+$`, w)
+	some c in split(substring(w, 1, -1), "")
+}
+
+# shell_c_script(argv) is the script string a `sh -c SCRIPT` invocation runs.
+shell_c_script(argv) := argv[i] if {
+	program(argv) in shells
+	flags := {j |
+		some j, w in argv
+		j >= 1
+		regex.match(`^-[A-Za-z]*c[A-Za-z]*$`, w)
+	}
+	i := min(flags) + 1
+	i < count(argv)
+}
+
+# Commands reached by unfolding `sh -c` scripts: depth 0 is the command line itself.
+commands_at_depth(cmd) := [d0, d1, d2] if {
+	d0 := simple_commands(cmd)
+	d1 := {argv | some a in d0; s := shell_c_script(a); some argv in simple_commands(s)}
+	d2 := {argv | some a in d1; s := shell_c_script(a); some argv in simple_commands(s)}
+}
+
+# all_commands(cmd) is every simple command cmd would run, up to the unfolding depth.
+all_commands(cmd) := (levels[0] | levels[1]) | levels[2] if levels := commands_at_depth(cmd)
+
+# all_scripts(cmd) is cmd plus every `sh -c` script inside it (operators are checked in each).
+all_scripts(cmd) := {cmd} | {s | some a in all_commands(cmd); s := shell_c_script(a)}
+
+# too_deep(cmd) holds when scripts nest deeper than the unfolding depth.
+too_deep(cmd) if {
+	levels := commands_at_depth(cmd)
+	some a in levels[2]
+	shell_c_script(a)
+}
+
+too_deep(cmd) if {
+	some a in all_commands(cmd)
+	wrappers[program(a)]
+}
+
+# invocations(cmd) is every argv cmd runs, wrappers included: `env sudo id` yields
+# [env sudo id], [sudo id] and [id], so a rule on any program in the chain sees it.
+invocations(cmd) := {argv |
+	some s in all_scripts(cmd)
+	some m in regex.find_all_string_submatch_n(segment_regex, s, -1)
+	some argv in chain(words(m[0]))
+	count(argv) > 0
+}
+
+# piped_into(cmd) is the set of programs that receive another command's output through a pipe.
+piped_into(cmd) := {program(argv) |
+	some s in all_scripts(cmd)
+	parts := split(s, "|")
+	some i, part in parts
+	i >= 1
+	argv := unwrap(words(part))
+	count(argv) > 0
+}

