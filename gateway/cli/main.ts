@@ -1,0 +1,42 @@
+/** The `interlock` command line. */
+import { InterlockError } from '../schema/errors.ts';
+import { UsageError } from './args.ts';
+import { policyUsage, runPolicyCommand } from './policy-command.ts';
+
+const usage = `usage: interlock <command>
+
+${policyUsage}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'policy':
+      return runPolicyCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(usage);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"\n${usage}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`interlock: ${err.message}`);
+      process.exitCode = 2;
+    } else if (err instanceof InterlockError) {
+      console.error(`interlock: ${err.message}`);
+      process.exitCode = 1;
+    } else {
+      console.error('interlock: unexpected error:', err);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,82 @@
+/** `interlock policy build|test|eval`: compile, unit-test and query the policy tree. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { decide } from '../decide/pipeline.ts';
+import { withContextDefaults } from '../decide/defaults.ts';
+import { ActorSchema } from '../schema/action.ts';
+import { compilePolicy } from '../policy/compile.ts';
+import { loadEvaluator } from '../policy/wasm-policy.ts';
+import { runPolicyTests } from '../policy/test-runner.ts';
+import { defaultCacheDir, defaultPolicyDir } from '../paths.ts';
+import { readInput, UsageError } from './args.ts';
+
+const EvalInputSchema = z.strictObject({
+  action: z.unknown(),
+  actor: z.union([z.string().min(1).transform((id) => ({ id, roles: [] as string[] })), ActorSchema]).default({ id: 'cli', roles: [] }),
+  context: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const policyUsage = `interlock policy build [--dir DIR]            compile to Wasm, print the bundle digest
+interlock policy test [--dir DIR] [--threshold N] [--json]
+                                              run opa test; fail under N % coverage (default 90)
+interlock policy eval --input FILE|- [--dir DIR]
+                                              print the decision for {action, actor, context?}`;
+
+/** runPolicyCommand runs one policy subcommand and returns the exit code. */
+export async function runPolicyCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: { dir: { type: 'string' }, threshold: { type: 'string' }, input: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const policyDir = path.resolve(values.dir ?? defaultPolicyDir);
+  const cacheDir = defaultCacheDir;
+
+  switch (sub) {
+    case 'build': {
+      const b = await compilePolicy({ policyDir, cacheDir });
+      console.log(b.digest);
+      console.error(`${b.fromCache ? 'unchanged (cached)' : 'compiled'}: ${b.sources.filter((s) => s.kind !== 'rego_test').length} sources`);
+      return 0;
+    }
+    case 'test': {
+      const threshold = Number(values.threshold ?? 90);
+      if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError('--threshold takes a percentage from 0 to 100');
+      const r = await runPolicyTests({ policyDir, threshold });
+      if (values.json) {
+        console.log(JSON.stringify(r, null, 2));
+      } else {
+        for (const c of r.cases) console.log(`${c.passed ? 'PASS' : 'FAIL'} ${c.package}.${c.name} (${c.file}:${c.line})${c.message ? `\n     ${c.message}` : ''}`);
+        for (const u of r.uncovered) console.log(`uncovered: ${u.file} lines ${u.lines.join(', ')}`);
+        console.log(`policy tests: ${r.passed} passed, ${r.failed} failed; coverage ${r.coverage}% (threshold ${r.threshold}%)`);
+      }
+      return r.ok ? 0 : 1;
+    }
+    case 'eval': {
+      if (!values.input) throw new UsageError('policy eval needs --input FILE (or - for standard input)');
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readInput(values.input));
+      } catch (err) {
+        throw new UsageError(`--input is not JSON: ${(err as Error).message}`);
+      }
+      const parsed = EvalInputSchema.safeParse(raw);
+      if (!parsed.success) throw new UsageError(`input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      let context;
+      try {
+        context = withContextDefaults(parsed.data.context, Date.now());
+      } catch (err) {
+        const issues = err instanceof z.ZodError ? err.issues.map((i) => `context.${i.path.join('.')}: ${i.message}`).join('; ') : String(err);
+        throw new UsageError(`input: ${issues}`);
+      }
+      const evaluator = await loadEvaluator(await compilePolicy({ policyDir, cacheDir }));
+      const decision = decide({ envelope: parsed.data.action, actor: parsed.data.actor, context }, evaluator, () => performance.now());
+      console.log(JSON.stringify(decision, null, 2));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown policy command "${sub ?? ''}"\n${policyUsage}`);
+  }
+}

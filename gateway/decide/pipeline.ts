@@ -1,0 +1,145 @@
+/**
+ * The decision pipeline: envelope and params validation, emergency stop, then the
+ * policy bundle's baseline, invariants, rate limits and policy, with deny-overrides.
+ * Pure: everything it needs is passed in, and any error anywhere yields deny.
+ */
+import type { z } from 'zod';
+import { ActionEnvelopeSchema, type ActionEnvelope, type Actor } from '../schema/action.ts';
+import { paramsSchema, type CatalogEntry } from '../schema/catalog.ts';
+import type { DecisionContext } from '../schema/context.ts';
+import { RawResultSchema, type Decision, type DecisionStage, type RawResult } from '../schema/decision.ts';
+import type { FieldIssue } from '../schema/errors.ts';
+import type { PolicyEvaluator } from '../schema/evaluator.ts';
+
+export interface DecisionRequest {
+  /** The proposal as received; validated here. */
+  envelope: unknown;
+  actor: Actor;
+  context: DecisionContext;
+}
+
+/** A monotonic clock in milliseconds, used only to report timings. */
+export type Stopwatch = () => number;
+
+const paramsSchemas = new WeakMap<CatalogEntry, z.ZodType<Record<string, unknown>>>();
+
+function paramsSchemaFor(entry: CatalogEntry): z.ZodType<Record<string, unknown>> {
+  let schema = paramsSchemas.get(entry);
+  if (!schema) {
+    schema = paramsSchema(entry);
+    paramsSchemas.set(entry, schema);
+  }
+  return schema;
+}
+
+/** decide returns the decision for one proposal. It never throws and never allows on error. */
+export function decide(req: DecisionRequest, evaluator: PolicyEvaluator | undefined, stopwatch: Stopwatch = () => 0): Decision {
+  const t0 = stopwatch();
+  const digest = evaluator?.digest ?? null;
+  const timings = { validateUs: 0, evaluateUs: 0, totalUs: 0 };
+  const finish = (d: Omit<Decision, 'policyDigest' | 'timings' | 'invariants'> & { invariants?: Decision['invariants'] }): Decision => {
+    timings.totalUs = Math.round((stopwatch() - t0) * 1000);
+    return { invariants: [], ...d, policyDigest: digest, timings };
+  };
+  const deny = (stage: DecisionStage, rule: string, reason: string, extra: Partial<Decision> = {}): Decision =>
+    finish({ effect: 'deny', stage, reasons: [reason], rules: [rule], ...extra });
+
+  try {
+    const parsed = ActionEnvelopeSchema.safeParse(req.envelope);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+      return deny('validation', 'validation.envelope', describe(issues), { issues });
+    }
+    const action = parsed.data;
+    if (!evaluator) return deny('engine', 'engine.no_bundle', 'no policy bundle is loaded: every action is denied');
+
+    const entry = evaluator.data.catalog[action.kind];
+    if (!entry) {
+      const issues = [{ field: 'kind', message: `unknown action kind "${action.kind}"` }];
+      return deny('validation', 'validation.unknown_kind', describe(issues), { issues });
+    }
+    const params = paramsSchemaFor(entry).safeParse(action.params);
+    if (!params.success) {
+      const issues = params.error.issues.map((i) => ({ field: ['params', ...i.path].join('.'), message: i.message }));
+      return deny('validation', 'validation.params', describe(issues), { issues });
+    }
+    timings.validateUs = Math.round((stopwatch() - t0) * 1000);
+
+    if (req.context.estop && !entry.estop_exempt) {
+      return deny('estop', 'estop.engaged', `emergency stop is engaged: ${action.kind} is denied until rearm`);
+    }
+
+    const t1 = stopwatch();
+    const raw = evaluateSafely(evaluator, { action: { ...action, params: params.data }, actor: req.actor, context: req.context });
+    timings.evaluateUs = Math.round((stopwatch() - t1) * 1000);
+    if ('error' in raw) return deny('engine', 'engine.evaluation_failed', `policy evaluation failed: ${raw.error}`);
+    return finish(combine(raw.result, action));
+  } catch (err) {
+    return deny('engine', 'engine.internal', `decision failed: ${errorText(err)}`);
+  }
+}
+
+function evaluateSafely(evaluator: PolicyEvaluator, input: unknown): { result: RawResult } | { error: string } {
+  let out: unknown;
+  try {
+    out = evaluator.evaluate(input);
+  } catch (err) {
+    return { error: errorText(err) };
+  }
+  const first = Array.isArray(out) ? (out[0] as { result?: unknown } | undefined) : undefined;
+  if (!first || first.result === undefined) return { error: 'the decision entrypoint is undefined for this input' };
+  const result = RawResultSchema.safeParse(first.result);
+  if (!result.success) return { error: `malformed decision: ${result.error.issues[0]?.message ?? 'invalid'}` };
+  return { result: result.data };
+}
+
+/** Deny-overrides, in the design's order: baseline, invariants, rate limits, then policy. */
+function combine(raw: RawResult, action: ActionEnvelope): Omit<Decision, 'policyDigest' | 'timings'> {
+  const invariants = raw.invariants.map((v) => ({ id: v.id, message: v.message, severity: v.severity, values: v.values }));
+  if (raw.baseline.length > 0) {
+    return { effect: 'deny', stage: 'baseline', reasons: raw.baseline.map((f) => f.reason), rules: raw.baseline.map((f) => f.rule), invariants };
+  }
+  if (invariants.length > 0) {
+    return { effect: 'deny', stage: 'invariants', reasons: invariants.map((v) => `${v.id}: ${v.message}`), rules: invariants.map((v) => `invariant.${v.id}`), invariants };
+  }
+  if (raw.rate_limits.length > 0) {
+    const retry = Math.max(...raw.rate_limits.map((f) => f.retry_after_seconds ?? 0));
+    return { effect: 'deny', stage: 'rate_limit', reasons: raw.rate_limits.map((f) => f.reason), rules: raw.rate_limits.map((f) => f.rule), retryAfterSeconds: retry, invariants };
+  }
+  const p = raw.policy;
+  if (p.effect === 'require_approval' && !p.approval) {
+    return { effect: 'deny', stage: 'engine', reasons: [`policy required approval for ${action.kind} without saying by whom`], rules: ['engine.approval_missing'], invariants };
+  }
+  return {
+    effect: p.effect,
+    stage: 'policy',
+    reasons: p.reasons,
+    rules: p.rules,
+    invariants,
+    ...(p.recommendation ? { recommendation: true } : {}),
+    ...(p.effect === 'require_approval' && p.approval
+      ? {
+          approval: {
+            count: p.approval.count,
+            roles: p.approval.roles,
+            timeoutSeconds: p.approval.timeout_seconds,
+            ...(p.approval.veto_window_seconds !== undefined ? { vetoWindowSeconds: p.approval.veto_window_seconds } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function describe(issues: FieldIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return 'unknown error';
+  }
+}

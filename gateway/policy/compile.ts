@@ -1,0 +1,75 @@
+/** Compiles a policy tree (Rego + YAML data) to one Wasm module with `opa build -t wasm`, cached by digest. */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { PolicyCompileError } from '../schema/errors.ts';
+import type { PolicyData } from '../schema/policy-data.ts';
+import { formatLocations, mergePolicyData } from './load-data.ts';
+import { runOpa } from './opa-cli.ts';
+import { readPolicySources, sourcesDigest, type PolicySource } from './sources.ts';
+import { parseOpaLocations, stagePolicy, writeWasmCapabilities } from './stage.ts';
+
+/** The one Wasm entrypoint: every step's findings for one action. */
+export const DECISION_ENTRYPOINT = 'interlock/decision/result';
+
+export interface CompiledBundle {
+  digest: string;
+  wasm: Uint8Array;
+  data: PolicyData;
+  sources: PolicySource[];
+  fromCache: boolean;
+}
+
+export interface CompileOptions {
+  policyDir: string;
+  cacheDir: string;
+  /** Sources produced by other compilers (the invariants' generated Rego). */
+  extraSources?: PolicySource[];
+}
+
+/** loadSources reads the policy tree plus any generated sources. */
+export async function loadSources(options: CompileOptions): Promise<PolicySource[]> {
+  const own = await readPolicySources(options.policyDir);
+  return [...own, ...(options.extraSources ?? [])].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** compilePolicy builds (or reuses from the cache) the Wasm bundle of a policy tree. */
+export async function compilePolicy(options: CompileOptions): Promise<CompiledBundle> {
+  const sources = await loadSources(options);
+  const data = mergePolicyData(sources);
+  const digest = sourcesDigest(sources);
+  const cached = path.join(options.cacheDir, 'bundles', digest, 'policy.wasm');
+  if (existsSync(cached)) {
+    return { digest, wasm: await readFile(cached), data, sources, fromCache: true };
+  }
+
+  const staged = await stagePolicy(sources, data, { includeTests: false });
+  try {
+    const work = path.dirname(staged.dir);
+    const caps = path.join(work, 'capabilities.json');
+    await writeWasmCapabilities(caps);
+    const bundle = path.join(work, 'bundle.tar.gz');
+    const built = await runOpa(['build', '-t', 'wasm', '-e', DECISION_ENTRYPOINT, '--capabilities', caps, '-o', bundle, staged.dir]);
+    if (built.exitCode !== 0) {
+      const text = staged.unstage(built.stderr || built.stdout);
+      const locs = parseOpaLocations(text);
+      throw new PolicyCompileError(locs.length ? formatLocations('policy does not compile', locs) : `policy does not compile:\n${text}`, locs);
+    }
+    const out = path.join(work, 'out');
+    await mkdir(out);
+    await execa('tar', ['-xzf', bundle, '-C', out]);
+    const wasm = await readFile(path.join(out, 'policy.wasm'));
+
+    // Publish to the cache atomically: a half-written module is never picked up.
+    const dest = path.dirname(cached);
+    await mkdir(path.dirname(dest), { recursive: true });
+    const tmp = `${dest}.${process.pid}.tmp`;
+    await mkdir(tmp, { recursive: true });
+    await writeFile(path.join(tmp, 'policy.wasm'), wasm);
+    await rename(tmp, dest).catch(async () => rm(tmp, { recursive: true, force: true }));
+    return { digest, wasm, data, sources, fromCache: false };
+  } finally {
+    await staged.remove();
+  }
+}

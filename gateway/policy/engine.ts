@@ -1,0 +1,76 @@
+/**
+ * Holds the policy bundle in force. Reload compiles first and swaps only on success, so a
+ * broken policy never replaces a working one; with no bundle loaded every decision denies.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { InterlockError, PolicyCompileError, type SourceLocation } from '../schema/errors.ts';
+import type { PolicyEvaluator } from '../schema/evaluator.ts';
+import { compilePolicy, type CompileOptions } from './compile.ts';
+import { loadEvaluator } from './wasm-policy.ts';
+
+export type ReloadResult =
+  | { ok: true; digest: string; changed: boolean; fromCache: boolean; durationMs: number }
+  | { ok: false; error: { code: string; message: string; locations: SourceLocation[] }; digest: string | null; durationMs: number };
+
+export interface PolicyEngineOptions extends CompileOptions {
+  /** Produces generated sources (the invariants' Rego) afresh on every reload. */
+  generate?: () => Promise<CompileOptions['extraSources']>;
+  onReload?: (result: ReloadResult) => void;
+}
+
+export class PolicyEngine {
+  #current: PolicyEvaluator | undefined;
+  #reloading: Promise<ReloadResult> | undefined;
+  #watcher: FSWatcher | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: PolicyEngineOptions) {}
+
+  /** The evaluator in force, or undefined when no bundle has ever loaded. */
+  get current(): PolicyEvaluator | undefined {
+    return this.#current;
+  }
+
+  /** reload compiles and swaps; concurrent calls share one compilation. */
+  reload(): Promise<ReloadResult> {
+    this.#reloading ??= this.#doReload().finally(() => {
+      this.#reloading = undefined;
+    });
+    return this.#reloading;
+  }
+
+  async #doReload(): Promise<ReloadResult> {
+    const started = performance.now();
+    const before = this.#current?.digest ?? null;
+    let result: ReloadResult;
+    try {
+      const extraSources = this.options.generate ? await this.options.generate() : this.options.extraSources;
+      const bundle = await compilePolicy({ ...this.options, extraSources });
+      const changed = bundle.digest !== before;
+      if (changed) this.#current = await loadEvaluator(bundle);
+      result = { ok: true, digest: bundle.digest, changed, fromCache: bundle.fromCache, durationMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      const locations = err instanceof PolicyCompileError ? err.locations : [];
+      const code = err instanceof InterlockError ? err.code : 'policy_compile_failed';
+      const message = err instanceof Error ? err.message : String(err);
+      result = { ok: false, error: { code, message, locations }, digest: before, durationMs: Math.round(performance.now() - started) };
+    }
+    this.options.onReload?.(result);
+    return result;
+  }
+
+  /** watch reloads after files under the policy directory change (debounced). */
+  watch(debounceMs = 250): void {
+    if (this.#watcher) return;
+    this.#watcher = watch(this.options.policyDir, { recursive: true }, () => {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => void this.reload(), debounceMs);
+    });
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+}

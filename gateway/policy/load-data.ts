@@ -1,0 +1,70 @@
+/** Merges the policy tree's YAML files into the one `data` document Rego reads. */
+import yaml from 'js-yaml';
+import { PolicyCompileError, type SourceLocation } from '../schema/errors.ts';
+import { PolicyDataSchema, type PolicyData } from '../schema/policy-data.ts';
+import type { PolicySource } from './sources.ts';
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** mergePolicyData parses, merges and validates the data sources; conflicts name both files. */
+export function mergePolicyData(sources: readonly PolicySource[]): PolicyData {
+  const merged: Json = {};
+  const owner = new Map<string, string>();
+  const errors: SourceLocation[] = [];
+
+  for (const src of sources) {
+    if (src.kind !== 'data') continue;
+    let doc: unknown;
+    try {
+      doc = yaml.load(src.content, { filename: src.path, schema: yaml.CORE_SCHEMA });
+    } catch (err) {
+      const mark = (err as { mark?: { line: number; column: number } }).mark;
+      const reason = (err as { reason?: string }).reason ?? String(err);
+      errors.push({ file: src.path, line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1, message: reason });
+      continue;
+    }
+    if (doc === undefined || doc === null) continue;
+    if (!isObject(doc)) {
+      errors.push({ file: src.path, line: 1, message: 'policy data must be a mapping at the top level' });
+      continue;
+    }
+    mergeInto(merged, doc, [], src.path, owner, errors);
+  }
+  if (errors.length > 0) throw new PolicyCompileError(formatLocations('policy data does not load', errors), errors);
+
+  const parsed = PolicyDataSchema.safeParse(merged);
+  if (!parsed.success) {
+    const locs = parsed.error.issues.map((i) => {
+      const key = i.path.join('.');
+      return { file: owner.get(topKey(i.path)) ?? '(policy data)', line: 0, message: `${key}: ${i.message}` };
+    });
+    throw new PolicyCompileError(formatLocations('policy data is invalid', locs), locs);
+  }
+  return parsed.data;
+}
+
+function topKey(p: readonly PropertyKey[]): string {
+  return p.slice(0, 2).map(String).join('.');
+}
+
+function mergeInto(target: Json, doc: Json, at: string[], file: string, owner: Map<string, string>, errors: SourceLocation[]): void {
+  for (const [k, v] of Object.entries(doc)) {
+    const keyPath = [...at, k];
+    const existing = target[k];
+    if (existing === undefined) {
+      target[k] = v;
+      owner.set(keyPath.slice(0, 2).join('.'), file);
+    } else if (isObject(existing) && isObject(v)) {
+      mergeInto(existing, v, keyPath, file, owner, errors);
+    } else {
+      errors.push({ file, line: 0, message: `${keyPath.join('.')} is also defined in ${owner.get(keyPath.slice(0, 2).join('.')) ?? 'another file'}` });
+    }
+  }
+}
+
+/** formatLocations renders compiler locations as `file:line: message` lines. */
+export function formatLocations(title: string, locs: readonly SourceLocation[]): string {
+  return [title, ...locs.map((l) => `  ${l.file}${l.line ? `:${l.line}` : ''}${l.column ? `:${l.column}` : ''}: ${l.message}`)].join('\n');
+}

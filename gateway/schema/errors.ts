@@ -1,0 +1,72 @@
+/**
+ * Interlock's error classes. Every error carries a stable `code` from a closed set;
+ * the HTTP layer maps codes to statuses in exactly one place.
+ */
+
+export type ErrorCode =
+  | 'validation_failed'
+  | 'unknown_kind'
+  | 'policy_compile_failed'
+  | 'policy_unavailable'
+  | 'policy_data_invalid'
+  | 'toolchain_missing'
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'internal';
+
+/** A problem with one input field, named by its dotted path. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** The base class of every error Interlock raises on purpose. */
+export class InterlockError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; field?: string } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.field = options.field;
+  }
+}
+
+/** Input that fails its schema; `issues` names every offending field. */
+export class ValidationError extends InterlockError {
+  readonly issues: FieldIssue[];
+
+  constructor(message: string, issues: FieldIssue[], code: ErrorCode = 'validation_failed') {
+    super(code, message, { field: issues[0]?.field });
+    this.issues = issues;
+  }
+}
+
+/** A location in a source file, as reported by a compiler. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column?: number;
+  message: string;
+}
+
+/** Rego or policy data that does not compile; `locations` point at the offending lines. */
+export class PolicyCompileError extends InterlockError {
+  readonly locations: SourceLocation[];
+
+  constructor(message: string, locations: SourceLocation[], options: { cause?: unknown } = {}) {
+    super('policy_compile_failed', message, options);
+    this.locations = locations;
+  }
+}
+
+/** An external tool (opa, java) that the setup script installs is missing. */
+export class ToolchainMissingError extends InterlockError {
+  constructor(tool: string, path: string) {
+    super('toolchain_missing', `${tool} not found at ${path}: run \`npm run setup\` (scripts/setup.sh) first`);
+  }
+}

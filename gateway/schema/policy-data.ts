@@ -1,0 +1,41 @@
+/** The shape of the merged policy data (policies/**\/*.yaml) that Rego reads as `data`. */
+import { z } from 'zod';
+import { CatalogEntrySchema, RiskSchema } from './catalog.ts';
+
+export const LEVELS = ['L1', 'L2', 'L3', 'L3+', 'L4', 'L4+', 'L5'] as const;
+
+const ApprovalRuleSchema = z.strictObject({
+  count: z.number().int().min(0).max(10),
+  roles: z.array(z.string()).min(1),
+  timeout_seconds: z.number().int().positive(),
+});
+
+export const AutonomyDataSchema = z.strictObject({
+  order: z.array(z.string()).min(1),
+  recommend_only: z.array(z.string()),
+  veto_levels: z.array(z.string()),
+  veto_window_seconds: z.number().int().positive(),
+  aliases: z.record(z.string(), z.string()).default({}),
+  whitelist: z.record(z.string(), z.array(z.string())),
+  manual_only: z.array(z.string()).default([]),
+  approval: z.record(RiskSchema, ApprovalRuleSchema),
+});
+
+export const RateLimitSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9_]+$/),
+  kinds: z.array(z.string()).min(1),
+  per: z.array(z.enum(['actor', 'target', 'kind'])),
+  max: z.number().int().positive(),
+  window_seconds: z.number().int().positive(),
+});
+
+export type RateLimit = z.infer<typeof RateLimitSchema>;
+
+/** Known top-level keys are checked; packs may add keys of their own for their policies. */
+export const PolicyDataSchema = z.looseObject({
+  catalog: z.record(z.string(), CatalogEntrySchema),
+  autonomy: AutonomyDataSchema,
+  rate_limits: z.array(RateLimitSchema).default([]),
+});
+
+export type PolicyData = z.infer<typeof PolicyDataSchema>;
