@@ -63,7 +63,8 @@ export async function runPolicyTests(options: { policyDir: string; threshold: nu
       });
 
     const cov = await runOpa(['test', '--coverage', '--format=json', staged.dir]);
-    const files = CoverageSchema.parse(JSON.parse(cov.stdout || '{}')).files;
+    // With failing tests opa prints the failures instead of a coverage report: count it as 0.
+    const files = parseCoverage(cov.stdout);
     let covered = 0;
     let total = 0;
     const uncovered: { file: string; lines: number[] }[] = [];
@@ -81,5 +82,13 @@ export async function runPolicyTests(options: { policyDir: string; threshold: nu
     return { passed: cases.length - failed, failed, cases, coverage, uncovered, threshold: options.threshold, ok: failed === 0 && cases.length > 0 && coverage >= options.threshold };
   } finally {
     await staged.remove();
+  }
+}
+
+function parseCoverage(stdout: string): z.infer<typeof CoverageSchema>['files'] {
+  try {
+    return CoverageSchema.parse(JSON.parse(stdout)).files;
+  } catch {
+    return {};
   }
 }
