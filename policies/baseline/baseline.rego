@@ -6,6 +6,7 @@
 #   {rule, reason}; the pipeline denies when any exist.
 package interlock.baseline
 
+import data.interlock.lib.command as cmd
 import data.interlock.lib.shell
 import data.interlock.lib.fmt.quote
 import data.interlock.lib.fmt.show
@@ -13,28 +14,28 @@ import rego.v1
 
 action := input.action
 
-command := action.params.command if action.kind == "shell.exec"
+command := cmd.line
 
 # --- shell.exec: hard deny patterns -----------------------------------------
 
-deny contains finding("baseline.shell.operator", sprintf("shell operator %s is not allowed: commands run as a single argv, never through a shell", [quote(op)])) if {
-	some op in shell.operators(command)
+deny contains finding("baseline.shell.operator", concat("", ["shell operator ", quote(op), " is not allowed: commands run as a single argv, never through a shell"])) if {
+	some op in cmd.operators
 }
 
-deny contains finding("baseline.shell.rm_recursive_force", sprintf("hard-denied pattern rm -rf (recursive forced delete): %s", [concat(" ", argv)])) if {
-	some argv in shell.all_commands(command)
+deny contains finding("baseline.shell.rm_recursive_force", concat("", ["hard-denied pattern rm -rf (recursive forced delete): ", concat(" ", argv)])) if {
+	some argv in cmd.commands
 	shell.program(argv) == "rm"
 	rm_recursive(argv)
 	rm_force(argv)
 }
 
-deny contains finding("baseline.shell.pipe_to_shell", sprintf("hard-denied pattern pipe-to-shell: output piped into %s", [quote(prog)])) if {
-	some prog in shell.piped_into(command)
+deny contains finding("baseline.shell.pipe_to_shell", concat("", ["hard-denied pattern pipe-to-shell: output piped into ", quote(prog)])) if {
+	some prog in cmd.piped_into
 	prog in shell.interpreters
 }
 
-deny contains finding(sprintf("baseline.shell.%s", [rule]), sprintf("hard-denied pattern %s (%s): %s", [prog, why, concat(" ", argv)])) if {
-	some argv in shell.invocations(command)
+deny contains finding(concat("", ["baseline.shell.", rule]), concat("", ["hard-denied pattern ", prog, " (", why, "): ", concat(" ", argv)])) if {
+	some argv in cmd.invocations
 	prog := shell.program(argv)
 	some rule, spec in denied_programs
 	matches_program(prog, spec)
@@ -42,16 +43,16 @@ deny contains finding(sprintf("baseline.shell.%s", [rule]), sprintf("hard-denied
 }
 
 deny contains finding("baseline.shell.nesting_too_deep", "shell wrappers or `sh -c` scripts nest deeper than the baseline can inspect") if {
-	shell.too_deep(command)
+	cmd.too_deep
 }
 
 deny contains finding("baseline.shell.ambiguous_quoting", "escaped or unbalanced quotes: the baseline cannot tell what this command runs") if {
-	shell.ambiguous_quoting(command)
+	cmd.ambiguous_quoting
 }
 
 deny contains finding("baseline.shell.empty", "shell.exec command runs no program") if {
 	command
-	count(shell.all_commands(command)) == 0
+	count(cmd.commands) == 0
 }
 
 # Programs denied outright, by rule id. `prefixes` also catches families such as mkfs.ext4.
@@ -80,21 +81,21 @@ rm_force(argv) if "--force" in argv
 
 entry := data.catalog[action.kind]
 
-deny contains finding("baseline.bounds.min", sprintf("%s.%s = %s is below the minimum %s", [action.kind, name, show(value), show(spec.min)])) if {
+deny contains finding("baseline.bounds.min", concat("", [action.kind, ".", name, " = ", show(value), " is below the minimum ", show(spec.min)])) if {
 	some name, spec in entry.params
 	value := action.params[name]
 	is_number(value)
 	value < spec.min
 }
 
-deny contains finding("baseline.bounds.max", sprintf("%s.%s = %s is above the maximum %s", [action.kind, name, show(value), show(spec.max)])) if {
+deny contains finding("baseline.bounds.max", concat("", [action.kind, ".", name, " = ", show(value), " is above the maximum ", show(spec.max)])) if {
 	some name, spec in entry.params
 	value := action.params[name]
 	is_number(value)
 	value > spec.max
 }
 
-deny contains finding("baseline.catalog.unknown_kind", sprintf("action kind %s is not in the catalog", [quote(action.kind)])) if {
+deny contains finding("baseline.catalog.unknown_kind", concat("", ["action kind ", quote(action.kind), " is not in the catalog"])) if {
 	not data.catalog[action.kind]
 }
 

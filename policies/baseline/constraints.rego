@@ -8,19 +8,19 @@ import rego.v1
 
 state := object.get(input, ["context", "state"], {})
 
-deny contains finding("baseline.constraint.require_state", sprintf("%s requires the target in state %s; its state is unknown", [action.kind, concat(" or ", allowed)])) if {
+deny contains finding("baseline.constraint.require_state", concat("", [action.kind, " requires the target in state ", concat(" or ", allowed), "; its state is unknown"])) if {
 	allowed := entry.constraints.require_state
 	not state.mode
 }
 
-deny contains finding("baseline.constraint.require_state", sprintf("%s requires the target in state %s; it is %s", [action.kind, concat(" or ", allowed), show(state.mode)])) if {
+deny contains finding("baseline.constraint.require_state", concat("", [action.kind, " requires the target in state ", concat(" or ", allowed), "; it is ", show(state.mode)])) if {
 	allowed := entry.constraints.require_state
 	state.mode
 	not state.mode in allowed
 }
 
 # A setpoint may move at most ramp_per_second units per second since its last accepted change.
-deny contains finding("baseline.constraint.ramp", sprintf("%s.%s would change by %s in %s s; the ramp limit is %s per second", [action.kind, c.param, show(delta), show(round(elapsed * 10) / 10), show(c.per_second)])) if {
+deny contains finding("baseline.constraint.ramp", concat("", [action.kind, ".", c.param, " would change by ", show(delta), " in ", show(round(elapsed * 10) / 10), " s; the ramp limit is ", show(c.per_second), " per second"])) if {
 	c := entry.constraints.ramp
 	last := input.context.history.last[action.kind]
 	value := action.params[c.param]

@@ -48,8 +48,26 @@ wrappers := {
 # Wrappers whose first positional argument is theirs, not the wrapped command's.
 wrapper_own_positionals := {"timeout": 1, "chrt": 1, "taskset": 1}
 
+# Characters that mean quoting, escaping or an operator may be present. A line with none of
+# them is plain: it is split on spaces without regular expressions, which the Wasm runtime
+# compiles afresh on every call (about 10 µs each).
+special_characters := {`"`, "'", `\`, "|", ";", "&", "<", ">", "`", "$", "(", ")", "\n", "\r", "\t"}
+
+plain(s) if {
+	every c in special_characters {
+		not contains(s, c)
+	}
+}
+
 # operators(cmd) is the set of shell operators found in cmd.
-operators(cmd) := {m[0] | some m in regex.find_all_string_submatch_n(operator_regex, cmd, -1)}
+operators(cmd) := set() if {
+	plain(cmd)
+} else := {m[0] | some m in regex.find_all_string_submatch_n(operator_regex, cmd, -1)}
+
+# segments(s) is the list of pieces of s between operators.
+segments(s) := [s] if {
+	plain(s)
+} else := [m[0] | some m in regex.find_all_string_submatch_n(segment_regex, s, -1)]
 
 # A run inside a word: unquoted text, or one quoted string.
 run_regex := `[^\s"']+|"[^"]*"|'[^']*'`
@@ -59,7 +77,12 @@ run_regex := `[^\s"']+|"[^"]*"|'[^']*'`
 well_quoted_regex := `^(?:[^"'\\]|\\[^"'\\]|"[^"\\]*"|'[^']*')*$`
 
 # unquote(w) removes one layer of quoting and escapes, giving the argument the shell passes.
-unquote(w) := concat("", [strip_run(m[0]) | some m in regex.find_all_string_submatch_n(run_regex, w, -1)])
+unquote(w) := w if {
+	# The common case, a plain word, needs no regular expression.
+	not contains(w, `"`)
+	not contains(w, "'")
+	not contains(w, `\`)
+} else := concat("", [strip_run(m[0]) | some m in regex.find_all_string_submatch_n(run_regex, w, -1)])
 
 strip_run(r) := substring(r, 1, count(r) - 2) if {
 	count(r) >= 2
@@ -67,14 +90,11 @@ strip_run(r) := substring(r, 1, count(r) - 2) if {
 	startswith(r, q)
 } else := replace(r, `\`, "")
 
-# ambiguous_quoting(cmd) holds when cmd or a script inside it has quoting the baseline cannot parse.
-ambiguous_quoting(cmd) if {
-	some s in all_scripts(cmd)
-	not regex.match(well_quoted_regex, s)
-}
 
 # words(s) splits s into unquoted words.
-words(s) := [unquote(m[0]) | some m in regex.find_all_string_submatch_n(word_regex, s, -1)]
+words(s) := [w | some w in split(s, " "); w != ""] if {
+	plain(s)
+} else := [unquote(m[0]) | some m in regex.find_all_string_submatch_n(word_regex, s, -1)]
 
 # program(argv) is the base name of the program argv runs ("" for an empty argv).
 program(argv) := name if {
@@ -127,8 +147,8 @@ unwrap(argv) := chain(argv)[5]
 
 # simple_commands(cmd) is the set of argv arrays (wrappers removed) of the top-level pieces of cmd.
 simple_commands(cmd) := {argv |
-	some m in regex.find_all_string_submatch_n(segment_regex, cmd, -1)
-	argv := unwrap(words(m[0]))
+	some seg in segments(cmd)
+	argv := unwrap(words(seg))
 	count(argv) > 0
 }
 
@@ -159,39 +179,61 @@ commands_at_depth(cmd) := [d0, d1, d2] if {
 	d2 := {argv | some a in d1; s := shell_c_script(a); some argv in simple_commands(s)}
 }
 
-# all_commands(cmd) is every simple command cmd would run, up to the unfolding depth.
-all_commands(cmd) := (levels[0] | levels[1]) | levels[2] if levels := commands_at_depth(cmd)
+# The functions below take what an earlier one computed, so a policy can compute each
+# piece once per decision (see interlock.lib.command); the one-argument forms are for tests.
 
-# all_scripts(cmd) is cmd plus every `sh -c` script inside it (operators are checked in each).
-all_scripts(cmd) := {cmd} | {s | some a in all_commands(cmd); s := shell_c_script(a)}
+# commands_of(levels) is every simple command at any unfolding depth.
+commands_of(levels) := (levels[0] | levels[1]) | levels[2]
 
-# too_deep(cmd) holds when scripts nest deeper than the unfolding depth.
-too_deep(cmd) if {
-	levels := commands_at_depth(cmd)
-	some a in levels[2]
-	shell_c_script(a)
-}
+# scripts_of(cmd, commands) is cmd plus every `sh -c` script inside it.
+scripts_of(cmd, commands) := {cmd} | {s | some a in commands; s := shell_c_script(a)}
 
-too_deep(cmd) if {
-	some a in all_commands(cmd)
-	wrappers[program(a)]
-}
-
-# invocations(cmd) is every argv cmd runs, wrappers included: `env sudo id` yields
-# [env sudo id], [sudo id] and [id], so a rule on any program in the chain sees it.
-invocations(cmd) := {argv |
-	some s in all_scripts(cmd)
-	some m in regex.find_all_string_submatch_n(segment_regex, s, -1)
-	some argv in chain(words(m[0]))
+# invocations_of(scripts) is every argv the scripts run, wrappers included: `env sudo id`
+# yields [env sudo id], [sudo id] and [id], so a rule on any program in the chain sees it.
+invocations_of(scripts) := {argv |
+	some s in scripts
+	some seg in segments(s)
+	some argv in chain(words(seg))
 	count(argv) > 0
 }
 
-# piped_into(cmd) is the set of programs that receive another command's output through a pipe.
-piped_into(cmd) := {program(argv) |
-	some s in all_scripts(cmd)
+# piped_into_of(scripts) is the set of programs that receive another command's output through a pipe.
+piped_into_of(scripts) := {program(argv) |
+	some s in scripts
 	parts := split(s, "|")
 	some i, part in parts
 	i >= 1
 	argv := unwrap(words(part))
 	count(argv) > 0
 }
+
+# too_deep_of(levels) holds when scripts nest deeper than the unfolding depth, or wrappers
+# nest deeper than unwrap strips.
+too_deep_of(levels) if {
+	some a in levels[2]
+	shell_c_script(a)
+}
+
+too_deep_of(levels) if {
+	some a in commands_of(levels)
+	wrappers[program(a)]
+}
+
+# ambiguous_of(scripts) holds when a script has quoting the baseline cannot parse.
+ambiguous_of(scripts) if {
+	some s in scripts
+	not plain(s)
+	not regex.match(well_quoted_regex, s)
+}
+
+all_commands(cmd) := commands_of(commands_at_depth(cmd))
+
+all_scripts(cmd) := scripts_of(cmd, all_commands(cmd))
+
+invocations(cmd) := invocations_of(all_scripts(cmd))
+
+piped_into(cmd) := piped_into_of(all_scripts(cmd))
+
+too_deep(cmd) if too_deep_of(commands_at_depth(cmd))
+
+ambiguous_quoting(cmd) if ambiguous_of(all_scripts(cmd))

@@ -30,3 +30,12 @@ test_invocations_keep_every_wrapper if {
 	progs := {shell.program(a) | some a in shell.invocations("env FOO=1 sudo -u root rm -rf /")}
 	progs == {"env", "sudo", "rm"}
 }
+
+test_plain_fast_path_matches_the_regex_path if {
+	shell.plain("ls -la ~/")
+	not shell.plain("ls | cat")
+	not shell.plain("echo 'x'")
+	shell.words("ls  -la   ~/") == ["ls", "-la", "~/"]
+	shell.segments("ls -la") == ["ls -la"]
+	shell.operators("ls -la") == set()
+}

@@ -6,6 +6,7 @@
 #   the baseline, invariants and rate limits; those deny on their own.
 package interlock.policy
 
+import data.interlock.lib.command as cmd
 import data.interlock.lib.shell
 import data.interlock.lib.fmt.quote
 import data.interlock.lib.fmt.show
@@ -35,15 +36,14 @@ whitelist contains key if {
 }
 
 # A classified action is looked up as kind:class (shell.exec:safe).
-key := sprintf("%s:%s", [action.kind, class]) if {
+key := concat("", [action.kind, ":", class]) if {
 	class := classification
 } else := action.kind
 
 classification := "safe" if {
 	action.kind == "shell.exec"
-	cmds := shell.all_commands(action.params.command)
-	count(cmds) > 0
-	every argv in cmds {
+	count(cmd.commands) > 0
+	every argv in cmd.commands {
 		safe_command(argv)
 	}
 } else := "unclassified" if action.kind == "shell.exec"
@@ -80,38 +80,38 @@ automatic if {
 
 decision := d if {
 	not known_level
-	d := deny_with("policy.level.unknown", sprintf("autonomy level %s is not one of %s", [quote(object.get(input, ["context", "level"], null)), concat(", ", levels)]))
+	d := deny_with("policy.level.unknown", concat("", ["autonomy level ", quote(object.get(input, ["context", "level"], null)), " is not one of ", concat(", ", levels)]))
 } else := d if {
 	not entry
-	d := deny_with("policy.catalog.unknown_kind", sprintf("action kind %s is not in the catalog", [quote(action.kind)]))
+	d := deny_with("policy.catalog.unknown_kind", concat("", ["action kind ", quote(action.kind), " is not in the catalog"]))
 } else := d if {
 	entry.always_allowed
-	d := allow_with("policy.kind.always_allowed", sprintf("%s is always allowed", [action.kind]))
+	d := allow_with("policy.kind.always_allowed", concat("", [action.kind, " is always allowed"]))
 } else := d if {
 	level in data.autonomy.recommend_only
 	d := {
 		"effect": "deny",
 		"recommendation": true,
-		"reasons": [sprintf("level %s recommends only: recorded as a recommendation, not executed", [level])],
+		"reasons": [concat("", ["level ", level, " recommends only: recorded as a recommendation, not executed"])],
 		"rules": ["policy.level.recommend_only"],
 	}
 } else := d if {
 	automatic
-	d := allow_with(sprintf("policy.whitelist.%s", [level]), sprintf("%s is automatic at level %s", [key, level]))
+	d := allow_with(concat("", ["policy.whitelist.", level]), concat("", [key, " is automatic at level ", level]))
 } else := d if {
 	level in data.autonomy.veto_levels
 	entry.risk != "critical"
 	d := {
 		"effect": "require_approval",
 		"approval": veto_approval,
-		"reasons": [sprintf("%s at level %s executes after a %s s veto window unless vetoed", [key, level, show(data.autonomy.veto_window_seconds)])],
-		"rules": [sprintf("policy.veto.%s", [level])],
+		"reasons": [concat("", [key, " at level ", level, " executes after a ", show(data.autonomy.veto_window_seconds), " s veto window unless vetoed"])],
+		"rules": [concat("", ["policy.veto.", level])],
 	}
 } else := {
 	"effect": "require_approval",
 	"approval": approval,
-	"reasons": [sprintf("%s at level %s needs %s approval(s) from %s (risk %s)", [key, level, show(approval.count), concat(" or ", approval.roles), entry.risk])],
-	"rules": [sprintf("policy.approval.%s", [entry.risk])],
+	"reasons": [concat("", [key, " at level ", level, " needs ", show(approval.count), " approval(s) from ", concat(" or ", approval.roles), " (risk ", entry.risk, ")"])],
+	"rules": [concat("", ["policy.approval.", entry.risk])],
 }
 
 allow_with(rule, reason) := {"effect": "allow", "reasons": [reason], "rules": [rule]}

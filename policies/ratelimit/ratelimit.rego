@@ -12,9 +12,13 @@ import rego.v1
 
 action := input.action
 
+# A pattern is a kind, or a prefix ending in * (`roaster.set_*`, `*` for every kind).
+applies(limit) if action.kind in limit.kinds
+
 applies(limit) if {
 	some pattern in limit.kinds
-	glob.match(pattern, ["."], action.kind)
+	endswith(pattern, "*")
+	startswith(action.kind, trim_suffix(pattern, "*"))
 }
 
 exceeded contains finding if {
@@ -24,8 +28,8 @@ exceeded contains finding if {
 	window.count >= limit.max
 	retry := retry_after(window, limit)
 	finding := {
-		"rule": sprintf("ratelimit.%s", [limit.id]),
-		"reason": sprintf("rate limit %s: %s of %s per %s s used (per %s); retry in %s s", [limit.id, show(window.count), show(limit.max), show(limit.window_seconds), concat(", ", limit.per), show(retry)]),
+		"rule": concat("", ["ratelimit.", limit.id]),
+		"reason": concat("", ["rate limit ", limit.id, ": ", show(window.count), " of ", show(limit.max), " per ", show(limit.window_seconds), " s used (per ", concat(", ", limit.per), "); retry in ", show(retry), " s"]),
 		"retry_after_seconds": retry,
 	}
 }

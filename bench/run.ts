@@ -1,0 +1,36 @@
+/** Runs the benchmarks and writes bench/results/<name>.json and .md. Usage: npm run bench [-- name…] */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { projectRoot } from '../gateway/paths.ts';
+import { benchDecisionLatency } from './decision-latency.ts';
+import { machine } from './stats.ts';
+
+const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) => string }> = {
+  'decision-latency': {
+    run: benchDecisionLatency,
+    table: (r: Awaited<ReturnType<typeof benchDecisionLatency>>) =>
+      [
+        '| path | decisions | p50 | p99 | max | throughput |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+        `| Interlock in-process (Wasm, 1 thread) | ${r.inProcess.count} | ${r.inProcess.p50Us} µs | ${r.inProcess.p99Us} µs | ${r.inProcess.maxUs} µs | ${r.inProcess.decisionsPerSecond}/s |`,
+        `| \`opa run --server\` ${r.opaServer.opaVersion} over HTTP, concurrency ${r.opaServer.concurrency} | ${r.opaServer.count} | ${r.opaServer.p50Us} µs | ${r.opaServer.p99Us} µs | ${r.opaServer.maxUs} µs | ${r.opaServer.requestsPerSecond}/s |`,
+        ...Object.entries(r.inProcess.byKind).map(([k, s]) => `| in-process, ${k} only | ${s.count} | ${s.p50Us} µs | ${s.p99Us} µs | ${s.maxUs} µs | |`),
+      ].join('\n'),
+  },
+};
+
+const wanted = process.argv.slice(2).filter((a) => a !== '--');
+const names = wanted.length ? wanted : Object.keys(benches);
+const out = path.join(projectRoot, 'bench', 'results');
+await mkdir(out, { recursive: true });
+for (const name of names) {
+  const bench = benches[name];
+  if (!bench) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(', ')}`);
+  console.error(`running ${name}…`);
+  const result = await bench.run();
+  const record = { name, date: new Date().toISOString(), machine: machine(), result };
+  const table = bench.table(result as never);
+  await writeFile(path.join(out, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFile(path.join(out, `${name}.md`), `# ${name}\n\n${record.date}, ${record.machine.cpu} (${record.machine.cores} cores), Node ${record.machine.node}\n\n${table}\n`);
+  console.log(table);
+}
