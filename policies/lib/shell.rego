@@ -105,7 +105,12 @@ program(argv) := name if {
 
 program(argv) := "" if count(argv) == 0
 
-is_assignment(w) if regex.match(`^[A-Za-z_][A-Za-z0-9_]*=`, w)
+# env treats any word with "=" before the command as an assignment (string tests, not a
+# regex: each regex call costs a compilation in Wasm).
+is_assignment(w) if {
+	indexof(w, "=") > 0
+	not startswith(w, "-")
+}
 
 # Index of the first word after argv[0] that is neither an option, an option's value,
 # nor (for env) a variable assignment.
@@ -156,8 +161,15 @@ simple_commands(cmd) := {argv |
 short_flags(argv) := {c |
 	some i, w in argv
 	i >= 1
-	regex.match(`^-[A-Za-z0-9]+$`, w)
+	is_short_option(w)
 	some c in split(substring(w, 1, -1), "")
+}
+
+# is_short_option(w) holds for -x, -rf: one dash, then at least one letter.
+is_short_option(w) if {
+	startswith(w, "-")
+	not startswith(w, "--")
+	count(w) > 1
 }
 
 # shell_c_script(argv) is the script string a `sh -c SCRIPT` invocation runs.
@@ -166,7 +178,8 @@ shell_c_script(argv) := argv[i] if {
 	flags := {j |
 		some j, w in argv
 		j >= 1
-		regex.match(`^-[A-Za-z]*c[A-Za-z]*$`, w)
+		is_short_option(w)
+		contains(w, "c")
 	}
 	i := min(flags) + 1
 	i < count(argv)
