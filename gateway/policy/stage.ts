@@ -1,9 +1,8 @@
 /** Lays policy sources and merged data out in a temporary folder for the opa CLI. */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { PolicyData } from '../schema/policy-data.ts';
 import type { SourceLocation } from '../schema/errors.ts';
 import { runOpa } from './opa-cli.ts';
