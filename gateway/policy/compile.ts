@@ -7,7 +7,7 @@ import { PolicyCompileError } from '../schema/errors.ts';
 import type { PolicyData } from '../schema/policy-data.ts';
 import { formatLocations, mergePolicyData } from './load-data.ts';
 import { runOpa } from './opa-cli.ts';
-import { readPolicySources, sourcesDigest, type PolicySource } from './sources.ts';
+import { byPath, readPolicySources, sourcesDigest, type PolicySource } from './sources.ts';
 import { parseOpaLocations, stagePolicy, writeWasmCapabilities } from './stage.ts';
 
 /** The one Wasm entrypoint: every step's findings for one action. */
@@ -31,7 +31,7 @@ export interface CompileOptions {
 /** loadSources reads the policy tree plus any generated sources. */
 export async function loadSources(options: CompileOptions): Promise<PolicySource[]> {
   const own = await readPolicySources(options.policyDir);
-  return [...own, ...(options.extraSources ?? [])].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...own, ...(options.extraSources ?? [])].sort(byPath);
 }
 
 /** compilePolicy builds (or reuses from the cache) the Wasm bundle of a policy tree. */

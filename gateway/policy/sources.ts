@@ -22,7 +22,12 @@ export async function readPolicySources(dir: string): Promise<PolicySource[]> {
     if (!kind) continue;
     sources.push({ path: rel, kind, content: await readFile(abs, 'utf8') });
   }
-  return sources.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return sources.sort(byPath);
+}
+
+/** byPath orders sources by path, the order the digest is computed in. */
+export function byPath(a: PolicySource, b: PolicySource): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 /** sourcesDigest is sha256 over the sorted (path, content) pairs of the sources a bundle is built from. */

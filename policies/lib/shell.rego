@@ -90,7 +90,6 @@ strip_run(r) := substring(r, 1, count(r) - 2) if {
 	startswith(r, q)
 } else := replace(r, `\`, "")
 
-
 # words(s) splits s into unquoted words.
 words(s) := [w | some w in split(s, " "); w != ""] if {
 	plain(s)
@@ -165,7 +164,7 @@ short_flags(argv) := {c |
 	some c in split(substring(w, 1, -1), "")
 }
 
-# is_short_option(w) holds for -x, -rf: one dash, then at least one letter.
+# is_short_option(w) holds for -x, -rf, -n5: one dash and something after it, but not --long.
 is_short_option(w) if {
 	startswith(w, "-")
 	not startswith(w, "--")
