@@ -2,14 +2,20 @@
 import { InterlockError } from '../schema/errors.ts';
 import { UsageError } from './args.ts';
 import { policyUsage, runPolicyCommand } from './policy-command.ts';
+import { runServe, runToken, serveUsage } from './serve-command.ts';
 
 const usage = `usage: interlock <command>
 
+${serveUsage}
 ${policyUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'serve':
+      return runServe(rest);
+    case 'token':
+      return runToken(rest);
     case 'policy':
       return runPolicyCommand(rest);
     case undefined:

@@ -1,0 +1,45 @@
+/**
+ * Appends to the audit log inside the caller's transaction, so a state change and its record
+ * commit or roll back together. The single audit_head row is updated first: on PostgreSQL
+ * that row lock orders concurrent appenders; SQLite serialises writers anyway.
+ */
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/types.ts';
+import { canonicalJson, recordHash, type AuditRecord } from './chain.ts';
+
+export interface AuditEntry {
+  type: string;
+  actionId?: string | null;
+  actor: string;
+  payload: Record<string, unknown>;
+  /** Epoch milliseconds; defaults to now. */
+  at?: number;
+}
+
+export type Tx = Transaction<Database>;
+
+export async function appendAudit(trx: Tx, entry: AuditEntry): Promise<AuditRecord & { hash: string }> {
+  const head = await trx
+    .updateTable('audit_head')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('id', '=', 1)
+    .returning(['seq', 'hash'])
+    .executeTakeFirstOrThrow();
+  // JSON round trip drops undefined fields, so the stored payload is exactly what was hashed.
+  const payload = JSON.parse(canonicalJson(entry.payload)) as Record<string, unknown>;
+  const record: AuditRecord = {
+    seq: Number(head.seq),
+    ts: new Date(entry.at ?? Date.now()).toISOString(),
+    type: entry.type,
+    action_id: entry.actionId ?? null,
+    actor: entry.actor,
+    payload,
+  };
+  const hash = recordHash(head.hash, record);
+  await trx
+    .insertInto('audit_log')
+    .values({ ...record, payload: canonicalJson(payload), prev_hash: head.hash, hash })
+    .execute();
+  await trx.updateTable('audit_head').set({ hash }).where('id', '=', 1).execute();
+  return { ...record, hash };
+}

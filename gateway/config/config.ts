@@ -1,0 +1,76 @@
+/**
+ * Gateway configuration: `interlock.yaml`, validated by zod. Every field has a default, so
+ * with no file at all the gateway runs the embedded setup: SQLite under ./var/, one
+ * simulated roaster `roaster-1`, level L3.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { z } from 'zod';
+import { ValidationError } from '../schema/errors.ts';
+
+const TargetSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/).max(128),
+  driver: z.string().min(1),
+  level: z.string().default('L3'),
+  /** Driver-specific; each driver validates its own options. */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const ConfigSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      bodyLimitBytes: z.number().int().positive().max(16 * 1024 * 1024).default(64 * 1024),
+    })
+    .prefault({}),
+  database: z.strictObject({ url: z.string().min(1).default('sqlite:./var/interlock.db') }).prefault({}),
+  policyDir: z.string().optional(),
+  /** Recompile and swap the policy bundle when its files change. */
+  watchPolicies: z.boolean().default(false),
+  autonomy: z.strictObject({ ceiling: z.string().default('L5') }).prefault({}),
+  targets: z
+    .array(TargetSchema)
+    .min(1)
+    .default([{ id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { journalFile: './var/sim-roaster-1.jsonl' } }]),
+  batches: z.strictObject({ maxActions: z.number().int().min(1).max(1000).default(10) }).prefault({}),
+  executor: z
+    .strictObject({
+      retries: z.number().int().min(0).max(10).default(3),
+      backoffMs: z.number().int().min(1).max(60_000).default(100),
+      pollMs: z.number().int().min(10).max(60_000).default(200),
+      /** An EXECUTING action whose lease lapses is presumed orphaned and reconciled. */
+      leaseMs: z.number().int().min(500).max(600_000).default(3000),
+    })
+    .prefault({}),
+  /** How often pending approvals and veto windows are checked against the clock. */
+  sweepMs: z.number().int().min(10).max(60_000).default(250),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type TargetConfig = z.output<typeof TargetSchema>;
+
+/** loadConfig reads the file if it exists (an explicit path must exist) and applies defaults. */
+export function loadConfig(file: string | undefined, cwd = process.cwd()): Config {
+  const chosen = file ?? path.join(cwd, 'interlock.yaml');
+  let raw: unknown = {};
+  if (existsSync(chosen)) {
+    try {
+      raw = yaml.load(readFileSync(chosen, 'utf8')) ?? {};
+    } catch (err) {
+      throw new ValidationError(`${chosen}: ${err instanceof Error ? err.message : String(err)}`, [{ field: '(file)', message: 'not valid YAML' }]);
+    }
+  } else if (file) {
+    throw new ValidationError(`config file ${file} does not exist`, [{ field: '--config', message: 'no such file' }]);
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
+    throw new ValidationError(`${chosen}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
+  }
+  const ids = parsed.data.targets.map((t) => t.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new ValidationError(`${chosen}: target ${dup} is configured twice`, [{ field: 'targets', message: `duplicate id ${dup}` }]);
+  return parsed.data;
+}

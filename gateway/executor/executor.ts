@@ -1,0 +1,297 @@
+/**
+ * The executor: runs APPROVED actions through their target's driver, one at a time per
+ * target, in approval order (batch members in sequence). Right before the driver is called
+ * the action is decided again against the current state; any deny blocks it. Claiming an
+ * action is a conditional transition, so two executors never run the same action.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Tx } from '../audit/append.ts';
+import { canonicalJson, sha256Hex } from '../audit/chain.ts';
+import { RoleSchema, type Principal } from '../auth/tokens.ts';
+import { decideProposal } from '../lifecycle/propose.ts';
+import { inTx, type Deps } from '../lifecycle/deps.ts';
+import { recordDecision } from '../lifecycle/record.ts';
+import type { Status } from '../lifecycle/states.ts';
+import { every } from '../lifecycle/sweeper.ts';
+import { transition } from '../lifecycle/transition.ts';
+import { actionDigest } from '../lifecycle/views.ts';
+import type { ActionEnvelope } from '../schema/action.ts';
+import { TransientDriverError, type ExecutionResult, type TargetState } from '../schema/driver.ts';
+import type { ActionsTable } from '../store/types.ts';
+import { reconcile } from './reconcile.ts';
+
+export interface ExecutorOptions {
+  onError?: (err: unknown) => void;
+}
+
+export class Executor {
+  readonly id = randomUUID();
+  readonly #running = new Map<string, AbortController>();
+  readonly #busy = new Set<string>();
+  readonly #tasks = new Set<Promise<void>>();
+  #stops: (() => void)[] = [];
+  #kicked = false;
+  #ticking: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly options: ExecutorOptions = {},
+  ) {}
+
+  async start(): Promise<void> {
+    await reconcile(this.deps, { orphanedOnly: false, executorId: this.id });
+    const onError = this.options.onError ?? (() => undefined);
+    this.#stops.push(every(this.deps.config.executor.pollMs, () => this.tick(), onError));
+    this.#stops.push(every(Math.max(500, Math.floor(this.deps.config.executor.leaseMs / 3)), () => this.#maintain(), onError));
+    this.#stops.push(
+      this.deps.events.subscribe((e) => {
+        if (e.status === 'APPROVED' || e.type === 'action.finished') this.kick();
+      }),
+    );
+  }
+
+  /** Stops picking up work and waits for in-flight commands to settle. */
+  async stop(): Promise<void> {
+    for (const stop of this.#stops) stop();
+    this.#stops = [];
+    await Promise.allSettled([...this.#tasks]);
+  }
+
+  /** Runs a tick soon, coalescing bursts of approvals into one. */
+  kick(): void {
+    if (this.#kicked) return;
+    this.#kicked = true;
+    setImmediate(() => {
+      this.#kicked = false;
+      void this.tick().catch((err: unknown) => this.options.onError?.(err));
+    });
+  }
+
+  /** Aborts an action this executor is running; false if it is not running here. */
+  abort(actionId: string): boolean {
+    const controller = this.#running.get(actionId);
+    if (!controller) return false;
+    controller.abort(new Error('aborted by an operator'));
+    return true;
+  }
+
+  /** Aborts everything in flight (emergency stop). */
+  abortAll(reason: string): number {
+    for (const controller of this.#running.values()) controller.abort(new Error(reason));
+    return this.#running.size;
+  }
+
+  get inFlight(): number {
+    return this.#running.size;
+  }
+
+  tick(): Promise<void> {
+    this.#ticking ??= this.#tick().finally(() => {
+      this.#ticking = undefined;
+    });
+    return this.#ticking;
+  }
+
+  async #tick(): Promise<void> {
+    const rows = await this.deps.db
+      .selectFrom('actions')
+      .selectAll()
+      .where('status', '=', 'APPROVED')
+      .orderBy('approved_at')
+      .orderBy('batch_seq')
+      .limit(200)
+      .execute();
+    for (const row of rows) {
+      if (this.#busy.has(row.target)) continue;
+      if (!(await this.#batchAllows(row))) continue;
+      this.#busy.add(row.target);
+      const task = this.#run(row)
+        .catch((err: unknown) => this.options.onError?.(err))
+        .finally(() => {
+          this.#busy.delete(row.target);
+          this.#tasks.delete(task);
+          this.kick();
+        });
+      this.#tasks.add(task);
+    }
+  }
+
+  /** A batch member runs only after its predecessor completed; if that ended otherwise, it is cancelled. */
+  async #batchAllows(row: ActionsTable): Promise<boolean> {
+    if (row.batch_id === null || row.batch_seq === null || row.batch_seq === 0) return true;
+    const prev = await this.deps.db
+      .selectFrom('actions')
+      .select(['status'])
+      .where('batch_id', '=', row.batch_id)
+      .where('batch_seq', '=', row.batch_seq - 1)
+      .executeTakeFirst();
+    if (!prev || prev.status === 'COMPLETED') return true;
+    if (['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED', 'EXECUTING', 'UNKNOWN', 'PROPOSED'].includes(prev.status)) return false;
+    await inTx(this.deps, (trx, events) =>
+      transition(trx, { id: row.id, from: 'APPROVED', to: 'CANCELLED', actor: 'system', reason: `batch member ${row.batch_seq} ended ${prev.status}`, at: this.deps.now() }, events),
+    );
+    return false;
+  }
+
+  async #run(row: ActionsTable): Promise<void> {
+    const deps = this.deps;
+    const target = deps.targets.get(row.target);
+    const params = JSON.parse(row.params) as Record<string, unknown>;
+    const envelope: ActionEnvelope = { kind: row.kind, target: row.target, params };
+    const proposer = await this.#principal(row.proposer);
+
+    // Time of use: decide again against the current world, and check the approvals' binding.
+    let blockReason: string | undefined;
+    let recheck: Awaited<ReturnType<typeof decideProposal>> | undefined;
+    try {
+      recheck = await decideProposal(deps, proposer, envelope, 'execution', { excludeActionId: row.id });
+      if (recheck.decision.effect === 'deny') blockReason = recheck.decision.reasons.join('; ');
+    } catch (err) {
+      blockReason = `re-check failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    blockReason ??= await this.#bindingProblem(row, params);
+    if (!target) blockReason ??= `target ${row.target} is not configured`;
+
+    const now = deps.now();
+    let stateBefore: TargetState = {};
+    if (!blockReason && target) {
+      try {
+        stateBefore = await target.driver.readState();
+      } catch (err) {
+        blockReason = `target state unavailable: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    const claimed = await inTx(deps, async (trx, events) => {
+      const decisionId = recheck ? await recordDecision(trx, row.id, 'executor', recheck.level, recheck.decision, 'recheck', now) : null;
+      if (blockReason) {
+        await transition(trx, { id: row.id, from: 'APPROVED', to: 'BLOCKED', actor: 'executor', reason: blockReason, set: { finished_at: now }, detail: { decision_id: decisionId }, at: now }, events);
+        events.push({ type: 'action.finished', actionId: row.id, target: row.target, status: 'BLOCKED', at: now });
+        return false;
+      }
+      return transition(
+        trx,
+        {
+          id: row.id,
+          from: 'APPROVED',
+          to: 'EXECUTING',
+          actor: 'executor',
+          set: { started_at: now, executor_id: this.id, lease_until: now + deps.config.executor.leaseMs },
+          detail: { decision_id: decisionId, executor: this.id, state_before: stateBefore },
+          at: now,
+        },
+        events,
+      );
+    });
+    if (!claimed || !target) return;
+
+    const controller = new AbortController();
+    this.#running.set(row.id, controller);
+    let result: ExecutionResult;
+    let attempts = 0;
+    try {
+      ({ result, attempts } = await this.#attempt(row, params, controller.signal));
+    } finally {
+      this.#running.delete(row.id);
+    }
+    let stateAfter: TargetState | { error: string };
+    try {
+      stateAfter = await target.driver.readState();
+    } catch (err) {
+      stateAfter = { error: err instanceof Error ? err.message : String(err) };
+    }
+    const to: Status = result.status === 'completed' ? 'COMPLETED' : result.status === 'aborted' ? 'ABORTED' : 'FAILED';
+    const outcome = {
+      result: result.status,
+      ...(result.message ? { message: result.message } : {}),
+      attempts,
+      output_hash: result.output ? sha256Hex(canonicalJson(result.output)) : null,
+      state_before: stateBefore,
+      state_after: stateAfter,
+    };
+    await this.#finish(row.id, row.target, to, result.message ?? null, outcome, attempts);
+  }
+
+  async #attempt(row: ActionsTable, params: Record<string, unknown>, signal: AbortSignal): Promise<{ result: ExecutionResult; attempts: number }> {
+    const { retries, backoffMs } = this.deps.config.executor;
+    const driver = this.deps.targets.get(row.target)?.driver;
+    if (!driver) return { result: { status: 'failed', message: 'no driver' }, attempts: 0 };
+    const onAbort = (): void => void driver.abortCommand(row.id).catch(() => undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let attempts = 0;
+    try {
+      for (;;) {
+        attempts++;
+        if (signal.aborted) return { result: { status: 'aborted', message: reasonOf(signal) }, attempts };
+        try {
+          const result = await driver.writeCommand({ id: row.id, kind: row.kind, params }, { idempotencyKey: row.id, signal });
+          return { result, attempts };
+        } catch (err) {
+          if (signal.aborted) return { result: { status: 'aborted', message: reasonOf(signal) }, attempts };
+          if (!(err instanceof TransientDriverError) || attempts > retries) {
+            return { result: { status: 'failed', message: err instanceof Error ? err.message : String(err) }, attempts };
+          }
+          try {
+            await sleep(backoffMs * 2 ** (attempts - 1), undefined, { signal });
+          } catch {
+            return { result: { status: 'aborted', message: reasonOf(signal) }, attempts };
+          }
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #finish(id: string, target: string, to: Status, reason: string | null, outcome: Record<string, unknown>, attempts: number): Promise<void> {
+    const now = this.deps.now();
+    await inTx(this.deps, async (trx: Tx, events) => {
+      const set = { finished_at: now, lease_until: null, attempts, outcome: JSON.stringify(outcome) };
+      const moved =
+        (await transition(trx, { id, from: 'EXECUTING', to, actor: 'executor', reason, set, detail: { outcome }, at: now }, events)) ||
+        // Another process presumed this executor dead and marked it UNKNOWN: settle it from here.
+        (await transition(trx, { id, from: 'UNKNOWN', to, actor: 'executor', reason, set, detail: { outcome }, at: now }, events));
+      if (moved) events.push({ type: 'action.finished', actionId: id, target, status: to, at: now });
+    });
+  }
+
+  /** Approvals must be bound to exactly this action's content, and enough of them. */
+  async #bindingProblem(row: ActionsTable, params: Record<string, unknown>): Promise<string | undefined> {
+    const digest = actionDigest(row.kind, row.target, params);
+    if (digest !== row.action_digest) return 'the action changed after it was decided (digest mismatch)';
+    const approvals = await this.deps.db.selectFrom('approvals').select(['actor', 'action_digest']).where('action_id', '=', row.id).where('verdict', '=', 'approve').execute();
+    if (approvals.some((a) => a.action_digest !== digest)) return 'an approval is bound to a different action digest';
+    const distinct = new Set(approvals.map((a) => a.actor));
+    if (distinct.has(row.proposer)) return 'the proposer approved its own action';
+    if (row.veto_deadline === null && distinct.size < Number(row.approvals_required)) {
+      return `only ${distinct.size} of ${row.approvals_required} required approvals are recorded`;
+    }
+    return undefined;
+  }
+
+  async #principal(name: string): Promise<Principal> {
+    const token = await this.deps.db.selectFrom('tokens').select('role').where('name', '=', name).executeTakeFirst();
+    const role = RoleSchema.safeParse(token?.role);
+    return { id: name, role: role.success ? role.data : 'agent' };
+  }
+
+  async #maintain(): Promise<void> {
+    const now = this.deps.now();
+    const ids = [...this.#running.keys()];
+    if (ids.length > 0) {
+      await this.deps.db
+        .updateTable('actions')
+        .set({ lease_until: now + this.deps.config.executor.leaseMs })
+        .where('id', 'in', ids)
+        .where('status', '=', 'EXECUTING')
+        .where('executor_id', '=', this.id)
+        .execute();
+    }
+    await reconcile(this.deps, { orphanedOnly: true, executorId: this.id });
+  }
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : 'aborted';
+}

@@ -1,0 +1,56 @@
+/** The Hono application: middleware order, routes, the OpenAPI document, error mapping. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { appendAudit } from '../audit/append.ts';
+import { inTx } from '../lifecycle/deps.ts';
+import { authentication } from './auth.ts';
+import type { AppEnv } from './env.ts';
+import { errorBody, handleError } from './errors.ts';
+import { actionRoutes } from './routes/actions.ts';
+import { controlRoutes } from './routes/control.ts';
+import { observeRoutes } from './routes/observe.ts';
+import type { Services } from './services.ts';
+
+export function createApp(s: Services): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    // Schema failures become 422s naming each field; rejected attempts are audited.
+    defaultHook: async (result, c) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message }));
+      const principal = c.get('principal') as AppEnv['Variables']['principal'] | undefined;
+      await inTx(s.deps, (trx) =>
+        appendAudit(trx, { type: 'request.invalid', actor: principal?.id ?? 'anonymous', payload: { method: c.req.method, path: c.req.path, issues } }),
+      );
+      return c.json(errorBody('validation_failed', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues[0]?.field, issues), 422);
+    },
+  });
+
+  const limit = s.deps.config.server.bodyLimitBytes;
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: limit,
+      onError: (c) => c.json(errorBody('payload_too_large', `the request body exceeds the ${limit}-byte limit`, '(body)'), 413),
+    }),
+  );
+
+  app.get('/health', (c) => c.json({ status: 'live' }));
+  app.get('/ready', async (c) => {
+    const report = await s.ready();
+    return c.json(report, report.ready ? 200 : 503);
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Interlock', version: '0.1.0', description: 'Policy-as-code gateway for actuation' },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  app.use('/v1/*', authentication(s.deps.db));
+  actionRoutes(app, s);
+  controlRoutes(app, s);
+  observeRoutes(app, s);
+
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.onError((err, c) => handleError(err, c, (e) => s.log.error({ err: e, path: c.req.path }, 'unhandled error')));
+  return app;
+}

@@ -1,0 +1,23 @@
+/** Optional JSON bodies, for verdict routes where a reason may be omitted. */
+import type { HonoRequest } from 'hono';
+import type { z } from 'zod';
+import { ValidationError } from '../schema/errors.ts';
+
+/** Verdict bodies are optional: an empty body is `{}`; a present body must be valid JSON. */
+export async function optionalBody<T>(req: HonoRequest, schema: z.ZodType<T>): Promise<T> {
+  const text = await req.text();
+  let value: unknown = {};
+  if (text.trim()) {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new ValidationError('Malformed JSON in request body', [{ field: '(body)', message: 'not valid JSON' }]);
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+    throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+  }
+  return parsed.data;
+}

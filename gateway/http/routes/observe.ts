@@ -1,0 +1,75 @@
+/** The audit log, the live event stream, tokens, health and readiness. */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { createToken } from '../../auth/tokens.ts';
+import { queryAudit } from '../../audit/query.ts';
+import type { LifecycleEvent } from '../../lifecycle/events.ts';
+import { requireRole } from '../auth.ts';
+import type { AppEnv } from '../env.ts';
+import type { Services } from '../services.ts';
+import { AuditPageSchema, AuditQuerySchema, errors, json, TokenBodySchema, TokenSchema } from '../schemas.ts';
+
+export function observeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/audit',
+      summary: 'Audit records in order',
+      middleware: [requireRole('auditor', 'admin')],
+      request: { query: AuditQuerySchema },
+      responses: { 200: json(AuditPageSchema, 'A page of records; pass nextCursor as cursor for the next'), ...errors },
+    }),
+    async (c) => c.json(await queryAudit(s.deps.db, c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tokens',
+      summary: 'Create a bearer token',
+      description: 'The token is shown once in the response and stored only as its hash.',
+      middleware: [requireRole('admin')],
+      request: { body: { content: { 'application/json': { schema: TokenBodySchema } }, required: true } },
+      responses: { 201: json(TokenSchema, 'The new token'), ...errors },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      return c.json(await createToken(s.deps.db, body.name, body.role, c.get('principal').id), 201);
+    },
+  );
+
+  app.get('/v1/events', requireRole('operator', 'admin', 'auditor'), (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: LifecycleEvent[] = [];
+      let wake: (() => void) | undefined;
+      const unsubscribe = s.deps.events.subscribe((e) => {
+        queue.push(e);
+        wake?.();
+      });
+      let open = true;
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      try {
+        await stream.writeSSE({ event: 'hello', data: JSON.stringify({ at: Date.now() }) });
+        while (open) {
+          if (queue.length === 0) {
+            // A comment every 15 s keeps proxies from closing an idle stream.
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, 15_000).unref();
+            });
+            wake = undefined;
+            if (queue.length === 0 && open) await stream.write(': keep-alive\n\n');
+            continue;
+          }
+          const event = queue.shift();
+          if (event) await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
+        }
+      } finally {
+        unsubscribe();
+      }
+    }),
+  );
+}

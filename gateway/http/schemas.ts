@@ -1,0 +1,123 @@
+/** Request and response schemas of the HTTP API; the OpenAPI document is generated from them. */
+import { z } from '@hono/zod-openapi';
+import { ActionEnvelopeSchema } from '../schema/action.ts';
+import { STATUSES } from '../lifecycle/states.ts';
+import { RoleSchema, TokenNameSchema } from '../auth/tokens.ts';
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      field: z.string().optional(),
+      issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi('Error');
+
+// Defined before the OpenAPI extension loads, so it is named through zod's own metadata.
+export const EnvelopeSchema = ActionEnvelopeSchema.meta({ id: 'ActionEnvelope' });
+
+export const DecisionSchema = z
+  .looseObject({
+    id: z.string(),
+    effect: z.enum(['allow', 'require_approval', 'deny']),
+    stage: z.string(),
+    level: z.string(),
+    reasons: z.array(z.string()),
+    rules: z.array(z.string()),
+    policyDigest: z.string().nullable(),
+  })
+  .openapi('Decision');
+
+export const ActionSchema = z
+  .looseObject({
+    id: z.string(),
+    kind: z.string(),
+    target: z.string(),
+    params: z.record(z.string(), z.unknown()),
+    proposer: z.string(),
+    status: z.enum(STATUSES),
+    statusReason: z.string().nullable(),
+    digest: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi('Action');
+
+export const ProposeResponseSchema = z.object({ action: ActionSchema, decision: DecisionSchema }).openapi('ProposeResponse');
+
+export const ReasonSchema = z.strictObject({ reason: z.string().min(1).max(2000) });
+export const OptionalReasonSchema = z.strictObject({ reason: z.string().max(2000).optional() });
+export const ApproveBodySchema = z.strictObject({
+  reason: z.string().max(2000).optional(),
+  digest: z.string().regex(/^[0-9a-f]{64}$/, 'must be the action digest (64 hex characters)').optional(),
+});
+
+export const VerdictSchema = z.object({ action: ActionSchema, approvals: z.number().int(), required: z.number().int() }).openapi('Verdict');
+
+export const IdParamSchema = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+export const TargetParamSchema = z.object({ target: z.string().min(1).max(128).openapi({ param: { name: 'target', in: 'path' } }) });
+
+const limit = z.coerce.number().int().min(1).max(500).default(50);
+
+export const ListActionsQuerySchema = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  target: z.string().max(128).optional(),
+  limit,
+  cursor: z.string().max(200).optional(),
+});
+
+export const ActionListSchema = z.object({ actions: z.array(ActionSchema), nextCursor: z.string().nullable() }).openapi('ActionList');
+
+export const BatchBodySchema = z
+  .strictObject({ actions: z.array(EnvelopeSchema).min(1), rationale: z.string().max(4000).optional() })
+  .openapi('BatchProposal');
+
+export const BatchSchema = z
+  .looseObject({ id: z.string(), proposer: z.string(), status: z.string(), actions: z.array(ActionSchema) })
+  .openapi('Batch');
+
+export const EstopSchema = z.looseObject({ engaged: z.boolean() }).openapi('EmergencyStop');
+
+export const AutonomySchema = z
+  .object({ target: z.string(), level: z.string(), configured: z.string(), ceiling: z.string() })
+  .openapi('Autonomy');
+export const SetAutonomySchema = z.strictObject({ level: z.string().min(1).max(64), reason: z.string().min(1).max(2000) });
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const AuditQuerySchema = z.strictObject({
+  action_id: z.string().max(100).optional(),
+  actor: z.string().max(200).optional(),
+  type: z.string().max(100).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  cursor: z.coerce.number().int().min(0).optional(),
+  limit,
+});
+
+export const AuditRecordSchema = z
+  .object({
+    seq: z.number().int(),
+    ts: z.string(),
+    type: z.string(),
+    action_id: z.string().nullable(),
+    actor: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+    prev_hash: z.string(),
+    hash: z.string(),
+  })
+  .openapi('AuditRecord');
+
+export const AuditPageSchema = z.object({ records: z.array(AuditRecordSchema), nextCursor: z.number().int().nullable() }).openapi('AuditPage');
+
+export const TokenBodySchema = z.strictObject({ name: TokenNameSchema, role: RoleSchema });
+export const TokenSchema = z.object({ id: z.string(), name: z.string(), role: RoleSchema, token: z.string() }).openapi('Token');
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+export const errors = {
+  400: json(ErrorSchema, 'Malformed request'),
+  401: json(ErrorSchema, 'Missing or unknown bearer token'),
+  403: json(ErrorSchema, 'The token’s role may not do this'),
+  422: json(ErrorSchema, 'A field failed validation; `field` names it'),
+} as const;

@@ -1,0 +1,127 @@
+/**
+ * Batches: a sequence of actions proposed together and approvable in one step. Every member
+ * is still decided, logged and executed on its own, in order; one denied member blocks the
+ * whole batch, and a member that does not complete cancels the ones after it.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { appendAudit } from '../audit/append.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { ActionEnvelope } from '../schema/action.ts';
+import { InterlockError, ValidationError } from '../schema/errors.ts';
+import type { RateLimit } from '../schema/policy-data.ts';
+import { inTx, type Deps } from './deps.ts';
+import { decideProposal, parseProposal, type Decided } from './propose.ts';
+import { recordProposal } from './record.ts';
+import { transition } from './transition.ts';
+import { approveIn } from './verdicts.ts';
+import { actionView, type ActionView } from './views.ts';
+
+export interface BatchView {
+  id: string;
+  proposer: string;
+  status: string;
+  rationale: string | null;
+  createdAt: string;
+  actions: ActionView[];
+}
+
+export const BatchBodySchema = z.strictObject({
+  actions: z.array(z.unknown()).min(1),
+  rationale: z.string().max(4000).optional(),
+});
+
+export async function proposeBatch(deps: Deps, principal: Principal, body: unknown): Promise<BatchView> {
+  const parsed = BatchBodySchema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+    throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+  }
+  const max = deps.config.batches.maxActions;
+  if (parsed.data.actions.length > max) {
+    throw new ValidationError(`a batch holds at most ${max} actions`, [{ field: 'actions', message: `${parsed.data.actions.length} actions; the limit is ${max}` }]);
+  }
+  const envelopes: ActionEnvelope[] = [];
+  for (const [i, raw] of parsed.data.actions.entries()) envelopes.push(await parseProposal(deps, principal, raw, `actions.${i}`));
+
+  // Decided one by one; members ahead in the batch count toward the later ones' rate limits.
+  const decided: Decided[] = [];
+  const evaluator = deps.policy();
+  for (const [i, envelope] of envelopes.entries()) {
+    const d = await decideProposal(deps, principal, envelope, 'proposal', { field: `actions.${i}`, ...(evaluator ? { evaluator } : {}) });
+    decided.push(d);
+  }
+  const batchId = randomUUID();
+  const firstDenied = decided.findIndex((d) => d.decision.effect === 'deny');
+  const now = deps.now();
+  await inTx(deps, async (trx, events) => {
+    await trx
+      .insertInto('batches')
+      .values({ id: batchId, proposer: principal.id, status: firstDenied >= 0 ? 'BLOCKED' : 'ACCEPTED', size: decided.length, rationale: parsed.data.rationale ?? null, created_at: now })
+      .execute();
+    await appendAudit(trx, { type: 'batch.proposed', actor: principal.id, at: now, payload: { batch_id: batchId, size: decided.length, ...(firstDenied >= 0 ? { blocked_by: firstDenied } : {}) } });
+    for (const [seq, d] of decided.entries()) {
+      const decision = withBatchRates(d, decided.slice(0, seq), evaluator?.data.rate_limits ?? [], principal.id);
+      const { actionId, status } = await recordProposal(trx, { envelope: d.envelope, proposer: principal.id, idempotencyKey: null, level: d.level, decision, now, batch: { id: batchId, seq } }, events);
+      if (firstDenied >= 0 && status !== 'DENIED') {
+        await transition(trx, { id: actionId, from: status, to: 'CANCELLED', actor: 'system', reason: `batch member ${firstDenied} was denied`, at: now }, events);
+      }
+    }
+  });
+  return getBatch(deps, batchId);
+}
+
+/**
+ * The rate-limit counts a member saw did not include the members ahead of it, which were not
+ * stored yet; if those push a limit over, the member is denied here.
+ */
+function withBatchRates(d: Decided, ahead: Decided[], limits: RateLimit[], actor: string): Decided['decision'] {
+  if (d.decision.effect === 'deny') return d.decision;
+  for (const limit of limits) {
+    const matches = (kind: string): boolean => limit.kinds.some((p) => p === kind || (p.endsWith('*') && kind.startsWith(p.slice(0, -1))));
+    if (!matches(d.envelope.kind)) continue;
+    const extra = ahead.filter(
+      (a) =>
+        a.decision.effect !== 'deny' &&
+        matches(a.envelope.kind) &&
+        (!limit.per.includes('target') || a.envelope.target === d.envelope.target) &&
+        (!limit.per.includes('kind') || a.envelope.kind === d.envelope.kind),
+    ).length;
+    if (extra === 0) continue;
+    const count = (d.rates[limit.id] ?? 0) + extra;
+    if (count >= limit.max) {
+      const reason = `rate limit ${limit.id}: ${count} of ${limit.max} per ${limit.window_seconds} s used by ${actor}, counting the ${extra} earlier ${extra === 1 ? 'member' : 'members'} of this batch`;
+      return { ...d.decision, effect: 'deny', stage: 'rate_limit', reasons: [reason], rules: [`ratelimit.${limit.id}`], retryAfterSeconds: limit.window_seconds };
+    }
+  }
+  return d.decision;
+}
+
+export async function getBatch(deps: Deps, id: string): Promise<BatchView> {
+  const batch = await deps.db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!batch) throw new InterlockError('not_found', `no batch ${id}`, { field: 'id' });
+  const rows = await deps.db.selectFrom('actions').selectAll().where('batch_id', '=', id).orderBy('batch_seq').execute();
+  const approvals = rows.length
+    ? await deps.db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', rows.map((r) => r.id)).execute()
+    : [];
+  return {
+    id: batch.id,
+    proposer: batch.proposer,
+    status: batch.status,
+    rationale: batch.rationale,
+    createdAt: new Date(Number(batch.created_at)).toISOString(),
+    actions: rows.map((r) => actionView(r, approvals.filter((a) => a.action_id === r.id))),
+  };
+}
+
+/** Bulk approval: one approval per pending member, each checked and audited as if given alone. */
+export async function approveBatch(deps: Deps, principal: Principal, id: string, reason: string | undefined): Promise<BatchView> {
+  const batch = await getBatch(deps, id);
+  if (batch.status === 'BLOCKED') throw new InterlockError('conflict', `batch ${id} is blocked: a member was denied`, { field: 'id' });
+  const pending = batch.actions.filter((a) => a.status === 'PENDING_APPROVAL' || a.status === 'PENDING_VETO');
+  if (pending.length === 0) throw new InterlockError('conflict', `batch ${id} has no action waiting for approval`, { field: 'id' });
+  await inTx(deps, async (trx, events) => {
+    for (const action of pending) await approveIn(trx, deps, principal, action.id, { reason, digest: action.digest }, events);
+  });
+  return getBatch(deps, id);
+}

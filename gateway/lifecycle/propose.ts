@@ -1,0 +1,137 @@
+/** Proposals and dry-run decisions: validate, build the context, decide, record. */
+import { appendAudit } from '../audit/append.ts';
+import type { Principal } from '../auth/tokens.ts';
+import { decide } from '../decide/pipeline.ts';
+import { ActionEnvelopeSchema, type ActionEnvelope } from '../schema/action.ts';
+import type { Decision } from '../schema/decision.ts';
+import { InterlockError, ValidationError, type FieldIssue } from '../schema/errors.ts';
+import type { PolicyEvaluator } from '../schema/evaluator.ts';
+import { buildContext, type ContextPurpose } from './context.ts';
+import { inTx, type Deps } from './deps.ts';
+import { recordDecision, recordProposal, requestDigest } from './record.ts';
+import { actionView, decisionView, type ActionView, type DecisionView } from './views.ts';
+
+export interface ProposeResult {
+  action: ActionView;
+  decision: DecisionView;
+  /** True when an Idempotency-Key matched an earlier proposal, which is returned unchanged. */
+  replayed: boolean;
+}
+
+export interface Decided {
+  envelope: ActionEnvelope;
+  decision: Decision;
+  level: string;
+  /** The rate-limit counts the decision saw, by limit id. */
+  rates: Record<string, number>;
+}
+
+const stopwatch = (): number => performance.now();
+
+/** parseProposal validates the envelope and the target; a failure is audited and thrown as 422. */
+export async function parseProposal(deps: Deps, principal: Principal, body: unknown, field = ''): Promise<ActionEnvelope> {
+  const parsed = ActionEnvelopeSchema.safeParse(body);
+  let issues: FieldIssue[] = [];
+  if (!parsed.success) {
+    issues = parsed.error.issues.map((i) => ({ field: [field, ...i.path].filter((p) => p !== '').join('.') || '(body)', message: i.message }));
+  } else if (!deps.targets.has(parsed.data.target)) {
+    issues = [{ field: prefix(field, 'target'), message: `unknown target "${parsed.data.target}" (known: ${[...deps.targets.keys()].join(', ')})` }];
+  }
+  if (issues.length > 0 || !parsed.success) await rejectInput(deps, principal, issues);
+  return (parsed as { data: ActionEnvelope }).data;
+}
+
+/** decideProposal runs the pipeline against the live context; validation failures throw 422. */
+export async function decideProposal(
+  deps: Deps,
+  principal: Principal,
+  envelope: ActionEnvelope,
+  purpose: ContextPurpose,
+  options: { excludeActionId?: string; field?: string; evaluator?: PolicyEvaluator } = {},
+): Promise<Decided> {
+  const evaluator = options.evaluator ?? deps.policy();
+  const actor = { id: principal.id, roles: [principal.role] };
+  const built = await buildContext(deps, evaluator, envelope, actor, purpose, options.excludeActionId);
+  const decision: Decision = built.stateError
+    ? {
+        effect: 'deny',
+        stage: 'engine',
+        reasons: [built.stateError],
+        rules: ['engine.state_unavailable'],
+        invariants: [],
+        policyDigest: evaluator?.digest ?? null,
+        timings: { validateUs: 0, evaluateUs: 0, totalUs: 0 },
+      }
+    : decide({ envelope, actor, context: built.context }, evaluator, stopwatch);
+  if (decision.stage === 'validation') {
+    const issues = (decision.issues ?? []).map((i) => ({ ...i, field: prefix(options.field ?? '', i.field) }));
+    await rejectInput(deps, principal, issues, decision.rules.includes('validation.unknown_kind') ? 'unknown_kind' : 'validation_failed');
+  }
+  const rates = Object.fromEntries(Object.entries(built.context.history.rate).map(([id, w]) => [id, w.count]));
+  return { envelope, decision, level: built.context.level, rates };
+}
+
+export async function propose(deps: Deps, principal: Principal, body: unknown, headerKey: string | undefined): Promise<ProposeResult> {
+  const envelope = await parseProposal(deps, principal, body);
+  const key = headerKey ?? envelope.idempotencyKey ?? null;
+  if (key) {
+    const earlier = await replay(deps, principal, key, requestDigest(envelope));
+    if (earlier) return earlier;
+  }
+  const { decision, level } = await decideProposal(deps, principal, envelope, 'proposal');
+  try {
+    const { actionId } = await inTx(deps, (trx, events) =>
+      recordProposal(trx, { envelope, proposer: principal.id, idempotencyKey: key, level, decision, now: deps.now() }, events),
+    );
+    return { ...(await loadAction(deps, actionId)), replayed: false };
+  } catch (err) {
+    // Two retries raced past the lookup: the unique index let one in; return that one.
+    if (key) {
+      const earlier = await replay(deps, principal, key, requestDigest(envelope));
+      if (earlier) return earlier;
+    }
+    throw err;
+  }
+}
+
+/** dryRun decides without storing an action; the decision itself is audited. */
+export async function dryRun(deps: Deps, principal: Principal, body: unknown): Promise<DecisionView> {
+  const envelope = await parseProposal(deps, principal, body);
+  const { decision, level } = await decideProposal(deps, principal, envelope, 'proposal');
+  const now = deps.now();
+  const id = await inTx(deps, (trx) => recordDecision(trx, null, principal.id, level, decision, 'dry_run', now));
+  return { ...decision, id, level, createdAt: new Date(now).toISOString() };
+}
+
+export async function loadAction(deps: Deps, id: string): Promise<{ action: ActionView; decision: DecisionView }> {
+  const row = await deps.db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw new InterlockError('not_found', `no action ${id}`, { field: 'id' });
+  const [approvals, decision] = await Promise.all([
+    deps.db.selectFrom('approvals').select(['actor', 'role', 'verdict', 'created_at']).where('action_id', '=', id).orderBy('created_at').execute(),
+    deps.db.selectFrom('decisions').selectAll().where('action_id', '=', id).where('purpose', '=', 'proposal').executeTakeFirstOrThrow(),
+  ]);
+  return { action: actionView(row, approvals), decision: decisionView(decision) };
+}
+
+async function replay(deps: Deps, principal: Principal, key: string, digest: string): Promise<ProposeResult | undefined> {
+  const row = await deps.db
+    .selectFrom('actions')
+    .select(['id', 'request_digest'])
+    .where('proposer', '=', principal.id)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (row.request_digest !== digest) {
+    throw new InterlockError('conflict', `Idempotency-Key ${key} was already used for a different proposal (action ${row.id})`, { field: 'Idempotency-Key' });
+  }
+  return { ...(await loadAction(deps, row.id)), replayed: true };
+}
+
+async function rejectInput(deps: Deps, principal: Principal, issues: FieldIssue[], code: 'validation_failed' | 'unknown_kind' = 'validation_failed'): Promise<never> {
+  await inTx(deps, (trx) => appendAudit(trx, { type: 'action.invalid', actor: principal.id, payload: { code, issues } }));
+  throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues, code);
+}
+
+function prefix(field: string, name: string): string {
+  return field ? `${field}.${name}` : name;
+}

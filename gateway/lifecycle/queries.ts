@@ -1,0 +1,40 @@
+/** Read-side queries: pages of actions. */
+import { ValidationError } from '../schema/errors.ts';
+import type { Deps } from './deps.ts';
+import type { Status } from './states.ts';
+import { actionView, type ActionView } from './views.ts';
+
+export interface ListQuery {
+  status?: Status;
+  target?: string;
+  limit: number;
+  /** Opaque: the created_at and id of the last action of the previous page. */
+  cursor?: string;
+}
+
+export async function listActions(deps: Deps, query: ListQuery): Promise<{ actions: ActionView[]; nextCursor: string | null }> {
+  let q = deps.db.selectFrom('actions').selectAll();
+  if (query.status) q = q.where('status', '=', query.status);
+  if (query.target) q = q.where('target', '=', query.target);
+  const cursor = decodeCursor(query.cursor);
+  if (cursor) {
+    q = q.where((eb) => eb.or([eb('created_at', '<', cursor.at), eb.and([eb('created_at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+  }
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  const page = rows.slice(0, query.limit);
+  const ids = page.map((r) => r.id);
+  const approvals = ids.length ? await deps.db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', ids).execute() : [];
+  const last = page.at(-1);
+  return {
+    actions: page.map((r) => actionView(r, approvals.filter((a) => a.action_id === r.id))),
+    nextCursor: rows.length > query.limit && last ? Buffer.from(`${last.created_at}:${last.id}`).toString('base64url') : null,
+  };
+}
+
+function decodeCursor(cursor: string | undefined): { at: number; id: string } | undefined {
+  if (!cursor) return undefined;
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
+  const n = Number(at);
+  if (!Number.isFinite(n) || !id) throw new ValidationError('cursor is not one this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+  return { at: n, id };
+}

@@ -1,0 +1,138 @@
+/**
+ * Records one decided proposal in the caller's transaction: the action (PROPOSED), its
+ * decision, and the transition the decision calls for, each with its audit record.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendAudit, type Tx } from '../audit/append.ts';
+import { canonicalJson, sha256Hex } from '../audit/chain.ts';
+import type { ActionEnvelope } from '../schema/action.ts';
+import type { Decision } from '../schema/decision.ts';
+import type { LifecycleEvent } from './events.ts';
+import type { Status } from './states.ts';
+import { transition } from './transition.ts';
+import { actionDigest, decisionAuditPayload } from './views.ts';
+
+export interface DecidedProposal {
+  envelope: ActionEnvelope;
+  proposer: string;
+  idempotencyKey: string | null;
+  level: string;
+  decision: Decision;
+  now: number;
+  batch?: { id: string; seq: number };
+}
+
+export function requestDigest(envelope: ActionEnvelope): string {
+  const { idempotencyKey: _key, ...body } = envelope;
+  return sha256Hex(canonicalJson(body));
+}
+
+/** The status a decision sends a new action to. */
+export function statusFor(decision: Decision): Status {
+  if (decision.effect === 'deny') return 'DENIED';
+  if (decision.effect === 'allow') return 'APPROVED';
+  if (decision.approval?.vetoWindowSeconds) return 'PENDING_VETO';
+  if (!decision.approval || decision.approval.count > 0) return 'PENDING_APPROVAL';
+  return 'APPROVED';
+}
+
+export async function recordDecision(
+  trx: Tx,
+  actionId: string | null,
+  actor: string,
+  level: string,
+  decision: Decision,
+  purpose: 'proposal' | 'recheck' | 'dry_run',
+  now: number,
+): Promise<string> {
+  const id = randomUUID();
+  await trx
+    .insertInto('decisions')
+    .values({
+      id,
+      action_id: actionId,
+      purpose,
+      effect: decision.effect,
+      stage: decision.stage,
+      level,
+      reasons: JSON.stringify(decision.reasons),
+      rules: JSON.stringify(decision.rules),
+      approval: decision.approval ? JSON.stringify(decision.approval) : null,
+      invariants: JSON.stringify(decision.invariants),
+      retry_after_seconds: decision.retryAfterSeconds ?? null,
+      recommendation: decision.recommendation ? 1 : 0,
+      policy_digest: decision.policyDigest,
+      timings: JSON.stringify(decision.timings),
+      created_at: now,
+    })
+    .execute();
+  await appendAudit(trx, { type: `decision.${purpose}`, actionId, actor, at: now, payload: decisionAuditPayload(id, level, decision, purpose) });
+  return id;
+}
+
+export async function recordProposal(trx: Tx, p: DecidedProposal, events: LifecycleEvent[]): Promise<{ actionId: string; decisionId: string; status: Status }> {
+  const id = randomUUID();
+  const { envelope: e, decision: d, now } = p;
+  const approval = d.approval;
+  await trx
+    .insertInto('actions')
+    .values({
+      id,
+      kind: e.kind,
+      target: e.target,
+      params: JSON.stringify(e.params),
+      rationale: e.rationale ?? null,
+      confidence: e.confidence ?? null,
+      proposer: p.proposer,
+      idempotency_key: p.idempotencyKey,
+      request_digest: requestDigest(e),
+      action_digest: actionDigest(e.kind, e.target, e.params),
+      status: 'PROPOSED',
+      status_reason: null,
+      level: p.level,
+      batch_id: p.batch?.id ?? null,
+      batch_seq: p.batch?.seq ?? null,
+      approvals_required: approval?.count ?? 0,
+      approval_roles: JSON.stringify(approval?.roles ?? []),
+      expires_at: null,
+      veto_deadline: null,
+      created_at: now,
+      updated_at: now,
+      approved_at: null,
+      started_at: null,
+      finished_at: null,
+      executor_id: null,
+      lease_until: null,
+      attempts: 0,
+      outcome: null,
+    })
+    .execute();
+  await appendAudit(trx, {
+    type: 'action.proposed',
+    actionId: id,
+    actor: p.proposer,
+    at: now,
+    payload: {
+      kind: e.kind,
+      target: e.target,
+      params: e.params,
+      ...(e.rationale !== undefined ? { rationale: e.rationale } : {}),
+      ...(e.confidence !== undefined ? { confidence: e.confidence } : {}),
+      ...(p.idempotencyKey ? { idempotency_key: p.idempotencyKey } : {}),
+      ...(p.batch ? { batch_id: p.batch.id, batch_seq: p.batch.seq } : {}),
+      digest: actionDigest(e.kind, e.target, e.params),
+    },
+  });
+  const decisionId = await recordDecision(trx, id, p.proposer, p.level, d, 'proposal', now);
+  const to = statusFor(d);
+  const set =
+    to === 'APPROVED'
+      ? { approved_at: now }
+      : to === 'PENDING_VETO'
+        ? { veto_deadline: now + (approval?.vetoWindowSeconds ?? 0) * 1000 }
+        : to === 'PENDING_APPROVAL'
+          ? { expires_at: now + (approval?.timeoutSeconds ?? 0) * 1000 }
+          : {};
+  await transition(trx, { id, from: 'PROPOSED', to, actor: 'policy', reason: d.reasons.join('; ') || null, set, detail: { decision_id: decisionId }, at: now }, events);
+  return { actionId: id, decisionId, status: to };
+}

@@ -1,0 +1,55 @@
+/**
+ * The action lifecycle: every status and every allowed transition, in one table.
+ * The TLA+ spec in specs/ models the same machine.
+ */
+
+export const STATUSES = [
+  'PROPOSED',
+  'DENIED',
+  'PENDING_APPROVAL',
+  'PENDING_VETO',
+  'APPROVED',
+  'REJECTED',
+  'EXPIRED',
+  'VETOED',
+  'CANCELLED',
+  'BLOCKED',
+  'EXECUTING',
+  'COMPLETED',
+  'FAILED',
+  'ABORTED',
+  'UNKNOWN',
+] as const;
+
+export type Status = (typeof STATUSES)[number];
+
+export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
+  PROPOSED: ['DENIED', 'PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED', 'CANCELLED'],
+  PENDING_APPROVAL: ['APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED'],
+  PENDING_VETO: ['APPROVED', 'VETOED', 'CANCELLED'],
+  // CANCELLED from APPROVED: an emergency stop, a cancel, or a failed batch predecessor
+  // withdraws an approved action that has not started.
+  APPROVED: ['EXECUTING', 'BLOCKED', 'CANCELLED'],
+  EXECUTING: ['COMPLETED', 'FAILED', 'ABORTED', 'UNKNOWN'],
+  UNKNOWN: ['COMPLETED', 'FAILED', 'ABORTED'],
+  DENIED: [],
+  REJECTED: [],
+  EXPIRED: [],
+  VETOED: [],
+  CANCELLED: [],
+  BLOCKED: [],
+  COMPLETED: [],
+  FAILED: [],
+  ABORTED: [],
+};
+
+export const PENDING: readonly Status[] = ['PENDING_APPROVAL', 'PENDING_VETO'];
+export const TERMINAL: readonly Status[] = STATUSES.filter((s) => TRANSITIONS[s].length === 0);
+
+export function canTransition(from: Status, to: Status): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isStatus(value: string): value is Status {
+  return (STATUSES as readonly string[]).includes(value);
+}

@@ -1,0 +1,132 @@
+/**
+ * Human verdicts on a pending action: approve, reject, veto, cancel. An approval names the
+ * action's digest, so it cannot be carried over to anything else; each person counts once;
+ * the proposer never approves their own action.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendAudit, type Tx } from '../audit/append.ts';
+import type { Principal } from '../auth/tokens.ts';
+import { InterlockError } from '../schema/errors.ts';
+import type { ActionsTable } from '../store/types.ts';
+import { inTx, type Deps } from './deps.ts';
+import type { LifecycleEvent } from './events.ts';
+import type { Status } from './states.ts';
+import { transition } from './transition.ts';
+
+const DECIDERS = ['operator', 'admin'];
+
+export interface VerdictInput {
+  reason?: string;
+  /** When given, must equal the action's digest: the approver saw exactly this action. */
+  digest?: string;
+}
+
+export interface VerdictResult {
+  status: Status;
+  /** Distinct approvals counted so far and how many are needed. */
+  approvals: number;
+  required: number;
+}
+
+/** Claims the row for this transaction (a row lock on PostgreSQL) and returns it. */
+async function lockAction(trx: Tx, id: string, now: number): Promise<ActionsTable> {
+  const touched = await trx.updateTable('actions').set({ updated_at: now }).where('id', '=', id).executeTakeFirst();
+  if (Number(touched.numUpdatedRows) !== 1) throw new InterlockError('not_found', `no action ${id}`, { field: 'id' });
+  return trx.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+function requireRole(principal: Principal, roles: string[], what: string): void {
+  const allowed = roles.length > 0 ? roles : DECIDERS;
+  if (!allowed.includes(principal.role)) {
+    throw new InterlockError('forbidden', `role ${principal.role} cannot ${what}; it needs one of: ${allowed.join(', ')}`);
+  }
+}
+
+function conflict(row: ActionsTable, what: string): InterlockError {
+  return new InterlockError('conflict', `action ${row.id} is ${row.status}: it cannot be ${what}`, { field: 'status' });
+}
+
+export async function approve(deps: Deps, principal: Principal, id: string, input: VerdictInput): Promise<VerdictResult> {
+  return inTx(deps, (trx, events) => approveIn(trx, deps, principal, id, input, events));
+}
+
+export async function approveIn(trx: Tx, deps: Deps, principal: Principal, id: string, input: VerdictInput, events: LifecycleEvent[]): Promise<VerdictResult> {
+  const now = deps.now();
+  const row = await lockAction(trx, id, now);
+  const roles = JSON.parse(row.approval_roles) as string[];
+  requireRole(principal, roles, 'approve this action');
+  if (row.proposer === principal.id) throw new InterlockError('forbidden', `${principal.id} proposed action ${id} and cannot approve it`);
+  if (row.status !== 'PENDING_APPROVAL' && row.status !== 'PENDING_VETO') throw conflict(row, 'approved');
+  if (input.digest !== undefined && input.digest !== row.action_digest) {
+    throw new InterlockError('conflict', `the approval is for digest ${input.digest}, but action ${id} has digest ${row.action_digest}`, { field: 'digest' });
+  }
+  const already = await trx.selectFrom('approvals').select('id').where('action_id', '=', id).where('actor', '=', principal.id).where('verdict', '=', 'approve').executeTakeFirst();
+  if (already) throw new InterlockError('conflict', `${principal.id} has already approved action ${id}; an approver counts once`, { field: 'approver' });
+  await trx
+    .insertInto('approvals')
+    .values({ id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: 'approve', action_digest: row.action_digest, reason: input.reason ?? null, created_at: now })
+    .execute();
+  const count = await countApprovals(trx, id);
+  const required = Math.max(Number(row.approvals_required), 1);
+  await appendAudit(trx, {
+    type: 'approval.granted',
+    actionId: id,
+    actor: principal.id,
+    at: now,
+    payload: { role: principal.role, digest: row.action_digest, count, required, ...(input.reason ? { reason: input.reason } : {}) },
+  });
+  events.push({ type: 'action.approval', actionId: id, target: row.target, status: row.status, at: now, detail: { by: principal.id, count, required } });
+  const from = row.status as Status;
+  // A veto-window action needs no approval to run; an operator's approval only ends the wait.
+  if (from === 'PENDING_VETO' || count >= required) {
+    await transition(trx, { id, from, to: 'APPROVED', actor: principal.id, reason: `approved by ${count} of ${required}`, set: { approved_at: now }, at: now }, events);
+    return { status: 'APPROVED', approvals: count, required };
+  }
+  return { status: from, approvals: count, required };
+}
+
+async function countApprovals(trx: Tx, id: string): Promise<number> {
+  const row = await trx
+    .selectFrom('approvals')
+    .select((eb) => eb.fn.count<number>('actor').distinct().as('n'))
+    .where('action_id', '=', id)
+    .where('verdict', '=', 'approve')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+type Ending = { verdict: 'reject' | 'veto' | 'cancel'; from: Status[]; to: Status; needsReason: boolean };
+
+const ENDINGS: Record<'reject' | 'veto' | 'cancel', Ending> = {
+  reject: { verdict: 'reject', from: ['PENDING_APPROVAL', 'PENDING_VETO'], to: 'REJECTED', needsReason: true },
+  veto: { verdict: 'veto', from: ['PENDING_VETO'], to: 'VETOED', needsReason: true },
+  cancel: { verdict: 'cancel', from: ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'], to: 'CANCELLED', needsReason: false },
+};
+
+/** reject, veto or cancel: each ends a pending action. */
+export async function end(deps: Deps, principal: Principal, id: string, how: keyof typeof ENDINGS, input: VerdictInput): Promise<VerdictResult> {
+  const ending = ENDINGS[how];
+  if (ending.needsReason && !input.reason?.trim()) throw new InterlockError('validation_failed', `a reason is required to ${how}`, { field: 'reason' });
+  return inTx(deps, async (trx, events) => {
+    const now = deps.now();
+    const row = await lockAction(trx, id, now);
+    if (how === 'cancel') {
+      if (row.proposer !== principal.id) requireRole(principal, DECIDERS, `cancel an action proposed by ${row.proposer}`);
+    } else {
+      requireRole(principal, JSON.parse(row.approval_roles) as string[], `${how} this action`);
+    }
+    let from = row.status as Status;
+    // A REJECT of a PENDING_VETO action is a veto.
+    const to: Status = how === 'reject' && from === 'PENDING_VETO' ? 'VETOED' : ending.to;
+    if (!ending.from.includes(from)) throw conflict(row, `${how === 'cancel' ? 'cancelled' : how === 'veto' ? 'vetoed' : 'rejected'}`);
+    await trx
+      .insertInto('approvals')
+      .values({ id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: how, action_digest: row.action_digest, reason: input.reason ?? null, created_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    from = row.status as Status;
+    const moved = await transition(trx, { id, from, to, actor: principal.id, reason: input.reason ?? `${how} by ${principal.id}`, at: now }, events);
+    if (!moved) throw conflict(row, how);
+    return { status: to, approvals: 0, required: Number(row.approvals_required) };
+  });
+}

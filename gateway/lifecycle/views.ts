@@ -1,0 +1,116 @@
+/** The API's view of actions and decisions, built from rows. */
+import type { Decision } from '../schema/decision.ts';
+import type { ActionsTable, ApprovalsTable, DecisionsTable } from '../store/types.ts';
+import { canonicalJson, sha256Hex } from '../audit/chain.ts';
+import { isStatus, type Status } from './states.ts';
+
+export interface ActionView {
+  id: string;
+  kind: string;
+  target: string;
+  params: Record<string, unknown>;
+  rationale: string | null;
+  confidence: number | null;
+  proposer: string;
+  idempotencyKey: string | null;
+  status: Status;
+  statusReason: string | null;
+  level: string;
+  batchId: string | null;
+  batchSeq: number | null;
+  /** sha256 of canonical {kind, target, params}: what approvals are bound to. */
+  digest: string;
+  approvals: { required: number; roles: string[]; granted: { actor: string; role: string; at: string }[] };
+  expiresAt: string | null;
+  vetoDeadline: string | null;
+  createdAt: string;
+  updatedAt: string;
+  approvedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  attempts: number;
+  outcome: Record<string, unknown> | null;
+}
+
+export interface DecisionView extends Decision {
+  id: string;
+  level: string;
+  createdAt: string;
+}
+
+export function actionDigest(kind: string, target: string, params: Record<string, unknown>): string {
+  return sha256Hex(canonicalJson({ kind, target, params }));
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
+
+export function actionView(row: ActionsTable, approvals: Pick<ApprovalsTable, 'actor' | 'role' | 'verdict' | 'created_at'>[] = []): ActionView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    target: row.target,
+    params: JSON.parse(row.params) as Record<string, unknown>,
+    rationale: row.rationale,
+    confidence: row.confidence,
+    proposer: row.proposer,
+    idempotencyKey: row.idempotency_key,
+    status: isStatus(row.status) ? row.status : 'UNKNOWN',
+    statusReason: row.status_reason,
+    level: row.level,
+    batchId: row.batch_id,
+    batchSeq: row.batch_seq,
+    digest: row.action_digest,
+    approvals: {
+      required: Number(row.approvals_required),
+      roles: JSON.parse(row.approval_roles) as string[],
+      granted: approvals.filter((a) => a.verdict === 'approve').map((a) => ({ actor: a.actor, role: a.role, at: iso(a.created_at) ?? '' })),
+    },
+    expiresAt: iso(row.expires_at),
+    vetoDeadline: iso(row.veto_deadline),
+    createdAt: iso(row.created_at) ?? '',
+    updatedAt: iso(row.updated_at) ?? '',
+    approvedAt: iso(row.approved_at),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    attempts: Number(row.attempts),
+    outcome: row.outcome ? (JSON.parse(row.outcome) as Record<string, unknown>) : null,
+  };
+}
+
+export function decisionView(row: DecisionsTable): DecisionView {
+  const approval = row.approval ? (JSON.parse(row.approval) as Decision['approval']) : undefined;
+  return {
+    id: row.id,
+    level: row.level,
+    createdAt: iso(row.created_at) ?? '',
+    effect: row.effect as Decision['effect'],
+    stage: row.stage as Decision['stage'],
+    reasons: JSON.parse(row.reasons) as string[],
+    rules: JSON.parse(row.rules) as string[],
+    ...(approval ? { approval } : {}),
+    ...(Number(row.recommendation) === 1 ? { recommendation: true } : {}),
+    ...(row.retry_after_seconds !== null ? { retryAfterSeconds: Number(row.retry_after_seconds) } : {}),
+    invariants: JSON.parse(row.invariants) as Decision['invariants'],
+    policyDigest: row.policy_digest,
+    timings: JSON.parse(row.timings) as Decision['timings'],
+  };
+}
+
+/** The decision as recorded in the audit log: everything needed to explain it later. */
+export function decisionAuditPayload(id: string, level: string, d: Decision, purpose: string): Record<string, unknown> {
+  return {
+    decision_id: id,
+    purpose,
+    level,
+    effect: d.effect,
+    stage: d.stage,
+    reasons: d.reasons,
+    rules: d.rules,
+    ...(d.approval ? { approval: d.approval } : {}),
+    ...(d.recommendation ? { recommendation: true } : {}),
+    ...(d.retryAfterSeconds !== undefined ? { retry_after_seconds: d.retryAfterSeconds } : {}),
+    invariants: d.invariants,
+    policy_digest: d.policyDigest,
+    ...(d.issues ? { issues: d.issues } : {}),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The driver contract: how the gateway reads a target's state and actuates it.
+ * Drivers import only this layer, so they can be written and tested on their own.
+ */
+
+/** Telemetry and mode, as the decision pipeline sees it (`input.context.state`). */
+export type TargetState = Record<string, unknown> & { mode?: string };
+
+/** One command, derived from an approved action. `id` is the action id: the driver's command id. */
+export interface DriverCommand {
+  id: string;
+  kind: string;
+  params: Record<string, unknown>;
+}
+
+export interface WriteOptions {
+  /** Lets the driver drop a repeat of a command it has already applied. */
+  idempotencyKey: string;
+  /** Aborted when the operator aborts the action or an emergency stop engages. */
+  signal: AbortSignal;
+}
+
+export interface ExecutionResult {
+  status: 'completed' | 'failed' | 'aborted';
+  /** What the target reported back; hashed and audited. */
+  output?: Record<string, unknown>;
+  message?: string;
+}
+
+/** What a driver knows about a command it may or may not have received. */
+export type CommandStatus =
+  | { status: 'not_found' }
+  | { status: 'in_progress' }
+  | { status: 'completed'; output?: Record<string, unknown> }
+  | { status: 'failed'; message?: string }
+  | { status: 'aborted' };
+
+export interface CheckpointRef {
+  id: string;
+}
+
+export interface Driver {
+  readonly name: string;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** Whether the driver currently believes it can reach its target. */
+  readonly connected: boolean;
+  readState(): Promise<TargetState>;
+  writeCommand(cmd: DriverCommand, options: WriteOptions): Promise<ExecutionResult>;
+  abortCommand(commandId: string): Promise<void>;
+  getCommandStatus(commandId: string): Promise<CommandStatus>;
+  /** Brings the target to its emergency-stop state (roaster: heat off, fan and drum on). */
+  safeState(): Promise<void>;
+  checkpoint?(): Promise<CheckpointRef>;
+  restore?(ref: CheckpointRef): Promise<void>;
+}
+
+/**
+ * Thrown by a driver for a failure worth retrying (timeout, connection reset).
+ * Anything else a driver throws is treated as a permanent failure.
+ */
+export class TransientDriverError extends Error {
+  readonly code = 'driver_transient';
+}
+
+/** Thrown when the target refuses a command on its own authority (hardware limits). */
+export class DriverRejectedError extends Error {
+  readonly code = 'driver_rejected';
+}

@@ -1,0 +1,106 @@
+/**
+ * Starts and stops a whole gateway: database, policy engine, drivers, executor, clock
+ * sweeps and the HTTP server. Used by `interlock serve` and by the end-to-end tests.
+ */
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { pino, type Logger } from 'pino';
+import { bootstrapAdmin, type CreatedToken } from './auth/tokens.ts';
+import type { Config } from './config/config.ts';
+import { Executor } from './executor/executor.ts';
+import { createApp } from './http/app.ts';
+import type { ReadyReport, Services } from './http/services.ts';
+import type { Deps } from './lifecycle/deps.ts';
+import { EventBus } from './lifecycle/events.ts';
+import { every, sweep } from './lifecycle/sweeper.ts';
+import { defaultCacheDir, defaultPolicyDir } from './paths.ts';
+import { PolicyEngine } from './policy/engine.ts';
+import { openDatabase } from './store/db.ts';
+import { sql } from 'kysely';
+import { createTargets } from './targets.ts';
+
+export interface GatewayHandle {
+  url: string;
+  port: number;
+  services: Services;
+  engine: PolicyEngine;
+  /** Set on a first start with no tokens: shown once, never stored in clear. */
+  bootstrapToken?: CreatedToken;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  now?: () => number;
+}
+
+export async function startGateway(config: Config, options: StartOptions = {}): Promise<GatewayHandle> {
+  const log = options.log ?? pino({ level: process.env.INTERLOCK_LOG_LEVEL ?? 'info' });
+  const { db, dialect, close } = await openDatabase(config.database.url);
+  const engine = new PolicyEngine({
+    policyDir: path.resolve(config.policyDir ?? defaultPolicyDir),
+    cacheDir: defaultCacheDir,
+    onReload: (r) => (r.ok ? log.info({ digest: r.digest, ms: r.durationMs }, 'policy bundle loaded') : log.error({ error: r.error }, 'policy bundle failed to load; the previous bundle stays in force')),
+  });
+  // A policy that does not compile leaves no bundle: every decision denies and /ready says so.
+  await engine.reload();
+  if (config.watchPolicies) engine.watch();
+
+  const targets = createTargets(config.targets);
+  for (const target of targets.values()) {
+    try {
+      await target.driver.connect();
+    } catch (err) {
+      log.error({ target: target.id, err }, 'driver failed to connect');
+    }
+  }
+  const bootstrapToken = await bootstrapAdmin(db);
+
+  const deps: Deps = { db, dialect, policy: () => engine.current, targets, events: new EventBus(), config, now: options.now ?? Date.now };
+  const executor = new Executor(deps, { onError: (err) => log.error({ err }, 'executor error') });
+  await executor.start();
+  const stopSweep = every(config.sweepMs, () => sweep(deps), (err) => log.error({ err }, 'sweep error'));
+
+  const ready = async (): Promise<ReadyReport> => {
+    let database = false;
+    try {
+      await sql`select 1`.execute(db);
+      database = true;
+    } catch {
+      database = false;
+    }
+    const drivers = Object.fromEntries([...targets.values()].map((t) => [t.id, t.driver.connected]));
+    const policy = engine.current !== undefined;
+    return { ready: policy && database && Object.values(drivers).every(Boolean), checks: { policy, database, drivers }, policyDigest: engine.current?.digest ?? null };
+  };
+  const services: Services = { deps, executor, log, ready };
+  const app = createApp(services);
+
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  log.info({ url, targets: [...targets.keys()], database: dialect }, 'interlock gateway listening');
+
+  return {
+    url,
+    port,
+    services,
+    engine,
+    ...(bootstrapToken ? { bootstrapToken } : {}),
+    async stop() {
+      stopSweep();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open event streams would hold close() forever.
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await executor.stop();
+      for (const t of targets.values()) await t.driver.disconnect().catch(() => undefined);
+      engine.close();
+      await close();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/** The database as Kysely sees it. Timestamps are epoch milliseconds; JSON is stored as text. */
+
+export interface ActionsTable {
+  id: string;
+  kind: string;
+  target: string;
+  params: string;
+  rationale: string | null;
+  confidence: number | null;
+  proposer: string;
+  idempotency_key: string | null;
+  /** sha256 of the canonical proposal body, to tell an honest retry from a key reuse. */
+  request_digest: string;
+  /** sha256 of canonical {kind, target, params}: what an approval is bound to. */
+  action_digest: string;
+  status: string;
+  status_reason: string | null;
+  level: string;
+  batch_id: string | null;
+  batch_seq: number | null;
+  approvals_required: number;
+  approval_roles: string;
+  expires_at: number | null;
+  veto_deadline: number | null;
+  created_at: number;
+  updated_at: number;
+  approved_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  executor_id: string | null;
+  lease_until: number | null;
+  attempts: number;
+  outcome: string | null;
+}
+
+export interface DecisionsTable {
+  id: string;
+  action_id: string | null;
+  purpose: string;
+  effect: string;
+  stage: string;
+  level: string;
+  reasons: string;
+  rules: string;
+  approval: string | null;
+  invariants: string;
+  retry_after_seconds: number | null;
+  recommendation: number;
+  policy_digest: string | null;
+  timings: string;
+  created_at: number;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  action_id: string;
+  actor: string;
+  role: string;
+  verdict: string;
+  action_digest: string;
+  reason: string | null;
+  created_at: number;
+}
+
+export interface BatchesTable {
+  id: string;
+  proposer: string;
+  status: string;
+  size: number;
+  rationale: string | null;
+  created_at: number;
+}
+
+export interface AutonomyTable {
+  target: string;
+  level: string;
+  reason: string;
+  updated_by: string;
+  updated_at: number;
+}
+
+export interface TokensTable {
+  id: string;
+  name: string;
+  role: string;
+  hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface EstopTable {
+  id: number;
+  engaged: number;
+  reason: string | null;
+  actor: string | null;
+  updated_at: number;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  ts: string;
+  type: string;
+  action_id: string | null;
+  actor: string;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface Database {
+  actions: ActionsTable;
+  decisions: DecisionsTable;
+  approvals: ApprovalsTable;
+  batches: BatchesTable;
+  autonomy_levels: AutonomyTable;
+  tokens: TokensTable;
+  estop: EstopTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+}

@@ -1,0 +1,44 @@
+/** The configured targets and their drivers. Drivers are created by name from the config. */
+import { z } from 'zod';
+import { SimRoasterDriver, SimRoasterOptionsSchema } from '../drivers/sim-roaster/driver.ts';
+import type { TargetConfig } from './config/config.ts';
+import type { Driver } from './schema/driver.ts';
+import { ValidationError } from './schema/errors.ts';
+
+type DriverFactory = (options: Record<string, unknown>) => Driver;
+
+const factories: Record<string, DriverFactory> = {
+  'sim-roaster': (options) => new SimRoasterDriver(SimRoasterOptionsSchema.parse(options)),
+};
+
+export interface Target {
+  id: string;
+  driverName: string;
+  /** The level the target starts at before anyone changes it. */
+  initialLevel: string;
+  driver: Driver;
+}
+
+export function createTargets(configs: TargetConfig[]): Map<string, Target> {
+  const targets = new Map<string, Target>();
+  configs.forEach((config, index) => {
+    const factory = factories[config.driver];
+    if (!factory) {
+      throw new ValidationError(`target ${config.id}: unknown driver "${config.driver}" (known: ${Object.keys(factories).join(', ')})`, [
+        { field: `targets.${index}.driver`, message: `unknown driver ${config.driver}` },
+      ]);
+    }
+    let driver: Driver;
+    try {
+      driver = factory(config.options);
+    } catch (err) {
+      const issues =
+        err instanceof z.ZodError
+          ? err.issues.map((i) => ({ field: `targets.${index}.options.${i.path.join('.')}`, message: i.message }))
+          : [{ field: `targets.${index}.options`, message: err instanceof Error ? err.message : String(err) }];
+      throw new ValidationError(`target ${config.id}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
+    }
+    targets.set(config.id, { id: config.id, driverName: config.driver, initialLevel: config.level, driver });
+  });
+  return targets;
+}
