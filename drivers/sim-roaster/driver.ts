@@ -27,6 +27,8 @@ export const SimRoasterOptionsSchema = z.strictObject({
   latencyMs: z.number().int().nonnegative().max(600_000).default(0),
   /** JSON-lines command journal; without it the roaster forgets everything on restart. */
   journalFile: z.string().min(1).optional(),
+  /** Fault injection, for drills: the controller fails to reach its safe state. */
+  faults: z.strictObject({ safeState: z.boolean().default(false) }).prefault({}),
 });
 
 export type SimRoasterOptions = z.input<typeof SimRoasterOptionsSchema>;
@@ -123,6 +125,7 @@ export class SimRoasterDriver implements Driver {
 
   async safeState(): Promise<void> {
     this.#requireConnected();
+    if (this.#options.faults.safeState) throw new Error('controller did not acknowledge the safe-state command (injected fault)');
     for (const controller of this.#inFlight.values()) controller.abort();
     this.#tick();
     this.#state = safe(this.#state);

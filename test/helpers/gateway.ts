@@ -1,0 +1,95 @@
+/**
+ * Starts a real gateway for end-to-end tests: Hono on a loopback port, a SQLite file in a
+ * temporary directory, the shipped policy set compiled to Wasm, simulated roasters.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { createToken, type Role } from '../../gateway/auth/tokens.ts';
+import { ConfigSchema, type Config } from '../../gateway/config/config.ts';
+import { startGateway, type GatewayHandle } from '../../gateway/server.ts';
+
+export interface TestGateway {
+  gw: GatewayHandle;
+  dir: string;
+  config: Config;
+  tokens: Record<string, string>;
+  /** Moves the gateway's clock forward (approval timeouts, veto windows). */
+  advance(ms: number): void;
+  api<T = Record<string, unknown>>(token: string | undefined, method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_USERS: Record<string, Role> = {
+  agent: 'agent',
+  agent2: 'agent',
+  op1: 'operator',
+  op2: 'operator',
+  admin2: 'admin',
+  auditor: 'auditor',
+};
+
+export async function startTestGateway(config: Record<string, unknown> = {}, users: Record<string, Role> = DEFAULT_USERS): Promise<TestGateway> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'interlock-e2e-'));
+  const parsed = ConfigSchema.parse({
+    server: { port: 0 },
+    database: { url: `sqlite:${path.join(dir, 'interlock.db')}` },
+    targets: [{ id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { mode: 'RUNNING', journalFile: path.join(dir, 'roaster-1.jsonl') } }],
+    executor: { pollMs: 50, backoffMs: 10 },
+    sweepMs: 50,
+    ...config,
+  });
+  let offset = 0;
+  const gw = await startGateway(parsed, { log: pino({ level: 'silent' }), now: () => Date.now() + offset });
+  const tokens: Record<string, string> = { admin: gw.bootstrapToken?.token ?? '' };
+  for (const [name, role] of Object.entries(users)) tokens[name] = (await createToken(gw.services.deps.db, name, role, 'test')).token;
+  return {
+    gw,
+    dir,
+    config: parsed,
+    tokens,
+    advance: (ms) => {
+      offset += ms;
+    },
+    api: async <T>(token: string | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${gw.url}${url}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      let parsedBody: unknown = text;
+      try {
+        parsedBody = JSON.parse(text);
+      } catch {
+        // not JSON (event stream, empty)
+      }
+      return { status: res.status, body: parsedBody as T, headers: res.headers };
+    },
+    close: async () => {
+      await gw.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a value or the deadline passes. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface ActionBody {
+  action: { id: string; status: string; digest: string; proposer: string; approvals: { required: number; granted: unknown[] }; outcome: Record<string, unknown> | null };
+  decision: { effect: string; stage: string; reasons: string[]; rules: string[]; recommendation?: boolean };
+}
