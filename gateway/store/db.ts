@@ -35,6 +35,8 @@ export async function openDatabase(url: string): Promise<OpenedDb> {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
+    // INSERT OR REPLACE deletes the row it replaces; without this the delete trigger stays silent.
+    sqlite.pragma('recursive_triggers = ON');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
   await migrate(db, dialect);

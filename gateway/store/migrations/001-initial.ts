@@ -146,6 +146,10 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
         .raw(`CREATE TRIGGER audit_log_no_${op.toLowerCase()} BEFORE ${op} ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`)
         .execute(db);
     }
+    // Records only ever extend the chain: no gaps filled, no sequence number reused.
+    await sql
+      .raw(`CREATE TRIGGER audit_log_append_at_head BEFORE INSERT ON audit_log WHEN NEW.seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_log) BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`)
+      .execute(db);
   } else {
     await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(db);
     await sql`CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(db);
