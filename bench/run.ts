@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../gateway/paths.ts';
 import { benchDecisionLatency } from './decision-latency.ts';
+import { benchGateway } from './gateway.ts';
 import { machine } from './stats.ts';
 
 const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) => string }> = {
@@ -15,6 +16,17 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
         `| Interlock in-process (Wasm, 1 thread) | ${r.inProcess.count} | ${r.inProcess.p50Us} µs | ${r.inProcess.p99Us} µs | ${r.inProcess.maxUs} µs | ${r.inProcess.decisionsPerSecond}/s |`,
         `| \`opa run --server\` ${r.opaServer.opaVersion} over HTTP, concurrency ${r.opaServer.concurrency} | ${r.opaServer.count} | ${r.opaServer.p50Us} µs | ${r.opaServer.p99Us} µs | ${r.opaServer.maxUs} µs | ${r.opaServer.requestsPerSecond}/s |`,
         ...Object.entries(r.inProcess.byKind).map(([k, s]) => `| in-process, ${k} only | ${s.count} | ${s.p50Us} µs | ${s.p99Us} µs | ${s.maxUs} µs | |`),
+      ].join('\n'),
+  },
+  gateway: {
+    run: benchGateway,
+    table: (r: Awaited<ReturnType<typeof benchGateway>>) =>
+      [
+        '| measurement | n | p50 | p99 | max | throughput |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+        `| propose → decision over HTTP, concurrency ${r.propose.concurrency}, audit on, SQLite | ${r.propose.count} | ${(r.propose.p50Us / 1000).toFixed(2)} ms | ${(r.propose.p99Us / 1000).toFixed(2)} ms | ${(r.propose.maxUs / 1000).toFixed(2)} ms | ${r.propose.requestsPerSecond}/s |`,
+        `| emergency stop with ${r.estop.pendingPerRun} pending, ${r.estop.targets} roasters: request → every driver safe | ${r.estop.safeState.count} | ${r.estop.safeState.p50Ms} ms | ${r.estop.safeState.p99Ms} ms | ${r.estop.safeState.maxMs} ms | |`,
+        `| same, request → response (all ${r.estop.pendingPerRun} cancelled and audited) | ${r.estop.response.count} | ${r.estop.response.p50Ms} ms | ${r.estop.response.p99Ms} ms | ${r.estop.response.maxMs} ms | |`,
       ].join('\n'),
   },
 };
