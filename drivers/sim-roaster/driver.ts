@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   DriverRejectedError,
+  TransientDriverError,
   type CommandStatus,
   type Driver,
   type DriverCommand,
@@ -28,7 +29,13 @@ export const SimRoasterOptionsSchema = z.strictObject({
   /** JSON-lines command journal; without it the roaster forgets everything on restart. */
   journalFile: z.string().min(1).optional(),
   /** Fault injection, for drills: the controller fails to reach its safe state. */
-  faults: z.strictObject({ safeState: z.boolean().default(false) }).prefault({}),
+  faults: z
+    .strictObject({
+      safeState: z.boolean().default(false),
+      /** The first N command writes fail with a transient error (a flaky link). */
+      transientWrites: z.number().int().min(0).max(100).default(0),
+    })
+    .prefault({}),
 });
 
 export type SimRoasterOptions = z.input<typeof SimRoasterOptionsSchema>;
@@ -49,12 +56,14 @@ export class SimRoasterDriver implements Driver {
   readonly #commands = new Map<string, CommandStatus>();
   readonly #inFlight = new Map<string, AbortController>();
   readonly #now: () => number;
+  #transientLeft: number;
 
   constructor(options: SimRoasterOptions = {}, now: () => number = Date.now) {
     this.#options = SimRoasterOptionsSchema.parse(options);
     this.#now = now;
     this.#state = initialState(this.#options.mode);
     this.#clock = now();
+    this.#transientLeft = this.#options.faults.transientWrites;
   }
 
   get connected(): boolean {
@@ -81,6 +90,10 @@ export class SimRoasterDriver implements Driver {
 
   async writeCommand(cmd: DriverCommand, { signal }: WriteOptions): Promise<ExecutionResult> {
     this.#requireConnected();
+    if (this.#transientLeft > 0) {
+      this.#transientLeft--;
+      throw new TransientDriverError('controller link timed out (injected fault)');
+    }
     const known = this.#commands.get(cmd.id);
     // A repeat of a command this controller already settled is answered, not re-applied.
     if (known && known.status !== 'not_found' && known.status !== 'in_progress') return settled(known);
