@@ -77,6 +77,8 @@ async function historyFor(
   excludeActionId: string | undefined,
 ): Promise<DecisionContext['history']> {
   const rate: DecisionContext['history']['rate'] = {};
+  // Counted before the proposal is inserted: two proposals racing can both see room for one
+  // more. The executor's re-check counts executions, so an actuation limit still holds.
   const limits = evaluator.data.rate_limits.filter((l) => applies(l, action.kind));
   await Promise.all(
     limits.map(async (limit) => {
