@@ -1,5 +1,6 @@
 /** Filtered, paged reads of the audit log. */
 import type { Db } from '../store/db.ts';
+import type { AuditRecord } from './chain.ts';
 
 export interface AuditQuery {
   action_id?: string;
@@ -11,13 +12,8 @@ export interface AuditQuery {
   limit: number;
 }
 
-export interface AuditRecordView {
-  seq: number;
-  ts: string;
-  type: string;
-  action_id: string | null;
-  actor: string;
-  payload: Record<string, unknown>;
+/** A stored record: the hashed fields plus its links in the chain. */
+export interface AuditRecordView extends AuditRecord {
   prev_hash: string;
   hash: string;
 }

@@ -10,6 +10,7 @@ import type { Principal } from '../auth/tokens.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import { InterlockError, ValidationError } from '../schema/errors.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
+import { limitApplies } from './context.ts';
 import { inTx, type Deps } from './deps.ts';
 import { decideProposal, parseProposal, type Decided } from './propose.ts';
 import { recordProposal } from './record.ts';
@@ -78,7 +79,7 @@ export async function proposeBatch(deps: Deps, principal: Principal, body: unkno
 function withBatchRates(d: Decided, ahead: Decided[], limits: RateLimit[], actor: string): Decided['decision'] {
   if (d.decision.effect === 'deny') return d.decision;
   for (const limit of limits) {
-    const matches = (kind: string): boolean => limit.kinds.some((p) => p === kind || (p.endsWith('*') && kind.startsWith(p.slice(0, -1))));
+    const matches = (kind: string): boolean => limitApplies(limit, kind);
     if (!matches(d.envelope.kind)) continue;
     const extra = ahead.filter(
       (a) =>

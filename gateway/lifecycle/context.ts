@@ -63,7 +63,8 @@ export async function estopEngaged(deps: Deps): Promise<boolean> {
   return row ? Number(row.engaged) === 1 : true;
 }
 
-function applies(limit: RateLimit, kind: string): boolean {
+/** Whether a rate limit covers a kind: listed exactly, or by a prefix pattern ending in `*`. */
+export function limitApplies(limit: RateLimit, kind: string): boolean {
   return limit.kinds.some((p) => p === kind || (p.endsWith('*') && kind.startsWith(p.slice(0, -1))));
 }
 
@@ -79,7 +80,7 @@ async function historyFor(
   const rate: DecisionContext['history']['rate'] = {};
   // Counted before the proposal is inserted: two proposals racing can both see room for one
   // more. The executor's re-check counts executions, so an actuation limit still holds.
-  const limits = evaluator.data.rate_limits.filter((l) => applies(l, action.kind));
+  const limits = evaluator.data.rate_limits.filter((l) => limitApplies(l, action.kind));
   await Promise.all(
     limits.map(async (limit) => {
       const since = now - limit.window_seconds * 1000;
