@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SimRoasterDriver, SimRoasterOptionsSchema } from '../drivers/sim-roaster/driver.ts';
 import type { TargetConfig } from './config/config.ts';
 import type { Driver } from './schema/driver.ts';
-import { ValidationError } from './schema/errors.ts';
+import { describeIssues, fieldIssues, ValidationError } from './schema/errors.ts';
 
 type DriverFactory = (options: Record<string, unknown>) => Driver;
 
@@ -34,9 +34,9 @@ export function createTargets(configs: TargetConfig[]): Map<string, Target> {
     } catch (err) {
       const issues =
         err instanceof z.ZodError
-          ? err.issues.map((i) => ({ field: `targets.${index}.options.${i.path.join('.')}`, message: i.message }))
+          ? fieldIssues(err.issues, ['targets', String(index), 'options'])
           : [{ field: `targets.${index}.options`, message: err instanceof Error ? err.message : String(err) }];
-      throw new ValidationError(`target ${config.id}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
+      throw new ValidationError(`target ${config.id}: ${describeIssues(issues)}`, issues);
     }
     targets.set(config.id, { id: config.id, driverName: config.driver, initialLevel: config.level, driver });
   });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
-import { ValidationError } from '../schema/errors.ts';
+import { describeIssues, fieldIssues, ValidationError } from '../schema/errors.ts';
 
 const TargetSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/).max(128),
@@ -66,8 +66,8 @@ export function loadConfig(file: string | undefined, cwd = process.cwd()): Confi
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
-    throw new ValidationError(`${chosen}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
+    const issues = fieldIssues(parsed.error.issues, [], '(root)');
+    throw new ValidationError(`${chosen}: ${describeIssues(issues)}`, issues);
   }
   const ids = parsed.data.targets.map((t) => t.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);

@@ -8,7 +8,7 @@ import { ActionEnvelopeSchema, type ActionEnvelope, type Actor } from '../schema
 import { paramsSchema, type CatalogEntry } from '../schema/catalog.ts';
 import type { DecisionContext } from '../schema/context.ts';
 import { RawResultSchema, type Decision, type DecisionStage, type RawResult } from '../schema/decision.ts';
-import type { FieldIssue } from '../schema/errors.ts';
+import { describeIssues, fieldIssues } from '../schema/errors.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 
 export interface DecisionRequest {
@@ -47,8 +47,8 @@ export function decide(req: DecisionRequest, evaluator: PolicyEvaluator | undefi
   try {
     const parsed = ActionEnvelopeSchema.safeParse(req.envelope);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-      return deny('validation', 'validation.envelope', describe(issues), { issues });
+      const issues = fieldIssues(parsed.error.issues);
+      return deny('validation', 'validation.envelope', describeIssues(issues), { issues });
     }
     const action = parsed.data;
     if (!evaluator) return deny('engine', 'engine.no_bundle', 'no policy bundle is loaded: every action is denied');
@@ -56,12 +56,12 @@ export function decide(req: DecisionRequest, evaluator: PolicyEvaluator | undefi
     const entry = evaluator.data.catalog[action.kind];
     if (!entry) {
       const issues = [{ field: 'kind', message: `unknown action kind "${action.kind}"` }];
-      return deny('validation', 'validation.unknown_kind', describe(issues), { issues });
+      return deny('validation', 'validation.unknown_kind', describeIssues(issues), { issues });
     }
     const params = paramsSchemaFor(entry).safeParse(action.params);
     if (!params.success) {
-      const issues = params.error.issues.map((i) => ({ field: ['params', ...i.path].join('.'), message: i.message }));
-      return deny('validation', 'validation.params', describe(issues), { issues });
+      const issues = fieldIssues(params.error.issues, ['params']);
+      return deny('validation', 'validation.params', describeIssues(issues), { issues });
     }
     timings.validateUs = Math.round((stopwatch() - t0) * 1000);
 
@@ -128,10 +128,6 @@ function combine(raw: RawResult, action: ActionEnvelope): Omit<Decision, 'policy
         }
       : {}),
   };
-}
-
-function describe(issues: FieldIssue[]): string {
-  return issues.map((i) => `${i.field}: ${i.message}`).join('; ');
 }
 
 function errorText(err: unknown): string {

@@ -154,14 +154,8 @@ export class Executor {
     if (!target) blockReason ??= `target ${row.target} is not configured`;
 
     const now = deps.now();
-    let stateBefore: TargetState = {};
-    if (!blockReason && target) {
-      try {
-        stateBefore = await target.driver.readState();
-      } catch (err) {
-        blockReason = `target state unavailable: ${err instanceof Error ? err.message : String(err)}`;
-      }
-    }
+    // The state the re-check decided on; a state that could not be read made it deny.
+    const stateBefore = recheck?.state ?? {};
     const claimed = await inTx(deps, async (trx, events) => {
       const decisionId = recheck ? await recordDecision(trx, row.id, 'executor', recheck.level, recheck.decision, 'recheck', now) : null;
       if (blockReason) {

@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { appendAudit } from '../audit/append.ts';
 import { inTx } from '../lifecycle/deps.ts';
+import { describeIssues, fieldIssues } from '../schema/errors.ts';
 import { authentication } from './auth.ts';
 import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
@@ -16,12 +17,12 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
     // Schema failures become 422s naming each field; rejected attempts are audited.
     defaultHook: async (result, c) => {
       if (result.success) return;
-      const issues = result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message }));
+      const issues = fieldIssues(result.error.issues);
       const principal = c.get('principal') as AppEnv['Variables']['principal'] | undefined;
       await inTx(s.deps, (trx) =>
         appendAudit(trx, { type: 'request.invalid', actor: principal?.id ?? 'anonymous', payload: { method: c.req.method, path: c.req.path, issues } }),
       );
-      return c.json(errorBody('validation_failed', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues[0]?.field, issues), 422);
+      return c.json(errorBody('validation_failed', describeIssues(issues), issues[0]?.field, issues), 422);
     },
   });
 

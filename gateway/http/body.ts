@@ -1,7 +1,7 @@
 /** Optional JSON bodies, for verdict routes where a reason may be omitted. */
 import type { HonoRequest } from 'hono';
 import type { z } from 'zod';
-import { ValidationError } from '../schema/errors.ts';
+import { describeIssues, fieldIssues, ValidationError } from '../schema/errors.ts';
 
 /** Verdict bodies are optional: an empty body is `{}`; a present body must be valid JSON. */
 export async function optionalBody<T>(req: HonoRequest, schema: z.ZodType<T>): Promise<T> {
@@ -16,8 +16,8 @@ export async function optionalBody<T>(req: HonoRequest, schema: z.ZodType<T>): P
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-    throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+    const issues = fieldIssues(parsed.error.issues);
+    throw new ValidationError(describeIssues(issues), issues);
   }
   return parsed.data;
 }

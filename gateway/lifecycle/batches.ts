@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
-import { InterlockError, ValidationError } from '../schema/errors.ts';
+import { describeIssues, fieldIssues, InterlockError, ValidationError } from '../schema/errors.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
 import { limitApplies } from './context.ts';
 import { inTx, type Deps } from './deps.ts';
@@ -35,8 +35,8 @@ export const BatchBodySchema = z.strictObject({
 export async function proposeBatch(deps: Deps, principal: Principal, body: unknown): Promise<BatchView> {
   const parsed = BatchBodySchema.safeParse(body);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-    throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+    const issues = fieldIssues(parsed.error.issues);
+    throw new ValidationError(describeIssues(issues), issues);
   }
   const max = deps.config.batches.maxActions;
   if (parsed.data.actions.length > max) {

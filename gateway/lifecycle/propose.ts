@@ -4,7 +4,7 @@ import type { Principal } from '../auth/tokens.ts';
 import { decide } from '../decide/pipeline.ts';
 import { ActionEnvelopeSchema, type ActionEnvelope } from '../schema/action.ts';
 import type { Decision } from '../schema/decision.ts';
-import { InterlockError, ValidationError, type FieldIssue } from '../schema/errors.ts';
+import { describeIssues, fieldIssues, InterlockError, ValidationError, type FieldIssue } from '../schema/errors.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import { buildContext, type ContextPurpose } from './context.ts';
 import { inTx, type Deps } from './deps.ts';
@@ -24,6 +24,8 @@ export interface Decided {
   level: string;
   /** The rate-limit counts the decision saw, by limit id. */
   rates: Record<string, number>;
+  /** The target state the decision was made on. */
+  state: Record<string, unknown>;
 }
 
 const stopwatch = (): number => performance.now();
@@ -31,14 +33,11 @@ const stopwatch = (): number => performance.now();
 /** parseProposal validates the envelope and the target; a failure is audited and thrown as 422. */
 export async function parseProposal(deps: Deps, principal: Principal, body: unknown, field = ''): Promise<ActionEnvelope> {
   const parsed = ActionEnvelopeSchema.safeParse(body);
-  let issues: FieldIssue[] = [];
-  if (!parsed.success) {
-    issues = parsed.error.issues.map((i) => ({ field: [field, ...i.path].filter((p) => p !== '').join('.') || '(body)', message: i.message }));
-  } else if (!deps.targets.has(parsed.data.target)) {
-    issues = [{ field: prefix(field, 'target'), message: `unknown target "${parsed.data.target}" (known: ${[...deps.targets.keys()].join(', ')})` }];
+  if (!parsed.success) return rejectInput(deps, principal, fieldIssues(parsed.error.issues, field ? [field] : []));
+  if (!deps.targets.has(parsed.data.target)) {
+    return rejectInput(deps, principal, [{ field: prefix(field, 'target'), message: `unknown target "${parsed.data.target}" (known: ${[...deps.targets.keys()].join(', ')})` }]);
   }
-  if (issues.length > 0 || !parsed.success) await rejectInput(deps, principal, issues);
-  return (parsed as { data: ActionEnvelope }).data;
+  return parsed.data;
 }
 
 /** decideProposal runs the pipeline against the live context; validation failures throw 422. */
@@ -68,7 +67,7 @@ export async function decideProposal(
     await rejectInput(deps, principal, issues, decision.rules.includes('validation.unknown_kind') ? 'unknown_kind' : 'validation_failed');
   }
   const rates = Object.fromEntries(Object.entries(built.context.history.rate).map(([id, w]) => [id, w.count]));
-  return { envelope, decision, level: built.context.level, rates };
+  return { envelope, decision, level: built.context.level, rates, state: built.context.state };
 }
 
 export async function propose(deps: Deps, principal: Principal, body: unknown, headerKey: string | undefined): Promise<ProposeResult> {
@@ -129,7 +128,7 @@ async function replay(deps: Deps, principal: Principal, key: string, digest: str
 
 async function rejectInput(deps: Deps, principal: Principal, issues: FieldIssue[], code: 'validation_failed' | 'unknown_kind' = 'validation_failed'): Promise<never> {
   await inTx(deps, (trx) => appendAudit(trx, { type: 'action.invalid', actor: principal.id, payload: { code, issues } }));
-  throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues, code);
+  throw new ValidationError(describeIssues(issues), issues, code);
 }
 
 function prefix(field: string, name: string): string {

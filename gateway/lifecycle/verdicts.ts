@@ -95,12 +95,12 @@ async function countApprovals(trx: Tx, id: string): Promise<number> {
   return Number(row.n);
 }
 
-type Ending = { verdict: 'reject' | 'veto' | 'cancel'; from: Status[]; to: Status; needsReason: boolean };
+type Ending = { from: Status[]; to: Status; needsReason: boolean; past: string };
 
 const ENDINGS: Record<'reject' | 'veto' | 'cancel', Ending> = {
-  reject: { verdict: 'reject', from: ['PENDING_APPROVAL', 'PENDING_VETO'], to: 'REJECTED', needsReason: true },
-  veto: { verdict: 'veto', from: ['PENDING_VETO'], to: 'VETOED', needsReason: true },
-  cancel: { verdict: 'cancel', from: ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'], to: 'CANCELLED', needsReason: false },
+  reject: { from: ['PENDING_APPROVAL', 'PENDING_VETO'], to: 'REJECTED', needsReason: true, past: 'rejected' },
+  veto: { from: ['PENDING_VETO'], to: 'VETOED', needsReason: true, past: 'vetoed' },
+  cancel: { from: ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'], to: 'CANCELLED', needsReason: false, past: 'cancelled' },
 };
 
 /** reject, veto or cancel: each ends a pending action. */
@@ -115,18 +115,17 @@ export async function end(deps: Deps, principal: Principal, id: string, how: key
     } else {
       requireRole(principal, JSON.parse(row.approval_roles) as string[], `${how} this action`);
     }
-    let from = row.status as Status;
+    const from = row.status as Status;
     // A REJECT of a PENDING_VETO action is a veto.
     const to: Status = how === 'reject' && from === 'PENDING_VETO' ? 'VETOED' : ending.to;
-    if (!ending.from.includes(from)) throw conflict(row, `${how === 'cancel' ? 'cancelled' : how === 'veto' ? 'vetoed' : 'rejected'}`);
+    if (!ending.from.includes(from)) throw conflict(row, ending.past);
     await trx
       .insertInto('approvals')
       .values({ id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: how, action_digest: row.action_digest, reason: input.reason ?? null, created_at: now })
       .onConflict((oc) => oc.doNothing())
       .execute();
-    from = row.status as Status;
     const moved = await transition(trx, { id, from, to, actor: principal.id, reason: input.reason ?? `${how} by ${principal.id}`, at: now }, events);
-    if (!moved) throw conflict(row, how);
+    if (!moved) throw conflict(row, ending.past);
     return { status: to, approvals: 0, required: Number(row.approvals_required) };
   });
 }

@@ -23,6 +23,22 @@ export interface FieldIssue {
   message: string;
 }
 
+/** A schema library's issue: where (path) and what (message). zod's issues have this shape. */
+interface PathIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** fieldIssues names each issue's field by its dotted path under `prefix`; an empty path is `fallback`. */
+export function fieldIssues(issues: readonly PathIssue[], prefix: readonly string[] = [], fallback = '(body)'): FieldIssue[] {
+  return issues.map((i) => ({ field: [...prefix, ...i.path.map(String)].join('.') || fallback, message: i.message }));
+}
+
+/** describeIssues is the one-line message for a list of field issues. */
+export function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+}
+
 /** The base class of every error Interlock raises on purpose. */
 export class InterlockError extends Error {
   readonly code: ErrorCode;
