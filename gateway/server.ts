@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { pino, type Logger } from 'pino';
+import { Checkpointer } from './audit/checkpointer.ts';
 import { bootstrapAdmin, type CreatedToken } from './auth/tokens.ts';
 import type { Config } from './config/config.ts';
 import { Executor } from './executor/executor.ts';
@@ -18,6 +19,7 @@ import { defaultCacheDir, defaultPolicyDir } from './paths.ts';
 import { PolicyEngine } from './policy/engine.ts';
 import { openDatabase } from './store/db.ts';
 import { sql } from 'kysely';
+import { signerFromConfig } from './signing/from-config.ts';
 import { createTargets } from './targets.ts';
 
 export interface GatewayHandle {
@@ -37,6 +39,9 @@ export interface StartOptions {
 
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<GatewayHandle> {
   const log = options.log ?? pino({ level: process.env.INTERLOCK_LOG_LEVEL ?? 'info' });
+  // The signing key is checked before anything starts: a gateway that cannot sign its audit log does not run.
+  const signing = signerFromConfig(config.audit.signing);
+  if (signing.generated) log.warn({ privateKey: signing.generated.privatePath, publicKey: signing.generated.publicPath }, 'generated an audit signing key; give auditors the public key and keep the private key away from the database');
   const { db, dialect, close } = await openDatabase(config.database.url);
   const engine = new PolicyEngine({
     policyDir: path.resolve(config.policyDir ?? defaultPolicyDir),
@@ -61,6 +66,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const executor = new Executor(deps, { onError: (err) => log.error({ err }, 'executor error') });
   await executor.start();
   const stopSweep = every(config.sweepMs, () => sweep(deps), (err) => log.error({ err }, 'sweep error'));
+  const checkpointer = new Checkpointer(db, signing.signer, {
+    every: config.audit.checkpoint.every,
+    intervalMs: config.audit.checkpoint.intervalMs,
+    now: deps.now,
+    onError: (err) => log.error({ err }, 'audit checkpoint failed'),
+  });
+  await checkpointer.start();
 
   const ready = async (): Promise<ReadyReport> => {
     let database = false;
@@ -98,6 +110,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
       await executor.stop();
+      // Everything recorded up to shutdown leaves signed.
+      await checkpointer.stop();
       for (const t of targets.values()) await t.driver.disconnect().catch(() => undefined);
       engine.close();
       await close();

@@ -28,7 +28,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function recordHash(prevHash: string, record: AuditRecord): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(record)).digest('hex');
+  return chainHash(prevHash, canonicalJson(record));
+}
+
+/** The chain step over a record already in canonical form (verifiers reuse it for the Merkle leaf). */
+export function chainHash(prevHash: string, canonicalRecord: string): string {
+  return createHash('sha256').update(prevHash).update(canonicalRecord).digest('hex');
 }
 
 export function sha256Hex(text: string): string {

@@ -1,13 +1,15 @@
 /** The `interlock` command line. */
 import { InterlockError } from '../schema/errors.ts';
 import { UsageError } from './args.ts';
+import { auditUsage, runAuditCommand, runKeysCommand } from './audit-command.ts';
 import { policyUsage, runPolicyCommand } from './policy-command.ts';
 import { runServe, runToken, serveUsage } from './serve-command.ts';
 
 const usage = `usage: interlock <command>
 
 ${serveUsage}
-${policyUsage}`;
+${policyUsage}
+${auditUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -18,6 +20,10 @@ async function main(argv: string[]): Promise<number> {
       return runToken(rest);
     case 'policy':
       return runPolicyCommand(rest);
+    case 'audit':
+      return runAuditCommand(rest);
+    case 'keys':
+      return runKeysCommand(rest);
     case undefined:
     case 'help':
     case '--help':

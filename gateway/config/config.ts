@@ -44,6 +44,40 @@ export const ConfigSchema = z.strictObject({
       leaseMs: z.number().int().min(500).max(600_000).default(3000),
     })
     .prefault({}),
+  audit: z
+    .strictObject({
+      /**
+       * A checkpoint signs the records since the last one as soon as `every` are waiting, or after
+       * `intervalMs` when any are. Records after the last checkpoint are protected only by the hash
+       * chain, which someone with write access to the database can recompute; the interval bounds
+       * that window. 1000 records keep inclusion proofs at 10 hashes.
+       */
+      checkpoint: z
+        .strictObject({
+          every: z.number().int().min(1).max(100_000).default(1000),
+          intervalMs: z.number().int().min(100).max(3_600_000).default(10_000),
+        })
+        .prefault({}),
+      signing: z
+        .discriminatedUnion('type', [
+          z.strictObject({
+            type: z.literal('key'),
+            /** ECDSA P-256 private key (PKCS#8 PEM); its public key is `<name>.pub.pem` beside it. */
+            key: z.string().min(1).default('./var/keys/audit.key'),
+            /** Generate the key pair on first start when the file does not exist. */
+            generate: z.boolean().default(true),
+          }),
+          z.strictObject({
+            type: z.literal('keyless'),
+            fulcioURL: z.url().default('https://fulcio.sigstore.dev'),
+            rekorURL: z.url().default('https://rekor.sigstore.dev'),
+            /** Environment variable holding the OIDC identity token. */
+            identityTokenEnv: z.string().default('SIGSTORE_ID_TOKEN'),
+          }),
+        ])
+        .prefault({ type: 'key' }),
+    })
+    .prefault({}),
   /** How often pending approvals and veto windows are checked against the clock. */
   sweepMs: z.number().int().min(10).max(60_000).default(250),
 });

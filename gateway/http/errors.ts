@@ -12,6 +12,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   forbidden: 403,
   conflict: 409,
   payload_too_large: 413,
+  verification_failed: 422,
+  key_unusable: 500,
   policy_unavailable: 503,
   toolchain_missing: 503,
   policy_compile_failed: 500,

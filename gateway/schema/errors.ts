@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'conflict'
   | 'payload_too_large'
+  | 'verification_failed'
+  | 'key_unusable'
   | 'internal';
 
 /** A problem with one input field, named by its dotted path. */
@@ -84,5 +86,19 @@ export class PolicyCompileError extends InterlockError {
 export class ToolchainMissingError extends InterlockError {
   constructor(tool: string, path: string) {
     super('toolchain_missing', `${tool} not found at ${path}: run \`npm run setup\` (scripts/setup.sh) first`);
+  }
+}
+
+/** Evidence (a signature, a chain, a proof) that does not hold; the message says what and where. */
+export class VerificationError extends InterlockError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('verification_failed', message, options);
+  }
+}
+
+/** A signing or verification key that is missing, malformed, exposed or would be overwritten. */
+export class KeyError extends InterlockError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('key_unusable', message, options);
   }
 }

@@ -113,6 +113,18 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+export interface AuditCheckpointsTable {
+  idx: number;
+  from_seq: number;
+  to_seq: number;
+  root: string;
+  chain_head: string;
+  body: string;
+  bundle: string;
+  signer: string;
+  created_at: number;
+}
+
 export interface Database {
   actions: ActionsTable;
   decisions: DecisionsTable;
@@ -123,4 +135,5 @@ export interface Database {
   estop: EstopTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointsTable;
 }

@@ -39,6 +39,7 @@ export async function startTestGateway(config: Record<string, unknown> = {}, use
     executor: { pollMs: 50, backoffMs: 10 },
     sweepMs: 50,
     ...config,
+    audit: { signing: { type: 'key', key: path.join(dir, 'keys', 'audit.key') }, ...(config.audit as object | undefined) },
   });
   let offset = 0;
   const gw = await startGateway(parsed, { log: pino({ level: 'silent' }), now: () => Date.now() + offset });

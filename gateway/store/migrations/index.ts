@@ -1,6 +1,7 @@
 /** The migration set, in order. Each migration receives the dialect so DDL can differ where it must. */
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
+import * as checkpoints from './002-checkpoints.ts';
 import type { Dialect } from './001-initial.ts';
 
 export type { Dialect };
@@ -8,6 +9,7 @@ export type { Dialect };
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '001-initial': { up: (db: Kysely<unknown>) => initial.up(db, dialect) },
+    '002-checkpoints': { up: (db: Kysely<unknown>) => checkpoints.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }

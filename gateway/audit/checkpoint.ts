@@ -1,0 +1,103 @@
+/**
+ * Signed checkpoints. Each covers the records since the previous one: an RFC 6962 Merkle root
+ * over their leaves, the chain head at its last record and the digest of the previous
+ * checkpoint, signed as a Sigstore bundle. The signed chain head vouches for every record up
+ * to it through the hash chain; the root lets one record be proven alone.
+ */
+import { z } from 'zod';
+import type { SerializedBundle } from '@sigstore/bundle';
+import { VerificationError } from '../schema/errors.ts';
+import type { Db } from '../store/db.ts';
+import type { AuditLogTable } from '../store/types.ts';
+import type { Signer } from '../signing/signer.ts';
+import { canonicalJson, GENESIS_HASH, recordHash, sha256Hex, type AuditRecord } from './chain.ts';
+import { leafHash, merkleRoot } from './merkle.ts';
+
+export const CHECKPOINT_TYPE = 'interlock.audit.checkpoint/v1';
+
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const CheckpointBodySchema = z.strictObject({
+  type: z.literal(CHECKPOINT_TYPE),
+  index: z.number().int().positive(),
+  from_seq: z.number().int().positive(),
+  to_seq: z.number().int().positive(),
+  tree_size: z.number().int().positive(),
+  /** RFC 6962 root over the leaves of records from_seq..to_seq. */
+  root: Hex64,
+  /** The chain hash of record to_seq. */
+  chain_head: Hex64,
+  /** sha256 of the previous checkpoint's body (canonical JSON); zeros for the first. */
+  prev: Hex64,
+  signed_at: z.string(),
+});
+export type CheckpointBody = z.infer<typeof CheckpointBodySchema>;
+
+/** A checkpoint as stored and exported: the signed body text and its bundle. */
+export interface Checkpoint {
+  body: CheckpointBody;
+  /** Exactly the bytes that were signed (canonical JSON of `body`). */
+  bodyText: string;
+  bundle: SerializedBundle;
+}
+
+export function toAuditRecord(row: Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>): AuditRecord {
+  return { seq: Number(row.seq), ts: row.ts, type: row.type, action_id: row.action_id, actor: row.actor, payload: JSON.parse(row.payload) as Record<string, unknown> };
+}
+
+/** A record's Merkle leaf: the leaf hash of its canonical JSON, the same bytes the chain hashes. */
+export function recordLeaf(record: AuditRecord): Buffer {
+  return leafHash(canonicalJson(record));
+}
+
+export function checkpointDigest(bodyText: string): string {
+  return sha256Hex(bodyText);
+}
+
+export function rowToCheckpoint(row: { body: string; bundle: string }): Checkpoint {
+  return { body: CheckpointBodySchema.parse(JSON.parse(row.body)), bodyText: row.body, bundle: JSON.parse(row.bundle) as SerializedBundle };
+}
+
+export async function lastCheckpoint(db: Db): Promise<Checkpoint | undefined> {
+  const row = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).orderBy('idx', 'desc').limit(1).executeTakeFirst();
+  return row ? rowToCheckpoint(row) : undefined;
+}
+
+/**
+ * Signs the next range (at most `maxRecords` records after the last checkpoint). Returns
+ * undefined when there is nothing new. Refuses to sign a range whose chain does not verify, so
+ * a checkpoint never vouches for records altered before it was made.
+ */
+export async function createCheckpoint(db: Db, signer: Signer, options: { maxRecords: number; now?: () => number }): Promise<Checkpoint | undefined> {
+  const last = await lastCheckpoint(db);
+  const fromSeq = (last?.body.to_seq ?? 0) + 1;
+  const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', fromSeq).orderBy('seq').limit(options.maxRecords).execute();
+  if (rows.length === 0) return undefined;
+  let prevHash = last?.body.chain_head ?? GENESIS_HASH;
+  const leaves: Buffer[] = [];
+  for (const [i, row] of rows.entries()) {
+    const record = toAuditRecord(row);
+    if (record.seq !== fromSeq + i) throw new VerificationError(`record ${fromSeq + i} is missing; not signing`);
+    if (row.prev_hash !== prevHash || recordHash(prevHash, record) !== row.hash) throw new VerificationError(`record ${record.seq} does not verify; not signing`);
+    leaves.push(recordLeaf(record));
+    prevHash = row.hash;
+  }
+  const body: CheckpointBody = {
+    type: CHECKPOINT_TYPE,
+    index: (last?.body.index ?? 0) + 1,
+    from_seq: fromSeq,
+    to_seq: fromSeq + rows.length - 1,
+    tree_size: rows.length,
+    root: merkleRoot(leaves).toString('hex'),
+    chain_head: prevHash,
+    prev: last ? checkpointDigest(last.bodyText) : GENESIS_HASH,
+    signed_at: new Date((options.now ?? Date.now)()).toISOString(),
+  };
+  const bodyText = canonicalJson(body);
+  const bundle = await signer.signBlob(Buffer.from(bodyText));
+  await db
+    .insertInto('audit_checkpoints')
+    .values({ idx: body.index, from_seq: body.from_seq, to_seq: body.to_seq, root: body.root, chain_head: body.chain_head, body: bodyText, bundle: JSON.stringify(bundle), signer: signer.identity, created_at: Date.parse(body.signed_at) })
+    .execute();
+  return { body, bodyText, bundle };
+}

@@ -1,0 +1,123 @@
+/**
+ * Where a verifier reads an audit log from: the database, or an export file
+ * (`interlock audit export`: JSON lines, checkpoints first, then records in order).
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import type { SerializedBundle } from '@sigstore/bundle';
+import { VerificationError } from '../schema/errors.ts';
+import type { Db } from '../store/db.ts';
+import type { AuditLogTable } from '../store/types.ts';
+import { canonicalJson, type AuditRecord } from './chain.ts';
+import { CheckpointBodySchema, rowToCheckpoint, type Checkpoint } from './checkpoint.ts';
+import type { LogSource, StoredRecord } from './verify-log.ts';
+
+/**
+ * The canonical (RFC 8785) form of a stored record, built from its columns. The payload column
+ * already holds canonical JSON (the writer stores exactly what it hashed) and JCS serialises
+ * strings and integers as JSON.stringify does, so no parse and re-serialise is needed.
+ */
+export function storedCanonical(row: Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>): string {
+  return `{"action_id":${JSON.stringify(row.action_id)},"actor":${JSON.stringify(row.actor)},"payload":${row.payload},"seq":${Number(row.seq)},"ts":${JSON.stringify(row.ts)},"type":${JSON.stringify(row.type)}}`;
+}
+
+export function databaseSource(db: Db, pageSize = 5000): LogSource {
+  return {
+    complete: true,
+    async checkpoints() {
+      const rows = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).orderBy('idx').execute();
+      return rows.map((row) => {
+        try {
+          return rowToCheckpoint(row);
+        } catch {
+          // A damaged row still takes its place, so the verifier reports it rather than skipping it.
+          let body: unknown = {};
+          try {
+            body = JSON.parse(row.body);
+          } catch {
+            body = {};
+          }
+          return { body: body as Checkpoint['body'], bodyText: row.body, bundle: {} as SerializedBundle };
+        }
+      });
+    },
+    async *records() {
+      let after = 0;
+      for (;;) {
+        const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
+        if (rows.length === 0) return;
+        yield rows.map((r): StoredRecord => ({ seq: Number(r.seq), canonical: storedCanonical(r), prevHash: r.prev_hash, hash: r.hash }));
+        after = Number(rows[rows.length - 1]!.seq);
+      }
+    },
+  };
+}
+
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const ExportRecordSchema = z.strictObject({
+  kind: z.literal('record'),
+  seq: z.number().int().positive(),
+  ts: z.string(),
+  type: z.string(),
+  action_id: z.string().nullable(),
+  actor: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  prev_hash: Hex64,
+  hash: Hex64,
+});
+export type ExportRecord = z.infer<typeof ExportRecordSchema>;
+
+export const ExportCheckpointSchema = z.strictObject({
+  kind: z.literal('checkpoint'),
+  body: CheckpointBodySchema,
+  bundle: z.record(z.string(), z.unknown()),
+});
+
+export function exportRecordToAudit(line: ExportRecord): AuditRecord {
+  return { seq: line.seq, ts: line.ts, type: line.type, action_id: line.action_id, actor: line.actor, payload: line.payload };
+}
+
+/** Reads an export file; a line that is not a record or checkpoint is an error naming the line. */
+export async function exportFileSource(file: string): Promise<LogSource> {
+  const checkpoints: Checkpoint[] = [];
+  const records: StoredRecord[] = [];
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new VerificationError(`${file}:${n}: not valid JSON`);
+      }
+      const kind = (value as { kind?: unknown } | null)?.kind;
+      if (kind === 'checkpoint') {
+        const cp = ExportCheckpointSchema.safeParse(value);
+        if (!cp.success) throw new VerificationError(`${file}:${n}: malformed checkpoint: ${cp.error.issues[0]?.message ?? ''}`);
+        checkpoints.push({ body: cp.data.body, bodyText: canonicalJson(cp.data.body), bundle: cp.data.bundle as SerializedBundle });
+      } else if (kind === 'record') {
+        const rec = ExportRecordSchema.safeParse(value);
+        if (!rec.success) throw new VerificationError(`${file}:${n}: malformed record: ${rec.error.issues[0]?.message ?? ''}`);
+        records.push({ seq: rec.data.seq, canonical: canonicalJson(exportRecordToAudit(rec.data)), prevHash: rec.data.prev_hash, hash: rec.data.hash });
+      } else {
+        throw new VerificationError(`${file}:${n}: expected a record or a checkpoint line`);
+      }
+    }
+  } catch (err) {
+    if (err instanceof VerificationError) throw err;
+    throw new VerificationError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+  checkpoints.sort((a, b) => a.body.index - b.body.index);
+  return {
+    complete: records[0]?.seq === 1,
+    checkpoints: async () => checkpoints,
+    async *records() {
+      yield records;
+    },
+  };
+}

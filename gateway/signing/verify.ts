@@ -1,0 +1,96 @@
+/**
+ * Offline verification of the Sigstore bundles a Signer produces, through sigstore-js's public
+ * verifier (@sigstore/verify). Key-signed bundles are checked against the public keys the
+ * auditor trusts; keyless bundles against a trusted root (Fulcio CA, Rekor and CT log keys)
+ * and, when given, the expected signer identity.
+ */
+import { bundleFromJSON, bundleToJSON, isBundleWithPublicKey, type Bundle } from '@sigstore/bundle';
+import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
+import { toSignedEntity, toTrustMaterial, Verifier, type VerificationPolicy } from '@sigstore/verify';
+import { canonicalJson } from '../audit/chain.ts';
+import { VerificationError } from '../schema/errors.ts';
+import type { TrustedKey } from './keys.ts';
+
+export interface TrustPolicy {
+  keys: readonly TrustedKey[];
+  /** A Sigstore trusted root (JSON), needed only for keyless bundles. */
+  trustedRoot?: unknown;
+  /** For keyless bundles: the certificate identity and OIDC issuer to require. */
+  identity?: { subjectAlternativeName?: string; issuer?: string };
+}
+
+const EMPTY_ROOT = { mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Parses a serialized bundle and insists it is in the canonical form the bundle library writes
+ * back: an unknown field or a non-canonical base64 string (whose spare bits a decoder ignores)
+ * would otherwise let a modified file still verify.
+ */
+export function parseBundle(json: unknown): Bundle {
+  let bundle: Bundle;
+  try {
+    bundle = bundleFromJSON(json);
+  } catch (err) {
+    throw new VerificationError(`not a valid Sigstore bundle: ${describe(err)}`, { cause: err });
+  }
+  let same = false;
+  try {
+    same = canonicalJson(bundleToJSON(bundle)) === canonicalJson(json);
+  } catch {
+    same = false;
+  }
+  if (!same) throw new VerificationError('Sigstore bundle is not in canonical form (unknown fields or altered encoding)');
+  return bundle;
+}
+
+function verifierFor(bundle: Bundle, trust: TrustPolicy): { verifier: Verifier; policy: VerificationPolicy } {
+  if (isBundleWithPublicKey(bundle)) {
+    const hint = bundle.verificationMaterial.content.publicKey.hint;
+    const known = trust.keys.find((k) => k.hint === hint);
+    if (!known) throw new VerificationError(`signed by key ${hint.slice(0, 16)}…, which is not among the trusted keys`);
+    const material = toTrustMaterial(TrustedRoot.fromJSON(EMPTY_ROOT), { [hint]: { rawBytes: known.der, keyDetails: PublicKeyDetails.PKIX_ECDSA_P256_SHA_256 } });
+    // No transparency log or timestamp authority offline: the key is the trust anchor.
+    return { verifier: new Verifier(material, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }), policy: {} };
+  }
+  if (trust.trustedRoot === undefined) throw new VerificationError('keyless bundle: a Sigstore trusted root is needed to verify it');
+  let root: TrustedRoot;
+  try {
+    root = TrustedRoot.fromJSON(trust.trustedRoot);
+  } catch (err) {
+    throw new VerificationError(`trusted root is malformed: ${describe(err)}`, { cause: err });
+  }
+  const policy: VerificationPolicy = {
+    ...(trust.identity?.subjectAlternativeName ? { subjectAlternativeName: trust.identity.subjectAlternativeName } : {}),
+    ...(trust.identity?.issuer ? { extensions: { issuer: trust.identity.issuer } } : {}),
+  };
+  return { verifier: new Verifier(toTrustMaterial(root)), policy };
+}
+
+function run(bundle: Bundle, artifact: Buffer | undefined, trust: TrustPolicy): void {
+  const { verifier, policy } = verifierFor(bundle, trust);
+  try {
+    verifier.verify(toSignedEntity(bundle, artifact), policy);
+  } catch (err) {
+    throw new VerificationError(`signature does not verify: ${describe(err)}`, { cause: err });
+  }
+}
+
+/** Verifies a message-signature bundle over `data`; throws VerificationError saying why not. */
+export function verifyBlobBundle(json: unknown, data: Buffer, trust: TrustPolicy): void {
+  const bundle = parseBundle(json);
+  if (bundle.content.$case !== 'messageSignature') throw new VerificationError('expected a message-signature bundle');
+  run(bundle, data, trust);
+}
+
+/** Verifies a DSSE bundle and returns the payload it signs. */
+export function verifyEnvelopeBundle(json: unknown, trust: TrustPolicy): { payload: Buffer; payloadType: string } {
+  const bundle = parseBundle(json);
+  if (bundle.content.$case !== 'dsseEnvelope') throw new VerificationError('expected a DSSE bundle');
+  run(bundle, undefined, trust);
+  const envelope = bundle.content.dsseEnvelope;
+  return { payload: envelope.payload, payloadType: envelope.payloadType };
+}
