@@ -2,6 +2,7 @@
 import { InterlockError } from '../schema/errors.ts';
 import { UsageError } from './args.ts';
 import { auditUsage, runAuditCommand, runKeysCommand } from './audit-command.ts';
+import { evidenceUsage, runEvidenceCommand } from './evidence-command.ts';
 import { policyUsage, runPolicyCommand } from './policy-command.ts';
 import { runServe, runToken, serveUsage } from './serve-command.ts';
 
@@ -9,7 +10,8 @@ const usage = `usage: interlock <command>
 
 ${serveUsage}
 ${policyUsage}
-${auditUsage}`;
+${auditUsage}
+${evidenceUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return runAuditCommand(rest);
     case 'keys':
       return runKeysCommand(rest);
+    case 'evidence':
+      return runEvidenceCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -7,24 +7,27 @@
 import { createSign } from 'node:crypto';
 import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
 import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, type Signer as SigstoreSigner } from '@sigstore/sign';
-import type { SigningKey } from './keys.ts';
+import type { SigningKey, TrustedKey } from './keys.ts';
 
 export type { SerializedBundle };
 
 export interface Signer {
   /** Who signs, for logs and reports; never key material. */
   readonly identity: string;
+  /** The public key that verifies this signer's bundles, when it has a fixed one. */
+  readonly publicKey?: TrustedKey;
   /** A message-signature bundle over `data` (verify with the same bytes as the artifact). */
   signBlob(data: Buffer): Promise<SerializedBundle>;
   /** A DSSE bundle whose envelope carries `payload` (e.g. an in-toto statement). */
   signEnvelope(payload: Buffer, payloadType: string): Promise<SerializedBundle>;
 }
 
-function bundleSigner(identity: string, signer: SigstoreSigner, witnesses: ConstructorParameters<typeof DSSEBundleBuilder>[0]['witnesses']): Signer {
+function bundleSigner(identity: string, signer: SigstoreSigner, witnesses: ConstructorParameters<typeof DSSEBundleBuilder>[0]['witnesses'], publicKey?: TrustedKey): Signer {
   const blob = new MessageSignatureBundleBuilder({ signer, witnesses });
   const envelope = new DSSEBundleBuilder({ signer, witnesses });
   return {
     identity,
+    ...(publicKey ? { publicKey } : {}),
     signBlob: async (data) => bundleToJSON(await blob.create({ data })),
     signEnvelope: async (payload, payloadType) => bundleToJSON(await envelope.create({ data: payload, type: payloadType })),
   };
@@ -38,7 +41,7 @@ export function localKeySigner(key: SigningKey): Signer {
       signature: createSign('sha256').update(data).sign(privateKey),
       key: { $case: 'publicKey', publicKey: publicKey.pem, hint: publicKey.hint },
     }),
-  }, []);
+  }, [], publicKey);
 }
 
 export interface KeylessOptions {

@@ -4,8 +4,9 @@
  * auditor trusts; keyless bundles against a trusted root (Fulcio CA, Rekor and CT log keys)
  * and, when given, the expected signer identity.
  */
-import { bundleFromJSON, bundleToJSON, isBundleWithPublicKey, type Bundle } from '@sigstore/bundle';
-import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
+import { createHash } from 'node:crypto';
+import { BUNDLE_V02_MEDIA_TYPE, BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, bundleToJSON, isBundleWithPublicKey, type Bundle } from '@sigstore/bundle';
+import { HashAlgorithm, PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type VerificationPolicy } from '@sigstore/verify';
 import { canonicalJson } from '../audit/chain.ts';
 import { VerificationError } from '../schema/errors.ts';
@@ -83,6 +84,13 @@ function run(bundle: Bundle, artifact: Buffer | undefined, trust: TrustPolicy): 
 export function verifyBlobBundle(json: unknown, data: Buffer, trust: TrustPolicy): void {
   const bundle = parseBundle(json);
   if (bundle.content.$case !== 'messageSignature') throw new VerificationError('expected a message-signature bundle');
+  // The media type is not covered by the signature; accept only the versions our signers write.
+  if (![BUNDLE_V02_MEDIA_TYPE, BUNDLE_V03_MEDIA_TYPE].includes(bundle.mediaType)) throw new VerificationError(`unexpected bundle media type ${bundle.mediaType}`);
+  // Nor is the recorded digest: the signature is checked over the artifact itself, so insist the two agree.
+  const { messageDigest } = bundle.content.messageSignature;
+  if (!messageDigest || messageDigest.algorithm !== HashAlgorithm.SHA2_256 || !messageDigest.digest.equals(createHash('sha256').update(data).digest())) {
+    throw new VerificationError('the bundle\'s message digest is not the sha256 of the signed artifact');
+  }
   run(bundle, data, trust);
 }
 
@@ -90,7 +98,13 @@ export function verifyBlobBundle(json: unknown, data: Buffer, trust: TrustPolicy
 export function verifyEnvelopeBundle(json: unknown, trust: TrustPolicy): { payload: Buffer; payloadType: string } {
   const bundle = parseBundle(json);
   if (bundle.content.$case !== 'dsseEnvelope') throw new VerificationError('expected a DSSE bundle');
-  run(bundle, undefined, trust);
+  if (bundle.mediaType !== BUNDLE_V03_MEDIA_TYPE) throw new VerificationError(`unexpected bundle media type ${bundle.mediaType}`);
   const envelope = bundle.content.dsseEnvelope;
+  // The DSSE keyid is outside the signature; it must name the key that signed, or nothing.
+  const hint = isBundleWithPublicKey(bundle) ? bundle.verificationMaterial.content.publicKey.hint : '';
+  if (envelope.signatures.length !== 1 || (envelope.signatures[0]!.keyid !== '' && envelope.signatures[0]!.keyid !== hint)) {
+    throw new VerificationError('the DSSE envelope must carry exactly one signature whose keyid names the signing key');
+  }
+  run(bundle, undefined, trust);
   return { payload: envelope.payload, payloadType: envelope.payloadType };
 }

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createToken, type Role } from '../../gateway/auth/tokens.ts';
 import { ConfigSchema, type Config } from '../../gateway/config/config.ts';
 import { startGateway, type GatewayHandle } from '../../gateway/server.ts';
@@ -30,7 +30,7 @@ export const DEFAULT_USERS: Record<string, Role> = {
   auditor: 'auditor',
 };
 
-export async function startTestGateway(config: Record<string, unknown> = {}, users: Record<string, Role> = DEFAULT_USERS): Promise<TestGateway> {
+export async function startTestGateway(config: Record<string, unknown> = {}, users: Record<string, Role> = DEFAULT_USERS, options: { log?: Logger } = {}): Promise<TestGateway> {
   const dir = mkdtempSync(path.join(tmpdir(), 'interlock-e2e-'));
   const parsed = ConfigSchema.parse({
     server: { port: 0 },
@@ -42,7 +42,7 @@ export async function startTestGateway(config: Record<string, unknown> = {}, use
     audit: { signing: { type: 'key', key: path.join(dir, 'keys', 'audit.key') }, ...(config.audit as object | undefined) },
   });
   let offset = 0;
-  const gw = await startGateway(parsed, { log: pino({ level: 'silent' }), now: () => Date.now() + offset });
+  const gw = await startGateway(parsed, { log: options.log ?? pino({ level: 'silent' }), now: () => Date.now() + offset });
   const tokens: Record<string, string> = { admin: gw.bootstrapToken?.token ?? '' };
   for (const [name, role] of Object.entries(users)) tokens[name] = (await createToken(gw.services.deps.db, name, role, 'test')).token;
   return {

@@ -1,0 +1,109 @@
+/** `interlock evidence build`: assemble, check and sign the evidence statement for an audit window. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SerializedBundle } from '@sigstore/bundle';
+import { createCheckpoint, rowToCheckpoint } from '../audit/checkpoint.ts';
+import { databaseSource } from '../audit/sources.ts';
+import { verifyLog } from '../audit/verify-log.ts';
+import { canonicalJson } from '../audit/chain.ts';
+import { projectRoot } from '../paths.ts';
+import { runPolicyTests } from '../policy/test-runner.ts';
+import { InterlockError, VerificationError } from '../schema/errors.ts';
+import type { Signer } from '../signing/signer.ts';
+import type { Db } from '../store/db.ts';
+import { decisionCards } from './cards.ts';
+import { collectSubjects, POLICY_BUNDLE_SUBJECT } from './subjects.ts';
+import { EVIDENCE_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, STATEMENT_TYPE, type CheckResult, type EvidenceStatement } from './statement.ts';
+
+/** A window bound: a record sequence number or an ISO 8601 time. */
+export type Bound = { seq: number } | { time: string };
+
+export interface BuildOptions {
+  db: Db;
+  signer: Signer;
+  /** The folder holding policies/, invariants/ and specs/. */
+  sourcesRoot: string;
+  from?: Bound;
+  to?: Bound;
+  /** 'run' runs `opa test` on the policies now. */
+  policyTests: CheckResult | 'run';
+  invariantTests: CheckResult;
+  modelChecks: CheckResult;
+  checkpointEvery: number;
+  now?: () => number;
+}
+
+async function resolveWindow(db: Db, from: Bound | undefined, to: Bound | undefined): Promise<{ fromSeq: number; toSeq: number }> {
+  const head = Number((await db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirstOrThrow()).seq);
+  const seqAt = async (b: Bound, side: 'from' | 'to'): Promise<number> => {
+    if ('seq' in b) return b.seq;
+    const q = db.selectFrom('audit_log').select('seq');
+    const row = side === 'from' ? await q.where('ts', '>=', b.time).orderBy('seq').limit(1).executeTakeFirst() : await q.where('ts', '<=', b.time).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return row ? Number(row.seq) : side === 'from' ? head + 1 : 0;
+  };
+  const fromSeq = from ? await seqAt(from, 'from') : 1;
+  const toSeq = Math.min(to ? await seqAt(to, 'to') : head, head);
+  if (toSeq < fromSeq) throw new InterlockError('validation_failed', `the window holds no audit records (from seq ${fromSeq}, to seq ${toSeq}, head ${head})`, { field: '--from' });
+  return { fromSeq, toSeq };
+}
+
+async function policyTestResult(sourcesRoot: string): Promise<CheckResult> {
+  const r = await runPolicyTests({ policyDir: path.join(sourcesRoot, 'policies'), threshold: 0 });
+  return {
+    status: r.failed === 0 ? 'passed' : 'failed',
+    summary: `${r.passed} passed, ${r.failed} failed; coverage ${r.coverage.toFixed(1)} %`,
+    report: { passed: r.passed, failed: r.failed, coverage: r.coverage, cases: r.cases.map((c) => ({ name: `${c.package}.${c.name}`, passed: c.passed })) },
+  };
+}
+
+const count = (values: string[]): Record<string, number> => values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
+
+export async function buildEvidence(options: BuildOptions): Promise<{ statement: EvidenceStatement; bundle: SerializedBundle }> {
+  const { db, signer } = options;
+  const { fromSeq, toSeq } = await resolveWindow(db, options.from, options.to);
+
+  // Anchor the window's end in a signed checkpoint, then refuse to vouch for a log that does not verify.
+  for (;;) {
+    const last = await db.selectFrom('audit_checkpoints').select('to_seq').orderBy('idx', 'desc').limit(1).executeTakeFirst();
+    if (last && Number(last.to_seq) >= toSeq) break;
+    if (!(await createCheckpoint(db, signer, { maxRecords: options.checkpointEvery, ...(options.now ? { now: options.now } : {}) }))) break;
+  }
+  if (signer.publicKey) {
+    const report = await verifyLog(databaseSource(db), { keys: [signer.publicKey] });
+    if (!report.ok) throw new VerificationError(`the audit log does not verify (seq ${report.seq}: ${report.message}); no evidence is signed over it`);
+  }
+
+  const records = await db.selectFrom('audit_log').select(['seq', 'ts', 'hash']).where('seq', 'in', [fromSeq, toSeq]).execute();
+  const first = records.find((r) => Number(r.seq) === fromSeq);
+  const last = records.find((r) => Number(r.seq) === toSeq);
+  const checkpointRows = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('to_seq', '>=', fromSeq).where('from_seq', '<=', toSeq).orderBy('idx').execute();
+  const cards = await decisionCards(db, fromSeq, toSeq);
+  const subjects = await collectSubjects(options.sourcesRoot);
+  const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+
+  const statement: EvidenceStatement = {
+    _type: STATEMENT_TYPE,
+    subject: subjects,
+    predicateType: EVIDENCE_PREDICATE_TYPE,
+    predicate: {
+      generator: { name: 'interlock', version: pkg.version },
+      built_at: new Date((options.now ?? Date.now)()).toISOString(),
+      window: { from_seq: fromSeq, to_seq: toSeq, from_ts: first?.ts ?? null, to_ts: last?.ts ?? null, records: toSeq - fromSeq + 1, chain_head: last?.hash ?? '' },
+      policy_bundle: { digest: subjects.find((s) => s.name === POLICY_BUNDLE_SUBJECT)!.digest.sha256 },
+      results: {
+        policy_tests: options.policyTests === 'run' ? await policyTestResult(options.sourcesRoot) : options.policyTests,
+        invariant_tests: options.invariantTests,
+        model_checks: options.modelChecks,
+      },
+      decisions: cards,
+      summary: { actions: cards.length, by_effect: count(cards.map((c) => c.decision?.effect ?? 'none')), by_status: count(cards.map((c) => c.status)) },
+      checkpoints: checkpointRows.map((row) => {
+        const cp = rowToCheckpoint(row);
+        return { body: cp.body, bundle: cp.bundle as Record<string, unknown> };
+      }),
+    },
+  };
+  // Canonical bytes: the signed payload does not depend on key order or whitespace.
+  const bundle = await signer.signEnvelope(Buffer.from(canonicalJson(statement)), IN_TOTO_PAYLOAD_TYPE);
+  return { statement, bundle };
+}
