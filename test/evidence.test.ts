@@ -3,7 +3,7 @@
  * as a CI job or auditor runs it (real opa test, real signing), then offline verification —
  * by our CLI and by sigstore-js's public verifier with nothing but the public key.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../gateway/audit/chain.ts';
 import { StatementSchema } from '../gateway/evidence/statement.ts';
 import { verifyEvidence } from '../gateway/evidence/verify.ts';
-import { projectRoot } from '../gateway/paths.ts';
+import { projectRoot, toolsDir } from '../gateway/paths.ts';
 import { VerificationError } from '../gateway/schema/errors.ts';
 import { loadSigningKey, loadTrustedKey, type TrustedKey } from '../gateway/signing/keys.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
@@ -114,7 +114,26 @@ describe('evidence build after a scripted session', () => {
     expect(() => verifier.verify(toSignedEntity(bundleFromJSON(cp.bundle), Buffer.from(canonicalJson({ ...cp.body, root: '0'.repeat(64) }))))).toThrow();
   });
 
+  const cosign = path.join(toolsDir, 'cosign');
+  it.skipIf(!existsSync(cosign))('cosign (a second, independent verifier) accepts the evidence and a checkpoint', async () => {
+    const s = statementOf(evidenceText);
+    const rego = s.subject.find((x) => x.name.endsWith('.rego'))!.name;
+    // With a subject file as the blob, cosign also checks the file's digest is among the subjects.
+    const att = await execa(cosign, ['verify-blob-attestation', '--key', pubFile, '--bundle', evidenceFile, '--type', s.predicateType, '--insecure-ignore-tlog=true', path.join(sources, rego)], { reject: false });
+    expect(att.exitCode, att.stderr).toBe(0);
+    expect(att.stderr).toContain('Verified OK');
+    const cp = s.predicate.checkpoints[0]!;
+    writeFileSync(path.join(work, 'cp.body'), canonicalJson(cp.body));
+    writeFileSync(path.join(work, 'cp.bundle.json'), JSON.stringify(cp.bundle));
+    const blob = await execa(cosign, ['verify-blob', '--key', pubFile, '--bundle', path.join(work, 'cp.bundle.json'), '--insecure-ignore-tlog=true', path.join(work, 'cp.body')], { reject: false });
+    expect(blob.exitCode, blob.stderr).toBe(0);
+    writeFileSync(path.join(work, 'cp.body'), canonicalJson({ ...cp.body, to_seq: cp.body.to_seq + 1 }));
+    const forged = await execa(cosign, ['verify-blob', '--key', pubFile, '--bundle', path.join(work, 'cp.bundle.json'), '--insecure-ignore-tlog=true', path.join(work, 'cp.body')], { reject: false });
+    expect(forged.exitCode).not.toBe(0);
+  }, 60_000);
+
   it('flipping one byte anywhere in the file makes verification fail with a clear message', async () => {
+    await expect(verifyEvidence(evidenceText, { keys: [pub] })).resolves.toMatchObject({ subjectsChecked: null });
     const bytes = Buffer.from(evidenceText);
     const payloadStart = evidenceText.indexOf('"payload": "') + 12;
     const payloadEnd = evidenceText.indexOf('"', payloadStart);

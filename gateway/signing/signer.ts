@@ -5,7 +5,7 @@
  * (a Fulcio certificate for an OIDC identity plus a Rekor transparency-log entry).
  */
 import { createSign } from 'node:crypto';
-import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
+import { bundleFromJSON, bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
 import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, type Signer as SigstoreSigner } from '@sigstore/sign';
 import type { SigningKey, TrustedKey } from './keys.ts';
 
@@ -29,7 +29,14 @@ function bundleSigner(identity: string, signer: SigstoreSigner, witnesses: Const
     identity,
     ...(publicKey ? { publicKey } : {}),
     signBlob: async (data) => bundleToJSON(await blob.create({ data })),
-    signEnvelope: async (payload, payloadType) => bundleToJSON(await envelope.create({ data: payload, type: payloadType })),
+    signEnvelope: async (payload, payloadType) => {
+      const bundle = bundleToJSON(await envelope.create({ data: payload, type: payloadType }));
+      // The DSSE keyid is not signed. cosign skips a signature whose keyid is not its own idea of
+      // the key's id (which is not our hint), so leave it empty: "whichever key verifies".
+      for (const sig of bundle.dsseEnvelope?.signatures ?? []) sig.keyid = '';
+      // Round trip so the file is in the library's canonical form (which may omit the empty field).
+      return bundleToJSON(bundleFromJSON(bundle));
+    },
   };
 }
 
