@@ -73,6 +73,7 @@ export const ConfigSchema = z.strictObject({
             rekorURL: z.url().default('https://rekor.sigstore.dev'),
             /** Environment variable holding the OIDC identity token. */
             identityTokenEnv: z.string().default('SIGSTORE_ID_TOKEN'),
+            rekorEntryType: z.enum(['dsse', 'intoto']).default('dsse'),
           }),
         ])
         .prefault({ type: 'key' }),

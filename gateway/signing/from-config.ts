@@ -18,6 +18,7 @@ export function signerFromConfig(signing: Config['audit']['signing']): SignerSet
       signer: keylessSigner({
         fulcioURL: signing.fulcioURL,
         rekorURL: signing.rekorURL,
+        rekorEntryType: signing.rekorEntryType,
         identityToken: async () => {
           const token = process.env[env];
           if (!token) throw new KeyError(`keyless signing needs an OIDC identity token in $${env}`);

@@ -31,6 +31,8 @@ function bundleSigner(identity: string, signer: SigstoreSigner, witnesses: Const
     signBlob: async (data) => bundleToJSON(await blob.create({ data })),
     signEnvelope: async (payload, payloadType) => {
       const bundle = bundleToJSON(await envelope.create({ data: payload, type: payloadType }));
+      // Only without a transparency log entry (which records the envelope as it was) may the keyid change.
+      if (witnesses.length > 0) return bundle;
       // The DSSE keyid is not signed. cosign skips a signature whose keyid is not its own idea of
       // the key's id (which is not our hint), so leave it empty: "whichever key verifies".
       for (const sig of bundle.dsseEnvelope?.signatures ?? []) sig.keyid = '';
@@ -58,10 +60,12 @@ export interface KeylessOptions {
   identityToken: () => Promise<string>;
   /** The identity to report (e.g. the token's subject); informational only. */
   identity?: string;
+  /** How Rekor records a DSSE envelope (sigstore-js's default is `dsse`). */
+  rekorEntryType?: 'dsse' | 'intoto';
 }
 
 /** Keyless signing: an ephemeral key certified by Fulcio, each signature witnessed by Rekor. */
 export function keylessSigner(options: KeylessOptions): Signer {
   const signer = new FulcioSigner({ fulcioBaseURL: options.fulcioURL, identityProvider: { getToken: options.identityToken } });
-  return bundleSigner(options.identity ?? `keyless:${options.fulcioURL}`, signer, [new RekorWitness({ rekorBaseURL: options.rekorURL })]);
+  return bundleSigner(options.identity ?? `keyless:${options.fulcioURL}`, signer, [new RekorWitness({ rekorBaseURL: options.rekorURL, ...(options.rekorEntryType ? { entryType: options.rekorEntryType } : {}) })]);
 }
