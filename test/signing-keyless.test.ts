@@ -5,7 +5,9 @@
  * served over intercepted HTTP); the trusted root is built from their keys.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler } from '@sigstore/mock';
+import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler, type HandlerFn } from '@sigstore/mock';
+
+type Handler = { path: string; fn: HandlerFn };
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keylessSigner, type Signer } from '../gateway/signing/signer.ts';
@@ -36,13 +38,14 @@ beforeAll(async () => {
   const ctlog = await initializeCTLog(ctKeys);
   const ca = await initializeCA(caKeys, ctlog);
   const tlog = await initializeTLog(REKOR, tlogKeys);
-  const serve = (base: string, handler: { path: string; fn: (body: string) => Promise<{ statusCode: number; response: string; contentType?: string }> }) =>
+  const serve = (base: string, handler: Handler) =>
     nock(base)
       .persist()
       .post(handler.path)
       .reply(async (_uri, body) => {
         const r = await handler.fn(typeof body === 'string' ? body : JSON.stringify(body));
-        return [r.statusCode, r.response, { 'Content-Type': r.contentType ?? 'application/json' }];
+        const response = typeof r.response === 'string' ? r.response : Buffer.from(r.response.buffer, r.response.byteOffset, r.response.byteLength);
+        return [r.statusCode, response, { 'Content-Type': r.contentType ?? 'application/json' }];
       });
   serve(FULCIO, fulcioHandler(ca, { strict: true }));
   serve(REKOR, rekorHandler(tlog, { strict: true }));
