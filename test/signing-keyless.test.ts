@@ -18,7 +18,7 @@ const REKOR = 'https://rekor.interlock.test';
 const IDENTITY = 'https://ci.interlock.test/gateway';
 const ISSUER = 'https://issuer.interlock.test';
 
-const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+const b64 = (b: ArrayBufferView): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const spki = (k: ReturnType<typeof p256>): Buffer => k.publicKey.export({ type: 'spki', format: 'der' });
 
