@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../gateway/paths.ts';
+import { benchAudit } from './audit.ts';
 import { benchDecisionLatency } from './decision-latency.ts';
 import { benchGateway } from './gateway.ts';
 import { machine } from './stats.ts';
@@ -27,6 +28,19 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
         `| propose → decision over HTTP, concurrency ${r.propose.concurrency}, audit on, SQLite | ${r.propose.count} | ${(r.propose.p50Us / 1000).toFixed(2)} ms | ${(r.propose.p99Us / 1000).toFixed(2)} ms | ${(r.propose.maxUs / 1000).toFixed(2)} ms | ${r.propose.requestsPerSecond}/s |`,
         `| emergency stop with ${r.estop.pendingPerRun} pending, ${r.estop.targets} roasters: request → every driver safe | ${r.estop.safeState.count} | ${r.estop.safeState.p50Ms} ms | ${r.estop.safeState.p99Ms} ms | ${r.estop.safeState.maxMs} ms | |`,
         `| same, request → response (all ${r.estop.pendingPerRun} cancelled and audited) | ${r.estop.response.count} | ${r.estop.response.p50Ms} ms | ${r.estop.response.p99Ms} ms | ${r.estop.response.maxMs} ms | |`,
+      ].join('\n'),
+  },
+  audit: {
+    run: benchAudit,
+    table: (r: Awaited<ReturnType<typeof benchAudit>>) =>
+      [
+        '| measurement | records | records/s | incl. signing the last checkpoint | checkpoints |',
+        '| --- | ---: | ---: | ---: | ---: |',
+        ...r.appends.map(
+          (a) =>
+            `| durable append, SQLite WAL synchronous=${a.synchronous}, ${a.recordsPerTransaction === 1 ? 'one record per transaction (appendAudit)' : `${a.recordsPerTransaction} records per transaction (appendAuditMany)`}, checkpointer signing every 1000 | ${a.records} | ${a.recordsPerSecond} | ${a.signedRecordsPerSecond} | ${a.checkpoints} |`,
+        ),
+        `| full verification (chain, Merkle roots, ECDSA signatures), SQLite | ${r.verify.records} | ${r.verify.recordsPerSecond} | | ${r.verify.checkpoints} |`,
       ].join('\n'),
   },
 };

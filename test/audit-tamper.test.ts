@@ -75,10 +75,14 @@ function tampered(name: string, attack: (db: SQLite.Database) => void): string {
   return file;
 }
 
+/** Verifies through both readers (Kysely rows, raw SQLite pages); they must agree. */
 async function verifyFile(file: string): Promise<LogReport> {
-  const { db, close } = await openDatabase(`sqlite:${file}`);
+  const { db, sqlite, close } = await openDatabase(`sqlite:${file}`);
   try {
-    return await verifyLog(databaseSource(db), trust);
+    const viaKysely = await verifyLog(databaseSource(db), trust);
+    const viaSqlite = await verifyLog(databaseSource(db, { sqlite: sqlite!, pageSize: 7 }), trust);
+    expect(viaSqlite).toEqual(viaKysely);
+    return viaKysely;
   } finally {
     await close();
   }

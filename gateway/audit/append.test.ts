@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDb } from '../store/db.ts';
-import { appendAudit } from './append.ts';
+import { appendAudit, appendAuditMany } from './append.ts';
 import { GENESIS_HASH, recordHash } from './chain.ts';
 import { verifyChain } from './verify-chain.ts';
 
@@ -34,6 +34,23 @@ describe('audit log', () => {
       expect(recordHash(r.prev_hash, { seq: Number(r.seq), ts: r.ts, type: r.type, action_id: r.action_id, actor: r.actor, payload: JSON.parse(r.payload) as Record<string, unknown> })).toBe(r.hash);
     }
     expect(await verifyChain(store.db)).toEqual({ ok: true, records: 5, head: rows[4]?.hash });
+  });
+
+  it('appendAuditMany extends the same chain exactly as one append per record would', async () => {
+    const entries = Array.from({ length: 1203 }, (_, i) => ({ type: 'test.bulk', actor: 'bulk', payload: { i }, at: 1_700_000_000_000 + i }));
+    const made = await store.db.transaction().execute((trx) => appendAuditMany(trx, entries));
+    expect(made.map((r) => r.seq)).toEqual(entries.map((_, i) => 6 + i));
+    await store.db.transaction().execute((trx) => appendAudit(trx, { type: 'test.after', actor: 'u', payload: {} }));
+    expect(await verifyChain(store.db)).toMatchObject({ ok: true, records: 5 + 1203 + 1 });
+    // The same entries in two fresh logs, in bulk and one by one: identical chains.
+    const bulk = await openDatabase(`sqlite:${path.join(dir, 'bulk.db')}`);
+    const single = await openDatabase(`sqlite:${path.join(dir, 'single.db')}`);
+    await bulk.db.transaction().execute((trx) => appendAuditMany(trx, entries));
+    for (const e of entries) await single.db.transaction().execute((trx) => appendAudit(trx, e));
+    const head = (o: OpenedDb) => o.db.selectFrom('audit_head').select(['seq', 'hash']).executeTakeFirstOrThrow();
+    expect(await head(bulk)).toEqual(await head(single));
+    await bulk.close();
+    await single.close();
   });
 
   it('rejects UPDATE and DELETE with database triggers', async () => {

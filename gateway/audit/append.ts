@@ -43,3 +43,34 @@ export async function appendAudit(trx: Tx, entry: AuditEntry): Promise<AuditReco
   await trx.updateTable('audit_head').set({ hash }).where('id', '=', 1).execute();
   return { ...record, hash };
 }
+
+/**
+ * Appends several records in one statement: the head is read and moved once, the hashes are
+ * chained in memory. For transactions that record many things at once (an emergency stop
+ * cancelling every pending action, a batch); same chain, same order as one appendAudit each.
+ */
+export async function appendAuditMany(trx: Tx, entries: readonly AuditEntry[]): Promise<(AuditRecord & { hash: string })[]> {
+  if (entries.length === 0) return [];
+  const head = await trx
+    .updateTable('audit_head')
+    .set((eb) => ({ seq: eb('seq', '+', entries.length) }))
+    .where('id', '=', 1)
+    .returning(['seq', 'hash'])
+    .executeTakeFirstOrThrow();
+  let seq = Number(head.seq) - entries.length;
+  let prev = head.hash;
+  const out: (AuditRecord & { hash: string })[] = [];
+  const rows = entries.map((entry) => {
+    const payloadText = canonicalJson(entry.payload);
+    const record: AuditRecord = { seq: ++seq, ts: new Date(entry.at ?? Date.now()).toISOString(), type: entry.type, action_id: entry.actionId ?? null, actor: entry.actor, payload: JSON.parse(payloadText) as Record<string, unknown> };
+    const hash = recordHash(prev, record);
+    const row = { ...record, payload: payloadText, prev_hash: prev, hash };
+    prev = hash;
+    out.push({ ...record, hash });
+    return row;
+  });
+  // SQLite caps bound parameters per statement; 8 columns × 500 rows stays well inside it.
+  for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_log').values(rows.slice(i, i + 500)).execute();
+  await trx.updateTable('audit_head').set({ hash: prev }).where('id', '=', 1).execute();
+  return out;
+}

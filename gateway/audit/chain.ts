@@ -2,11 +2,21 @@
  * The audit hash chain: hash = sha256(prev_hash ‖ RFC 8785 canonical JSON of the record).
  * Pure functions shared by the writer and by every verifier.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import canonicalizeCjs from 'canonicalize';
 
 // A CommonJS module whose typings declare an ES default export: at runtime the import is the function.
 const canonicalize = canonicalizeCjs as unknown as (input: unknown) => string | undefined;
+
+/** The columns of a stored record; `payload` is the canonical JSON text the writer hashed. */
+export interface StoredColumns {
+  seq: number;
+  ts: string;
+  type: string;
+  action_id: string | null;
+  actor: string;
+  payload: string;
+}
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -33,9 +43,19 @@ export function recordHash(prevHash: string, record: AuditRecord): string {
 
 /** The chain step over a record already in canonical form (verifiers reuse it for the Merkle leaf). */
 export function chainHash(prevHash: string, canonicalRecord: string): string {
-  return createHash('sha256').update(prevHash).update(canonicalRecord).digest('hex');
+  return hash('sha256', prevHash + canonicalRecord, 'hex');
 }
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
+
+/**
+ * The canonical (RFC 8785) form of a stored record, built from its columns. The payload column
+ * already holds canonical JSON (the writer stores exactly what it hashed) and JCS serialises
+ * strings and integers as JSON.stringify does, so no parse and re-serialise is needed.
+ */
+export function storedCanonical(row: StoredColumns): string {
+  return `{"action_id":${JSON.stringify(row.action_id)},"actor":${JSON.stringify(row.actor)},"payload":${row.payload},"seq":${Number(row.seq)},"ts":${JSON.stringify(row.ts)},"type":${JSON.stringify(row.type)}}`;
+}
+

@@ -10,7 +10,7 @@ import { VerificationError } from '../schema/errors.ts';
 import type { Db } from '../store/db.ts';
 import type { AuditLogTable } from '../store/types.ts';
 import type { Signer } from '../signing/signer.ts';
-import { canonicalJson, GENESIS_HASH, recordHash, sha256Hex, type AuditRecord } from './chain.ts';
+import { canonicalJson, chainHash, GENESIS_HASH, sha256Hex, storedCanonical, type AuditRecord } from './chain.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
 
 export const CHECKPOINT_TYPE = 'interlock.audit.checkpoint/v1';
@@ -76,10 +76,11 @@ export async function createCheckpoint(db: Db, signer: Signer, options: { maxRec
   let prevHash = last?.body.chain_head ?? GENESIS_HASH;
   const leaves: Buffer[] = [];
   for (const [i, row] of rows.entries()) {
-    const record = toAuditRecord(row);
-    if (record.seq !== fromSeq + i) throw new VerificationError(`record ${fromSeq + i} is missing; not signing`);
-    if (row.prev_hash !== prevHash || recordHash(prevHash, record) !== row.hash) throw new VerificationError(`record ${record.seq} does not verify; not signing`);
-    leaves.push(recordLeaf(record));
+    const seq = Number(row.seq);
+    if (seq !== fromSeq + i) throw new VerificationError(`record ${fromSeq + i} is missing; not signing`);
+    const canonical = storedCanonical(row);
+    if (row.prev_hash !== prevHash || chainHash(prevHash, canonical) !== row.hash) throw new VerificationError(`record ${seq} does not verify; not signing`);
+    leaves.push(leafHash(canonical));
     prevHash = row.hash;
   }
   const body: CheckpointBody = {

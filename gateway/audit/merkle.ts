@@ -3,17 +3,20 @@
  * interior nodes with 0x01, so a leaf can never be passed off as a subtree. Used for the signed
  * audit checkpoints and for single-record inclusion proofs.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 
+// One-shot crypto.hash: verification hashes every record twice, and it is about twice as fast
+// as a createHash object per call.
 export function leafHash(data: Uint8Array | string): Buffer {
-  return createHash('sha256').update(LEAF).update(data).digest();
+  // A string's NUL prefix encodes as the single byte 0x00 in UTF-8.
+  return typeof data === 'string' ? hash('sha256', `\0${data}`, 'buffer') : hash('sha256', Buffer.concat([LEAF, data]), 'buffer');
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([NODE, left, right]), 'buffer');
 }
 
 /** The largest power of two strictly smaller than n (n ≥ 2). */
@@ -28,7 +31,7 @@ export function merkleRoot(leaves: readonly Buffer[]): Buffer {
   if (leaves.length === 0) return createHash('sha256').digest();
   // Bottom-up: pairing left to right and carrying an odd last node up unchanged yields the
   // same tree as the RFC's recursive split at the largest power of two.
-  let level: Buffer[] = leaves.slice();
+  let level: readonly Buffer[] = leaves;
   while (level.length > 1) {
     const next: Buffer[] = [];
     for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i]!, level[i + 1]!));

@@ -4,25 +4,33 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type SQLite from 'better-sqlite3';
 import { z } from 'zod';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { VerificationError } from '../schema/errors.ts';
 import type { Db } from '../store/db.ts';
-import type { AuditLogTable } from '../store/types.ts';
-import { canonicalJson, type AuditRecord } from './chain.ts';
+import { canonicalJson, storedCanonical, type AuditRecord } from './chain.ts';
+
+export { storedCanonical };
 import { CheckpointBodySchema, rowToCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { LogSource, StoredRecord } from './verify-log.ts';
 
-/**
- * The canonical (RFC 8785) form of a stored record, built from its columns. The payload column
- * already holds canonical JSON (the writer stores exactly what it hashed) and JCS serialises
- * strings and integers as JSON.stringify does, so no parse and re-serialise is needed.
- */
-export function storedCanonical(row: Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>): string {
-  return `{"action_id":${JSON.stringify(row.action_id)},"actor":${JSON.stringify(row.actor)},"payload":${row.payload},"seq":${Number(row.seq)},"ts":${JSON.stringify(row.ts)},"type":${JSON.stringify(row.type)}}`;
+type RawRow = [seq: number, ts: string, type: string, actionId: string | null, actor: string, payload: string, prevHash: string, hash: string];
+
+/** Pages of records straight from SQLite as arrays: several times cheaper than row objects. */
+function* sqlitePages(sqlite: SQLite.Database, pageSize: number): Generator<StoredRecord[]> {
+  const page = sqlite.prepare('SELECT seq, ts, type, action_id, actor, payload, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').raw(true);
+  let after = 0;
+  for (;;) {
+    const rows = page.all(after, pageSize) as RawRow[];
+    if (rows.length === 0) return;
+    yield rows.map(([seq, ts, type, action_id, actor, payload, prevHash, hash]) => ({ seq: Number(seq), canonical: storedCanonical({ seq, ts, type, action_id, actor, payload }), prevHash, hash }));
+    after = Number(rows[rows.length - 1]![0]);
+  }
 }
 
-export function databaseSource(db: Db, pageSize = 5000): LogSource {
+export function databaseSource(db: Db, options: { sqlite?: SQLite.Database; pageSize?: number } = {}): LogSource {
+  const pageSize = options.pageSize ?? 20_000;
   return {
     complete: true,
     async checkpoints() {
@@ -43,6 +51,10 @@ export function databaseSource(db: Db, pageSize = 5000): LogSource {
       });
     },
     async *records() {
+      if (options.sqlite) {
+        yield* sqlitePages(options.sqlite, pageSize);
+        return;
+      }
       let after = 0;
       for (;;) {
         const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();

@@ -98,8 +98,8 @@ export async function verifyLog(source: LogSource, trust: TrustPolicy): Promise<
   let prevHash = source.complete ? GENESIS_HASH : '';
   let firstSeq = 0;
   let count = 0;
-  // Recent chain hashes, to tell an inserted record from a modified one.
-  const recent = new Map<string, number>();
+  // The hash of record e-2, to tell an inserted record from a modified one.
+  let prevPrevHash = '';
   let pending: StoredRecord | undefined;
 
   const fail = (f: Failure): LogReport => {
@@ -122,7 +122,7 @@ export async function verifyLog(source: LogSource, trust: TrustPolicy): Promise<
       return { seq: e, problem: 'deleted', message: row.seq === e + 1 ? `record ${e} is missing (deleted)` : `records ${e}–${row.seq - 1} are missing (deleted)` };
     }
     // A link that skips exactly one record: the record before this one does not belong.
-    if (row.prevHash !== prevHash && recent.get(row.prevHash) === e - 2) {
+    if (row.prevHash !== prevHash && prevPrevHash !== '' && row.prevHash === prevPrevHash) {
       return { seq: e - 1, problem: 'inserted', message: `record ${e - 1} was inserted: record ${e} links past it to record ${e - 2}` };
     }
     const self = chainHash(row.prevHash, row.canonical);
@@ -134,10 +134,7 @@ export async function verifyLog(source: LogSource, trust: TrustPolicy): Promise<
     if (row.prevHash !== prevHash) {
       return { seq: e - 1, problem: 'modified', message: `record ${e - 1} was modified and re-hashed: record ${e} still links to its original hash` };
     }
-    if (e >= 2 && count > 0) {
-      recent.set(prevHash, e - 1);
-      if (recent.size > 4) recent.delete(recent.keys().next().value as string);
-    }
+    prevPrevHash = count > 0 ? prevHash : '';
     prevHash = row.hash;
     expected = e + 1;
     count++;

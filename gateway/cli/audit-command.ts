@@ -87,9 +87,9 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       if (values.export) {
         report = await verifyLog(await exportFileSource(values.export), trust);
       } else {
-        const { db, close } = await openDatabase(dbUrl());
+        const { db, sqlite, close } = await openDatabase(dbUrl());
         try {
-          report = await verifyLog(databaseSource(db), trust);
+          report = await verifyLog(databaseSource(db, sqlite ? { sqlite } : {}), trust);
         } finally {
           await close();
         }

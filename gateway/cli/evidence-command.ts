@@ -72,10 +72,11 @@ export async function runEvidenceCommand(argv: string[]): Promise<number> {
       const from = parseBound(values.from, '--from');
       const to = parseBound(values.to, '--to');
       const { signer } = signerFromConfig(config.audit.signing);
-      const { db, close } = await openDatabase(values.db ?? config.database.url);
+      const { db, sqlite, close } = await openDatabase(values.db ?? config.database.url);
       try {
         const { statement, bundle } = await buildEvidence({
           db,
+          ...(sqlite ? { sqlite } : {}),
           signer,
           sourcesRoot: root,
           ...(from ? { from } : {}),

@@ -1,6 +1,7 @@
 /** `interlock evidence build`: assemble, check and sign the evidence statement for an audit window. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type SQLite from 'better-sqlite3';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { createCheckpoint, rowToCheckpoint } from '../audit/checkpoint.ts';
 import { databaseSource } from '../audit/sources.ts';
@@ -20,6 +21,8 @@ export type Bound = { seq: number } | { time: string };
 
 export interface BuildOptions {
   db: Db;
+  /** The SQLite handle, for the fast read of the log's verification. */
+  sqlite?: SQLite.Database;
   signer: Signer;
   /** The folder holding policies/, invariants/ and specs/. */
   sourcesRoot: string;
@@ -69,7 +72,7 @@ export async function buildEvidence(options: BuildOptions): Promise<{ statement:
     if (!(await createCheckpoint(db, signer, { maxRecords: options.checkpointEvery, ...(options.now ? { now: options.now } : {}) }))) break;
   }
   if (signer.publicKey) {
-    const report = await verifyLog(databaseSource(db), { keys: [signer.publicKey] });
+    const report = await verifyLog(databaseSource(db, options.sqlite ? { sqlite: options.sqlite } : {}), { keys: [signer.publicKey] });
     if (!report.ok) throw new VerificationError(`the audit log does not verify (seq ${report.seq}: ${report.message}); no evidence is signed over it`);
   }
 

@@ -16,6 +16,8 @@ export type Db = Kysely<Database>;
 export interface OpenedDb {
   db: Db;
   dialect: Dialect;
+  /** The SQLite handle, for bulk reads by one-shot tools (verify, evidence) where Kysely's row objects cost too much; it bypasses Kysely's connection queue, so never while the gateway runs on it. */
+  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export interface OpenedDb {
 export async function openDatabase(url: string): Promise<OpenedDb> {
   const dialect: Dialect = /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
   let db: Db;
+  let sqlite: SQLite.Database | undefined;
   if (dialect === 'postgres') {
     // int8 columns hold epoch milliseconds, well inside the safe integer range.
     pg.types.setTypeParser(20, (v) => Number(v));
@@ -30,7 +33,7 @@ export async function openDatabase(url: string): Promise<OpenedDb> {
   } else {
     const file = url.replace(/^sqlite:/, '');
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const sqlite = new SQLite(file);
+    sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
@@ -40,7 +43,7 @@ export async function openDatabase(url: string): Promise<OpenedDb> {
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
   await migrate(db, dialect);
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, ...(sqlite ? { sqlite } : {}), close: () => db.destroy() };
 }
 
 export async function migrate(db: Db, dialect: Dialect): Promise<void> {
