@@ -4,13 +4,14 @@
  * signatures) of the resulting log.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { appendAudit, appendAuditMany } from '../gateway/audit/append.ts';
 import { Checkpointer } from '../gateway/audit/checkpointer.ts';
 import { databaseSource } from '../gateway/audit/sources.ts';
 import { verifyLog } from '../gateway/audit/verify-log.ts';
+import { verifyLogParallel } from '../gateway/audit/verify-parallel.ts';
 import { generateSigningKey, loadSigningKey, loadTrustedKey } from '../gateway/signing/keys.ts';
 import { localKeySigner } from '../gateway/signing/signer.ts';
 import { openDatabase, type Db, type OpenedDb } from '../gateway/store/db.ts';
@@ -41,6 +42,8 @@ export interface AppendRun {
 export interface AuditBenchResult {
   appends: AppendRun[];
   verify: { records: number; checkpoints: number; seconds: number; recordsPerSecond: number };
+  /** The same check on worker threads (what `audit verify --db sqlite:…` runs). */
+  verifyParallel: { workers: number; seconds: number; recordsPerSecond: number };
 }
 
 async function appendRun(dir: string, name: string, synchronous: 'NORMAL' | 'FULL', count: number, perTx: number): Promise<{ run: AppendRun; db: Db; sqlite: OpenedDb['sqlite']; close: () => Promise<void>; pub: string }> {
@@ -94,10 +97,23 @@ export async function benchAudit(): Promise<AuditBenchResult> {
           report = await verifyLog(databaseSource(r.db, r.sqlite ? { sqlite: r.sqlite } : {}), trust);
           runs.push(Number(process.hrtime.bigint() - t0) / 1e9);
         }
-        await r.close();
         if (!report.ok) throw new Error(`benchmark log does not verify: ${report.message}`);
         const seconds = runs.sort((a, b) => a - b)[2]!;
-        return { appends, verify: { records: report.records, checkpoints: report.checkpoints, seconds: Math.round(seconds * 100) / 100, recordsPerSecond: Math.round(report.records / seconds) } };
+        const workers = Math.max(1, Math.min(availableParallelism(), 4));
+        const par: number[] = [];
+        for (let k = 0; k < 5; k++) {
+          const t0 = process.hrtime.bigint();
+          const p = await verifyLogParallel(path.join(dir, `${name}.db`), r.db, r.sqlite!, trust, { workers });
+          par.push(Number(process.hrtime.bigint() - t0) / 1e9);
+          if (!p.ok || p.records !== report.records) throw new Error('parallel verification disagrees');
+        }
+        await r.close();
+        const parSeconds = par.sort((a, b) => a - b)[2]!;
+        return {
+          appends,
+          verify: { records: report.records, checkpoints: report.checkpoints, seconds: Math.round(seconds * 100) / 100, recordsPerSecond: Math.round(report.records / seconds) },
+          verifyParallel: { workers, seconds: Math.round(parSeconds * 100) / 100, recordsPerSecond: Math.round(report.records / parSeconds) },
+        };
       }
     }
     throw new Error('unreachable');

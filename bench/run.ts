@@ -40,7 +40,8 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
           (a) =>
             `| durable append, SQLite WAL synchronous=${a.synchronous}, ${a.recordsPerTransaction === 1 ? 'one record per transaction (appendAudit)' : `${a.recordsPerTransaction} records per transaction (appendAuditMany)`}, checkpointer signing every 1000 | ${a.records} | ${a.recordsPerSecond} | ${a.signedRecordsPerSecond} | ${a.checkpoints} |`,
         ),
-        `| full verification (chain, Merkle roots, ECDSA signatures), SQLite | ${r.verify.records} | ${r.verify.recordsPerSecond} | | ${r.verify.checkpoints} |`,
+        `| full verification (chain, Merkle roots, ECDSA signatures), SQLite, one thread | ${r.verify.records} | ${r.verify.recordsPerSecond} | | ${r.verify.checkpoints} |`,
+        `| same, ${r.verifyParallel.workers} worker threads (\`audit verify --db sqlite:…\`) | ${r.verify.records} | ${r.verifyParallel.recordsPerSecond} | | ${r.verify.checkpoints} |`,
       ].join('\n'),
   },
 };

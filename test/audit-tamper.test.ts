@@ -15,6 +15,7 @@ import { exportAudit } from '../gateway/audit/export.ts';
 import { proveRecord, verifyInclusionProof, type InclusionProof } from '../gateway/audit/proof.ts';
 import { databaseSource, exportFileSource, storedCanonical } from '../gateway/audit/sources.ts';
 import { verifyLog, type LogReport } from '../gateway/audit/verify-log.ts';
+import { verifyLogParallel } from '../gateway/audit/verify-parallel.ts';
 import { projectRoot } from '../gateway/paths.ts';
 import { loadTrustedKey } from '../gateway/signing/keys.ts';
 import type { TrustPolicy } from '../gateway/signing/verify.ts';
@@ -82,6 +83,8 @@ async function verifyFile(file: string): Promise<LogReport> {
     const viaKysely = await verifyLog(databaseSource(db), trust);
     const viaSqlite = await verifyLog(databaseSource(db, { sqlite: sqlite!, pageSize: 7 }), trust);
     expect(viaSqlite).toEqual(viaKysely);
+    // Worker threads over small ranges: the same verdict, or the same diagnosis after falling back.
+    expect(await verifyLogParallel(file, db, sqlite!, trust, { minRecords: 0, chunk: 17, workers: 2 })).toEqual(viaKysely);
     return viaKysely;
   } finally {
     await close();

@@ -42,14 +42,14 @@ export interface LogSource {
   complete: boolean;
 }
 
-interface Failure {
+export interface Failure {
   seq: number;
   problem: Problem;
   message: string;
 }
 
 /** Checks the checkpoints among themselves (signatures, order, links); returns the first failure. */
-function checkCheckpoints(list: Checkpoint[], trust: TrustPolicy, complete: boolean): { valid: Checkpoint[]; failure?: Failure } {
+export function checkCheckpoints(list: Checkpoint[], trust: TrustPolicy, complete: boolean): { valid: Checkpoint[]; failure?: Failure } {
   const valid: Checkpoint[] = [];
   let prev: Checkpoint | undefined;
   for (const cp of list) {

@@ -6,6 +6,7 @@ import { exportAudit } from '../audit/export.ts';
 import { proveRecord, verifyInclusionProof } from '../audit/proof.ts';
 import { databaseSource, exportFileSource } from '../audit/sources.ts';
 import { verifyLog, type LogReport } from '../audit/verify-log.ts';
+import { verifyLogParallel } from '../audit/verify-parallel.ts';
 import { VerificationError } from '../schema/errors.ts';
 import { signerFromConfig } from '../signing/from-config.ts';
 import { generateSigningKey, loadTrustedKey } from '../signing/keys.ts';
@@ -87,9 +88,10 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       if (values.export) {
         report = await verifyLog(await exportFileSource(values.export), trust);
       } else {
-        const { db, sqlite, close } = await openDatabase(dbUrl());
+        const url = dbUrl();
+        const { db, sqlite, close } = await openDatabase(url);
         try {
-          report = await verifyLog(databaseSource(db, sqlite ? { sqlite } : {}), trust);
+          report = sqlite ? await verifyLogParallel(url.replace(/^sqlite:/, ''), db, sqlite, trust) : await verifyLog(databaseSource(db), trust);
         } finally {
           await close();
         }
