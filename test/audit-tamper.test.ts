@@ -20,6 +20,7 @@ import { projectRoot } from '../gateway/paths.ts';
 import { loadTrustedKey } from '../gateway/signing/keys.ts';
 import type { TrustPolicy } from '../gateway/signing/verify.ts';
 import { openDatabase } from '../gateway/store/db.ts';
+import type { AuditLogTable } from '../gateway/store/types.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { scriptedSession } from './helpers/session.ts';
 
@@ -32,16 +33,7 @@ let trust: TrustPolicy;
 let lastSeq: number;
 let signedThrough: number;
 
-interface Row {
-  seq: number;
-  ts: string;
-  type: string;
-  action_id: string | null;
-  actor: string;
-  payload: string;
-  prev_hash: string;
-  hash: string;
-}
+type Row = AuditLogTable;
 
 beforeAll(async () => {
   t = await startTestGateway({ audit: { checkpoint: { every: EVERY, intervalMs: 3_600_000 } } });

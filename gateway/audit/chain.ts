@@ -4,19 +4,13 @@
  */
 import { createHash, hash } from 'node:crypto';
 import canonicalizeCjs from 'canonicalize';
+import type { AuditLogTable } from '../store/types.ts';
 
 // A CommonJS module whose typings declare an ES default export: at runtime the import is the function.
 const canonicalize = canonicalizeCjs as unknown as (input: unknown) => string | undefined;
 
 /** The columns of a stored record; `payload` is the canonical JSON text the writer hashed. */
-export interface StoredColumns {
-  seq: number;
-  ts: string;
-  type: string;
-  action_id: string | null;
-  actor: string;
-  payload: string;
-}
+export type StoredColumns = Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>;
 
 export const GENESIS_HASH = '0'.repeat(64);
 

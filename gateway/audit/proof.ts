@@ -10,6 +10,7 @@ import { verifyBlobBundle, type TrustPolicy } from '../signing/verify.ts';
 import { canonicalJson } from './chain.ts';
 import { CheckpointBodySchema, recordLeaf, rowToCheckpoint, toAuditRecord } from './checkpoint.ts';
 import { inclusionPath, merkleRoot, verifyInclusion } from './merkle.ts';
+import { AuditRecordSchema } from './sources.ts';
 
 export const PROOF_TYPE = 'interlock.audit.inclusion-proof/v1';
 
@@ -17,14 +18,7 @@ const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const InclusionProofSchema = z.strictObject({
   type: z.literal(PROOF_TYPE),
-  record: z.strictObject({
-    seq: z.number().int().positive(),
-    ts: z.string(),
-    type: z.string(),
-    action_id: z.string().nullable(),
-    actor: z.string(),
-    payload: z.record(z.string(), z.unknown()),
-  }),
+  record: AuditRecordSchema,
   checkpoint: z.strictObject({ body: CheckpointBodySchema, bundle: z.record(z.string(), z.unknown()) }),
   leaf_index: z.number().int().nonnegative(),
   tree_size: z.number().int().positive(),

@@ -68,17 +68,17 @@ export function databaseSource(db: Db, options: { sqlite?: SQLite.Database; page
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const ExportRecordSchema = z.strictObject({
-  kind: z.literal('record'),
+/** One audit record as a document (exports, proofs): the hashed fields. */
+export const AuditRecordSchema = z.strictObject({
   seq: z.number().int().positive(),
   ts: z.string(),
   type: z.string(),
   action_id: z.string().nullable(),
   actor: z.string(),
   payload: z.record(z.string(), z.unknown()),
-  prev_hash: Hex64,
-  hash: Hex64,
 });
+
+export const ExportRecordSchema = AuditRecordSchema.extend({ kind: z.literal('record'), prev_hash: Hex64, hash: Hex64 });
 export type ExportRecord = z.infer<typeof ExportRecordSchema>;
 
 export const ExportCheckpointSchema = z.strictObject({

@@ -4,6 +4,7 @@
  * differ between SQLite and PostgreSQL.
  */
 import { sql, type Kysely } from 'kysely';
+import { appendOnly } from './append-only.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -140,19 +141,9 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   await db.insertInto('audit_head' as never).values({ id: 1, seq: 0, hash: '0'.repeat(64) } as never).execute();
 
-  if (dialect === 'sqlite') {
-    for (const op of ['UPDATE', 'DELETE']) {
-      await sql
-        .raw(`CREATE TRIGGER audit_log_no_${op.toLowerCase()} BEFORE ${op} ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`)
-        .execute(db);
-    }
-    // Records only ever extend the chain: no gaps filled, no sequence number reused.
-    await sql
-      .raw(`CREATE TRIGGER audit_log_append_at_head BEFORE INSERT ON audit_log WHEN NEW.seq <= (SELECT COALESCE(MAX(seq), 0) FROM audit_log) BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`)
-      .execute(db);
-  } else {
-    await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(db);
-    await sql`CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(db);
-    await sql`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`.execute(db);
+  if (dialect === 'postgres') {
+    // One trigger function for every append-only table; it names the table it guards.
+    await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$`.execute(db);
   }
+  await appendOnly(db, dialect, 'audit_log', 'seq');
 }
