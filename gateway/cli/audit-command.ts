@@ -43,12 +43,14 @@ function parseSeq(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function describeReport(report: LogReport): string {
   if (!report.ok) return `audit verification FAILED at seq ${report.seq} (${report.problem}): ${report.message}`;
-  const range = report.records === 0 ? 'no records' : `${report.records} records (${report.firstSeq}–${report.lastSeq})`;
-  const signed = report.checkpoints === 0 ? 'no signed checkpoints' : `${report.checkpoints} signed checkpoints through seq ${report.signedThrough}`;
+  const range = report.records === 0 ? 'no records' : `${plural(report.records, 'record')} (${report.firstSeq}–${report.lastSeq})`;
+  const signed = report.checkpoints === 0 ? 'no signed checkpoints' : `${plural(report.checkpoints, 'signed checkpoint')} through seq ${report.signedThrough}`;
   const tail = report.lastSeq - Math.max(report.signedThrough, report.firstSeq - 1);
-  return `audit intact: ${range}, ${signed}${tail > 0 ? `, ${tail} later records chained but not yet signed` : ''}; head ${report.head.slice(0, 16)}…`;
+  return `audit intact: ${range}, ${signed}${tail > 0 ? `, ${plural(tail, 'later record')} chained but not yet signed` : ''}; head ${report.head.slice(0, 16)}…`;
 }
 
 export async function runKeysCommand(argv: string[]): Promise<number> {
