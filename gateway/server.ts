@@ -15,7 +15,8 @@ import type { ReadyReport, Services } from './http/services.ts';
 import type { Deps } from './lifecycle/deps.ts';
 import { EventBus } from './lifecycle/events.ts';
 import { every, sweep } from './lifecycle/sweeper.ts';
-import { defaultCacheDir, defaultPolicyDir } from './paths.ts';
+import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from './paths.ts';
+import { invariantSources } from './invariants/compile.ts';
 import { PolicyEngine } from './policy/engine.ts';
 import { openDatabase } from './store/db.ts';
 import { sql } from 'kysely';
@@ -43,9 +44,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const signing = signerFromConfig(config.audit.signing);
   if (signing.generated) log.warn({ privateKey: signing.generated.privatePath, publicKey: signing.generated.publicPath }, 'generated an audit signing key; give auditors the public key and keep the private key away from the database');
   const { db, dialect, close } = await openDatabase(config.database.url);
+  const policyDir = path.resolve(config.policyDir ?? defaultPolicyDir);
+  const invariantsDir = path.resolve(config.invariantsDir ?? defaultInvariantsDir);
   const engine = new PolicyEngine({
-    policyDir: path.resolve(config.policyDir ?? defaultPolicyDir),
+    policyDir,
     cacheDir: defaultCacheDir,
+    generate: () => invariantSources(invariantsDir, policyDir),
+    watchDirs: [invariantsDir],
     onReload: (r) => (r.ok ? log.info({ digest: r.digest, ms: r.durationMs }, 'policy bundle loaded') : log.error({ error: r.error }, 'policy bundle failed to load; the previous bundle stays in force')),
   });
   // A policy that does not compile leaves no bundle: every decision denies and /ready says so.

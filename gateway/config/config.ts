@@ -79,6 +79,20 @@ export const ConfigSchema = z.strictObject({
         .prefault({ type: 'key' }),
     })
     .prefault({}),
+  /** The time zone of `clock` in decisions (time-of-day invariants), an IANA name. */
+  timezone: z
+    .string()
+    .default('UTC')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'an IANA time zone such as UTC or Europe/Berlin'),
+  /** Where the YAML invariants live; they compile into the policy bundle. */
+  invariantsDir: z.string().optional(),
   /** How often pending approvals and veto windows are checked against the clock. */
   sweepMs: z.number().int().min(10).max(60_000).default(250),
 });

@@ -49,7 +49,7 @@ export async function proposeBatch(deps: Deps, principal: Principal, body: unkno
   const decided: Decided[] = [];
   const evaluator = deps.policy();
   for (const [i, envelope] of envelopes.entries()) {
-    const d = await decideProposal(deps, principal, envelope, 'proposal', { field: `actions.${i}`, ...(evaluator ? { evaluator } : {}) });
+    const d = await decideProposal(deps, principal, envelope, 'proposal', { field: `actions.${i}`, batchSize: envelopes.length, ...(evaluator ? { evaluator } : {}) });
     decided.push(d);
   }
   const batchId = randomUUID();

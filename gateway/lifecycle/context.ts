@@ -28,13 +28,13 @@ export async function buildContext(
   action: Pick<ActionEnvelope, 'kind' | 'target'>,
   actor: Actor,
   purpose: ContextPurpose,
-  excludeActionId?: string,
+  options: { excludeActionId?: string; batchSize?: number } = {},
 ): Promise<BuiltContext> {
   const now = deps.now();
   const [level, estop, history] = await Promise.all([
     levelInForce(deps, evaluator, action.target),
     estopEngaged(deps),
-    evaluator ? historyFor(deps, evaluator, action, actor, purpose, now, excludeActionId) : Promise.resolve({ last: {}, rate: {} }),
+    evaluator ? historyFor(deps, evaluator, action, actor, purpose, now, options.excludeActionId) : Promise.resolve({ last: {}, rate: {} }),
   ]);
   const target = deps.targets.get(action.target);
   let state: Record<string, unknown> = {};
@@ -46,7 +46,8 @@ export async function buildContext(
       stateError = `target ${action.target} did not report its state: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
-  return { context: { level, state, history, now, estop }, ...(stateError ? { stateError } : {}) };
+  const clock = clockAt(now, deps.config.timezone);
+  return { context: { level, state, history, now, estop, clock, ...(options.batchSize ? { batch: { size: options.batchSize } } : {}) }, ...(stateError ? { stateError } : {}) };
 }
 
 export async function levelInForce(deps: Deps, evaluator: PolicyEvaluator | undefined, target: string): Promise<string> {
@@ -110,8 +111,10 @@ async function historyFor(
   );
 
   const last: DecisionContext['history']['last'] = {};
+  const manifest = evaluator.data.invariant_manifest;
   const ramp = evaluator.data.catalog[action.kind]?.constraints?.ramp as { param?: unknown } | undefined;
-  if (ramp && typeof ramp.param === 'string') {
+  const rampParam = ramp && typeof ramp.param === 'string' ? ramp.param : undefined;
+  if (rampParam || manifest?.last.includes(action.kind)) {
     const prev = await deps.db
       .selectFrom('actions')
       .select(['params', 'finished_at'])
@@ -121,8 +124,36 @@ async function historyFor(
       .orderBy('finished_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    const value = prev ? (JSON.parse(prev.params) as Record<string, unknown>)[ramp.param] : undefined;
-    if (prev && typeof value === 'number' && prev.finished_at !== null) last[action.kind] = { value, at: Number(prev.finished_at) };
+    if (prev && prev.finished_at !== null) {
+      const params = JSON.parse(prev.params) as Record<string, unknown>;
+      const value = rampParam ? params[rampParam] : undefined;
+      last[action.kind] = { at: Number(prev.finished_at), params, ...(typeof value === 'number' ? { value } : {}) };
+    }
   }
-  return { last, rate };
+
+  // Windowed counts the invariants ask for: per target, one indexed count each.
+  const counts: Record<string, number> = {};
+  await Promise.all(
+    (manifest?.counts ?? []).map(async (c) => {
+      const timeColumn = purpose === 'proposal' ? 'created_at' : 'started_at';
+      let q = deps.db
+        .selectFrom('actions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('target', '=', action.target)
+        .where(timeColumn, '>=', now - c.window_ms);
+      q = purpose === 'proposal' ? q.where('status', 'not in', ['DENIED']) : q.where('started_at', 'is not', null);
+      if (excludeActionId) q = q.where('id', '!=', excludeActionId);
+      if (c.kind !== '*') q = c.kind.endsWith('*') ? q.where(sql`substr(kind, 1, ${c.kind.length - 1})`, '=', c.kind.slice(0, -1)) : q.where('kind', '=', c.kind);
+      counts[`${c.kind}@${c.window_ms}`] = Number((await q.executeTakeFirstOrThrow()).n);
+    }),
+  );
+  return { last, rate, counts };
+}
+
+/** Minute of the day and weekday (0 = Sunday) at `now` in a time zone. */
+export function clockAt(now: number, timeZone: string): { minute: number; weekday: number } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: 'numeric', weekday: 'short', hourCycle: 'h23' }).formatToParts(now);
+  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(part('weekday'));
+  return { minute: Number(part('hour')) * 60 + Number(part('minute')), weekday: Math.max(0, weekday) };
 }

@@ -46,11 +46,14 @@ export async function decideProposal(
   principal: Principal,
   envelope: ActionEnvelope,
   purpose: ContextPurpose,
-  options: { excludeActionId?: string; field?: string; evaluator?: PolicyEvaluator } = {},
+  options: { excludeActionId?: string; field?: string; evaluator?: PolicyEvaluator; batchSize?: number } = {},
 ): Promise<Decided> {
   const evaluator = options.evaluator ?? deps.policy();
   const actor = { id: principal.id, roles: [principal.role] };
-  const built = await buildContext(deps, evaluator, envelope, actor, purpose, options.excludeActionId);
+  const built = await buildContext(deps, evaluator, envelope, actor, purpose, {
+    ...(options.excludeActionId ? { excludeActionId: options.excludeActionId } : {}),
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+  });
   const decision: Decision = built.stateError
     ? {
         effect: 'deny',

@@ -2,7 +2,7 @@
  * Holds the policy bundle in force. Reload compiles first and swaps only on success, so a
  * broken policy never replaces a working one; with no bundle loaded every decision denies.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { InterlockError, PolicyCompileError, type SourceLocation } from '../schema/errors.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import { compilePolicy, type CompileOptions } from './compile.ts';
@@ -15,13 +15,15 @@ export type ReloadResult =
 export interface PolicyEngineOptions extends CompileOptions {
   /** Produces generated sources (the invariants' Rego) afresh on every reload. */
   generate?: () => Promise<CompileOptions['extraSources']>;
+  /** More folders whose changes trigger a reload (the invariants). */
+  watchDirs?: string[];
   onReload?: (result: ReloadResult) => void;
 }
 
 export class PolicyEngine {
   #current: PolicyEvaluator | undefined;
   #reloading: Promise<ReloadResult> | undefined;
-  #watcher: FSWatcher | undefined;
+  #watchers: FSWatcher[] = [];
   #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PolicyEngineOptions) {}
@@ -59,18 +61,22 @@ export class PolicyEngine {
     return result;
   }
 
-  /** watch reloads after files under the policy directory change (debounced). */
+  /** watch reloads after files under the policy directory (or the watched folders) change (debounced). */
   watch(debounceMs = 250): void {
-    if (this.#watcher) return;
-    this.#watcher = watch(this.options.policyDir, { recursive: true }, () => {
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => void this.reload(), debounceMs);
-    });
+    if (this.#watchers.length > 0) return;
+    for (const dir of [this.options.policyDir, ...(this.options.watchDirs ?? []).filter((d) => existsSync(d))]) {
+      this.#watchers.push(
+        watch(dir, { recursive: true }, () => {
+          clearTimeout(this.#timer);
+          this.#timer = setTimeout(() => void this.reload(), debounceMs);
+        }),
+      );
+    }
   }
 
   close(): void {
     clearTimeout(this.#timer);
-    this.#watcher?.close();
-    this.#watcher = undefined;
+    for (const w of this.#watchers) w.close();
+    this.#watchers = [];
   }
 }

@@ -6,7 +6,8 @@ import path from 'node:path';
 export interface PolicySource {
   /** Path relative to the policy directory, with forward slashes. */
   path: string;
-  kind: 'rego' | 'rego_test' | 'data';
+  /** `invariant`: a YAML invariant file; it counts in the digest, its Rego is generated. */
+  kind: 'rego' | 'rego_test' | 'data' | 'invariant';
   content: string;
 }
 

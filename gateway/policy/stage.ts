@@ -21,7 +21,7 @@ export async function stagePolicy(sources: readonly PolicySource[], data: Policy
   const root = await mkdtemp(path.join(tmpdir(), 'interlock-policy-'));
   const dir = path.join(root, 'src');
   for (const s of sources) {
-    if (s.kind === 'data' || (s.kind === 'rego_test' && !options.includeTests)) continue;
+    if (s.kind === 'data' || s.kind === 'invariant' || (s.kind === 'rego_test' && !options.includeTests)) continue;
     const file = path.join(dir, s.path);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, s.content);

@@ -25,6 +25,8 @@ export const CatalogEntrySchema = z.strictObject({
   params: z.record(z.string(), ParamSpecSchema).default({}),
   // Read by Rego; their shape is the policy's business.
   constraints: z.record(z.string(), z.unknown()).optional(),
+  /** What the action does to the target's state, for invariants on the projected `next` state. */
+  effects: z.record(z.string(), z.union([z.strictObject({ param: z.string() }), z.strictObject({ set: z.union([z.string(), z.number(), z.boolean()]) })])).optional(),
 });
 
 export type CatalogEntry = z.infer<typeof CatalogEntrySchema>;

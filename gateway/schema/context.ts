@@ -1,7 +1,8 @@
 /** The decision context: what the gateway knows about the target and its history at `now`. */
 import { z } from 'zod';
 
-export const LastValueSchema = z.strictObject({ value: z.number(), at: z.number() });
+/** The last completed action of a kind on the target: the ramp param's value, all its params, when. */
+export const LastValueSchema = z.strictObject({ value: z.number().optional(), at: z.number(), params: z.record(z.string(), z.unknown()).optional() });
 export const RateWindowSchema = z.strictObject({ count: z.number().int().nonnegative(), oldest_at: z.number().optional() });
 
 export const HistorySchema = z.strictObject({
@@ -9,6 +10,8 @@ export const HistorySchema = z.strictObject({
   last: z.record(z.string(), LastValueSchema).default({}),
   /** Counts per rate-limit id for this actor/target/kind in its window. */
   rate: z.record(z.string(), RateWindowSchema).default({}),
+  /** Windowed counts the invariants ask for, keyed `${kind pattern}@${window ms}`. */
+  counts: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 
 export const DecisionContextSchema = z.strictObject({
@@ -19,6 +22,10 @@ export const DecisionContextSchema = z.strictObject({
   /** Milliseconds since the epoch. Decisions never read the clock themselves. */
   now: z.number().int().nonnegative(),
   estop: z.boolean().default(false),
+  /** Local time of day in the gateway's configured time zone, for time-window invariants. */
+  clock: z.strictObject({ minute: z.number().int().min(0).max(1439), weekday: z.number().int().min(0).max(6) }).optional(),
+  /** Set when the action is part of a batch. */
+  batch: z.strictObject({ size: z.number().int().positive() }).optional(),
 });
 
 export type DecisionContext = z.infer<typeof DecisionContextSchema>;

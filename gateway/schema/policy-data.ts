@@ -36,6 +36,16 @@ export const PolicyDataSchema = z.looseObject({
   catalog: z.record(z.string(), CatalogEntrySchema),
   autonomy: AutonomyDataSchema,
   rate_limits: z.array(RateLimitSchema).default([]),
+  /** Per pack (the kind's prefix before the first dot): the target state's fields and their types, for invariants. */
+  state_fields: z.record(z.string(), z.record(z.string(), z.enum(['number', 'string', 'bool']))).default({}),
+  /** Written by the invariants compiler: what the gateway must put in the decision context. */
+  invariant_manifest: z
+    .strictObject({
+      ids: z.array(z.string()),
+      counts: z.array(z.strictObject({ kind: z.string(), window_ms: z.number().int().positive() })),
+      last: z.array(z.string()),
+    })
+    .optional(),
 });
 
 export type PolicyData = z.infer<typeof PolicyDataSchema>;

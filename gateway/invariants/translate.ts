@@ -1,0 +1,351 @@
+/**
+ * Translates checked invariants to one Rego package, `interlock.invariants`, whose
+ * `violation` set the decision entrypoint already gathers.
+ *
+ * Semantics are three-valued and fail closed: an assertion holds only when it is *true*; a
+ * value that is missing makes it neither true nor false, so the invariant is violated. For
+ * that, every expression compiles two ways: statements that succeed iff it is true (`pos`)
+ * and iff it is false (`neg`), with negation pushed inward. Rego's own `not` would turn
+ * "undefined" into "true".
+ */
+import type { PolicyData } from '../schema/policy-data.ts';
+import type { Expr } from './ast.ts';
+import { clockMinutes, durationMs, kindsInScope } from './check.ts';
+import type { LoadedInvariant } from './load.ts';
+
+export interface CountQuery {
+  kind: string;
+  window_ms: number;
+}
+
+export interface InvariantManifest {
+  ids: string[];
+  /** Windowed counts the gateway must supply in context.history.counts, keyed `${kind}@${window_ms}`. */
+  counts: CountQuery[];
+  /** Kinds whose last completed params the gateway must supply in context.history.last. */
+  last: string[];
+}
+
+export const countKey = (q: CountQuery): string => `${q.kind}@${q.window_ms}`;
+
+const q = (s: string): string => JSON.stringify(s);
+
+const FLIP: Record<string, string> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<', '==': '!=', '!=': '==' };
+
+class Gen {
+  readonly rules: string[] = [];
+  #n = 0;
+  usesLast = false;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly counts: Map<string, CountQuery>,
+  ) {}
+
+  /** A helper rule true when any of the bodies succeeds. */
+  helper(bodies: string[][]): string {
+    const name = `${this.prefix}_h${this.#n++}`;
+    for (const body of bodies) this.rules.push(`${name} if {\n${(body.length ? body : ['true']).map((s) => `\t${s}`).join('\n')}\n}`);
+    return name;
+  }
+
+  count(kind: string, window: string): string {
+    const query = { kind, window_ms: durationMs(window)! };
+    this.counts.set(countKey(query), query);
+    return `input.context.history.counts[${q(countKey(query))}]`;
+  }
+
+  path(segs: string[]): string {
+    const [root, a, b] = segs;
+    switch (root) {
+      case 'action':
+        return a === 'params' ? `input.action.params[${q(b!)}]` : `input.action.${a}`;
+      case 'params':
+        return `input.action.params[${q(a!)}]`;
+      case 'state':
+        return `input.context.state[${q(a!)}]`;
+      case 'next':
+        return `L.next[${q(a!)}]`;
+      case 'last':
+        this.usesLast = true;
+        return a === 'at' || a === 'value' ? `L.last.${a}` : `L.last.params[${q(a!)}]`;
+      case 'level':
+      case 'now':
+        return `input.context.${root}`;
+      case 'actor':
+        return `input.actor.${a}`;
+      case 'batch':
+      case 'clock':
+        return `input.context.${root}.${a}`;
+      default:
+        throw new Error(`unchecked path ${segs.join('.')}`);
+    }
+  }
+
+  term(e: Expr): string {
+    switch (e.t) {
+      case 'num':
+        return String(e.v);
+      case 'str':
+        return q(e.v);
+      case 'bool':
+        return String(e.v);
+      case 'null':
+        return 'null';
+      case 'list':
+        return `[${e.items.map((i) => this.term(i)).join(', ')}]`;
+      case 'path':
+        return this.path(e.segs);
+      case 'neg':
+        return `(0 - ${this.term(e.e)})`;
+      case 'bin':
+        if (['+', '-', '*', '/'].includes(e.op)) return `(${this.term(e.l)} ${e.op} ${this.term(e.r)})`;
+        break;
+      case 'call':
+        switch (e.fn) {
+          case 'abs':
+            return `abs(${this.term(e.args[0]!)})`;
+          case 'min':
+          case 'max':
+            return `${e.fn}([${e.args.map((a) => this.term(a)).join(', ')}])`;
+          case 'len':
+            return `count(${this.term(e.args[0]!)})`;
+          case 'count':
+          case 'history.count':
+            return this.count((e.args[0] as { v: string }).v, (e.args[1] as { v: string }).v);
+          case 'ramp':
+            this.usesLast = true;
+            return `L.ramp(${q((e.args[0] as { v: string }).v)})`;
+        }
+        break;
+    }
+    // A condition used as a value: true or false, never undefined.
+    const holds = this.helper([this.pos(e)]);
+    const isFalse = this.helper([this.neg(e)]);
+    return this.helperValue(holds, isFalse);
+  }
+
+  helperValue(holds: string, isFalse: string): string {
+    const name = `${this.prefix}_h${this.#n++}`;
+    this.rules.push(`${name} := true if ${holds}\n${name} := false if ${isFalse}`);
+    return name;
+  }
+
+  /** Statements that all succeed iff `e` is true. */
+  pos(e: Expr): string[] {
+    switch (e.t) {
+      case 'bool':
+        return e.v ? [] : ['false'];
+      case 'path':
+        return [`${this.term(e)} == true`];
+      case 'not':
+        return this.neg(e.e);
+      case 'bin':
+        switch (e.op) {
+          case 'and':
+            return [...this.pos(e.l), ...this.pos(e.r)];
+          case 'or':
+            return [this.helper([this.pos(e.l), this.pos(e.r)])];
+          case 'in':
+            return [`${this.term(e.l)} in ${this.term(e.r)}`];
+          case 'not in': {
+            const l = this.term(e.l);
+            const r = this.term(e.r);
+            return [`_ = ${l}`, `_ = ${r}`, `not ${l} in ${r}`];
+          }
+          default:
+            return [`${this.term(e.l)} ${e.op} ${this.term(e.r)}`];
+        }
+      case 'call':
+        return this.callPos(e);
+      default:
+        return ['false'];
+    }
+  }
+
+  /** Statements that all succeed iff `e` is false (defined, and false). */
+  neg(e: Expr): string[] {
+    switch (e.t) {
+      case 'bool':
+        return e.v ? ['false'] : [];
+      case 'path':
+        return [`${this.term(e)} == false`];
+      case 'not':
+        return this.pos(e.e);
+      case 'bin':
+        switch (e.op) {
+          case 'and':
+            return [this.helper([this.neg(e.l), this.neg(e.r)])];
+          case 'or':
+            return [...this.neg(e.l), ...this.neg(e.r)];
+          case 'in': {
+            const l = this.term(e.l);
+            const r = this.term(e.r);
+            return [`_ = ${l}`, `_ = ${r}`, `not ${l} in ${r}`];
+          }
+          case 'not in':
+            return [`${this.term(e.l)} in ${this.term(e.r)}`];
+          default:
+            return [`${this.term(e.l)} ${FLIP[e.op] ?? e.op} ${this.term(e.r)}`];
+        }
+      case 'call':
+        return this.callNeg(e);
+      default:
+        return ['false'];
+    }
+  }
+
+  callPos(e: Expr & { t: 'call' }): string[] {
+    const [a, b, c] = e.args;
+    const lit = (x: Expr | undefined): string => (x as { v: string }).v;
+    switch (e.fn) {
+      case 'within':
+        return [`L.within(${clockMinutes(lit(a))}, ${clockMinutes(lit(b))})`];
+      case 'never':
+        return this.neg({ t: 'bin', op: 'and', l: a!, r: b!, start: e.start, end: e.end });
+      case 'at_most':
+        return [`${this.count(lit(b), lit(c))} + L.self(${q(lit(b))}) <= ${this.term(a!)}`];
+      case 'matches':
+        return [`regex.match(${q(lit(b))}, ${this.term(a!)})`];
+      case 'startswith':
+      case 'endswith':
+      case 'contains':
+        return [`${e.fn}(${this.term(a!)}, ${this.term(b!)})`];
+      case 'exists':
+        return [`_ = ${this.term(a!)}`];
+      default:
+        return [`${this.term(e)} == true`];
+    }
+  }
+
+  callNeg(e: Expr & { t: 'call' }): string[] {
+    const [a, b, c] = e.args;
+    const lit = (x: Expr | undefined): string => (x as { v: string }).v;
+    switch (e.fn) {
+      case 'within':
+        return ['_ = L.minute', `not L.within(${clockMinutes(lit(a))}, ${clockMinutes(lit(b))})`];
+      case 'never':
+        return this.pos({ t: 'bin', op: 'and', l: a!, r: b!, start: e.start, end: e.end });
+      case 'at_most':
+        return [`${this.count(lit(b), lit(c))} + L.self(${q(lit(b))}) > ${this.term(a!)}`];
+      case 'matches': {
+        const s = this.term(a!);
+        return [`_ = ${s}`, `not regex.match(${q(lit(b))}, ${s})`];
+      }
+      case 'startswith':
+      case 'endswith':
+      case 'contains': {
+        const s = this.term(a!);
+        const t = this.term(b!);
+        return [`_ = ${s}`, `_ = ${t}`, `not ${e.fn}(${s}, ${t})`];
+      }
+      case 'exists':
+        return [`not ${this.helper([[`_ = ${this.term(a!)}`]])}`];
+      default:
+        return [`${this.term(e)} == false`];
+    }
+  }
+}
+
+/** A value for reports: null when missing, never undefined. */
+function safeValue(segs: string[]): string {
+  const [root, a, b] = segs;
+  const get = (parts: string[]): string => `object.get(input, [${parts.join(', ')}], null)`;
+  switch (root) {
+    case 'action':
+      return a === 'params' ? get(['"action"', '"params"', q(b!)]) : get(['"action"', q(a!)]);
+    case 'params':
+      return get(['"action"', '"params"', q(a!)]);
+    case 'state':
+      return get(['"context"', '"state"', q(a!)]);
+    case 'next':
+      return `object.get(L.next, ${q(a!)}, null)`;
+    case 'last':
+      return a === 'at' || a === 'value' ? get(['"context"', '"history"', '"last"', 'input.action.kind', q(a)]) : get(['"context"', '"history"', '"last"', 'input.action.kind', '"params"', q(a!)]);
+    case 'level':
+    case 'now':
+      return get(['"context"', q(root)]);
+    case 'actor':
+      return get(['"actor"', q(a!)]);
+    default:
+      return get(['"context"', q(root!), q(a!)]);
+  }
+}
+
+function collectPaths(e: Expr, into: Map<string, string[]>): void {
+  switch (e.t) {
+    case 'path':
+      into.set(e.segs.join('.'), e.segs);
+      return;
+    case 'list':
+      e.items.forEach((i) => collectPaths(i, into));
+      return;
+    case 'neg':
+    case 'not':
+      collectPaths(e.e, into);
+      return;
+    case 'bin':
+      collectPaths(e.l, into);
+      collectPaths(e.r, into);
+      return;
+    case 'call':
+      e.args.forEach((a) => collectPaths(a, into));
+      return;
+    default:
+      return;
+  }
+}
+
+const LIB_IMPORTS = 'import data.interlock.lib.fmt.show\nimport data.interlock.lib.invariants as L\nimport rego.v1';
+
+export function translateInvariants(loaded: readonly LoadedInvariant[], data: PolicyData): { rego: string; manifest: InvariantManifest } {
+  const counts = new Map<string, CountQuery>();
+  const lastKinds = new Set<string>();
+  const blocks: string[] = [];
+  loaded.forEach((li, i) => {
+    const { inv } = li;
+    const g = new Gen(`_i${i}`, counts);
+    const applies: string[] = [`L.kind_in(${JSON.stringify(inv.scope.kinds)})`];
+    if (inv.scope.targets) applies.push(`L.target_in(${JSON.stringify(inv.scope.targets)})`);
+    if (inv.when?.kinds) applies.push(`L.kind_in(${JSON.stringify(inv.when.kinds)})`);
+    if (inv.when?.levels) applies.push(`input.context.level in ${JSON.stringify(inv.when.levels)}`);
+    // Outside the window only when the clock says so: a missing clock applies the invariant.
+    if (inv.when?.time) applies.push(`not ${g.helper([['_ = L.minute', `not L.within(${clockMinutes(inv.when.time.from)}, ${clockMinutes(inv.when.time.to)})`]])}`);
+    if (li.when) applies.push(`not ${g.helper([g.neg(li.when.ast)])}`);
+    const appliesRule = g.helper([applies]);
+
+    li.asserts.forEach((a, k) => {
+      const holds = g.helper([g.pos(a.expr.ast)]);
+      const paths = new Map<string, string[]>();
+      collectPaths(a.expr.ast, paths);
+      for (const p of a.message) if ('path' in p) paths.set(p.text, p.path.segs);
+      const values = [...paths.entries()].map(([name, segs]) => `${q(name)}: ${safeValue(segs)}`);
+      const message = a.message.map((p) => ('lit' in p ? q(p.lit) : `show(${safeValue(p.path.segs)})`));
+      blocks.push(
+        [
+          `# ${inv.id} (${li.file}:${li.line}), assertion ${k + 1}: ${a.expr.text.replace(/\s+/g, ' ')}`,
+          `violation contains {`,
+          `\t"id": ${q(inv.id)},`,
+          `\t"severity": ${q(inv.severity)},`,
+          `\t"message": concat("", [${message.join(', ')}]),`,
+          `\t"values": {${values.join(', ')}}`,
+          `} if {`,
+          `\t${appliesRule}`,
+          `\tnot ${holds}`,
+          `}`,
+        ].join('\n'),
+      );
+    });
+    blocks.push(...g.rules);
+    if (g.usesLast) for (const kind of kindsInScope(inv, data)) lastKinds.add(kind);
+  });
+  const rego = [
+    '# Generated by `interlock` from invariants/**/*.yaml. Do not edit: change the YAML.',
+    'package interlock.invariants',
+    '',
+    LIB_IMPORTS,
+    '',
+    ...blocks.flatMap((b) => [b, '']),
+  ].join('\n');
+  return { rego, manifest: { ids: loaded.map((l) => l.inv.id), counts: [...counts.values()], last: [...lastKinds].sort() } };
+}
