@@ -20,7 +20,7 @@ const HTTP_REQUESTS = Number(process.env.BENCH_HTTP_REQUESTS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
 /** A mixed workload: roaster commands at several levels, safe and denied shell commands. */
-function workload(): DecisionRequest[] {
+export function workload(): DecisionRequest[] {
   const actor = { id: 'agent-1', roles: ['agent'] };
   const ctx = (level: string, mode = 'RUNNING') => ({ level, state: { mode, bean_temp: 180 }, history: { last: { 'roaster.set_power': { value: 50, at: 0 } }, rate: { roaster_commands_per_minute: { count: 3, oldest_at: 0 } } }, now: 60_000, estop: false });
   const shell = (command: string, level: string) => ({ envelope: { kind: 'shell.exec', target: 'ws-1', params: { command } }, actor, context: ctx(level) });

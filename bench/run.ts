@@ -5,6 +5,7 @@ import { projectRoot } from '../gateway/paths.ts';
 import { benchAudit } from './audit.ts';
 import { benchDecisionLatency } from './decision-latency.ts';
 import { benchGateway } from './gateway.ts';
+import { benchInvariantOverhead } from './invariant-overhead.ts';
 import { machine } from './stats.ts';
 
 const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) => string }> = {
@@ -28,6 +29,17 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
         `| propose → decision over HTTP, concurrency ${r.propose.concurrency}, audit on, SQLite | ${r.propose.count} | ${(r.propose.p50Us / 1000).toFixed(2)} ms | ${(r.propose.p99Us / 1000).toFixed(2)} ms | ${(r.propose.maxUs / 1000).toFixed(2)} ms | ${r.propose.requestsPerSecond}/s |`,
         `| emergency stop with ${r.estop.pendingPerRun} pending, ${r.estop.targets} roasters: request → every driver safe | ${r.estop.safeState.count} | ${r.estop.safeState.p50Ms} ms | ${r.estop.safeState.p99Ms} ms | ${r.estop.safeState.maxMs} ms | |`,
         `| same, request → response (all ${r.estop.pendingPerRun} cancelled and audited) | ${r.estop.response.count} | ${r.estop.response.p50Ms} ms | ${r.estop.response.p99Ms} ms | ${r.estop.response.maxMs} ms | |`,
+      ].join('\n'),
+  },
+  invariants: {
+    run: benchInvariantOverhead,
+    table: (r: Awaited<ReturnType<typeof benchInvariantOverhead>>) =>
+      [
+        '| bundle | decisions | p50 | p90 | p99 | mean |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+        `| shipped policies alone | ${r.without.count} | ${r.without.p50Us} µs | ${r.without.p90Us} µs | ${r.without.p99Us} µs | ${r.without.meanUs} µs |`,
+        `| with all ${r.invariants} invariants | ${r.with.count} | ${r.with.p50Us} µs | ${r.with.p90Us} µs | ${r.with.p99Us} µs | ${r.with.meanUs} µs |`,
+        `| ratio | | ${r.p50Ratio}× | | ${r.p99Ratio}× | |`,
       ].join('\n'),
   },
   audit: {

@@ -54,6 +54,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'interlock-evidence-'));
   sources = path.join(work, 'sources');
   cpSync(path.join(projectRoot, 'policies'), path.join(sources, 'policies'), { recursive: true });
+  cpSync(path.join(projectRoot, 'invariants'), path.join(sources, 'invariants'), { recursive: true });
   pubFile = path.join(t.dir, 'keys', 'audit.pub.pem');
   pub = loadTrustedKey(pubFile);
   configFile = path.join(work, 'interlock.yaml');
@@ -93,6 +94,8 @@ describe('evidence build after a scripted session', () => {
     expect(card(session.pending[0]!).status).toBe('PENDING_APPROVAL');
     expect(p.summary.actions).toBe(4 * 3 + 2);
     expect(p.checkpoints.at(-1)!.body.to_seq).toBeGreaterThanOrEqual(p.window.to_seq);
+    // The policy-bundle subject is the digest every decision in the window records.
+    expect(card(session.executed[0]!).decision!.policy_digest).toBe(s.subject.find((x) => x.name === 'policy-bundle')!.digest.sha256);
   });
 
   it('verifies offline with the CLI, including every subject against the sources', async () => {

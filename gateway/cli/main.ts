@@ -3,6 +3,7 @@ import { InterlockError } from '../schema/errors.ts';
 import { UsageError } from './args.ts';
 import { auditUsage, runAuditCommand, runKeysCommand } from './audit-command.ts';
 import { evidenceUsage, runEvidenceCommand } from './evidence-command.ts';
+import { invariantsUsage, runInvariantsCommand } from './invariants-command.ts';
 import { policyUsage, runPolicyCommand } from './policy-command.ts';
 import { runServe, runToken, serveUsage } from './serve-command.ts';
 
@@ -10,6 +11,7 @@ const usage = `usage: interlock <command>
 
 ${serveUsage}
 ${policyUsage}
+${invariantsUsage}
 ${auditUsage}
 ${evidenceUsage}`;
 
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return runKeysCommand(rest);
     case 'evidence':
       return runEvidenceCommand(rest);
+    case 'invariants':
+      return runInvariantsCommand(rest);
     case undefined:
     case 'help':
     case '--help':

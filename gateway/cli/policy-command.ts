@@ -8,7 +8,8 @@ import { ActorSchema } from '../schema/action.ts';
 import { compilePolicy } from '../policy/compile.ts';
 import { loadEvaluator } from '../policy/wasm-policy.ts';
 import { runPolicyTests } from '../policy/test-runner.ts';
-import { defaultCacheDir, defaultPolicyDir } from '../paths.ts';
+import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../paths.ts';
+import { invariantSources } from '../invariants/compile.ts';
 import { readInput, UsageError } from './args.ts';
 
 const EvalInputSchema = z.strictObject({
@@ -28,15 +29,18 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { dir: { type: 'string' }, threshold: { type: 'string' }, input: { type: 'string' }, json: { type: 'boolean' } },
+    options: { dir: { type: 'string' }, invariants: { type: 'string' }, threshold: { type: 'string' }, input: { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
   const policyDir = path.resolve(values.dir ?? defaultPolicyDir);
   const cacheDir = defaultCacheDir;
+  // The invariants compile into the same bundle; a policy tree elsewhere brings its own (or none).
+  const invariantsDir = path.resolve(values.invariants ?? (values.dir ? path.join(path.dirname(policyDir), 'invariants') : defaultInvariantsDir));
+  const extraSources = await invariantSources(invariantsDir, policyDir);
 
   switch (sub) {
     case 'build': {
-      const b = await compilePolicy({ policyDir, cacheDir });
+      const b = await compilePolicy({ policyDir, cacheDir, extraSources });
       console.log(b.digest);
       console.error(`${b.fromCache ? 'unchanged (cached)' : 'compiled'}: ${b.sources.filter((s) => s.kind !== 'rego_test').length} sources`);
       return 0;
@@ -44,7 +48,7 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
     case 'test': {
       const threshold = Number(values.threshold ?? 90);
       if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError('--threshold takes a percentage from 0 to 100');
-      const r = await runPolicyTests({ policyDir, threshold });
+      const r = await runPolicyTests({ policyDir, threshold, extraSources });
       if (values.json) {
         console.log(JSON.stringify(r, null, 2));
       } else {
@@ -64,14 +68,14 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
       }
       const parsed = EvalInputSchema.safeParse(raw);
       if (!parsed.success) throw new UsageError(`input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      const evaluator = await loadEvaluator(await compilePolicy({ policyDir, cacheDir, extraSources }));
       let context;
       try {
-        context = withContextDefaults(parsed.data.context, Date.now());
+        context = withContextDefaults(parsed.data.context, Date.now(), evaluator.data.invariant_manifest);
       } catch (err) {
         const issues = err instanceof z.ZodError ? err.issues.map((i) => `context.${i.path.join('.')}: ${i.message}`).join('; ') : String(err);
         throw new UsageError(`input: ${issues}`);
       }
-      const evaluator = await loadEvaluator(await compilePolicy({ policyDir, cacheDir }));
       const decision = decide({ envelope: parsed.data.action, actor: parsed.data.actor, context }, evaluator, () => performance.now());
       console.log(JSON.stringify(decision, null, 2));
       return 0;

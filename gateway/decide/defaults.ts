@@ -1,8 +1,15 @@
 /** Fills in what a caller of the decision pipeline left out, for dry runs and the CLI. */
 import { DecisionContextSchema, type DecisionContext } from '../schema/context.ts';
+import type { PolicyData } from '../schema/policy-data.ts';
 
-/** withContextDefaults: level L3, unknown state, no history, no emergency stop, `now` as given. */
-export function withContextDefaults(partial: unknown, now: number): DecisionContext {
+/**
+ * withContextDefaults: level L3, unknown state, no history (every count the invariants ask
+ * for is 0), no emergency stop, `now` as given, a UTC clock at `now`.
+ */
+export function withContextDefaults(partial: unknown, now: number, manifest?: PolicyData['invariant_manifest']): DecisionContext {
   const base = typeof partial === 'object' && partial !== null ? partial : {};
-  return DecisionContextSchema.parse({ level: 'L3', now, ...base });
+  const ctx = DecisionContextSchema.parse({ level: 'L3', now, ...base });
+  const counts = { ...Object.fromEntries((manifest?.counts ?? []).map((c) => [`${c.kind}@${c.window_ms}`, 0])), ...ctx.history.counts };
+  const at = new Date(ctx.now);
+  return { ...ctx, history: { ...ctx.history, counts }, clock: ctx.clock ?? { minute: at.getUTCHours() * 60 + at.getUTCMinutes(), weekday: at.getUTCDay() } };
 }

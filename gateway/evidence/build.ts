@@ -9,6 +9,7 @@ import { verifyLog } from '../audit/verify-log.ts';
 import { canonicalJson } from '../audit/chain.ts';
 import { projectRoot } from '../paths.ts';
 import { runPolicyTests } from '../policy/test-runner.ts';
+import { invariantSources } from '../invariants/compile.ts';
 import { InterlockError, VerificationError } from '../schema/errors.ts';
 import type { Signer } from '../signing/signer.ts';
 import type { Db } from '../store/db.ts';
@@ -51,7 +52,8 @@ async function resolveWindow(db: Db, from: Bound | undefined, to: Bound | undefi
 }
 
 async function policyTestResult(sourcesRoot: string): Promise<CheckResult> {
-  const r = await runPolicyTests({ policyDir: path.join(sourcesRoot, 'policies'), threshold: 0 });
+  const policyDir = path.join(sourcesRoot, 'policies');
+  const r = await runPolicyTests({ policyDir, threshold: 0, extraSources: await invariantSources(path.join(sourcesRoot, 'invariants'), policyDir) });
   return {
     status: r.failed === 0 ? 'passed' : 'failed',
     summary: `${r.passed} passed, ${r.failed} failed; coverage ${r.coverage.toFixed(1)} %`,

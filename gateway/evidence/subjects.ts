@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readPolicySources, sourcesDigest } from '../policy/sources.ts';
+import { invariantSources } from '../invariants/compile.ts';
+import { loadSources } from '../policy/compile.ts';
+import { sourcesDigest } from '../policy/sources.ts';
 
 export interface Subject {
   name: string;
@@ -33,8 +35,11 @@ async function filesUnder(root: string, dir: string): Promise<string[]> {
     .sort();
 }
 
+/** The digest the gateway stamps on decisions: the policies plus the invariants compiled with them. */
 export async function policyBundleDigest(root: string): Promise<string> {
-  return sourcesDigest(await readPolicySources(path.join(root, 'policies')));
+  const policyDir = path.join(root, 'policies');
+  const sources = await loadSources({ policyDir, cacheDir: '', extraSources: await invariantSources(path.join(root, 'invariants'), policyDir) });
+  return sourcesDigest(sources);
 }
 
 export async function collectSubjects(root: string): Promise<Subject[]> {

@@ -16,7 +16,7 @@ type T = boolean | undefined;
 export interface DecisionInput {
   action: { kind: string; target: string; params: Record<string, unknown> };
   actor: { id: string; roles: string[] };
-  context: Record<string, unknown> & { level: string; now: number; state?: Record<string, unknown>; history?: { last?: Record<string, Record<string, unknown>>; counts?: Record<string, number> }; clock?: { minute: number; weekday: number }; batch?: { size: number } };
+  context: Record<string, unknown> & { level: string; now: number; state?: Record<string, unknown>; history?: { last?: Record<string, Record<string, unknown>>; rate?: Record<string, unknown>; counts?: Record<string, number> }; clock?: { minute: number; weekday: number }; batch?: { size: number } };
 }
 
 const get = (o: unknown, ...keys: string[]): V => {
@@ -41,6 +41,9 @@ export function nextState(input: DecisionInput, data: PolicyData): Record<string
 }
 
 const equal = (a: V, b: V): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** OPA's arithmetic is exact decimal; 12 significant digits make 0.1 + 0.2 come out as 0.3 here too. */
+const exact = (x: number): number => Number(x.toPrecision(12));
 
 export class Evaluator {
   constructor(
@@ -99,8 +102,8 @@ export class Evaluator {
           const l = this.value(e.l);
           const r = this.value(e.r);
           if (typeof l !== 'number' || typeof r !== 'number') return undefined;
-          if (e.op === '/') return r === 0 ? undefined : l / r;
-          return e.op === '+' ? l + r : e.op === '-' ? l - r : l * r;
+          if (e.op === '/') return r === 0 ? undefined : exact(l / r);
+          return exact(e.op === '+' ? l + r : e.op === '-' ? l - r : l * r);
         }
         return this.truth(e);
       }

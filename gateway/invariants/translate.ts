@@ -10,7 +10,7 @@
  */
 import type { PolicyData } from '../schema/policy-data.ts';
 import type { Expr } from './ast.ts';
-import { clockMinutes, durationMs, kindsInScope } from './check.ts';
+import { clockMinutes, durationMs, globMatch, kindsInScope } from './check.ts';
 import type { LoadedInvariant } from './load.ts';
 
 export interface CountQuery {
@@ -40,12 +40,21 @@ class Gen {
   constructor(
     private readonly prefix: string,
     private readonly counts: Map<string, CountQuery>,
+    private readonly data: PolicyData,
   ) {}
 
   /** A helper rule true when any of the bodies succeeds. */
   helper(bodies: string[][]): string {
     const name = `${this.prefix}_h${this.#n++}`;
     for (const body of bodies) this.rules.push(`${name} if {\n${(body.length ? body : ['true']).map((s) => `\t${s}`).join('\n')}\n}`);
+    return name;
+  }
+
+  /** 1 when the proposed action is of a kind the pattern names (it counts toward "at most N"), else 0. */
+  self(pattern: string): string {
+    const kinds = Object.keys(this.data.catalog).filter((k) => globMatch(pattern, k));
+    const name = `${this.prefix}_h${this.#n++}`;
+    this.rules.push(`${name} := 1 if {\n\tinput.action.kind in {${kinds.map(q).join(', ')}}\n} else := 0`);
     return name;
   }
 
@@ -204,9 +213,12 @@ class Gen {
       case 'never':
         return this.neg({ t: 'bin', op: 'and', l: a!, r: b!, start: e.start, end: e.end });
       case 'at_most':
-        return [`${this.count(lit(b), lit(c))} + L.self(${q(lit(b))}) <= ${this.term(a!)}`];
-      case 'matches':
-        return [`regex.match(${q(lit(b))}, ${this.term(a!)})`];
+        return [`${this.count(lit(b), lit(c))} + ${this.self(lit(b))} <= ${this.term(a!)}`];
+      case 'matches': {
+        const s = this.term(a!);
+        const need = requiredLiterals(lit(b));
+        return [...(need ? [`L.contains_any(${s}, ${JSON.stringify(need)})`] : []), `regex.match(${q(lit(b))}, ${s})`];
+      }
       case 'startswith':
       case 'endswith':
       case 'contains':
@@ -227,9 +239,16 @@ class Gen {
       case 'never':
         return this.pos({ t: 'bin', op: 'and', l: a!, r: b!, start: e.start, end: e.end });
       case 'at_most':
-        return [`${this.count(lit(b), lit(c))} + L.self(${q(lit(b))}) > ${this.term(a!)}`];
+        return [`${this.count(lit(b), lit(c))} + ${this.self(lit(b))} > ${this.term(a!)}`];
       case 'matches': {
         const s = this.term(a!);
+        const need = requiredLiterals(lit(b));
+        // Else-chained, so the regex runs only when the cheap test cannot decide.
+        if (need) {
+          const name = `${this.prefix}_h${this.#n++}`;
+          this.rules.push(`${name} := true if {\n\tnot L.contains_any(${s}, ${JSON.stringify(need)})\n} else := true if {\n\tnot regex.match(${q(lit(b))}, ${s})\n}`);
+          return [`_ = ${s}`, `${name} == true`];
+        }
         return [`_ = ${s}`, `not regex.match(${q(lit(b))}, ${s})`];
       }
       case 'startswith':
@@ -245,6 +264,37 @@ class Gen {
         return [`${this.term(e)} == false`];
     }
   }
+}
+
+/**
+ * Literal strings one of which any match of the regex must contain, when the regex makes that
+ * plain: a top-level group of alternated words, or a run of literal characters outside groups.
+ * OPA's Wasm runtime compiles a regex afresh on every call; a cheap `contains` first skips it.
+ */
+export function requiredLiterals(re: string): string[] | undefined {
+  // Flags such as (?i) change what a literal matches; then no shortcut.
+  if (/\(\?[a-zA-Z]/.test(re)) return undefined;
+  // An alternation at the top level means no single part is required.
+  for (let i = 0; i < re.length; i++) if (re[i] === '|' && depthAt(re, i) === 0) return undefined;
+  const words = /\((?:\?:)?([A-Za-z0-9_-]+(?:\|[A-Za-z0-9_-]+)*)\)/.exec(re);
+  // Only a group at nesting depth 0 is mandatory, and only if nothing can skip it.
+  if (words && depthAt(re, words.index) === 0 && !/^[?*]|^\{0/.test(re.slice(words.index + words[0].length))) return words[1]!.split('|');
+  const lit = /^([^\\()[\]{}|.*+?^$]+)/.exec(re);
+  return lit ? [lit[1]!] : undefined;
+}
+
+/** Group nesting depth at `index`; inside a character class counts as depth 1. */
+function depthAt(re: string, index: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < index; i++) {
+    if (re[i] === '\\') i++;
+    else if (inClass) inClass = re[i] !== ']';
+    else if (re[i] === '[') inClass = true;
+    else if (re[i] === '(') depth++;
+    else if (re[i] === ')') depth--;
+  }
+  return inClass ? depth + 1 : depth;
 }
 
 /** A value for reports: null when missing, never undefined. */
@@ -272,25 +322,33 @@ function safeValue(segs: string[]): string {
   }
 }
 
-function collectPaths(e: Expr, into: Map<string, string[]>): void {
+/** The values an assertion reads: paths, and the windowed counts it asks for. */
+function collectPaths(e: Expr, into: Map<string, string[]>, counts: Map<string, string>): void {
+  const recur = (x: Expr): void => collectPaths(x, into, counts);
   switch (e.t) {
     case 'path':
       into.set(e.segs.join('.'), e.segs);
       return;
     case 'list':
-      e.items.forEach((i) => collectPaths(i, into));
+      e.items.forEach(recur);
       return;
     case 'neg':
     case 'not':
-      collectPaths(e.e, into);
+      recur(e.e);
       return;
     case 'bin':
-      collectPaths(e.l, into);
-      collectPaths(e.r, into);
+      recur(e.l);
+      recur(e.r);
       return;
-    case 'call':
-      e.args.forEach((a) => collectPaths(a, into));
+    case 'call': {
+      const [kind, window] = e.fn === 'at_most' ? [e.args[1], e.args[2]] : [e.args[0], e.args[1]];
+      if ((e.fn === 'count' || e.fn === 'history.count' || e.fn === 'at_most') && kind?.t === 'str' && window?.t === 'str') {
+        const key = countKey({ kind: kind.v, window_ms: durationMs(window.v)! });
+        counts.set(`count(${JSON.stringify(kind.v)}, ${JSON.stringify(window.v)})`, key);
+      }
+      e.args.forEach(recur);
       return;
+    }
     default:
       return;
   }
@@ -304,10 +362,12 @@ export function translateInvariants(loaded: readonly LoadedInvariant[], data: Po
   const blocks: string[] = [];
   loaded.forEach((li, i) => {
     const { inv } = li;
-    const g = new Gen(`_i${i}`, counts);
-    const applies: string[] = [`L.kind_in(${JSON.stringify(inv.scope.kinds)})`];
+    const g = new Gen(`_i${i}`, counts, data);
+    // Kind globs resolve against the catalog here, once: a set lookup per decision instead of a
+    // glob compiled afresh on every call (OPA's Wasm runtime does not cache compiled globs).
+    const kinds = kindsInScope(inv, data);
+    const applies: string[] = [`input.action.kind in {${kinds.map(q).join(', ')}}`];
     if (inv.scope.targets) applies.push(`L.target_in(${JSON.stringify(inv.scope.targets)})`);
-    if (inv.when?.kinds) applies.push(`L.kind_in(${JSON.stringify(inv.when.kinds)})`);
     if (inv.when?.levels) applies.push(`input.context.level in ${JSON.stringify(inv.when.levels)}`);
     // Outside the window only when the clock says so: a missing clock applies the invariant.
     if (inv.when?.time) applies.push(`not ${g.helper([['_ = L.minute', `not L.within(${clockMinutes(inv.when.time.from)}, ${clockMinutes(inv.when.time.to)})`]])}`);
@@ -317,9 +377,13 @@ export function translateInvariants(loaded: readonly LoadedInvariant[], data: Po
     li.asserts.forEach((a, k) => {
       const holds = g.helper([g.pos(a.expr.ast)]);
       const paths = new Map<string, string[]>();
-      collectPaths(a.expr.ast, paths);
+      const countValues = new Map<string, string>();
+      collectPaths(a.expr.ast, paths, countValues);
       for (const p of a.message) if ('path' in p) paths.set(p.text, p.path.segs);
-      const values = [...paths.entries()].map(([name, segs]) => `${q(name)}: ${safeValue(segs)}`);
+      const values = [
+        ...[...paths.entries()].map(([name, segs]) => `${q(name)}: ${safeValue(segs)}`),
+        ...[...countValues.entries()].map(([name, key]) => `${q(name)}: object.get(input, ["context", "history", "counts", ${q(key)}], null)`),
+      ];
       const message = a.message.map((p) => ('lit' in p ? q(p.lit) : `show(${safeValue(p.path.segs)})`));
       blocks.push(
         [
