@@ -84,7 +84,8 @@ describe('evidence build after a scripted session', () => {
     expect(names.some((n) => n.startsWith('policies/') && n.endsWith('.rego'))).toBe(true);
     const p = s.predicate;
     expect(p.results.policy_tests).toMatchObject({ status: 'passed' });
-    expect(p.results.invariant_tests.status).toBe('not_run');
+    expect(p.results.invariant_tests).toMatchObject({ status: 'passed', summary: expect.stringMatching(/^23 of 23 invariants hold/) });
+    expect(p.results.model_checks.status).toBe('not_run');
     const card = (id: string) => p.decisions.find((c) => c.action_id === id)!;
     expect(card(session.executed[0]!)).toMatchObject({ kind: 'roaster.set_power', status: 'COMPLETED', decision: { effect: 'allow' } });
     expect(card(session.approved[0]!).approvers.map((a) => a.actor)).toEqual(['op1']);

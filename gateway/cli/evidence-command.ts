@@ -14,6 +14,7 @@ import { signerFromConfig } from '../signing/from-config.ts';
 import { openDatabase } from '../store/db.ts';
 import { UsageError } from './args.ts';
 import { trustFromArgs } from './audit-command.ts';
+import { runInvariantSuite } from './invariants-command.ts';
 
 export const evidenceUsage = `  interlock evidence build --out evidence.json [--from SEQ|ISO-TIME] [--to SEQ|ISO-TIME] [--config F] [--db URL]
                           [--sources DIR] [--skip-policy-tests] [--invariant-results F] [--spec-results F]
@@ -40,6 +41,12 @@ async function resultsFrom(file: string | undefined, what: string, folder: strin
   const parsed = ResultsFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
   if (!parsed.success) throw new UsageError(`${file}: expected a JSON object with "ok" (boolean) and "summary"`);
   return { status: parsed.data.ok ? 'passed' : 'failed', summary: parsed.data.summary ?? `${what}: ${parsed.data.ok ? 'passed' : 'failed'}`, report: parsed.data };
+}
+
+/** Runs the invariants' property tests now (100 scenarios each) for the evidence. */
+async function invariantSuiteResult(root: string): Promise<CheckResult> {
+  const r = await runInvariantSuite(path.join(root, 'invariants'), path.join(root, 'policies'), { runs: 100 });
+  return { status: r.ok ? 'passed' : 'failed', summary: r.summary, report: { bundle: r.bundle, results: r.results.map((x) => ({ id: x.id, ok: x.ok, runs: x.runs, decisions: x.decisions, ...(x.failure ? { failure: x.failure.problem } : {}) })) } };
 }
 
 export async function runEvidenceCommand(argv: string[]): Promise<number> {
@@ -82,7 +89,7 @@ export async function runEvidenceCommand(argv: string[]): Promise<number> {
           ...(from ? { from } : {}),
           ...(to ? { to } : {}),
           policyTests: values['skip-policy-tests'] ? { status: 'not_run', reason: 'skipped (--skip-policy-tests)' } : 'run',
-          invariantTests: await resultsFrom(values['invariant-results'], 'invariant property test', 'invariants', root),
+          invariantTests: values['invariant-results'] || !existsSync(path.join(root, 'invariants')) ? await resultsFrom(values['invariant-results'], 'invariant property test', 'invariants', root) : await invariantSuiteResult(root),
           modelChecks: await resultsFrom(values['spec-results'], 'TLA+ model check', 'specs', root),
           checkpointEvery: config.audit.checkpoint.every,
         });

@@ -27,6 +27,25 @@ async function compileAll(dir: string, policyDir: string) {
   return { files, compiled, bundle };
 }
 
+export interface SuiteReport {
+  ok: boolean;
+  summary: string;
+  bundle: string;
+  results: InvariantResult[];
+}
+
+/** Compiles the invariants with the policies and property-tests each one (also used by `evidence build`). */
+export async function runInvariantSuite(dir: string, policyDir: string, options: { runs: number; seed?: number; ids?: string[] }): Promise<SuiteReport> {
+  const { compiled, bundle } = await compileAll(dir, policyDir);
+  const evaluator = await loadEvaluator(bundle);
+  const chosen = compiled.loaded.filter((l) => !options.ids || options.ids.includes(l.inv.id));
+  for (const id of options.ids ?? []) if (!chosen.some((l) => l.inv.id === id)) throw new UsageError(`no invariant ${id}`);
+  const results = chosen.map((li) => testInvariant(li, evaluator, evaluator.data, { runs: options.runs, ...(options.seed !== undefined ? { seed: options.seed } : {}) }));
+  const failed = results.filter((r) => !r.ok).length;
+  const summary = `${results.length - failed} of ${results.length} invariants hold over ${options.runs} random scenarios each (${results.reduce((n, r) => n + r.decisions, 0)} decisions)`;
+  return { ok: failed === 0, summary, bundle: bundle.digest, results };
+}
+
 export async function runInvariantsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parseArgs({
@@ -47,20 +66,14 @@ export async function runInvariantsCommand(argv: string[]): Promise<number> {
       if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs takes a positive integer');
       const seed = values.seed !== undefined ? Number(values.seed) : undefined;
       if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed takes an integer');
-      const { compiled, bundle } = await compileAll(dir, policyDir);
-      const evaluator = await loadEvaluator(bundle);
-      const chosen = compiled.loaded.filter((l) => !values.id || values.id.includes(l.inv.id));
-      if (values.id) for (const id of values.id) if (!chosen.some((l) => l.inv.id === id)) throw new UsageError(`no invariant ${id}`);
-      const results: InvariantResult[] = chosen.map((li) => testInvariant(li, evaluator, evaluator.data, { runs, ...(seed !== undefined ? { seed } : {}) }));
-      const failed = results.filter((r) => !r.ok);
-      const summary = `${results.length - failed.length} of ${results.length} invariants hold over ${runs} random scenarios each (${results.reduce((n, r) => n + r.decisions, 0)} decisions)`;
+      const report = await runInvariantSuite(dir, policyDir, { runs, ...(seed !== undefined ? { seed } : {}), ...(values.id ? { ids: values.id } : {}) });
       if (values.json) {
-        console.log(JSON.stringify({ ok: failed.length === 0, summary, bundle: bundle.digest, results }, null, 2));
+        console.log(JSON.stringify(report, null, 2));
       } else {
-        for (const r of results) console.log(r.ok ? `ok   ${r.id} (${r.decisions} decisions)` : describeFailure(r));
-        console.log(summary);
+        for (const r of report.results) console.log(r.ok ? `ok   ${r.id} (${r.decisions} decisions)` : describeFailure(r));
+        console.log(report.summary);
       }
-      return failed.length === 0 ? 0 : 1;
+      return report.ok ? 0 : 1;
     }
     case 'schema':
       console.log(JSON.stringify(invariantJsonSchema(), null, 2));
