@@ -15,7 +15,8 @@ import { leafHash, merkleRoot } from './merkle.ts';
 
 export const CHECKPOINT_TYPE = 'interlock.audit.checkpoint/v1';
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+/** A sha256 digest in lower-case hex. */
+export const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const CheckpointBodySchema = z.strictObject({
   type: z.literal(CHECKPOINT_TYPE),

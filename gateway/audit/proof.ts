@@ -8,13 +8,11 @@ import { InterlockError, VerificationError } from '../schema/errors.ts';
 import type { Db } from '../store/db.ts';
 import { verifyBlobBundle, type TrustPolicy } from '../signing/verify.ts';
 import { canonicalJson } from './chain.ts';
-import { CheckpointBodySchema, recordLeaf, rowToCheckpoint, toAuditRecord } from './checkpoint.ts';
+import { CheckpointBodySchema, Hex64, recordLeaf, rowToCheckpoint, toAuditRecord } from './checkpoint.ts';
 import { inclusionPath, merkleRoot, verifyInclusion } from './merkle.ts';
 import { AuditRecordSchema } from './sources.ts';
 
 export const PROOF_TYPE = 'interlock.audit.inclusion-proof/v1';
-
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const InclusionProofSchema = z.strictObject({
   type: z.literal(PROOF_TYPE),

@@ -12,7 +12,7 @@ import type { Db } from '../store/db.ts';
 import { canonicalJson, storedCanonical, type AuditRecord } from './chain.ts';
 
 export { storedCanonical };
-import { CheckpointBodySchema, rowToCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { CheckpointBodySchema, Hex64, rowToCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { LogSource, StoredRecord } from './verify-log.ts';
 
 type RawRow = [seq: number, ts: string, type: string, actionId: string | null, actor: string, payload: string, prevHash: string, hash: string];
@@ -65,8 +65,6 @@ export function databaseSource(db: Db, options: { sqlite?: SQLite.Database; page
     },
   };
 }
-
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** One audit record as a document (exports, proofs): the hashed fields. */
 export const AuditRecordSchema = z.strictObject({

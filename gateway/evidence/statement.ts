@@ -5,13 +5,11 @@
  * checkpoints that anchor them. Signed as a DSSE envelope inside a Sigstore bundle.
  */
 import { z } from 'zod';
-import { CheckpointBodySchema } from '../audit/checkpoint.ts';
+import { CheckpointBodySchema, Hex64 } from '../audit/checkpoint.ts';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const EVIDENCE_PREDICATE_TYPE = 'https://interlock.dev/evidence/v1';
-
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** A check that ran (with its report) or did not (with the reason). */
 export const CheckResultSchema = z.union([

@@ -14,8 +14,11 @@ import { clockMinutes, durationMs, globMatch, kindsInScope } from './check.ts';
 import type { LoadedInvariant } from './load.ts';
 
 export interface CountQuery {
+  /** The kind glob as written. */
   kind: string;
   window_ms: number;
+  /** The catalog kinds the glob names, resolved at compile time so the gateway counts with `kind IN (…)`. */
+  kinds: string[];
 }
 
 export interface InvariantManifest {
@@ -26,7 +29,7 @@ export interface InvariantManifest {
   last: string[];
 }
 
-export const countKey = (q: CountQuery): string => `${q.kind}@${q.window_ms}`;
+export const countKey = (q: Pick<CountQuery, 'kind' | 'window_ms'>): string => `${q.kind}@${q.window_ms}`;
 
 const q = (s: string): string => JSON.stringify(s);
 
@@ -59,7 +62,7 @@ class Gen {
   }
 
   count(kind: string, window: string): string {
-    const query = { kind, window_ms: durationMs(window)! };
+    const query = { kind, window_ms: durationMs(window)!, kinds: Object.keys(this.data.catalog).filter((k) => globMatch(kind, k)) };
     this.counts.set(countKey(query), query);
     return `input.context.history.counts[${q(countKey(query))}]`;
   }

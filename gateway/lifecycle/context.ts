@@ -143,8 +143,13 @@ async function historyFor(
         .where(timeColumn, '>=', now - c.window_ms);
       q = purpose === 'proposal' ? q.where('status', 'not in', ['DENIED']) : q.where('started_at', 'is not', null);
       if (excludeActionId) q = q.where('id', '!=', excludeActionId);
-      if (c.kind !== '*') q = c.kind.endsWith('*') ? q.where(sql`substr(kind, 1, ${c.kind.length - 1})`, '=', c.kind.slice(0, -1)) : q.where('kind', '=', c.kind);
-      counts[`${c.kind}@${c.window_ms}`] = Number((await q.executeTakeFirstOrThrow()).n);
+      const key = `${c.kind}@${c.window_ms}`;
+      // The glob was resolved against the catalog when compiling: a kind outside it is never accepted.
+      if (c.kinds.length === 0) {
+        counts[key] = 0;
+        return;
+      }
+      counts[key] = Number((await q.where('kind', 'in', c.kinds).executeTakeFirstOrThrow()).n);
     }),
   );
   return { last, rate, counts };

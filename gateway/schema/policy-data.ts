@@ -42,7 +42,7 @@ export const PolicyDataSchema = z.looseObject({
   invariant_manifest: z
     .strictObject({
       ids: z.array(z.string()),
-      counts: z.array(z.strictObject({ kind: z.string(), window_ms: z.number().int().positive() })),
+      counts: z.array(z.strictObject({ kind: z.string(), window_ms: z.number().int().positive(), kinds: z.array(z.string()) })),
       last: z.array(z.string()),
     })
     .optional(),
