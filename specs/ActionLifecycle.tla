@@ -31,9 +31,9 @@ Statuses == {t[1] : t \in Transitions} \cup {t[2] : t \in Transitions}
 Terminal == {s \in Statuses : \A t \in Transitions : t[1] # s}
 Held == {"PENDING_APPROVAL", "PENDING_VETO", "APPROVED"}
 
-VARIABLES status, decision, approvals, execs, estop, levelOk, seen
+VARIABLES status, decision, approvals, execs, estop, swept, levelOk, seen
 
-vars == <<status, decision, approvals, execs, estop, levelOk, seen>>
+vars == <<status, decision, approvals, execs, estop, swept, levelOk, seen>>
 
 TypeOK ==
   /\ status \in [Actions -> Statuses]
@@ -41,6 +41,7 @@ TypeOK ==
   /\ approvals \in [Actions -> SUBSET Approvers]
   /\ execs \in [Actions -> 0..2]
   /\ estop \in BOOLEAN
+  /\ swept \in BOOLEAN
   /\ levelOk \in BOOLEAN
   /\ seen \in [Replicas -> SUBSET Actions]
 
@@ -50,6 +51,7 @@ Init ==
   /\ approvals = [a \in Actions |-> {}]
   /\ execs = [a \in Actions |-> 0]
   /\ estop = FALSE
+  /\ swept = TRUE
   /\ levelOk = TRUE
   /\ seen = [r \in Replicas |-> {}]
 
@@ -68,7 +70,7 @@ Decide(a) ==
                     [] eff = "require" -> "PENDING_APPROVAL"
                     [] eff = "veto" -> "PENDING_VETO"
                     [] OTHER -> "DENIED")
-  /\ UNCHANGED <<approvals, execs, estop, levelOk, seen>>
+  /\ UNCHANGED <<approvals, execs, estop, swept, levelOk, seen>>
 
 \* An approval counts once per approver, never the proposer's own.
 Approve(a, p) ==
@@ -77,35 +79,43 @@ Approve(a, p) ==
   /\ p \notin approvals[a]
   /\ approvals' = [approvals EXCEPT ![a] = @ \cup {p}]
   /\ IF Cardinality(approvals'[a]) >= Quorum THEN Move(a, "APPROVED") ELSE UNCHANGED status
-  /\ UNCHANGED <<decision, execs, estop, levelOk, seen>>
+  /\ UNCHANGED <<decision, execs, estop, swept, levelOk, seen>>
 
-Reject(a) == status[a] = "PENDING_APPROVAL" /\ Move(a, "REJECTED") /\ UNCHANGED <<decision, approvals, execs, estop, levelOk, seen>>
-Expire(a) == status[a] = "PENDING_APPROVAL" /\ Move(a, "EXPIRED") /\ UNCHANGED <<decision, approvals, execs, estop, levelOk, seen>>
-Veto(a) == status[a] = "PENDING_VETO" /\ Move(a, "VETOED") /\ UNCHANGED <<decision, approvals, execs, estop, levelOk, seen>>
-WindowPasses(a) == status[a] = "PENDING_VETO" /\ ~estop /\ Move(a, "APPROVED") /\ UNCHANGED <<decision, approvals, execs, estop, levelOk, seen>>
-Cancel(a) == status[a] \in {"PROPOSED"} \cup Held /\ Move(a, "CANCELLED") /\ UNCHANGED <<decision, approvals, execs, estop, levelOk, seen>>
+Reject(a) == status[a] = "PENDING_APPROVAL" /\ Move(a, "REJECTED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
+Expire(a) == status[a] = "PENDING_APPROVAL" /\ Move(a, "EXPIRED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
+Veto(a) == status[a] = "PENDING_VETO" /\ Move(a, "VETOED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
+WindowPasses(a) == status[a] = "PENDING_VETO" /\ Move(a, "APPROVED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
+Cancel(a) == status[a] \in {"PROPOSED"} \cup Held /\ Move(a, "CANCELLED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
 
-\* One transaction: the stop is recorded and every held action is cancelled.
+\* estop.ts commits the stop first, then cancels every held action in a second transaction.
+\* Between the two, approvals and veto windows still move actions; the executor's re-check
+\* sees the stop and blocks them.
 Engage ==
   /\ ~estop
   /\ estop' = TRUE
-  /\ status' = [a \in Actions |-> IF status[a] \in Held THEN "CANCELLED" ELSE status[a]]
-  /\ UNCHANGED <<decision, approvals, execs, levelOk, seen>>
+  /\ swept' = FALSE
+  /\ UNCHANGED <<status, decision, approvals, execs, levelOk, seen>>
 
-Rearm == estop /\ estop' = FALSE /\ UNCHANGED <<status, decision, approvals, execs, levelOk, seen>>
+Sweep ==
+  /\ estop /\ ~swept
+  /\ status' = [a \in Actions |-> IF status[a] \in Held THEN "CANCELLED" ELSE status[a]]
+  /\ swept' = TRUE
+  /\ UNCHANGED <<decision, approvals, execs, estop, levelOk, seen>>
+
+Rearm == estop /\ swept /\ estop' = FALSE /\ UNCHANGED <<status, decision, approvals, execs, swept, levelOk, seen>>
 
 \* An operator lowers or restores the level; the re-check at time of use sees it.
-ChangeLevel == levelOk' = ~levelOk /\ UNCHANGED <<status, decision, approvals, execs, estop, seen>>
+ChangeLevel == levelOk' = ~levelOk /\ UNCHANGED <<status, decision, approvals, execs, estop, swept, seen>>
 
-\* The claim: re-check, then APPROVED -> EXECUTING (or BLOCKED) in one conditional update.
+\* The claim: re-check (level and stop), then APPROVED -> EXECUTING or BLOCKED in one
+\* conditional update.
 Claim(a, r) ==
   /\ ~Mutant
   /\ status[a] = "APPROVED"
-  /\ ~estop
-  /\ IF levelOk
+  /\ IF levelOk /\ ~estop
        THEN Move(a, "EXECUTING") /\ execs' = [execs EXCEPT ![a] = @ + 1]
        ELSE Move(a, "BLOCKED") /\ UNCHANGED execs
-  /\ UNCHANGED <<decision, approvals, estop, levelOk, seen>>
+  /\ UNCHANGED <<decision, approvals, estop, swept, levelOk, seen>>
 
 \* The broken executor: it reads APPROVED, and later starts without re-checking the row.
 ReadApproved(a, r) ==
@@ -113,7 +123,7 @@ ReadApproved(a, r) ==
   /\ status[a] = "APPROVED" /\ ~estop /\ levelOk
   /\ a \notin seen[r]
   /\ seen' = [seen EXCEPT ![r] = @ \cup {a}]
-  /\ UNCHANGED <<status, decision, approvals, execs, estop, levelOk>>
+  /\ UNCHANGED <<status, decision, approvals, execs, estop, swept, levelOk>>
 
 StartSeen(a, r) ==
   /\ Mutant
@@ -121,12 +131,12 @@ StartSeen(a, r) ==
   /\ status' = [status EXCEPT ![a] = "EXECUTING"]
   /\ execs' = [execs EXCEPT ![a] = @ + 1]
   /\ seen' = [seen EXCEPT ![r] = @ \ {a}]
-  /\ UNCHANGED <<decision, approvals, estop, levelOk>>
+  /\ UNCHANGED <<decision, approvals, estop, swept, levelOk>>
 
 Finish(a) ==
   /\ status[a] \in {"EXECUTING", "UNKNOWN"}
   /\ \E to \in {"COMPLETED", "FAILED", "ABORTED", "UNKNOWN"} : Move(a, to)
-  /\ UNCHANGED <<decision, approvals, execs, estop, levelOk, seen>>
+  /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
 
 \* Everything settled: stutter rather than report a deadlock.
 Done == \A a \in Actions : status[a] \in Terminal /\ UNCHANGED vars
@@ -136,7 +146,7 @@ Next ==
        \/ Decide(a) \/ Reject(a) \/ Expire(a) \/ Veto(a) \/ WindowPasses(a) \/ Cancel(a) \/ Finish(a)
        \/ \E p \in Approvers : Approve(a, p)
        \/ \E r \in Replicas : Claim(a, r) \/ ReadApproved(a, r) \/ StartSeen(a, r)
-  \/ Engage \/ Rearm \/ ChangeLevel
+  \/ Engage \/ Sweep \/ Rearm \/ ChangeLevel
   \/ Done
 
 Spec == Init /\ [][Next]_vars
@@ -149,7 +159,9 @@ ExecutesOnlyWhenAllowed ==
 
 NoSelfApproval == \A a \in Actions : Proposer \notin approvals[a]
 
-EstopPreempts == estop => \A a \in Actions : status[a] \notin Held
+\* Once the stop's sweep has run, nothing is held until rearm: new proposals are denied and
+\* nothing pending is left to approve.
+EstopPreempts == (estop /\ swept) => \A a \in Actions : status[a] \notin Held
 
 \* Steps follow the table (the mutant's StartSeen does not).
 FollowsTable == [][\A a \in Actions : status'[a] # status[a] => <<status[a], status'[a]>> \in Transitions]_vars
