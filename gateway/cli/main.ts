@@ -5,6 +5,7 @@ import { auditUsage, runAuditCommand, runKeysCommand } from './audit-command.ts'
 import { evidenceUsage, runEvidenceCommand } from './evidence-command.ts';
 import { invariantsUsage, runInvariantsCommand } from './invariants-command.ts';
 import { runSpecsCommand, specsUsage } from './specs-command.ts';
+import { ciUsage, runCiCommand } from './ci-command.ts';
 import { policyUsage, runPolicyCommand } from './policy-command.ts';
 import { runServe, runToken, serveUsage } from './serve-command.ts';
 
@@ -14,6 +15,7 @@ ${serveUsage}
 ${policyUsage}
 ${invariantsUsage}
 ${specsUsage}
+${ciUsage}
 ${auditUsage}
 ${evidenceUsage}`;
 
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return runInvariantsCommand(rest);
     case 'specs':
       return runSpecsCommand(rest);
+    case 'ci':
+      return runCiCommand(rest);
     case undefined:
     case 'help':
     case '--help':

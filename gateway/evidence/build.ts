@@ -47,6 +47,8 @@ async function resolveWindow(db: Db, from: Bound | undefined, to: Bound | undefi
   };
   const fromSeq = from ? await seqAt(from, 'from') : 1;
   const toSeq = Math.min(to ? await seqAt(to, 'to') : head, head);
+  // An empty log (a CI job with no gateway history) gives evidence about sources and checks only.
+  if (head === 0 && !from && !to) return { fromSeq: 1, toSeq: 0 };
   if (toSeq < fromSeq) throw new InterlockError('validation_failed', `the window holds no audit records (from seq ${fromSeq}, to seq ${toSeq}, head ${head})`, { field: '--from' });
   return { fromSeq, toSeq };
 }
@@ -93,7 +95,7 @@ export async function buildEvidence(options: BuildOptions): Promise<{ statement:
     predicate: {
       generator: { name: 'interlock', version: pkg.version },
       built_at: new Date((options.now ?? Date.now)()).toISOString(),
-      window: { from_seq: fromSeq, to_seq: toSeq, from_ts: first?.ts ?? null, to_ts: last?.ts ?? null, records: toSeq - fromSeq + 1, chain_head: last?.hash ?? '' },
+      window: { from_seq: fromSeq, to_seq: toSeq, from_ts: first?.ts ?? null, to_ts: last?.ts ?? null, records: Math.max(0, toSeq - fromSeq + 1), chain_head: last?.hash ?? '' },
       policy_bundle: { digest: subjects.find((s) => s.name === POLICY_BUNDLE_SUBJECT)!.digest.sha256 },
       results: {
         policy_tests: options.policyTests === 'run' ? await policyTestResult(options.sourcesRoot) : options.policyTests,

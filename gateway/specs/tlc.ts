@@ -59,7 +59,11 @@ export async function checkSpec(dir: string, spec: SpecFile, which: 'spec' | 'mu
     );
     const parsed = parseOutput(run.all ?? '');
     const exitCode = run.exitCode ?? -1;
-    if (exitCode !== 0 && !parsed.violation && parsed.errors.length === 0) parsed.errors.push((run.all ?? '').split('\n').slice(-15).join('\n'));
+    if (exitCode !== 0 && !parsed.violation) {
+      // SANY's parse errors are printed outside the message frames: keep the lines that locate them.
+      const raw = (run.all ?? '').split('\n').filter((l) => !l.startsWith('@!@!@') && /Encountered|line \d+, col|\*\*\*|error/i.test(l));
+      parsed.errors.push(...(raw.length ? raw : (run.all ?? '').split('\n').slice(-15)));
+    }
     return { spec: spec.name, config: which, ok: exitCode === 0 && !parsed.violation, exitCode, durationMs: Math.round(performance.now() - started), ...parsed };
   } finally {
     await rm(meta, { recursive: true, force: true });

@@ -2,7 +2,6 @@
 # change. They are part of the baseline: no level or approval lifts them.
 package interlock.baseline
 
-import data.interlock.lib.fmt.quote
 import data.interlock.lib.fmt.show
 import rego.v1
 

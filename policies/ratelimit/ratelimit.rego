@@ -6,7 +6,6 @@
 #   input.context.history.rate[<limit id>]; this package decides and says when to retry.
 package interlock.ratelimit
 
-import data.interlock.lib.fmt.quote
 import data.interlock.lib.fmt.show
 import rego.v1
 
