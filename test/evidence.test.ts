@@ -55,6 +55,7 @@ beforeAll(async () => {
   sources = path.join(work, 'sources');
   cpSync(path.join(projectRoot, 'policies'), path.join(sources, 'policies'), { recursive: true });
   cpSync(path.join(projectRoot, 'invariants'), path.join(sources, 'invariants'), { recursive: true });
+  cpSync(path.join(projectRoot, 'specs'), path.join(sources, 'specs'), { recursive: true });
   pubFile = path.join(t.dir, 'keys', 'audit.pub.pem');
   pub = loadTrustedKey(pubFile);
   configFile = path.join(work, 'interlock.yaml');
@@ -85,7 +86,7 @@ describe('evidence build after a scripted session', () => {
     const p = s.predicate;
     expect(p.results.policy_tests).toMatchObject({ status: 'passed' });
     expect(p.results.invariant_tests).toMatchObject({ status: 'passed', summary: expect.stringMatching(/^23 of 23 invariants hold/) });
-    expect(p.results.model_checks.status).toBe('not_run');
+    expect(p.results.model_checks).toMatchObject({ status: 'passed', summary: expect.stringMatching(/^5 of 5 specs hold/) });
     const card = (id: string) => p.decisions.find((c) => c.action_id === id)!;
     expect(card(session.executed[0]!)).toMatchObject({ kind: 'roaster.set_power', status: 'COMPLETED', decision: { effect: 'allow' } });
     expect(card(session.approved[0]!).approvers.map((a) => a.actor)).toEqual(['op1']);

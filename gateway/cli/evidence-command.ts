@@ -15,6 +15,7 @@ import { openDatabase } from '../store/db.ts';
 import { UsageError } from './args.ts';
 import { trustFromArgs } from './audit-command.ts';
 import { runInvariantSuite } from './invariants-command.ts';
+import { runSpecs } from './specs-command.ts';
 
 export const evidenceUsage = `  interlock evidence build --out evidence.json [--from SEQ|ISO-TIME] [--to SEQ|ISO-TIME] [--config F] [--db URL]
                           [--sources DIR] [--skip-policy-tests] [--invariant-results F] [--spec-results F]
@@ -47,6 +48,12 @@ async function resultsFrom(file: string | undefined, what: string, folder: strin
 async function invariantSuiteResult(root: string): Promise<CheckResult> {
   const r = await runInvariantSuite(path.join(root, 'invariants'), path.join(root, 'policies'), { runs: 100 });
   return { status: r.ok ? 'passed' : 'failed', summary: r.summary, report: { bundle: r.bundle, results: r.results.map((x) => ({ id: x.id, ok: x.ok, runs: x.runs, decisions: x.decisions, ...(x.failure ? { failure: x.failure.problem } : {}) })) } };
+}
+
+/** Model-checks the specs now with TLC for the evidence. */
+async function specResult(root: string): Promise<CheckResult> {
+  const r = await runSpecs(path.join(root, 'specs'), { mutants: false });
+  return { status: r.ok ? 'passed' : 'failed', summary: r.summary, report: r.results.map(({ violation, ...rest }) => ({ ...rest, ...(violation ? { violation: { property: violation.property, kind: violation.kind } } : {}) })) };
 }
 
 export async function runEvidenceCommand(argv: string[]): Promise<number> {
@@ -90,7 +97,7 @@ export async function runEvidenceCommand(argv: string[]): Promise<number> {
           ...(to ? { to } : {}),
           policyTests: values['skip-policy-tests'] ? { status: 'not_run', reason: 'skipped (--skip-policy-tests)' } : 'run',
           invariantTests: values['invariant-results'] || !existsSync(path.join(root, 'invariants')) ? await resultsFrom(values['invariant-results'], 'invariant property test', 'invariants', root) : await invariantSuiteResult(root),
-          modelChecks: await resultsFrom(values['spec-results'], 'TLA+ model check', 'specs', root),
+          modelChecks: values['spec-results'] || !existsSync(path.join(root, 'specs')) ? await resultsFrom(values['spec-results'], 'TLA+ model check', 'specs', root) : await specResult(root),
           checkpointEvery: config.audit.checkpoint.every,
         });
         // Written whole or not at all.
