@@ -10,3 +10,4 @@ export const toolsDir = process.env.INTERLOCK_TOOLS_DIR ?? path.join(projectRoot
 export const defaultPolicyDir = path.join(projectRoot, 'policies');
 export const defaultCacheDir = path.join(projectRoot, '.cache');
 export const defaultInvariantsDir = path.join(projectRoot, 'invariants');
+export const defaultChecklist = path.join(projectRoot, 'governance', 'readiness.yaml');

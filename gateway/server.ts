@@ -15,8 +15,11 @@ import type { ReadyReport, Services } from './http/services.ts';
 import type { Deps } from './lifecycle/deps.ts';
 import { EventBus } from './lifecycle/events.ts';
 import { every, sweep } from './lifecycle/sweeper.ts';
-import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from './paths.ts';
+import { defaultCacheDir, defaultChecklist, defaultInvariantsDir, defaultPolicyDir } from './paths.ts';
 import { invariantSources } from './invariants/compile.ts';
+import { evaluateBreakers, seedRules } from './governance/breakers.ts';
+import { loadChecklist } from './governance/readiness.ts';
+import { Metrics } from './metrics/registry.ts';
 import { PolicyEngine } from './policy/engine.ts';
 import { openDatabase } from './store/db.ts';
 import { sql } from 'kysely';
@@ -68,7 +71,11 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const bootstrapToken = await bootstrapAdmin(db);
 
   const deps: Deps = { db, dialect, policy: () => engine.current, targets, events: new EventBus(), config, now: options.now ?? Date.now };
-  const executor = new Executor(deps, { onError: (err) => log.error({ err }, 'executor error') });
+  await seedRules(db, deps.now());
+  const evaluateTarget = async (target: string): Promise<void> => {
+    for (const e of await evaluateBreakers(deps, target)) log.warn({ rule: e.rule, target: e.target, action: e.action, severity: e.severity }, 'circuit breaker tripped');
+  };
+  const executor = new Executor(deps, { onError: (err) => log.error({ err }, 'executor error'), afterOutcome: evaluateTarget });
   await executor.start();
   const stopSweep = every(config.sweepMs, () => sweep(deps), (err) => log.error({ err }, 'sweep error'));
   const checkpointer = new Checkpointer(db, signing.signer, {
@@ -91,7 +98,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     const policy = engine.current !== undefined;
     return { ready: policy && database && Object.values(drivers).every(Boolean), checks: { policy, database, drivers }, policyDigest: engine.current?.digest ?? null };
   };
-  const services: Services = { deps, executor, log, ready };
+  const stopBreakers = every(config.governance.breakerIntervalMs, async () => {
+    for (const id of targets.keys()) await evaluateTarget(id);
+  }, (err) => log.error({ err }, 'circuit breaker evaluation failed'));
+  const metrics = new Metrics(deps);
+  metrics.start();
+  const checklist = loadChecklist(path.resolve(config.governance.checklist ?? defaultChecklist));
+  const services: Services = { deps, executor, log, ready, governance: { metrics, checklist, signer: signing.signer } };
   const app = createApp(services);
 
   const server = await new Promise<ServerType>((resolve) => {
@@ -109,6 +122,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     ...(bootstrapToken ? { bootstrapToken } : {}),
     async stop() {
       stopSweep();
+      stopBreakers();
+      metrics.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open event streams would hold close() forever.

@@ -34,6 +34,8 @@ export const SimRoasterOptionsSchema = z.strictObject({
       safeState: z.boolean().default(false),
       /** The first N command writes fail with a transient error (a flaky link). */
       transientWrites: z.number().int().min(0).max(100).default(0),
+      /** The first N command writes are refused by the controller (a fault it reports, not retried). */
+      rejectWrites: z.number().int().min(0).max(100).default(0),
     })
     .prefault({}),
 });
@@ -57,6 +59,7 @@ export class SimRoasterDriver implements Driver {
   readonly #inFlight = new Map<string, AbortController>();
   readonly #now: () => number;
   #transientLeft: number;
+  #rejectLeft: number;
 
   constructor(options: SimRoasterOptions = {}, now: () => number = Date.now) {
     this.#options = SimRoasterOptionsSchema.parse(options);
@@ -64,6 +67,7 @@ export class SimRoasterDriver implements Driver {
     this.#state = initialState(this.#options.mode);
     this.#clock = now();
     this.#transientLeft = this.#options.faults.transientWrites;
+    this.#rejectLeft = this.#options.faults.rejectWrites;
   }
 
   get connected(): boolean {
@@ -105,6 +109,11 @@ export class SimRoasterDriver implements Driver {
       if (this.#options.latencyMs > 0) await sleep(this.#options.latencyMs, undefined, { signal: abort });
       if (abort.aborted) throw abort.reason;
       this.#tick();
+      if (this.#rejectLeft > 0) {
+        this.#rejectLeft--;
+        this.#record({ id: cmd.id, event: 'failed', at: this.#now(), message: 'controller refused the command (injected fault)' });
+        throw new DriverRejectedError('controller refused the command (injected fault)');
+      }
       let next: RoasterState;
       try {
         next = apply(this.#state, cmd.kind, cmd.params);

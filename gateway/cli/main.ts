@@ -6,6 +6,7 @@ import { evidenceUsage, runEvidenceCommand } from './evidence-command.ts';
 import { invariantsUsage, runInvariantsCommand } from './invariants-command.ts';
 import { runSpecsCommand, specsUsage } from './specs-command.ts';
 import { ciUsage, runCiCommand } from './ci-command.ts';
+import { governanceUsage, runGovernanceCommand } from './governance-command.ts';
 import { policyUsage, runPolicyCommand } from './policy-command.ts';
 import { runServe, runToken, serveUsage } from './serve-command.ts';
 
@@ -16,6 +17,7 @@ ${policyUsage}
 ${invariantsUsage}
 ${specsUsage}
 ${ciUsage}
+${governanceUsage}
 ${auditUsage}
 ${evidenceUsage}`;
 
@@ -40,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       return runSpecsCommand(rest);
     case 'ci':
       return runCiCommand(rest);
+    case 'governance':
+      return runGovernanceCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -93,6 +93,14 @@ export const ConfigSchema = z.strictObject({
     }, 'an IANA time zone such as UTC or Europe/Berlin'),
   /** Where the YAML invariants live; they compile into the policy bundle. */
   invariantsDir: z.string().optional(),
+  governance: z
+    .strictObject({
+      /** Circuit breakers are evaluated after every execution outcome and on this timer. */
+      breakerIntervalMs: z.number().int().min(100).max(3_600_000).default(30_000),
+      /** The readiness checklist (YAML); the shipped 80-point one by default. */
+      checklist: z.string().optional(),
+    })
+    .prefault({}),
   /** How often pending approvals and veto windows are checked against the clock. */
   sweepMs: z.number().int().min(10).max(60_000).default(250),
 });

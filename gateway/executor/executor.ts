@@ -23,6 +23,8 @@ import { reconcile } from './reconcile.ts';
 
 export interface ExecutorOptions {
   onError?: (err: unknown) => void;
+  /** Runs after every execution outcome, before the target's next execution (circuit breakers). */
+  afterOutcome?: (target: string) => Promise<void>;
 }
 
 export class Executor {
@@ -147,6 +149,12 @@ export class Executor {
     try {
       recheck = await decideProposal(deps, proposer, envelope, 'execution', { excludeActionId: row.id });
       if (recheck.decision.effect === 'deny') blockReason = recheck.decision.reasons.join('; ');
+      // The level in force may have dropped since (a person, a circuit breaker): it may now want approvals nobody gave.
+      const needed = recheck.decision.effect === 'require_approval' && !recheck.decision.approval?.vetoWindowSeconds ? (recheck.decision.approval?.count ?? 0) : 0;
+      if (!blockReason && needed > 0 && row.veto_deadline === null) {
+        const granted = await deps.db.selectFrom('approvals').select('actor').distinct().where('action_id', '=', row.id).where('verdict', '=', 'approve').execute();
+        if (granted.length < needed) blockReason = `at level ${recheck.level} ${row.kind} needs ${needed} approval(s); it has ${granted.length}`;
+      }
     } catch (err) {
       blockReason = `re-check failed: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -204,6 +212,8 @@ export class Executor {
       state_after: stateAfter,
     };
     await this.#finish(row.id, row.target, to, result.message ?? null, outcome, attempts);
+    // Still holding the target: whatever the breakers decide applies before its next execution.
+    await this.options.afterOutcome?.(row.target);
   }
 
   async #attempt(row: ActionsTable, params: Record<string, unknown>, signal: AbortSignal): Promise<{ result: ExecutionResult; attempts: number }> {

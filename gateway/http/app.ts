@@ -9,6 +9,7 @@ import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { controlRoutes } from './routes/control.ts';
+import { governanceRoutes } from './routes/governance.ts';
 import { observeRoutes } from './routes/observe.ts';
 import type { Services } from './services.ts';
 
@@ -47,6 +48,7 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
   app.use('/v1/*', authentication(s.deps.db));
+  governanceRoutes(app, s);
   actionRoutes(app, s);
   controlRoutes(app, s);
   observeRoutes(app, s);

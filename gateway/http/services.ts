@@ -2,6 +2,9 @@
 import type { Logger } from 'pino';
 import type { Executor } from '../executor/executor.ts';
 import type { Deps } from '../lifecycle/deps.ts';
+import type { Checklist } from '../governance/readiness.ts';
+import type { Metrics } from '../metrics/registry.ts';
+import type { Signer } from '../signing/signer.ts';
 
 export interface ReadyReport {
   ready: boolean;
@@ -9,9 +12,17 @@ export interface ReadyReport {
   policyDigest: string | null;
 }
 
+export interface GovernanceServices {
+  metrics: Metrics;
+  checklist: Checklist;
+  /** Signs attestations (the audit key). */
+  signer: Signer;
+}
+
 export interface Services {
   deps: Deps;
   executor: Executor;
   log: Logger;
+  governance: GovernanceServices;
   ready(): Promise<ReadyReport>;
 }

@@ -26,7 +26,7 @@ export async function getAutonomy(deps: Deps, target: string): Promise<AutonomyV
   };
 }
 
-export async function setAutonomy(deps: Deps, principal: Principal, target: string, requested: string, reason: string): Promise<AutonomyView> {
+export async function setAutonomy(deps: Deps, principal: Principal, target: string, requested: string, reason: string, options: { viaProposal?: boolean } = {}): Promise<AutonomyView> {
   if (!deps.targets.has(target)) throw new InterlockError('not_found', `no target ${target}`, { field: 'target' });
   const evaluator = deps.policy();
   if (!evaluator) throw new InterlockError('policy_unavailable', 'no policy bundle is loaded: levels cannot be checked');
@@ -37,8 +37,12 @@ export async function setAutonomy(deps: Deps, principal: Principal, target: stri
   const before = await getAutonomy(deps, target);
   const from = before.configured;
   const raising = rank(evaluator.data, level) > rank(evaluator.data, resolveLevel(evaluator.data, from) ?? from);
-  if (raising && principal.role !== 'admin') throw new InterlockError('forbidden', `raising ${target} from ${from} to ${level} needs role admin (you are ${principal.role})`);
+  if (raising && principal.role !== 'admin' && !options.viaProposal) throw new InterlockError('forbidden', `raising ${target} from ${from} to ${level} needs role admin (you are ${principal.role})`);
   if (raising && (await estopEngaged(deps))) throw new InterlockError('conflict', 'the emergency stop is engaged: rearm before raising a level', { field: 'level' });
+  if (raising && !options.viaProposal) {
+    const open = await deps.db.selectFrom('breaker_events').select('rule').where('target', '=', target).where('resolved_at', 'is', null).executeTakeFirst();
+    if (open) throw new InterlockError('conflict', `circuit breaker ${open.rule} tripped on ${target} and is unresolved: resolve it, then raise`, { field: 'level' });
+  }
   await inTx(deps, async (trx, events) => {
     const now = deps.now();
     await trx

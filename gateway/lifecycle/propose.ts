@@ -2,6 +2,7 @@
 import { appendAudit } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { decide } from '../decide/pipeline.ts';
+import { pausedBy } from '../governance/breakers.ts';
 import { ActionEnvelopeSchema, type ActionEnvelope } from '../schema/action.ts';
 import type { Decision } from '../schema/decision.ts';
 import { describeIssues, fieldIssues, InterlockError, ValidationError, type FieldIssue } from '../schema/errors.ts';
@@ -54,7 +55,7 @@ export async function decideProposal(
     ...(options.excludeActionId ? { excludeActionId: options.excludeActionId } : {}),
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
   });
-  const decision: Decision = built.stateError
+  let decision: Decision = built.stateError
     ? {
         effect: 'deny',
         stage: 'engine',
@@ -65,6 +66,12 @@ export async function decideProposal(
         timings: { validateUs: 0, evaluateUs: 0, totalUs: 0 },
       }
     : decide({ envelope, actor, context: built.context }, evaluator, stopwatch);
+  // A kind paused by a circuit breaker is denied until the breaker event is resolved.
+  const paused = decision.effect !== 'deny' && decision.stage !== 'validation' ? await pausedBy(deps.db, envelope.target, envelope.kind) : undefined;
+  if (paused) {
+    decision = { ...decision, effect: 'deny', stage: 'engine', reasons: [`${envelope.kind} is paused on ${envelope.target} by circuit breaker ${paused}`], rules: [`breaker.${paused}`] };
+  }
+  deps.events.publish({ type: 'decision', target: envelope.target, at: deps.now(), detail: { purpose, effect: decision.effect, stage: decision.stage, rule: decision.rules[0] ?? 'none', totalUs: decision.timings.totalUs } });
   if (decision.stage === 'validation') {
     const issues = (decision.issues ?? []).map((i) => ({ ...i, field: prefix(options.field ?? '', i.field) }));
     await rejectInput(deps, principal, issues, decision.rules.includes('validation.unknown_kind') ? 'unknown_kind' : 'validation_failed');

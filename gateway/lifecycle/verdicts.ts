@@ -75,7 +75,8 @@ export async function approveIn(trx: Tx, deps: Deps, principal: Principal, id: s
     at: now,
     payload: { role: principal.role, digest: row.action_digest, count, required, ...(input.reason ? { reason: input.reason } : {}) },
   });
-  events.push({ type: 'action.approval', actionId: id, target: row.target, status: row.status, at: now, detail: { by: principal.id, count, required } });
+  const settles = row.status === 'PENDING_VETO' || count >= required;
+  events.push({ type: 'action.approval', actionId: id, target: row.target, status: row.status, at: now, detail: { by: principal.id, count, required, ...(settles ? { waitedMs: now - Number(row.created_at) } : {}) } });
   const from = row.status as Status;
   // A veto-window action needs no approval to run; an operator's approval only ends the wait.
   if (from === 'PENDING_VETO' || count >= required) {

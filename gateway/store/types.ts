@@ -125,6 +125,70 @@ export interface AuditCheckpointsTable {
   created_at: number;
 }
 
+export interface BreakerRulesTable {
+  name: string;
+  enabled: number;
+  condition: string;
+  window_ms: number;
+  action: string;
+  severity: string;
+  description: string;
+  updated_by: string;
+  updated_at: number;
+}
+
+export interface BreakerEventsTable {
+  id: string;
+  rule: string;
+  target: string;
+  action: string;
+  severity: string;
+  kind: string | null;
+  metrics: string;
+  created_at: number;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  resolution: string | null;
+}
+
+export interface PausedKindsTable {
+  target: string;
+  kind: string;
+  event_id: string;
+  created_at: number;
+}
+
+export interface AttestationsTable {
+  id: string;
+  item: string;
+  target: string;
+  actor: string;
+  role: string;
+  statement: string;
+  bundle: string;
+  created_at: number;
+}
+
+export interface ExpansionProposalsTable {
+  id: string;
+  target: string;
+  from_level: string;
+  to_level: string;
+  body: string;
+  required_roles: string;
+  approvals: string;
+  status: string;
+  created_at: number;
+  decided_at: number | null;
+}
+
+export interface GovernanceReportsTable {
+  id: string;
+  target: string;
+  report: string;
+  created_at: number;
+}
+
 export interface Database {
   actions: ActionsTable;
   decisions: DecisionsTable;
@@ -136,4 +200,10 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   audit_checkpoints: AuditCheckpointsTable;
+  breaker_rules: BreakerRulesTable;
+  breaker_events: BreakerEventsTable;
+  paused_kinds: PausedKindsTable;
+  attestations: AttestationsTable;
+  expansion_proposals: ExpansionProposalsTable;
+  governance_reports: GovernanceReportsTable;
 }

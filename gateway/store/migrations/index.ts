@@ -2,6 +2,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
 import * as checkpoints from './002-checkpoints.ts';
+import * as governance from './003-governance.ts';
 import type { Dialect } from './001-initial.ts';
 
 export type { Dialect };
@@ -10,6 +11,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '001-initial': { up: (db: Kysely<unknown>) => initial.up(db, dialect) },
     '002-checkpoints': { up: (db: Kysely<unknown>) => checkpoints.up(db, dialect) },
+    '003-governance': { up: (db: Kysely<unknown>) => governance.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }
