@@ -1,6 +1,7 @@
 /** The configured targets and their drivers. Drivers are created by name from the config. */
 import { z } from 'zod';
 import { SimRoasterDriver, SimRoasterOptionsSchema } from '../drivers/sim-roaster/driver.ts';
+import { ShellDriver, ShellOptionsSchema } from '../drivers/shell/driver.ts';
 import { TcpLineDriver, TcpLineOptionsSchema } from '../drivers/tcp-line/driver.ts';
 import type { TargetConfig } from './config/config.ts';
 import type { Driver } from './schema/driver.ts';
@@ -11,6 +12,7 @@ type DriverFactory = (options: Record<string, unknown>) => Driver;
 const factories: Record<string, DriverFactory> = {
   'sim-roaster': (options) => new SimRoasterDriver(SimRoasterOptionsSchema.parse(options)),
   'tcp-line': (options) => new TcpLineDriver(TcpLineOptionsSchema.parse(options)),
+  shell: (options) => new ShellDriver(ShellOptionsSchema.parse(options)),
 };
 
 export interface Target {
