@@ -1,6 +1,7 @@
 /** The configured targets and their drivers. Drivers are created by name from the config. */
 import { z } from 'zod';
 import { SimRoasterDriver, SimRoasterOptionsSchema } from '../drivers/sim-roaster/driver.ts';
+import { HttpDriver, HttpOptionsSchema } from '../drivers/http/driver.ts';
 import { ShellDriver, ShellOptionsSchema } from '../drivers/shell/driver.ts';
 import { TcpLineDriver, TcpLineOptionsSchema } from '../drivers/tcp-line/driver.ts';
 import type { TargetConfig } from './config/config.ts';
@@ -13,6 +14,7 @@ const factories: Record<string, DriverFactory> = {
   'sim-roaster': (options) => new SimRoasterDriver(SimRoasterOptionsSchema.parse(options)),
   'tcp-line': (options) => new TcpLineDriver(TcpLineOptionsSchema.parse(options)),
   shell: (options) => new ShellDriver(ShellOptionsSchema.parse(options)),
+  http: (options) => new HttpDriver(HttpOptionsSchema.parse(options)),
 };
 
 export interface Target {
