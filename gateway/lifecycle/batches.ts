@@ -14,6 +14,7 @@ import { limitApplies } from './context.ts';
 import { inTx, type Deps } from './deps.ts';
 import { decideProposal, parseProposal, type Decided } from './propose.ts';
 import { recordProposal } from './record.ts';
+import type { Status } from './states.ts';
 import { transition } from './transition.ts';
 import { approveIn } from './verdicts.ts';
 import { actionView, type ActionView } from './views.ts';
@@ -124,5 +125,29 @@ export async function approveBatch(deps: Deps, principal: Principal, id: string,
   await inTx(deps, async (trx, events) => {
     for (const action of pending) await approveIn(trx, deps, principal, action.id, { reason, digest: action.digest }, events);
   });
+  return getBatch(deps, id);
+}
+
+const NOT_STARTED = ['PROPOSED', 'PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'] as const;
+
+/**
+ * The batch kill switch: every member that has not started is cancelled (skipped) and the one
+ * running is aborted (its process killed by the driver). Members already finished stay as they are.
+ */
+export async function cancelBatch(deps: Deps, aborter: { abort(actionId: string): boolean }, principal: Principal, id: string, reason: string): Promise<BatchView> {
+  const batch = await getBatch(deps, id);
+  if (principal.id !== batch.proposer && principal.role !== 'operator' && principal.role !== 'admin') {
+    throw new InterlockError('forbidden', `only the proposer, an operator or an admin may cancel batch ${id}`);
+  }
+  const now = deps.now();
+  await inTx(deps, async (trx, events) => {
+    for (const a of batch.actions) {
+      if ((NOT_STARTED as readonly string[]).includes(a.status)) {
+        await transition(trx, { id: a.id, from: a.status as Status, to: 'CANCELLED', actor: principal.id, reason: `batch cancelled: ${reason}`, at: now }, events);
+      }
+    }
+    await appendAudit(trx, { type: 'batch.cancelled', actor: principal.id, at: now, payload: { batch_id: id, reason } });
+  });
+  for (const a of batch.actions.filter((x) => x.status === 'EXECUTING')) aborter.abort(a.id);
   return getBatch(deps, id);
 }

@@ -1,6 +1,6 @@
 /** Batches, the emergency stop and autonomy levels. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { approveBatch, getBatch, proposeBatch } from '../../lifecycle/batches.ts';
+import { approveBatch, cancelBatch, getBatch, proposeBatch } from '../../lifecycle/batches.ts';
 import { getAutonomy, setAutonomy } from '../../lifecycle/autonomy.ts';
 import { engage, estopStatus, rearm } from '../../lifecycle/estop.ts';
 import { requireRole } from '../auth.ts';
@@ -30,6 +30,19 @@ export function controlRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(
     createRoute({ method: 'get', path: '/v1/batches/{id}', summary: 'One batch', middleware: [anyone], request: { params: IdParamSchema }, responses: { 200: json(BatchSchema, 'The batch'), ...errors } }),
     async (c) => c.json(await getBatch(s.deps, c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/batches/{id}/cancel',
+      summary: 'Cancel a batch: the kill switch',
+      description: 'Members not started are cancelled (skipped); the member running is aborted and its process killed. The proposer, an operator or an admin may cancel.',
+      middleware: [proposers],
+      request: { params: IdParamSchema, body: { content: { 'application/json': { schema: ReasonSchema } }, required: true } },
+      responses: { 200: json(BatchSchema, 'The batch after cancelling'), ...errors },
+    }),
+    async (c) => c.json(await cancelBatch(s.deps, s.executor, c.get('principal'), c.req.valid('param').id, c.req.valid('json').reason), 200),
   );
 
   app.openapi(
