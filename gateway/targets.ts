@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { SimRoasterDriver, SimRoasterOptionsSchema } from '../drivers/sim-roaster/driver.ts';
 import { HttpDriver, HttpOptionsSchema } from '../drivers/http/driver.ts';
+import { RadioSimDriver, RadioSimOptionsSchema } from '../drivers/radio-sim/driver.ts';
 import { ShellDriver, ShellOptionsSchema } from '../drivers/shell/driver.ts';
 import { TcpLineDriver, TcpLineOptionsSchema } from '../drivers/tcp-line/driver.ts';
 import type { TargetConfig } from './config/config.ts';
@@ -15,6 +16,7 @@ const factories: Record<string, DriverFactory> = {
   'tcp-line': (options) => new TcpLineDriver(TcpLineOptionsSchema.parse(options)),
   shell: (options) => new ShellDriver(ShellOptionsSchema.parse(options)),
   http: (options) => new HttpDriver(HttpOptionsSchema.parse(options)),
+  'radio-sim': (options) => new RadioSimDriver(RadioSimOptionsSchema.parse(options)),
 };
 
 export interface Target {

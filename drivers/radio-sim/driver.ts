@@ -1,0 +1,135 @@
+/**
+ * radio-sim: a station's on-air systems (the radio document): a playlist, an ad log and
+ * script packages. Every write creates a new version of its subsystem and an on-air log entry
+ * carrying its provenance (the action id); a rollback restores the previous version of one
+ * subsystem, or of all; the safe state is the fallback loop (music bed and legal ID).
+ */
+import { z } from 'zod';
+import { DriverRejectedError, type CheckpointRef, type CommandStatus, type Driver, type DriverCommand, type ExecutionResult, type TargetState, type WriteOptions } from '../../gateway/schema/driver.ts';
+
+export const RadioSimOptionsSchema = z.strictObject({
+  station: z.string().min(1).default('station'),
+});
+export type RadioSimOptions = z.input<typeof RadioSimOptionsSchema>;
+
+export const SUBSYSTEMS = ['playlist', 'ads', 'scripts'] as const;
+type Subsystem = (typeof SUBSYSTEMS)[number];
+
+export interface OnAirEntry {
+  subsystem: Subsystem | 'rollback' | 'safe_loop';
+  version: number;
+  /** The action that caused it: provenance for every live write. */
+  actionId: string;
+  kind: string;
+  at: string;
+}
+
+type Content = Record<string, unknown>;
+
+export class RadioSimDriver implements Driver {
+  readonly name = 'radio-sim';
+  #connected = false;
+  mode: 'live' | 'safe_loop' = 'live';
+  /** Every version of every subsystem; the last is on air. */
+  readonly versions: Record<Subsystem, Content[]> = { playlist: [{}], ads: [{ log: [] }], scripts: [{}] };
+  readonly onAir: OnAirEntry[] = [];
+  readonly #done = new Map<string, CommandStatus>();
+  readonly #checkpoints = new Map<string, { mode: 'live' | 'safe_loop'; versions: Record<Subsystem, Content[]> }>();
+
+  constructor(options: RadioSimOptions = {}) {
+    RadioSimOptionsSchema.parse(options);
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  async connect(): Promise<void> {
+    this.#connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    this.#connected = false;
+  }
+
+  current(s: Subsystem): Content {
+    return this.versions[s][this.versions[s].length - 1]!;
+  }
+
+  async readState(): Promise<TargetState> {
+    return { mode: this.mode, on_air: true, playlist_version: this.versions.playlist.length - 1, ads_version: this.versions.ads.length - 1, scripts_version: this.versions.scripts.length - 1 };
+  }
+
+  #publish(s: Subsystem, content: Content, cmd: DriverCommand): OnAirEntry {
+    this.versions[s].push(content);
+    const entry: OnAirEntry = { subsystem: s, version: this.versions[s].length - 1, actionId: cmd.id, kind: cmd.kind, at: new Date().toISOString() };
+    this.onAir.push(entry);
+    return entry;
+  }
+
+  async writeCommand(cmd: DriverCommand, options: WriteOptions): Promise<ExecutionResult> {
+    if (!this.#connected) throw new Error('not connected');
+    const known = this.#done.get(cmd.id);
+    if (known?.status === 'completed') return { status: 'completed', ...(known.output ? { output: known.output } : {}) };
+    if (options.signal.aborted) return { status: 'aborted', message: 'aborted before it aired' };
+    const p = cmd.params;
+    let entries: OnAirEntry[];
+    switch (cmd.kind) {
+      case 'radio.playlist.commit':
+        entries = [this.#publish('playlist', { ...this.current('playlist'), [String(p.block)]: { tracks: p.tracks, catalog: p.catalog, by: cmd.id } }, cmd)];
+        break;
+      case 'radio.ad.insert': {
+        const log = [...((this.current('ads').log as unknown[]) ?? []), { block: p.block, campaign: p.campaign, pool: p.campaign_pool, by: cmd.id }];
+        entries = [this.#publish('ads', { log }, cmd)];
+        break;
+      }
+      case 'radio.script.publish':
+        entries = [this.#publish('scripts', { ...this.current('scripts'), [String(p.script)]: { daypart: p.daypart, by: cmd.id } }, cmd)];
+        break;
+      case 'radio.rollback': {
+        const which: Subsystem[] = p.subsystem === 'all' ? [...SUBSYSTEMS] : [p.subsystem as Subsystem];
+        entries = [];
+        for (const s of which) {
+          // Back to the previous version, as a new version: history is never rewritten.
+          const previous = this.versions[s][this.versions[s].length - 2];
+          if (!previous) continue;
+          entries.push(this.#publish(s, previous, cmd));
+        }
+        this.mode = 'live';
+        break;
+      }
+      default:
+        throw new DriverRejectedError(`radio-sim does not know ${cmd.kind}`);
+    }
+    const output = { entries, state: await this.readState() };
+    this.#done.set(cmd.id, { status: 'completed', output });
+    return { status: 'completed', output };
+  }
+
+  async abortCommand(): Promise<void> {
+    // Writes are applied at once; there is nothing in flight to stop.
+  }
+
+  async getCommandStatus(commandId: string): Promise<CommandStatus> {
+    return this.#done.get(commandId) ?? { status: 'not_found' };
+  }
+
+  /** The global stop: the fallback loop (music bed and legal ID) goes on air. */
+  async safeState(): Promise<void> {
+    this.mode = 'safe_loop';
+    this.onAir.push({ subsystem: 'safe_loop', version: 0, actionId: 'emergency-stop', kind: 'safe_state', at: new Date().toISOString() });
+  }
+
+  async checkpoint(): Promise<CheckpointRef> {
+    const id = `cp-${this.#checkpoints.size + 1}`;
+    this.#checkpoints.set(id, { mode: this.mode, versions: structuredClone(this.versions) });
+    return { id };
+  }
+
+  async restore(ref: CheckpointRef): Promise<void> {
+    const cp = this.#checkpoints.get(ref.id);
+    if (!cp) throw new DriverRejectedError(`no checkpoint ${ref.id}`);
+    this.mode = cp.mode;
+    for (const s of SUBSYSTEMS) this.versions[s].splice(0, this.versions[s].length, ...structuredClone(cp.versions[s]));
+  }
+}
