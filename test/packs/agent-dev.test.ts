@@ -30,7 +30,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   t = await startTestGateway({
-    targets: [{ id: 'llm-budget', driver: 'http', level: 'L3+', options: { baseUrl: `http://127.0.0.1:${port}`, statePath: '/state', routes: { 'agent.model_call': { method: 'POST', path: '/v1/calls', body: { model: '{model}', estimated_cost_usd: '{estimated_cost_usd}' } } } } }],
+    targets: [{ id: 'llm-budget', driver: 'http', level: 'L3+', options: { baseUrl: `http://127.0.0.1:${port}`, statePath: '/state', routes: { 'llm.spend': { method: 'POST', path: '/v1/calls', body: { model: '{model}', estimated_cost_usd: '{estimated_cost_usd}' } } } } }],
   });
   await t.api(t.tokens.admin, 'PUT', '/v1/autonomy/llm-budget', { level: 'L5', reason: 'agent-dev runs automatically within its invariants' });
 }, 60_000);
@@ -39,7 +39,7 @@ afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-const call = (cost: number) => t.api<ActionBody & { decision: { invariants: { id: string; message: string }[] } }>(t.tokens.agent, 'POST', '/v1/actions', { target: 'llm-budget', kind: 'agent.model_call', params: { model: 'm-large', estimated_cost_usd: cost } });
+const call = (cost: number) => t.api<ActionBody & { decision: { invariants: { id: string; message: string }[] } }>(t.tokens.agent, 'POST', '/v1/actions', { target: 'llm-budget', kind: 'llm.spend', params: { model: 'm-large', estimated_cost_usd: cost } });
 
 describe('agent-dev: the budget invariant', () => {
   it('a call within budget runs through the http driver and is charged once', async () => {
