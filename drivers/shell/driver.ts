@@ -24,11 +24,11 @@ export const ShellOptionsSchema = z.strictObject({
 export type ShellOptions = z.input<typeof ShellOptionsSchema>;
 
 /** What would run: the parsed argv, the binary it resolves to, and the directory. */
-export interface ShellPlan {
+export type ShellPlan = {
   argv: string[];
   binary: string;
   cwd: string;
-}
+};
 
 const OPERATORS = /^(\||\|\||&&|;|&|>|>>|<|<<|\$\(|`)$/;
 

@@ -104,12 +104,22 @@ export async function propose(deps: Deps, principal: Principal, body: unknown, h
 }
 
 /** dryRun decides without storing an action; the decision itself is audited. */
-export async function dryRun(deps: Deps, principal: Principal, body: unknown): Promise<DecisionView> {
+export async function dryRun(deps: Deps, principal: Principal, body: unknown): Promise<DecisionView & { plan?: Record<string, unknown>; planError?: string }> {
   const envelope = await parseProposal(deps, principal, body);
   const { decision, level } = await decideProposal(deps, principal, envelope, 'proposal');
   const now = deps.now();
   const id = await inTx(deps, (trx) => recordDecision(trx, null, principal.id, level, decision, 'dry_run', now));
-  return { ...decision, id, level, createdAt: new Date(now).toISOString() };
+  // What the driver would run (shell: the argv, binary and directory), without running it.
+  let plan: { plan?: Record<string, unknown>; planError?: string } = {};
+  const driver = deps.targets.get(envelope.target)?.driver;
+  if (driver?.plan) {
+    try {
+      plan = { plan: driver.plan(envelope.params) };
+    } catch (err) {
+      plan = { planError: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return { ...decision, id, level, createdAt: new Date(now).toISOString(), ...plan };
 }
 
 export async function loadAction(deps: Deps, id: string): Promise<{ action: ActionView; decision: DecisionView }> {

@@ -53,6 +53,8 @@ export interface Driver {
   safeState(): Promise<void>;
   checkpoint?(): Promise<CheckpointRef>;
   restore?(ref: CheckpointRef): Promise<void>;
+  /** What the driver would do for these params, without doing it (dry runs); throws why it would not. */
+  plan?(params: Record<string, unknown>): Record<string, unknown>;
 }
 
 /**

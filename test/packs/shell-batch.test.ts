@@ -90,6 +90,13 @@ describe('shell-batch reference test cases', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
+  it('a dry run says what would run, and why not when it would not', async () => {
+    const plan = await t.api<{ effect: string; plan: { argv: string[]; binary: string; cwd: string } }>(t.tokens.agent, 'POST', '/v1/decisions', shell('cat notes.txt'));
+    expect(plan.body.plan).toEqual({ argv: ['cat', 'notes.txt'], binary: '/usr/bin/cat', cwd: expect.stringContaining('interlock-shell-pack-') });
+    const refused = await t.api<{ planError: string }>(t.tokens.agent, 'POST', '/v1/decisions', shell('whoami'));
+    expect(refused.body.planError).toMatch(/whoami is not an allowed binary/);
+  });
+
   it('5. every executed entry has an audit record with its batch, its approver and a result hash', async () => {
     const audit = await t.api<{ records: { type: string; action_id: string | null; payload: { batch_id?: string; outcome?: { output_hash?: string | null } } }[] }>(t.tokens.auditor, 'GET', '/v1/audit?limit=500');
     const completed = audit.body.records.filter((r) => r.type === 'action.completed');
