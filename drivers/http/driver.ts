@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { CommandBook } from '../command-book.ts';
 import { DriverRejectedError, type CommandStatus, type Driver, type DriverCommand, type ExecutionResult, type TargetState, type WriteOptions } from '../../gateway/schema/driver.ts';
 
 const RouteSchema = z.strictObject({
@@ -57,8 +58,7 @@ export class HttpDriver implements Driver {
   readonly name = 'http';
   readonly #o: z.output<typeof HttpOptionsSchema>;
   #connected = false;
-  readonly #status = new Map<string, CommandStatus>();
-  readonly #running = new Map<string, AbortController>();
+  readonly #book = new CommandBook();
 
   constructor(options: HttpOptions) {
     this.#o = HttpOptionsSchema.parse(options);
@@ -84,17 +84,13 @@ export class HttpDriver implements Driver {
   }
 
   async writeCommand(cmd: DriverCommand, options: WriteOptions): Promise<ExecutionResult> {
-    const done = this.#status.get(cmd.id);
-    if (done?.status === 'completed') return { status: 'completed', ...(done.output ? { output: done.output } : {}) };
+    const done = this.#book.completed(cmd.id);
+    if (done) return done;
     const route = this.#o.routes[cmd.kind];
     if (!route) throw new DriverRejectedError(`no route for ${cmd.kind}`);
     const url = new URL(route.path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(String(fill(`{${k}}`, cmd.params)))), this.#o.baseUrl);
     const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : JSON.stringify(route.body ? fill(route.body, cmd.params) : cmd.params);
-    const ac = new AbortController();
-    const onAbort = (): void => ac.abort(options.signal.reason);
-    options.signal.addEventListener('abort', onAbort, { once: true });
-    this.#running.set(cmd.id, ac);
-    this.#status.set(cmd.id, { status: 'in_progress' });
+    const { controller: ac, end } = this.#book.begin(cmd.id, options.signal);
     let attempt = 0;
     try {
       for (;;) {
@@ -110,41 +106,40 @@ export class HttpDriver implements Driver {
           const output = { http_status: res.status, body_sha256: createHash('sha256').update(text).digest('hex'), attempts: attempt, ...(text.length <= 4096 ? { body: text } : {}) };
           if (res.status >= 500) throw new Retryable(`${route.method} ${url.pathname} answered ${res.status}`);
           if (res.status >= 400) {
-            this.#status.set(cmd.id, { status: 'failed', message: `HTTP ${res.status}` });
+            this.#book.settle(cmd.id, { status: 'failed', message: `HTTP ${res.status}` });
             throw new DriverRejectedError(`${route.method} ${url.pathname} answered ${res.status}: ${text.slice(0, 200)}`);
           }
-          this.#status.set(cmd.id, { status: 'completed', output });
+          this.#book.settle(cmd.id, { status: 'completed', output });
           return { status: 'completed', output };
         } catch (err) {
           if (err instanceof DriverRejectedError) throw err;
           if (ac.signal.aborted) {
-            this.#status.set(cmd.id, { status: 'aborted' });
+            this.#book.settle(cmd.id, { status: 'aborted' });
             return { status: 'aborted', message: 'aborted; the request was cancelled' };
           }
           const why = err instanceof Error ? err.message : String(err);
           if (attempt > this.#o.retries) {
-            this.#status.set(cmd.id, { status: 'failed', message: why });
+            this.#book.settle(cmd.id, { status: 'failed', message: why });
             return { status: 'failed', message: `${why} (after ${attempt} attempts)` };
           }
           await sleep(this.#o.backoffMs * 2 ** (attempt - 1), undefined, { signal: ac.signal }).catch(() => undefined);
         }
       }
     } finally {
-      options.signal.removeEventListener('abort', onAbort);
-      this.#running.delete(cmd.id);
+      end();
     }
   }
 
   async abortCommand(commandId: string): Promise<void> {
-    this.#running.get(commandId)?.abort(new Error('aborted'));
+    this.#book.abort(commandId);
   }
 
   async getCommandStatus(commandId: string): Promise<CommandStatus> {
-    return this.#status.get(commandId) ?? { status: 'not_found' };
+    return this.#book.status(commandId);
   }
 
   async safeState(): Promise<void> {
-    for (const ac of this.#running.values()) ac.abort(new Error('emergency stop'));
+    this.#book.abortAll('emergency stop');
     if (this.#o.safePath) {
       const res = await fetch(new URL(this.#o.safePath, this.#o.baseUrl), { method: 'POST', headers: this.#o.headers, signal: AbortSignal.timeout(this.#o.timeoutMs) });
       if (!res.ok) throw new Error(`the downstream did not reach its safe state: ${res.status}`);

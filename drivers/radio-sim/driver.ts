@@ -5,6 +5,7 @@
  * subsystem, or of all; the safe state is the fallback loop (music bed and legal ID).
  */
 import { z } from 'zod';
+import { CommandBook } from '../command-book.ts';
 import { DriverRejectedError, type CheckpointRef, type CommandStatus, type Driver, type DriverCommand, type ExecutionResult, type TargetState, type WriteOptions } from '../../gateway/schema/driver.ts';
 
 export const RadioSimOptionsSchema = z.strictObject({
@@ -33,7 +34,7 @@ export class RadioSimDriver implements Driver {
   /** Every version of every subsystem; the last is on air. */
   readonly versions: Record<Subsystem, Content[]> = { playlist: [{}], ads: [{ log: [] }], scripts: [{}] };
   readonly onAir: OnAirEntry[] = [];
-  readonly #done = new Map<string, CommandStatus>();
+  readonly #book = new CommandBook();
   readonly #checkpoints = new Map<string, { mode: 'live' | 'safe_loop'; versions: Record<Subsystem, Content[]> }>();
 
   constructor(options: RadioSimOptions = {}) {
@@ -69,8 +70,8 @@ export class RadioSimDriver implements Driver {
 
   async writeCommand(cmd: DriverCommand, options: WriteOptions): Promise<ExecutionResult> {
     if (!this.#connected) throw new Error('not connected');
-    const known = this.#done.get(cmd.id);
-    if (known?.status === 'completed') return { status: 'completed', ...(known.output ? { output: known.output } : {}) };
+    const known = this.#book.completed(cmd.id);
+    if (known) return known;
     if (options.signal.aborted) return { status: 'aborted', message: 'aborted before it aired' };
     const p = cmd.params;
     let entries: OnAirEntry[];
@@ -102,7 +103,7 @@ export class RadioSimDriver implements Driver {
         throw new DriverRejectedError(`radio-sim does not know ${cmd.kind}`);
     }
     const output = { entries, state: await this.readState() };
-    this.#done.set(cmd.id, { status: 'completed', output });
+    this.#book.settle(cmd.id, { status: 'completed', output });
     return { status: 'completed', output };
   }
 
@@ -111,7 +112,7 @@ export class RadioSimDriver implements Driver {
   }
 
   async getCommandStatus(commandId: string): Promise<CommandStatus> {
-    return this.#done.get(commandId) ?? { status: 'not_found' };
+    return this.#book.status(commandId);
   }
 
   /** The global stop: the fallback loop (music bed and legal ID) goes on air. */

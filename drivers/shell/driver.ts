@@ -9,6 +9,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
+import { CommandBook } from '../command-book.ts';
 import { DriverRejectedError, type CommandStatus, type Driver, type DriverCommand, type ExecutionResult, type TargetState, type WriteOptions } from '../../gateway/schema/driver.ts';
 
 export const ShellOptionsSchema = z.strictObject({
@@ -75,8 +76,7 @@ export class ShellDriver implements Driver {
   readonly #o: z.output<typeof ShellOptionsSchema>;
   readonly #root: string;
   #connected = false;
-  readonly #running = new Map<string, AbortController>();
-  readonly #done = new Map<string, CommandStatus>();
+  readonly #book = new CommandBook();
 
   constructor(options: ShellOptions) {
     this.#o = ShellOptionsSchema.parse(options);
@@ -97,7 +97,7 @@ export class ShellDriver implements Driver {
   }
 
   async readState(): Promise<TargetState> {
-    return { mode: 'READY', workdir: this.#root, running: this.#running.size };
+    return { mode: 'READY', workdir: this.#root, running: this.#book.runningCount };
   }
 
   /** The plan for a command, or a DriverRejectedError saying why it would not run. */
@@ -118,15 +118,11 @@ export class ShellDriver implements Driver {
 
   async writeCommand(cmd: DriverCommand, options: WriteOptions): Promise<ExecutionResult> {
     if (!this.#connected) throw new Error('not connected');
-    const known = this.#done.get(cmd.id);
-    if (known && known.status === 'completed') return { status: 'completed', ...(known.output ? { output: known.output } : {}) };
-    if (this.#running.has(cmd.id)) throw new DriverRejectedError(`command ${cmd.id} is already running`);
+    const known = this.#book.completed(cmd.id);
+    if (known) return known;
+    if (this.#book.isRunning(cmd.id)) throw new DriverRejectedError(`command ${cmd.id} is already running`);
     const plan = this.plan(cmd.params);
-    const ac = new AbortController();
-    const onAbort = (): void => ac.abort(options.signal.reason);
-    options.signal.addEventListener('abort', onAbort, { once: true });
-    if (options.signal.aborted) ac.abort(options.signal.reason);
-    this.#running.set(cmd.id, ac);
+    const { controller: ac, end } = this.#book.begin(cmd.id, options.signal);
     try {
       const r = await execa(plan.binary, plan.argv.slice(1), {
         cwd: plan.cwd,
@@ -145,43 +141,41 @@ export class ShellDriver implements Driver {
       const stderr = String(r.stderr ?? '');
       const output = { argv: plan.argv, cwd: plan.cwd, exit_code: r.exitCode ?? null, stdout_sha256: sha256(stdout), stderr_sha256: sha256(stderr), stdout: stdout.slice(0, 4096), stderr: stderr.slice(0, 4096) };
       if (r.isCanceled) {
-        this.#done.set(cmd.id, { status: 'aborted' });
+        this.#book.settle(cmd.id, { status: 'aborted' });
         return { status: 'aborted', message: 'killed: the action was aborted' };
       }
       if (r.timedOut) {
         const message = `killed after ${this.#o.timeoutMs} ms (wall-time limit)`;
-        this.#done.set(cmd.id, { status: 'failed', message });
+        this.#book.settle(cmd.id, { status: 'failed', message });
         return { status: 'failed', message, output };
       }
       if (r.isMaxBuffer) {
         const message = `output exceeded ${this.#o.maxOutputBytes} bytes; the process was stopped`;
-        this.#done.set(cmd.id, { status: 'failed', message });
+        this.#book.settle(cmd.id, { status: 'failed', message });
         return { status: 'failed', message, output };
       }
       if (r.exitCode !== 0) {
         const message = `exited with code ${r.exitCode ?? 'none'}${r.signal ? ` (${r.signal})` : ''}`;
-        this.#done.set(cmd.id, { status: 'failed', message });
+        this.#book.settle(cmd.id, { status: 'failed', message });
         return { status: 'failed', message, output };
       }
-      this.#done.set(cmd.id, { status: 'completed', output });
+      this.#book.settle(cmd.id, { status: 'completed', output });
       return { status: 'completed', output };
     } finally {
-      options.signal.removeEventListener('abort', onAbort);
-      this.#running.delete(cmd.id);
+      end();
     }
   }
 
   async abortCommand(commandId: string): Promise<void> {
-    this.#running.get(commandId)?.abort(new Error('aborted'));
+    this.#book.abort(commandId);
   }
 
   async getCommandStatus(commandId: string): Promise<CommandStatus> {
-    if (this.#running.has(commandId)) return { status: 'in_progress' };
-    return this.#done.get(commandId) ?? { status: 'not_found' };
+    return this.#book.status(commandId);
   }
 
   /** The kill switch: every running command is killed. */
   async safeState(): Promise<void> {
-    for (const ac of this.#running.values()) ac.abort(new Error('emergency stop'));
+    this.#book.abortAll('emergency stop');
   }
 }
