@@ -103,3 +103,16 @@ export async function createCheckpoint(db: Db, signer: Signer, options: { maxRec
     .execute();
   return { body, bodyText, bundle };
 }
+
+/** Signs checkpoints until every record (or every record through `through`) is covered. */
+export async function signPending(db: Db, signer: Signer, options: { maxRecords: number; now?: () => number; through?: number }): Promise<{ made: number; through: number }> {
+  let through = (await lastCheckpoint(db))?.body.to_seq ?? 0;
+  let made = 0;
+  while (options.through === undefined || through < options.through) {
+    const cp = await createCheckpoint(db, signer, options);
+    if (!cp) break;
+    made++;
+    through = cp.body.to_seq;
+  }
+  return { made, through };
+}

@@ -7,9 +7,9 @@ import type { SerializedBundle } from '@sigstore/bundle';
 import { InterlockError, VerificationError } from '../schema/errors.ts';
 import type { Db } from '../store/db.ts';
 import { verifyBlobBundle, type TrustPolicy } from '../signing/verify.ts';
-import { canonicalJson } from './chain.ts';
+import { canonicalJson, storedCanonical } from './chain.ts';
 import { CheckpointBodySchema, Hex64, recordLeaf, rowToCheckpoint, toAuditRecord } from './checkpoint.ts';
-import { inclusionPath, merkleRoot, verifyInclusion } from './merkle.ts';
+import { inclusionPath, leafHash, merkleRoot, verifyInclusion } from './merkle.ts';
 import { AuditRecordSchema } from './sources.ts';
 
 export const PROOF_TYPE = 'interlock.audit.inclusion-proof/v1';
@@ -33,8 +33,8 @@ export async function proveRecord(db: Db, seq: number): Promise<InclusionProof> 
   }
   const cp = rowToCheckpoint(row);
   const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', cp.body.from_seq).where('seq', '<=', cp.body.to_seq).orderBy('seq').execute();
-  const records = rows.map(toAuditRecord);
-  const leaves = records.map(recordLeaf);
+  // The same leaves the checkpointer signed: the stored canonical form of each record.
+  const leaves = rows.map((r) => leafHash(storedCanonical(r)));
   // A proof is only worth printing if the stored range still matches what was signed.
   if (leaves.length !== cp.body.tree_size || merkleRoot(leaves).toString('hex') !== cp.body.root) {
     throw new VerificationError(`records ${cp.body.from_seq}–${cp.body.to_seq} no longer match signed checkpoint ${cp.body.index}; run \`interlock audit verify\``);
@@ -42,7 +42,7 @@ export async function proveRecord(db: Db, seq: number): Promise<InclusionProof> 
   const index = seq - cp.body.from_seq;
   return {
     type: PROOF_TYPE,
-    record: records[index]!,
+    record: toAuditRecord(rows[index]!),
     checkpoint: { body: cp.body, bundle: cp.bundle as Record<string, unknown> },
     leaf_index: index,
     tree_size: cp.body.tree_size,

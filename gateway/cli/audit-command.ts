@@ -1,7 +1,7 @@
 /** `interlock audit verify|export|prove|verify-proof|checkpoint` and `interlock keys generate`. */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
-import { createCheckpoint } from '../audit/checkpoint.ts';
+import { signPending } from '../audit/checkpoint.ts';
 import { exportAudit } from '../audit/export.ts';
 import { proveRecord, verifyInclusionProof } from '../audit/proof.ts';
 import { databaseSource, exportFileSource } from '../audit/sources.ts';
@@ -144,15 +144,8 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       const { signer } = signerFromConfig(config.audit.signing);
       const { db, close } = await openDatabase(values.db ?? config.database.url);
       try {
-        let made = 0;
-        let last = 0;
-        for (;;) {
-          const cp = await createCheckpoint(db, signer, { maxRecords: config.audit.checkpoint.every });
-          if (!cp) break;
-          made++;
-          last = cp.body.to_seq;
-        }
-        console.log(made === 0 ? 'nothing to sign: every record is covered by a checkpoint' : `signed ${made} checkpoint(s) through seq ${last}`);
+        const { made, through } = await signPending(db, signer, { maxRecords: config.audit.checkpoint.every });
+        console.log(made === 0 ? 'nothing to sign: every record is covered by a checkpoint' : `signed ${made} checkpoint(s) through seq ${through}`);
       } finally {
         await close();
       }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type SQLite from 'better-sqlite3';
 import type { SerializedBundle } from '@sigstore/bundle';
-import { createCheckpoint, rowToCheckpoint } from '../audit/checkpoint.ts';
+import { rowToCheckpoint, signPending } from '../audit/checkpoint.ts';
 import { databaseSource } from '../audit/sources.ts';
 import { verifyLog } from '../audit/verify-log.ts';
 import { canonicalJson } from '../audit/chain.ts';
@@ -70,11 +70,7 @@ export async function buildEvidence(options: BuildOptions): Promise<{ statement:
   const { fromSeq, toSeq } = await resolveWindow(db, options.from, options.to);
 
   // Anchor the window's end in a signed checkpoint, then refuse to vouch for a log that does not verify.
-  for (;;) {
-    const last = await db.selectFrom('audit_checkpoints').select('to_seq').orderBy('idx', 'desc').limit(1).executeTakeFirst();
-    if (last && Number(last.to_seq) >= toSeq) break;
-    if (!(await createCheckpoint(db, signer, { maxRecords: options.checkpointEvery, ...(options.now ? { now: options.now } : {}) }))) break;
-  }
+  await signPending(db, signer, { maxRecords: options.checkpointEvery, through: toSeq, ...(options.now ? { now: options.now } : {}) });
   if (signer.publicKey) {
     const report = await verifyLog(databaseSource(db, options.sqlite ? { sqlite: options.sqlite } : {}), { keys: [signer.publicKey] });
     if (!report.ok) throw new VerificationError(`the audit log does not verify (seq ${report.seq}: ${report.message}); no evidence is signed over it`);

@@ -149,16 +149,12 @@ export class Executor {
     try {
       recheck = await decideProposal(deps, proposer, envelope, 'execution', { excludeActionId: row.id });
       if (recheck.decision.effect === 'deny') blockReason = recheck.decision.reasons.join('; ');
-      // The level in force may have dropped since (a person, a circuit breaker): it may now want approvals nobody gave.
-      const needed = recheck.decision.effect === 'require_approval' && !recheck.decision.approval?.vetoWindowSeconds ? (recheck.decision.approval?.count ?? 0) : 0;
-      if (!blockReason && needed > 0 && row.veto_deadline === null) {
-        const granted = await deps.db.selectFrom('approvals').select('actor').distinct().where('action_id', '=', row.id).where('verdict', '=', 'approve').execute();
-        if (granted.length < needed) blockReason = `at level ${recheck.level} ${row.kind} needs ${needed} approval(s); it has ${granted.length}`;
-      }
     } catch (err) {
       blockReason = `re-check failed: ${err instanceof Error ? err.message : String(err)}`;
     }
-    blockReason ??= await this.#bindingProblem(row, params);
+    // The level in force may have dropped since (a person, a circuit breaker): it may now want approvals nobody gave.
+    const neededNow = recheck?.decision.effect === 'require_approval' && !recheck.decision.approval?.vetoWindowSeconds ? { count: recheck.decision.approval?.count ?? 0, level: recheck.level } : undefined;
+    blockReason ??= await this.#bindingProblem(row, params, neededNow);
     if (!target) blockReason ??= `target ${row.target} is not configured`;
 
     const now = deps.now();
@@ -259,13 +255,16 @@ export class Executor {
     });
   }
 
-  /** Approvals must be bound to exactly this action's content, and enough of them. */
-  async #bindingProblem(row: ActionsTable, params: Record<string, unknown>): Promise<string | undefined> {
+  /** Approvals must be bound to exactly this action's content, and enough of them: as recorded, and as the level in force now asks. */
+  async #bindingProblem(row: ActionsTable, params: Record<string, unknown>, neededNow?: { count: number; level: string }): Promise<string | undefined> {
+    const approvals = await this.deps.db.selectFrom('approvals').select(['actor', 'action_digest']).where('action_id', '=', row.id).where('verdict', '=', 'approve').execute();
+    const distinct = new Set(approvals.map((a) => a.actor));
+    if (neededNow && neededNow.count > 0 && row.veto_deadline === null && distinct.size < neededNow.count) {
+      return `at level ${neededNow.level} ${row.kind} needs ${neededNow.count} approval(s); it has ${distinct.size}`;
+    }
     const digest = actionDigest(row.kind, row.target, params);
     if (digest !== row.action_digest) return 'the action changed after it was decided (digest mismatch)';
-    const approvals = await this.deps.db.selectFrom('approvals').select(['actor', 'action_digest']).where('action_id', '=', row.id).where('verdict', '=', 'approve').execute();
     if (approvals.some((a) => a.action_digest !== digest)) return 'an approval is bound to a different action digest';
-    const distinct = new Set(approvals.map((a) => a.actor));
     if (distinct.has(row.proposer)) return 'the proposer approved its own action';
     if (row.veto_deadline === null && distinct.size < Number(row.approvals_required)) {
       return `only ${distinct.size} of ${row.approvals_required} required approvals are recorded`;

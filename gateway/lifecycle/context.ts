@@ -69,6 +69,18 @@ export function limitApplies(limit: RateLimit, kind: string): boolean {
   return limit.kinds.some((p) => p === kind || (p.endsWith('*') && kind.startsWith(p.slice(0, -1))));
 }
 
+/**
+ * The actions a window counts: accepted proposals created in it, or, at the time-of-use
+ * re-check, executions started in it. Rate limits and the invariants' counts share it.
+ */
+function windowed(deps: Deps, purpose: ContextPurpose, since: number, excludeActionId: string | undefined) {
+  const timeColumn: 'created_at' | 'started_at' = purpose === 'proposal' ? 'created_at' : 'started_at';
+  let q = deps.db.selectFrom('actions').where(timeColumn, '>=', since);
+  q = purpose === 'proposal' ? q.where('status', 'not in', ['DENIED']) : q.where('started_at', 'is not', null);
+  if (excludeActionId) q = q.where('id', '!=', excludeActionId);
+  return { q, timeColumn };
+}
+
 async function historyFor(
   deps: Deps,
   evaluator: PolicyEvaluator,
@@ -84,14 +96,8 @@ async function historyFor(
   const limits = evaluator.data.rate_limits.filter((l) => limitApplies(l, action.kind));
   await Promise.all(
     limits.map(async (limit) => {
-      const since = now - limit.window_seconds * 1000;
-      const timeColumn = purpose === 'proposal' ? 'created_at' : 'started_at';
-      let q = deps.db
-        .selectFrom('actions')
-        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min(timeColumn).as('oldest')])
-        .where(timeColumn, '>=', since);
-      q = purpose === 'proposal' ? q.where('status', 'not in', ['DENIED']) : q.where('started_at', 'is not', null);
-      if (excludeActionId) q = q.where('id', '!=', excludeActionId);
+      const { q: counted, timeColumn } = windowed(deps, purpose, now - limit.window_seconds * 1000, excludeActionId);
+      let q = counted.select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min(timeColumn).as('oldest')]);
       if (limit.per.includes('actor')) q = q.where('proposer', '=', actor.id);
       if (limit.per.includes('target')) q = q.where('target', '=', action.target);
       if (limit.per.includes('kind')) q = q.where('kind', '=', action.kind);
@@ -135,14 +141,7 @@ async function historyFor(
   const counts: Record<string, number> = {};
   await Promise.all(
     (manifest?.counts ?? []).map(async (c) => {
-      const timeColumn = purpose === 'proposal' ? 'created_at' : 'started_at';
-      let q = deps.db
-        .selectFrom('actions')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('target', '=', action.target)
-        .where(timeColumn, '>=', now - c.window_ms);
-      q = purpose === 'proposal' ? q.where('status', 'not in', ['DENIED']) : q.where('started_at', 'is not', null);
-      if (excludeActionId) q = q.where('id', '!=', excludeActionId);
+      const q = windowed(deps, purpose, now - c.window_ms, excludeActionId).q.select((eb) => eb.fn.countAll<number>().as('n')).where('target', '=', action.target);
       const key = `${c.kind}@${c.window_ms}`;
       // The glob was resolved against the catalog when compiling: a kind outside it is never accepted.
       if (c.kinds.length === 0) {
