@@ -19,6 +19,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
+  {
+    // The console's browser script: plain JavaScript, browser globals.
+    files: ['console/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'fetch', 'EventSource', 'CSS', 'HTMLElement', 'Element', 'navigator', 'setTimeout', 'setInterval', 'clearTimeout'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  restrict(['gateway/!(server.ts)', 'gateway/*/**'], [
+    { group: ['**/console/**'], message: 'the console sits above gateway/http; only the composition root (gateway/server.ts) mounts it.' },
+  ]),
   restrict(['gateway/schema/**'], [
     { group: ['**/gateway/*/**', '../*/**', '!./**'], message: 'gateway/schema is the bottom layer: it imports no other module.' },
   ]),

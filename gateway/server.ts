@@ -11,6 +11,7 @@ import { bootstrapAdmin, type CreatedToken } from './auth/tokens.ts';
 import type { Config } from './config/config.ts';
 import { Executor } from './executor/executor.ts';
 import { createApp } from './http/app.ts';
+import { consoleApp } from '../console/app.tsx';
 import type { ReadyReport, Services } from './http/services.ts';
 import type { Deps } from './lifecycle/deps.ts';
 import { EventBus } from './lifecycle/events.ts';
@@ -106,6 +107,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const checklist = loadChecklist(path.resolve(config.governance.checklist ?? defaultChecklist));
   const services: Services = { deps, executor, log, ready, governance: { metrics, checklist, signer: signing.signer } };
   const app = createApp(services);
+  // The composition root mounts the console: it sits above gateway/http in the dependency order.
+  app.route('/console', consoleApp(services));
+  app.get('/', (c) => c.redirect('/console', 302));
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { CommandBook } from '../command-book.ts';
 import { DriverRejectedError, type CheckpointRef, type CommandStatus, type Driver, type DriverCommand, type ExecutionResult, type TargetState, type WriteOptions } from '../../gateway/schema/driver.ts';
 
+const KEEP_CHECKPOINTS = 256;
+
 export const RadioSimOptionsSchema = z.strictObject({
   station: z.string().min(1).default('station'),
 });
@@ -35,6 +37,7 @@ export class RadioSimDriver implements Driver {
   readonly versions: Record<Subsystem, Content[]> = { playlist: [{}], ads: [{ log: [] }], scripts: [{}] };
   readonly onAir: OnAirEntry[] = [];
   readonly #book = new CommandBook();
+  #checkpointSeq = 0;
   readonly #checkpoints = new Map<string, { mode: 'live' | 'safe_loop'; versions: Record<Subsystem, Content[]> }>();
 
   constructor(options: RadioSimOptions = {}) {
@@ -122,8 +125,10 @@ export class RadioSimDriver implements Driver {
   }
 
   async checkpoint(): Promise<CheckpointRef> {
-    const id = `cp-${this.#checkpoints.size + 1}`;
+    const id = `cp-${++this.#checkpointSeq}`;
     this.#checkpoints.set(id, { mode: this.mode, versions: structuredClone(this.versions) });
+    // The executor checkpoints before every write: keep the newest only.
+    if (this.#checkpoints.size > KEEP_CHECKPOINTS) this.#checkpoints.delete(this.#checkpoints.keys().next().value as string);
     return { id };
   }
 

@@ -19,6 +19,8 @@ import {
 } from '../../gateway/schema/driver.ts';
 import { advance, apply, HardwareRefusal, initialState, safe, type RoasterState } from './model.ts';
 
+const KEEP_CHECKPOINTS = 256;
+
 export const SimRoasterOptionsSchema = z.strictObject({
   /** The mode the roaster starts in when it has no journal. */
   mode: z.enum(['OFF', 'PREHEATING', 'RUNNING', 'COOLING']).default('OFF'),
@@ -155,8 +157,10 @@ export class SimRoasterDriver implements Driver {
   }
 
   async checkpoint(): Promise<{ id: string }> {
-    const id = `cp-${this.#now()}`;
+    const id = `cp-${this.#now()}-${++this.#checkpointSeq}`;
     this.#checkpoints.set(id, { ...this.#state });
+    // The executor checkpoints before every write: keep the newest only, as a controller would.
+    if (this.#checkpoints.size > KEEP_CHECKPOINTS) this.#checkpoints.delete(this.#checkpoints.keys().next().value as string);
     return { id };
   }
 
@@ -167,6 +171,7 @@ export class SimRoasterDriver implements Driver {
   }
 
   readonly #checkpoints = new Map<string, RoasterState>();
+  #checkpointSeq = 0;
 
   #tick(): void {
     const now = this.#now();

@@ -29,7 +29,7 @@ export async function runServe(argv: string[]): Promise<number> {
   if (gateway.bootstrapToken) {
     console.log(`\nFirst start: an admin token was created. It is shown once; store it now.\n\n  INTERLOCK_TOKEN=${gateway.bootstrapToken.token}\n`);
   }
-  console.log(`interlock listening on ${gateway.url}  (API: ${gateway.url}/openapi.json, metrics: ${gateway.url}/metrics)`);
+  console.log(`interlock listening on ${gateway.url}  (console: ${gateway.url}/console, API: ${gateway.url}/openapi.json, metrics: ${gateway.url}/metrics)`);
   await new Promise<void>((resolve) => {
     const shutdown = (): void => {
       process.off('SIGINT', shutdown);

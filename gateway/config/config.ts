@@ -101,6 +101,16 @@ export const ConfigSchema = z.strictObject({
       checklist: z.string().optional(),
     })
     .prefault({}),
+  console: z
+    .strictObject({
+      /** A console session ends this long after login, whatever happens. */
+      sessionTtlMs: z.number().int().min(60_000).max(7 * 86_400_000).default(8 * 3_600_000),
+      /** …and this long after its last request. */
+      idleTimeoutMs: z.number().int().min(60_000).max(86_400_000).default(30 * 60_000),
+      /** Secure cookies: `auto` sets the flag when the request arrived over TLS (or a proxy says so). */
+      secureCookies: z.enum(['auto', 'always', 'never']).default('auto'),
+    })
+    .prefault({}),
   /** How often pending approvals and veto windows are checked against the clock. */
   sweepMs: z.number().int().min(10).max(60_000).default(250),
 });

@@ -183,6 +183,13 @@ export class Executor {
     });
     if (!claimed || !target) return;
 
+    // A checkpoint before the write gives operators a rollback reference (drivers that keep them).
+    let checkpoint: string | undefined;
+    try {
+      checkpoint = (await target.driver.checkpoint?.())?.id;
+    } catch {
+      checkpoint = undefined;
+    }
     const controller = new AbortController();
     this.#running.set(row.id, controller);
     let result: ExecutionResult;
@@ -206,6 +213,7 @@ export class Executor {
       output_hash: result.output ? sha256Hex(canonicalJson(result.output)) : null,
       state_before: stateBefore,
       state_after: stateAfter,
+      ...(checkpoint ? { checkpoint } : {}),
     };
     await this.#finish(row.id, row.target, to, result.message ?? null, outcome, attempts);
     // Still holding the target: whatever the breakers decide applies before its next execution.

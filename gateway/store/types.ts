@@ -206,4 +206,24 @@ export interface Database {
   attestations: AttestationsTable;
   expansion_proposals: ExpansionProposalsTable;
   governance_reports: GovernanceReportsTable;
+  console_sessions: ConsoleSessionsTable;
+  acknowledgements: AcknowledgementsTable;
+}
+
+export interface ConsoleSessionsTable {
+  id: string;
+  actor: string;
+  role: string;
+  csrf: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
+export interface AcknowledgementsTable {
+  action_id: string;
+  actor: string;
+  note: string | null;
+  created_at: number;
 }

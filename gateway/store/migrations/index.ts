@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
 import * as checkpoints from './002-checkpoints.ts';
 import * as governance from './003-governance.ts';
+import * as consoleTables from './004-console.ts';
 import type { Dialect } from './001-initial.ts';
 
 export type { Dialect };
@@ -12,6 +13,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '001-initial': { up: (db: Kysely<unknown>) => initial.up(db, dialect) },
     '002-checkpoints': { up: (db: Kysely<unknown>) => checkpoints.up(db, dialect) },
     '003-governance': { up: (db: Kysely<unknown>) => governance.up(db, dialect) },
+    '004-console': { up: (db: Kysely<unknown>) => consoleTables.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }

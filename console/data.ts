@@ -1,0 +1,223 @@
+/** What the console's pages show, assembled from the lifecycle's own reads: nothing here writes. */
+import { getAutonomy, type AutonomyView } from '../gateway/lifecycle/autonomy.ts';
+import { estopStatus } from '../gateway/lifecycle/estop.ts';
+import type { Deps } from '../gateway/lifecycle/deps.ts';
+import { loadAction } from '../gateway/lifecycle/propose.ts';
+import { getBatch, type BatchView } from '../gateway/lifecycle/batches.ts';
+import { PENDING } from '../gateway/lifecycle/states.ts';
+import { actionView, type ActionView, type DecisionView } from '../gateway/lifecycle/views.ts';
+import { listEvents, type BreakerEvent } from '../gateway/governance/breakers.ts';
+import type { Principal } from '../gateway/auth/tokens.ts';
+import type { CatalogEntry } from '../gateway/schema/catalog.ts';
+import type { ActionsTable } from '../gateway/store/types.ts';
+import { confidencePill, type ConfidencePill } from './model/confidence.ts';
+import { actionLabel } from './model/label.ts';
+import { queueOrder } from './model/queue.ts';
+import { headline, severityOf, statusLine, unresolved, type Severity } from './model/severity.ts';
+import { timelineEvents, type TimelineEvent, type TimelineRecord } from './model/timeline.ts';
+
+/** How many settled actions the queue shows under the pending ones. */
+export const RECENT_LIMIT = 50;
+
+export interface QueueItem {
+  action: ActionView;
+  label: string;
+  headline: string;
+  /** State, impact and next step without the label, for the queue row. */
+  line: string;
+  severity: Severity;
+  unresolved: boolean;
+  acknowledged: boolean;
+  confidence: ConfidencePill;
+  /** What this viewer may do with it: the console never offers an operator their own proposal. */
+  can: { approve: boolean; reject: boolean; veto: boolean; cancel: boolean; abort: boolean; acknowledge: boolean };
+  ownProposal: boolean;
+}
+
+export interface AuditLine {
+  seq: number;
+  ts: string;
+  type: string;
+  actor: string;
+  payload: Record<string, unknown>;
+}
+
+export interface CardData {
+  item: QueueItem;
+  decision: DecisionView;
+  entry: CatalogEntry | undefined;
+  trail: AuditLine[];
+  batch: BatchView | undefined;
+  batchItems: QueueItem[];
+  target: { id: string; driver: string; connected: boolean; rollback: boolean; state: Record<string, unknown> | { error: string } } | undefined;
+  checkpoint: string | undefined;
+}
+
+const catalogEntry = (deps: Deps, kind: string): CatalogEntry | undefined => deps.policy()?.data.catalog[kind];
+
+function toItem(deps: Deps, viewer: Principal, action: ActionView, acknowledged: boolean): QueueItem {
+  const entry = catalogEntry(deps, action.kind);
+  const label = actionLabel(action.kind, action.target, action.params, entry);
+  const severity = severityOf({ status: action.status, recoveryKind: entry?.estop_exempt === true, acknowledged });
+  const decides = viewer.role === 'operator' || viewer.role === 'admin';
+  const own = action.proposer === viewer.id;
+  const pending = (PENDING as readonly string[]).includes(action.status);
+  const alreadyApproved = action.approvals.granted.some((g) => g.actor === viewer.id);
+  const roleMayApprove = action.approvals.roles.length === 0 || action.approvals.roles.includes(viewer.role);
+  return {
+    action,
+    label,
+    headline: headline(action.status, label, severity),
+    line: statusLine(action.status, severity),
+    severity,
+    acknowledged,
+    // A pending action is resolved by deciding it, not by acknowledging it.
+    unresolved: pending ? true : unresolved(severity, acknowledged),
+    confidence: confidencePill(action.confidence),
+    ownProposal: own,
+    can: {
+      approve: decides && !own && pending && !alreadyApproved && roleMayApprove,
+      reject: decides && !own && action.status === 'PENDING_APPROVAL',
+      veto: decides && !own && action.status === 'PENDING_VETO',
+      cancel: (decides || own) && ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'].includes(action.status),
+      abort: decides && action.status === 'EXECUTING',
+      acknowledge: decides && !pending && (severity === 'ERROR' || severity === 'WARN') && !acknowledged,
+    },
+  };
+}
+
+async function acknowledgedIds(deps: Deps, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await deps.db.selectFrom('acknowledgements').select('action_id').where('action_id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.action_id));
+}
+
+async function viewsOf(deps: Deps, rows: ActionsTable[]): Promise<ActionView[]> {
+  const ids = rows.map((r) => r.id);
+  const approvals = ids.length ? await deps.db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', ids).execute() : [];
+  return rows.map((r) => actionView(r, approvals.filter((a) => a.action_id === r.id)));
+}
+
+export async function queue(deps: Deps, viewer: Principal): Promise<QueueItem[]> {
+  const [pending, recent] = await Promise.all([
+    deps.db.selectFrom('actions').selectAll().where('status', 'in', [...PENDING]).orderBy('created_at', 'desc').limit(500).execute(),
+    deps.db.selectFrom('actions').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(RECENT_LIMIT).execute(),
+  ]);
+  const byId = new Map([...recent, ...pending].map((r) => [r.id, r]));
+  const rows = [...byId.values()];
+  const [views, acks] = await Promise.all([viewsOf(deps, rows), acknowledgedIds(deps, rows.map((r) => r.id))]);
+  return views
+    .map((v) => toItem(deps, viewer, v, acks.has(v.id)))
+    .sort((a, b) => queueOrder({ id: a.action.id, severity: a.severity, unresolved: a.unresolved, createdAt: Date.parse(a.action.createdAt) }, { id: b.action.id, severity: b.severity, unresolved: b.unresolved, createdAt: Date.parse(b.action.createdAt) }));
+}
+
+export async function queueItem(deps: Deps, viewer: Principal, id: string): Promise<QueueItem> {
+  const { action } = await loadAction(deps, id);
+  return toItem(deps, viewer, action, (await acknowledgedIds(deps, [id])).has(id));
+}
+
+export async function card(deps: Deps, viewer: Principal, id: string): Promise<CardData> {
+  const { action, decision } = await loadAction(deps, id);
+  const acks = await acknowledgedIds(deps, [id]);
+  const item = toItem(deps, viewer, action, acks.has(id));
+  const trailRows = await deps.db.selectFrom('audit_log').select(['seq', 'ts', 'type', 'actor', 'payload']).where('action_id', '=', id).orderBy('seq').execute();
+  const trail = trailRows.map((r) => ({ seq: Number(r.seq), ts: r.ts, type: r.type, actor: r.actor, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+  const batch = action.batchId ? await getBatch(deps, action.batchId) : undefined;
+  const batchAcks = batch ? await acknowledgedIds(deps, batch.actions.map((a) => a.id)) : new Set<string>();
+  const t = deps.targets.get(action.target);
+  let state: Record<string, unknown> | { error: string } = { error: 'no such target' };
+  if (t) {
+    try {
+      state = await t.driver.readState();
+    } catch (err) {
+      state = { error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  const checkpoint = typeof action.outcome?.checkpoint === 'string' ? action.outcome.checkpoint : undefined;
+  return {
+    item,
+    decision,
+    entry: catalogEntry(deps, action.kind),
+    trail,
+    batch,
+    batchItems: batch ? batch.actions.map((a) => toItem(deps, viewer, a, batchAcks.has(a.id))) : [],
+    target: t ? { id: t.id, driver: t.driverName, connected: t.driver.connected, rollback: typeof t.driver.restore === 'function', state } : undefined,
+    checkpoint,
+  };
+}
+
+export interface TargetStatus {
+  autonomy: AutonomyView;
+  driver: string;
+  connected: boolean;
+  state: Record<string, unknown> | { error: string };
+  pending: number;
+  executing: number;
+  breakers: BreakerEvent[];
+}
+
+export interface StatusData {
+  estop: Awaited<ReturnType<typeof estopStatus>>;
+  pending: number;
+  targets: TargetStatus[];
+  /** The policy's level order, lowest first, and the levels the console's buttons lower to. */
+  levels: string[];
+  safeMode: string | undefined;
+  pauseLevel: string | undefined;
+}
+
+export async function status(deps: Deps): Promise<StatusData> {
+  const counts = await deps.db.selectFrom('actions').select(['target', 'status']).select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', [...PENDING, 'EXECUTING']).groupBy(['target', 'status']).execute();
+  const breakers = await listEvents(deps.db, { unresolved: true });
+  const targets: TargetStatus[] = [];
+  for (const t of deps.targets.values()) {
+    let state: TargetStatus['state'];
+    try {
+      state = await t.driver.readState();
+    } catch (err) {
+      state = { error: err instanceof Error ? err.message : String(err) };
+    }
+    const mine = counts.filter((c) => c.target === t.id);
+    targets.push({
+      autonomy: await getAutonomy(deps, t.id),
+      driver: t.driverName,
+      connected: t.driver.connected,
+      state,
+      pending: mine.filter((c) => c.status !== 'EXECUTING').reduce((n, c) => n + Number(c.n), 0),
+      executing: mine.filter((c) => c.status === 'EXECUTING').reduce((n, c) => n + Number(c.n), 0),
+      breakers: breakers.filter((b) => b.target === t.id),
+    });
+  }
+  const data = deps.policy()?.data;
+  const alias = (name: string): string | undefined => data?.autonomy.aliases[name];
+  return {
+    estop: await estopStatus(deps),
+    pending: targets.reduce((n, t) => n + t.pending, 0),
+    targets,
+    levels: data?.autonomy.order ?? [],
+    // Safe mode is the radio document's Manual Assist; pausing autonomy keeps a person on every write.
+    safeMode: alias('manual_assist'),
+    pauseLevel: alias('semi_auto'),
+  };
+}
+
+export interface TimelineData {
+  from: number;
+  to: number;
+  minutes: number;
+  events: TimelineEvent[];
+}
+
+export async function timeline(deps: Deps, minutes: number): Promise<TimelineData> {
+  const to = deps.now();
+  const from = to - minutes * 60_000;
+  const rows = await deps.db
+    .selectFrom('audit_log')
+    .select(['seq', 'ts', 'type', 'actor', 'action_id', 'payload'])
+    .where('ts', '>=', new Date(from).toISOString())
+    .orderBy('seq')
+    .limit(5000)
+    .execute();
+  const records: TimelineRecord[] = rows.map((r) => ({ seq: Number(r.seq), ts: r.ts, type: r.type, actor: r.actor, actionId: r.action_id, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+  return { from, to, minutes, events: timelineEvents(records) };
+}

@@ -1,0 +1,74 @@
+/**
+ * Console sessions. Logging in exchanges a bearer token for a random session id held in an
+ * HttpOnly cookie; the database keeps only its sha256, the actor and a CSRF token. A session
+ * ends at logout, after `sessionTtlMs`, after `idleTimeoutMs` without a request, or as soon
+ * as the token it came from is revoked.
+ */
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../gateway/audit/chain.ts';
+import { appendAudit } from '../gateway/audit/append.ts';
+import { authenticate, RoleSchema, type Principal } from '../gateway/auth/tokens.ts';
+import type { Config } from '../gateway/config/config.ts';
+import type { Db } from '../gateway/store/db.ts';
+
+export const SESSION_COOKIE = 'interlock_session';
+
+/** Roles that may use the console: agents propose through the API only. */
+export const CONSOLE_ROLES = ['operator', 'admin', 'auditor'] as const;
+
+export interface Session {
+  principal: Principal;
+  csrf: string;
+  expiresAt: number;
+}
+
+export type LoginResult = { ok: true; cookie: string; session: Session } | { ok: false; reason: 'unknown_token' | 'role_not_allowed'; role?: string };
+
+// Writing last_seen_at on every request would make each page view a write; a minute is precise enough for a 30-minute idle limit.
+const TOUCH_EVERY_MS = 60_000;
+
+export async function login(db: Db, config: Config['console'], token: string, now: number): Promise<LoginResult> {
+  const principal = await authenticate(db, token);
+  if (!principal) {
+    await db.transaction().execute((trx) => appendAudit(trx, { type: 'console.login_refused', actor: 'anonymous', at: now, payload: { reason: 'unknown or revoked token' } }));
+    return { ok: false, reason: 'unknown_token' };
+  }
+  if (!(CONSOLE_ROLES as readonly string[]).includes(principal.role)) {
+    await db.transaction().execute((trx) => appendAudit(trx, { type: 'console.login_refused', actor: principal.id, at: now, payload: { reason: `role ${principal.role} may not use the console` } }));
+    return { ok: false, reason: 'role_not_allowed', role: principal.role };
+  }
+  const cookie = randomBytes(32).toString('base64url');
+  const csrf = randomBytes(24).toString('base64url');
+  const expiresAt = now + config.sessionTtlMs;
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('console_sessions').values({ id: sha256Hex(cookie), actor: principal.id, role: principal.role, csrf, created_at: now, last_seen_at: now, expires_at: expiresAt, ended_at: null }).execute();
+    await appendAudit(trx, { type: 'console.login', actor: principal.id, at: now, payload: { role: principal.role } });
+  });
+  return { ok: true, cookie, session: { principal, csrf, expiresAt } };
+}
+
+export async function resume(db: Db, config: Config['console'], cookie: string | undefined, now: number): Promise<Session | undefined> {
+  if (!cookie || cookie.length > 100) return undefined;
+  const id = sha256Hex(cookie);
+  const row = await db
+    .selectFrom('console_sessions')
+    .innerJoin('tokens', 'tokens.name', 'console_sessions.actor')
+    .select(['console_sessions.actor', 'console_sessions.role', 'console_sessions.csrf', 'console_sessions.expires_at', 'console_sessions.last_seen_at', 'console_sessions.ended_at', 'tokens.revoked_at'])
+    .where('console_sessions.id', '=', id)
+    .executeTakeFirst();
+  if (!row || row.ended_at !== null || row.revoked_at !== null) return undefined;
+  if (now >= Number(row.expires_at) || now - Number(row.last_seen_at) >= config.idleTimeoutMs) return undefined;
+  const role = RoleSchema.safeParse(row.role);
+  if (!role.success) return undefined;
+  if (now - Number(row.last_seen_at) >= TOUCH_EVERY_MS) {
+    await db.updateTable('console_sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+  }
+  return { principal: { id: row.actor, role: role.data }, csrf: row.csrf, expiresAt: Number(row.expires_at) };
+}
+
+export async function logout(db: Db, cookie: string, actor: string, now: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const r = await trx.updateTable('console_sessions').set({ ended_at: now }).where('id', '=', sha256Hex(cookie)).where('ended_at', 'is', null).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 1) await appendAudit(trx, { type: 'console.logout', actor, at: now, payload: {} });
+  });
+}

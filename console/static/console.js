@@ -1,0 +1,381 @@
+// The console's only script. It follows the gateway's live event stream and swaps in
+// server-rendered fragments; every state change is a same-origin POST carrying the
+// session's CSRF token. No inline script anywhere: the Content-Security-Policy forbids it.
+
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? '';
+const csrf = meta('csrf-token');
+const page = meta('page');
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+// --- talking to the gateway ---------------------------------------------------
+
+async function post(url, body) {
+  const res = await fetch(url, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+    body: JSON.stringify(body ?? {}),
+  });
+  const data = await res.json().catch(() => ({}));
+  if (res.status === 401) location.href = `/console/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+  if (!res.ok) throw new Error(data?.error?.message ?? `the gateway answered ${res.status}`);
+  return data;
+}
+
+async function fragment(url) {
+  const res = await fetch(url, { credentials: 'same-origin' });
+  if (res.status === 401) {
+    location.href = '/console/login';
+    return undefined;
+  }
+  if (!res.ok) return undefined;
+  const t = document.createElement('template');
+  t.innerHTML = await res.text();
+  return t.content.firstElementChild;
+}
+
+function say(message, kind = 'info') {
+  const banner = $('#banner');
+  if (!banner) return;
+  banner.textContent = message;
+  banner.className = `banner banner-${kind}`;
+}
+
+// --- the queue and the drawer -------------------------------------------------
+
+let selectedId;
+
+function rows() {
+  return $$('#queue-rows tr.row');
+}
+
+function select(row, focus = true) {
+  for (const r of rows()) {
+    r.classList.remove('selected');
+    r.removeAttribute('aria-selected');
+  }
+  if (!row) return;
+  row.classList.add('selected');
+  row.setAttribute('aria-selected', 'true');
+  selectedId = row.dataset.id;
+  if (focus) row.focus();
+}
+
+async function refreshQueue() {
+  const body = $('#queue-rows');
+  if (!body) return;
+  const fresh = await fragment('/console/fragments/queue');
+  if (!fresh) return;
+  body.replaceWith(fresh);
+  const pending = rows().filter((r) => r.dataset.status === 'PENDING_APPROVAL' || r.dataset.status === 'PENDING_VETO').length;
+  const count = $('#pending-count');
+  if (count) count.textContent = String(pending);
+  if (selectedId) {
+    const row = $(`#row-${CSS.escape(selectedId)}`);
+    if (row) select(row, document.activeElement === document.body || document.activeElement?.closest?.('#queue-rows') !== null);
+  }
+}
+
+async function openDrawer(id) {
+  const drawer = $('#drawer');
+  if (!drawer) {
+    location.href = `/console/actions/${encodeURIComponent(id)}`;
+    return;
+  }
+  const card = await fragment(`/console/fragments/card/${encodeURIComponent(id)}`);
+  if (!card) return;
+  drawer.replaceChildren(card);
+  drawer.hidden = false;
+  drawer.dataset.open = id;
+  history.replaceState(null, '', `/console?open=${encodeURIComponent(id)}`);
+  $('#card-title', drawer)?.focus();
+}
+
+function closeDrawer() {
+  const drawer = $('#drawer');
+  if (!drawer || drawer.hidden) return;
+  drawer.hidden = true;
+  delete drawer.dataset.open;
+  drawer.replaceChildren();
+  history.replaceState(null, '', '/console');
+  if (selectedId) $(`#row-${CSS.escape(selectedId)}`)?.focus();
+}
+
+async function refreshCard(id) {
+  const drawer = $('#drawer');
+  if (drawer && !drawer.hidden && drawer.dataset.open && (!id || drawer.dataset.open === id)) {
+    const card = await fragment(`/console/fragments/card/${encodeURIComponent(drawer.dataset.open)}`);
+    if (card) drawer.replaceChildren(card);
+  }
+  const holder = $('#card-page');
+  const current = holder?.firstElementChild?.dataset.id;
+  if (holder && current && (!id || current === id)) {
+    const card = await fragment(`/console/fragments/card/${encodeURIComponent(current)}`);
+    if (card) holder.replaceChildren(card);
+  }
+}
+
+async function refreshBody(selector, url) {
+  const el = $(selector);
+  if (!el) return;
+  const fresh = await fragment(url);
+  if (fresh) el.replaceWith(fresh);
+}
+
+// --- live updates ---------------------------------------------------------------
+
+const timers = new Map();
+function soon(key, ms, fn) {
+  if (timers.has(key)) return;
+  timers.set(
+    key,
+    setTimeout(() => {
+      timers.delete(key);
+      fn().catch((err) => say(`Could not refresh: ${err.message}`, 'error'));
+    }, ms),
+  );
+}
+
+function onChange(change) {
+  if (change.type?.startsWith('estop.')) soon('estop', 50, () => refreshBody('#estop-state', '/console/fragments/estop-state'));
+  if (page === 'queue') soon('queue', 80, refreshQueue);
+  if (change.actionId) soon(`card-${change.actionId}`, 80, () => refreshCard(change.actionId));
+  else if (change.type?.startsWith('estop.')) soon('card', 80, () => refreshCard());
+  if (page === 'status') soon('status', 200, () => refreshBody('#status-body', '/console/fragments/status'));
+  if (page === 'timeline') soon('timeline', 1000, () => refreshBody('#timeline-body', `/console/fragments/timeline${location.search}`));
+}
+
+function connect() {
+  const events = new EventSource('/console/events');
+  events.addEventListener('hello', () => {
+    // Anything missed while disconnected: refresh everything once.
+    onChange({ type: 'estop.hello' });
+    document.body.dataset.live = 'true';
+  });
+  events.addEventListener('change', (e) => onChange(JSON.parse(e.data)));
+  events.addEventListener('session.ended', () => {
+    events.close();
+    location.href = '/console/login';
+  });
+  events.addEventListener('error', () => {
+    document.body.dataset.live = 'false';
+  });
+}
+
+// --- dialogs ----------------------------------------------------------------------
+
+/** Asks for a reason; resolves with it, or undefined when cancelled. `send` may throw to keep the dialog open. */
+function askReason(title, what, confirmLabel, send) {
+  const dialog = $('#reason-dialog');
+  $('#reason-title').textContent = title;
+  $('#reason-what').textContent = what;
+  $('#reason-submit').textContent = confirmLabel;
+  $('#reason-error').textContent = '';
+  const text = $('#reason-text');
+  text.value = '';
+  dialog.showModal();
+  text.focus();
+  const form = $('#reason-form');
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    try {
+      await send(text.value);
+      dialog.close();
+    } catch (err) {
+      $('#reason-error').textContent = err.message;
+      text.focus();
+    }
+  };
+}
+
+async function openEstop() {
+  const dialog = $('#estop-dialog');
+  const radius = await fragment('/console/fragments/estop-radius');
+  if (radius) $('#estop-radius').replaceWith(radius);
+  dialog.showModal();
+  $('#estop-confirm').focus();
+  $('#estop-form').onsubmit = async (e) => {
+    e.preventDefault();
+    const button = $('#estop-confirm');
+    button.disabled = true;
+    try {
+      const r = await post('/console/api/estop', { reason: $('#estop-reason').value });
+      dialog.close();
+      const failed = r.safeState.filter((s) => !s.ok).map((s) => s.target);
+      say(
+        failed.length
+          ? `Stopped with errors: ${failed.join(', ')} did not confirm a safe state. Check them now.`
+          : `Stopped. All ${r.safeState.length} target(s) safe in ${Math.round(r.safeStateMs)} ms; ${r.cancelled} cancelled, ${r.aborted} aborted. Rearm on Status.`,
+        failed.length ? 'error' : 'warn',
+      );
+    } catch (err) {
+      say(`Emergency stop failed: ${err.message}. Try again or use the API.`, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  };
+}
+
+function openBatch(batchId) {
+  const dialog = $('#batch-dialog');
+  const members = $('.batch-members')?.cloneNode(true);
+  $('#batch-members').replaceChildren(...(members ? [members] : []));
+  dialog.showModal();
+  $('#batch-confirm').focus();
+  $('#batch-form').onsubmit = async (e) => {
+    e.preventDefault();
+    try {
+      await post(`/console/api/batches/${encodeURIComponent(batchId)}/approve`, {});
+      dialog.close();
+      say('Approved every pending member of the batch.', 'ok');
+    } catch (err) {
+      dialog.close();
+      say(`Batch approval refused: ${err.message}`, 'error');
+    }
+  };
+}
+
+// --- actions ------------------------------------------------------------------------
+
+async function act(button) {
+  const id = button.dataset.id;
+  const label = button.dataset.label ?? '';
+  const api = (verb) => `/console/api/actions/${encodeURIComponent(id)}/${verb}`;
+  switch (button.dataset.act) {
+    case 'approve': {
+      const r = await post(api('approve'), { digest: button.dataset.digest });
+      say(r.status === 'APPROVED' ? 'Approved: it runs now.' : `Approval recorded (${r.approvals} of ${r.required}).`, 'ok');
+      return;
+    }
+    case 'reject':
+      return askReason('Reject this action?', label, 'Reject', async (reason) => {
+        await post(api('reject'), { reason });
+        say(`Rejected: ${label}`, 'ok');
+      });
+    case 'veto':
+      return askReason('Veto this action?', label, 'Veto', async (reason) => {
+        await post(api('veto'), { reason });
+        say(`Vetoed: ${label}`, 'ok');
+      });
+    case 'cancel':
+      return askReason('Cancel this action?', label, 'Cancel action', async (reason) => {
+        await post(api('cancel'), reason.trim() ? { reason } : {});
+        say(`Cancelled: ${label}`, 'ok');
+      });
+    case 'abort':
+      return askReason('Abort while it runs?', label, 'Abort', async (reason) => {
+        await post(api('abort'), reason.trim() ? { reason } : {});
+        say(`Abort sent: ${label}`, 'warn');
+      });
+    case 'acknowledge':
+      await post(api('acknowledge'), {});
+      say('Acknowledged: you own this alert.', 'ok');
+      return;
+    case 'open':
+      return openDrawer(id);
+    case 'approve-batch':
+      return openBatch(id);
+    case 'rearm':
+      return askReason('Rearm the emergency stop?', label, 'Rearm', async (reason) => {
+        await post('/console/api/estop/rearm', { reason });
+        say('Rearmed. Levels are capped at L3.', 'ok');
+      });
+    case 'set-level':
+      return askReason('Change the level?', label, 'Change level', async (reason) => {
+        await post(`/console/api/autonomy/${encodeURIComponent(button.dataset.target)}`, { level: button.dataset.level, reason });
+        say(`${button.dataset.target} is now at ${button.dataset.level}.`, 'ok');
+      });
+  }
+}
+
+document.addEventListener('click', (e) => {
+  const el = e.target instanceof Element ? e.target : null;
+  if (!el) return;
+  const copy = el.closest('[data-copy]');
+  if (copy) {
+    navigator.clipboard?.writeText(copy.dataset.copy).then(
+      () => say(`Copied ${copy.dataset.copy}`, 'ok'),
+      () => say('Copy failed: select the text instead.', 'warn'),
+    );
+    return;
+  }
+  const close = el.closest('[data-close]');
+  if (close) return $(`#${close.dataset.close}`)?.close();
+  if (el.closest('[data-close-drawer]')) return closeDrawer();
+  if (el.closest('#estop-open')) return void openEstop();
+  const button = el.closest('[data-act]');
+  if (button) {
+    e.preventDefault();
+    const row = button.closest('tr.row');
+    if (row) select(row, false);
+    act(button).catch((err) => say(err.message, 'error'));
+    return;
+  }
+  const row = el.closest('tr.row');
+  if (row) select(row, false);
+});
+
+// --- keyboard -----------------------------------------------------------------------
+
+function typing(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
+function press(row, act) {
+  row?.querySelector(`[data-act="${act}"]`)?.click();
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target) || $('dialog[open]')) return;
+  const all = rows();
+  const current = all.findIndex((r) => r.dataset.id === selectedId);
+  switch (e.key) {
+    case 'j':
+      select(all[Math.min(all.length - 1, current + 1)] ?? all[0]);
+      break;
+    case 'k':
+      select(all[Math.max(0, current - 1)] ?? all[0]);
+      break;
+    case 'a':
+      press(all[current], 'approve');
+      break;
+    case 'r':
+      press(all[current], 'reject');
+      break;
+    case 'o':
+      if (all[current]) void openDrawer(all[current].dataset.id);
+      break;
+    case '!': {
+      const urgent = all.find((r) => r.dataset.severity === 'ERROR' && r.dataset.unresolved === 'true') ?? all.find((r) => r.dataset.severity === 'ERROR') ?? all.find((r) => r.dataset.severity === 'WARN' && r.dataset.unresolved === 'true');
+      if (urgent) {
+        select(urgent);
+        void openDrawer(urgent.dataset.id);
+      } else say('No high-severity item.', 'info');
+      break;
+    }
+    case 'Escape':
+      closeDrawer();
+      return;
+    default:
+      return;
+  }
+  e.preventDefault();
+});
+
+// --- clocks ---------------------------------------------------------------------------
+
+function waited(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+setInterval(() => {
+  for (const cell of $$('.waiting[data-since]')) cell.textContent = waited(Date.now() - Date.parse(cell.dataset.since));
+}, 1000);
+
+const open = $('#drawer')?.dataset.open;
+if (open) void openDrawer(open);
+connect();

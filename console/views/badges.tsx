@@ -1,0 +1,30 @@
+/** Severity badges, confidence pills and status chips: shape, icon and text carry the meaning, never colour alone. */
+import type { ConfidencePill } from '../model/confidence.ts';
+import type { Severity } from '../model/severity.ts';
+import { statusLabel } from './format.ts';
+
+const ICON: Record<Severity, string> = { ERROR: '⛔', WARN: '⚠', RECOVERED: '✔', INFO: 'ℹ' };
+
+export function SeverityBadge({ severity }: { severity: Severity }) {
+  return (
+    <span class={`badge sev-${severity.toLowerCase()}`}>
+      <span aria-hidden="true">{ICON[severity]}</span> {severity}
+    </span>
+  );
+}
+
+export function ConfidenceBadge({ pill }: { pill: ConfidencePill }) {
+  return (
+    <span class={`pill conf-${pill.band}`} title={`confidence ${pill.detail}`}>
+      {pill.label} <span class="raw">{pill.detail}</span>
+    </span>
+  );
+}
+
+export function StatusChip({ status }: { status: string }) {
+  return (
+    <span class={`status st-${status.toLowerCase()}`} data-status={status}>
+      {statusLabel(status)}
+    </span>
+  );
+}

@@ -1,0 +1,233 @@
+/** The action card (detail drawer): everything needed to decide now and to explain the decision later. */
+import type { CardData } from '../data.ts';
+import { ConfidenceBadge, SeverityBadge, StatusChip } from './badges.tsx';
+import { Controls } from './queue.tsx';
+import { clock, duration, pretty } from './format.ts';
+
+function Field({ name, children }: { name: string; children: unknown }) {
+  return (
+    <>
+      <dt>{name}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+function Timing({ d }: { d: CardData }) {
+  const a = d.item.action;
+  const span = (from: string | null, to: string | null) => (from && to ? duration(Date.parse(to) - Date.parse(from)) : '—');
+  return (
+    <dl class="facts">
+      <Field name="Decided in">{`${d.decision.timings.totalUs} µs (policy ${d.decision.timings.evaluateUs} µs)`}</Field>
+      <Field name="Proposed">{a.createdAt}</Field>
+      <Field name="Waited for approval">{span(a.createdAt, a.approvedAt)}</Field>
+      <Field name="Started">{a.startedAt ?? '—'}</Field>
+      <Field name="Ran for">{span(a.startedAt, a.finishedAt)}</Field>
+      <Field name="Approval expires">{a.expiresAt ?? '—'}</Field>
+      <Field name="Veto window ends">{a.vetoDeadline ?? '—'}</Field>
+    </dl>
+  );
+}
+
+function Rollback({ d }: { d: CardData }) {
+  if (!d.target?.rollback) {
+    return <p>This target's driver ({d.target?.driver ?? 'unknown'}) keeps no checkpoints: there is nothing to roll back to. Propose a corrective action instead.</p>;
+  }
+  if (!d.checkpoint) {
+    return <p>The driver keeps checkpoints; none was taken for this action because it has not run.</p>;
+  }
+  return (
+    <p>
+      Checkpoint taken just before this action ran: <code class="checkpoint">{d.checkpoint}</code>{' '}
+      <button type="button" class="btn-quiet btn-small" data-copy={d.checkpoint} aria-label={`Copy checkpoint ${d.checkpoint}`}>
+        Copy
+      </button>
+      . A rollback is an action like any other: propose the target's rollback kind with this reference and it is decided by policy.
+    </p>
+  );
+}
+
+export function Card({ d, tz }: { d: CardData; tz: string }) {
+  const a = d.item.action;
+  const constraints = d.entry?.constraints;
+  const affected = Object.keys(d.entry?.effects ?? {});
+  const state = d.target?.state ?? {};
+  return (
+    <article class={`card sev-${d.item.severity.toLowerCase()}`} data-id={a.id} data-status={a.status} aria-labelledby="card-title">
+      <header>
+        <p class="badges">
+          <SeverityBadge severity={d.item.severity} /> <StatusChip status={a.status} /> <ConfidenceBadge pill={d.item.confidence} />
+        </p>
+        <h2 id="card-title" tabindex={-1}>
+          {d.item.label}
+        </h2>
+        <p class="headline">{d.item.headline}</p>
+        {a.statusReason ? <p class="reason">Reason: <span class="status-reason">{a.statusReason}</span></p> : null}
+        <p class="controls-line">
+          <Controls item={d.item} />
+          {d.item.can.cancel ? (
+            <button type="button" class="btn-quiet" data-act="cancel" data-id={a.id} data-label={d.item.label}>
+              Cancel
+            </button>
+          ) : null}
+          {d.item.can.abort ? (
+            <button type="button" class="btn-danger" data-act="abort" data-id={a.id} data-label={d.item.label}>
+              Abort
+            </button>
+          ) : null}
+          <button type="button" class="btn-quiet" data-close-drawer>
+            Close
+          </button>
+        </p>
+        {d.item.ownProposal ? <p class="own-note">You proposed this action, so you cannot approve it.</p> : null}
+      </header>
+
+      <section aria-labelledby="sec-action">
+        <h3 id="sec-action">Action</h3>
+        <dl class="facts">
+          <Field name="Kind">{a.kind}</Field>
+          <Field name="Target">{a.target}</Field>
+          <Field name="Proposed by">{a.proposer}</Field>
+          <Field name="Level">{a.level}</Field>
+          <Field name="Confidence">{d.item.confidence.detail}</Field>
+          <Field name="Approvals">
+            <span class="approvals">
+              <span class="count">{a.approvals.granted.length}</span> of {a.approvals.required}
+            </span>
+            {a.approvals.granted.length ? ` (${a.approvals.granted.map((g) => g.actor).join(', ')})` : ''}
+          </Field>
+          <Field name="Digest">
+            <code>{a.digest}</code>
+          </Field>
+        </dl>
+      </section>
+
+      <section aria-labelledby="sec-why">
+        <h3 id="sec-why">Rationale</h3>
+        <p class="rationale">{a.rationale ?? 'The proposer gave no rationale.'}</p>
+      </section>
+
+      <section aria-labelledby="sec-rule">
+        <h3 id="sec-rule">Policy rule path</h3>
+        <p>
+          Effect <strong>{d.decision.effect}</strong> at stage <strong>{d.decision.stage}</strong>.
+        </p>
+        <ul class="rules">
+          {d.decision.rules.map((r) => (
+            <li>
+              <code class="rule-path">{r}</code>{' '}
+              <button type="button" class="btn-quiet btn-small" data-copy={r} aria-label={`Copy rule path ${r}`}>
+                Copy
+              </button>
+            </li>
+          ))}
+        </ul>
+        {d.decision.reasons.length ? (
+          <ul class="reasons">
+            {d.decision.reasons.map((r) => (
+              <li>{r}</li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="sec-assets">
+        <h3 id="sec-assets">Affected target and assets</h3>
+        <p>
+          {a.target} ({d.target?.driver ?? 'unknown driver'}, {d.target?.connected ? 'connected' : 'not connected'}){affected.length ? `: changes ${affected.join(', ')}` : ''}.
+        </p>
+        <pre class="state" aria-label="Target state now">{pretty(state)}</pre>
+      </section>
+
+      <section aria-labelledby="sec-constraints">
+        <h3 id="sec-constraints">Constraints that applied</h3>
+        {constraints ? <pre>{pretty(constraints)}</pre> : <p>The catalog sets no constraints for {a.kind}.</p>}
+        <p>
+          Risk class: <strong>{d.entry?.risk ?? 'unknown'}</strong>
+          {d.decision.approval ? ` — needs ${d.decision.approval.count} approval(s) from ${d.decision.approval.roles.join(' or ')} within ${d.decision.approval.timeoutSeconds} s` : ''}.
+        </p>
+      </section>
+
+      <section aria-labelledby="sec-invariants">
+        <h3 id="sec-invariants">Invariants</h3>
+        {d.decision.invariants.length === 0 ? (
+          <p>No invariant was violated.</p>
+        ) : (
+          <ul class="violations">
+            {d.decision.invariants.map((v) => (
+              <li>
+                <code>{v.id}</code>: {v.message}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="sec-inputs">
+        <h3 id="sec-inputs">Decision inputs</h3>
+        <pre>{pretty({ kind: a.kind, target: a.target, params: a.params, level: a.level, confidence: a.confidence, proposer: a.proposer, policyDigest: d.decision.policyDigest })}</pre>
+      </section>
+
+      <section aria-labelledby="sec-timing">
+        <h3 id="sec-timing">Timing</h3>
+        <Timing d={d} />
+      </section>
+
+      {d.batch ? (
+        <section aria-labelledby="sec-batch">
+          <h3 id="sec-batch">Batch of {d.batch.actions.length}</h3>
+          <ol class="batch-members">
+            {d.batchItems.map((m) => (
+              <li data-id={m.action.id}>
+                <StatusChip status={m.action.status} /> {m.label}
+              </li>
+            ))}
+          </ol>
+          {d.batchItems.some((m) => m.can.approve) ? (
+            <button type="button" class="btn-primary" data-act="approve-batch" data-id={d.batch.id}>
+              Review and approve all {d.batchItems.filter((m) => m.can.approve).length}
+            </button>
+          ) : null}
+        </section>
+      ) : null}
+
+      <section aria-labelledby="sec-rollback">
+        <h3 id="sec-rollback">Rollback</h3>
+        <Rollback d={d} />
+      </section>
+
+      <section aria-labelledby="sec-trail">
+        <h3 id="sec-trail">Audit trail</h3>
+        <table class="trail">
+          <thead>
+            <tr>
+              <th scope="col">Seq</th>
+              <th scope="col">Time</th>
+              <th scope="col">Event</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.trail.map((r) => (
+              <tr>
+                <td>{r.seq}</td>
+                <td>
+                  <time datetime={r.ts}>{clock(r.ts, tz)}</time>
+                </td>
+                <td>{r.type}</td>
+                <td>{r.actor}</td>
+                <td>
+                  <details>
+                    <summary>payload</summary>
+                    <pre>{pretty(r.payload)}</pre>
+                  </details>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </article>
+  );
+}

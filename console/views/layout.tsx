@@ -1,0 +1,128 @@
+/** The page shell: header with navigation, the always-visible emergency stop, and the shared dialogs. */
+import type { Child } from 'hono/jsx';
+import type { Session } from '../session.ts';
+
+export interface Chrome {
+  session: Session;
+  estop: { engaged: boolean; reason: string | null; by: string | null };
+  page: 'queue' | 'status' | 'timeline' | 'card';
+}
+
+const NAV: { page: Chrome['page']; href: string; label: string }[] = [
+  { page: 'queue', href: '/console', label: 'Queue' },
+  { page: 'status', href: '/console/status', label: 'Status' },
+  { page: 'timeline', href: '/console/timeline', label: 'Timeline' },
+];
+
+export function EstopState({ estop }: { estop: Chrome['estop'] }) {
+  return estop.engaged ? (
+    <p id="estop-state" class="estop-banner" role="alert">
+      <strong>Emergency stop engaged</strong> by {estop.by ?? 'unknown'}: {estop.reason ?? 'no reason given'}. Nothing runs. Rearm on the <a href="/console/status">Status</a> page.
+    </p>
+  ) : (
+    <p id="estop-state" class="estop-ok">
+      Running. Emergency stop is armed.
+    </p>
+  );
+}
+
+export function Layout({ title, chrome, children }: { title: string; chrome: Chrome; children: Child }) {
+  const decides = chrome.session.principal.role === 'operator' || chrome.session.principal.role === 'admin';
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="csrf-token" content={chrome.session.csrf} />
+        <meta name="actor" content={chrome.session.principal.id} />
+        <meta name="page" content={chrome.page} />
+        <title>{title} · Interlock</title>
+        <link rel="stylesheet" href="/console/static/console.css" />
+        <script type="module" src="/console/static/console.js"></script>
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <header class="topbar">
+          <span class="brand">Interlock</span>
+          <nav aria-label="Console">
+            <ul>
+              {NAV.map((n) => (
+                <li>
+                  <a href={n.href} aria-current={n.page === chrome.page ? 'page' : undefined}>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <span class="who">
+            {chrome.session.principal.id} <span class="role">({chrome.session.principal.role})</span>
+          </span>
+          <form method="post" action="/console/logout" class="inline">
+            <input type="hidden" name="_csrf" value={chrome.session.csrf} />
+            <button type="submit" class="btn-quiet">
+              Log out
+            </button>
+          </form>
+          {decides ? (
+            <button type="button" id="estop-open" class="btn-estop" aria-haspopup="dialog" aria-keyshortcuts="Shift+S">
+              Emergency stop
+            </button>
+          ) : null}
+        </header>
+        <EstopState estop={chrome.estop} />
+        <div id="banner" role="status" aria-live="polite"></div>
+        <main id="main">{children}</main>
+        <dialog id="estop-dialog" aria-labelledby="estop-title">
+          <form method="dialog" id="estop-form">
+            <h2 id="estop-title">Stop everything now?</h2>
+            <div id="estop-radius">Loading the blast radius…</div>
+            <label for="estop-reason">Reason (recorded in the audit log)</label>
+            <input id="estop-reason" name="reason" required maxlength={1000} value="Emergency stop from the console" />
+            <div class="buttons">
+              <button type="submit" id="estop-confirm" class="btn-estop" value="confirm">
+                Stop all targets
+              </button>
+              <button type="button" class="btn-quiet" data-close="estop-dialog">
+                Keep running
+              </button>
+            </div>
+          </form>
+        </dialog>
+        <dialog id="reason-dialog" aria-labelledby="reason-title">
+          <form method="dialog" id="reason-form">
+            <h2 id="reason-title">Give a reason</h2>
+            <p id="reason-what"></p>
+            <label for="reason-text">Reason (required, recorded in the audit log)</label>
+            <textarea id="reason-text" name="reason" rows={3} maxlength={1000}></textarea>
+            <p id="reason-error" class="field-error" role="alert"></p>
+            <div class="buttons">
+              <button type="submit" id="reason-submit" class="btn-danger" value="confirm">
+                Confirm
+              </button>
+              <button type="button" class="btn-quiet" data-close="reason-dialog">
+                Cancel
+              </button>
+            </div>
+          </form>
+        </dialog>
+        <dialog id="batch-dialog" aria-labelledby="batch-title">
+          <form method="dialog" id="batch-form">
+            <h2 id="batch-title">Approve every member of this batch?</h2>
+            <div id="batch-members"></div>
+            <div class="buttons">
+              <button type="submit" id="batch-confirm" class="btn-primary" value="confirm">
+                Approve all
+              </button>
+              <button type="button" class="btn-quiet" data-close="batch-dialog">
+                Cancel
+              </button>
+            </div>
+          </form>
+        </dialog>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,98 @@
+/** Status: per target level, driver, live state and breakers; the emergency stop's state and rearm. */
+import type { StatusData } from '../data.ts';
+import { pretty } from './format.ts';
+
+export function StatusBody({ s, canDecide, tz: _tz }: { s: StatusData; canDecide: boolean; tz: string }) {
+  const lower = (level: string, to: string | undefined) => to !== undefined && s.levels.indexOf(to) >= 0 && s.levels.indexOf(to) < s.levels.indexOf(level);
+  return (
+    <div id="status-body">
+      <section aria-labelledby="st-stop">
+        <h2 id="st-stop">Emergency stop</h2>
+        {s.estop.engaged ? (
+          <>
+            <p>
+              <strong class="stopped">Engaged</strong> since {s.estop.since ?? '?'} by {s.estop.by ?? '?'}: {s.estop.reason ?? ''}. Every target is in its safe state; nothing executes.
+            </p>
+            {canDecide ? (
+              <button type="button" class="btn-primary" data-act="rearm" data-label="Rearm: every target's level is capped at L3 afterwards">
+                Rearm…
+              </button>
+            ) : null}
+          </>
+        ) : (
+          <p>
+            Armed (not engaged). <span id="pending-total">{s.pending}</span> action(s) wait for a decision.
+          </p>
+        )}
+      </section>
+      <section aria-labelledby="st-targets">
+        <h2 id="st-targets">Targets</h2>
+        <table class="targets">
+          <thead>
+            <tr>
+              <th scope="col">Target</th>
+              <th scope="col">Level in force</th>
+              <th scope="col">Driver</th>
+              <th scope="col">Pending / running</th>
+              <th scope="col">Breakers</th>
+              <th scope="col">State now</th>
+              <th scope="col">Controls</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.targets.map((t) => (
+              <tr data-target={t.autonomy.target}>
+                <th scope="row">{t.autonomy.target}</th>
+                <td>
+                  <span class="level">{t.autonomy.level}</span>
+                  {t.autonomy.level !== t.autonomy.configured ? ` (set ${t.autonomy.configured}, ceiling ${t.autonomy.ceiling})` : ''}
+                </td>
+                <td>
+                  {t.driver} — {t.connected ? 'connected' : <strong class="stopped">not connected</strong>}
+                </td>
+                <td>
+                  {t.pending} / {t.executing}
+                </td>
+                <td>
+                  {t.breakers.length === 0
+                    ? 'closed'
+                    : t.breakers.map((b) => (
+                        <span class="badge sev-error">
+                          <span aria-hidden="true">⛔</span> {b.rule} ({b.action})
+                        </span>
+                      ))}
+                </td>
+                <td>
+                  <pre class="state" data-state-of={t.autonomy.target}>{pretty(t.state)}</pre>
+                </td>
+                <td class="controls">
+                  {canDecide && lower(t.autonomy.level, s.pauseLevel) ? (
+                    <button type="button" class="btn-quiet" data-act="set-level" data-target={t.autonomy.target} data-level={s.pauseLevel} data-label={`Pause autonomy on ${t.autonomy.target}: every write waits for a person (${s.pauseLevel})`}>
+                      Pause autonomy
+                    </button>
+                  ) : null}
+                  {canDecide && lower(t.autonomy.level, s.safeMode) ? (
+                    <button type="button" class="btn-danger" data-act="set-level" data-target={t.autonomy.target} data-level={s.safeMode} data-label={`Enter safe mode on ${t.autonomy.target}: recommendations only (${s.safeMode})`}>
+                      Enter safe mode
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </div>
+  );
+}
+
+export function StatusPage(props: { s: StatusData; canDecide: boolean; tz: string }) {
+  return (
+    <>
+      <div class="page-head">
+        <h1>Status</h1>
+      </div>
+      <StatusBody {...props} />
+    </>
+  );
+}
