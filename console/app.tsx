@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /**
  * The operator console, mounted at /console by the server. Pages are rendered on the server
  * with hono/jsx; a small script (static/console.js) follows the live event stream and

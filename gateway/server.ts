@@ -111,9 +111,24 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   app.route('/console', consoleApp(services));
   app.get('/', (c) => c.redirect('/console', 302));
 
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
+      // A port in use is an ordinary start-up failure, not an unhandled 'error' event.
+      s.once('error', reject);
+    });
+  } catch (err) {
+    stopSweep();
+    stopBreakers();
+    metrics.stop();
+    await executor.stop();
+    await checkpointer.stop();
+    for (const t of targets.values()) await t.driver.disconnect().catch(() => undefined);
+    engine.close();
+    await close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
   log.info({ url, targets: [...targets.keys()], database: dialect }, 'interlock gateway listening');

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** Severity badges, confidence pills and status chips: shape, icon and text carry the meaning, never colour alone. */
 import type { ConfidencePill } from '../model/confidence.ts';
 import type { Severity } from '../model/severity.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The action card (detail drawer): everything needed to decide now and to explain the decision later. */
 import type { CardData } from '../data.ts';
 import { ConfidenceBadge, SeverityBadge, StatusChip } from './badges.tsx';

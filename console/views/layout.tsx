@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The page shell: header with navigation, the always-visible emergency stop, and the shared dialogs. */
 import type { Child } from 'hono/jsx';
 import type { Session } from '../session.ts';

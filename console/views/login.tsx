@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The login form: a bearer token in, a session cookie out. */
 
 export function LoginPage({ next, error }: { next: string; error?: string }) {

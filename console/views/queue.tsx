@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The queue: one compact row per action, pending and unresolved first. */
 import type { QueueItem } from '../data.ts';
 import { ConfidenceBadge, SeverityBadge, StatusChip } from './badges.tsx';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** Status: per target level, driver, live state and breakers; the emergency stop's state and rearm. */
 import type { StatusData } from '../data.ts';
 import { pretty } from './format.ts';

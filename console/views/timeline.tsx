@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The incident timeline: four lanes on one time axis, drawn as SVG (no inline styles under the CSP). */
 import type { TimelineData } from '../data.ts';
 import { LANES, ticks, type TimelineEvent } from '../model/timeline.ts';

@@ -25,7 +25,16 @@ export async function runServe(argv: string[]): Promise<number> {
   }
   if (values.host) config.server.host = values.host;
   if (values.db) config.database.url = values.db;
-  const gateway = await startGateway(config);
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(config);
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'EADDRINUSE') {
+      console.error(`interlock: ${config.server.host}:${config.server.port} is already in use; stop the other process or pass --port`);
+      return 1;
+    }
+    throw err;
+  }
   if (gateway.bootstrapToken) {
     console.log(`\nFirst start: an admin token was created. It is shown once; store it now.\n\n  INTERLOCK_TOKEN=${gateway.bootstrapToken.token}\n`);
   }
