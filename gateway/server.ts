@@ -47,7 +47,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   // The signing key is checked before anything starts: a gateway that cannot sign its audit log does not run.
   const signing = signerFromConfig(config.audit.signing);
   if (signing.generated) log.warn({ privateKey: signing.generated.privatePath, publicKey: signing.generated.publicPath }, 'generated an audit signing key; give auditors the public key and keep the private key away from the database');
-  const { db, dialect, close } = await openDatabase(config.database.url);
+  const { db, dialect, close } = await openDatabase(config.database.url, { onIdleError: (err) => log.warn({ err: err.message }, 'database connection dropped; it will be reopened') });
   const policyDir = path.resolve(config.policyDir ?? defaultPolicyDir);
   const invariantsDir = path.resolve(config.invariantsDir ?? defaultInvariantsDir);
   const engine = new PolicyEngine({

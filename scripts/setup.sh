@@ -78,4 +78,18 @@ else
   say "chromium missing and cannot be installed (need root + apt-get); browser tests will fail"
 fi
 
+# --- PostgreSQL (the second dialect's suite and the replica tests) -----------
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+if [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ]; then
+  say "postgresql present ($("$(pg_bin)/postgres" --version))"
+elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  say "installing Debian postgresql"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  say "postgresql installed ($("$(pg_bin)/postgres" --version))"
+else
+  say "postgresql missing and cannot be installed (need root + apt-get); the PostgreSQL suite will fail"
+fi
+# The test setup starts its own throwaway cluster: the distribution's default one is not needed.
+
 say "toolchain ready in $tools"

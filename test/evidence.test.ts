@@ -6,6 +6,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { Writable } from 'node:stream';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
@@ -59,7 +60,7 @@ beforeAll(async () => {
   pubFile = path.join(t.dir, 'keys', 'audit.pub.pem');
   pub = loadTrustedKey(pubFile);
   configFile = path.join(work, 'interlock.yaml');
-  writeFileSync(configFile, `database:\n  url: sqlite:${path.join(t.dir, 'interlock.db')}\naudit:\n  signing:\n    type: key\n    key: ${path.join(t.dir, 'keys', 'audit.key')}\n    generate: false\n`);
+  writeFileSync(configFile, `database:\n  url: ${t.config.database.url}\naudit:\n  signing:\n    type: key\n    key: ${path.join(t.dir, 'keys', 'audit.key')}\n    generate: false\n`);
   evidenceFile = path.join(work, 'evidence.json');
   const built = await interlock(['evidence', 'build', '--out', evidenceFile, '--config', configFile, '--sources', sources]);
   if (built.exitCode !== 0) throw new Error(`evidence build failed: ${built.stderr}`);
@@ -187,8 +188,22 @@ describe('evidence build after a scripted session', () => {
   });
 });
 
+/** Every row of every table, as text: PostgreSQL has no single database file to search. */
+async function dumpPostgres(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const tables = await c.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = 'public'`);
+    const parts: string[] = [];
+    for (const { tablename } of tables.rows) parts.push(JSON.stringify((await c.query(`select * from "${tablename}"`)).rows));
+    return parts.join('\n');
+  } finally {
+    await c.end();
+  }
+}
+
 describe('private keys stay private', () => {
-  it('appear in no log line, API response, audit record, database page or evidence file', () => {
+  it('appear in no log line, API response, audit record, database page or evidence file', async () => {
     const key = loadSigningKey(path.join(t.dir, 'keys', 'audit.key'));
     const jwk = key.privateKey.export({ format: 'jwk' });
     const der = key.privateKey.export({ type: 'pkcs8', format: 'der' });
@@ -198,7 +213,9 @@ describe('private keys stay private', () => {
     const haystacks: [string, string | Buffer][] = [
       ['gateway log', logLines.join('')],
       ['API responses', apiBodies.join('\n')],
-      ['database file', readFileSync(path.join(t.dir, 'interlock.db'))],
+      t.config.database.url.startsWith('sqlite:')
+        ? ['database file', readFileSync(path.join(t.dir, 'interlock.db'))]
+        : ['database rows', await dumpPostgres(t.config.database.url)],
       ['evidence file', evidenceText],
     ];
     // The one log line about the key (its generation) names paths only.

@@ -21,6 +21,8 @@ export class LoopbackController {
   state: Record<string, unknown> = { mode: 'RUNNING', power: 0 };
   /** How many writes actually changed the state: duplicates must not count. */
   actuations = 0;
+  /** Every write request received, by command id, before deduplication: a double execution shows here. */
+  readonly writesReceived = new Map<string, number>();
   fault: Fault = 'none';
   /** Milliseconds a write takes; aborts can land meanwhile. */
   latencyMs = 0;
@@ -80,6 +82,7 @@ export class LoopbackController {
         return send({ id, ok: true });
       }
       case 'write': {
+        this.writesReceived.set(id, (this.writesReceived.get(id) ?? 0) + 1);
         if (this.fault === 'stall') return;
         if (this.fault === 'drop') {
           socket.destroy();

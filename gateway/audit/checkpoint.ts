@@ -97,10 +97,18 @@ export async function createCheckpoint(db: Db, signer: Signer, options: { maxRec
   };
   const bodyText = canonicalJson(body);
   const bundle = await signer.signBlob(Buffer.from(bodyText));
-  await db
-    .insertInto('audit_checkpoints')
-    .values({ idx: body.index, from_seq: body.from_seq, to_seq: body.to_seq, root: body.root, chain_head: body.chain_head, body: bodyText, bundle: JSON.stringify(bundle), signer: signer.identity, created_at: Date.parse(body.signed_at) })
-    .execute();
+  try {
+    await db
+      .insertInto('audit_checkpoints')
+      .values({ idx: body.index, from_seq: body.from_seq, to_seq: body.to_seq, root: body.root, chain_head: body.chain_head, body: bodyText, bundle: JSON.stringify(bundle), signer: signer.identity, created_at: Date.parse(body.signed_at) })
+      .execute();
+  } catch (err) {
+    // Replicas sharing a database race to sign the same range; the first insert wins and the
+    // others find its checkpoint in place. Anything else is a real failure.
+    const winner = await db.selectFrom('audit_checkpoints').select('idx').where('idx', '=', body.index).executeTakeFirst();
+    if (winner) return lastCheckpoint(db);
+    throw err;
+  }
   return { body, bodyText, bundle };
 }
 

@@ -58,5 +58,11 @@ export async function countTokens(db: Db): Promise<number> {
 /** On a first start with no tokens at all, mint one admin token to be printed once. */
 export async function bootstrapAdmin(db: Db): Promise<CreatedToken | undefined> {
   if ((await countTokens(db)) > 0) return undefined;
-  return createToken(db, 'admin', 'admin', 'system');
+  try {
+    return await createToken(db, 'admin', 'admin', 'system');
+  } catch (err) {
+    // Two replicas starting on an empty database: one mints the token, the other goes on without.
+    if ((await countTokens(db)) > 0) return undefined;
+    throw err;
+  }
 }

@@ -136,6 +136,8 @@ export function loadConfig(file: string | undefined, cwd = process.cwd()): Confi
     const issues = fieldIssues(parsed.error.issues, [], '(root)');
     throw new ValidationError(`${chosen}: ${describeIssues(issues)}`, issues);
   }
+  // The twelve-factor override: DATABASE_URL=postgres://… selects PostgreSQL without editing the file.
+  if (process.env.DATABASE_URL) parsed.data.database.url = process.env.DATABASE_URL;
   const ids = parsed.data.targets.map((t) => t.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ValidationError(`${chosen}: target ${dup} is configured twice`, [{ field: 'targets', message: `duplicate id ${dup}` }]);

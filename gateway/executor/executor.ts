@@ -19,6 +19,7 @@ import { actionDigest } from '../lifecycle/views.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import { TransientDriverError, type ExecutionResult, type TargetState } from '../schema/driver.ts';
 import type { ActionsTable } from '../store/types.ts';
+import { claimGuard, estopFlag } from './claim-guard.ts';
 import { reconcile } from './reconcile.ts';
 
 export interface ExecutorOptions {
@@ -96,6 +97,8 @@ export class Executor {
   }
 
   async #tick(): Promise<void> {
+    // Another replica may have engaged the emergency stop: its abort cannot reach our commands.
+    if (this.#running.size > 0 && (await estopFlag(this.deps.db))) this.abortAll('emergency stop engaged (seen in the shared database)');
     const rows = await this.deps.db
       .selectFrom('actions')
       .selectAll()
@@ -146,6 +149,7 @@ export class Executor {
     // Time of use: decide again against the current world, and check the approvals' binding.
     let blockReason: string | undefined;
     let recheck: Awaited<ReturnType<typeof decideProposal>> | undefined;
+    const recheckStartedAt = deps.now();
     try {
       recheck = await decideProposal(deps, proposer, envelope, 'execution', { excludeActionId: row.id });
       if (recheck.decision.effect === 'deny') blockReason = recheck.decision.reasons.join('; ');
@@ -161,6 +165,12 @@ export class Executor {
     // The state the re-check decided on; a state that could not be read made it deny.
     const stateBefore = recheck?.state ?? {};
     const claimed = await inTx(deps, async (trx, events) => {
+      // Before anything is recorded: a claim that must wait leaves no trace and is retried next poll.
+      const guard = await claimGuard(trx, deps.dialect, row, recheckStartedAt, deps.policy()?.data.catalog[row.kind]?.estop_exempt === true);
+      if (!guard.ok) {
+        if (guard.cancel) await transition(trx, { id: row.id, from: 'APPROVED', to: 'CANCELLED', actor: 'executor', reason: guard.cancel, set: { finished_at: now }, at: now }, events);
+        return false;
+      }
       const decisionId = recheck ? await recordDecision(trx, row.id, 'executor', recheck.level, recheck.decision, 'recheck', now) : null;
       if (blockReason) {
         await transition(trx, { id: row.id, from: 'APPROVED', to: 'BLOCKED', actor: 'executor', reason: blockReason, set: { finished_at: now }, detail: { decision_id: decisionId }, at: now }, events);

@@ -22,14 +22,23 @@ export interface OpenedDb {
 }
 
 /** openDatabase accepts `sqlite:<path>`, a bare file path, or `postgres://…`. */
-export async function openDatabase(url: string): Promise<OpenedDb> {
+export interface OpenOptions {
+  /** PostgreSQL: an idle pooled connection failed (the server went away); informational. */
+  onIdleError?: (err: Error) => void;
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenedDb> {
   const dialect: Dialect = /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
   let db: Db;
   let sqlite: SQLite.Database | undefined;
   if (dialect === 'postgres') {
     // int8 columns hold epoch milliseconds, well inside the safe integer range.
     pg.types.setTypeParser(20, (v) => Number(v));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+    // An idle connection the server drops (restart, failover, admin kill) must not crash the
+    // process: the pool discards it and the next query opens a new one.
+    pool.on('error', (err) => options.onIdleError?.(err));
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     const file = url.replace(/^sqlite:/, '');
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
+import { inject } from 'vitest';
+import { freshDatabase } from './postgres.ts';
 import { createToken, type Role } from '../../gateway/auth/tokens.ts';
 import { ConfigSchema, type Config } from '../../gateway/config/config.ts';
 import { startGateway, type GatewayHandle } from '../../gateway/server.ts';
@@ -32,9 +34,12 @@ export const DEFAULT_USERS: Record<string, Role> = {
 
 export async function startTestGateway(config: Record<string, unknown> = {}, users: Record<string, Role> = DEFAULT_USERS, options: { log?: Logger } = {}): Promise<TestGateway> {
   const dir = mkdtempSync(path.join(tmpdir(), 'interlock-e2e-'));
+  // Under INTERLOCK_TEST_DB=postgres every test gateway gets a fresh database in the run's cluster.
+  const pgUrl = inject('pgUrl');
+  const pgDb = pgUrl ? await freshDatabase(pgUrl) : undefined;
   const parsed = ConfigSchema.parse({
     server: { port: 0 },
-    database: { url: `sqlite:${path.join(dir, 'interlock.db')}` },
+    database: { url: pgDb?.url ?? `sqlite:${path.join(dir, 'interlock.db')}` },
     targets: [{ id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { mode: 'RUNNING', journalFile: path.join(dir, 'roaster-1.jsonl') } }],
     executor: { pollMs: 50, backoffMs: 10 },
     sweepMs: 50,
@@ -74,6 +79,7 @@ export async function startTestGateway(config: Record<string, unknown> = {}, use
     },
     close: async () => {
       await gw.stop();
+      await pgDb?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
