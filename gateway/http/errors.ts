@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InterlockError, ValidationError, type ErrorCode, type FieldIssue } from '../schema/errors.ts';
+import { databaseUnavailable } from '../store/unavailable.ts';
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   validation_failed: 422,
@@ -15,6 +16,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   verification_failed: 422,
   key_unusable: 500,
   policy_unavailable: 503,
+  database_unavailable: 503,
   toolchain_missing: 503,
   policy_compile_failed: 500,
   policy_data_invalid: 500,
@@ -41,6 +43,10 @@ export function handleError(err: Error, c: Context, log: (err: unknown) => void)
     const status = err.status as ContentfulStatusCode;
     const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : status < 500 ? 'bad_request' : 'internal';
     return c.json(errorBody(code, err.message || 'bad request', status === 400 ? '(body)' : undefined), status);
+  }
+  if (databaseUnavailable(err)) {
+    c.header('Retry-After', '1');
+    return c.json(errorBody('database_unavailable', 'the database is unavailable: nothing was recorded and nothing executed; retry shortly'), 503);
   }
   log(err);
   return c.json(errorBody('internal', 'internal error; the request had no effect it did not record'), 500);

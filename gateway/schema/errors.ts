@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'verification_failed'
   | 'key_unusable'
+  | 'database_unavailable'
   | 'internal';
 
 /** A problem with one input field, named by its dotted path. */
