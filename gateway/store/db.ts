@@ -38,6 +38,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     // An idle connection the server drops (restart, failover, admin kill) must not crash the
     // process: the pool discards it and the next query opens a new one.
     pool.on('error', (err) => options.onIdleError?.(err));
+    // …and neither may a connection lost while checked out between two queries: pg emits that
+    // on the client, where nobody listens. The query in flight (if any) still fails and answers 503.
+    pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     const file = url.replace(/^sqlite:/, '');
