@@ -6,6 +6,7 @@ import { benchAudit } from './audit.ts';
 import { benchDecisionLatency } from './decision-latency.ts';
 import { benchGateway } from './gateway.ts';
 import { benchInvariantOverhead } from './invariant-overhead.ts';
+import { benchReplicas } from './replicas.ts';
 import { machine } from './stats.ts';
 
 const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) => string }> = {
@@ -40,6 +41,18 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
         `| shipped policies alone | ${r.without.count} | ${r.without.p50Us} µs | ${r.without.p90Us} µs | ${r.without.p99Us} µs | ${r.without.meanUs} µs |`,
         `| with all ${r.invariants} invariants | ${r.with.count} | ${r.with.p50Us} µs | ${r.with.p90Us} µs | ${r.with.p99Us} µs | ${r.with.meanUs} µs |`,
         `| ratio | | ${r.p50Ratio}× | | ${r.p99Ratio}× | |`,
+      ].join('\n'),
+  },
+  replicas: {
+    run: benchReplicas,
+    table: (r: Awaited<ReturnType<typeof benchReplicas>>) =>
+      [
+        `| database | gateway processes | proposals | throughput | p50 | p99 | CPU busy (all cores) | vs. 1 process on PostgreSQL |`,
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...r.runs.map((x) => {
+          const base = r.runs.find((y) => y.database === 'postgres' && y.replicas === 1)?.requestsPerSecond ?? 1;
+          return `| ${x.database === 'sqlite' ? 'SQLite (WAL, synchronous=NORMAL)' : 'PostgreSQL (fsync on)'} | ${x.replicas} | ${x.proposals} | ${x.requestsPerSecond}/s | ${x.p50Ms} ms | ${x.p99Ms} ms | ${x.cpuBusyPercent} % | ${x.database === 'postgres' ? `${Math.round((x.requestsPerSecond / base) * 100) / 100}×` : ''} |`;
+        }),
       ].join('\n'),
   },
   audit: {
