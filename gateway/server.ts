@@ -15,6 +15,7 @@ import { consoleApp } from '../console/app.tsx';
 import type { ReadyReport, Services } from './http/services.ts';
 import type { Deps } from './lifecycle/deps.ts';
 import { EventBus } from './lifecycle/events.ts';
+import { EventRelay } from './store/event-relay.ts';
 import { every, sweep } from './lifecycle/sweeper.ts';
 import { defaultCacheDir, defaultChecklist, defaultInvariantsDir, defaultPolicyDir } from './paths.ts';
 import { invariantSources } from './invariants/compile.ts';
@@ -47,7 +48,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   // The signing key is checked before anything starts: a gateway that cannot sign its audit log does not run.
   const signing = signerFromConfig(config.audit.signing);
   if (signing.generated) log.warn({ privateKey: signing.generated.privatePath, publicKey: signing.generated.publicPath }, 'generated an audit signing key; give auditors the public key and keep the private key away from the database');
-  const { db, dialect, close } = await openDatabase(config.database.url, { onIdleError: (err) => log.warn({ err: err.message }, 'database connection dropped; it will be reopened') });
+  const { db, dialect, close, pool } = await openDatabase(config.database.url, { onIdleError: (err) => log.warn({ err: err.message }, 'database connection dropped; it will be reopened') });
   const policyDir = path.resolve(config.policyDir ?? defaultPolicyDir);
   const invariantsDir = path.resolve(config.invariantsDir ?? defaultInvariantsDir);
   const engine = new PolicyEngine({
@@ -72,6 +73,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const bootstrapToken = await bootstrapAdmin(db);
 
   const deps: Deps = { db, dialect, policy: () => engine.current, targets, events: new EventBus(), config, now: options.now ?? Date.now };
+  // Replicas on PostgreSQL hear each other's events (console streams, executor kicks).
+  const relay = pool ? new EventRelay(config.database.url, deps.events, pool, (err) => log.warn({ err: err.message }, 'event relay')) : undefined;
+  await relay?.start();
   await seedRules(db, deps.now());
   const evaluateTarget = async (target: string): Promise<void> => {
     for (const e of await evaluateBreakers(deps, target)) log.warn({ rule: e.rule, target: e.target, action: e.action, severity: e.severity }, 'circuit breaker tripped');
@@ -119,6 +123,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       s.once('error', reject);
     });
   } catch (err) {
+    await relay?.stop();
     stopSweep();
     stopBreakers();
     metrics.stop();
@@ -140,6 +145,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     engine,
     ...(bootstrapToken ? { bootstrapToken } : {}),
     async stop() {
+      await relay?.stop();
       stopSweep();
       stopBreakers();
       metrics.stop();

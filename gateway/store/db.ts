@@ -18,6 +18,8 @@ export interface OpenedDb {
   dialect: Dialect;
   /** The SQLite handle, for bulk reads by one-shot tools (verify, evidence) where Kysely's row objects cost too much; it bypasses Kysely's connection queue, so never while the gateway runs on it. */
   sqlite?: SQLite.Database;
+  /** PostgreSQL: the connection pool (the event relay sends its NOTIFYs through it). */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const dialect: Dialect = /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
   let db: Db;
   let sqlite: SQLite.Database | undefined;
+  let pgPool: pg.Pool | undefined;
   if (dialect === 'postgres') {
     // int8 columns hold epoch milliseconds, well inside the safe integer range.
     pg.types.setTypeParser(20, (v) => Number(v));
@@ -42,6 +45,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     // on the client, where nobody listens. The query in flight (if any) still fails and answers 503.
     pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pgPool = pool;
   } else {
     const file = url.replace(/^sqlite:/, '');
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -55,7 +59,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
   await migrate(db, dialect);
-  return { db, dialect, ...(sqlite ? { sqlite } : {}), close: () => db.destroy() };
+  return { db, dialect, ...(sqlite ? { sqlite } : {}), ...(pgPool ? { pool: pgPool } : {}), close: () => db.destroy() };
 }
 
 export async function migrate(db: Db, dialect: Dialect): Promise<void> {

@@ -102,6 +102,27 @@ describe.runIf(pgUrl)('replicas on one PostgreSQL database', () => {
     console.info(`replica race: ${RACED} actions, ${outcomes.ok + outcomes.conflict} approvals raced (${outcomes.ok} counted, ${outcomes.conflict} refused as already decided), executed by ${executors} replicas, ${controller.writesReceived.size} writes at the controller, 0 duplicates`);
   }, 600_000);
 
+  it('a replica streams the events of actions another replica decides and runs', async () => {
+    const controllerAbort = new AbortController();
+    const res = await fetch(`${replicas[0]!.url}/v1/events`, { headers: { authorization: `Bearer ${tokens.op1}` }, signal: controllerAbort.signal });
+    const reader = res.body!.getReader();
+    let seen = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        seen += new TextDecoder().decode(value);
+      }
+    })().catch(() => undefined);
+    await waitFor(async () => (seen.includes('event: hello') ? true : undefined), 5000, 'the stream to open');
+    const p = await api<{ action: { id: string } }>(replicas[1]!.url, tokens.agent, 'POST', '/v1/actions', { target: 'line-2', kind: 'roaster.set_power', params: { value: 50 } });
+    const id = p.body.action.id;
+    await api(replicas[2]!.url, tokens.op3, 'POST', `/v1/actions/${id}/approve`, {});
+    await waitFor(async () => (seen.includes(id) && seen.includes('"status":"COMPLETED"') ? true : undefined), 5000, 'remote events on replica 0');
+    controllerAbort.abort();
+    await reading;
+  }, 30_000);
+
   it('an emergency stop sent to one replica stops executions on every replica within the poll bound', async () => {
     controller.latencyMs = 5000;
     const ids: string[] = [];
