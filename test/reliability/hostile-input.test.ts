@@ -79,8 +79,10 @@ function rawRequest(port: number, method: string, url: string, headers: Record<s
       else reject(new Error(`no HTTP response (${got.slice(0, 80)})`));
     });
     const head = [`${method} ${url} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', `Content-Length: ${payload.length}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    // No half-close: the server answers, then closes (Connection: close). A FIN sent before the
+    // answer would let Node's HTTP server drop the response of a slow request.
     socket.write(head);
-    socket.end(payload);
+    socket.write(payload);
   });
 }
 
