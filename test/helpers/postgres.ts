@@ -11,6 +11,13 @@ import path from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 
+// What the global setup (test/setup/postgres.ts) provides to tests: the run's cluster, if any.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgUrl: string | undefined;
+  }
+}
+
 export interface Cluster {
   /** postgres://… for the maintenance database; use `database(name)` for a fresh one. */
   url: string;

@@ -3,13 +3,8 @@
  * the whole run (each test gateway gets a fresh database in it), removed afterwards.
  */
 import type { TestProject } from 'vitest/node';
+// The `pgUrl` it provides is declared beside the cluster helper (test/helpers/postgres.ts).
 import { startCluster } from '../helpers/postgres.ts';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    pgUrl: string | undefined;
-  }
-}
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   if (process.env.INTERLOCK_TEST_DB !== 'postgres') {
