@@ -11,6 +11,7 @@ import { createToken } from '../gateway/auth/tokens.ts';
 import { ConfigSchema } from '../gateway/config/config.ts';
 import { propose } from '../gateway/lifecycle/propose.ts';
 import { startGateway } from '../gateway/server.ts';
+import { proposeCoolingCycle } from './propose.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
 const TARGETS = 100;
@@ -50,22 +51,14 @@ export async function benchGateway(): Promise<GatewayBenchResult> {
     // path (auth, validation, driver state, history queries, Wasm decision, 3 audit records).
     const total = 2000;
     const concurrency = 16;
+    const tokens = agents.map((a) => a.token);
     const samples: number[] = [];
     let next = 0;
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < total) {
-          const i = next++;
-          const t0 = performance.now();
-          const res = await fetch(`${gw.url}/v1/actions`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${agents[i % AGENTS]!.token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ kind: 'roaster.cooling_cycle', target: `roaster-${(i % TARGETS) + 1}`, params: { duration_s: 120 } }),
-          });
-          await res.arrayBuffer();
-          if (res.status !== 201) throw new Error(`propose returned ${res.status}`);
-          samples.push((performance.now() - t0) * 1000);
+          samples.push(await proposeCoolingCycle(gw.url, tokens, TARGETS, next++));
         }
       }),
     );

@@ -13,6 +13,7 @@ import { createToken } from '../gateway/auth/tokens.ts';
 import { ConfigSchema } from '../gateway/config/config.ts';
 import { projectRoot } from '../gateway/paths.ts';
 import { startGateway } from '../gateway/server.ts';
+import { proposeCoolingCycle } from './propose.ts';
 import { summarize } from './stats.ts';
 
 const SOAK_MS = Number(process.env.SOAK_MS ?? 600_000);
@@ -28,19 +29,9 @@ const config = ConfigSchema.parse({
 });
 const gw = await startGateway(config, { log: pino({ level: 'silent' }) });
 const agents = await Promise.all(Array.from({ length: AGENTS }, (_, i) => createToken(gw.services.deps.db, `soak-${i}`, 'agent', 'soak')));
+const tokens = agents.map((a) => a.token);
 let n = 0;
-async function one(): Promise<number> {
-  const i = n++;
-  const t0 = performance.now();
-  const res = await fetch(`${gw.url}/v1/actions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${agents[i % AGENTS]!.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ kind: 'roaster.cooling_cycle', target: `roaster-${(i % TARGETS) + 1}`, params: { duration_s: 120 } }),
-  });
-  await res.arrayBuffer();
-  if (res.status !== 201) throw new Error(`propose returned ${res.status}`);
-  return (performance.now() - t0) * 1000;
-}
+const one = (): Promise<number> => proposeCoolingCycle(gw.url, tokens, TARGETS, n++);
 
 // Capacity: closed loop, 16 in flight, 15 s.
 let done = 0;
