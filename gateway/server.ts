@@ -101,7 +101,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     }
     const drivers = Object.fromEntries([...targets.values()].map((t) => [t.id, t.driver.connected]));
     const policy = engine.current !== undefined;
-    return { ready: policy && database && Object.values(drivers).every(Boolean), checks: { policy, database, drivers }, policyDigest: engine.current?.digest ?? null };
+    return { ready: policy && database && Object.values(drivers).every(Boolean), checks: { policy, database, drivers }, policyDigest: engine.current?.digest ?? null, instance: executor.id };
   };
   const stopBreakers = every(config.governance.breakerIntervalMs, async () => {
     for (const id of targets.keys()) await evaluateTarget(id);

@@ -10,6 +10,8 @@ export interface ReadyReport {
   ready: boolean;
   checks: { policy: boolean; database: boolean; drivers: Record<string, boolean> };
   policyDigest: string | null;
+  /** This process's executor id (actions.executor_id): tells replicas apart. */
+  instance: string;
 }
 
 export interface GovernanceServices {
