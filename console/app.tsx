@@ -10,16 +10,16 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Principal } from '../gateway/auth/tokens.ts';
 import { handleError } from '../gateway/http/errors.ts';
+import { eventStream } from '../gateway/http/event-stream.ts';
+import { abortExecuting } from '../gateway/executor/abort.ts';
 import { optionalBody } from '../gateway/http/body.ts';
 import type { Services } from '../gateway/http/services.ts';
 import { setAutonomy } from '../gateway/lifecycle/autonomy.ts';
 import { approveBatch } from '../gateway/lifecycle/batches.ts';
 import { engage, estopStatus, rearm } from '../gateway/lifecycle/estop.ts';
-import type { LifecycleEvent } from '../gateway/lifecycle/events.ts';
 import { loadAction } from '../gateway/lifecycle/propose.ts';
 import { approve, end } from '../gateway/lifecycle/verdicts.ts';
 import { InterlockError } from '../gateway/schema/errors.ts';
@@ -171,47 +171,15 @@ export function consoleApp(s: Services): Hono<ConsoleEnv> {
   });
 
   // --- live events -----------------------------------------------------------
-  app.get('/events', (c) =>
-    streamSSE(c, async (stream) => {
-      const queued: LifecycleEvent[] = [];
-      let wake: (() => void) | undefined;
-      const unsubscribe = deps.events.subscribe((e) => {
-        queued.push(e);
-        wake?.();
-      });
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-        wake?.();
-      });
-      const cookie = getCookie(c, SESSION_COOKIE);
-      try {
-        await stream.writeSSE({ event: 'hello', data: JSON.stringify({ at: deps.now() }) });
-        while (open) {
-          if (queued.length === 0) {
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, 15_000).unref();
-            });
-            wake = undefined;
-            if (queued.length === 0 && open) {
-              // An expired or ended session stops receiving: the client reloads into the login page.
-              if (!(await resume(deps.db, deps.config.console, cookie, deps.now()))) {
-                await stream.writeSSE({ event: 'session.ended', data: '{}' });
-                break;
-              }
-              await stream.write(': keep-alive\n\n');
-            }
-            continue;
-          }
-          const e = queued.shift();
-          if (e) await stream.writeSSE({ event: 'change', data: JSON.stringify({ type: e.type, actionId: e.actionId ?? null, target: e.target ?? null, status: e.status ?? null }) });
-        }
-      } finally {
-        unsubscribe();
-      }
-    }),
-  );
+  app.get('/events', (c) => {
+    const cookie = getCookie(c, SESSION_COOKIE);
+    return eventStream(c, deps.events, {
+      now: deps.now,
+      encode: (e) => ({ event: 'change', data: JSON.stringify({ type: e.type, actionId: e.actionId ?? null, target: e.target ?? null, status: e.status ?? null }) }),
+      // An expired or ended session stops receiving: the client reloads into the login page.
+      stillValid: async () => (await resume(deps.db, deps.config.console, cookie, deps.now())) !== undefined,
+    });
+  });
 
   // --- state changes, as the logged-in person ----------------------------------
   app.post('/api/actions/:id/approve', async (c) => {
@@ -241,10 +209,7 @@ export function consoleApp(s: Services): Hono<ConsoleEnv> {
     decider(p);
     const actionId = id(c.req.param('id'));
     await optionalBody(c.req, OptionalReason);
-    const { action } = await loadAction(deps, actionId);
-    if (action.status !== 'EXECUTING') throw new InterlockError('conflict', `action ${actionId} is ${action.status}, not EXECUTING`, { field: 'status' });
-    if (!s.executor.abort(actionId)) await deps.targets.get(action.target)?.driver.abortCommand(actionId);
-    return c.json(await loadAction(deps, actionId), 202);
+    return c.json(await abortExecuting(deps, s.executor, actionId), 202);
   });
   app.post('/api/actions/:id/acknowledge', async (c) => {
     const p = c.get('session').principal;

@@ -4,12 +4,13 @@ import { estopStatus } from '../gateway/lifecycle/estop.ts';
 import type { Deps } from '../gateway/lifecycle/deps.ts';
 import { loadAction } from '../gateway/lifecycle/propose.ts';
 import { getBatch, type BatchView } from '../gateway/lifecycle/batches.ts';
+import { viewsOf } from '../gateway/lifecycle/queries.ts';
 import { PENDING } from '../gateway/lifecycle/states.ts';
-import { actionView, type ActionView, type DecisionView } from '../gateway/lifecycle/views.ts';
+import type { ActionView, DecisionView } from '../gateway/lifecycle/views.ts';
 import { listEvents, type BreakerEvent } from '../gateway/governance/breakers.ts';
 import type { Principal } from '../gateway/auth/tokens.ts';
+import type { Target } from '../gateway/targets.ts';
 import type { CatalogEntry } from '../gateway/schema/catalog.ts';
-import type { ActionsTable } from '../gateway/store/types.ts';
 import { confidencePill, type ConfidencePill } from './model/confidence.ts';
 import { actionLabel } from './model/label.ts';
 import { queueOrder } from './model/queue.ts';
@@ -86,16 +87,19 @@ function toItem(deps: Deps, viewer: Principal, action: ActionView, acknowledged:
   };
 }
 
+/** The target's state now, or why it could not be read: the console shows either. */
+async function stateOf(t: Target): Promise<Record<string, unknown> | { error: string }> {
+  try {
+    return await t.driver.readState();
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 async function acknowledgedIds(deps: Deps, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await deps.db.selectFrom('acknowledgements').select('action_id').where('action_id', 'in', ids).execute();
   return new Set(rows.map((r) => r.action_id));
-}
-
-async function viewsOf(deps: Deps, rows: ActionsTable[]): Promise<ActionView[]> {
-  const ids = rows.map((r) => r.id);
-  const approvals = ids.length ? await deps.db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', ids).execute() : [];
-  return rows.map((r) => actionView(r, approvals.filter((a) => a.action_id === r.id)));
 }
 
 export async function queue(deps: Deps, viewer: Principal): Promise<QueueItem[]> {
@@ -125,14 +129,7 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
   const batch = action.batchId ? await getBatch(deps, action.batchId) : undefined;
   const batchAcks = batch ? await acknowledgedIds(deps, batch.actions.map((a) => a.id)) : new Set<string>();
   const t = deps.targets.get(action.target);
-  let state: Record<string, unknown> | { error: string } = { error: 'no such target' };
-  if (t) {
-    try {
-      state = await t.driver.readState();
-    } catch (err) {
-      state = { error: err instanceof Error ? err.message : String(err) };
-    }
-  }
+  const state = t ? await stateOf(t) : { error: 'no such target' };
   const checkpoint = typeof action.outcome?.checkpoint === 'string' ? action.outcome.checkpoint : undefined;
   return {
     item,
@@ -171,12 +168,7 @@ export async function status(deps: Deps): Promise<StatusData> {
   const breakers = await listEvents(deps.db, { unresolved: true });
   const targets: TargetStatus[] = [];
   for (const t of deps.targets.values()) {
-    let state: TargetStatus['state'];
-    try {
-      state = await t.driver.readState();
-    } catch (err) {
-      state = { error: err instanceof Error ? err.message : String(err) };
-    }
+    const state = await stateOf(t);
     const mine = counts.filter((c) => c.target === t.id);
     targets.push({
       autonomy: await getAutonomy(deps, t.id),

@@ -115,6 +115,21 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   app.route('/console', consoleApp(services));
   app.get('/', (c) => c.redirect('/console', 302));
 
+  // Shutdown, shared by stop() and a start that fails to listen.
+  const stopTimers = (): void => {
+    stopSweep();
+    stopBreakers();
+    metrics.stop();
+  };
+  const release = async (): Promise<void> => {
+    await relay?.stop();
+    await executor.stop();
+    // Everything recorded up to shutdown leaves signed.
+    await checkpointer.stop();
+    for (const t of targets.values()) await t.driver.disconnect().catch(() => undefined);
+    engine.close();
+    await close();
+  };
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((resolve, reject) => {
@@ -123,15 +138,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       s.once('error', reject);
     });
   } catch (err) {
-    await relay?.stop();
-    stopSweep();
-    stopBreakers();
-    metrics.stop();
-    await executor.stop();
-    await checkpointer.stop();
-    for (const t of targets.values()) await t.driver.disconnect().catch(() => undefined);
-    engine.close();
-    await close();
+    stopTimers();
+    await release();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -145,21 +153,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     engine,
     ...(bootstrapToken ? { bootstrapToken } : {}),
     async stop() {
-      await relay?.stop();
-      stopSweep();
-      stopBreakers();
-      metrics.stop();
+      stopTimers();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open event streams would hold close() forever.
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
-      await executor.stop();
-      // Everything recorded up to shutdown leaves signed.
-      await checkpointer.stop();
-      for (const t of targets.values()) await t.driver.disconnect().catch(() => undefined);
-      engine.close();
-      await close();
+      await release();
     },
   };
 }

@@ -154,7 +154,7 @@ function connect() {
     document.body.dataset.live = 'true';
   });
   events.addEventListener('change', (e) => onChange(JSON.parse(e.data)));
-  events.addEventListener('session.ended', () => {
+  events.addEventListener('ended', () => {
     events.close();
     location.href = '/console/login';
   });

@@ -28,9 +28,3 @@ export async function claimGuard(trx: Tx, dialect: Dialect, row: { id: string; t
   if (busy) return { ok: false, wait: `action ${busy.id} is running on ${row.target}` };
   return { ok: true };
 }
-
-/** Whether the shared emergency-stop flag is set (read by every replica's executor each poll while it runs commands). */
-export async function estopFlag(trx: Pick<Tx, 'selectFrom'>): Promise<boolean> {
-  const row = await trx.selectFrom('estop').select('engaged').where('id', '=', 1).executeTakeFirst();
-  return Number(row?.engaged ?? 1) === 1;
-}

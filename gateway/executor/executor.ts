@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Tx } from '../audit/append.ts';
 import { canonicalJson, sha256Hex } from '../audit/chain.ts';
 import { RoleSchema, type Principal } from '../auth/tokens.ts';
+import { estopEngaged } from '../lifecycle/context.ts';
 import { decideProposal } from '../lifecycle/propose.ts';
 import { inTx, type Deps } from '../lifecycle/deps.ts';
 import { recordDecision } from '../lifecycle/record.ts';
@@ -19,7 +20,7 @@ import { actionDigest } from '../lifecycle/views.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import { TransientDriverError, type ExecutionResult, type TargetState } from '../schema/driver.ts';
 import type { ActionsTable } from '../store/types.ts';
-import { claimGuard, estopFlag } from './claim-guard.ts';
+import { claimGuard } from './claim-guard.ts';
 import { reconcile } from './reconcile.ts';
 
 export interface ExecutorOptions {
@@ -98,7 +99,7 @@ export class Executor {
 
   async #tick(): Promise<void> {
     // Another replica may have engaged the emergency stop: its abort cannot reach our commands.
-    if (this.#running.size > 0 && (await estopFlag(this.deps.db))) this.abortAll('emergency stop engaged (seen in the shared database)');
+    if (this.#running.size > 0 && (await estopEngaged(this.deps))) this.abortAll('emergency stop engaged (seen in the shared database)');
     const rows = await this.deps.db
       .selectFrom('actions')
       .selectAll()

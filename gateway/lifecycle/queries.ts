@@ -2,6 +2,7 @@
 import { ValidationError } from '../schema/errors.ts';
 import type { Deps } from './deps.ts';
 import type { Status } from './states.ts';
+import type { ActionsTable } from '../store/types.ts';
 import { actionView, type ActionView } from './views.ts';
 
 export interface ListQuery {
@@ -22,13 +23,18 @@ export async function listActions(deps: Deps, query: ListQuery): Promise<{ actio
   }
   const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
   const page = rows.slice(0, query.limit);
-  const ids = page.map((r) => r.id);
-  const approvals = ids.length ? await deps.db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', ids).execute() : [];
   const last = page.at(-1);
   return {
-    actions: page.map((r) => actionView(r, approvals.filter((a) => a.action_id === r.id))),
+    actions: await viewsOf(deps, page),
     nextCursor: rows.length > query.limit && last ? Buffer.from(`${last.created_at}:${last.id}`).toString('base64url') : null,
   };
+}
+
+/** Action rows as API views, with their approvals (one query for all of them). */
+export async function viewsOf(deps: Deps, rows: ActionsTable[]): Promise<ActionView[]> {
+  const ids = rows.map((r) => r.id);
+  const approvals = ids.length ? await deps.db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', ids).execute() : [];
+  return rows.map((r) => actionView(r, approvals.filter((a) => a.action_id === r.id)));
 }
 
 function decodeCursor(cursor: string | undefined): { at: number; id: string } | undefined {

@@ -23,12 +23,12 @@ export interface OpenedDb {
   close(): Promise<void>;
 }
 
-/** openDatabase accepts `sqlite:<path>`, a bare file path, or `postgres://…`. */
 export interface OpenOptions {
   /** PostgreSQL: an idle pooled connection failed (the server went away); informational. */
   onIdleError?: (err: Error) => void;
 }
 
+/** openDatabase accepts `sqlite:<path>`, a bare file path, or `postgres://…`. */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenedDb> {
   const dialect: Dialect = /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
   let db: Db;

@@ -2,6 +2,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.ts';
 import { requireRole } from '../auth.ts';
+import { abortExecuting } from '../../executor/abort.ts';
 import { dryRun, loadAction, propose } from '../../lifecycle/propose.ts';
 import { approve, end } from '../../lifecycle/verdicts.ts';
 import { listActions } from '../../lifecycle/queries.ts';
@@ -150,15 +151,6 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       request: { params: IdParamSchema, body: { content: { 'application/json': { schema: OptionalReasonSchema } }, required: false } },
       responses: { 202: json(ProposeResponseSchema, 'The abort was signalled; the outcome follows'), ...errors },
     }),
-    async (c) => {
-      const id = c.req.valid('param').id;
-      const { action } = await loadAction(s.deps, id);
-      if (action.status !== 'EXECUTING') throw new InterlockError('conflict', `action ${id} is ${action.status}, not EXECUTING: nothing to abort (cancel it instead)`, { field: 'status' });
-      if (!s.executor.abort(id)) {
-        const driver = s.deps.targets.get(action.target)?.driver;
-        await driver?.abortCommand(id);
-      }
-      return c.json(await loadAction(s.deps, id), 202);
-    },
+    async (c) => c.json(await abortExecuting(s.deps, s.executor, c.req.valid('param').id), 202),
   );
 }

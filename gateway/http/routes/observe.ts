@@ -1,10 +1,9 @@
 /** The audit log, the live event stream, tokens, health and readiness. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
 import { createToken } from '../../auth/tokens.ts';
 import { queryAudit } from '../../audit/query.ts';
-import type { LifecycleEvent } from '../../lifecycle/events.ts';
 import { requireRole } from '../auth.ts';
+import { eventStream } from '../event-stream.ts';
 import type { AppEnv } from '../env.ts';
 import type { Services } from '../services.ts';
 import { AuditPageSchema, AuditQuerySchema, errors, json, TokenBodySchema, TokenSchema } from '../schemas.ts';
@@ -39,37 +38,6 @@ export function observeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   );
 
   app.get('/v1/events', requireRole('operator', 'admin', 'auditor'), (c) =>
-    streamSSE(c, async (stream) => {
-      const queue: LifecycleEvent[] = [];
-      let wake: (() => void) | undefined;
-      const unsubscribe = s.deps.events.subscribe((e) => {
-        queue.push(e);
-        wake?.();
-      });
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-        wake?.();
-      });
-      try {
-        await stream.writeSSE({ event: 'hello', data: JSON.stringify({ at: Date.now() }) });
-        while (open) {
-          if (queue.length === 0) {
-            // A comment every 15 s keeps proxies from closing an idle stream.
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, 15_000).unref();
-            });
-            wake = undefined;
-            if (queue.length === 0 && open) await stream.write(': keep-alive\n\n');
-            continue;
-          }
-          const event = queue.shift();
-          if (event) await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
-        }
-      } finally {
-        unsubscribe();
-      }
-    }),
+    eventStream(c, s.deps.events, { now: s.deps.now, encode: (e) => ({ event: e.type, data: JSON.stringify(e) }) }),
   );
 }
