@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { freshDatabase } from './postgres.ts';
+import { api } from './processes.ts';
 import { createToken, type Role } from '../../gateway/auth/tokens.ts';
 import { ConfigSchema, type Config } from '../../gateway/config/config.ts';
 import { startGateway, type GatewayHandle } from '../../gateway/server.ts';
@@ -58,25 +59,7 @@ export async function startTestGateway(config: Record<string, unknown> = {}, use
     advance: (ms) => {
       offset += ms;
     },
-    api: async <T>(token: string | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
-      const res = await fetch(`${gw.url}${url}`, {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      let parsedBody: unknown = text;
-      try {
-        parsedBody = JSON.parse(text);
-      } catch {
-        // not JSON (event stream, empty)
-      }
-      return { status: res.status, body: parsedBody as T, headers: res.headers };
-    },
+    api: <T>(token: string | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => api<T>(gw.url, token, method, url, body, headers),
     close: async () => {
       await gw.stop();
       await pgDb?.drop();

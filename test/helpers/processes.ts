@@ -105,18 +105,19 @@ export function replicaConfig(options: { databaseUrl: string; targets: unknown[]
   return { dir, configFile, publicKey: path.join(dir, 'keys/audit.pub.pem') };
 }
 
-export async function api<T = Record<string, unknown>>(base: string, token: string | undefined, method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+/** One JSON call: bearer token, JSON body (a string is sent as is), the body parsed when it is JSON. */
+export async function api<T = Record<string, unknown>>(base: string, token: string | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(`${base}${url}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.text();
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
   } catch {
-    // not JSON
+    // not JSON (event stream, empty)
   }
-  return { status: res.status, body: parsed as T };
+  return { status: res.status, body: parsed as T, headers: res.headers };
 }
