@@ -10,6 +10,7 @@ import type { DecisionContext } from '../schema/context.ts';
 import { RawResultSchema, type Decision, type DecisionStage, type RawResult } from '../schema/decision.ts';
 import { describeIssues, fieldIssues } from '../schema/errors.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
+import type { ShellAnalysis } from '../schema/shell.ts';
 
 export interface DecisionRequest {
   /** The proposal as received; validated here. */
@@ -70,13 +71,24 @@ export function decide(req: DecisionRequest, evaluator: PolicyEvaluator | undefi
     }
 
     const t1 = stopwatch();
-    const raw = evaluateSafely(evaluator, { action: { ...action, params: params.data }, actor: req.actor, context: req.context });
+    const raw = evaluateSafely(evaluator, { action: { ...action, params: params.data }, actor: req.actor, context: req.context, ...hostAnalysis(evaluator, action.kind, params.data) });
     timings.evaluateUs = Math.round((stopwatch() - t1) * 1000);
     if ('error' in raw) return deny('engine', 'engine.evaluation_failed', `policy evaluation failed: ${raw.error}`);
     return finish(combine(raw.result, action));
   } catch (err) {
     return deny('engine', 'engine.internal', `decision failed: ${errorText(err)}`);
   }
+}
+
+/**
+ * input.analysis: facts the host computes for the policy. Only the shell analysis exists, and
+ * only where the evaluator mirrors the bundle's own; the policy reads it for this line alone.
+ */
+function hostAnalysis(evaluator: PolicyEvaluator, kind: string, params: Record<string, unknown>): { analysis?: { shell: ShellAnalysis } } {
+  const line = params.command;
+  if (kind !== 'shell.exec' || typeof line !== 'string' || !evaluator.analyseShell) return {};
+  const shell = evaluator.analyseShell(line);
+  return shell ? { analysis: { shell } } : {};
 }
 
 function evaluateSafely(evaluator: PolicyEvaluator, input: unknown): { result: RawResult } | { error: string } {

@@ -1,17 +1,46 @@
 /** Loads a compiled bundle into the opa-wasm runtime as a PolicyEvaluator. */
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { MIRRORED_SOURCES, ShellAnalyser } from '../decide/shell-analysis.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
+import type { ShellAnalysis } from '../schema/shell.ts';
 import type { CompiledBundle } from './compile.ts';
-import { DECISION_ENTRYPOINT } from './compile.ts';
+import { DECISION_ENTRYPOINT, SHELL_REFERENCE_ENTRYPOINT } from './compile.ts';
+import { shellAnalysisSources, shellSyntaxOf } from './shell-mirror.ts';
 
 /** loadEvaluator instantiates the bundle's Wasm module with its data. */
 export async function loadEvaluator(bundle: CompiledBundle): Promise<PolicyEvaluator> {
   const policy = await loadPolicy(bundle.wasm);
   policy.setData(bundle.data);
   const data = bundle.data;
+  const analyser = hostShellAnalyser(bundle);
   return {
     digest: bundle.digest,
     data,
     evaluate: (input: unknown): unknown => policy.evaluate(input, DECISION_ENTRYPOINT),
+    ...(analyser ? { analyseShell: (line: string) => analyser.analyse(line) } : {}),
+  };
+}
+
+/**
+ * hostShellAnalyser is the host's copy of the shell analysis for this bundle, or undefined
+ * when the bundle's analysis sources are not exactly the ones the copy mirrors.
+ */
+export function hostShellAnalyser(bundle: Pick<CompiledBundle, 'sources' | 'data'>): ShellAnalyser | undefined {
+  const found = shellAnalysisSources(bundle.sources);
+  const pinned = Object.entries(MIRRORED_SOURCES);
+  if (found.size !== pinned.length || pinned.some(([p, digest]) => found.get(p) !== digest)) return undefined;
+  const syntax = shellSyntaxOf(bundle.data);
+  return syntax ? new ShellAnalyser(syntax) : undefined;
+}
+
+/** loadShellReference evaluates the bundle's own (Rego) analysis of a command line, for tests. */
+export async function loadShellReference(bundle: CompiledBundle): Promise<(line: string) => ShellAnalysis> {
+  const policy = await loadPolicy(bundle.wasm);
+  policy.setData(bundle.data);
+  return (line) => {
+    const out = policy.evaluate({ action: { kind: 'shell.exec', params: { command: line } } }, SHELL_REFERENCE_ENTRYPOINT) as Array<{ result?: ShellAnalysis }>;
+    const result = out[0]?.result;
+    if (!result) throw new Error(`the shell reference is undefined for ${JSON.stringify(line)}`);
+    return result;
   };
 }

@@ -1,5 +1,6 @@
 /** The loaded policy as the decision pipeline sees it: data for validation, and one evaluate call. */
 import type { PolicyData } from './policy-data.ts';
+import type { ShellAnalysis } from './shell.ts';
 
 export interface PolicyEvaluator {
   /** sha256 over the sorted policy sources: the policy version. */
@@ -7,4 +8,9 @@ export interface PolicyEvaluator {
   readonly data: PolicyData;
   /** Evaluates the decision entrypoint; throws when the policy aborts. */
   evaluate(input: unknown): unknown;
+  /**
+   * The host's copy of the bundle's shell analysis, when the bundle's analysis sources are the
+   * ones it mirrors; undefined for a line it does not handle (the policy then analyses it).
+   */
+  readonly analyseShell?: (line: string) => ShellAnalysis | undefined;
 }

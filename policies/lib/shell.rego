@@ -18,35 +18,18 @@ word_regex := `(?:[^\s"']+|"[^"]*"|'[^']*')+`
 # Pieces of a command line between operators.
 segment_regex := `[^|;&\n\r\x60()<>]+`
 
-shells := {"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "csh", "tcsh"}
+# The word lists are policy data (data.shell.syntax, policies/data/catalog-shell.yaml), so a
+# pack can add a wrapper or an interpreter without editing this file.
+shells := {s | some s in data.shell.syntax.shells}
 
-interpreters := shells | {"python", "python2", "python3", "perl", "ruby", "node", "php"}
+interpreters := shells | {s | some s in data.shell.syntax.interpreters}
 
-# Programs that run their arguments as another command; the value is the set of their
-# options that consume the next word.
-wrappers := {
-	"env": {"-u", "--unset", "-C", "--chdir", "-S", "--split-string"},
-	"nice": {"-n", "--adjustment"},
-	"ionice": {"-c", "-n", "-p", "-t"},
-	"xargs": {"-I", "-n", "-P", "-d", "-L", "-s", "-E", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--replace"},
-	"timeout": {"-s", "--signal", "-k", "--kill-after"},
-	"nohup": set(),
-	"command": set(),
-	"builtin": set(),
-	"exec": {"-a"},
-	"time": {"-f", "-o", "--format", "--output"},
-	"stdbuf": {"-i", "-o", "-e"},
-	"setsid": set(),
-	"busybox": set(),
-	"watch": {"-n", "-d", "--interval"},
-	"chrt": set(),
-	"sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "--user", "--group"},
-	"doas": {"-u", "-C"},
-	"taskset": set(),
-}
+# Programs that run their arguments as another command; the value lists their options that
+# consume the next word.
+wrappers := data.shell.syntax.wrappers
 
 # Wrappers whose first positional argument is theirs, not the wrapped command's.
-wrapper_own_positionals := {"timeout": 1, "chrt": 1, "taskset": 1}
+wrapper_own_positionals := data.shell.syntax.wrapper_own_positionals
 
 # Characters that mean quoting, escaping or an operator may be present. A line with none of
 # them is plain: it is split on spaces without regular expressions, which the Wasm runtime
