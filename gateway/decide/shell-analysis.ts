@@ -37,15 +37,6 @@ type Argv = string[];
 
 const findAll = (re: RegExp, s: string): string[] => Array.from(s.matchAll(re), (m) => m[0]);
 
-/** A sorted, de-duplicated list: the JSON form of a Rego set. */
-function setOf<T>(items: Iterable<T>, key: (x: T) => string): T[] {
-  const seen = new Map<string, T>();
-  for (const x of items) seen.set(key(x), x);
-  return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, x]) => x);
-}
-
-const argvKey = (a: Argv): string => JSON.stringify(a);
-const identity = (s: string): string => s;
 
 /** A shell analyser for one bundle's word lists. */
 export class ShellAnalyser {
@@ -69,62 +60,73 @@ export class ShellAnalyser {
   /** analyse returns the analysis of line, or undefined when the line is not one this copy mirrors. */
   analyse(line: string): ShellAnalysis | undefined {
     if (!MIRRORED_CHARACTERS.test(line)) return undefined;
-    const d0 = this.simpleCommands(line);
-    const d1 = this.unfold(d0);
-    const d2 = this.unfold(d1);
-    const commands = setOf([...d0, ...d1, ...d2], argvKey);
-    const scripts = setOf([line, ...this.scriptsIn(commands)], identity);
+    // The Rego recomputes a piece's wrapper chain wherever it needs it; here each is built once.
+    // (Methods, not closures: the tsx loader the gateway runs under wraps every closure it creates.)
+    const chains = new Map<string, Argv[]>();
+    const d0 = this.simpleCommands(line, chains);
+    const d1 = this.unfold(d0, chains);
+    const d2 = this.unfold(d1, chains);
+    const commands = [...d0, ...d1, ...d2];
+    const scripts = new Set([line]);
+    for (const a of commands) {
+      const script = this.shellCScript(a);
+      if (script !== undefined) scripts.add(script);
+    }
+    const invocations: Argv[] = [];
+    const pipedInto = new Set<string>();
+    for (const script of scripts) {
+      for (const seg of segments(script)) {
+        let previous: Argv | undefined;
+        for (const argv of this.chainOf(seg, chains)) {
+          // unwrap1 returns a non-wrapper's argv itself, so a chain repeats it; a Rego set would not.
+          if (argv.length > 0 && argv !== previous) invocations.push(argv);
+          previous = argv;
+        }
+      }
+      const parts = script.split('|');
+      for (let i = 1; i < parts.length; i++) {
+        const argv = this.chainOf(parts[i]!, chains)[5]!;
+        if (argv.length > 0) pipedInto.add(program(argv));
+      }
+    }
     return {
       line,
       commands,
-      scripts,
-      invocations: setOf(this.invocationsOf(scripts), argvKey),
-      operators: plain(line) ? [] : setOf(findAll(OPERATOR, line), identity),
-      piped_into: setOf(this.pipedIntoOf(scripts), identity),
+      scripts: [...scripts],
+      invocations,
+      operators: plain(line) ? [] : [...new Set(findAll(OPERATOR, line))],
+      piped_into: [...pipedInto],
       too_deep: d2.some((a) => this.shellCScript(a) !== undefined) || commands.some((a) => this.#wrappers.has(program(a))),
-      ambiguous_quoting: scripts.some((s) => !plain(s) && !WELL_QUOTED.test(s)),
+      ambiguous_quoting: [...scripts].some((x) => !plain(x) && !WELL_QUOTED.test(x)),
     };
   }
 
+  /** The wrapper chain of a piece's words, built once per analysis. */
+  chainOf(piece: string, chains: Map<string, Argv[]>): Argv[] {
+    let c = chains.get(piece);
+    if (!c) {
+      c = this.chain(words(piece));
+      chains.set(piece, c);
+    }
+    return c;
+  }
+
   /** simple_commands: the argv (wrappers removed) of each top-level piece of cmd. */
-  simpleCommands(cmd: string): Argv[] {
+  simpleCommands(cmd: string, chains: Map<string, Argv[]>): Argv[] {
     const out: Argv[] = [];
     for (const seg of segments(cmd)) {
-      const argv = this.unwrap(words(seg));
+      const argv = this.chainOf(seg, chains)[5]!;
       if (argv.length > 0) out.push(argv);
     }
     return out;
   }
 
   /** One level of commands_at_depth: what the `sh -c` scripts of these commands run. */
-  unfold(level: readonly Argv[]): Argv[] {
-    return level.flatMap((a) => {
-      const s = this.shellCScript(a);
-      return s === undefined ? [] : this.simpleCommands(s);
-    });
-  }
-
-  scriptsIn(commands: readonly Argv[]): string[] {
-    return commands.flatMap((a) => {
-      const s = this.shellCScript(a);
-      return s === undefined ? [] : [s];
-    });
-  }
-
-  invocationsOf(scripts: readonly string[]): Argv[] {
+  unfold(level: readonly Argv[], chains: Map<string, Argv[]>): Argv[] {
     const out: Argv[] = [];
-    for (const s of scripts) for (const seg of segments(s)) for (const argv of this.chain(words(seg))) if (argv.length > 0) out.push(argv);
-    return out;
-  }
-
-  pipedIntoOf(scripts: readonly string[]): string[] {
-    const out: string[] = [];
-    for (const s of scripts) {
-      s.split('|').forEach((part, i) => {
-        if (i < 1) return;
-        const argv = this.unwrap(words(part));
-        if (argv.length > 0) out.push(program(argv));
-      });
+    for (const a of level) {
+      const script = this.shellCScript(a);
+      if (script !== undefined) out.push(...this.simpleCommands(script, chains));
     }
     return out;
   }
@@ -134,10 +136,6 @@ export class ShellAnalyser {
     const out = [argv];
     for (let i = 0; i < 5; i++) out.push(this.unwrap1(out[i]!));
     return out;
-  }
-
-  unwrap(argv: Argv): Argv {
-    return this.chain(argv)[5]!;
   }
 
   /** unwrap1: strips one wrapper program, or returns argv as it is. */
@@ -182,10 +180,11 @@ function stripRun(r: string): string {
   return r.replaceAll('\\', '');
 }
 
+/** The last part of argv[0] split at "/", as the Rego's split-and-index computes it. */
 function program(argv: Argv): string {
   if (argv.length === 0) return '';
-  const parts = argv[0]!.split('/');
-  return parts[parts.length - 1]!;
+  const first = argv[0]!;
+  return first.slice(first.lastIndexOf('/') + 1);
 }
 
 function isAssignment(w: string): boolean {

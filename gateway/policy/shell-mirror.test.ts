@@ -31,9 +31,9 @@ beforeAll(async () => {
   regoOnly = rest;
 });
 
-/** Both analyses in one comparable form: every list sorted by its JSON. */
+/** Both analyses in one comparable form: every list as a set, sorted by its JSON. */
 function normal(a: ShellAnalysis): ShellAnalysis {
-  const sort = <T,>(xs: T[]): T[] => [...xs].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));
+  const sort = <T,>(xs: T[]): T[] => [...new Map(xs.map((x) => [JSON.stringify(x), x])).entries()].sort(([x], [y]) => (x < y ? -1 : 1)).map(([, x]) => x);
   return { ...a, commands: sort(a.commands), scripts: sort(a.scripts), invocations: sort(a.invocations), operators: sort(a.operators), piped_into: sort(a.piped_into) };
 }
 

@@ -12,8 +12,9 @@ export const ShellSyntaxSchema = z.strictObject({
 export type ShellSyntax = z.infer<typeof ShellSyntaxSchema>;
 
 /**
- * One command line's analysis, in the shape of interlock.lib.command's `reference` rule:
- * Rego sets become arrays, sorted, so two analyses compare with deep equality.
+ * One command line's analysis, in the shape of interlock.lib.command's `reference` rule.
+ * Rego sets travel as JSON arrays; the policy reads them back as sets, so order and repeats
+ * carry no meaning.
  */
 export interface ShellAnalysis {
   line: string;

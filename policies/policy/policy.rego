@@ -23,15 +23,14 @@ level := data.autonomy.aliases[input.context.level] if {
 	data.autonomy.aliases[input.context.level]
 } else := input.context.level
 
-rank(l) := i if {
-	some i, x in levels
-	x == l
-}
+# Each level's position in the order, computed once per decision (a function would be
+# re-run at every call: Wasm memoizes rules, not functions).
+ranks := {x: i | some i, x in levels}
 
 # Whitelist entries in force: every addition at or below the current level.
 whitelist contains key if {
 	some l, keys in data.autonomy.whitelist
-	rank(l) <= rank(level)
+	ranks[l] <= ranks[level]
 	some key in keys
 }
 
@@ -49,9 +48,10 @@ classification := "safe" if {
 } else := "unclassified" if action.kind == "shell.exec"
 
 safe_command(argv) if {
+	prog := shell.program(argv)
 	some prefix in data.shell.safe_prefixes
+	prefix[0] == prog
 	count(argv) >= count(prefix)
-	shell.program(argv) == prefix[0]
 	array.slice(argv, 1, count(prefix)) == array.slice(prefix, 1, count(prefix))
 }
 
@@ -65,7 +65,7 @@ approval := {
 
 veto_approval := object.union(approval, {"count": 0, "veto_window_seconds": data.autonomy.veto_window_seconds})
 
-known_level if rank(level)
+known_level if ranks[level]
 
 automatic if entry.always_allowed
 
@@ -73,7 +73,7 @@ automatic if key in whitelist
 
 automatic if {
 	level == "L5"
-	not key in {k | some k in data.autonomy.manual_only}
+	not key in data.autonomy.manual_only
 }
 
 # --- the decision: the first matching branch wins -----------------------------
