@@ -12,14 +12,20 @@ import { machine } from './stats.ts';
 const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) => string }> = {
   'decision-latency': {
     run: benchDecisionLatency,
-    table: (r: Awaited<ReturnType<typeof benchDecisionLatency>>) =>
-      [
+    table: (r: Awaited<ReturnType<typeof benchDecisionLatency>>) => {
+      const row = (name: string, x: { count: number; p50Us: number; p99Us: number; maxUs: number }, rate = '') => `| ${name} | ${x.count} | ${x.p50Us} µs | ${x.p99Us} µs | ${x.maxUs} µs | ${rate} |`;
+      return [
         '| path | decisions | p50 | p99 | max | throughput |',
         '| --- | ---: | ---: | ---: | ---: | ---: |',
-        `| Interlock in-process (Wasm, 1 thread) | ${r.inProcess.count} | ${r.inProcess.p50Us} µs | ${r.inProcess.p99Us} µs | ${r.inProcess.maxUs} µs | ${r.inProcess.decisionsPerSecond}/s |`,
-        `| \`opa run --server\` ${r.opaServer.opaVersion} over HTTP, concurrency ${r.opaServer.concurrency} | ${r.opaServer.count} | ${r.opaServer.p50Us} µs | ${r.opaServer.p99Us} µs | ${r.opaServer.maxUs} µs | ${r.opaServer.requestsPerSecond}/s |`,
-        ...Object.entries(r.inProcess.byKind).map(([k, s]) => `| in-process, ${k} only | ${s.count} | ${s.p50Us} µs | ${s.p99Us} µs | ${s.maxUs} µs | |`),
-      ].join('\n'),
+        row('Interlock in-process (Wasm, 1 thread), default policy', r.inProcess, `${r.inProcess.decisionsPerSecond}/s`),
+        row('same, shell analysis in Rego (host copy off)', r.regoShellAnalysis, `${r.regoShellAnalysis.decisionsPerSecond}/s`),
+        row(`the gateway's bundle: default policy + ${r.withInvariants.invariants} invariants`, r.withInvariants, `${r.withInvariants.decisionsPerSecond}/s`),
+        row(`\`opa run --server\` ${r.opaServer.opaVersion} over HTTP, concurrency ${r.opaServer.concurrency}`, r.opaServer, `${r.opaServer.requestsPerSecond}/s`),
+        ...Object.entries(r.inProcess.byKind).map(([k, s]) => row(`default policy, ${k} only`, s)),
+        ...Object.entries(r.regoShellAnalysis.byKind).filter(([k]) => k === 'shell.exec').map(([k, s]) => row(`host copy off, ${k} only`, s)),
+        ...Object.entries(r.withInvariants.byKind).map(([k, s]) => row(`with invariants, ${k} only`, s)),
+      ].join('\n');
+    },
   },
   gateway: {
     run: benchGateway,

@@ -56,7 +56,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     cacheDir: defaultCacheDir,
     generate: () => invariantSources(invariantsDir, policyDir),
     watchDirs: [invariantsDir],
-    onReload: (r) => (r.ok ? log.info({ digest: r.digest, ms: r.durationMs }, 'policy bundle loaded') : log.error({ error: r.error }, 'policy bundle failed to load; the previous bundle stays in force')),
+    onReload: (r) => (r.ok ? log.info({ digest: r.digest, ms: r.durationMs, shellAnalysis: r.shellAnalysis }, 'policy bundle loaded') : log.error({ error: r.error }, 'policy bundle failed to load; the previous bundle stays in force')),
   });
   // A policy that does not compile leaves no bundle: every decision denies and /ready says so.
   await engine.reload();
@@ -109,7 +109,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const metrics = new Metrics(deps);
   metrics.start();
   const checklist = loadChecklist(path.resolve(config.governance.checklist ?? defaultChecklist));
-  const services: Services = { deps, executor, log, ready, governance: { metrics, checklist, signer: signing.signer } };
+  const services: Services = { deps, executor, log, ready, policy: engine, governance: { metrics, checklist, signer: signing.signer } };
   const app = createApp(services);
   // The composition root mounts the console: it sits above gateway/http in the dependency order.
   app.route('/console', consoleApp(services));

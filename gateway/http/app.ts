@@ -11,6 +11,7 @@ import { actionRoutes } from './routes/actions.ts';
 import { controlRoutes } from './routes/control.ts';
 import { governanceRoutes } from './routes/governance.ts';
 import { observeRoutes } from './routes/observe.ts';
+import { policyRoutes } from './routes/policies.ts';
 import type { Services } from './services.ts';
 
 export function createApp(s: Services): OpenAPIHono<AppEnv> {
@@ -52,6 +53,7 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   actionRoutes(app, s);
   controlRoutes(app, s);
   observeRoutes(app, s);
+  policyRoutes(app, s);
 
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => handleError(err, c, (e) => s.log.error({ err: e, path: c.req.path }, 'unhandled error')));

@@ -4,6 +4,7 @@ import type { Executor } from '../executor/executor.ts';
 import type { Deps } from '../lifecycle/deps.ts';
 import type { Checklist } from '../governance/readiness.ts';
 import type { Metrics } from '../metrics/registry.ts';
+import type { PolicyEngine } from '../policy/engine.ts';
 import type { Signer } from '../signing/signer.ts';
 
 export interface ReadyReport {
@@ -26,5 +27,7 @@ export interface Services {
   executor: Executor;
   log: Logger;
   governance: GovernanceServices;
+  /** The bundle in force and its reloads. */
+  policy: Pick<PolicyEngine, 'current' | 'reload' | 'lastReload'>;
   ready(): Promise<ReadyReport>;
 }

@@ -9,7 +9,15 @@ import { compilePolicy, type CompileOptions } from './compile.ts';
 import { loadEvaluator } from './wasm-policy.ts';
 
 export type ReloadResult =
-  | { ok: true; digest: string; changed: boolean; fromCache: boolean; durationMs: number }
+  | {
+      ok: true;
+      digest: string;
+      changed: boolean;
+      fromCache: boolean;
+      durationMs: number;
+      /** Who analyses shell lines for this bundle: the host's mirrored copy, or the policy's own Rego. */
+      shellAnalysis: 'host' | 'policy';
+    }
   | { ok: false; error: { code: string; message: string; locations: SourceLocation[] }; digest: string | null; durationMs: number };
 
 export interface PolicyEngineOptions extends CompileOptions {
@@ -25,12 +33,18 @@ export class PolicyEngine {
   #reloading: Promise<ReloadResult> | undefined;
   #watchers: FSWatcher[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #last: ReloadResult | undefined;
 
   constructor(private readonly options: PolicyEngineOptions) {}
 
   /** The evaluator in force, or undefined when no bundle has ever loaded. */
   get current(): PolicyEvaluator | undefined {
     return this.#current;
+  }
+
+  /** The outcome of the latest reload, whatever triggered it. */
+  get lastReload(): ReloadResult | undefined {
+    return this.#last;
   }
 
   /** reload compiles and swaps; concurrent calls share one compilation. */
@@ -50,13 +64,15 @@ export class PolicyEngine {
       const bundle = await compilePolicy({ ...this.options, extraSources });
       const changed = bundle.digest !== before;
       if (changed) this.#current = await loadEvaluator(bundle);
-      result = { ok: true, digest: bundle.digest, changed, fromCache: bundle.fromCache, durationMs: Math.round(performance.now() - started) };
+      const shellAnalysis = this.#current?.analyseShell ? 'host' : 'policy';
+      result = { ok: true, digest: bundle.digest, changed, fromCache: bundle.fromCache, durationMs: Math.round(performance.now() - started), shellAnalysis };
     } catch (err) {
       const locations = err instanceof PolicyCompileError ? err.locations : [];
       const code = err instanceof InterlockError ? err.code : 'policy_compile_failed';
       const message = err instanceof Error ? err.message : String(err);
       result = { ok: false, error: { code, message, locations }, digest: before, durationMs: Math.round(performance.now() - started) };
     }
+    this.#last = result;
     this.options.onReload?.(result);
     return result;
   }

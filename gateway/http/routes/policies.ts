@@ -1,0 +1,77 @@
+/** The policy bundle in force, and reloading it on request. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { appendAudit } from '../../audit/append.ts';
+import { requireRole } from '../auth.ts';
+import type { AppEnv } from '../env.ts';
+import type { Services } from '../services.ts';
+import { errors, json } from '../schemas.ts';
+
+const LocationSchema = z.object({ file: z.string(), line: z.number().int(), column: z.number().int().optional(), message: z.string() });
+
+const ReloadedSchema = z
+  .object({
+    ok: z.literal(true),
+    digest: z.string(),
+    changed: z.boolean(),
+    fromCache: z.boolean(),
+    durationMs: z.number(),
+    shellAnalysis: z.enum(['host', 'policy']),
+  })
+  .openapi('PolicyReloaded');
+
+const ReloadFailedSchema = z
+  .object({
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string(), locations: z.array(LocationSchema) }),
+    /** The bundle that stays in force (null when none has ever loaded). */
+    digest: z.string().nullable(),
+    durationMs: z.number(),
+  })
+  .openapi('PolicyReloadFailed');
+
+const PolicyStatusSchema = z
+  .object({
+    digest: z.string().nullable(),
+    shellAnalysis: z.enum(['host', 'policy']).nullable(),
+    lastReload: z.union([ReloadedSchema, ReloadFailedSchema]).nullable(),
+  })
+  .openapi('PolicyStatus');
+
+export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/policies',
+      summary: 'The policy bundle in force',
+      middleware: [requireRole('agent', 'operator', 'admin', 'auditor')],
+      responses: { 200: json(PolicyStatusSchema, 'Its digest, who analyses shell lines, and the latest reload'), ...errors },
+    }),
+    (c) => {
+      const current = s.policy.current;
+      const shellAnalysis: 'host' | 'policy' | null = current ? (current.analyseShell ? 'host' : 'policy') : null;
+      return c.json({ digest: current?.digest ?? null, shellAnalysis, lastReload: s.policy.lastReload ?? null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/policies/reload',
+      summary: 'Recompile the policy tree and swap it in',
+      description:
+        'Compiles policies and invariants afresh. On success the new bundle serves every later decision; on a compile error the running bundle keeps serving and the answer (422) lists each error at file:line. Either way the attempt is audited.',
+      middleware: [requireRole('admin')],
+      responses: { 200: json(ReloadedSchema, 'The bundle now in force'), 422: json(ReloadFailedSchema, 'The tree does not compile; the previous bundle stays in force'), 400: errors[400], 401: errors[401], 403: errors[403] },
+    }),
+    async (c) => {
+      const before = s.policy.current?.digest ?? null;
+      const result = await s.policy.reload();
+      const at = s.deps.now();
+      const payload = result.ok
+        ? { ok: true, before, digest: result.digest, changed: result.changed }
+        : { ok: false, before, digest: result.digest, error: result.error.message, locations: result.error.locations };
+      await s.deps.db.transaction().execute((trx) => appendAudit(trx, { type: 'policy.reload', actor: c.get('principal').id, at, payload }));
+      return result.ok ? c.json(result, 200) : c.json(result, 422);
+    },
+  );
+}
