@@ -119,6 +119,25 @@ describe('fail closed (property)', () => {
     );
   });
 
+  it('never allows a shell line when the host shell analysis fails', () => {
+    const faulty = fc.constantFrom<PolicyEvaluator['analyseShell']>(
+      () => {
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+      () => JSON.parse('{"line": 1}') as ReturnType<NonNullable<PolicyEvaluator['analyseShell']>>,
+    );
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 200 }), faulty, fc.constantFrom('L3+', 'L4', 'L5'), (command, analyseShell, level) => {
+        const d = decide({ envelope: { kind: 'shell.exec', target: 'ws-1', params: { command } }, actor: agent, context: ctx({ level }) }, { ...real, analyseShell });
+        // A throw denies at stage engine; an analysis of another line is ignored by the policy, which analyses the line itself.
+        const own = decide({ envelope: { kind: 'shell.exec', target: 'ws-1', params: { command } }, actor: agent, context: ctx({ level }) }, { ...real, analyseShell: undefined });
+        if (d.stage === 'engine') expect(d.effect).toBe('deny');
+        else expect({ ...d, timings: null }).toEqual({ ...own, timings: null });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('denies when the data the pipeline reads is missing its catalog', () => {
     const broken = { ...real, data: { ...real.data, catalog: undefined } } as unknown as PolicyEvaluator;
     const d = decide({ envelope: { kind: 'roaster.abort', target: 'r', params: {} }, actor: agent, context: ctx() }, broken);
