@@ -38,15 +38,16 @@ export function mergePolicyData(sources: readonly PolicySource[]): PolicyData {
   if (!parsed.success) {
     const locs = parsed.error.issues.map((i) => {
       const key = i.path.join('.');
-      return { file: owner.get(topKey(i.path)) ?? '(policy data)', line: 0, message: `${key}: ${i.message}` };
+      return { file: ownerOf(owner, i.path) ?? '(policy data)', line: 0, message: `${key}: ${i.message}` };
     });
     throw new PolicyCompileError(formatLocations('policy data is invalid', locs), locs);
   }
   return parsed.data;
 }
 
-function topKey(p: readonly PropertyKey[]): string {
-  return p.slice(0, 2).map(String).join('.');
+/** The file that defined the key's first two levels, or else its top level. */
+function ownerOf(owner: Map<string, string>, p: readonly PropertyKey[]): string | undefined {
+  return owner.get(p.slice(0, 2).map(String).join('.')) ?? owner.get(String(p[0]));
 }
 
 function mergeInto(target: Json, doc: Json, at: string[], file: string, owner: Map<string, string>, errors: SourceLocation[]): void {

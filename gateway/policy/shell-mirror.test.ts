@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultCacheDir, defaultPolicyDir } from '../paths.ts';
 import { compilePolicy, SHELL_REFERENCE_ENTRYPOINT, type CompiledBundle } from './compile.ts';
+import { mergePolicyData } from './load-data.ts';
 import { shellAnalysisSources } from './shell-mirror.ts';
 import { readPolicySources } from './sources.ts';
 import { hostShellAnalyser, loadEvaluator, loadShellReference } from './wasm-policy.ts';
@@ -131,6 +132,12 @@ describe('decisions with and without the host copy', () => {
     expect(hostShellAnalyser({ sources: extra, data: bundle.data })).toBeUndefined();
     const parent = [...bundle.sources, { path: 'local/parent.rego', kind: 'rego' as const, content: 'package interlock\n\nimport rego.v1\n\nlib.shell.extra := 1\n' }];
     expect(hostShellAnalyser({ sources: parent, data: bundle.data })).toBeUndefined();
-    expect(hostShellAnalyser({ sources: bundle.sources, data: { ...bundle.data, shell: {} } })).toBeUndefined();
+    expect(hostShellAnalyser({ sources: bundle.sources, data: { ...bundle.data, shell: undefined } })).toBeUndefined();
+  });
+
+  it('refuses shell word lists of the wrong shape when the data merges, naming the key', () => {
+    const broken = bundle.sources.map((s) => (s.path === 'data/catalog-shell.yaml' ? { ...s, content: s.content.replace(/^ {4}wrappers:\n(?: {6}.*\n)+/m, '    wrappers: [env, nice]\n') } : s));
+    expect(broken.find((s) => s.path === 'data/catalog-shell.yaml')!.content).toContain('wrappers: [env, nice]');
+    expect(() => mergePolicyData(broken)).toThrow(/data\/catalog-shell\.yaml.*shell\.syntax\.wrappers/s);
   });
 });

@@ -1,7 +1,7 @@
 /** What decides whether the host may analyse shell lines for a bundle. */
 import { createHash } from 'node:crypto';
 import type { PolicyData } from '../schema/policy-data.ts';
-import { ShellSyntaxSchema, type ShellSyntax } from '../schema/shell.ts';
+import type { ShellSyntax } from '../schema/shell.ts';
 import type { PolicySource } from './sources.ts';
 
 // Packages whose files can define rules of interlock.lib.shell or interlock.lib.command:
@@ -18,9 +18,7 @@ export function shellAnalysisSources(sources: readonly PolicySource[]): Map<stri
   return out;
 }
 
-/** shellSyntaxOf reads data.shell.syntax, or undefined when it is missing or malformed. */
+/** shellSyntaxOf reads data.shell.syntax (checked when the data merged), if the tree has it. */
 export function shellSyntaxOf(data: PolicyData): ShellSyntax | undefined {
-  const shell = (data as { shell?: { syntax?: unknown } }).shell;
-  const parsed = ShellSyntaxSchema.safeParse(shell?.syntax);
-  return parsed.success ? parsed.data : undefined;
+  return data.shell?.syntax;
 }

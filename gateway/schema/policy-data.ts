@@ -1,6 +1,7 @@
 /** The shape of the merged policy data (policies/**\/*.yaml) that Rego reads as `data`. */
 import { z } from 'zod';
 import { CatalogEntrySchema, RiskSchema } from './catalog.ts';
+import { ShellSyntaxSchema } from './shell.ts';
 
 export const LEVELS = ['L1', 'L2', 'L3', 'L3+', 'L4', 'L4+', 'L5'] as const;
 
@@ -36,6 +37,16 @@ export const PolicyDataSchema = z.looseObject({
   catalog: z.record(z.string(), CatalogEntrySchema),
   autonomy: AutonomyDataSchema,
   rate_limits: z.array(RateLimitSchema).default([]),
+  /**
+   * The shell pack's data. A malformed word list would quietly stop the analysis from
+   * unwrapping commands, so it is checked here, before any Rego runs.
+   */
+  shell: z
+    .looseObject({
+      safe_prefixes: z.array(z.array(z.string()).min(1)).default([]),
+      syntax: ShellSyntaxSchema,
+    })
+    .optional(),
   /** Per pack (the kind's prefix before the first dot): the target state's fields and their types, for invariants. */
   state_fields: z.record(z.string(), z.record(z.string(), z.enum(['number', 'string', 'bool']))).default({}),
   /** Written by the invariants compiler: what the gateway must put in the decision context. */
