@@ -114,7 +114,7 @@ describe('decisions with and without the host copy', () => {
         expect(fast).toEqual(slow);
         expect(fast.stage).not.toBe('engine');
       }),
-      { numRuns: 2_000 },
+      { numRuns: Math.round(RUNS / 1.5) },
     );
   });
 
