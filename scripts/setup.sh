@@ -16,7 +16,10 @@ say() { printf '[setup] %s\n' "$*"; }
 
 # --- OPA -------------------------------------------------------------------
 opa="$tools/opa"
-if [ -x "$opa" ] && "$opa" version 2>/dev/null | grep -q "^Version: ${OPA_VERSION#v}$"; then
+# The version is read whole before grep looks at it: `grep -q` stops reading at the first match,
+# and under pipefail the writer's SIGPIPE would count as "not installed" and rebuild it.
+version_of() { "$1" version 2>/dev/null || true; }
+if [ -x "$opa" ] && grep -q "^Version: ${OPA_VERSION#v}$" <<<"$(version_of "$opa")"; then
   say "opa ${OPA_VERSION} present ($opa)"
 else
   command -v go >/dev/null || { say "go is required to build opa"; exit 1; }
@@ -34,7 +37,7 @@ fi
 
 # --- cosign (optional: cross-checks our Sigstore bundles with a second verifier) ---
 cosign="$tools/cosign"
-if [ -x "$cosign" ] && "$cosign" version 2>/dev/null | grep -q "GitVersion: *${COSIGN_VERSION}$"; then
+if [ -x "$cosign" ] && grep -q "GitVersion: *${COSIGN_VERSION}$" <<<"$(version_of "$cosign")"; then
   say "cosign ${COSIGN_VERSION} present ($cosign)"
 elif [ "${INTERLOCK_SKIP_COSIGN:-}" = "1" ]; then
   say "cosign skipped (INTERLOCK_SKIP_COSIGN=1); its cross-check test will be skipped"
