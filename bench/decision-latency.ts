@@ -52,23 +52,33 @@ export function workload(): DecisionRequest[] {
 
 export type InProcessSummary = LatencySummary & { decisionsPerSecond: number; byKind: Record<string, LatencySummary> };
 
-/** Times `count` decisions cycling through reqs, after a warm-up, one at a time. */
-function timeDecisions(reqs: DecisionRequest[], evaluator: PolicyEvaluator, count: number): InProcessSummary {
-  for (let i = 0; i < WARMUP; i++) decide(reqs[i % reqs.length]!, evaluator);
-  const samples: number[] = [];
-  const byKind: Record<string, number[]> = {};
-  const started = process.hrtime.bigint();
+/**
+ * decisionSamples times `count` decisions cycling through reqs, one at a time, and fails on an
+ * engine error: a benchmark of a broken policy measures nothing.
+ */
+export function decisionSamples(reqs: DecisionRequest[], evaluator: PolicyEvaluator, count: number): { us: number[]; kinds: string[] } {
+  const us: number[] = [];
+  const kinds: string[] = [];
   for (let i = 0; i < count; i++) {
     const req = reqs[i % reqs.length]!;
     const t0 = process.hrtime.bigint();
     const d = decide(req, evaluator);
-    const us = Number(process.hrtime.bigint() - t0) / 1000;
+    us.push(Number(process.hrtime.bigint() - t0) / 1000);
     if (d.stage === 'engine') throw new Error(`benchmark decision failed: ${d.reasons.join('; ')}`);
-    samples.push(us);
-    (byKind[(req.envelope as { kind: string }).kind] ??= []).push(us);
+    kinds.push((req.envelope as { kind: string }).kind);
   }
+  return { us, kinds };
+}
+
+/** A warm-up, then `count` timed decisions, summarized overall and per kind. */
+function timeDecisions(reqs: DecisionRequest[], evaluator: PolicyEvaluator, count: number): InProcessSummary {
+  decisionSamples(reqs, evaluator, WARMUP);
+  const started = process.hrtime.bigint();
+  const { us, kinds } = decisionSamples(reqs, evaluator, count);
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-  return { ...summarize(samples), decisionsPerSecond: Math.round(count / elapsedS), byKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, summarize(v)])) };
+  const byKind: Record<string, number[]> = {};
+  us.forEach((x, i) => (byKind[kinds[i]!] ??= []).push(x));
+  return { ...summarize(us), decisionsPerSecond: Math.round(count / elapsedS), byKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, summarize(v)])) };
 }
 
 async function freePort(): Promise<number> {

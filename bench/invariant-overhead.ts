@@ -4,13 +4,13 @@
  * in one process so that both see the same machine state.
  */
 import { withContextDefaults } from '../gateway/decide/defaults.ts';
-import { decide, type DecisionRequest } from '../gateway/decide/pipeline.ts';
+import type { DecisionRequest } from '../gateway/decide/pipeline.ts';
 import { invariantSources } from '../gateway/invariants/compile.ts';
 import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../gateway/paths.ts';
 import { compilePolicy } from '../gateway/policy/compile.ts';
 import { loadEvaluator } from '../gateway/policy/wasm-policy.ts';
 import type { PolicyEvaluator } from '../gateway/schema/evaluator.ts';
-import { workload } from './decision-latency.ts';
+import { decisionSamples, workload } from './decision-latency.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -25,12 +25,7 @@ export interface InvariantOverheadResult {
 }
 
 function measure(reqs: DecisionRequest[], evaluator: PolicyEvaluator, n: number, into: number[]): void {
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    const d = decide(reqs[i % reqs.length]!, evaluator);
-    into.push(Number(process.hrtime.bigint() - t0) / 1000);
-    if (d.stage === 'engine') throw new Error(`benchmark decision failed: ${d.reasons.join('; ')}`);
-  }
+  into.push(...decisionSamples(reqs, evaluator, n).us);
 }
 
 export async function benchInvariantOverhead(): Promise<InvariantOverheadResult> {

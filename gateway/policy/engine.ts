@@ -6,7 +6,7 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { InterlockError, PolicyCompileError, type SourceLocation } from '../schema/errors.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import { compilePolicy, type CompileOptions } from './compile.ts';
-import { loadEvaluator } from './wasm-policy.ts';
+import { loadEvaluator, shellAnalysisOf } from './wasm-policy.ts';
 
 export type ReloadResult =
   | {
@@ -63,9 +63,8 @@ export class PolicyEngine {
       const extraSources = this.options.generate ? await this.options.generate() : this.options.extraSources;
       const bundle = await compilePolicy({ ...this.options, extraSources });
       const changed = bundle.digest !== before;
-      if (changed) this.#current = await loadEvaluator(bundle);
-      const shellAnalysis = this.#current?.analyseShell ? 'host' : 'policy';
-      result = { ok: true, digest: bundle.digest, changed, fromCache: bundle.fromCache, durationMs: Math.round(performance.now() - started), shellAnalysis };
+      if (changed || !this.#current) this.#current = await loadEvaluator(bundle);
+      result = { ok: true, digest: bundle.digest, changed, fromCache: bundle.fromCache, durationMs: Math.round(performance.now() - started), shellAnalysis: shellAnalysisOf(this.#current) };
     } catch (err) {
       const locations = err instanceof PolicyCompileError ? err.locations : [];
       const code = err instanceof InterlockError ? err.code : 'policy_compile_failed';

@@ -21,6 +21,11 @@ export async function loadEvaluator(bundle: CompiledBundle): Promise<PolicyEvalu
   };
 }
 
+/** Who analyses shell lines for an evaluator: the host's mirrored copy, or the policy's own Rego. */
+export function shellAnalysisOf(evaluator: PolicyEvaluator): 'host' | 'policy' {
+  return evaluator.analyseShell ? 'host' : 'policy';
+}
+
 /**
  * hostShellAnalyser is the host's copy of the shell analysis for this bundle, or undefined
  * when the bundle's analysis sources are not exactly the ones the copy mirrors.

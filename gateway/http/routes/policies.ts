@@ -1,6 +1,7 @@
 /** The policy bundle in force, and reloading it on request. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { appendAudit } from '../../audit/append.ts';
+import { shellAnalysisOf } from '../../policy/wasm-policy.ts';
 import { requireRole } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import type { Services } from '../services.ts';
@@ -48,8 +49,7 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
     }),
     (c) => {
       const current = s.policy.current;
-      const shellAnalysis: 'host' | 'policy' | null = current ? (current.analyseShell ? 'host' : 'policy') : null;
-      return c.json({ digest: current?.digest ?? null, shellAnalysis, lastReload: s.policy.lastReload ?? null }, 200);
+      return c.json({ digest: current?.digest ?? null, shellAnalysis: current ? shellAnalysisOf(current) : null, lastReload: s.policy.lastReload ?? null }, 200);
     },
   );
 
