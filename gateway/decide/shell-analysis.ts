@@ -17,7 +17,7 @@ import type { ShellAnalysis, ShellSyntax } from '../schema/shell.ts';
  * bundle (the Rego analysis runs, slower) until the copy is brought level and re-pinned.
  */
 export const MIRRORED_SOURCES: Readonly<Record<string, string>> = {
-  'lib/command.rego': '167b452b8f11e5eb6515898cd602fb4c04bd9480c0cb350f4042b4ccb4128e14',
+  'lib/command.rego': '086016d293631c26c1dd05e723297481d4ca1e748afd08df157f53dce87d216d',
   'lib/shell.rego': '9a1614ba53bc6e64b5d3ad8b30be9e75959112a6344e8ac3d18d128d9931f892',
 };
 

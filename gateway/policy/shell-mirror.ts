@@ -1,7 +1,5 @@
 /** What decides whether the host may analyse shell lines for a bundle. */
 import { createHash } from 'node:crypto';
-import type { PolicyData } from '../schema/policy-data.ts';
-import type { ShellSyntax } from '../schema/shell.ts';
 import type { PolicySource } from './sources.ts';
 
 // Packages whose files can define rules of interlock.lib.shell or interlock.lib.command:
@@ -16,9 +14,4 @@ export function shellAnalysisSources(sources: readonly PolicySource[]): Map<stri
     out.set(s.path, createHash('sha256').update(s.content).digest('hex'));
   }
   return out;
-}
-
-/** shellSyntaxOf reads data.shell.syntax (checked when the data merged), if the tree has it. */
-export function shellSyntaxOf(data: PolicyData): ShellSyntax | undefined {
-  return data.shell?.syntax;
 }

@@ -5,7 +5,7 @@ import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { ShellAnalysis } from '../schema/shell.ts';
 import type { CompiledBundle } from './compile.ts';
 import { DECISION_ENTRYPOINT, SHELL_REFERENCE_ENTRYPOINT } from './compile.ts';
-import { shellAnalysisSources, shellSyntaxOf } from './shell-mirror.ts';
+import { shellAnalysisSources } from './shell-mirror.ts';
 
 /** loadEvaluator instantiates the bundle's Wasm module with its data. */
 export async function loadEvaluator(bundle: CompiledBundle): Promise<PolicyEvaluator> {
@@ -34,7 +34,8 @@ export function hostShellAnalyser(bundle: Pick<CompiledBundle, 'sources' | 'data
   const found = shellAnalysisSources(bundle.sources);
   const pinned = Object.entries(MIRRORED_SOURCES);
   if (found.size !== pinned.length || pinned.some(([p, digest]) => found.get(p) !== digest)) return undefined;
-  const syntax = shellSyntaxOf(bundle.data);
+  // data.shell.syntax was checked when the data merged.
+  const syntax = bundle.data.shell?.syntax;
   return syntax ? new ShellAnalyser(syntax) : undefined;
 }
 

@@ -24,24 +24,24 @@ commands := {c | some c in supplied.commands} if supplied else := analysed_comma
 
 scripts := {s | some s in supplied.scripts} if supplied else := analysed_scripts
 
-invocations := {c | some c in supplied.invocations} if supplied else := shell.invocations_of(analysed_scripts)
+invocations := {c | some c in supplied.invocations} if supplied else := analysed_invocations
 
-operators := {o | some o in supplied.operators} if supplied else := shell.operators(line)
+operators := {o | some o in supplied.operators} if supplied else := analysed_operators
 
-piped_into := {p | some p in supplied.piped_into} if supplied else := shell.piped_into_of(analysed_scripts)
+piped_into := {p | some p in supplied.piped_into} if supplied else := analysed_piped_into
 
 too_deep if supplied.too_deep == true
 
 too_deep if {
 	not supplied
-	shell.too_deep_of(levels)
+	analysed_too_deep
 }
 
 ambiguous_quoting if supplied.ambiguous_quoting == true
 
 ambiguous_quoting if {
 	not supplied
-	shell.ambiguous_of(analysed_scripts)
+	analysed_ambiguous_quoting
 }
 
 # --- the Rego analysis --------------------------------------------------------
@@ -52,19 +52,25 @@ analysed_commands := shell.commands_of(levels)
 
 analysed_scripts := shell.scripts_of(line, analysed_commands)
 
+analysed_invocations := shell.invocations_of(analysed_scripts)
+
+analysed_operators := shell.operators(line)
+
+analysed_piped_into := shell.piped_into_of(analysed_scripts)
+
+analysed_too_deep := true if shell.too_deep_of(levels) else := false
+
+analysed_ambiguous_quoting := true if shell.ambiguous_of(analysed_scripts) else := false
+
 # reference is the Rego analysis of input.action.params.command, whatever the input supplies:
 # the gateway's property tests evaluate it as a second Wasm entrypoint.
 reference := {
 	"line": line,
 	"commands": analysed_commands,
 	"scripts": analysed_scripts,
-	"invocations": shell.invocations_of(analysed_scripts),
-	"operators": shell.operators(line),
-	"piped_into": shell.piped_into_of(analysed_scripts),
+	"invocations": analysed_invocations,
+	"operators": analysed_operators,
+	"piped_into": analysed_piped_into,
 	"too_deep": analysed_too_deep,
 	"ambiguous_quoting": analysed_ambiguous_quoting,
 }
-
-analysed_too_deep := true if shell.too_deep_of(levels) else := false
-
-analysed_ambiguous_quoting := true if shell.ambiguous_of(analysed_scripts) else := false
