@@ -2,12 +2,11 @@
  * The audit hash chain: hash = sha256(prev_hash ‖ RFC 8785 canonical JSON of the record).
  * Pure functions shared by the writer and by every verifier.
  */
-import { createHash, hash } from 'node:crypto';
-import canonicalizeCjs from 'canonicalize';
+import { hash } from 'node:crypto';
+import { canonicalJson } from '../schema/canonical-json.ts';
 import type { AuditLogTable } from '../store/types.ts';
 
-// A CommonJS module whose typings declare an ES default export: at runtime the import is the function.
-const canonicalize = canonicalizeCjs as unknown as (input: unknown) => string | undefined;
+export { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 
 /** The columns of a stored record; `payload` is the canonical JSON text the writer hashed. */
 export type StoredColumns = Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>;
@@ -24,13 +23,6 @@ export interface AuditRecord {
   payload: Record<string, unknown>;
 }
 
-/** canonicalJson is RFC 8785 (JCS); it rejects values JSON cannot carry. */
-export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new TypeError('value has no canonical JSON form');
-  return text;
-}
-
 export function recordHash(prevHash: string, record: AuditRecord): string {
   return chainHash(prevHash, canonicalJson(record));
 }
@@ -38,10 +30,6 @@ export function recordHash(prevHash: string, record: AuditRecord): string {
 /** The chain step over a record already in canonical form (verifiers reuse it for the Merkle leaf). */
 export function chainHash(prevHash: string, canonicalRecord: string): string {
   return hash('sha256', prevHash + canonicalRecord, 'hex');
-}
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /**

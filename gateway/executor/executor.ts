@@ -243,7 +243,7 @@ export class Executor {
         attempts++;
         if (signal.aborted) return { result: { status: 'aborted', message: reasonOf(signal) }, attempts };
         try {
-          const result = await driver.writeCommand({ id: row.id, kind: row.kind, params }, { idempotencyKey: row.id, signal });
+          const result = await driver.writeCommand({ id: row.id, kind: row.kind, params, target: row.target, digest: row.action_digest }, { idempotencyKey: row.id, signal });
           return { result, attempts };
         } catch (err) {
           if (signal.aborted) return { result: { status: 'aborted', message: reasonOf(signal) }, attempts };

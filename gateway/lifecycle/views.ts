@@ -1,7 +1,6 @@
 /** The API's view of actions and decisions, built from rows. */
 import type { Decision } from '../schema/decision.ts';
 import type { ActionsTable, ApprovalsTable, DecisionsTable } from '../store/types.ts';
-import { canonicalJson, sha256Hex } from '../audit/chain.ts';
 import { isStatus, type Status } from './states.ts';
 
 export interface ActionView {
@@ -38,9 +37,7 @@ export interface DecisionView extends Decision {
   createdAt: string;
 }
 
-export function actionDigest(kind: string, target: string, params: Record<string, unknown>): string {
-  return sha256Hex(canonicalJson({ kind, target, params }));
-}
+export { actionDigest } from '../schema/canonical-json.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
 

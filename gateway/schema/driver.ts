@@ -11,6 +11,13 @@ export interface DriverCommand {
   id: string;
   kind: string;
   params: Record<string, unknown>;
+  /** The target the action was decided for (the executor always sets it). */
+  target?: string;
+  /**
+   * The action digest the decision and approvals are bound to (schema/canonical-json.ts,
+   * actionDigest). A driver that executes text checks it, so what runs is what was decided.
+   */
+  digest?: string;
 }
 
 export interface WriteOptions {
