@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Interlock's external toolchain into ./.tools, idempotently and at pinned versions:
-# the OPA CLI (built from the Go module proxy), the TLC jar (Maven Central), Debian's Chromium.
+# the OPA CLI (built from the Go module proxy), the TLC jar (Maven Central), Debian's Chromium
+# and bubblewrap.
 # A second run finds everything in place and only prints what it checked.
 set -euo pipefail
 
@@ -79,6 +80,18 @@ elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
   say "chromium installed ($(/usr/bin/chromium --version | head -1))"
 else
   say "chromium missing and cannot be installed (need root + apt-get); browser tests will fail"
+fi
+
+# --- bubblewrap (the shell driver's sandbox) -------------------------------
+if command -v bwrap >/dev/null; then
+  say "bubblewrap present ($(bwrap --version 2>/dev/null | head -1))"
+elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  say "installing Debian bubblewrap"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+  say "bubblewrap installed ($(bwrap --version | head -1))"
+else
+  say "bubblewrap missing and cannot be installed (need root + apt-get); shell targets need sandbox: none, and the shell driver tests will fail"
 fi
 
 # --- PostgreSQL (the second dialect's suite and the replica tests) -----------
