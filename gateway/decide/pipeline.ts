@@ -11,12 +11,18 @@ import { RawResultSchema, type Decision, type DecisionStage, type RawResult } fr
 import { describeIssues, fieldIssues } from '../schema/errors.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { ShellAnalysis } from '../schema/shell.ts';
+import { canonicalShellParams, hasBothSpellings, type ProgramResolver } from './shell-argv.ts';
 
 export interface DecisionRequest {
   /** The proposal as received; validated here. */
   envelope: unknown;
   actor: Actor;
   context: DecisionContext;
+  /**
+   * How the target turns a program name into the absolute path it would run (the shell
+   * driver's allowlist), so a command line's argv[0] is decided as it will execute.
+   */
+  resolveProgram?: ProgramResolver;
 }
 
 /** A monotonic clock in milliseconds, used only to report timings. */
@@ -64,6 +70,15 @@ export function decide(req: DecisionRequest, evaluator: PolicyEvaluator | undefi
       const issues = fieldIssues(params.error.issues, ['params']);
       return deny('validation', 'validation.params', describeIssues(issues), { issues });
     }
+    let decided = params.data;
+    if (action.kind === SHELL_KIND) {
+      const shape = shellParamsIssue(decided);
+      if (shape) return deny('validation', 'validation.params', describeIssues([shape]), { issues: [shape] });
+      // The one tokenization: everything after this decides on argv, and the caller stores it.
+      const canonical = canonicalShellParams(decided, req.resolveProgram);
+      if (!canonical.ok) return deny('baseline', canonical.refusal.rule, canonical.refusal.reason);
+      decided = canonical.params;
+    }
     timings.validateUs = Math.round((stopwatch() - t0) * 1000);
 
     if (req.context.estop && !entry.estop_exempt) {
@@ -71,7 +86,7 @@ export function decide(req: DecisionRequest, evaluator: PolicyEvaluator | undefi
     }
 
     const t1 = stopwatch();
-    const raw = evaluateSafely(evaluator, { action: { ...action, params: params.data }, actor: req.actor, context: req.context, ...hostAnalysis(evaluator, action.kind, params.data) });
+    const raw = evaluateSafely(evaluator, { action: { ...action, params: decided }, actor: req.actor, context: req.context, ...hostAnalysis(evaluator, action.kind, decided) });
     timings.evaluateUs = Math.round((stopwatch() - t1) * 1000);
     if ('error' in raw) return deny('engine', 'engine.evaluation_failed', `policy evaluation failed: ${raw.error}`);
     return finish(combine(raw.result, action));
@@ -80,14 +95,23 @@ export function decide(req: DecisionRequest, evaluator: PolicyEvaluator | undefi
   }
 }
 
+const SHELL_KIND = 'shell.exec';
+
+/** A shell.exec action gives argv or a command line, not both and not neither. */
+export function shellParamsIssue(params: Record<string, unknown>): { field: string; message: string } | undefined {
+  if (hasBothSpellings(params)) return { field: 'params.argv', message: 'give argv or command, not both' };
+  if (params.argv === undefined && params.command === undefined) return { field: 'params.argv', message: 'required: the argv to run (or a command line in params.command)' };
+  return undefined;
+}
+
 /**
  * input.analysis: facts the host computes for the policy. Only the shell analysis exists, and
- * only where the evaluator mirrors the bundle's own; the policy reads it for this line alone.
+ * only where the evaluator mirrors the bundle's own; the policy reads it for this argv alone.
  */
 function hostAnalysis(evaluator: PolicyEvaluator, kind: string, params: Record<string, unknown>): { analysis?: { shell: ShellAnalysis } } {
-  const line = params.command;
-  if (kind !== 'shell.exec' || typeof line !== 'string' || !evaluator.analyseShell) return {};
-  const shell = evaluator.analyseShell(line);
+  const argv = params.argv;
+  if (kind !== SHELL_KIND || !Array.isArray(argv) || !evaluator.analyseShell) return {};
+  const shell = evaluator.analyseShell(argv as string[]);
   return shell ? { analysis: { shell } } : {};
 }
 

@@ -1,15 +1,15 @@
 /**
- * The gateway's copy of interlock.lib.shell: the same algorithm, step for step, run in
- * JavaScript so the Wasm policy does not pay for it. OPA's Wasm runtime compiles every
- * regular expression afresh on each call (about 10 µs each), and a quoted, wrapped command
- * line needs dozens of calls; here a whole analysis takes 0.6–4.5 µs.
+ * The gateway's copy of interlock.lib.shell: the same algorithm over argv, step for step, run
+ * in JavaScript so the Wasm policy does not pay for it. OPA's Wasm runtime compiles every
+ * regular expression afresh on each call (about 10 µs each), and `sh -c` scripts need several.
  *
  * The policy decides on the result exactly as on its own analysis (interlock.lib.command).
  * The copy is used only for bundles whose shell-analysis sources are the ones it mirrors
  * (MIRRORED_SOURCES, checked when a bundle loads), and property tests compare it with the
  * Rego analysis evaluated in Wasm. Function names follow the Rego's, to keep them comparable.
  */
-import type { ShellAnalysis, ShellSyntax } from '../schema/shell.ts';
+import type { OptionProblem, OptionSpec, ShellAnalysis, ShellSyntax } from '../schema/shell.ts';
+import { findHiddenCharacter } from './shell-argv.ts';
 
 /**
  * sha256 of every non-test Rego source that can define rules in interlock.lib.shell or
@@ -17,8 +17,8 @@ import type { ShellAnalysis, ShellSyntax } from '../schema/shell.ts';
  * bundle (the Rego analysis runs, slower) until the copy is brought level and re-pinned.
  */
 export const MIRRORED_SOURCES: Readonly<Record<string, string>> = {
-  'lib/command.rego': '086016d293631c26c1dd05e723297481d4ca1e748afd08df157f53dce87d216d',
-  'lib/shell.rego': '9a1614ba53bc6e64b5d3ad8b30be9e75959112a6344e8ac3d18d128d9931f892',
+  'lib/command.rego': 'b680252c95b3a20659960994d335a72a488d9b1e6925420dda8e03c10b2dc5bf',
+  'lib/shell.rego': 'f77aab66084514d7518018da76a3caa73243e4fc9f3124f300d685c51e9d0a4c',
 };
 
 // The Rego's patterns. RE2's \s is [\t\n\f\r ]; JavaScript's is wider, so it is spelled out.
@@ -29,98 +29,103 @@ const RUN = /[^\t\n\f\r "']+|"[^"]*"|'[^']*'/g;
 const WELL_QUOTED = /^(?:[^"'\\]|\\[^"'\\]|"[^"\\]*"|'[^']*')*$/;
 const SPECIAL = /["'\\|;&<>`$()\n\r\t]/;
 
-// Lines with any character outside ASCII go to the Rego analysis: RE2 matches UTF-8 code
-// points and JavaScript UTF-16 code units, and this copy does not chase the difference.
+// Argv with any character outside ASCII goes to the Rego analysis: Rego counts and slices
+// strings by code point and JavaScript by UTF-16 unit, and this copy does not chase the difference.
 const MIRRORED_CHARACTERS = /^\p{ASCII}*$/u;
 
+const FIND_EXEC_ACTIONS = new Set(['-exec', '-execdir', '-ok', '-okdir']);
+
 type Argv = string[];
+type WordKind = 'flag' | 'value_next' | 'value_inline' | 'opaque' | 'unknown';
 
 const findAll = (re: RegExp, s: string): string[] => Array.from(s.matchAll(re), (m) => m[0]);
+
+/** An option spec with its lists as sets, built once per bundle. */
+class Options {
+  readonly shortFlags: Set<string>;
+  readonly shortValues: Set<string>;
+  readonly shortOpaque: Set<string>;
+  readonly longFlags: Set<string>;
+  readonly longValues: Set<string>;
+  readonly longOpaque: Set<string>;
+  readonly longNames: string[];
+  readonly ownPositionals: number;
+  readonly assignments: boolean;
+  readonly plusOptions: boolean;
+
+  constructor(spec: OptionSpec) {
+    this.shortFlags = new Set(spec.short_flags ?? []);
+    this.shortValues = new Set(spec.short_values ?? []);
+    this.shortOpaque = new Set(spec.short_opaque ?? []);
+    this.longFlags = new Set(spec.long_flags ?? []);
+    this.longValues = new Set(spec.long_values ?? []);
+    this.longOpaque = new Set(spec.long_opaque ?? []);
+    this.longNames = [...new Set([...this.longFlags, ...this.longValues, ...this.longOpaque])];
+    this.ownPositionals = spec.own_positionals ?? 0;
+    this.assignments = spec.assignments === true;
+    this.plusOptions = spec.plus_options === true;
+  }
+}
 
 /** A shell analyser for one bundle's word lists. */
 export class ShellAnalyser {
   readonly #shells: Set<string>;
-  readonly #wrappers: Map<string, Set<string>>;
-  readonly #ownPositionals: Map<string, number>;
+  readonly #wrappers: Map<string, Options>;
+  readonly #shellOptions: Options;
 
   constructor(syntax: ShellSyntax) {
     this.#shells = new Set(syntax.shells);
-    this.#wrappers = new Map(Object.entries(syntax.wrappers).map(([k, v]) => [k, new Set(v)]));
-    this.#ownPositionals = new Map(Object.entries(syntax.wrapper_own_positionals));
+    this.#wrappers = new Map(Object.entries(syntax.wrappers).map(([k, v]) => [k, new Options(v)]));
+    this.#shellOptions = new Options(syntax.shell_options);
   }
 
-  /** analyse returns the analysis of line, or undefined when the line is not one this copy mirrors. */
-  analyse(line: string): ShellAnalysis | undefined {
-    if (!MIRRORED_CHARACTERS.test(line)) return undefined;
-    // The Rego recomputes a piece's wrapper chain wherever it needs it; here each is built once.
-    // (Methods, not closures: the tsx loader the gateway runs under wraps every closure it creates.)
-    const chains = new Map<string, Argv[]>();
-    const d0 = this.simpleCommands(line, chains);
-    const d1 = this.unfold(d0, chains);
-    const d2 = this.unfold(d1, chains);
-    const commands = [...d0, ...d1, ...d2];
-    const scripts = new Set([line]);
-    for (const a of commands) {
-      const script = this.shellCScript(a);
-      if (script !== undefined) scripts.add(script);
-    }
-    const invocations: Argv[] = [];
+  /** analyse returns the analysis of argv, or undefined when it is not one this copy mirrors. */
+  analyse(argv: readonly string[]): ShellAnalysis | undefined {
+    if (!argv.every((w) => MIRRORED_CHARACTERS.test(w))) return undefined;
+    const top = [...argv];
+    const l0 = this.expand([top]);
+    const l1 = this.expand(this.scriptArgvs(this.scriptsIn(l0)));
+    const l2 = this.expand(this.scriptArgvs(this.scriptsIn(l1)));
+    const invocations = [...l0, ...l1, ...l2];
+    const scripts = [...new Set([...this.scriptsIn(l0), ...this.scriptsIn(l1), ...this.scriptsIn(l2)])];
     const pipedInto = new Set<string>();
-    for (const script of scripts) {
-      for (const seg of segments(script)) {
-        let previous: Argv | undefined;
-        for (const argv of this.chainOf(seg, chains)) {
-          // unwrap1 returns a non-wrapper's argv itself, so a chain repeats it; a Rego set would not.
-          if (argv.length > 0 && argv !== previous) invocations.push(argv);
-          previous = argv;
-        }
-      }
-      const parts = script.split('|');
+    for (const s of scripts) {
+      const parts = s.split('|');
       for (let i = 1; i < parts.length; i++) {
-        const argv = this.chainOf(parts[i]!, chains)[5]!;
-        if (argv.length > 0) pipedInto.add(program(argv));
+        for (const a of this.chain(words(parts[i]!))) if (a.length > 0) pipedInto.add(program(a));
       }
+    }
+    const problems = new Map<string, OptionProblem>();
+    for (const a of invocations) {
+      const spec = this.specOf(a);
+      if (spec) for (const p of optionProblems(a, spec)) problems.set(`${p.program}\u0000${p.option}\u0000${p.problem}`, p);
     }
     return {
-      line,
-      commands,
-      scripts: [...scripts],
+      argv: top,
       invocations,
-      operators: plain(line) ? [] : [...new Set(findAll(OPERATOR, line))],
+      scripts,
+      script_operators: [...new Set(scripts.flatMap(operators))],
       piped_into: [...pipedInto],
-      too_deep: d2.some((a) => this.shellCScript(a) !== undefined) || commands.some((a) => this.#wrappers.has(program(a))),
-      ambiguous_quoting: [...scripts].some((x) => !plain(x) && !WELL_QUOTED.test(x)),
+      option_problems: [...problems.values()],
+      too_deep: this.tooDeep(l2, invocations),
+      ambiguous_quoting: scripts.some((s) => !plain(s) && !WELL_QUOTED.test(s)),
+      hidden_character: findHiddenCharacter(top.join(' ')) !== undefined,
     };
   }
 
-  /** The wrapper chain of a piece's words, built once per analysis. */
-  chainOf(piece: string, chains: Map<string, Argv[]>): Argv[] {
-    let c = chains.get(piece);
-    if (!c) {
-      c = this.chain(words(piece));
-      chains.set(piece, c);
-    }
-    return c;
+  specOf(argv: Argv): Options | undefined {
+    const prog = program(argv);
+    return this.#wrappers.get(prog) ?? (this.#shells.has(prog) ? this.#shellOptions : undefined);
   }
 
-  /** simple_commands: the argv (wrappers removed) of each top-level piece of cmd. */
-  simpleCommands(cmd: string, chains: Map<string, Argv[]>): Argv[] {
-    const out: Argv[] = [];
-    for (const seg of segments(cmd)) {
-      const argv = this.chainOf(seg, chains)[5]!;
-      if (argv.length > 0) out.push(argv);
-    }
-    return out;
-  }
-
-  /** One level of commands_at_depth: what the `sh -c` scripts of these commands run. */
-  unfold(level: readonly Argv[], chains: Map<string, Argv[]>): Argv[] {
-    const out: Argv[] = [];
-    for (const a of level) {
-      const script = this.shellCScript(a);
-      if (script !== undefined) out.push(...this.simpleCommands(script, chains));
-    }
-    return out;
+  /** unwrap1: strips one wrapper program, or returns argv as it is. */
+  unwrap1(argv: Argv): Argv {
+    const spec = this.#wrappers.get(program(argv));
+    if (!spec) return argv;
+    const first = firstPositional(argv, spec);
+    // A wrapper with nothing to wrap runs nothing.
+    if (first === undefined) return [];
+    return argv.slice(first + spec.ownPositionals);
   }
 
   /** chain: argv followed by what each wrapper in turn runs, five wrappers deep. */
@@ -130,28 +135,61 @@ export class ShellAnalyser {
     return out;
   }
 
-  /** unwrap1: strips one wrapper program, or returns argv as it is. */
-  unwrap1(argv: Argv): Argv {
-    const prog = program(argv);
-    const flags = this.#wrappers.get(prog);
-    if (!flags) return argv;
-    const first = firstPositional(argv, flags);
-    // A wrapper with nothing to wrap runs nothing.
-    if (first === undefined) return [];
-    return argv.slice(first + (this.#ownPositionals.get(prog) ?? 0));
+  /** expand: every argv these run directly, through wrappers and `find -exec`. */
+  expand(argvs: readonly Argv[]): Argv[] {
+    const direct: Argv[] = [];
+    for (const argv of argvs) for (const a of this.chain(argv)) if (a.length > 0) direct.push(a);
+    const out = [...direct];
+    for (const d of direct) for (const sub of findExecs(d)) for (const a of this.chain(sub)) if (a.length > 0) out.push(a);
+    return out;
   }
 
-  /** shell_c_script: the script a `sh -c SCRIPT` invocation runs. */
+  /** shell_c_script: the script a `sh -c ... SCRIPT` invocation runs. */
   shellCScript(argv: Argv): string | undefined {
     if (!this.#shells.has(program(argv))) return undefined;
-    const at = argv.findIndex((w, j) => j >= 1 && isShortOption(w) && w.includes('c'));
-    if (at < 0 || at + 1 >= argv.length) return undefined;
-    return argv[at + 1];
+    const spec = this.#shellOptions;
+    const i = firstPositional(argv, spec);
+    if (i === undefined || i >= argv.length) return undefined;
+    for (let j = 1; j < i; j++) {
+      const w = argv[j]!;
+      if (optionWord(w, spec) && !consumed(argv, j, spec) && !w.startsWith('--') && w.includes('c')) return argv[i];
+    }
+    return undefined;
+  }
+
+  scriptsIn(argvs: readonly Argv[]): string[] {
+    const out: string[] = [];
+    for (const a of argvs) {
+      const s = this.shellCScript(a);
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+
+  scriptArgvs(scripts: readonly string[]): Argv[] {
+    const out: Argv[] = [];
+    for (const s of scripts) {
+      for (const seg of segments(s)) {
+        const argv = words(seg);
+        if (argv.length > 0) out.push(argv);
+      }
+    }
+    return out;
+  }
+
+  tooDeep(l2: readonly Argv[], invocations: readonly Argv[]): boolean {
+    if (l2.some((a) => this.shellCScript(a) !== undefined)) return true;
+    if (invocations.some((a) => this.#wrappers.has(program(this.chain(a)[5]!)))) return true;
+    return invocations.some((a) => findExecs(a).some((sub) => this.chain(sub).some((b) => findExecs(b).length > 0)));
   }
 }
 
 function plain(s: string): boolean {
   return !SPECIAL.test(s);
+}
+
+function operators(s: string): string[] {
+  return plain(s) ? [] : findAll(OPERATOR, s);
 }
 
 function segments(s: string): string[] {
@@ -173,25 +211,98 @@ function stripRun(r: string): string {
 }
 
 /** The last part of argv[0] split at "/", as the Rego's split-and-index computes it. */
-function program(argv: Argv): string {
+export function program(argv: readonly string[]): string {
   if (argv.length === 0) return '';
   const first = argv[0]!;
   return first.slice(first.lastIndexOf('/') + 1);
 }
 
-function isAssignment(w: string): boolean {
-  return w.indexOf('=') > 0 && !w.startsWith('-');
+function optionWord(w: string, spec: Options): boolean {
+  if (w.startsWith('-') && w !== '--') return true;
+  return spec.plusOptions && w.startsWith('+') && w.length > 1;
 }
 
-function isShortOption(w: string): boolean {
-  return w.startsWith('-') && !w.startsWith('--') && w.length > 1;
+function resolveLong(name: string, spec: Options): string | undefined {
+  if (spec.longNames.includes(name)) return name;
+  if (name.length === 0) return undefined;
+  const candidates = spec.longNames.filter((n) => n.startsWith(name));
+  return candidates.length === 1 ? candidates[0] : undefined;
 }
 
-function firstPositional(argv: Argv, valueFlags: ReadonlySet<string>): number | undefined {
+function wordKind(w: string, spec: Options): WordKind | undefined {
+  if (w === '-') return 'flag';
+  if (w.startsWith('--') && w.length > 2) {
+    const parts = w.slice(2).split('=');
+    const name = resolveLong(parts[0]!, spec);
+    if (name === undefined) return 'unknown';
+    const inline = parts.length > 1;
+    if (spec.longOpaque.has(name)) return 'opaque';
+    if (spec.longValues.has(name)) return inline ? 'value_inline' : 'value_next';
+    return 'flag';
+  }
+  if (w.length > 1 && !w.startsWith('--')) return shortKind(w.slice(1).split(''), spec);
+  return undefined;
+}
+
+function shortKind(chars: string[], spec: Options): WordKind {
+  const first = chars.findIndex((c) => spec.shortValues.has(c) || spec.shortOpaque.has(c));
+  if (first >= 0) {
+    if (!chars.slice(0, first).every((c) => spec.shortFlags.has(c))) return 'unknown';
+    if (spec.shortOpaque.has(chars[first]!)) return 'opaque';
+    return first === chars.length - 1 ? 'value_next' : 'value_inline';
+  }
+  return chars.every((c) => spec.shortFlags.has(c)) ? 'flag' : 'unknown';
+}
+
+function consumed(argv: Argv, i: number, spec: Options): boolean {
+  return i >= 2 && optionWord(argv[i - 1]!, spec) && wordKind(argv[i - 1]!, spec) === 'value_next';
+}
+
+function isAssignment(w: string, spec: Options): boolean {
+  return spec.assignments && w.indexOf('=') > 0 && !w.startsWith('-');
+}
+
+function firstPositional(argv: Argv, spec: Options): number | undefined {
   for (let i = 1; i < argv.length; i++) {
     const w = argv[i]!;
-    const takesValue = i >= 2 && valueFlags.has(argv[i - 1]!);
-    if (!w.startsWith('-') && !isAssignment(w) && !takesValue) return i;
+    if (consumed(argv, i, spec)) continue;
+    if (w === '--') return i + 1;
+    if (!optionWord(w, spec) && !isAssignment(w, spec)) return i;
   }
   return undefined;
+}
+
+function optionProblems(argv: Argv, spec: Options): OptionProblem[] {
+  const first = firstPositional(argv, spec);
+  const out: OptionProblem[] = [];
+  const prog = program(argv);
+  for (let i = 1; i < argv.length && (first === undefined || i < first); i++) {
+    const w = argv[i]!;
+    if (!optionWord(w, spec)) continue;
+    const taken = consumed(argv, i, spec);
+    const kind = wordKind(w, spec);
+    if (!taken && kind === 'opaque') out.push({ program: prog, option: w, problem: 'opaque' });
+    else if (!taken && kind === 'unknown') out.push({ program: prog, option: w, problem: 'unknown' });
+    else if (taken && kind === 'value_next') out.push({ program: prog, option: w, problem: 'ambiguous_value' });
+  }
+  return out;
+}
+
+/** find_execs: every command `find ... -exec CMD ... ;` runs. */
+export function findExecs(argv: Argv): Argv[] {
+  if (program(argv) !== 'find') return [];
+  const out: Argv[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (!FIND_EXEC_ACTIONS.has(argv[i]!)) continue;
+    let end = argv.length;
+    for (let j = i + 1; j < argv.length; j++) {
+      if (argv[j] === ';' || argv[j] === '+') {
+        end = j;
+        break;
+      }
+    }
+    const sub = argv.slice(i + 1, end);
+    if (sub.length > 0) out.push(sub);
+  }
+  return out;
 }

@@ -1,7 +1,8 @@
 /** Proposals and dry-run decisions: validate, build the context, decide, record. */
 import { appendAudit } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
-import { decide } from '../decide/pipeline.ts';
+import { decide, shellParamsIssue } from '../decide/pipeline.ts';
+import { canonicalShellParams, type ProgramResolver } from '../decide/shell-argv.ts';
 import { pausedBy } from '../governance/breakers.ts';
 import { ActionEnvelopeSchema, type ActionEnvelope } from '../schema/action.ts';
 import type { Decision } from '../schema/decision.ts';
@@ -38,7 +39,24 @@ export async function parseProposal(deps: Deps, principal: Principal, body: unkn
   if (!deps.targets.has(parsed.data.target)) {
     return rejectInput(deps, principal, [{ field: prefix(field, 'target'), message: `unknown target "${parsed.data.target}" (known: ${[...deps.targets.keys()].join(', ')})` }]);
   }
-  return parsed.data;
+  return canonicalEnvelope(deps, principal, parsed.data, field);
+}
+
+/**
+ * A shell.exec command line becomes argv here, once, and the stored action carries that argv.
+ * A line that cannot be tokenized is kept as given: the pipeline denies it, naming why.
+ */
+async function canonicalEnvelope(deps: Deps, principal: Principal, envelope: ActionEnvelope, field: string): Promise<ActionEnvelope> {
+  if (envelope.kind !== 'shell.exec') return envelope;
+  const issue = shellParamsIssue(envelope.params);
+  if (issue) return rejectInput(deps, principal, [{ ...issue, field: prefix(field, issue.field) }]);
+  const canonical = canonicalShellParams(envelope.params, resolverFor(deps, envelope.target));
+  return canonical.ok ? { ...envelope, params: canonical.params } : envelope;
+}
+
+function resolverFor(deps: Deps, target: string): ProgramResolver | undefined {
+  const driver = deps.targets.get(target)?.driver;
+  return driver?.resolveProgram ? (name) => driver.resolveProgram?.(name) : undefined;
 }
 
 /** decideProposal runs the pipeline against the live context; validation failures throw 422. */
@@ -65,7 +83,7 @@ export async function decideProposal(
         policyDigest: evaluator?.digest ?? null,
         timings: { validateUs: 0, evaluateUs: 0, totalUs: 0 },
       }
-    : decide({ envelope, actor, context: built.context }, evaluator, stopwatch);
+    : decide({ envelope, actor, context: built.context, ...withResolver(resolverFor(deps, envelope.target)) }, evaluator, stopwatch);
   // A kind paused by a circuit breaker is denied until the breaker event is resolved.
   const paused = decision.effect !== 'deny' && decision.stage !== 'validation' ? await pausedBy(deps.db, envelope.target, envelope.kind) : undefined;
   if (paused) {
@@ -149,6 +167,10 @@ async function replay(deps: Deps, principal: Principal, key: string, digest: str
 async function rejectInput(deps: Deps, principal: Principal, issues: FieldIssue[], code: 'validation_failed' | 'unknown_kind' = 'validation_failed'): Promise<never> {
   await inTx(deps, (trx) => appendAudit(trx, { type: 'action.invalid', actor: principal.id, payload: { code, issues } }));
   throw new ValidationError(describeIssues(issues), issues, code);
+}
+
+function withResolver(resolveProgram: ProgramResolver | undefined): { resolveProgram?: ProgramResolver } {
+  return resolveProgram ? { resolveProgram } : {};
 }
 
 function prefix(field: string, name: string): string {

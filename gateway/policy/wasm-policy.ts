@@ -17,7 +17,7 @@ export async function loadEvaluator(bundle: CompiledBundle): Promise<PolicyEvalu
     digest: bundle.digest,
     data,
     evaluate: (input: unknown): unknown => policy.evaluate(input, DECISION_ENTRYPOINT),
-    ...(analyser ? { analyseShell: (line: string) => analyser.analyse(line) } : {}),
+    ...(analyser ? { analyseShell: (argv: readonly string[]) => analyser.analyse(argv) } : {}),
   };
 }
 
@@ -39,14 +39,14 @@ export function hostShellAnalyser(bundle: Pick<CompiledBundle, 'sources' | 'data
   return syntax ? new ShellAnalyser(syntax) : undefined;
 }
 
-/** loadShellReference evaluates the bundle's own (Rego) analysis of a command line, for tests. */
-export async function loadShellReference(bundle: CompiledBundle): Promise<(line: string) => ShellAnalysis> {
+/** loadShellReference evaluates the bundle's own (Rego) analysis of an argv, for tests. */
+export async function loadShellReference(bundle: CompiledBundle): Promise<(argv: readonly string[]) => ShellAnalysis> {
   const policy = await loadPolicy(bundle.wasm);
   policy.setData(bundle.data);
-  return (line) => {
-    const out = policy.evaluate({ action: { kind: 'shell.exec', params: { command: line } } }, SHELL_REFERENCE_ENTRYPOINT) as Array<{ result?: ShellAnalysis }>;
+  return (argv) => {
+    const out = policy.evaluate({ action: { kind: 'shell.exec', params: { argv } } }, SHELL_REFERENCE_ENTRYPOINT) as Array<{ result?: ShellAnalysis }>;
     const result = out[0]?.result;
-    if (!result) throw new Error(`the shell reference is undefined for ${JSON.stringify(line)}`);
+    if (!result) throw new Error(`the shell reference is undefined for ${JSON.stringify(argv)}`);
     return result;
   };
 }

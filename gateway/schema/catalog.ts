@@ -2,12 +2,15 @@
 import { z } from 'zod';
 
 export const ParamSpecSchema = z.strictObject({
-  type: z.enum(['number', 'integer', 'string', 'boolean']),
+  type: z.enum(['number', 'integer', 'string', 'boolean', 'string_list']),
   required: z.boolean().optional(),
   min: z.number().optional(),
   max: z.number().optional(),
   min_length: z.number().int().nonnegative().optional(),
+  /** For strings, and for each item of a string_list. */
   max_length: z.number().int().positive().optional(),
+  min_items: z.number().int().nonnegative().optional(),
+  max_items: z.number().int().positive().optional(),
   enum: z.array(z.union([z.string(), z.number()])).optional(),
   description: z.string().optional(),
 });
@@ -48,11 +51,13 @@ function fieldSchema(spec: ParamSpec): z.ZodType {
   switch (spec.type) {
     case 'boolean':
       return z.boolean();
-    case 'string': {
-      let s = z.string();
-      if (spec.min_length !== undefined) s = s.min(spec.min_length);
-      if (spec.max_length !== undefined) s = s.max(spec.max_length);
-      return s;
+    case 'string':
+      return stringSchema(spec);
+    case 'string_list': {
+      let list = z.array(stringSchema(spec));
+      if (spec.min_items !== undefined) list = list.min(spec.min_items);
+      if (spec.max_items !== undefined) list = list.max(spec.max_items);
+      return list;
     }
     case 'number':
     case 'integer': {
@@ -62,4 +67,11 @@ function fieldSchema(spec: ParamSpec): z.ZodType {
       return n;
     }
   }
+}
+
+function stringSchema(spec: ParamSpec): z.ZodString {
+  let s = z.string();
+  if (spec.min_length !== undefined) s = s.min(spec.min_length);
+  if (spec.max_length !== undefined) s = s.max(spec.max_length);
+  return s;
 }

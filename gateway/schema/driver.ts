@@ -60,6 +60,12 @@ export interface Driver {
   safeState(): Promise<void>;
   checkpoint?(): Promise<CheckpointRef>;
   restore?(ref: CheckpointRef): Promise<void>;
+  /**
+   * The absolute path a bare program name runs as on this target (the shell driver's
+   * allowlist), or undefined. The gateway calls it once, when it turns a command line into
+   * the argv it decides on, so argv[0] is decided as it will execute.
+   */
+  resolveProgram?(name: string): string | undefined;
   /** What the driver would do for these params, without doing it (dry runs); throws why it would not. */
   plan?(params: Record<string, unknown>): Record<string, unknown>;
 }

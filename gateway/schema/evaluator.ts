@@ -10,7 +10,7 @@ export interface PolicyEvaluator {
   evaluate(input: unknown): unknown;
   /**
    * The host's copy of the bundle's shell analysis, when the bundle's analysis sources are the
-   * ones it mirrors; undefined for a line it does not handle (the policy then analyses it).
+   * ones it mirrors; undefined for an argv it does not handle (the policy then analyses it).
    */
-  readonly analyseShell?: (line: string) => ShellAnalysis | undefined;
+  readonly analyseShell?: (argv: readonly string[]) => ShellAnalysis | undefined;
 }

@@ -14,19 +14,45 @@ import rego.v1
 
 action := input.action
 
-command := cmd.line
+argv := cmd.argv
+
+syntax := data.shell.syntax
 
 # --- shell.exec: hard deny patterns -----------------------------------------
 
-deny contains finding("baseline.shell.operator", concat("", ["shell operator ", quote(op), " is not allowed: commands run as a single argv, never through a shell"])) if {
-	some op in cmd.operators
+deny contains finding("baseline.shell.empty", "shell.exec argv runs no program") if {
+	action.kind == "shell.exec"
+	not nonempty_argv
 }
 
-deny contains finding("baseline.shell.rm_recursive_force", concat("", ["hard-denied pattern rm -rf (recursive forced delete): ", concat(" ", argv)])) if {
-	some argv in cmd.commands
-	shell.program(argv) == "rm"
-	rm_recursive(argv)
-	rm_force(argv)
+nonempty_argv if {
+	count(argv) > 0
+	argv[0] != ""
+}
+
+deny contains finding("baseline.shell.hidden_character", "an argv word holds a control character, a Unicode space, or a zero-width or bidirectional mark: what it runs cannot be shown as decided") if {
+	cmd.hidden_character
+}
+
+deny contains finding("baseline.shell.rm_recursive_force", concat("", ["hard-denied pattern rm -rf (recursive forced delete): ", concat(" ", a)])) if {
+	some a in cmd.invocations
+	shell.program(a) == "rm"
+	rm_recursive(a)
+	rm_force(a)
+}
+
+deny contains finding("baseline.shell.find_delete", concat("", ["hard-denied pattern: recursive deletion through find: ", concat(" ", a)])) if {
+	some a in cmd.invocations
+	shell.program(a) == "find"
+	find_deletes(a)
+}
+
+deny contains finding("baseline.shell.interpreter_delete", concat("", ["hard-denied pattern: ", quote(shell.program(a)), " code that deletes (", marker, ")"])) if {
+	some a in cmd.invocations
+	shell.program(a) in syntax.interpreters
+	some w in array.slice(a, 1, count(a))
+	some marker in syntax.deletion_markers
+	contains(lower(w), marker)
 }
 
 deny contains finding("baseline.shell.pipe_to_shell", concat("", ["hard-denied pattern pipe-to-shell: output piped into ", quote(prog)])) if {
@@ -34,32 +60,55 @@ deny contains finding("baseline.shell.pipe_to_shell", concat("", ["hard-denied p
 	prog in shell.interpreters
 }
 
-deny contains finding(concat("", ["baseline.shell.", rule]), concat("", ["hard-denied pattern ", prog, " (", why, "): ", concat(" ", argv)])) if {
-	some argv in cmd.invocations
-	prog := shell.program(argv)
+deny contains finding("baseline.shell.script_expansion", concat("", ["a shell script that expands parameters or substitutes commands ($, `) runs what cannot be read before it runs: ", quote(s)])) if {
+	some s in cmd.scripts
+	some c in {"$", "`"}
+	contains(s, c)
+}
+
+deny contains finding(concat("", ["baseline.shell.", rule]), concat("", ["hard-denied pattern ", prog, " (", why, "): ", concat(" ", a)])) if {
+	some a in cmd.invocations
+	prog := shell.program(a)
 	some rule, spec in denied_programs
 	matches_program(prog, spec)
 	why := spec.why
 }
 
-deny contains finding("baseline.shell.nesting_too_deep", "shell wrappers or `sh -c` scripts nest deeper than the baseline can inspect") if {
+deny contains finding("baseline.shell.opaque_command", concat("", [quote(prog), " runs its arguments as one shell command line, which cannot be read before it runs"])) if {
+	some a in cmd.invocations
+	prog := shell.program(a)
+	prog in syntax.opaque_programs
+}
+
+deny contains finding(option_rule[p.problem], concat("", [quote(p.program), " option ", quote(p.option), option_why[p.problem]])) if {
+	some p in cmd.option_problems
+}
+
+option_rule := {
+	"opaque": "baseline.shell.opaque_command",
+	"unknown": "baseline.shell.unknown_option",
+	"ambiguous_value": "baseline.shell.ambiguous_option",
+}
+
+option_why := {
+	"opaque": " takes a whole command line as one string, which cannot be read before it runs",
+	"unknown": " is not one the analysis knows: it cannot tell where the wrapped command starts",
+	"ambiguous_value": " is the value of the option before it and itself takes a value: the command can be read two ways",
+}
+
+deny contains finding("baseline.shell.nesting_too_deep", "shell wrappers, `sh -c` scripts or `find -exec` nest deeper than the baseline can inspect") if {
 	cmd.too_deep
 }
 
-deny contains finding("baseline.shell.ambiguous_quoting", "escaped or unbalanced quotes: the baseline cannot tell what this command runs") if {
+deny contains finding("baseline.shell.ambiguous_quoting", "a shell script has escaped or unbalanced quotes: the baseline cannot tell what it runs") if {
 	cmd.ambiguous_quoting
-}
-
-deny contains finding("baseline.shell.empty", "shell.exec command runs no program") if {
-	command
-	count(cmd.commands) == 0
 }
 
 # Programs denied outright, by rule id. `prefixes` also catches families such as mkfs.ext4.
 denied_programs := {
-	"privilege_escalation": {"names": {"sudo", "doas", "su", "pkexec"}, "prefixes": set(), "why": "privilege escalation"},
-	"remote_access": {"names": {"ssh", "scp", "sftp", "slogin"}, "prefixes": set(), "why": "remote access"},
-	"disk_write": {"names": {"dd", "mkfs", "fdisk", "sfdisk", "cfdisk"}, "prefixes": {"mkfs."}, "why": "raw disk operation"},
+	"privilege_escalation": {"names": {"sudo", "doas", "su", "pkexec", "runuser", "setpriv", "nsenter", "capsh", "chroot"}, "prefixes": set(), "why": "privilege escalation"},
+	"remote_access": {"names": {"ssh", "scp", "sftp", "slogin", "rsh", "rlogin", "rcp"}, "prefixes": set(), "why": "remote access"},
+	"disk_write": {"names": {"dd", "mkfs", "fdisk", "sfdisk", "cfdisk", "parted", "wipefs", "shred"}, "prefixes": {"mkfs."}, "why": "raw disk operation"},
 }
 
 matches_program(prog, spec) if prog in spec.names
@@ -69,13 +118,54 @@ matches_program(prog, spec) if {
 	startswith(prog, p)
 }
 
-rm_recursive(argv) if some c in {"r", "R"} & shell.short_flags(argv)
+# rm reads -r, -R, --recursive and any unambiguous prefix of it (--recur); -f, --force, --forc.
+rm_recursive(a) if some c in {"r", "R"} & rm_short_flags(a)
 
-rm_recursive(argv) if "--recursive" in argv
+rm_recursive(a) if {
+	some w in rm_options(a)
+	long_prefix_of(w, "--recursive")
+}
 
-rm_force(argv) if "f" in shell.short_flags(argv)
+rm_force(a) if "f" in rm_short_flags(a)
 
-rm_force(argv) if "--force" in argv
+rm_force(a) if {
+	some w in rm_options(a)
+	long_prefix_of(w, "--force")
+}
+
+rm_short_flags(a) := {c |
+	some w in rm_options(a)
+	not startswith(w, "--")
+	some c in split(substring(w, 1, -1), "")
+}
+
+# rm_options(a) is rm's option words: those before "--" (GNU rm permutes, so options after
+# file names count too).
+rm_options(a) := {w |
+	some i, w in a
+	i >= 1
+	i < end_of_options(a)
+	startswith(w, "-")
+	w != "-"
+}
+
+end_of_options(a) := min(ends) if {
+	ends := {i | some i, w in a; w == "--"}
+	count(ends) > 0
+} else := count(a)
+
+long_prefix_of(w, option) if {
+	count(w) >= 3
+	startswith(option, w)
+}
+
+# find deletes with -delete, or by running a deleting program through -exec and its kin.
+find_deletes(a) if "-delete" in a
+
+find_deletes(a) if {
+	some sub in shell.find_execs(a)
+	shell.program(sub) in {"rm", "rmdir", "unlink", "shred"}
+}
 
 # --- absolute bounds from the catalog -----------------------------------------
 

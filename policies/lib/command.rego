@@ -1,8 +1,8 @@
 # METADATA
-# title: The proposed command line, analysed once
+# title: The proposed argv, analysed once
 # description: |
 #   Wasm memoizes rules but not function calls, so the shell analysis of this decision's
-#   command is computed here once, as rules, and read by the baseline and the policy.
+#   argv is computed here once, as rules, and read by the baseline and the policy.
 #   The gateway may supply the same analysis in input.analysis.shell, computed by its copy
 #   of interlock.lib.shell (gateway/decide/shell-analysis.ts); it does so only for the exact
 #   lib sources that copy mirrors, and `reference` below is what property tests compare it
@@ -12,23 +12,23 @@ package interlock.lib.command
 import data.interlock.lib.shell
 import rego.v1
 
-line := input.action.params.command if input.action.kind == "shell.exec"
+argv := input.action.params.argv if input.action.kind == "shell.exec"
 
-# The host's analysis counts only when it is of this very line.
+# The host's analysis counts only when it is of this very argv.
 supplied := a if {
 	a := input.analysis.shell
-	a.line == line
+	a.argv == argv
 }
-
-commands := {c | some c in supplied.commands} if supplied else := analysed_commands
-
-scripts := {s | some s in supplied.scripts} if supplied else := analysed_scripts
 
 invocations := {c | some c in supplied.invocations} if supplied else := analysed_invocations
 
-operators := {o | some o in supplied.operators} if supplied else := analysed_operators
+scripts := {s | some s in supplied.scripts} if supplied else := analysed_scripts
+
+script_operators := {o | some o in supplied.script_operators} if supplied else := analysed_script_operators
 
 piped_into := {p | some p in supplied.piped_into} if supplied else := analysed_piped_into
+
+option_problems := {p | some p in supplied.option_problems} if supplied else := analysed_option_problems
 
 too_deep if supplied.too_deep == true
 
@@ -44,33 +44,54 @@ ambiguous_quoting if {
 	analysed_ambiguous_quoting
 }
 
+# hidden_character: an argv word holds a character that separates words for some tokenizer
+# or hides text. The gateway refuses these before the policy runs; this is the same check
+# for every other host.
+hidden_character if supplied.hidden_character == true
+
+hidden_character if {
+	not supplied
+	analysed_hidden_character
+}
+
+# programs is the base name of every program the argv runs, wrappers included.
+programs := {shell.program(a) | some a in invocations}
+
 # --- the Rego analysis --------------------------------------------------------
 
-levels := shell.commands_at_depth(line)
+levels := shell.levels(argv)
 
-analysed_commands := shell.commands_of(levels)
+analysed_invocations := shell.invocations_of(levels)
 
-analysed_scripts := shell.scripts_of(line, analysed_commands)
+analysed_scripts := shell.scripts_of(levels)
 
-analysed_invocations := shell.invocations_of(analysed_scripts)
-
-analysed_operators := shell.operators(line)
+analysed_script_operators := shell.script_operators_of(analysed_scripts)
 
 analysed_piped_into := shell.piped_into_of(analysed_scripts)
 
-analysed_too_deep := true if shell.too_deep_of(levels) else := false
+analysed_option_problems := shell.option_problems_of(analysed_invocations)
+
+analysed_too_deep := true if shell.too_deep_of(levels, analysed_invocations) else := false
 
 analysed_ambiguous_quoting := true if shell.ambiguous_of(analysed_scripts) else := false
 
-# reference is the Rego analysis of input.action.params.command, whatever the input supplies:
+# The characters gateway/decide/shell-argv.ts refuses (HIDDEN_CHARACTER_RE2, pinned by a test).
+hidden_character_regex := `[\x{0000}-\x{001F}\x{007F}-\x{009F}\x{00A0}\x{00AD}\x{034F}\x{061C}\x{115F}-\x{1160}\x{1680}\x{180B}-\x{180F}\x{2000}-\x{200F}\x{2028}-\x{202F}\x{205F}-\x{206F}\x{3000}\x{3164}\x{FE00}-\x{FE0F}\x{FEFF}\x{FFA0}\x{FFF0}-\x{FFFB}\x{E0000}-\x{E007F}\x{E0100}-\x{E01EF}]`
+
+analysed_hidden_character := true if {
+	regex.match(hidden_character_regex, concat(" ", argv))
+} else := false
+
+# reference is the Rego analysis of input.action.params.argv, whatever the input supplies:
 # the gateway's property tests evaluate it as a second Wasm entrypoint.
 reference := {
-	"line": line,
-	"commands": analysed_commands,
-	"scripts": analysed_scripts,
+	"argv": argv,
 	"invocations": analysed_invocations,
-	"operators": analysed_operators,
+	"scripts": analysed_scripts,
+	"script_operators": analysed_script_operators,
 	"piped_into": analysed_piped_into,
+	"option_problems": analysed_option_problems,
 	"too_deep": analysed_too_deep,
 	"ambiguous_quoting": analysed_ambiguous_quoting,
+	"hidden_character": analysed_hidden_character,
 }

@@ -7,7 +7,6 @@
 package interlock.policy
 
 import data.interlock.lib.command as cmd
-import data.interlock.lib.shell
 import data.interlock.lib.fmt.quote
 import data.interlock.lib.fmt.show
 import rego.v1
@@ -39,20 +38,53 @@ key := concat("", [action.kind, ":", class]) if {
 	class := classification
 } else := action.kind
 
+# Safe (automatic where shell.exec:safe is whitelisted) is decided on argv alone: argv[0] is
+# an absolute path directly inside a system binary directory, its base name and the words
+# after it match a safe prefix, and a package install names packages, not URLs or files.
+# Wrappers, shells and interpreters are never safe, since they are not safe prefixes.
 classification := "safe" if {
 	action.kind == "shell.exec"
-	count(cmd.commands) > 0
-	every argv in cmd.commands {
-		safe_command(argv)
-	}
+	safe_argv(cmd.argv)
 } else := "unclassified" if action.kind == "shell.exec"
 
-safe_command(argv) if {
-	prog := shell.program(argv)
+safe_argv(argv) if {
+	name := system_binary(argv[0])
 	some prefix in data.shell.safe_prefixes
-	prefix[0] == prog
+	prefix[0] == name
 	count(argv) >= count(prefix)
 	array.slice(argv, 1, count(prefix)) == array.slice(prefix, 1, count(prefix))
+	safe_arguments(array.slice(argv, count(prefix), count(argv)), prefix)
+}
+
+# system_binary(path) is the base name of a program directly inside a system binary directory.
+system_binary(path) := name if {
+	some dir in data.shell.system_bin_dirs
+	startswith(path, dir)
+	name := substring(path, count(dir), -1)
+	name != ""
+	not contains(name, "/")
+	not name in {".", ".."}
+}
+
+safe_arguments(_, prefix) if not prefix in data.shell.package_name_prefixes
+
+safe_arguments(args, prefix) if {
+	prefix in data.shell.package_name_prefixes
+	every w in args {
+		package_name(w)
+	}
+}
+
+# A package name: no option, no path or URL, no local package file.
+package_name(w) if {
+	w != ""
+	not startswith(w, "-")
+	not contains(w, "/")
+	not contains(w, ":")
+	not contains(w, "\\")
+	every suffix in {".deb", ".rpm", ".rb", ".tar", ".gz", ".tgz", ".zip", ".whl", ".pkg"} {
+		not endswith(w, suffix)
+	}
 }
 
 approval_rule := data.autonomy.approval[entry.risk]

