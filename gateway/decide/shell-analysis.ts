@@ -79,9 +79,13 @@ export class ShellAnalyser {
     this.#shellOptions = new Options(syntax.shell_options);
   }
 
-  /** analyse returns the analysis of argv, or undefined when it is not one this copy mirrors. */
-  analyse(argv: readonly string[]): ShellAnalysis | undefined {
-    if (!argv.every((w) => MIRRORED_CHARACTERS.test(w))) return undefined;
+  /**
+   * analyse returns the analysis of argv, or undefined when it is not one this copy mirrors.
+   * `anyCharacters` analyses non-ASCII argv too (the invariants' reference evaluator, which
+   * only needs the programs); the policy never receives such an analysis.
+   */
+  analyse(argv: readonly string[], options: { anyCharacters?: boolean } = {}): ShellAnalysis | undefined {
+    if (!options.anyCharacters && !argv.every((w) => MIRRORED_CHARACTERS.test(w))) return undefined;
     const top = [...argv];
     const l0 = this.expand([top]);
     const l1 = this.expand(this.scriptArgvs(this.scriptsIn(l0)));

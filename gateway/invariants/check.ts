@@ -37,7 +37,7 @@ interface Env {
   errors: InvariantErrors;
 }
 
-const paramTy = (t: string): Ty => (t === 'number' || t === 'integer' ? 'number' : t === 'boolean' ? 'bool' : 'string');
+const paramTy = (t: string): Ty => (t === 'number' || t === 'integer' ? 'number' : t === 'boolean' ? 'bool' : t === 'string_list' ? 'list' : 'string');
 
 function paramType(env: Env, name: string): { ty: Ty } | { error: string } {
   const types = new Set<Ty>();
@@ -252,12 +252,22 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
             want(args[1]!, 'string', `the second argument of ${e.fn}`);
           }
           return 'bool';
+        case 'runs':
+          // runs(["curl", "wget"]): the shell command runs one of these programs, by base name,
+          // anywhere in it: after wrappers, inside `sh -c` scripts, through `find -exec`.
+          if (arity(1)) {
+            const list = args[0]!;
+            if (list.t !== 'list' || list.items.length === 0 || list.items.some((i) => i.t !== 'str')) fail(list, 'runs takes a non-empty list of program names as string literals');
+            const lacking = env.kinds.filter((k) => env.data.catalog[k]?.params.argv?.type !== 'string_list');
+            if (lacking.length > 0) fail(e, `runs applies to kinds with an argv (shell.exec); ${lacking.join(', ')} has none: narrow the scope`);
+          }
+          return 'bool';
         case 'exists':
           if (arity(1) && args[0]!.t !== 'path') fail(args[0]!, 'exists takes a path');
           else if (args[0]?.t === 'path') typeOf(args[0], env, src);
           return 'bool';
         default:
-          return fail(e, `unknown function ${e.fn}; known: abs, min, max, len, count, history.count, ramp, within, never, at_most, matches, startswith, endswith, contains, exists`);
+          return fail(e, `unknown function ${e.fn}; known: abs, min, max, len, count, history.count, ramp, within, never, at_most, matches, startswith, endswith, contains, runs, exists`);
       }
     }
   }

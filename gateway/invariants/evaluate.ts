@@ -9,6 +9,7 @@ import { clockMinutes, globMatch } from './check.ts';
 import type { LoadedInvariant } from './load.ts';
 import { countKey } from './translate.ts';
 import { durationMs } from './check.ts';
+import { program, ShellAnalyser } from '../decide/shell-analysis.ts';
 
 type V = unknown;
 type T = boolean | undefined;
@@ -50,6 +51,14 @@ export class Evaluator {
     private readonly input: DecisionInput,
     private readonly data: PolicyData,
   ) {}
+
+  /** The base name of every program the action's argv runs (shell.exec), or undefined without one. */
+  private programs(): string[] | undefined {
+    const argv = get(this.input.action.params, 'argv');
+    const syntax = this.data.shell?.syntax;
+    if (!Array.isArray(argv) || !argv.every((w) => typeof w === 'string') || !syntax) return undefined;
+    return new ShellAnalyser(syntax).analyse(argv, { anyCharacters: true })?.invocations.map(program);
+  }
 
   private last(): Record<string, unknown> | undefined {
     return get(this.input.context, 'history', 'last', this.input.action.kind) as Record<string, unknown> | undefined;
@@ -229,6 +238,12 @@ export class Evaluator {
             const t = this.value(b!);
             if (typeof s !== 'string' || typeof t !== 'string') return undefined;
             return e.fn === 'startswith' ? s.startsWith(t) : e.fn === 'endswith' ? s.endsWith(t) : s.includes(t);
+          }
+          case 'runs': {
+            const programs = this.programs();
+            const names = this.value(a!);
+            if (programs === undefined || !Array.isArray(names)) return undefined;
+            return programs.some((p) => names.includes(p));
           }
           case 'exists':
             return this.value(a!) !== undefined;

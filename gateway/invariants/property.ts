@@ -6,7 +6,8 @@
  * violation exactly when the reference does. A failure carries the shrunk counterexample.
  */
 import fc from 'fast-check';
-import { decide } from '../decide/pipeline.ts';
+import { decide, shellParamsIssue } from '../decide/pipeline.ts';
+import { canonicalShellParams } from '../decide/shell-argv.ts';
 import type { ParamSpec } from '../schema/catalog.ts';
 import type { DecisionContext } from '../schema/context.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
@@ -111,6 +112,11 @@ function paramArb(spec: ParamSpec, vocab: string[], hints: number[]): fc.Arbitra
       return fc.boolean();
     case 'string':
       return stringArb(vocab).filter((s) => s.length >= (spec.min_length ?? 0) && s.length <= (spec.max_length ?? 4096));
+    case 'string_list': {
+      // Argv-like lists: vocabulary words (program names, with and without a directory) and shell words.
+      const item = fc.oneof(fc.constantFrom(...vocab), fc.constantFrom(...vocab).map((w) => `/usr/bin/${w}`), fc.constantFrom(...SHELLISH), fc.string({ maxLength: 6 }));
+      return fc.array(item, { minLength: spec.min_items ?? 0, maxLength: Math.min(spec.max_items ?? 6, 6) });
+    }
     default:
       return numberArb({ ...(spec.min !== undefined ? { min: spec.min } : {}), ...(spec.max !== undefined ? { max: spec.max } : {}), integer: spec.type === 'integer' }, hints);
   }
@@ -194,6 +200,13 @@ export function inputAt(s: Scenario, i: number, accepted: Accepted[], data: Poli
   };
 }
 
+/** The input with shell.exec params as the gateway decides them (argv), or undefined when it refuses them. */
+function canonicalInput(input: DecisionInput): DecisionInput | undefined {
+  if (input.action.kind !== 'shell.exec' || shellParamsIssue(input.action.params)) return input;
+  const canonical = canonicalShellParams(input.action.params);
+  return canonical.ok ? { ...input, action: { ...input.action, params: canonical.params } } : undefined;
+}
+
 function renderMessage(li: LoadedInvariant, input: DecisionInput, data: PolicyData): string {
   const ev = new Evaluator(input, data);
   const failing = li.asserts.find((a) => ev.truth(a.expr.ast) !== true) ?? li.asserts[0]!;
@@ -212,7 +225,9 @@ export function testInvariant(li: LoadedInvariant, evaluator: PolicyEvaluator, d
   const property = fc.property(scenarioArb(li, kinds, data, [...vocab], [...nums], countKeys), (s) => {
     const accepted: Accepted[] = [];
     for (let i = 0; i < s.steps.length; i++) {
-      const input = inputAt(s, i, accepted, data);
+      const input = canonicalInput(inputAt(s, i, accepted, data));
+      // A shell line the gateway refuses to tokenize never reaches the policy: nothing to compare.
+      if (!input) continue;
       const decision = decide({ envelope: input.action, actor: input.actor, context: input.context as DecisionContext }, evaluator);
       if (decision.stage === 'validation') continue;
       decisions++;

@@ -226,6 +226,8 @@ class Gen {
       case 'endswith':
       case 'contains':
         return [`${e.fn}(${this.term(a!)}, ${this.term(b!)})`];
+      case 'runs':
+        return [`L.runs_any(${this.term(a!)})`];
       case 'exists':
         return [`_ = ${this.term(a!)}`];
       default:
@@ -261,6 +263,9 @@ class Gen {
         const t = this.term(b!);
         return [`_ = ${s}`, `_ = ${t}`, `not ${e.fn}(${s}, ${t})`];
       }
+      case 'runs':
+        // Decided only on an argv: without one, runs() is neither true nor false.
+        return ['_ = input.action.params.argv', `not L.runs_any(${this.term(a!)})`];
       case 'exists':
         return [`not ${this.helper([[`_ = ${this.term(a!)}`]])}`];
       default:

@@ -5,7 +5,14 @@
 #   next state, the last completed values, rate of change, time-of-day windows.
 package interlock.lib.invariants
 
+import data.interlock.lib.command
 import rego.v1
+
+# runs_any(names): the shell.exec argv runs one of these programs (base names), anywhere in it.
+runs_any(names) if {
+	some p in command.programs
+	p in names
+}
 
 kind_in(patterns) if {
 	some p in patterns
