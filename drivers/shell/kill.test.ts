@@ -148,5 +148,15 @@ describe.each(['bwrap', 'none'] as const)('killing the process tree (sandbox: %s
       await waitFor(() => pidsWhere((a) => a === `${marker}1` || a === `${marker}2`).length === 0, 1000, 'grandchildren gone');
       expect((await running).status).toBe('aborted');
     });
+
+    it('after a normal exit the grandchild still in its process group is killed; the result does not wait for the others', async () => {
+      const d = await make();
+      const t0 = performance.now();
+      const running = start(d, 'n', 0.8);
+      await spawned();
+      expect(await running).toMatchObject({ status: 'completed', output: { exit_code: 0 } });
+      expect(performance.now() - t0).toBeLessThan(5000);
+      await waitFor(() => pidsWhere((a) => a === `${marker}1`).length === 0, 1000, 'grandchild gone');
+    });
   }
 });
