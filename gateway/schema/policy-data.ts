@@ -44,6 +44,9 @@ export const PolicyDataSchema = z.looseObject({
   shell: z
     .looseObject({
       safe_prefixes: z.array(z.array(z.string()).min(1)).default([]),
+      package_name_prefixes: z.array(z.array(z.string()).min(1)).default([]),
+      /** Where a safe command's argv[0] must live (absolute directories, with a trailing slash). */
+      system_bin_dirs: z.array(z.string().regex(/^\/(.+\/)?$/, 'an absolute directory ending in /')).default([]),
       syntax: ShellSyntaxSchema,
     })
     .optional(),

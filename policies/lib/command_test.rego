@@ -45,5 +45,5 @@ test_a_supplied_analysis_of_this_argv_is_read if {
 
 test_an_analysis_of_another_argv_is_ignored if {
 	inp := object.union(shell_input(["sudo", "id"]), {"analysis": {"shell": host_analysis(["ls"])}})
-	command.invocations == {["sudo", "id"]} with input as inp
+	command.invocations == {["sudo", "id"], ["id"]} with input as inp
 }

@@ -92,9 +92,9 @@ describe('shell-batch reference test cases', () => {
 
   it('a dry run says what would run, and why not when it would not', async () => {
     const plan = await t.api<{ effect: string; plan: { argv: string[]; binary: string; cwd: string } }>(t.tokens.agent, 'POST', '/v1/decisions', shell('cat notes.txt'));
-    expect(plan.body.plan).toEqual({ argv: ['cat', 'notes.txt'], binary: '/usr/bin/cat', cwd: expect.stringContaining('interlock-shell-pack-') });
+    expect(plan.body.plan).toEqual({ argv: ['/usr/bin/cat', 'notes.txt'], binary: '/usr/bin/cat', cwd: expect.stringContaining('interlock-shell-pack-'), sandbox: 'bwrap' });
     const refused = await t.api<{ planError: string }>(t.tokens.agent, 'POST', '/v1/decisions', shell('whoami'));
-    expect(refused.body.planError).toMatch(/whoami is not an allowed binary/);
+    expect(refused.body.planError).toMatch(/whoami is not an absolute path/);
   });
 
   it('5. every executed entry has an audit record with its batch, its approver and a result hash', async () => {
