@@ -52,7 +52,7 @@ describe('interlock ci', () => {
     const file = path.join(tree, 'policies', 'baseline', 'baseline.rego');
     const rego = readFileSync(file, 'utf8');
     // The change: rm -rf is no longer denied as long as it is forced (the rule now needs a flag nobody passes).
-    const broken = rego.replace('\trm_force(argv)\n}', '\trm_force(argv)\n\t"--really" in argv\n}');
+    const broken = rego.replace('\trm_force(a)\n}', '\trm_force(a)\n\t"--really" in a\n}');
     expect(broken).not.toBe(rego);
     writeFileSync(file, broken);
     const out = path.join(work, 'broken');

@@ -1,4 +1,5 @@
 /** Human-readable action labels: the catalog's template with the params filled in, plus the target. */
+import { quoteArgv } from '../../gateway/decide/shell-argv.ts';
 import type { CatalogEntry } from '../../gateway/schema/catalog.ts';
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
@@ -6,6 +7,8 @@ const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
 function show(value: unknown): string {
   if (value === undefined) return '?';
   if (typeof value === 'string') return value;
+  // An argv reads as the command line that runs exactly it.
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return quoteArgv(value);
   return JSON.stringify(value);
 }
 

@@ -103,6 +103,8 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
         </dl>
       </section>
 
+      <OutputSection outcome={a.outcome} />
+
       <section aria-labelledby="sec-why">
         <h3 id="sec-why">Rationale</h3>
         <p class="rationale">{a.rationale ?? 'The proposer gave no rationale.'}</p>
@@ -230,5 +232,34 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
         </table>
       </section>
     </article>
+  );
+}
+
+/** What the target reported: a shell command's stdout and stderr (capped; the audit keeps their sha256). */
+function OutputSection(props: { outcome: Record<string, unknown> | null }) {
+  const output = props.outcome?.output;
+  if (!output || typeof output !== 'object' || Array.isArray(output)) return null;
+  const o = output as Record<string, unknown>;
+  const streams = (['stdout', 'stderr'] as const).filter((k) => typeof o[k] === 'string');
+  if (streams.length === 0) return null;
+  return (
+    <section aria-labelledby="sec-output">
+      <h3 id="sec-output">Output</h3>
+      {typeof o.exit_code === 'number' ? <p>Exit code {o.exit_code}.</p> : null}
+      {streams.map((k) => (
+        <div class="output-stream">
+          <h4>
+            {k}
+            {o[`${k}_truncated`] === true ? ' (truncated at the cap; the sha256 covers all of it)' : ''}
+          </h4>
+          <pre class="output" aria-label={k}>{(o[k] as string) || '(empty)'}</pre>
+          {typeof o[`${k}_sha256`] === 'string' ? (
+            <p class="muted">
+              sha256 <code>{o[`${k}_sha256`] as string}</code>
+            </p>
+          ) : null}
+        </div>
+      ))}
+    </section>
   );
 }

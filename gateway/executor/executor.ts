@@ -222,11 +222,15 @@ export class Executor {
       ...(result.message ? { message: result.message } : {}),
       attempts,
       output_hash: result.output ? sha256Hex(canonicalJson(result.output)) : null,
+      ...(result.output ? { output_digests: outputDigests(result.output) } : {}),
       state_before: stateBefore,
       state_after: stateAfter,
       ...(checkpoint ? { checkpoint } : {}),
     };
-    await this.#finish(row.id, row.target, to, result.message ?? null, outcome, attempts);
+    // The action keeps what the target reported (shell: capped stdout and stderr) for people to
+    // read; the audit record keeps its hashes only, so output never grows the signed log.
+    const stored = result.output ? { ...outcome, output: result.output } : outcome;
+    await this.#finish(row.id, row.target, to, result.message ?? null, stored, outcome, attempts);
     // Still holding the target: whatever the breakers decide applies before its next execution.
     await this.options.afterOutcome?.(row.target);
   }
@@ -262,10 +266,10 @@ export class Executor {
     }
   }
 
-  async #finish(id: string, target: string, to: Status, reason: string | null, outcome: Record<string, unknown>, attempts: number): Promise<void> {
+  async #finish(id: string, target: string, to: Status, reason: string | null, stored: Record<string, unknown>, outcome: Record<string, unknown>, attempts: number): Promise<void> {
     const now = this.deps.now();
     await inTx(this.deps, async (trx: Tx, events) => {
-      const set = { finished_at: now, lease_until: null, attempts, outcome: JSON.stringify(outcome) };
+      const set = { finished_at: now, lease_until: null, attempts, outcome: JSON.stringify(stored) };
       const moved =
         (await transition(trx, { id, from: 'EXECUTING', to, actor: 'executor', reason, set, detail: { outcome }, at: now }, events)) ||
         // Another process presumed this executor dead and marked it UNKNOWN: settle it from here.
@@ -316,4 +320,9 @@ export class Executor {
 function reasonOf(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason.message : 'aborted';
+}
+
+/** The `*_sha256` fields of a driver's output (shell: stdout_sha256, stderr_sha256), for the audit record. */
+function outputDigests(output: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(output).filter((e): e is [string, string] => e[0].endsWith('_sha256') && typeof e[1] === 'string'));
 }
