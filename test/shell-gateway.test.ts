@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShellDriver } from '../drivers/shell/driver.ts';
+import type { ShellDriver } from '../drivers/shell/driver.ts';
 import { pidsWhere, waitFor as waitUntil } from '../drivers/shell/testing.ts';
 import { hostileLine, trickyCharacter } from '../gateway/decide/shell-arbitraries.ts';
 import { decideProposal, parseProposal } from '../gateway/lifecycle/propose.ts';
@@ -159,6 +159,7 @@ describe('decided equals executed', () => {
     );
     expect(compared).toBeGreaterThan(RUNS / 10);
     expect(denied).toBeGreaterThan(0);
+    expect(compared + denied + refused).toBe(RUNS);
   }, 600_000);
 
   it(`and what really runs prints exactly the decided argv (${EXECUTED} executions through the gateway)`, async () => {
