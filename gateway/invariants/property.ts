@@ -130,9 +130,13 @@ function stepArb(kind: string, data: PolicyData, vocab: string[], hints: number[
     fields[name] = paramArb(spec, vocab, hints);
     if (spec.required) required.push(name);
   }
+  // A shell kind takes argv or a command line, exactly one of them: generate each way.
+  const record = (omit: string | undefined, also: string[]) =>
+    fc.record(Object.fromEntries(Object.entries(fields).filter(([k]) => k !== omit)), { requiredKeys: [...required, ...also] }) as fc.Arbitrary<Record<string, unknown>>;
+  const params = fields.argv && fields.command ? fc.oneof(record('command', ['argv']), record('argv', ['command'])) : record(undefined, []);
   return fc.record({
     kind: fc.constant(kind),
-    params: fc.record(fields, { requiredKeys: required }) as fc.Arbitrary<Record<string, unknown>>,
+    params,
     afterMs: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 20 * 60_000 })),
   });
 }
