@@ -27,6 +27,7 @@ describe('tokenize: POSIX quoting, no expansion', () => {
     expect(argvOf(`\\rm -rf x`)).toEqual(['rm', '-rf', 'x']);
     expect(argvOf(`echo "a\\"b" 'it'\\''s' "x\\y"`)).toEqual(['echo', 'a"b', "it's", 'x\\y']);
     expect(argvOf(`echo '' ""`)).toEqual(['echo', '', '']);
+    expect(argvOf(`echo "a\\\\b" "\\$x" "\\\`" "\\q"`)).toEqual(['echo', 'a\\b', '$x', '`', '\\q']);
     expect(argvOf(`echo '$HOME' "*" a#b`)).toEqual(['echo', '$HOME', '*', 'a#b']);
   });
 
