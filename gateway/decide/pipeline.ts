@@ -11,6 +11,7 @@ import { RawResultSchema, type Decision, type DecisionStage, type RawResult } fr
 import { describeIssues, fieldIssues } from '../schema/errors.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { ShellAnalysis } from '../schema/shell.ts';
+import { ILL_FORMED_MESSAGE, illFormedField } from '../schema/unicode.ts';
 import { canonicalShellParams, hasBothSpellings, type ProgramResolver } from './shell-argv.ts';
 
 export interface DecisionRequest {
@@ -52,6 +53,12 @@ export function decide(req: DecisionRequest, evaluator: PolicyEvaluator | undefi
     finish({ effect: 'deny', stage, reasons: [reason], rules: [rule], ...extra });
 
   try {
+    // A lone surrogate cannot be encoded for the engine: refuse it by name, before anything else.
+    const illFormed = illFormedField(req.envelope);
+    if (illFormed !== undefined) {
+      const issues = [{ field: illFormed, message: ILL_FORMED_MESSAGE }];
+      return deny('validation', 'validation.unicode', describeIssues(issues), { issues });
+    }
     const parsed = ActionEnvelopeSchema.safeParse(req.envelope);
     if (!parsed.success) {
       const issues = fieldIssues(parsed.error.issues);

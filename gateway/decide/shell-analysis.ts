@@ -17,8 +17,8 @@ import { findHiddenCharacter } from './shell-argv.ts';
  * bundle (the Rego analysis runs, slower) until the copy is brought level and re-pinned.
  */
 export const MIRRORED_SOURCES: Readonly<Record<string, string>> = {
-  'lib/command.rego': 'b680252c95b3a20659960994d335a72a488d9b1e6925420dda8e03c10b2dc5bf',
-  'lib/shell.rego': 'f77aab66084514d7518018da76a3caa73243e4fc9f3124f300d685c51e9d0a4c',
+  'lib/command.rego': '79dbe3365819f6d8f10049672270514b95be13a95d1d69013d81411524e127fd',
+  'lib/shell.rego': '8578d53d5a6aa881afc6916d1a316bbfef4adbf3ab322f6dba52c0fb1cc3834f',
 };
 
 // The Rego's patterns. RE2's \s is [\t\n\f\r ]; JavaScript's is wider, so it is spelled out.
@@ -253,7 +253,9 @@ function shortKind(chars: string[], spec: Options): WordKind {
   if (first >= 0) {
     if (!chars.slice(0, first).every((c) => spec.shortFlags.has(c))) return 'unknown';
     if (spec.shortOpaque.has(chars[first]!)) return 'opaque';
-    return first === chars.length - 1 ? 'value_next' : 'value_inline';
+    if (first === chars.length - 1) return 'value_next';
+    // Shells read every o or O of a cluster as taking the next word: refused.
+    return spec.plusOptions ? 'unknown' : 'value_inline';
   }
   return chars.every((c) => spec.shortFlags.has(c)) ? 'flag' : 'unknown';
 }
@@ -263,7 +265,7 @@ function consumed(argv: Argv, i: number, spec: Options): boolean {
 }
 
 function isAssignment(w: string, spec: Options): boolean {
-  return spec.assignments && w.indexOf('=') > 0 && !w.startsWith('-');
+  return spec.assignments && w.includes('=') && !w.startsWith('-');
 }
 
 function firstPositional(argv: Argv, spec: Options): number | undefined {
@@ -300,7 +302,8 @@ export function findExecs(argv: Argv): Argv[] {
     if (!FIND_EXEC_ACTIONS.has(argv[i]!)) continue;
     let end = argv.length;
     for (let j = i + 1; j < argv.length; j++) {
-      if (argv[j] === ';' || argv[j] === '+') {
+      // ";" ends it, and "+" only right after "{}": find reads any other "+" as an argument.
+      if (argv[j] === ';' || (argv[j] === '+' && j > i + 1 && argv[j - 1] === '{}')) {
         end = j;
         break;
       }

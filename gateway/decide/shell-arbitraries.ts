@@ -11,7 +11,7 @@ export const trickyCharacter = fc.constantFrom(
   ...[0x00, 0x01, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1b, 0x1f, 0x7f, 0x80, 0x85, 0x9f].map((c) => String.fromCharCode(c)),
   '\u00a0', '\u00ad', '\u034f', '\u061c', '\u115f', '\u1680', '\u180e', '\u2000', '\u2003', '\u2007', '\u200a', '\u200b', '\u200c', '\u200d', '\u200e', '\u200f',
   '\u2028', '\u2029', '\u202a', '\u202e', '\u202f', '\u205f', '\u2060', '\u2066', '\u2069', '\u3000', '\u3164', '\ufe0f', '\ufeff', '\uffa0', '\ufff9',
-  '\u{e0001}', '\u{e0041}', '\u{e0100}', '\ud800', '\udfff', 'é', '日', '\u{1f600}', '\u0301',
+  '\u{e0001}', '\u{e0041}', '\u{e0100}', '\u2800', '\u17b4', '\u{1d173}', '\u{1bca0}', '\u{13430}', '\ud800', '\udfff', 'é', '日', '\u{1f600}', '\u0301',
 );
 
 const word = fc.constantFrom(

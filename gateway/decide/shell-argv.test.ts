@@ -51,6 +51,9 @@ describe('tokenize: POSIX quoting, no expansion', () => {
     expect(refusalOf('ls\t-la').reason).toContain('U+0009 (CHARACTER TABULATION)');
     expect(refusalOf('ls \u202etxt').reason).toContain('U+202E (RIGHT-TO-LEFT OVERRIDE) at character 4');
     expect(refusalOf('ls x\ud800').reason).toContain('U+D800 (lone surrogate) at character 5');
+    expect(refusalOf('ls a\u2800b').reason).toContain('U+2800 (BRAILLE PATTERN BLANK)');
+    for (const c of ['\u17b4', '\u{1d173}', '\u{1bca0}', '\u{13430}']) expect(tokenize(`ls a${c}b`)).toHaveProperty('refusal');
+    expect(canonicalShellParams({ argv: ['/usr/bin/ls'], cwd: 'work/\u202egnp.exe' })).toMatchObject({ ok: false, refusal: { rule: 'baseline.shell.hidden_character', reason: expect.stringContaining('params.cwd') } });
     // Positions count characters (code points), not UTF-16 units.
     expect(refusalOf('\u{1f600}\u200b').reason).toContain('at character 2');
     fc.assert(

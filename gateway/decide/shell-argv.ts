@@ -24,8 +24,9 @@ export type ProgramResolver = (name: string) => string | undefined;
 
 // Characters that separate words for some tokenizer or terminal, or hide text: C0 and C1
 // controls (tab and newline included), DEL, Unicode spaces other than U+0020, zero-width and
-// joiner characters, bidirectional marks and isolates, invisible fillers, variation
-// selectors, tag characters. Spelled out as ranges, not Unicode properties, so every engine
+// joiner characters, bidirectional marks and isolates, invisible fillers and blanks (Hangul,
+// Khmer, Braille), variation selectors, format controls (Egyptian, shorthand, musical), tag
+// characters. Spelled out as ranges, not Unicode properties, so every engine
 // that checks them (this one, RE2 in the policy) agrees whatever its Unicode version.
 const HIDDEN_RANGES: readonly [number, number][] = [
   [0x0000, 0x001f],
@@ -36,16 +37,21 @@ const HIDDEN_RANGES: readonly [number, number][] = [
   [0x061c, 0x061c],
   [0x115f, 0x1160],
   [0x1680, 0x1680],
+  [0x17b4, 0x17b5],
   [0x180b, 0x180f],
   [0x2000, 0x200f],
   [0x2028, 0x202f],
   [0x205f, 0x206f],
+  [0x2800, 0x2800],
   [0x3000, 0x3000],
   [0x3164, 0x3164],
   [0xfe00, 0xfe0f],
   [0xfeff, 0xfeff],
   [0xffa0, 0xffa0],
   [0xfff0, 0xfffb],
+  [0x13430, 0x1343f],
+  [0x1bca0, 0x1bca3],
+  [0x1d173, 0x1d17a],
   [0xe0000, 0xe007f],
   [0xe0100, 0xe01ef],
 ];
@@ -102,6 +108,7 @@ const NAMES: Record<number, string> = {
   0x2067: 'RIGHT-TO-LEFT ISOLATE',
   0x2068: 'FIRST STRONG ISOLATE',
   0x2069: 'POP DIRECTIONAL ISOLATE',
+  0x2800: 'BRAILLE PATTERN BLANK',
   0x3000: 'IDEOGRAPHIC SPACE',
   0xfeff: 'ZERO WIDTH NO-BREAK SPACE',
 };
@@ -232,7 +239,7 @@ export function canonicalShellParams(params: Record<string, unknown>, resolve?: 
   } else {
     return { ok: false, refusal: { rule: 'baseline.shell.empty', reason: 'shell.exec needs params.argv or params.command' } };
   }
-  const refusal = checkArgv(argv);
+  const refusal = checkArgv(argv) ?? (typeof rest.cwd === 'string' ? hiddenRefusal('params.cwd', rest.cwd) : undefined);
   if (refusal) return { ok: false, refusal };
   const program = argv[0]!;
   if (resolve && !program.includes('/')) {

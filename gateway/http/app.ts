@@ -13,6 +13,7 @@ import { governanceRoutes } from './routes/governance.ts';
 import { observeRoutes } from './routes/observe.ts';
 import { policyRoutes } from './routes/policies.ts';
 import type { Services } from './services.ts';
+import { ILL_FORMED_MESSAGE, illFormedField } from '../schema/unicode.ts';
 
 export function createApp(s: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -49,6 +50,25 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
   app.use('/v1/*', authentication(s.deps.db));
+  // A lone surrogate anywhere in a JSON body is refused before any route reads it (the Wasm
+  // engine is handed UTF-8, which cannot carry one). The parsed body stays cached for the route.
+  // After authentication, so only a known token can add the audit record.
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || !(c.req.header('content-type') ?? '').includes('json')) return next();
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return next(); // malformed JSON: the route's own validation answers it
+    }
+    const field = illFormedField(body);
+    if (field === undefined) return next();
+    const issues = [{ field, message: ILL_FORMED_MESSAGE }];
+    const principal = c.get('principal') as AppEnv['Variables']['principal'] | undefined;
+    await inTx(s.deps, (trx) => appendAudit(trx, { type: 'request.invalid', actor: principal?.id ?? 'anonymous', payload: { method: c.req.method, path: c.req.path, issues: issues.map((i) => ({ ...i, field: i.field.toWellFormed() })) } }));
+    return c.json(errorBody('validation_failed', describeIssues(issues).toWellFormed(), field.toWellFormed(), issues.map((i) => ({ ...i, field: i.field.toWellFormed() }))), 422);
+  });
+
   governanceRoutes(app, s);
   actionRoutes(app, s);
   controlRoutes(app, s);

@@ -34,11 +34,24 @@ deny contains finding("baseline.shell.hidden_character", "an argv word holds a c
 	cmd.hidden_character
 }
 
+deny contains finding("baseline.shell.hidden_character", "params.cwd holds a control character, a Unicode space, or a zero-width or bidirectional mark") if {
+	action.kind == "shell.exec"
+	regex.match(cmd.hidden_character_regex, action.params.cwd)
+}
+
 deny contains finding("baseline.shell.rm_recursive_force", concat("", ["hard-denied pattern rm -rf (recursive forced delete): ", concat(" ", a)])) if {
 	some a in cmd.invocations
 	shell.program(a) == "rm"
 	rm_recursive(a)
 	rm_force(a)
+}
+
+# Without -f too: the driver's rm has no terminal and no standard input, so it never asks.
+deny contains finding("baseline.shell.rm_recursive", concat("", ["hard-denied pattern rm -r (recursive delete; without a terminal rm never asks): ", concat(" ", a)])) if {
+	some a in cmd.invocations
+	shell.program(a) == "rm"
+	rm_recursive(a)
+	not rm_force(a)
 }
 
 deny contains finding("baseline.shell.find_delete", concat("", ["hard-denied pattern: recursive deletion through find: ", concat(" ", a)])) if {
@@ -47,9 +60,9 @@ deny contains finding("baseline.shell.find_delete", concat("", ["hard-denied pat
 	find_deletes(a)
 }
 
-deny contains finding("baseline.shell.interpreter_delete", concat("", ["hard-denied pattern: ", quote(shell.program(a)), " code that deletes (", marker, ")"])) if {
+deny contains finding("baseline.shell.interpreter_delete", concat("", ["hard-denied pattern: ", quote(shell.program(a)), " code that deletes or runs a program (", marker, ")"])) if {
 	some a in cmd.invocations
-	shell.program(a) in syntax.interpreters
+	interpreter(shell.program(a))
 	some w in array.slice(a, 1, count(a))
 	some marker in syntax.deletion_markers
 	contains(lower(w), marker)
@@ -57,7 +70,75 @@ deny contains finding("baseline.shell.interpreter_delete", concat("", ["hard-den
 
 deny contains finding("baseline.shell.pipe_to_shell", concat("", ["hard-denied pattern pipe-to-shell: output piped into ", quote(prog)])) if {
 	some prog in cmd.piped_into
-	prog in shell.interpreters
+	interpreter(prog)
+}
+
+# interpreter(prog): a shell or interpreter, also under a versioned name (python3.12, perl5.36.0).
+interpreter(prog) if prog in shell.interpreters
+
+interpreter(prog) if {
+	some name in shell.interpreters
+	startswith(prog, name)
+	version := substring(prog, count(name), -1)
+	version != ""
+	trim(version, "0123456789.-") == ""
+}
+
+# A script may hold words, quotes, and the operators that separate commands; anything else is
+# shell grammar this analysis does not read (globs and braces in a program name, redirections,
+# here-strings, subshells, reserved words, functions), so it is denied rather than guessed.
+deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script uses syntax the baseline does not read (only words, quotes and | ; & between commands are): ", quote(s)])) if {
+	some s in cmd.scripts
+	regex.match(script_unreadable_regex, s)
+}
+
+script_unreadable_regex := `[^A-Za-z0-9_./:,@%+=~'" |;&-]`
+
+deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script command starts with ", quote(prog), ", which the baseline does not read as a program"])) if {
+	some a in cmd.invocations
+	prog := shell.program(a)
+	script_keyword(prog)
+}
+
+script_keyword(prog) if prog in {"if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "function", "select", "coproc", "!", ".", "[[", "]]", "{", "}", "eval", "source", "trap", "alias"}
+
+# A command word with "=" is an assignment in a script (FOO=1 rm -rf x runs rm).
+script_keyword(prog) if contains(prog, "=")
+
+# flock FILE -c COMMAND runs COMMAND through a shell.
+deny contains finding("baseline.shell.opaque_command", "\"flock\" runs a command line given as one string (-c): it cannot be read before it runs") if {
+	some a in cmd.invocations
+	shell.program(a) == "flock"
+	some w in a
+	flock_command_option(w)
+}
+
+flock_command_option(w) if w == "-c"
+
+flock_command_option(w) if {
+	startswith(w, "--comm")
+	startswith("--command", split(w, "=")[0])
+}
+
+flock_command_option(w) if {
+	startswith(w, "-")
+	not startswith(w, "--")
+	contains(w, "c")
+}
+
+# git runs commands named in its configuration: aliases with "!", pagers, editors, hooks.
+deny contains finding("baseline.shell.opaque_command", concat("", ["git configuration that runs a command (", quote(w), ") cannot be read before it runs"])) if {
+	some a in cmd.invocations
+	shell.program(a) == "git"
+	some w in a
+	git_runs_command(lower(w))
+}
+
+git_runs_command(w) if contains(w, "=!")
+
+git_runs_command(w) if {
+	some key in {"core.pager", "core.sshcommand", "core.editor", "core.fsmonitor", "core.hookspath", "core.gitproxy", "sequence.editor", "diff.external", "credential.helper", "pager.", "uploadpack", "receivepack", "--upload-pack", "--receive-pack", "--exec=", "--config-env", "gpg.program", "ssh.variant"}
+	contains(w, key)
 }
 
 deny contains finding("baseline.shell.script_expansion", concat("", ["a shell script that expands parameters or substitutes commands ($, `) runs what cannot be read before it runs: ", quote(s)])) if {
@@ -106,8 +187,8 @@ deny contains finding("baseline.shell.ambiguous_quoting", "a shell script has es
 
 # Programs denied outright, by rule id. `prefixes` also catches families such as mkfs.ext4.
 denied_programs := {
-	"privilege_escalation": {"names": {"sudo", "doas", "su", "pkexec", "runuser", "setpriv", "nsenter", "capsh", "chroot"}, "prefixes": set(), "why": "privilege escalation"},
-	"remote_access": {"names": {"ssh", "scp", "sftp", "slogin", "rsh", "rlogin", "rcp"}, "prefixes": set(), "why": "remote access"},
+	"privilege_escalation": {"names": {"sudo", "sudoedit", "doas", "su", "pkexec", "runuser", "setpriv", "nsenter", "capsh", "chroot", "run0", "systemd-run", "machinectl", "unshare"}, "prefixes": set(), "why": "privilege escalation"},
+	"remote_access": {"names": {"ssh", "scp", "sftp", "slogin", "rsh", "rlogin", "rcp", "sshpass", "dbclient", "ssh-agent"}, "prefixes": set(), "why": "remote access"},
 	"disk_write": {"names": {"dd", "mkfs", "fdisk", "sfdisk", "cfdisk", "parted", "wipefs", "shred"}, "prefixes": {"mkfs."}, "why": "raw disk operation"},
 }
 

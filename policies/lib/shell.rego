@@ -114,6 +114,10 @@ short_taker_kind(chars, i, spec) := "opaque" if {
 	chars[i] in opts(spec, "short_opaque")
 } else := "value_next" if {
 	i == count(chars) - 1
+} else := "unknown" if {
+	# Shells read every o or O of a cluster as taking the next word (bash -oc errexit SCRIPT),
+	# where getopt would take the rest of the cluster: a value option must end a shell cluster.
+	spec.plus_options
 } else := "value_inline"
 
 # consumed(argv, i, spec): word i is the value of the option word before it.
@@ -123,10 +127,10 @@ consumed(argv, i, spec) if {
 	word_kind(argv[i - 1], spec) == "value_next"
 }
 
-# env treats any word with "=" before the command as an assignment.
+# env treats any word with "=" before the command as an assignment (even "=x").
 is_assignment(w, spec) if {
 	spec.assignments
-	indexof(w, "=") > 0
+	contains(w, "=")
 	not startswith(w, "-")
 }
 
@@ -206,10 +210,16 @@ find_execs(argv) := {sub |
 	program(argv) == "find"
 	some i, w in argv
 	w in find_exec_actions
-	ends := {j | some j, x in argv; j > i; x in {";", "+"}}
-	end := min(ends | {count(argv)})
+	end := min(exec_ends(argv, i) | {count(argv)})
 	sub := array.slice(argv, i + 1, end)
 	count(sub) > 0
+}
+
+# exec_ends(argv, i): where the -exec at i can end: ";", or "+" right after "{}" (find reads
+# any other "+" as an argument of the command).
+exec_ends(argv, i) := semicolons | pluses if {
+	semicolons := {j | some j, x in argv; j > i; x == ";"}
+	pluses := {j | some j, x in argv; j > i + 1; x == "+"; argv[j - 1] == "{}"}
 }
 
 # expand(argvs) is every argv these run directly: each wrapper chain, and the chains of the
