@@ -29,7 +29,7 @@ const RUNS = Number(process.env.SHELL_DIFF_RUNS ?? 2_000);
 const EXECUTED = Number(process.env.SHELL_DIFF_EXECUTED ?? 120);
 
 const README_ALLOW = ['/usr/bin/ls', '/usr/bin/cat', '/usr/bin/git'];
-const ATTACK_ALLOW = ['/usr/bin/env', '/bin/bash', '/usr/bin/bash', '/usr/bin/sh', '/usr/bin/rm', '/usr/bin/find', '/usr/bin/python3', '/usr/bin/perl', '/usr/bin/nice', '/usr/bin/stdbuf', '/usr/bin/ionice', '/usr/bin/timeout', '/usr/bin/xargs', '/usr/bin/printf', '/usr/bin/curl', '/usr/bin/rsync'];
+const ATTACK_ALLOW = ['/usr/bin/env', '/bin/bash', '/usr/bin/bash', '/usr/bin/sh', '/usr/bin/rm', '/usr/bin/find', '/usr/bin/python3', '/usr/bin/perl', '/usr/bin/nice', '/usr/bin/stdbuf', '/usr/bin/ionice', '/usr/bin/timeout', '/usr/bin/xargs', '/usr/bin/printf', '/usr/bin/curl', '/usr/bin/rsync', '/usr/bin/dash', '/usr/bin/flock', '/usr/bin/prlimit', '/usr/bin/python3.11'];
 
 interface ActionBody {
   action: { id: string; status: string; params: Record<string, unknown>; outcome: Record<string, unknown> | null };
@@ -80,12 +80,18 @@ describe('the hostile corpus through the gateway at L5', () => {
     ['recursive deletion through find', () => [`find ${C()} -delete`, `find ${C()} -exec rm -rf {} +`, `find ${C()} -execdir rm {} ';'`]],
     ['deletion in an interpreter one-liner', () => [`python3 -c "import shutil; shutil.rmtree('${C()}')"`, `python3 -c "import os; os.system('rm -rf ${C()}')"`, `perl -e 'use File::Path; remove_tree("${C()}")'`]],
     ['network tools, by program', () => ['/usr/bin/curl http://127.0.0.1:9/', "'curl' http://127.0.0.1:9/", '/bin/nc -e /bin/sh 127.0.0.1 9', 'ncat --exec /bin/sh 127.0.0.1 9', 'socat tcp:127.0.0.1:9 exec:sh', 'rsync -e /usr/bin/ssh a 127.0.0.1:b']],
+    ['a second red-team pass', () => [`bash -oc errexit 'rm -rf ${C()}'`, `dash -oc errexit 'rm -rf ${C()}'`, `env =x rm -rf ${C()}`, `find ${C()} -maxdepth 0 -exec env -u + rm -rf ${C()} {} ';'`, `flock ${C()}/../lk -c 'rm -rf ${C()}'`, `sh -c 'FOO=1 rm -rf ${C()}'`, `bash -c '{rm,-rf,${C()}}'`, `prlimit rm -rf ${C()}`, `python3.11 -c "import shutil; shutil.rmtree('${C()}')"`, `rm -r ${C()}`]],
     ['shell syntax on the command line', () => [`ls; rm -rf ${C()}`, `ls && rm -rf ${C()}`, `echo $(rm -rf ${C()})`, `ls > ${C()}/keep.txt`]],
   ];
 
   it.each(hardDeny)('%s: every spelling is denied at L5, none runs, the canary survives', async (_cls, spellings) => {
     for (const s of spellings()) {
       const r = await propose('ws', typeof s === 'string' ? { command: s } : s);
+      // A lone surrogate is refused at the door (422 naming the field): nothing is stored.
+      if (r.status === 422) {
+        expect(JSON.stringify(r.body)).toContain('not well-formed Unicode');
+        continue;
+      }
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       expect(r.body.decision.effect, `${JSON.stringify(s)}: ${JSON.stringify(r.body.decision)}`).toBe('deny');
       expect(r.body.action.status).toBe('DENIED');
@@ -157,7 +163,7 @@ describe('decided equals executed', () => {
       }),
       { numRuns: RUNS },
     );
-    expect(compared).toBeGreaterThan(RUNS / 10);
+    expect(compared).toBeGreaterThan(RUNS / 20);
     expect(denied).toBeGreaterThan(0);
     expect(compared + denied + refused).toBe(RUNS);
   }, 600_000);
@@ -170,7 +176,7 @@ describe('decided equals executed', () => {
       // The shell rate invariant allows 20 commands a minute: move the gateway's clock on.
       if (executed % 15 === 0) t.advance(61_000);
       const r = await propose('ws-kill', { command });
-      if (r.body.decision.effect === 'deny' || r.status !== 201) continue;
+      if (r.status !== 201 || r.body.decision.effect === 'deny') continue;
       const id = r.body.action.id;
       expect((await t.api(t.tokens.op1, 'POST', `/v1/actions/${id}/approve`, { reason: 'argv check' })).status).toBe(200);
       const done = await waitFor(async () => {
@@ -190,11 +196,22 @@ describe('decided equals executed', () => {
   }, 600_000);
 });
 
-// One line of Python (newlines are refused): a grandchild, a setsid grandchild, and a
-// double-forked daemon, each `sleep <marker><n>`, then sleep for argv[2] seconds.
-const SPAWNER =
-  "import os,subprocess,sys,time;m=sys.argv[1];subprocess.Popen(['/usr/bin/sleep',m+'1']);subprocess.Popen(['/usr/bin/setsid','/usr/bin/sleep',m+'2']);p=os.fork();" +
-  "(os.setsid(),os.fork()==0 and os.execv('/usr/bin/sleep',['/usr/bin/sleep',m+'3']),os._exit(0)) if p==0 else os.waitpid(p,0);time.sleep(float(sys.argv[2]))";
+// A script file in the workdir (a one-liner that starts processes is hard-denied): a
+// grandchild, a setsid grandchild, and a double-forked daemon, each `sleep <marker><n>`, then
+// sleep for argv[2] seconds.
+const SPAWNER = `import os, subprocess, sys, time
+m = sys.argv[1]
+subprocess.Popen(['/usr/bin/sleep', m + '1'])
+subprocess.Popen(['/usr/bin/setsid', '/usr/bin/sleep', m + '2'])
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv('/usr/bin/sleep', ['/usr/bin/sleep', m + '3'])
+    os._exit(0)
+os.waitpid(pid, 0)
+time.sleep(float(sys.argv[2]))
+`;
 
 let counter = 0;
 const newMarker = (): string => `47.${process.pid}${Date.now() % 1e5}${++counter}`;
@@ -202,7 +219,8 @@ const descendants = (m: string): number[] => [1, 2, 3].map((i) => pidsWhere((a) 
 const anyWith = (m: string): number[] => pidsWhere((a) => a.startsWith(m));
 
 describe('killing the whole sandbox from the gateway', () => {
-  const spawnerParams = (marker: string, seconds: number) => ({ argv: ['/usr/bin/python3', '-c', SPAWNER, marker, String(seconds)] });
+  beforeAll(() => writeFileSync(path.join(work, 'spawner.py'), SPAWNER));
+  const spawnerParams = (marker: string, seconds: number) => ({ argv: ['/usr/bin/python3', 'spawner.py', marker, String(seconds)] });
 
   const runningSpawner = async (target: string, marker: string): Promise<string> => {
     t.advance(61_000);

@@ -7,7 +7,7 @@
  * environment is PATH and HOME only; a wall-time limit, an abort or the kill switch kills the
  * whole sandbox; stdout and stderr are capped and hashed in full (output.ts, run.ts).
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CommandBook } from '../command-book.ts';
@@ -40,6 +40,11 @@ export const ShellOptionsSchema = z
     network: z.boolean().default(false),
     /** The bwrap binary; by default the first bwrap on PATH. */
     bwrapPath: absolute.optional(),
+    /**
+     * Host paths a command may read besides the system directories (bwrap only). Nothing else
+     * of the host is visible: not /home, /root, /var, /run, /srv, /opt nor the gateway's own files.
+     */
+    readOnlyPaths: z.array(absolute).default([]),
   })
   .refine((o) => o.outputCapBytes === undefined || o.maxOutputBytes === undefined || o.outputCapBytes === o.maxOutputBytes, {
     message: 'outputCapBytes and its older name maxOutputBytes disagree; set one',
@@ -48,6 +53,12 @@ export const ShellOptionsSchema = z
 export type ShellOptions = z.input<typeof ShellOptionsSchema>;
 
 export const DEFAULT_OUTPUT_CAP = 64 * 1024;
+
+/** What a sandboxed command can read of the host: the system, read-only. */
+const SYSTEM_PATHS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'];
+
+/** Credentials inside those that stay hidden even from a gateway running as root. */
+const HIDDEN_PATHS = ['/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/sudoers', '/etc/sudoers.d', '/etc/ssh', '/etc/ssl/private', '/etc/security/opasswd', '/etc/krb5.keytab', '/etc/machine-id'];
 
 const noNul = (s: string): boolean => !s.includes('\0');
 // A lone surrogate has no UTF-8 form: exec would get U+FFFD instead of what was decided.
@@ -132,6 +143,8 @@ export class ShellDriver implements Driver {
       workdir: realpathSync(this.#root),
       network: this.#o.network,
       path: this.#o.path,
+      visible: [...SYSTEM_PATHS, ...this.#o.readOnlyPaths].filter((p) => existsSync(p)),
+      hidden: HIDDEN_PATHS.filter((p) => existsSync(p)).map((p) => ({ path: p, directory: statSync(p).isDirectory() })),
     };
   }
 

@@ -72,12 +72,48 @@ describe('the bwrap sandbox: the workdir is the only writable place', () => {
     expect(existsSync('/etc/interlock-sandbox-test')).toBe(false);
   });
 
+  it('sees only the system: no /var, /home, /root, /run, no gateway files, no credentials, no host sockets', async () => {
+    // A secret beside the workdir (as the gateway's keys and database are), and a listening
+    // Unix socket under /var/tmp (as daemons keep theirs under /run): neither is reachable.
+    const secret = mkdtempSync(path.join('/var/tmp', 'interlock-secret-'));
+    writeFileSync(path.join(secret, 'audit.key'), 'private\n');
+    const sock = path.join(secret, 'daemon.sock');
+    const server: Server = createServer((c) => c.end('hello from the host\n'));
+    await new Promise<void>((r) => server.listen(sock, r));
+    try {
+      const reads = await bash(`cat ${secret}/audit.key; ls /var /home /root /run 2>&1; cat /etc/shadow /etc/gshadow 2>&1; ls -A /etc/ssh`);
+      expect(String(reads.output!.stdout)).not.toContain('private');
+      expect(String(reads.output!.stdout)).not.toMatch(/^root:/m);
+      const connects = await run([PYTHON, '-c', `import socket;s=socket.socket(socket.AF_UNIX);s.connect(${JSON.stringify(sock)});print(s.recv(100))`]);
+      expect(connects.status).toBe('failed');
+      expect(String(connects.output!.stdout)).not.toContain('hello');
+      // The system itself is there: programs run and read their configuration.
+      expect((await bash('ls /usr/bin/ls && head -1 /etc/passwd')).status).toBe('completed');
+    } finally {
+      server.close();
+      rmSync(secret, { recursive: true, force: true });
+    }
+  });
+
+  it('readOnlyPaths exposes more of the host, read-only', async () => {
+    const extra = mkdtempSync(path.join('/var/tmp', 'interlock-extra-'));
+    writeFileSync(path.join(extra, 'tool.txt'), 'shared\n');
+    try {
+      const d = await make({ readOnlyPaths: [extra] });
+      expect((await bash(`cat ${extra}/tool.txt`, d)).output!.stdout).toBe('shared\n');
+      expect((await bash(`echo x > ${extra}/tool.txt`, d)).status).toBe('failed');
+    } finally {
+      rmSync(extra, { recursive: true, force: true });
+    }
+  });
+
   it('env and git fail outside the workdir and work inside it', async () => {
     const visible = canaries[1]!;
     expect((await run([ENV, 'touch', `${visible}/touched`])).status).toBe('failed');
     const git = await run([GIT, '-C', visible, 'init']);
     expect(git.status).toBe('failed');
-    expect(String(git.output!.stderr)).toMatch(/Read-only file system/);
+    // Outside the workdir there is nothing to write to: the host's /var/tmp is not even there.
+    expect(String(git.output!.stderr)).toMatch(/Read-only file system|cannot change to/);
     for (const c of canaries) intact(c);
 
     expect((await run([ENV, 'touch', `${dir}/touched`])).status).toBe('completed');
@@ -160,14 +196,19 @@ describe('the bwrap sandbox: network', () => {
 });
 
 describe('bwrap options', () => {
-  it('mounts in order: read-only root, private /dev, /proc, /tmp, then the workdir bind', () => {
-    const o = bwrapOptions({ workdir: '/tmp/w', network: false, path: '/usr/bin' }, '/tmp/w/sub');
+  it('mounts in order: the system read-only, credentials masked, private /dev, /proc, /tmp, then the workdir bind', () => {
+    const base = { visible: ['/usr', '/etc'], hidden: [{ path: '/etc/shadow', directory: false }, { path: '/etc/ssh', directory: true }] };
+    const o = bwrapOptions({ workdir: '/tmp/w', network: false, path: '/usr/bin', ...base }, '/tmp/w/sub');
     const at = (flag: string, arg?: string): number => o.findIndex((x, i) => x === flag && (arg === undefined || o[i + 1] === arg));
-    expect(at('--ro-bind', '/')).toBeLessThan(at('--tmpfs', '/tmp'));
+    expect(at('--ro-bind', '/')).toBe(-1);
+    expect(at('--ro-bind', '/etc')).toBeLessThan(at('--ro-bind', '/dev/null'));
+    expect(o.slice(at('--ro-bind', '/dev/null'), at('--ro-bind', '/dev/null') + 3)).toEqual(['--ro-bind', '/dev/null', '/etc/shadow']);
+    expect(at('--tmpfs', '/etc/ssh')).toBeGreaterThan(at('--ro-bind', '/etc'));
+    expect(at('--ro-bind', '/usr')).toBeLessThan(at('--tmpfs', '/tmp'));
     expect(at('--tmpfs', '/tmp')).toBeLessThan(at('--bind', '/tmp/w'));
     expect(o).toContain('--unshare-net');
     expect(o.slice(at('--chdir'), at('--chdir') + 2)).toEqual(['--chdir', '/tmp/w/sub']);
-    expect(bwrapOptions({ workdir: '/tmp/w', network: true, path: '/usr/bin' }, '/tmp/w')).not.toContain('--unshare-net');
+    expect(bwrapOptions({ workdir: '/tmp/w', network: true, path: '/usr/bin', ...base }, '/tmp/w')).not.toContain('--unshare-net');
   });
 
   it('a workdir path with spaces and odd characters is bound as one argument', async () => {

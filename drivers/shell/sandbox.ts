@@ -25,6 +25,10 @@ export interface SandboxConfig {
   network: boolean;
   /** The PATH the command sees. */
   path: string;
+  /** Host paths bound read-only (bwrap): the system directories and the target's readOnlyPaths. */
+  visible: readonly string[];
+  /** Paths inside those replaced by an empty file or directory (credentials). */
+  hidden: readonly { path: string; directory: boolean }[];
 }
 
 /** The part of a plan the spawn vector depends on. */
@@ -39,9 +43,11 @@ export interface SpawnVector {
 }
 
 /**
- * bwrap's options, in order. Mount operations apply in sequence: the read-only root first,
- * then the private /dev, /proc and /tmp, then the workdir bind, so a workdir under /tmp is
- * bound on top of the private tmpfs instead of being hidden by it.
+ * bwrap's options, in order. Mount operations apply in sequence: the system directories
+ * read-only first (an empty root, not the host's: no /home, /root, /var, /run and its Unix
+ * sockets, nor the gateway's own keys and database), credentials inside them masked, then the
+ * private /dev, /proc and /tmp, then the workdir bind, so a workdir under /tmp is bound on top
+ * of the private tmpfs instead of being hidden by it.
  */
 export function bwrapOptions(c: Omit<SandboxConfig, 'mode' | 'bwrapPath'>, cwd: string): string[] {
   return [
@@ -55,11 +61,14 @@ export function bwrapOptions(c: Omit<SandboxConfig, 'mode' | 'bwrapPath'>, cwd: 
     // bwrap run as root keeps every capability unless told otherwise, and with CAP_SYS_ADMIN
     // the command could simply remount / read-write.
     '--cap-drop', 'ALL',
-    '--ro-bind', '/', '/',
+    ...c.visible.flatMap((p) => ['--ro-bind', p, p]),
+    ...c.hidden.flatMap((h) => (h.directory ? ['--tmpfs', h.path, '--remount-ro', h.path] : ['--ro-bind', '/dev/null', h.path])),
     '--dev', '/dev',
     '--proc', '/proc',
     '--tmpfs', '/tmp',
     '--bind', c.workdir, c.workdir,
+    // The sandbox's own root (where bwrap made the mount points) is read-only too.
+    '--remount-ro', '/',
     '--clearenv',
     '--setenv', 'PATH', c.path,
     '--setenv', 'HOME', cwd,
