@@ -23,6 +23,9 @@ import { evaluateBreakers, seedRules } from './governance/breakers.ts';
 import { loadChecklist } from './governance/readiness.ts';
 import { Metrics } from './metrics/registry.ts';
 import { PolicyEngine } from './policy/engine.ts';
+import { appendAudit } from './audit/append.ts';
+import { inTx } from './lifecycle/deps.ts';
+import type { EngineFault } from './policy/healing-instance.ts';
 import { openDatabase } from './store/db.ts';
 import { sql } from 'kysely';
 import { signerFromConfig } from './signing/from-config.ts';
@@ -51,7 +54,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const { db, dialect, close, pool } = await openDatabase(config.database.url, { onIdleError: (err) => log.warn({ err: err.message }, 'database connection dropped; it will be reopened') });
   const policyDir = path.resolve(config.policyDir ?? defaultPolicyDir);
   const invariantsDir = path.resolve(config.invariantsDir ?? defaultInvariantsDir);
+  // Set once the metrics and the database are up: what happens when an engine instance fails.
+  let engineFault: (fault: EngineFault) => void = (fault) => log.error({ fault }, 'policy engine instance replaced after a failure');
   const engine = new PolicyEngine({
+    onFault: (fault) => engineFault(fault),
     policyDir,
     cacheDir: defaultCacheDir,
     generate: () => invariantSources(invariantsDir, policyDir),
@@ -101,13 +107,23 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     }
     const drivers = Object.fromEntries([...targets.values()].map((t) => [t.id, t.driver.connected]));
     const policy = engine.current !== undefined;
-    return { ready: policy && database && Object.values(drivers).every(Boolean), checks: { policy, database, drivers }, policyDigest: engine.current?.digest ?? null, instance: executor.id };
+    const health = engine.current?.health?.();
+    const engineCheck = { healthy: policy && (health?.healthy ?? true), rebuilds: health?.rebuilds ?? 0, ...(health?.lastFault ? { lastFault: health.lastFault } : {}) };
+    return { ready: policy && engineCheck.healthy && database && Object.values(drivers).every(Boolean), checks: { policy, engine: engineCheck, database, drivers }, policyDigest: engine.current?.digest ?? null, instance: executor.id };
   };
   const stopBreakers = every(config.governance.breakerIntervalMs, async () => {
     for (const id of targets.keys()) await evaluateTarget(id);
   }, (err) => log.error({ err }, 'circuit breaker evaluation failed'));
   const metrics = new Metrics(deps);
   metrics.start();
+  engineFault = (fault) => {
+    metrics.engineRebuilt();
+    log.error({ fault }, 'policy engine instance replaced after a failure');
+    // Audited off the decision path: the failing decision has already been denied.
+    void inTx(deps, (trx) => appendAudit(trx, { type: 'engine.rebuilt', actor: 'gateway', payload: { policy_digest: fault.digest, error: fault.error.toWellFormed().slice(0, 500) } })).catch((err: unknown) =>
+      log.error({ err }, 'could not audit the engine rebuild'),
+    );
+  };
   const checklist = loadChecklist(path.resolve(config.governance.checklist ?? defaultChecklist));
   const services: Services = { deps, executor, log, ready, policy: engine, governance: { metrics, checklist, signer: signing.signer } };
   const app = createApp(services);

@@ -194,7 +194,7 @@ describe('shell driver', () => {
   it('sandbox: none runs the argv directly (no shell) and says so', async () => {
     const none = await make({ sandbox: 'none' });
     expect(await none.readState()).toMatchObject({ sandbox: 'none' });
-    expect(none.spawnVector(none.plan({ argv: ['/usr/bin/echo', 'a b'] }))).toEqual({ file: '/usr/bin/echo', args: ['a b'] });
+    expect(none.spawnVector(none.plan({ argv: ['/usr/bin/echo', 'a b'] }))).toMatchObject({ file: '/usr/bin/echo', args: ['a b'] });
     const r = await none.writeCommand(shellCommand('n', ['/usr/bin/mkdir', 'made-unsandboxed']), writeOptions('n'));
     expect(r).toMatchObject({ status: 'completed', output: { sandbox: 'none', exit_code: 0 } });
     expect(existsSync(path.join(dir, 'made-unsandboxed'))).toBe(true);

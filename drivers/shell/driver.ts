@@ -7,7 +7,7 @@
  * environment is PATH and HOME only; a wall-time limit, an abort or the kill switch kills the
  * whole sandbox; stdout and stderr are capped and hashed in full (output.ts, run.ts).
  */
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { chownSync, existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CommandBook } from '../command-book.ts';
@@ -45,6 +45,12 @@ export const ShellOptionsSchema = z
      * of the host is visible: not /home, /root, /var, /run, /srv, /opt nor the gateway's own files.
      */
     readOnlyPaths: z.array(absolute).default([]),
+    /**
+     * The host user commands run as. Default: 65534:65534 (nobody) when the gateway runs as
+     * root, else the gateway's own user. Root is refused: a command as uid 0 owns /proc/sys
+     * and every root-only file, capabilities or not.
+     */
+    runAs: z.strictObject({ uid: z.number().int().min(1), gid: z.number().int().min(1) }).optional(),
   })
   .refine((o) => o.outputCapBytes === undefined || o.maxOutputBytes === undefined || o.outputCapBytes === o.maxOutputBytes, {
     message: 'outputCapBytes and its older name maxOutputBytes disagree; set one',
@@ -55,6 +61,9 @@ export type ShellOptions = z.input<typeof ShellOptionsSchema>;
 export const DEFAULT_OUTPUT_CAP = 64 * 1024;
 
 /** What a sandboxed command can read of the host: the system, read-only. */
+/** The unprivileged user commands run as when the gateway is root. */
+const NOBODY = { uid: 65534, gid: 65534 };
+
 const SYSTEM_PATHS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'];
 
 /** Credentials inside those that stay hidden even from a gateway running as root. */
@@ -107,8 +116,11 @@ export class ShellDriver implements Driver {
   readonly #book = new CommandBook();
   readonly #inflight = new Set<Promise<unknown>>();
 
+  readonly #runAs: { uid: number; gid: number } | undefined;
+
   constructor(options: ShellOptions) {
     this.#o = ShellOptionsSchema.parse(options);
+    this.#runAs = this.#o.runAs ?? (process.getuid?.() === 0 ? NOBODY : undefined);
     this.#root = path.resolve(this.#o.workdir);
     this.#cap = this.#o.outputCapBytes ?? this.#o.maxOutputBytes ?? DEFAULT_OUTPUT_CAP;
   }
@@ -120,6 +132,8 @@ export class ShellDriver implements Driver {
   /** Refuses to connect when bwrap is wanted but missing or unable to build the sandbox. */
   async connect(): Promise<void> {
     if (!existsSync(this.#root)) throw new Error(`workdir ${this.#root} does not exist`);
+    // The workdir is the target's: its commands, running as runAs, must be able to write there.
+    if (this.#runAs && process.getuid?.() === 0) chownSync(realpathSync(this.#root), this.#runAs.uid, this.#runAs.gid);
     if (this.#o.sandbox === 'bwrap' && this.#bwrap === undefined) {
       const bwrapPath = resolveBwrap(this.#o.bwrapPath);
       await probeBwrap({ ...this.#sandboxConfig(), bwrapPath });
@@ -145,6 +159,7 @@ export class ShellDriver implements Driver {
       path: this.#o.path,
       visible: [...SYSTEM_PATHS, ...this.#o.readOnlyPaths].filter((p) => existsSync(p)),
       hidden: HIDDEN_PATHS.filter((p) => existsSync(p)).map((p) => ({ path: p, directory: statSync(p).isDirectory() })),
+      ...(this.#runAs ? { runAs: this.#runAs } : {}),
     };
   }
 
@@ -242,7 +257,8 @@ export class ShellDriver implements Driver {
     // process tree: a double-forked daemon (or one that left the group and was reparented)
     // survives both the kill and a normal exit.
     return runVector(this.spawnVector(plan), {
-      cwd: plan.cwd,
+      // Under bwrap the command's directory is set inside the sandbox (--chdir).
+      cwd: this.#o.sandbox === 'bwrap' ? '/' : plan.cwd,
       // bwrap clears and sets the command's environment itself; PWD is what bwrap also sets.
       env: { PATH: this.#o.path, HOME: plan.cwd, PWD: plan.cwd },
       timeoutMs: this.#o.timeoutMs,

@@ -101,6 +101,7 @@ export async function runVector(v: SpawnVector, o: RunOptions): Promise<RunResul
   if (o.signal.aborted) return result('abort', null, null);
 
   const child = spawn(v.file, v.args, {
+    ...(v.runAs ?? {}),
     cwd: o.cwd,
     env: o.env,
     stdio: ['ignore', 'pipe', 'pipe'],

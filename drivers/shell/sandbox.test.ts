@@ -6,7 +6,7 @@
  * read-only); only loopback addresses are used for the network checks.
  */
 import { createServer, type Server } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -97,11 +97,33 @@ describe('the bwrap sandbox: the workdir is the only writable place', () => {
 
   it('readOnlyPaths exposes more of the host, read-only', async () => {
     const extra = mkdtempSync(path.join('/var/tmp', 'interlock-extra-'));
+    chmodSync(extra, 0o755);
     writeFileSync(path.join(extra, 'tool.txt'), 'shared\n');
     try {
       const d = await make({ readOnlyPaths: [extra] });
       expect((await bash(`cat ${extra}/tool.txt`, d)).output!.stdout).toBe('shared\n');
       expect((await bash(`echo x > ${extra}/tool.txt`, d)).status).toBe('failed');
+    } finally {
+      rmSync(extra, { recursive: true, force: true });
+    }
+  });
+
+  it('runs as an unprivileged user when the gateway is root: root-only files and /proc/sys stay closed', async () => {
+    if (process.getuid?.() !== 0) return;
+    const extra = mkdtempSync(path.join('/var/tmp', 'interlock-rootonly-'));
+    chmodSync(extra, 0o755);
+    writeFileSync(path.join(extra, 'secret'), 'root only\n', { mode: 0o600 });
+    try {
+      const d = await make({ readOnlyPaths: [extra] });
+      expect((await bash('id -u; id -g', d)).output!.stdout).toBe('65534\n65534\n');
+      const read = await bash(`cat ${extra}/secret`, d);
+      expect(read.status).toBe('failed');
+      expect(String(read.output!.stdout)).toBe('');
+      // A sysctl owned by root: writable by any uid-0 process, capabilities or not.
+      const before = readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
+      const write = await bash('echo "|/bin/false" > /proc/sys/kernel/core_pattern', d);
+      expect(write.status).toBe('failed');
+      expect(readFileSync('/proc/sys/kernel/core_pattern', 'utf8')).toBe(before);
     } finally {
       rmSync(extra, { recursive: true, force: true });
     }

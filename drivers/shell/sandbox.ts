@@ -29,6 +29,12 @@ export interface SandboxConfig {
   visible: readonly string[];
   /** Paths inside those replaced by an empty file or directory (credentials). */
   hidden: readonly { path: string; directory: boolean }[];
+  /**
+   * The unprivileged host user the command (bwrap itself, under bwrap) runs as. Set when the
+   * gateway runs as root: uid 0 without capabilities still owns every root file, including
+   * /proc/sys (core_pattern: a way out of any sandbox) and mode-600 secrets under /etc.
+   */
+  runAs?: { uid: number; gid: number };
 }
 
 /** The part of a plan the spawn vector depends on. */
@@ -40,6 +46,8 @@ export interface VectorPlan {
 export interface SpawnVector {
   file: string;
   args: string[];
+  /** The credentials the process is started with (spawn's uid and gid), when not the gateway's. */
+  runAs?: { uid: number; gid: number };
 }
 
 /**
@@ -80,9 +88,10 @@ export function bwrapOptions(c: Omit<SandboxConfig, 'mode' | 'bwrapPath'>, cwd: 
 export function spawnVector(plan: VectorPlan, c: SandboxConfig): SpawnVector {
   const [file, ...args] = plan.argv;
   if (file === undefined) throw new TypeError('empty argv');
-  if (c.mode === 'none') return { file, args };
+  const runAs = c.runAs ? { runAs: c.runAs } : {};
+  if (c.mode === 'none') return { file, args, ...runAs };
   if (!c.bwrapPath) throw new SandboxUnavailableError('sandbox bwrap needs the path of the bwrap binary');
-  return { file: c.bwrapPath, args: [...bwrapOptions(c, plan.cwd), '--', file, ...args] };
+  return { file: c.bwrapPath, args: [...bwrapOptions(c, plan.cwd), '--', file, ...args], ...runAs };
 }
 
 /** The first executable `name` on a PATH-style list, or undefined. */
@@ -123,7 +132,7 @@ export async function probeBwrap(c: SandboxConfig, timeoutMs = 10_000): Promise<
   const v = spawnVector({ argv: [truePath], cwd: c.workdir }, c);
   const outcome = await new Promise<{ code: number | null; stderr: string; error?: Error }>((resolve) => {
     let stderr = '';
-    const child = spawn(v.file, v.args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: c.path }, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(v.file, v.args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: c.path }, cwd: '/', timeout: timeoutMs, killSignal: 'SIGKILL', ...(v.runAs ?? {}) });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       if (stderr.length < 4096) stderr += d;
     });

@@ -18,7 +18,7 @@ import { findHiddenCharacter } from './shell-argv.ts';
  */
 export const MIRRORED_SOURCES: Readonly<Record<string, string>> = {
   'lib/command.rego': '79dbe3365819f6d8f10049672270514b95be13a95d1d69013d81411524e127fd',
-  'lib/shell.rego': '8578d53d5a6aa881afc6916d1a316bbfef4adbf3ab322f6dba52c0fb1cc3834f',
+  'lib/shell.rego': 'e573294fc2057895d73001ac3879c6cd18c16cecda5629b5cfe930ae2689ef0e',
 };
 
 // The Rego's patterns. RE2's \s is [\t\n\f\r ]; JavaScript's is wider, so it is spelled out.
@@ -290,6 +290,11 @@ function optionProblems(argv: Argv, spec: Options): OptionProblem[] {
     if (!taken && kind === 'opaque') out.push({ program: prog, option: w, problem: 'opaque' });
     else if (!taken && kind === 'unknown') out.push({ program: prog, option: w, problem: 'unknown' });
     else if (taken && kind === 'value_next') out.push({ program: prog, option: w, problem: 'ambiguous_value' });
+  }
+  // An option right after the wrapper's own positionals: where the command starts is unclear.
+  if (first !== undefined && spec.ownPositionals > 0) {
+    const w = argv[first + spec.ownPositionals];
+    if (w !== undefined && w.startsWith('-')) out.push({ program: prog, option: w, problem: 'unknown' });
   }
   return out;
 }

@@ -7,6 +7,7 @@ import type { ActionEnvelope, Actor } from '../schema/action.ts';
 import type { DecisionContext } from '../schema/context.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
+import { stateProblem } from '../schema/state-check.ts';
 import type { Deps } from './deps.ts';
 import { lowerOf, resolveLevel, storedLevel } from './levels.ts';
 
@@ -45,6 +46,8 @@ export async function buildContext(
     } catch (err) {
       stateError = `target ${action.target} did not report its state: ${err instanceof Error ? err.message : String(err)}`;
     }
+    const problem = stateError ? undefined : stateProblem(state, evaluator?.data.state_fields[action.kind.split('.')[0]!]);
+    if (problem) stateError = `target ${action.target} reported state that cannot be decided on: ${problem}`;
   }
   const clock = clockAt(now, deps.config.timezone);
   return { context: { level, state, history, now, estop, clock, ...(options.batchSize ? { batch: { size: options.batchSize } } : {}) }, ...(stateError ? { stateError } : {}) };

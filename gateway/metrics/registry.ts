@@ -18,6 +18,7 @@ export class Metrics {
   readonly #approvalSeconds: Histogram;
   readonly #executions: Counter<'status'>;
   readonly #estops: Counter;
+  readonly #engineRebuilds: Counter;
   readonly #breakerEvents: Counter<'rule' | 'action' | 'severity'>;
 
   constructor(private readonly deps: Deps) {
@@ -27,6 +28,7 @@ export class Metrics {
     this.#approvalSeconds = new Histogram({ name: 'interlock_approval_latency_seconds', help: 'From proposal to the approval that released it (the roaster plan: p95 < 30 s)', buckets: [1, 5, 10, 20, 30, 60, 120, 300, 900], registers });
     this.#executions = new Counter({ name: 'interlock_executions_total', help: 'Execution outcomes (BLOCKED: refused at time of use)', labelNames: ['status'], registers });
     this.#estops = new Counter({ name: 'interlock_emergency_stops_total', help: 'Emergency stops engaged', registers });
+    this.#engineRebuilds = new Counter({ name: 'interlock_engine_rebuilds_total', help: 'Policy engine instances discarded after a trap or error and replaced by a fresh one', registers });
     this.#breakerEvents = new Counter({ name: 'interlock_breaker_events_total', help: 'Circuit breaker trips', labelNames: ['rule', 'action', 'severity'], registers });
     this.readiness = new Gauge({ name: 'interlock_readiness_score', help: 'Readiness score of the last assessment (0–1)', labelNames: ['target'], registers });
 
@@ -90,6 +92,11 @@ export class Metrics {
         for (const id of deps.targets.keys()) this.set({ target: id }, (await windowMetrics(db, id, deps.now() - 300_000)).error_rate);
       },
     });
+  }
+
+  /** The policy engine replaced a failed Wasm instance. */
+  engineRebuilt(): void {
+    this.#engineRebuilds.inc();
   }
 
   start(): void {

@@ -6,6 +6,7 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { InterlockError, PolicyCompileError, type SourceLocation } from '../schema/errors.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import { compilePolicy, type CompileOptions } from './compile.ts';
+import type { EngineFault } from './healing-instance.ts';
 import { loadEvaluator, shellAnalysisOf } from './wasm-policy.ts';
 
 export type ReloadResult =
@@ -26,6 +27,8 @@ export interface PolicyEngineOptions extends CompileOptions {
   /** More folders whose changes trigger a reload (the invariants). */
   watchDirs?: string[];
   onReload?: (result: ReloadResult) => void;
+  /** Hears of every engine instance replaced after a failure (metric, log, audit). */
+  onFault?: (fault: EngineFault) => void;
 }
 
 export class PolicyEngine {
@@ -63,7 +66,9 @@ export class PolicyEngine {
       const extraSources = this.options.generate ? await this.options.generate() : this.options.extraSources;
       const bundle = await compilePolicy({ ...this.options, extraSources });
       const changed = bundle.digest !== before;
-      if (changed || !this.#current) this.#current = await loadEvaluator(bundle);
+      if (changed || !this.#current) this.#current = await loadEvaluator(bundle, this.options.onFault);
+      // Same bundle: still a fresh instance, so a reload always clears a damaged engine.
+      else this.#current.renew?.();
       result = { ok: true, digest: bundle.digest, changed, fromCache: bundle.fromCache, durationMs: Math.round(performance.now() - started), shellAnalysis: shellAnalysisOf(this.#current) };
     } catch (err) {
       const locations = err instanceof PolicyCompileError ? err.locations : [];

@@ -4,19 +4,23 @@ import { MIRRORED_SOURCES, ShellAnalyser } from '../decide/shell-analysis.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { ShellAnalysis } from '../schema/shell.ts';
 import type { CompiledBundle } from './compile.ts';
+import { HealingInstance, type EngineFault } from './healing-instance.ts';
 import { DECISION_ENTRYPOINT, SHELL_REFERENCE_ENTRYPOINT } from './compile.ts';
 import { shellAnalysisSources } from './shell-mirror.ts';
 
-/** loadEvaluator instantiates the bundle's Wasm module with its data. */
-export async function loadEvaluator(bundle: CompiledBundle): Promise<PolicyEvaluator> {
-  const policy = await loadPolicy(bundle.wasm);
-  policy.setData(bundle.data);
-  const data = bundle.data;
+/**
+ * loadEvaluator instantiates the bundle's Wasm module with its data, in an instance that is
+ * replaced after any failure (healing-instance.ts); onFault hears of each replacement.
+ */
+export async function loadEvaluator(bundle: CompiledBundle, onFault?: (fault: EngineFault) => void): Promise<PolicyEvaluator> {
+  const instance = await HealingInstance.create(bundle.wasm, bundle.data, bundle.digest, onFault);
   const analyser = hostShellAnalyser(bundle);
   return {
     digest: bundle.digest,
-    data,
-    evaluate: (input: unknown): unknown => policy.evaluate(input, DECISION_ENTRYPOINT),
+    data: bundle.data,
+    evaluate: (input: unknown): unknown => instance.evaluate(input, DECISION_ENTRYPOINT),
+    health: () => instance.health,
+    renew: () => instance.renew(),
     ...(analyser ? { analyseShell: (argv: readonly string[]) => analyser.analyse(argv) } : {}),
   };
 }

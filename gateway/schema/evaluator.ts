@@ -8,6 +8,10 @@ export interface PolicyEvaluator {
   readonly data: PolicyData;
   /** Evaluates the decision entrypoint; throws when the policy aborts. */
   evaluate(input: unknown): unknown;
+  /** Whether the engine can evaluate, and how often its instance was replaced after a failure. */
+  health?(): { healthy: boolean; rebuilds: number; lastFault?: { error: string; at: number } };
+  /** Replaces the engine's instance with a fresh one (a reload of an unchanged bundle). */
+  renew?(): void;
   /**
    * The host's copy of the bundle's shell analysis, when the bundle's analysis sources are the
    * ones it mirrors; undefined for an argv it does not handle (the policy then analyses it).

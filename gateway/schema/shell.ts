@@ -26,6 +26,7 @@ export const ShellSyntaxSchema = z.strictObject({
   interpreters: z.array(z.string()),
   deletion_markers: z.array(z.string().min(1).refine((m) => m === m.toLowerCase(), 'lower case (compared with lower-cased words)')),
   opaque_programs: z.array(z.string()),
+  code_runners: z.array(z.string()).default([]),
   wrappers: z.record(z.string(), OptionSpecSchema.nullable().transform((s) => s ?? {})),
 });
 

@@ -62,7 +62,7 @@ deny contains finding("baseline.shell.find_delete", concat("", ["hard-denied pat
 
 deny contains finding("baseline.shell.interpreter_delete", concat("", ["hard-denied pattern: ", quote(shell.program(a)), " code that deletes or runs a program (", marker, ")"])) if {
 	some a in cmd.invocations
-	interpreter(shell.program(a))
+	code_runner(shell.program(a))
 	some w in array.slice(a, 1, count(a))
 	some marker in syntax.deletion_markers
 	contains(lower(w), marker)
@@ -72,6 +72,12 @@ deny contains finding("baseline.shell.pipe_to_shell", concat("", ["hard-denied p
 	some prog in cmd.piped_into
 	interpreter(prog)
 }
+
+# code_runner(prog): a program whose arguments can be code: interpreters, and editors and
+# tools with commands of their own (sed's e, vim's !, sqlite3's .system).
+code_runner(prog) if interpreter(prog)
+
+code_runner(prog) if prog in syntax.code_runners
 
 # interpreter(prog): a shell or interpreter, also under a versioned name (python3.12, perl5.36.0).
 interpreter(prog) if prog in shell.interpreters
@@ -94,13 +100,29 @@ deny contains finding("baseline.shell.script_syntax", concat("", ["a shell scrip
 
 script_unreadable_regex := `[^A-Za-z0-9_./:,@%+=~'" |;&-]`
 
+# Quotes and separators together: the analysis cuts a script at separators before it reads
+# quotes, so `"r"m -f ";" -r d` would be read as two commands. And `|&` pipes stderr too.
+deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script mixes quotes with command separators, or uses |&: the baseline cannot tell where its commands start: ", quote(s)])) if {
+	some s in cmd.scripts
+	script_quotes_and_separators(s)
+}
+
+script_quotes_and_separators(s) if contains(s, "|&")
+
+script_quotes_and_separators(s) if {
+	some q in {`"`, "'", `\`}
+	contains(s, q)
+	some sep in {"|", ";", "&"}
+	contains(s, sep)
+}
+
 deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script command starts with ", quote(prog), ", which the baseline does not read as a program"])) if {
 	some a in cmd.invocations
 	prog := shell.program(a)
 	script_keyword(prog)
 }
 
-script_keyword(prog) if prog in {"if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "function", "select", "coproc", "!", ".", "[[", "]]", "{", "}", "eval", "source", "trap", "alias"}
+script_keyword(prog) if prog in {"if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "function", "select", "coproc", "!", ".", "[[", "]]", "{", "}", "eval", "source", "trap", "alias", "unalias", "hash", "enable", "mapfile", "readarray", "export", "declare", "typeset", "local", "readonly", "set", "shopt", "unset", "bind", "complete", "fc", "history", "let", "read"}
 
 # A command word with "=" is an assignment in a script (FOO=1 rm -rf x runs rm).
 script_keyword(prog) if contains(prog, "=")
@@ -187,7 +209,7 @@ deny contains finding("baseline.shell.ambiguous_quoting", "a shell script has es
 
 # Programs denied outright, by rule id. `prefixes` also catches families such as mkfs.ext4.
 denied_programs := {
-	"privilege_escalation": {"names": {"sudo", "sudoedit", "doas", "su", "pkexec", "runuser", "setpriv", "nsenter", "capsh", "chroot", "run0", "systemd-run", "machinectl", "unshare"}, "prefixes": set(), "why": "privilege escalation"},
+	"privilege_escalation": {"names": {"sudo", "sudoedit", "doas", "su", "pkexec", "runuser", "setpriv", "nsenter", "capsh", "chroot", "run0", "systemd-run", "machinectl", "unshare", "newgrp", "fakeroot", "fakeroot-sysv", "fakeroot-tcp"}, "prefixes": set(), "why": "privilege escalation"},
 	"remote_access": {"names": {"ssh", "scp", "sftp", "slogin", "rsh", "rlogin", "rcp", "sshpass", "dbclient", "ssh-agent"}, "prefixes": set(), "why": "remote access"},
 	"disk_write": {"names": {"dd", "mkfs", "fdisk", "sfdisk", "cfdisk", "parted", "wipefs", "shred"}, "prefixes": {"mkfs."}, "why": "raw disk operation"},
 }
@@ -245,7 +267,18 @@ find_deletes(a) if "-delete" in a
 
 find_deletes(a) if {
 	some sub in shell.find_execs(a)
-	shell.program(sub) in {"rm", "rmdir", "unlink", "shred"}
+	some b in shell.chain(sub)
+	shell.program(b) in deleters
+}
+
+deleters := {"rm", "rmdir", "unlink", "shred"}
+
+# xargs hands a deleting program arguments read from a pipe: what it deletes cannot be read.
+deny contains finding("baseline.shell.xargs_delete", concat("", ["hard-denied pattern: xargs runs ", quote(shell.program(b)), " with arguments read from its input"])) if {
+	some a in cmd.invocations
+	shell.program(a) == "xargs"
+	some b in shell.chain(a)
+	shell.program(b) in deleters
 }
 
 # --- absolute bounds from the catalog -----------------------------------------

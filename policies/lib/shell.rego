@@ -158,13 +158,21 @@ positional_starts(argv, spec) := words | after_dashes if {
 
 # option_problems(argv, spec) is every option word, before the wrapped command, that the
 # analysis cannot read: unknown, opaque, or a value that is itself an option taking a value
-# (env -u -u rm ...), where the option after it could be read two ways.
+# (env -u -u rm ...), where the option after it could be read two ways. Also an option right
+# after a wrapper's own positionals (setarch x86_64 -R rm ...): some wrappers read options
+# there too, so where the command starts cannot be told.
 option_problems(argv, spec) := {p |
 	some i, w in argv
 	i >= 1
 	before_command(argv, i, spec)
 	option_word(w, spec)
 	p := problem(argv, i, w, spec)
+} | {p |
+	own := object.get(spec, "own_positionals", 0)
+	own > 0
+	w := argv[first_positional(argv, spec) + own]
+	startswith(w, "-")
+	p := {"program": program(argv), "option": w, "problem": "unknown"}
 }
 
 before_command(argv, i, spec) if i < first_positional(argv, spec)

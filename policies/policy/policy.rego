@@ -75,13 +75,12 @@ safe_arguments(args, prefix) if {
 	}
 }
 
-# A package name: no option, no path or URL, no local package file.
+# A package name: letters and digits with . _ + - @ inside, ending in a letter or digit (apt
+# reads a trailing - as "remove" and + as "install"), no option, path, URL, pattern or local
+# package file.
 package_name(w) if {
-	w != ""
-	not startswith(w, "-")
-	not contains(w, "/")
-	not contains(w, ":")
-	not contains(w, "\\")
+	regex.match(`^[A-Za-z0-9@][A-Za-z0-9@._+-]*[A-Za-z0-9]$`, w)
+	not contains(w, "..")
 	every suffix in {".deb", ".rpm", ".rb", ".tar", ".gz", ".tgz", ".zip", ".whl", ".pkg"} {
 		not endswith(w, suffix)
 	}

