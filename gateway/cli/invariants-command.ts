@@ -22,7 +22,7 @@ export const invariantsUsage = `  interlock invariants check [--dir invariants] 
 async function compileAll(dir: string, policyDir: string) {
   const files = await readInvariantSources(dir);
   const data = mergePolicyData(await readPolicySources(policyDir));
-  const compiled = compileInvariants(files, data, path.relative(process.cwd(), dir) || path.basename(dir));
+  const compiled = await compileInvariants(files, data, path.relative(process.cwd(), dir) || path.basename(dir));
   const bundle = await compilePolicy({ policyDir, cacheDir: defaultCacheDir, extraSources: compiled.sources });
   return { files, compiled, bundle };
 }

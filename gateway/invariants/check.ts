@@ -234,13 +234,8 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
           if (arity(2)) {
             want(args[0]!, 'string', 'the subject of matches');
             const re = literal(args[1], 'the pattern');
-            if (re !== undefined) {
-              try {
-                new RegExp(re, 'u');
-              } catch (err) {
-                fail(args[1]!, `bad regex: ${err instanceof Error ? err.message : String(err)}`);
-              }
-            }
+            // Checked by OPA's own RE2 once every invariant is read (compile.ts, re2.ts).
+            if (re !== undefined) env.errors.pattern(re, env.file, src.at(args[1]!.start));
           }
           return 'bool';
         }
@@ -278,8 +273,18 @@ export function kindsInScope(inv: LoadedInvariant['inv'], data: PolicyData): str
   return Object.keys(data.catalog).filter((k) => inv.scope.kinds.some((p) => globMatch(p, k)) && (!inv.when?.kinds || inv.when.kinds.some((p) => globMatch(p, k))));
 }
 
+/**
+ * Globs (scope kinds and targets) use `*` and `?` only. Rego's glob.match also reads `[…]`,
+ * `{a,b}`, `**` and `\` escapes; the reference evaluator does not, so those are refused to keep
+ * one meaning in both.
+ */
+const GLOB_SYNTAX = /[[\]{}\\]|\*\*/;
+
 export function checkInvariants(loaded: readonly LoadedInvariant[], data: PolicyData, errors: InvariantErrors): void {
   for (const li of loaded) {
+    for (const p of [...li.inv.scope.kinds, ...(li.inv.scope.targets ?? []), ...(li.inv.when?.kinds ?? [])]) {
+      if (GLOB_SYNTAX.test(p)) errors.add(li.file, { line: li.line, column: 1 }, `${li.inv.id}: glob ${JSON.stringify(p)} uses syntax other than * and ?; only those two mean the same in every evaluator`);
+    }
     const kinds = kindsInScope(li.inv, data);
     if (kinds.length === 0) {
       errors.add(li.file, { line: li.line, column: 1 }, `${li.inv.id}: its scope matches no kind in the catalog (${li.inv.scope.kinds.join(', ')})`);

@@ -9,6 +9,7 @@ import { readPolicySources, type PolicySource } from '../policy/sources.ts';
 import type { PolicyData } from '../schema/policy-data.ts';
 import { checkInvariants } from './check.ts';
 import { InvariantErrors, loadInvariants, readInvariantSources, type InvariantSource, type LoadedInvariant } from './load.ts';
+import { invalidRe2Patterns } from './re2.ts';
 import { translateInvariants, type InvariantManifest } from './translate.ts';
 
 export interface CompiledInvariants {
@@ -19,10 +20,13 @@ export interface CompiledInvariants {
 }
 
 /** Parses, checks and translates; throws one PolicyCompileError naming every file:line:col. */
-export function compileInvariants(files: readonly InvariantSource[], data: PolicyData, displayDir = 'invariants'): CompiledInvariants {
+export async function compileInvariants(files: readonly InvariantSource[], data: PolicyData, displayDir = 'invariants'): Promise<CompiledInvariants> {
   const loaded = loadInvariants(files, displayDir);
   const errors = new InvariantErrors();
   checkInvariants(loaded, data, errors);
+  for (const p of await invalidRe2Patterns(errors.patterns)) {
+    errors.add(p.file, p, `bad regex: ${JSON.stringify(p.pattern)} does not compile in RE2, the engine the bundle runs (no lookaround, no backreferences)`);
+  }
   errors.throwIfAny();
   const { rego, manifest } = translateInvariants(loaded, data);
   const sources: PolicySource[] = [
@@ -40,5 +44,5 @@ export async function invariantSources(invariantsDir: string, policyDir: string)
   const files = await readInvariantSources(invariantsDir);
   if (files.length === 0) return [];
   const data = mergePolicyData(await readPolicySources(policyDir));
-  return compileInvariants(files, data, path.basename(invariantsDir)).sources;
+  return (await compileInvariants(files, data, path.basename(invariantsDir))).sources;
 }

@@ -43,6 +43,12 @@ export function nextState(input: DecisionInput, data: PolicyData): Record<string
 
 const equal = (a: V, b: V): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** A number as whole millionths, rounded half away from zero as OPA's round does (L.num). */
+const grid = (x: number): number => Math.sign(x) * Math.round(Math.abs(x) * 1_000_000);
+
+/** The value's type as Rego's type_name says it. */
+const kindOf = (v: V): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
 /** OPA's arithmetic is exact decimal; 12 significant digits make 0.1 + 0.2 come out as 0.3 here too. */
 const exact = (x: number): number => Number(x.toPrecision(12));
 
@@ -198,14 +204,16 @@ export class Evaluator {
             const l = this.value(e.l);
             const r = this.value(e.r);
             if (l === undefined || r === undefined) return undefined;
+            // Values of different types compare as neither true nor false (null aside: a test for absence).
+            if (e.l.t !== 'null' && e.r.t !== 'null' && kindOf(l) !== kindOf(r)) return undefined;
             switch (e.op) {
               case '==':
-                return equal(l, r);
+                return typeof l === 'number' && typeof r === 'number' ? grid(l) === grid(r) : equal(l, r);
               case '!=':
-                return !equal(l, r);
+                return typeof l === 'number' && typeof r === 'number' ? grid(l) !== grid(r) : !equal(l, r);
             }
             if (typeof l !== typeof r || (typeof l !== 'number' && typeof l !== 'string')) return undefined;
-            const [a, b] = [l as number | string, r as number | string];
+            const [a, b] = typeof l === 'number' ? [grid(l), grid(r as number)] : [l as string, r as string];
             return e.op === '<' ? a < b : e.op === '<=' ? a <= b : e.op === '>' ? a > b : a >= b;
           }
         }

@@ -48,6 +48,11 @@ export async function readInvariantSources(dir: string): Promise<InvariantSource
 
 export class InvariantErrors {
   readonly list: SourceLocation[] = [];
+  /** Regex patterns met while checking, for the RE2 check that follows. */
+  readonly patterns: { pattern: string; file: string; line: number; column: number }[] = [];
+  pattern(pattern: string, file: string, pos: { line: number; column: number }): void {
+    this.patterns.push({ pattern, file, line: pos.line, column: pos.column });
+  }
   add(file: string, pos: { line: number; column: number }, message: string): void {
     this.list.push({ file, line: pos.line, column: pos.column, message });
   }

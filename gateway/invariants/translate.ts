@@ -166,7 +166,7 @@ class Gen {
             return [`_ = ${l}`, `_ = ${r}`, `not ${l} in ${r}`];
           }
           default:
-            return [`${this.term(e.l)} ${e.op} ${this.term(e.r)}`];
+            return this.compare(e, e.op);
         }
       case 'call':
         return this.callPos(e);
@@ -198,13 +198,29 @@ class Gen {
           case 'not in':
             return [`${this.term(e.l)} in ${this.term(e.r)}`];
           default:
-            return [`${this.term(e.l)} ${FLIP[e.op] ?? e.op} ${this.term(e.r)}`];
+            return this.compare(e, FLIP[e.op] ?? e.op);
         }
       case 'call':
         return this.callNeg(e);
       default:
         return ['false'];
     }
+  }
+
+  /**
+   * A comparison that holds only between values of one type. Rego orders values across types
+   * (`"0" >= 1` is true) and `"0" != 0` is true, so without the guard a value of the wrong type
+   * would pass where the right type fails. With it, a wrong type makes the comparison neither
+   * true nor false, like a missing value: the invariant is violated. A comparison with the
+   * literal null (a test for absence) has no guard.
+   */
+  compare(e: Expr & { t: 'bin' }, op: string): string[] {
+    const l = this.term(e.l);
+    const r = this.term(e.r);
+    if (e.l.t === 'null' || e.r.t === 'null') return [`${l} ${op} ${r}`];
+    // Numbers compare on a 10^-6 grid: OPA's Go evaluator and its Wasm one round sums such as
+    // 1.1 + 0.2 differently, and on the grid they agree (L.num, policies/lib/invariants.rego).
+    return [`type_name(${l}) == type_name(${r})`, `L.num(${l}) ${op} L.num(${r})`];
   }
 
   callPos(e: Expr & { t: 'call' }): string[] {
@@ -288,7 +304,11 @@ export function requiredLiterals(re: string): string[] | undefined {
   // Only a group at nesting depth 0 is mandatory, and only if nothing can skip it.
   if (words && depthAt(re, words.index) === 0 && !/^[?*]|^\{0/.test(re.slice(words.index + words[0].length))) return words[1]!.split('|');
   const lit = /^([^\\()[\]{}|.*+?^$]+)/.exec(re);
-  return lit ? [lit[1]!] : undefined;
+  if (!lit) return undefined;
+  // A quantifier after the run applies to its last character, which may then be absent
+  // (`https?://` requires "http", not "https").
+  const run = /^[?*{]/.test(re.slice(lit[1]!.length)) ? lit[1]!.slice(0, -1) : lit[1]!;
+  return run ? [run] : undefined;
 }
 
 /** Group nesting depth at `index`; inside a character class counts as depth 1. */

@@ -3,6 +3,7 @@
 package interlock.baseline
 
 import data.interlock.lib.fmt.show
+import data.interlock.lib.invariants
 import rego.v1
 
 state := object.get(input, ["context", "state"], {})
@@ -25,5 +26,5 @@ deny contains finding("baseline.constraint.ramp", concat("", [action.kind, ".", 
 	value := action.params[c.param]
 	delta := abs(value - last.value)
 	elapsed := max([input.context.now - last.at, 0]) / 1000
-	delta > c.per_second * elapsed
+	invariants.num(delta) > invariants.num(c.per_second * elapsed)
 }

@@ -8,6 +8,12 @@ package interlock.lib.invariants
 import data.interlock.lib.command
 import rego.v1
 
+# num(x): a number as a whole count of millionths; any other value unchanged. Invariants and
+# the ramp constraint compare numbers this way: OPA's Go evaluator and its Wasm runtime round a
+# sum such as 1.1 + 0.2 differently (1.1 + 0.2 <= 1.3 is false in one and true in the other),
+# and on the 10^-6 grid both agree. Limits finer than a millionth are not representable.
+num(x) := round(x * 1000000) if is_number(x) else := x
+
 # runs_any(names): the shell.exec argv runs one of these programs (base names), anywhere in it.
 runs_any(names) if {
 	some p in command.programs
