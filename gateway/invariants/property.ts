@@ -13,7 +13,7 @@ import type { DecisionContext } from '../schema/context.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { PolicyData } from '../schema/policy-data.ts';
 import type { Expr } from './ast.ts';
-import { globMatch, kindsInScope } from './check.ts';
+import { clockMinutes, globMatch, kindsInScope } from './check.ts';
 import { Evaluator, violates, type DecisionInput } from './evaluate.ts';
 import type { LoadedInvariant } from './load.ts';
 import { countKey } from './translate.ts';
@@ -29,10 +29,12 @@ export interface Scenario {
   state: Record<string, unknown>;
   level: string;
   actor: { id: string; roles: string[] };
-  minute: number;
-  weekday: number;
+  /** The clock the gateway supplies; null when it supplies none (the invariant must still fail closed). */
+  clock: { minute: number; weekday: number } | null;
+  /** The target the actions are for: invariants may be scoped to target globs. */
+  target: string;
   batchSize: number | null;
-  /** Counts of earlier actions, before the sequence starts, per count key. */
+  /** Counts of earlier actions, before the sequence starts, per count key; a key left out is not supplied at all. */
   prior: Record<string, number>;
   /** A completed action per kind before the sequence starts: its params, and how long ago. */
   priorLast: Record<string, { agoMs: number; params: Record<string, unknown> } | null>;
@@ -87,7 +89,10 @@ function literals(e: Expr, into: { strings: Set<string>; numbers: Set<number> })
   }
 }
 
-const SHELLISH = ['>', '>>', ';', '|', '&&', 'x.txt', '/workspace/out', '/etc/hosts', '~/f', 'ls', 'echo', 'cat'];
+const SHELLISH = ['>', '>>', ';', '|', '&&', 'x.txt', '/workspace/out', '/etc/hosts', '~/f', 'ls', 'echo', 'cat', 'http://x', 'https://x', 'http:/x'];
+
+/** Values of the wrong type for a field: what a sloppy controller or agent sends. */
+const WRONG_TYPES: unknown[] = ['0', '30', '', 'true', true, false, null, [1], { v: 1 }];
 
 function stringArb(vocab: string[]): fc.Arbitrary<string> {
   const word = fc.oneof(fc.constantFrom(...vocab, ...SHELLISH), fc.string({ maxLength: 6 }));
@@ -122,7 +127,7 @@ function paramArb(spec: ParamSpec, vocab: string[], hints: number[]): fc.Arbitra
   }
 }
 
-function stepArb(kind: string, data: PolicyData, vocab: string[], hints: number[]): fc.Arbitrary<Step> {
+function stepArb(kind: string, data: PolicyData, vocab: string[], hints: number[], windows: number[] = []): fc.Arbitrary<Step> {
   const entry = data.catalog[kind]!;
   const fields: Record<string, fc.Arbitrary<unknown>> = {};
   const required: string[] = [];
@@ -137,28 +142,36 @@ function stepArb(kind: string, data: PolicyData, vocab: string[], hints: number[
   return fc.record({
     kind: fc.constant(kind),
     params,
-    afterMs: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 20 * 60_000 })),
+    // Sometimes exactly a count window (or one millisecond either side), so window ends are hit.
+    afterMs: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 20 * 60_000 }), ...(windows.length ? [fc.constantFrom(...windows.flatMap((w) => [w, w - 1, w + 1]))] : [])),
   });
 }
 
-function scenarioArb(li: LoadedInvariant, kinds: string[], data: PolicyData, vocab: string[], hints: number[], countKeys: string[]): fc.Arbitrary<Scenario> {
+function scenarioArb(li: LoadedInvariant, kinds: string[], data: PolicyData, vocab: string[], hints: number[], countKeys: string[], minutes: number[]): fc.Arbitrary<Scenario> {
   const packs = [...new Set(kinds.map((k) => k.split('.')[0]!))];
   const stateFields: Record<string, fc.Arbitrary<unknown>> = {};
   for (const pack of packs) {
     for (const [field, ty] of Object.entries(data.state_fields[pack] ?? {})) {
-      stateFields[field] = ty === 'number' ? numberArb({ min: -5 }, hints) : ty === 'bool' ? fc.boolean() : fc.constantFrom(...vocab, 'RUNNING', 'OFF', 'PREHEATING', 'COOLING', 'live', 'safe_loop');
+      const right = ty === 'number' ? numberArb({ min: -5 }, hints) : ty === 'bool' ? fc.boolean() : fc.constantFrom(...vocab, 'RUNNING', 'OFF', 'PREHEATING', 'COOLING', 'live', 'safe_loop');
+      // Now and then the wrong type: it must fail closed, like a missing field.
+      stateFields[field] = fc.oneof({ weight: 6, arbitrary: right }, { weight: 1, arbitrary: fc.constantFrom(...WRONG_TYPES, ...hints.map(String)) });
     }
   }
+  // Minutes at and around every time of day the invariant names, so window ends are hit exactly.
+  const edges = minutes.flatMap((m) => [m, (m + 1439) % 1440, (m + 1) % 1440]);
+  const minute = edges.length ? fc.oneof(fc.integer({ min: 0, max: 1439 }), fc.constantFrom(...edges)) : fc.integer({ min: 0, max: 1439 });
+  const windows = countKeys.map((k) => Number(k.split('@')[1])).filter((w) => Number.isFinite(w));
   return fc.record({
     state: fc.record(stateFields, { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>,
     level: fc.constantFrom(...data.autonomy.order),
     actor: fc.record({ id: fc.constantFrom('agent-1', 'op-1', 'admin-1', ''), roles: fc.subarray(['agent', 'operator', 'admin']) }),
-    minute: fc.integer({ min: 0, max: 1439 }),
-    weekday: fc.integer({ min: 0, max: 6 }),
+    clock: fc.option(fc.record({ minute, weekday: fc.integer({ min: 0, max: 6 }) }), { freq: 6 }),
+    target: fc.constantFrom('target-1', 'roaster-1', 'line-1', 'station', 'ws-1', 'llm-budget'),
     batchSize: fc.option(fc.integer({ min: 1, max: 15 })),
-    prior: fc.record(Object.fromEntries(countKeys.map((k) => [k, fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 25 }))]))),
-    priorLast: fc.record(Object.fromEntries(kinds.map((k) => [k, fc.option(fc.record({ agoMs: fc.integer({ min: 0, max: 60_000 }), params: stepArb(k, data, vocab, hints).map((st) => st.params) }))]))),
-    steps: fc.array(fc.oneof(...kinds.map((k) => stepArb(k, data, vocab, hints))), { minLength: 1, maxLength: 6 }),
+    // Each count is sometimes not supplied at all: reading it as 0 would be failing open.
+    prior: fc.record(Object.fromEntries(countKeys.map((k) => [k, fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 25 }))])), { requiredKeys: [] }) as fc.Arbitrary<Record<string, number>>,
+    priorLast: fc.record(Object.fromEntries(kinds.map((k) => [k, fc.option(fc.record({ agoMs: fc.integer({ min: 0, max: 60_000 }), params: stepArb(k, data, vocab, hints, windows).map((st) => st.params) }))]))),
+    steps: fc.array(fc.oneof(...kinds.map((k) => stepArb(k, data, vocab, hints, windows))), { minLength: 1, maxLength: 6 }),
   });
 }
 
@@ -178,7 +191,8 @@ export function inputAt(s: Scenario, i: number, accepted: Accepted[], data: Poli
   const counts: Record<string, number> = {};
   for (const c of manifest?.counts ?? []) {
     const key = countKey(c);
-    counts[key] = (s.prior[key] ?? 0) + accepted.filter((a) => a.at >= at - c.window_ms && globMatch(c.kind, a.kind)).length;
+    if (s.prior[key] === undefined) continue;
+    counts[key] = s.prior[key] + accepted.filter((a) => a.at >= at - c.window_ms && globMatch(c.kind, a.kind)).length;
   }
   const before = s.priorLast[step.kind];
   const prev = [...accepted].reverse().find((a) => a.kind === step.kind) ?? (before ? { kind: step.kind, at: START - before.agoMs, params: before.params } : undefined);
@@ -188,9 +202,9 @@ export function inputAt(s: Scenario, i: number, accepted: Accepted[], data: Poli
     const value = ramp?.param ? prev.params[ramp.param] : undefined;
     last[step.kind] = { at: prev.at, params: prev.params, ...(typeof value === 'number' ? { value } : {}) };
   }
-  const minute = (s.minute + Math.floor((at - START) / 60_000)) % 1440;
+  const clock = s.clock ? { minute: (s.clock.minute + Math.floor((at - START) / 60_000)) % 1440, weekday: s.clock.weekday } : undefined;
   return {
-    action: { kind: step.kind, target: 'target-1', params: step.params },
+    action: { kind: step.kind, target: s.target, params: step.params },
     actor: s.actor,
     context: {
       level: s.level,
@@ -198,7 +212,7 @@ export function inputAt(s: Scenario, i: number, accepted: Accepted[], data: Poli
       history: { last, rate: {}, counts },
       now: at,
       estop: false,
-      clock: { minute, weekday: s.weekday },
+      ...(clock ? { clock } : {}),
       ...(s.batchSize !== null ? { batch: { size: s.batchSize } } : {}),
     },
   };
@@ -226,7 +240,8 @@ export function testInvariant(li: LoadedInvariant, evaluator: PolicyEvaluator, d
   let decisions = 0;
   let found: Omit<PropertyFailure, 'scenario' | 'seed'> | undefined;
 
-  const property = fc.property(scenarioArb(li, kinds, data, [...vocab], [...nums], countKeys), (s) => {
+  const minutes = clockLiterals(li);
+  const property = fc.property(scenarioArb(li, kinds, data, [...vocab], [...nums], countKeys, minutes), (s) => {
     const accepted: Accepted[] = [];
     for (let i = 0; i < s.steps.length; i++) {
       const input = canonicalInput(inputAt(s, i, accepted, data));
@@ -265,6 +280,21 @@ export function testInvariant(li: LoadedInvariant, evaluator: PolicyEvaluator, d
   };
 }
 
+/** Every time of day (minutes) the invariant names: within(...) arguments and when.time. */
+function clockLiterals(li: LoadedInvariant): number[] {
+  const out = new Set<number>();
+  for (const t of [li.inv.when?.time?.from, li.inv.when?.time?.to]) if (t !== undefined && clockMinutes(t) !== undefined) out.add(clockMinutes(t)!);
+  const walk = (e: Expr): void => {
+    if (e.t === 'call' && e.fn === 'within') for (const a of e.args) if (a.t === 'str' && clockMinutes(a.v) !== undefined) out.add(clockMinutes(a.v)!);
+    if (e.t === 'call') e.args.forEach(walk);
+    else if (e.t === 'bin') [e.l, e.r].forEach(walk);
+    else if (e.t === 'not' || e.t === 'neg') walk(e.e);
+    else if (e.t === 'list') e.items.forEach(walk);
+  };
+  for (const src of [li.when, ...li.asserts.map((a) => a.expr)]) if (src) walk(src.ast);
+  return [...out];
+}
+
 export function describeFailure(r: InvariantResult): string {
   const f = r.failure;
   if (!f) return `${r.id}: FAILED (no counterexample recorded)`;
@@ -273,7 +303,7 @@ export function describeFailure(r: InvariantResult): string {
     `  message: ${f.message}`,
     `  counterexample (shrunk; seed ${f.seed}), at step ${f.step + 1} of ${f.scenario.steps.length}:`,
     `    level ${f.scenario.level}, actor ${JSON.stringify(f.scenario.actor)}, state ${JSON.stringify(f.scenario.state)}`,
-    `    clock minute ${f.input.context.clock?.minute}, prior counts ${JSON.stringify(f.scenario.prior)}${f.scenario.batchSize !== null ? `, batch of ${f.scenario.batchSize}` : ''}`,
+    `    target ${f.scenario.target}, clock ${f.input.context.clock ? `minute ${f.input.context.clock.minute}` : 'not supplied'}, prior counts ${JSON.stringify(f.scenario.prior)}${f.scenario.batchSize !== null ? `, batch of ${f.scenario.batchSize}` : ''}`,
     ...Object.entries(f.scenario.priorLast).flatMap(([k, l]) => (l ? [`    before: ${k} ${JSON.stringify(l.params)} completed ${l.agoMs} ms before step 1`] : [])),
     ...f.scenario.steps.map((s, i) => `    ${i === f.step ? '→' : ' '} step ${i + 1} (+${s.afterMs} ms): ${s.kind} ${JSON.stringify(s.params)}`),
   ];
