@@ -139,8 +139,8 @@ describe('property tests', () => {
     const data = mergePolicyData(await readPolicySources(defaultPolicyDir));
     const compiled = await compileInvariants(files, data);
     // The mutation: the ramp limit in the generated Rego goes from 5 to 50 units per second.
-    const mutated = compiled.sources.map((s) => (s.kind === 'rego' ? { ...s, content: s.content.replace('L.ramp("value") <= 5', 'L.ramp("value") <= 50') } : s));
-    expect(mutated.find((s) => s.kind === 'rego')!.content).toContain('<= 50');
+    const mutated = compiled.sources.map((s) => (s.kind === 'rego' ? { ...s, content: s.content.replace('L.num(L.ramp("value")) <= L.num(5)', 'L.num(L.ramp("value")) <= L.num(50)') } : s));
+    expect(mutated.find((s) => s.kind === 'rego')!.content).toContain('<= L.num(50)');
     const weak = await loadEvaluator(await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, extraSources: mutated }));
     const li = compiled.loaded.find((l) => l.inv.id === 'INV.ROASTER.POWER_RAMP')!;
     const r = testInvariant(li, weak, weak.data, { runs: 300, seed: 7 });
@@ -189,6 +189,10 @@ describe('malformed invariant files', () => {
   it("a bad regex, as OPA's RE2 sees it (JavaScript would accept the lookahead)", async () => {
     expect(await errorOf(inv(`'matches(state.mode, "(unclosed")'`))).toMatch(/^invariants\/bad\.yaml:7:36: bad regex: /);
     expect(await errorOf(inv(`'not matches(state.mode, "curl(?=x)")'`))).toMatch(/^invariants\/bad\.yaml:7:40: bad regex: "curl\(\?=x\)" does not compile in RE2/);
+  });
+  it('a glob with syntax beyond * and ?, which the evaluators would read differently', async () => {
+    expect(await errorOf(inv('params.value < 5').replace('kinds: [roaster.set_power]', 'kinds: ["roaster.set_{power,fan}"]'))).toMatch(/glob "roaster\.set_\{power,fan\}" uses syntax other than \* and \?/);
+    expect(await errorOf(inv('params.value < 5').replace('kinds: [roaster.set_power]', 'kinds: [roaster.set_power], targets: ["roaster-[12]"]'))).toMatch(/glob "roaster-\[12\]"/);
   });
   it('a syntax error, at its column', async () => {
     expect(await errorOf(inv('params.value <'))).toMatch(/^invariants\/bad\.yaml:7:29: assert\.0\.expr: Expected /);

@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { execa, type ResultPromise } from 'execa';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { globMatch } from '../gateway/invariants/check.ts';
 import { invariantSources } from '../gateway/invariants/compile.ts';
 import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../gateway/paths.ts';
 import { compilePolicy, DECISION_ENTRYPOINT } from '../gateway/policy/compile.ts';
@@ -142,6 +143,15 @@ describe("OPA's Go evaluator and the Wasm engine", () => {
       // At the limit is within the budget, in both.
       expect(wasm.invariants).not.toContain('INV.BUDGET.CAP');
     }
+  });
+
+  it('read invariant target globs as the reference evaluator does (* and ? only)', async () => {
+    const pattern = fc.string({ unit: fc.constantFrom('a', 'b', '-', '.', '1', '*', '?'), minLength: 1, maxLength: 6 });
+    const value = fc.string({ unit: fc.constantFrom('a', 'b', '-', '.', '1'), maxLength: 7 });
+    const pairs = fc.sample(fc.tuple(pattern, value), { numRuns: 500, seed: 3 });
+    const res = await fetch(`${base}/v1/query`, { method: 'POST', body: JSON.stringify({ query: 'x := [glob.match(p[0], null, p[1]) | some p in input]', input: pairs }) });
+    const go = ((await res.json()) as { result: { x: boolean[] }[] }).result[0]!.x;
+    expect(pairs.map(([p, v]) => globMatch(p, v))).toEqual(go);
   });
 
   it(`agree on ${RUNS} generated inputs`, async () => {

@@ -31,6 +31,12 @@ describe('interlock policy eval: the shell-batch document, as written', () => {
     if (effect === 'deny') expect(d.stage).toBe('baseline');
   });
 
+  it('exits 2 naming the field when a string is not well-formed Unicode', async () => {
+    const r = await interlock(['policy', 'eval', '--input', '-'], JSON.stringify({ action: { kind: 'roaster.set_power', target: 'roaster-1', params: { value: 'x\ud800' } }, context: { level: 'L3' } }));
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/action\.params\.value: not well-formed Unicode/);
+  });
+
   it('exits 2 with a message naming the field on malformed input', async () => {
     const r = await interlock(['policy', 'eval', '--input', '-'], JSON.stringify({ action: shellAction('ls'), context: { level: 5 } }));
     expect(r.exitCode).toBe(2);

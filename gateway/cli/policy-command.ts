@@ -1,5 +1,6 @@
 /** `interlock policy build|test|eval`: compile, unit-test and query the policy tree. */
 import { existsSync } from 'node:fs';
+import { ILL_FORMED_MESSAGE, illFormedField } from '../schema/unicode.ts';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -67,6 +68,8 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
       } catch (err) {
         throw new UsageError(`--input is not JSON: ${(err as Error).message}`);
       }
+      const illFormed = illFormedField(raw);
+      if (illFormed !== undefined) throw new UsageError(`input: ${illFormed.toWellFormed()}: ${ILL_FORMED_MESSAGE}`);
       const parsed = EvalInputSchema.safeParse(raw);
       if (!parsed.success) throw new UsageError(`input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
       const evaluator = await loadEvaluator(await compilePolicy({ policyDir, cacheDir, extraSources }));
