@@ -75,7 +75,11 @@ deny contains finding("baseline.shell.pipe_to_shell", concat("", ["hard-denied p
 
 # code_runner(prog): a program whose arguments can be code: interpreters, and editors and
 # tools with commands of their own (sed's e, vim's !, sqlite3's .system).
-code_runner(prog) if interpreter(prog)
+# A shell's -c script is read command by command instead (interlock.lib.shell).
+code_runner(prog) if {
+	interpreter(prog)
+	not prog in shell.shells
+}
 
 code_runner(prog) if prog in syntax.code_runners
 
@@ -83,6 +87,8 @@ code_runner(prog) if prog in syntax.code_runners
 interpreter(prog) if prog in shell.interpreters
 
 interpreter(prog) if {
+	# Only a name with a dot can be versioned: the cheap test first.
+	contains(prog, ".")
 	some name in shell.interpreters
 	startswith(prog, name)
 	version := substring(prog, count(name), -1)
