@@ -19,7 +19,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShellDriver } from '../drivers/shell/driver.ts';
-import { pidsWhere, waitFor as waitUntil } from '../drivers/shell/testing.ts';
+import { anyWith, descendants, newMarker, SPAWNER, waitFor as waitUntil } from '../drivers/shell/testing.ts';
 import { hostileLine, trickyCharacter } from '../gateway/decide/shell-arbitraries.ts';
 import { decideProposal, parseProposal } from '../gateway/lifecycle/propose.ts';
 import { startTestGateway, waitFor, type TestGateway } from './helpers/gateway.ts';
@@ -196,28 +196,7 @@ describe('decided equals executed', () => {
   }, 600_000);
 });
 
-// A script file in the workdir (a one-liner that starts processes is hard-denied): a
-// grandchild, a setsid grandchild, and a double-forked daemon, each `sleep <marker><n>`, then
-// sleep for argv[2] seconds.
-const SPAWNER = `import os, subprocess, sys, time
-m = sys.argv[1]
-subprocess.Popen(['/usr/bin/sleep', m + '1'])
-subprocess.Popen(['/usr/bin/setsid', '/usr/bin/sleep', m + '2'])
-pid = os.fork()
-if pid == 0:
-    os.setsid()
-    if os.fork() == 0:
-        os.execv('/usr/bin/sleep', ['/usr/bin/sleep', m + '3'])
-    os._exit(0)
-os.waitpid(pid, 0)
-time.sleep(float(sys.argv[2]))
-`;
-
-let counter = 0;
-const newMarker = (): string => `47.${process.pid}${Date.now() % 1e5}${++counter}`;
-const descendants = (m: string): number[] => [1, 2, 3].map((i) => pidsWhere((a) => a === `${m}${i}`)[0] ?? -1);
-const anyWith = (m: string): number[] => pidsWhere((a) => a.startsWith(m));
-
+// The spawner runs as a script file in the workdir: a one-liner that starts processes is hard-denied.
 describe('killing the whole sandbox from the gateway', () => {
   beforeAll(() => writeFileSync(path.join(work, 'spawner.py'), SPAWNER));
   const spawnerParams = (marker: string, seconds: number) => ({ argv: ['/usr/bin/python3', 'spawner.py', marker, String(seconds)] });

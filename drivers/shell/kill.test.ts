@@ -10,32 +10,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from '../../gateway/schema/driver.ts';
 import { ShellDriver, type ShellOptions } from './driver.ts';
-import { pidsWhere, shellCommand, waitFor, writeOptions } from './testing.ts';
+import { anyWith, descendants, newMarker, pidsWhere, SPAWNER, shellCommand, waitFor, writeOptions } from './testing.ts';
 
 const PYTHON = '/usr/bin/python3';
-// argv: marker, seconds to sleep once the three descendants are started.
-const SPAWNER = `
-import os, subprocess, sys, time
-m = sys.argv[1]
-subprocess.Popen(['/usr/bin/sleep', m + '1'])
-subprocess.Popen(['/usr/bin/setsid', '/usr/bin/sleep', m + '2'])
-pid = os.fork()
-if pid == 0:
-    os.setsid()
-    if os.fork() == 0:
-        os.execv('/usr/bin/sleep', ['/usr/bin/sleep', m + '3'])
-    os._exit(0)
-os.waitpid(pid, 0)
-time.sleep(float(sys.argv[2]))
-`;
-
-let counter = 0;
-/** A marker no other process has: sleep reads `47.<digits>` as seconds. */
-const newMarker = (): string => `47.${process.pid}${Date.now() % 1e6}${++counter}`;
-const descendants = (m: string): number[] => [1, 2, 3].map((i) => pidsWhere((a) => a === `${m}${i}`)[0] ?? -1);
-/** Every process with the marker in its arguments: the descendants, python, bwrap and its init. */
-const anyWith = (m: string): number[] => pidsWhere((a) => a.startsWith(m));
-
 describe.each(['bwrap', 'none'] as const)('killing the process tree (sandbox: %s)', (sandbox) => {
   let dir: string;
   let marker: string;

@@ -41,3 +41,30 @@ export async function waitFor(check: () => boolean, withinMs: number, what: stri
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * A Python program that starts a grandchild, a setsid grandchild and a double-forked daemon,
+ * each `sleep <marker><n>`, then sleeps argv[2] seconds: what the kill tests must end.
+ * argv: marker, seconds.
+ */
+export const SPAWNER = `import os, subprocess, sys, time
+m = sys.argv[1]
+subprocess.Popen(['/usr/bin/sleep', m + '1'])
+subprocess.Popen(['/usr/bin/setsid', '/usr/bin/sleep', m + '2'])
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv('/usr/bin/sleep', ['/usr/bin/sleep', m + '3'])
+    os._exit(0)
+os.waitpid(pid, 0)
+time.sleep(float(sys.argv[2]))
+`;
+
+let counter = 0;
+/** A marker no other process has: sleep reads `47.<digits>` as seconds. */
+export const newMarker = (): string => `47.${process.pid}${Date.now() % 1e6}${++counter}`;
+/** Host pids of the spawner's three descendants (-1 for one not running). */
+export const descendants = (m: string): number[] => [1, 2, 3].map((i) => pidsWhere((a) => a === `${m}${i}`)[0] ?? -1);
+/** Every process with the marker in its arguments: the descendants, python, bwrap and its init. */
+export const anyWith = (m: string): number[] => pidsWhere((a) => a.startsWith(m));
