@@ -17,7 +17,7 @@ import { findHiddenCharacter } from './shell-argv.ts';
  * bundle (the Rego analysis runs, slower) until the copy is brought level and re-pinned.
  */
 export const MIRRORED_SOURCES: Readonly<Record<string, string>> = {
-  'lib/command.rego': '79dbe3365819f6d8f10049672270514b95be13a95d1d69013d81411524e127fd',
+  'lib/command.rego': '084b8856d3882b76f8396a98804475c1df7ca495a0e122016f3607c3d16930c1',
   'lib/shell.rego': 'e573294fc2057895d73001ac3879c6cd18c16cecda5629b5cfe930ae2689ef0e',
 };
 
@@ -90,7 +90,7 @@ export class ShellAnalyser {
     const l0 = this.expand([top]);
     const l1 = this.expand(this.scriptArgvs(this.scriptsIn(l0)));
     const l2 = this.expand(this.scriptArgvs(this.scriptsIn(l1)));
-    const invocations = [...l0, ...l1, ...l2];
+    const invocations = uniqueArgvs([...l0, ...l1, ...l2]);
     const scripts = [...new Set([...this.scriptsIn(l0), ...this.scriptsIn(l1), ...this.scriptsIn(l2)])];
     const pipedInto = new Set<string>();
     for (const s of scripts) {
@@ -145,7 +145,7 @@ export class ShellAnalyser {
     for (const argv of argvs) for (const a of this.chain(argv)) if (a.length > 0) direct.push(a);
     const out = [...direct];
     for (const d of direct) for (const sub of findExecs(d)) for (const a of this.chain(sub)) if (a.length > 0) out.push(a);
-    return out;
+    return uniqueArgvs(out);
   }
 
   /** shell_c_script: the script a `sh -c ... SCRIPT` invocation runs. */
@@ -186,6 +186,15 @@ export class ShellAnalyser {
     if (invocations.some((a) => this.#wrappers.has(program(this.chain(a)[5]!)))) return true;
     return invocations.some((a) => findExecs(a).some((sub) => this.chain(sub).some((b) => findExecs(b).length > 0)));
   }
+}
+
+/**
+ * The Rego builds these lists as sets. Without the same dedup a wrapper chain (which repeats
+ * the innermost argv to fill five levels) multiplies through every level, and the policy
+ * parses the copies.
+ */
+function uniqueArgvs(argvs: readonly Argv[]): Argv[] {
+  return [...new Map(argvs.map((a) => [JSON.stringify(a), a])).values()];
 }
 
 function plain(s: string): boolean {

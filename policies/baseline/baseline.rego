@@ -20,8 +20,15 @@ syntax := data.shell.syntax
 
 # --- shell.exec: hard deny patterns -----------------------------------------
 
-deny contains finding("baseline.shell.empty", "shell.exec argv runs no program") if {
+# The shell rules add to shell_deny, which is evaluated for shell.exec only: other kinds do
+# not pay for them. Rules about a program look it up in cmd.by_program (the invocations by
+# base name) rather than scanning every invocation.
+deny contains f if {
 	action.kind == "shell.exec"
+	some f in shell_deny
+}
+
+shell_deny contains finding("baseline.shell.empty", "shell.exec argv runs no program") if {
 	not nonempty_argv
 }
 
@@ -30,45 +37,43 @@ nonempty_argv if {
 	argv[0] != ""
 }
 
-deny contains finding("baseline.shell.hidden_character", "an argv word holds a control character, a Unicode space, or a zero-width or bidirectional mark: what it runs cannot be shown as decided") if {
+shell_deny contains finding("baseline.shell.hidden_character", "an argv word holds a control character, a Unicode space, or a zero-width or bidirectional mark: what it runs cannot be shown as decided") if {
 	cmd.hidden_character
 }
 
-deny contains finding("baseline.shell.hidden_character", "params.cwd holds a control character, a Unicode space, or a zero-width or bidirectional mark") if {
-	action.kind == "shell.exec"
+shell_deny contains finding("baseline.shell.hidden_character", "params.cwd holds a control character, a Unicode space, or a zero-width or bidirectional mark") if {
 	regex.match(cmd.hidden_character_regex, action.params.cwd)
 }
 
-deny contains finding("baseline.shell.rm_recursive_force", concat("", ["hard-denied pattern rm -rf (recursive forced delete): ", concat(" ", a)])) if {
-	some a in cmd.invocations
-	shell.program(a) == "rm"
-	rm_recursive(a)
-	rm_force(a)
+# rm -r and rm -rf: the options are read once per rm invocation. Without -f too, since the
+# driver's rm has no terminal and no standard input, so it never asks.
+shell_deny contains finding(rule, concat("", [why, concat(" ", a)])) if {
+	some a in cmd.by_program.rm
+	options := rm_options(a)
+	shorts := short_flags(options)
+	rm_recursive(options, shorts)
+	[rule, why] := rm_finding(options, shorts)
 }
 
-# Without -f too: the driver's rm has no terminal and no standard input, so it never asks.
-deny contains finding("baseline.shell.rm_recursive", concat("", ["hard-denied pattern rm -r (recursive delete; without a terminal rm never asks): ", concat(" ", a)])) if {
-	some a in cmd.invocations
-	shell.program(a) == "rm"
-	rm_recursive(a)
-	not rm_force(a)
-}
+rm_finding(options, shorts) := ["baseline.shell.rm_recursive_force", "hard-denied pattern rm -rf (recursive forced delete): "] if {
+	rm_force(options, shorts)
+} else := ["baseline.shell.rm_recursive", "hard-denied pattern rm -r (recursive delete; without a terminal rm never asks): "]
 
-deny contains finding("baseline.shell.find_delete", concat("", ["hard-denied pattern: recursive deletion through find: ", concat(" ", a)])) if {
-	some a in cmd.invocations
-	shell.program(a) == "find"
+shell_deny contains finding("baseline.shell.find_delete", concat("", ["hard-denied pattern: recursive deletion through find: ", concat(" ", a)])) if {
+	some a in cmd.by_program.find
 	find_deletes(a)
 }
 
-deny contains finding("baseline.shell.interpreter_delete", concat("", ["hard-denied pattern: ", quote(shell.program(a)), " code that deletes or runs a program (", marker, ")"])) if {
-	some a in cmd.invocations
-	code_runner(shell.program(a))
+shell_deny contains finding("baseline.shell.interpreter_delete", concat("", ["hard-denied pattern: ", quote(prog), " code that deletes or runs a program (", marker, ")"])) if {
+	some prog, invocations in cmd.by_program
+	code_runner(prog)
+	some a in invocations
 	some w in array.slice(a, 1, count(a))
 	some marker in syntax.deletion_markers
 	contains(lower(w), marker)
 }
 
-deny contains finding("baseline.shell.pipe_to_shell", concat("", ["hard-denied pattern pipe-to-shell: output piped into ", quote(prog)])) if {
+shell_deny contains finding("baseline.shell.pipe_to_shell", concat("", ["hard-denied pattern pipe-to-shell: output piped into ", quote(prog)])) if {
 	some prog in cmd.piped_into
 	interpreter(prog)
 }
@@ -78,18 +83,20 @@ deny contains finding("baseline.shell.pipe_to_shell", concat("", ["hard-denied p
 # A shell's -c script is read command by command instead (interlock.lib.shell).
 code_runner(prog) if {
 	interpreter(prog)
-	not prog in shell.shells
+	not prog in syntax.shells
 }
 
 code_runner(prog) if prog in syntax.code_runners
 
 # interpreter(prog): a shell or interpreter, also under a versioned name (python3.12, perl5.36.0).
-interpreter(prog) if prog in shell.interpreters
+interpreter(prog) if prog in syntax.interpreters
+
+interpreter(prog) if prog in syntax.shells
 
 interpreter(prog) if {
 	# Only a name with a dot can be versioned: the cheap test first.
 	contains(prog, ".")
-	some name in shell.interpreters
+	some name in array.concat(syntax.interpreters, syntax.shells)
 	startswith(prog, name)
 	version := substring(prog, count(name), -1)
 	version != ""
@@ -99,16 +106,18 @@ interpreter(prog) if {
 # A script may hold words, quotes, and the operators that separate commands; anything else is
 # shell grammar this analysis does not read (globs and braces in a program name, redirections,
 # here-strings, subshells, reserved words, functions), so it is denied rather than guessed.
-deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script uses syntax the baseline does not read (only words, quotes and | ; & between commands are): ", quote(s)])) if {
+# trim leaves a character outside the set at either end of whatever remains, so a non-empty
+# result means the script holds one (a regex would be compiled again on every call in Wasm).
+shell_deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script uses syntax the baseline does not read (only words, quotes and | ; & between commands are): ", quote(s)])) if {
 	some s in cmd.scripts
-	regex.match(script_unreadable_regex, s)
+	trim(s, script_characters) != ""
 }
 
-script_unreadable_regex := `[^A-Za-z0-9_./:,@%+=~'" |;&-]`
+script_characters := `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:,@%+=~'" |;&-`
 
 # Quotes and separators together: the analysis cuts a script at separators before it reads
 # quotes, so `"r"m -f ";" -r d` would be read as two commands. And `|&` pipes stderr too.
-deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script mixes quotes with command separators, or uses |&: the baseline cannot tell where its commands start: ", quote(s)])) if {
+shell_deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script mixes quotes with command separators, or uses |&: the baseline cannot tell where its commands start: ", quote(s)])) if {
 	some s in cmd.scripts
 	script_quotes_and_separators(s)
 }
@@ -122,21 +131,21 @@ script_quotes_and_separators(s) if {
 	contains(s, sep)
 }
 
-deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script command starts with ", quote(prog), ", which the baseline does not read as a program"])) if {
-	some a in cmd.invocations
-	prog := shell.program(a)
+shell_deny contains finding("baseline.shell.script_syntax", concat("", ["a shell script command starts with ", quote(prog), ", which the baseline does not read as a program"])) if {
+	some prog in cmd.programs
 	script_keyword(prog)
 }
 
-script_keyword(prog) if prog in {"if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "function", "select", "coproc", "!", ".", "[[", "]]", "{", "}", "eval", "source", "trap", "alias", "unalias", "hash", "enable", "mapfile", "readarray", "export", "declare", "typeset", "local", "readonly", "set", "shopt", "unset", "bind", "complete", "fc", "history", "let", "read"}
+script_keyword(prog) if prog in script_keywords
 
 # A command word with "=" is an assignment in a script (FOO=1 rm -rf x runs rm).
 script_keyword(prog) if contains(prog, "=")
 
+script_keywords := ["if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "function", "select", "coproc", "!", ".", "[[", "]]", "{", "}", "eval", "source", "trap", "alias", "unalias", "hash", "enable", "mapfile", "readarray", "export", "declare", "typeset", "local", "readonly", "set", "shopt", "unset", "bind", "complete", "fc", "history", "let", "read"]
+
 # flock FILE -c COMMAND runs COMMAND through a shell.
-deny contains finding("baseline.shell.opaque_command", "\"flock\" runs a command line given as one string (-c): it cannot be read before it runs") if {
-	some a in cmd.invocations
-	shell.program(a) == "flock"
+shell_deny contains finding("baseline.shell.opaque_command", "\"flock\" runs a command line given as one string (-c): it cannot be read before it runs") if {
+	some a in cmd.by_program.flock
 	some w in a
 	flock_command_option(w)
 }
@@ -155,9 +164,8 @@ flock_command_option(w) if {
 }
 
 # git runs commands named in its configuration: aliases with "!", pagers, editors, hooks.
-deny contains finding("baseline.shell.opaque_command", concat("", ["git configuration that runs a command (", quote(w), ") cannot be read before it runs"])) if {
-	some a in cmd.invocations
-	shell.program(a) == "git"
+shell_deny contains finding("baseline.shell.opaque_command", concat("", ["git configuration that runs a command (", quote(w), ") cannot be read before it runs"])) if {
+	some a in cmd.by_program.git
 	some w in a
 	git_runs_command(lower(w))
 }
@@ -165,31 +173,34 @@ deny contains finding("baseline.shell.opaque_command", concat("", ["git configur
 git_runs_command(w) if contains(w, "=!")
 
 git_runs_command(w) if {
-	some key in {"core.pager", "core.sshcommand", "core.editor", "core.fsmonitor", "core.hookspath", "core.gitproxy", "sequence.editor", "diff.external", "credential.helper", "pager.", "uploadpack", "receivepack", "--upload-pack", "--receive-pack", "--exec=", "--config-env", "gpg.program", "ssh.variant"}
+	some key in git_command_keys
 	contains(w, key)
 }
 
-deny contains finding("baseline.shell.script_expansion", concat("", ["a shell script that expands parameters or substitutes commands ($, `) runs what cannot be read before it runs: ", quote(s)])) if {
+git_command_keys := {"core.pager", "core.sshcommand", "core.editor", "core.fsmonitor", "core.hookspath", "core.gitproxy", "sequence.editor", "diff.external", "credential.helper", "pager.", "uploadpack", "receivepack", "--upload-pack", "--receive-pack", "--exec=", "--config-env", "gpg.program", "ssh.variant"}
+
+shell_deny contains finding("baseline.shell.script_expansion", concat("", ["a shell script that expands parameters or substitutes commands ($, `) runs what cannot be read before it runs: ", quote(s)])) if {
 	some s in cmd.scripts
 	some c in {"$", "`"}
 	contains(s, c)
 }
 
-deny contains finding(concat("", ["baseline.shell.", rule]), concat("", ["hard-denied pattern ", prog, " (", why, "): ", concat(" ", a)])) if {
-	some a in cmd.invocations
-	prog := shell.program(a)
+shell_deny contains finding(concat("", ["baseline.shell.", rule]), concat("", ["hard-denied pattern ", prog, " (", why, "): ", concat(" ", a)])) if {
+	some prog, invocations in cmd.by_program
 	some rule, spec in denied_programs
 	matches_program(prog, spec)
 	why := spec.why
+	some a in invocations
 }
 
-deny contains finding("baseline.shell.opaque_command", concat("", [quote(prog), " runs its arguments as one shell command line, which cannot be read before it runs"])) if {
-	some a in cmd.invocations
-	prog := shell.program(a)
+shell_deny contains finding("baseline.shell.opaque_command", concat("", [quote(prog), " runs its arguments as one shell command line, which cannot be read before it runs"])) if {
+	some prog in cmd.programs
 	prog in syntax.opaque_programs
 }
 
-deny contains finding(option_rule[p.problem], concat("", [quote(p.program), " option ", quote(p.option), option_why[p.problem]])) if {
+opaque_programs := {p | some p in syntax.opaque_programs}
+
+shell_deny contains finding(option_rule[p.problem], concat("", [quote(p.program), " option ", quote(p.option), option_why[p.problem]])) if {
 	some p in cmd.option_problems
 }
 
@@ -205,19 +216,19 @@ option_why := {
 	"ambiguous_value": " is the value of the option before it and itself takes a value: the command can be read two ways",
 }
 
-deny contains finding("baseline.shell.nesting_too_deep", "shell wrappers, `sh -c` scripts or `find -exec` nest deeper than the baseline can inspect") if {
+shell_deny contains finding("baseline.shell.nesting_too_deep", "shell wrappers, `sh -c` scripts or `find -exec` nest deeper than the baseline can inspect") if {
 	cmd.too_deep
 }
 
-deny contains finding("baseline.shell.ambiguous_quoting", "a shell script has escaped or unbalanced quotes: the baseline cannot tell what it runs") if {
+shell_deny contains finding("baseline.shell.ambiguous_quoting", "a shell script has escaped or unbalanced quotes: the baseline cannot tell what it runs") if {
 	cmd.ambiguous_quoting
 }
 
 # Programs denied outright, by rule id. `prefixes` also catches families such as mkfs.ext4.
 denied_programs := {
-	"privilege_escalation": {"names": {"sudo", "sudoedit", "doas", "su", "pkexec", "runuser", "setpriv", "nsenter", "capsh", "chroot", "run0", "systemd-run", "machinectl", "unshare", "newgrp", "fakeroot", "fakeroot-sysv", "fakeroot-tcp"}, "prefixes": set(), "why": "privilege escalation"},
-	"remote_access": {"names": {"ssh", "scp", "sftp", "slogin", "rsh", "rlogin", "rcp", "sshpass", "dbclient", "ssh-agent"}, "prefixes": set(), "why": "remote access"},
-	"disk_write": {"names": {"dd", "mkfs", "fdisk", "sfdisk", "cfdisk", "parted", "wipefs", "shred"}, "prefixes": {"mkfs."}, "why": "raw disk operation"},
+	"privilege_escalation": {"names": ["sudo", "sudoedit", "doas", "su", "pkexec", "runuser", "setpriv", "nsenter", "capsh", "chroot", "run0", "systemd-run", "machinectl", "unshare", "newgrp", "fakeroot", "fakeroot-sysv", "fakeroot-tcp"], "prefixes": [], "why": "privilege escalation"},
+	"remote_access": {"names": ["ssh", "scp", "sftp", "slogin", "rsh", "rlogin", "rcp", "sshpass", "dbclient", "ssh-agent"], "prefixes": [], "why": "remote access"},
+	"disk_write": {"names": ["dd", "mkfs", "fdisk", "sfdisk", "cfdisk", "parted", "wipefs", "shred"], "prefixes": ["mkfs."], "why": "raw disk operation"},
 }
 
 matches_program(prog, spec) if prog in spec.names
@@ -228,22 +239,22 @@ matches_program(prog, spec) if {
 }
 
 # rm reads -r, -R, --recursive and any unambiguous prefix of it (--recur); -f, --force, --forc.
-rm_recursive(a) if some c in {"r", "R"} & rm_short_flags(a)
+rm_recursive(_, shorts) if some c in {"r", "R"} & shorts
 
-rm_recursive(a) if {
-	some w in rm_options(a)
+rm_recursive(options, _) if {
+	some w in options
 	long_prefix_of(w, "--recursive")
 }
 
-rm_force(a) if "f" in rm_short_flags(a)
+rm_force(_, shorts) if "f" in shorts
 
-rm_force(a) if {
-	some w in rm_options(a)
+rm_force(options, _) if {
+	some w in options
 	long_prefix_of(w, "--force")
 }
 
-rm_short_flags(a) := {c |
-	some w in rm_options(a)
+short_flags(options) := {c |
+	some w in options
 	not startswith(w, "--")
 	some c in split(substring(w, 1, -1), "")
 }
@@ -280,9 +291,8 @@ find_deletes(a) if {
 deleters := {"rm", "rmdir", "unlink", "shred"}
 
 # xargs hands a deleting program arguments read from a pipe: what it deletes cannot be read.
-deny contains finding("baseline.shell.xargs_delete", concat("", ["hard-denied pattern: xargs runs ", quote(shell.program(b)), " with arguments read from its input"])) if {
-	some a in cmd.invocations
-	shell.program(a) == "xargs"
+shell_deny contains finding("baseline.shell.xargs_delete", concat("", ["hard-denied pattern: xargs runs ", quote(shell.program(b)), " with arguments read from its input"])) if {
+	some a in cmd.by_program.xargs
 	some b in shell.chain(a)
 	shell.program(b) in deleters
 }

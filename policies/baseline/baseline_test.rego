@@ -177,6 +177,13 @@ denied_cases := [
 	[["find", "d", "-depth", "-exec", "env", "rm", "-d", "{}", "+"], "baseline.shell.find_delete"],
 	[["find", "d", "-exec", "nice", "rm", "{}", ";"], "baseline.shell.find_delete"],
 	[["newgrp", "docker"], "baseline.shell.privilege_escalation"],
+	# The script check keeps to its character set at either end and inside, beyond ASCII too.
+	[["sh", "-c", "ls > x"], "baseline.shell.script_syntax"],
+	[["sh", "-c", "ls x*"], "baseline.shell.script_syntax"],
+	[["sh", "-c", "ls\tx"], "baseline.shell.script_syntax"],
+	[["sh", "-c", "ls café"], "baseline.shell.script_syntax"],
+	[["sh", "-c", "{ls"], "baseline.shell.script_syntax"],
+	[["sh", "-c", "ls}"], "baseline.shell.script_syntax"],
 	[[], "baseline.shell.empty"],
 	[[""], "baseline.shell.empty"],
 ]

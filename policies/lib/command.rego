@@ -55,7 +55,13 @@ hidden_character if {
 }
 
 # programs is the base name of every program the argv runs, wrappers included.
-programs := {shell.program(a) | some a in invocations}
+programs := {p | some p, _ in by_program}
+
+# by_program indexes the invocations by program base name, so a rule about one program
+# looks it up instead of scanning every invocation (and splitting every argv[0]) again.
+by_program := {p: {a | some [q, a] in named; q == p} | some [p, _] in named}
+
+named := {[shell.program(a), a] | some a in invocations}
 
 # --- the Rego analysis --------------------------------------------------------
 
