@@ -13,6 +13,7 @@ import { durationMs } from '../invariants/check.ts';
 import { inTx, type Deps } from '../lifecycle/deps.ts';
 import { rank, resolveLevel, storedLevel } from '../lifecycle/levels.ts';
 import { InterlockError, ValidationError } from '../schema/errors.ts';
+import { requireReason } from '../schema/reason.ts';
 import type { BreakerEventsTable, BreakerRulesTable } from '../store/types.ts';
 import type { Db } from '../store/db.ts';
 import { holds, parseCondition } from './condition.ts';
@@ -216,6 +217,7 @@ export async function evaluateBreakers(deps: Deps, target: string): Promise<Brea
 
 /** Marks an event resolved and lifts a pause it caused; a lowered level stays lowered. */
 export async function resolveEvent(deps: Deps, principal: Principal, id: string, reason: string): Promise<BreakerEvent> {
+  requireReason(reason, 'resolve a breaker event');
   const now = deps.now();
   const done = await inTx(deps, async (trx, events) => {
     const row = await trx.selectFrom('breaker_events').selectAll().where('id', '=', id).executeTakeFirst();

@@ -13,6 +13,7 @@ import { levelInForce } from '../lifecycle/context.ts';
 import { inTx, type Deps } from '../lifecycle/deps.ts';
 import { rank } from '../lifecycle/levels.ts';
 import { InterlockError } from '../schema/errors.ts';
+import { requireReason } from '../schema/reason.ts';
 import type { ExpansionProposalsTable } from '../store/types.ts';
 import { listEvents } from './breakers.ts';
 import { assessReadiness, type Checklist, type ReadinessReport } from './readiness.ts';
@@ -178,6 +179,7 @@ export async function approveProposal(deps: Deps, principal: Principal, id: stri
 }
 
 export async function rejectProposal(deps: Deps, principal: Principal, id: string, reason: string): Promise<ProposalView> {
+  requireReason(reason, 'reject a proposal');
   const row = await deps.db.selectFrom('expansion_proposals').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new InterlockError('not_found', `no proposal ${id}`, { field: 'id' });
   const p = view(row);

@@ -12,6 +12,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   unauthorized: 401,
   forbidden: 403,
   conflict: 409,
+  deadline_passed: 409,
   payload_too_large: 413,
   verification_failed: 422,
   key_unusable: 500,

@@ -1,6 +1,7 @@
 /** Request and response schemas of the HTTP API; the OpenAPI document is generated from them. */
 import { z } from '@hono/zod-openapi';
 import { ActionEnvelopeSchema } from '../schema/action.ts';
+import { RequiredReasonText } from '../schema/reason.ts';
 import { STATUSES } from '../lifecycle/states.ts';
 import { RoleSchema, TokenNameSchema } from '../auth/tokens.ts';
 
@@ -46,7 +47,7 @@ export const ActionSchema = z
 
 export const ProposeResponseSchema = z.object({ action: ActionSchema, decision: DecisionSchema }).openapi('ProposeResponse');
 
-export const ReasonSchema = z.strictObject({ reason: z.string().min(1).max(2000) });
+export const ReasonSchema = z.strictObject({ reason: RequiredReasonText });
 export const OptionalReasonSchema = z.strictObject({ reason: z.string().max(2000).optional() });
 export const ApproveBodySchema = z.strictObject({
   reason: z.string().max(2000).optional(),
@@ -82,7 +83,7 @@ export const EstopSchema = z.looseObject({ engaged: z.boolean() }).openapi('Emer
 export const AutonomySchema = z
   .object({ target: z.string(), level: z.string(), configured: z.string(), ceiling: z.string() })
   .openapi('Autonomy');
-export const SetAutonomySchema = z.strictObject({ level: z.string().min(1).max(64), reason: z.string().min(1).max(2000) });
+export const SetAutonomySchema = z.strictObject({ level: z.string().min(1).max(64), reason: RequiredReasonText });
 
 const isoTime = z.iso.datetime({ offset: true });
 

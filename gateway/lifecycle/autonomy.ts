@@ -2,6 +2,7 @@
 import { appendAudit } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { InterlockError, ValidationError } from '../schema/errors.ts';
+import { requireReason } from '../schema/reason.ts';
 import { estopEngaged, levelInForce } from './context.ts';
 import { inTx, type Deps } from './deps.ts';
 import { rank, resolveLevel, storedLevel } from './levels.ts';
@@ -27,6 +28,7 @@ export async function getAutonomy(deps: Deps, target: string): Promise<AutonomyV
 }
 
 export async function setAutonomy(deps: Deps, principal: Principal, target: string, requested: string, reason: string, options: { viaProposal?: boolean } = {}): Promise<AutonomyView> {
+  requireReason(reason, 'change the autonomy level');
   if (!deps.targets.has(target)) throw new InterlockError('not_found', `no target ${target}`, { field: 'target' });
   const evaluator = deps.policy();
   if (!evaluator) throw new InterlockError('policy_unavailable', 'no policy bundle is loaded: levels cannot be checked');

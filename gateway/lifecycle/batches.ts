@@ -9,6 +9,7 @@ import { appendAudit } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import { describeIssues, fieldIssues, InterlockError, ValidationError } from '../schema/errors.ts';
+import { requireReason } from '../schema/reason.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
 import { limitApplies } from './context.ts';
 import { inTx, type Deps } from './deps.ts';
@@ -135,6 +136,7 @@ const NOT_STARTED = ['PROPOSED', 'PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED']
  * running is aborted (its process killed by the driver). Members already finished stay as they are.
  */
 export async function cancelBatch(deps: Deps, aborter: { abort(actionId: string): boolean }, principal: Principal, id: string, reason: string): Promise<BatchView> {
+  requireReason(reason, 'cancel a batch');
   const batch = await getBatch(deps, id);
   if (principal.id !== batch.proposer && principal.role !== 'operator' && principal.role !== 'admin') {
     throw new InterlockError('forbidden', `only the proposer, an operator or an admin may cancel batch ${id}`);

@@ -6,6 +6,7 @@
 import { appendAudit } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { InterlockError } from '../schema/errors.ts';
+import { requireReason } from '../schema/reason.ts';
 import { inTx, type Deps } from './deps.ts';
 import { levelInForce } from './context.ts';
 import { lowerOf, resolveLevel } from './levels.ts';
@@ -35,6 +36,7 @@ export interface Aborter {
 const CANCELLABLE = ['PROPOSED', 'PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'] as const;
 
 export async function engage(deps: Deps, executor: Aborter, principal: Principal, reason: string, started = performance.now()): Promise<EstopResult> {
+  requireReason(reason, 'engage the emergency stop');
   const now = deps.now();
   await inTx(deps, async (trx, events) => {
     await trx.updateTable('estop').set({ engaged: 1, reason, actor: principal.id, updated_at: now }).where('id', '=', 1).execute();
@@ -80,6 +82,7 @@ async function cancelAll(deps: Deps, principal: Principal, reason: string): Prom
 }
 
 export async function rearm(deps: Deps, principal: Principal, reason: string): Promise<{ engaged: false; levels: Record<string, string> }> {
+  requireReason(reason, 'rearm');
   const evaluator = deps.policy();
   const levels: Record<string, string> = {};
   const current = new Map<string, string>();

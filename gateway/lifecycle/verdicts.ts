@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit, type Tx } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { InterlockError } from '../schema/errors.ts';
+import { requireReason } from '../schema/reason.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { inTx, type Deps } from './deps.ts';
 import type { LifecycleEvent } from './events.ts';
@@ -42,6 +43,25 @@ function requireRole(principal: Principal, roles: string[], what: string): void 
   }
 }
 
+/**
+ * The deadline a verdict on this pending action must beat: the approval timeout, or the end of
+ * the veto window. The sweeper moves the action on at that instant (EXPIRED, or APPROVED
+ * unvetoed); a verdict that arrives at or after it is refused even if the sweeper has not run
+ * yet, so how late the sweeper is never changes what a late verdict does.
+ */
+function deadlineOf(row: ActionsTable): { at: number; what: string } | undefined {
+  if (row.status === 'PENDING_APPROVAL' && row.expires_at !== null) return { at: Number(row.expires_at), what: 'its approval timed out' };
+  if (row.status === 'PENDING_VETO' && row.veto_deadline !== null) return { at: Number(row.veto_deadline), what: 'its veto window closed' };
+  return undefined;
+}
+
+function refuseAfterDeadline(row: ActionsTable, now: number, verdict: string): void {
+  const deadline = deadlineOf(row);
+  if (deadline && now >= deadline.at) {
+    throw new InterlockError('deadline_passed', `action ${row.id} cannot be ${verdict}: ${deadline.what} at ${new Date(deadline.at).toISOString()}`, { field: 'status' });
+  }
+}
+
 function conflict(row: ActionsTable, what: string): InterlockError {
   return new InterlockError('conflict', `action ${row.id} is ${row.status}: it cannot be ${what}`, { field: 'status' });
 }
@@ -57,6 +77,7 @@ export async function approveIn(trx: Tx, deps: Deps, principal: Principal, id: s
   requireRole(principal, roles, 'approve this action');
   if (row.proposer === principal.id) throw new InterlockError('forbidden', `${principal.id} proposed action ${id} and cannot approve it`);
   if (row.status !== 'PENDING_APPROVAL' && row.status !== 'PENDING_VETO') throw conflict(row, 'approved');
+  refuseAfterDeadline(row, now, 'approved');
   if (input.digest !== undefined && input.digest !== row.action_digest) {
     throw new InterlockError('conflict', `the approval is for digest ${input.digest}, but action ${id} has digest ${row.action_digest}`, { field: 'digest' });
   }
@@ -107,7 +128,7 @@ const ENDINGS: Record<'reject' | 'veto' | 'cancel', Ending> = {
 /** reject, veto or cancel: each ends a pending action. */
 export async function end(deps: Deps, principal: Principal, id: string, how: keyof typeof ENDINGS, input: VerdictInput): Promise<VerdictResult> {
   const ending = ENDINGS[how];
-  if (ending.needsReason && !input.reason?.trim()) throw new InterlockError('validation_failed', `a reason is required to ${how}`, { field: 'reason' });
+  if (ending.needsReason) requireReason(input.reason, how);
   return inTx(deps, async (trx, events) => {
     const now = deps.now();
     const row = await lockAction(trx, id, now);
@@ -120,6 +141,8 @@ export async function end(deps: Deps, principal: Principal, id: string, how: key
     // A REJECT of a PENDING_VETO action is a veto.
     const to: Status = how === 'reject' && from === 'PENDING_VETO' ? 'VETOED' : ending.to;
     if (!ending.from.includes(from)) throw conflict(row, ending.past);
+    // A cancel by the proposer stops the action whatever the clock says; a verdict does not.
+    if (how !== 'cancel') refuseAfterDeadline(row, now, ending.past);
     await trx
       .insertInto('approvals')
       .values({ id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: how, action_digest: row.action_digest, reason: input.reason ?? null, created_at: now })

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'conflict'
+  | 'deadline_passed'
   | 'payload_too_large'
   | 'verification_failed'
   | 'key_unusable'
