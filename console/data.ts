@@ -16,6 +16,7 @@ import { actionLabel } from './model/label.ts';
 import { queueOrder } from './model/queue.ts';
 import { headline, severityOf, statusLine, unresolved, type Severity } from './model/severity.ts';
 import { timelineEvents, type TimelineEvent, type TimelineRecord } from './model/timeline.ts';
+import { FIRST_SEQ } from '../gateway/audit/chain.ts';
 
 /** How many settled actions the queue shows under the pending ones. */
 export const RECENT_LIMIT = 50;
@@ -124,7 +125,7 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
   const { action, decision } = await loadAction(deps, id);
   const acks = await acknowledgedIds(deps, [id]);
   const item = toItem(deps, viewer, action, acks.has(id));
-  const trailRows = await deps.db.selectFrom('audit_log').select(['seq', 'ts', 'type', 'actor', 'payload']).where('action_id', '=', id).orderBy('seq').execute();
+  const trailRows = await deps.db.selectFrom('audit_log').select(['seq', 'ts', 'type', 'actor', 'payload']).where('action_id', '=', id).where('seq', '>=', FIRST_SEQ).orderBy('seq').execute();
   const trail = trailRows.map((r) => ({ seq: Number(r.seq), ts: r.ts, type: r.type, actor: r.actor, payload: JSON.parse(r.payload) as Record<string, unknown> }));
   const batch = action.batchId ? await getBatch(deps, action.batchId) : undefined;
   const batchAcks = batch ? await acknowledgedIds(deps, batch.actions.map((a) => a.id)) : new Set<string>();
@@ -207,6 +208,7 @@ export async function timeline(deps: Deps, minutes: number): Promise<TimelineDat
     .selectFrom('audit_log')
     .select(['seq', 'ts', 'type', 'actor', 'action_id', 'payload'])
     .where('ts', '>=', new Date(from).toISOString())
+    .where('seq', '>=', FIRST_SEQ)
     .orderBy('seq')
     .limit(5000)
     .execute();

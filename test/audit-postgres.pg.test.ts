@@ -40,7 +40,8 @@ describe.runIf(pgUrl)('audit log on PostgreSQL', () => {
   it('audit verify passes, then names the record a database owner rewrote', async () => {
     const key = path.join(t.dir, 'keys', 'audit.pub.pem');
     const cli = (args: string[]) => execa('node', [path.join(ROOT, 'bin/interlock.js'), ...args], { reject: false });
-    const ok = await cli(['audit', 'verify', '--db', t.config.database.url, '--key', key]);
+    // The gateway is still running: records after its last checkpoint are accepted and counted.
+    const ok = await cli(['audit', 'verify', '--db', t.config.database.url, '--key', key, '--allow-unsigned-tail']);
     expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
 
     await client.query('alter table audit_log disable trigger user');

@@ -224,6 +224,82 @@ describe('audit verify catches each way of tampering, naming the first bad seq',
   });
 });
 
+describe('a chain alone proves nothing: signatures must cover the log to its head', () => {
+  it('every checkpoint deleted, a record changed and the whole chain recomputed: verify fails (unsigned)', async () => {
+    const f = tampered('unsigned', (db) => {
+      db.prepare('delete from audit_checkpoints').run();
+      db.prepare(`update audit_log set payload = '{"forged":true}' where seq = 5`).run();
+      let prev = row(db, 4).hash;
+      for (let seq = 5; seq <= lastSeq; seq++) prev = rehash(db, seq, prev);
+    });
+    expect(await verifyFile(f)).toMatchObject({ ok: false, seq: 1, problem: 'unsigned' });
+  });
+
+  it('records appended after the last checkpoint fail unless the unsigned tail is accepted, and then are counted', async () => {
+    const f = tampered('tail', (db) => {
+      const head = row(db, lastSeq);
+      const canonicalOf = (seq: number) => storedCanonical({ ...head, seq, payload: '{"appended":true}' });
+      let prev = head.hash;
+      for (let seq = lastSeq + 1; seq <= lastSeq + 3; seq++) {
+        const hash = chainHash(prev, canonicalOf(seq));
+        db.prepare('insert into audit_log (seq, ts, type, action_id, actor, payload, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?)').run(seq, head.ts, head.type, head.action_id, head.actor, '{"appended":true}', prev, hash);
+        prev = hash;
+      }
+    });
+    expect(await verifyFile(f)).toMatchObject({ ok: false, seq: lastSeq + 1, problem: 'unsigned' });
+    const { db, close } = await openDatabase(`sqlite:${f}`);
+    try {
+      expect(await verifyLog(databaseSource(db), trust, { allowUnsignedTail: true })).toMatchObject({ ok: true, records: lastSeq + 3, signedThrough: lastSeq, unsignedTail: 3 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('an empty log does not verify', async () => {
+    const f = tampered('empty', (db) => {
+      db.prepare('delete from audit_checkpoints').run();
+      db.prepare('delete from audit_log').run();
+    });
+    expect(await verifyFile(f)).toMatchObject({ ok: false, problem: 'empty' });
+    const empty = path.join(work, 'empty.jsonl');
+    writeFileSync(empty, '');
+    expect(await verifyLog(await exportFileSource(empty), trust)).toMatchObject({ ok: false, problem: 'empty' });
+  });
+
+  it('a record below seq 1 fails verification and is shown nowhere: the API, the console card, the timeline', async () => {
+    const forge = (db: SQLite.Database) => {
+      const r = row(db, 3);
+      db.prepare('insert into audit_log (seq, ts, type, action_id, actor, payload, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?)').run(-1, r.ts, 'approval.granted', r.action_id, 'ceo', '{"forged":true}', r.prev_hash, r.hash);
+    };
+    const f = tampered('below-one', forge);
+    expect(await verifyFile(f)).toMatchObject({ ok: false, seq: -1, problem: 'inserted' });
+    // The same forgery in the live gateway's database, read through every reader.
+    const live = await startTestGateway();
+    try {
+      const action = await live.api<{ action: { id: string } }>(live.tokens.agent, 'POST', '/v1/actions', { kind: 'roaster.set_drum', target: 'roaster-1', params: { rpm: 60 } });
+      const id = action.body.action.id;
+      const db = new SQLite(path.join(live.dir, 'interlock.db'));
+      for (const { name } of db.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) db.exec(`drop trigger ${name}`);
+      const r = db.prepare('select * from audit_log where action_id = ? order by seq limit 1').get(id) as Row;
+      db.prepare('insert into audit_log (seq, ts, type, action_id, actor, payload, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?)').run(-1, r.ts, 'approval.granted', id, 'ceo', '{"forged":true}', r.prev_hash, r.hash);
+      db.close();
+      const viaApi = await live.api<{ records: { seq: number; actor: string }[] }>(live.tokens.auditor, 'GET', `/v1/audit?action_id=${id}`);
+      expect(viaApi.body.records.length).toBeGreaterThan(0);
+      expect(viaApi.body.records.some((x) => x.actor === 'ceo' || x.seq < 1)).toBe(false);
+      const negativeCursor = await live.api<{ records: { seq: number }[] }>(live.tokens.auditor, 'GET', '/v1/audit?cursor=-5');
+      // A negative cursor is refused by the query schema, or reads from the chain's start.
+      if (negativeCursor.status === 200) expect(negativeCursor.body.records.some((x) => x.seq < 1)).toBe(false);
+      else expect(negativeCursor.status).toBe(422);
+      const { card, timeline } = await import('../console/data.ts');
+      const deps = live.gw.services.deps;
+      expect(JSON.stringify(await card(deps, { id: 'op1', role: 'operator' }, id))).not.toContain('ceo');
+      expect(JSON.stringify(await timeline(deps, 60))).not.toContain('ceo');
+    } finally {
+      await live.close();
+    }
+  });
+});
+
 describe('the audit CLI, as an auditor runs it', () => {
   const bin = path.join(projectRoot, 'bin', 'interlock.js');
   const interlock = (args: string[]) => execa('node', [bin, ...args], { reject: false, cwd: work });

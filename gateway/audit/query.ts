@@ -1,6 +1,6 @@
 /** Filtered, paged reads of the audit log. */
 import type { Db } from '../store/db.ts';
-import type { AuditRecord } from './chain.ts';
+import { FIRST_SEQ, type AuditRecord } from './chain.ts';
 
 export interface AuditQuery {
   action_id?: string;
@@ -19,7 +19,7 @@ export interface AuditRecordView extends AuditRecord {
 }
 
 export async function queryAudit(db: Db, query: AuditQuery): Promise<{ records: AuditRecordView[]; nextCursor: number | null }> {
-  let q = db.selectFrom('audit_log').selectAll().where('seq', '>', query.cursor ?? 0);
+  let q = db.selectFrom('audit_log').selectAll().where('seq', '>=', Math.max((query.cursor ?? 0) + 1, FIRST_SEQ));
   if (query.action_id) q = q.where('action_id', '=', query.action_id);
   if (query.actor) q = q.where('actor', '=', query.actor);
   if (query.type) q = q.where('type', '=', query.type);

@@ -20,7 +20,8 @@ type RawRow = [seq: number, ts: string, type: string, actionId: string | null, a
 /** Pages of records straight from SQLite as arrays: several times cheaper than row objects. */
 function* sqlitePages(sqlite: SQLite.Database, pageSize: number): Generator<StoredRecord[]> {
   const page = sqlite.prepare('SELECT seq, ts, type, action_id, actor, payload, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').raw(true);
-  let after = 0;
+  // From the lowest stored seq, not from 1: a record below 1 must reach the verifier to be refused.
+  let after = Number.MIN_SAFE_INTEGER;
   for (;;) {
     const rows = page.all(after, pageSize) as RawRow[];
     if (rows.length === 0) return;
@@ -55,7 +56,7 @@ export function databaseSource(db: Db, options: { sqlite?: SQLite.Database; page
         yield* sqlitePages(options.sqlite, pageSize);
         return;
       }
-      let after = 0;
+      let after = Number.MIN_SAFE_INTEGER;
       for (;;) {
         const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
         if (rows.length === 0) return;

@@ -18,7 +18,7 @@ export interface StoredRecord {
   hash: string;
 }
 
-export type Problem = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rewritten' | 'bad_signature' | 'bad_checkpoint';
+export type Problem = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rewritten' | 'bad_signature' | 'bad_checkpoint' | 'unsigned' | 'empty';
 
 export type LogReport =
   | {
@@ -29,6 +29,8 @@ export type LogReport =
       checkpoints: number;
       /** The last record a verified checkpoint covers (0 when none). */
       signedThrough: number;
+      /** Records after signedThrough: chained, but no signature covers them yet. */
+      unsignedTail: number;
       head: string;
     }
   | { ok: false; seq: number; problem: Problem; message: string; records: number; checkpoints: number };
@@ -87,8 +89,37 @@ export function checkCheckpoints(list: Checkpoint[], trust: TrustPolicy, complet
   return { valid };
 }
 
+export interface VerifyOptions {
+  /**
+   * Accept records after the last signed checkpoint (a live log between checkpoints), and
+   * report how many. Without it a log passes only when signatures cover it up to its head:
+   * a chain alone can be recomputed by anyone who can write the database.
+   */
+  allowUnsignedTail?: boolean;
+}
+
+/**
+ * judgeCoverage turns a chain-intact report into the verdict: an empty log, or one whose head
+ * no signed checkpoint covers, fails unless the caller accepts an unsigned tail.
+ */
+export function judgeCoverage(report: LogReport, options: VerifyOptions): LogReport {
+  if (!report.ok) return report;
+  const base = { records: report.records, checkpoints: report.checkpoints };
+  if (report.records === 0) return { ok: false, seq: 1, problem: 'empty', message: 'the log has no records: there is nothing to verify', ...base };
+  if (report.unsignedTail > 0 && !options.allowUnsignedTail) {
+    const from = report.lastSeq - report.unsignedTail + 1;
+    const signed = report.checkpoints === 0 ? 'no signed checkpoint covers any record' : `signed checkpoints cover records up to ${report.signedThrough}`;
+    return { ok: false, seq: from, problem: 'unsigned', message: `${signed}, but the log goes on to ${report.lastSeq}: records ${from}–${report.lastSeq} are chained but not signed (sign them with \`interlock audit checkpoint\`, or accept them with --allow-unsigned-tail)`, ...base };
+  }
+  return report;
+}
+
 /** verifyLog walks the whole source once; memory is bounded by one checkpoint's leaves. */
-export async function verifyLog(source: LogSource, trust: TrustPolicy): Promise<LogReport> {
+export async function verifyLog(source: LogSource, trust: TrustPolicy, options: VerifyOptions = {}): Promise<LogReport> {
+  return judgeCoverage(await verifyChainAndCheckpoints(source, trust), options);
+}
+
+async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy): Promise<LogReport> {
   const all = await source.checkpoints();
   const { valid, failure: checkpointFailure } = checkCheckpoints(all, trust, source.complete);
   let cpIndex = 0;
@@ -116,6 +147,8 @@ export async function verifyLog(source: LogSource, trust: TrustPolicy): Promise<
     }
     if (firstSeq === 0) firstSeq = row.seq;
     const e = expected;
+    // Sequence numbers start at 1: a record below that is outside the chain, whatever it holds.
+    if (row.seq < 1) return { seq: row.seq, problem: 'inserted', message: `record ${row.seq} lies outside the chain: sequence numbers start at 1` };
     if (row.seq < e) return { seq: row.seq, problem: 'reordered', message: `record ${row.seq} appears after record ${e - 1}: records are out of order or duplicated` };
     if (row.seq > e) {
       if (next?.seq === e) return { seq: e, problem: 'reordered', message: `record ${row.seq} appears before record ${e}: records are out of order` };
@@ -175,5 +208,7 @@ export async function verifyLog(source: LogSource, trust: TrustPolicy): Promise<
   if (lastCp && lastCp.body.to_seq > lastSeq) {
     return fail({ seq: lastSeq + 1, problem: 'truncated', message: `the log ends at record ${lastSeq}, but signed checkpoint ${lastCp.body.index} covers records up to ${lastCp.body.to_seq}: records ${lastSeq + 1}–${lastCp.body.to_seq} were truncated` });
   }
-  return { ok: true, records: count, firstSeq, lastSeq, checkpoints: valid.length, signedThrough: lastCp?.body.to_seq ?? 0, head: prevHash };
+  const signedThrough = lastCp?.body.to_seq ?? 0;
+  const unsignedTail = count === 0 ? 0 : lastSeq - Math.max(signedThrough, firstSeq - 1);
+  return { ok: true, records: count, firstSeq, lastSeq, checkpoints: valid.length, signedThrough, unsignedTail, head: prevHash };
 }

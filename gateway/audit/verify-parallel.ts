@@ -14,10 +14,10 @@ import type { TrustPolicy } from '../signing/verify.ts';
 import { GENESIS_HASH } from './chain.ts';
 import { merkleRoot } from './merkle.ts';
 import { databaseSource } from './sources.ts';
-import { checkCheckpoints, verifyLog, type LogReport } from './verify-log.ts';
+import { checkCheckpoints, judgeCoverage, verifyLog, type LogReport, type VerifyOptions } from './verify-log.ts';
 import type { RangeResult, RangeTask } from './verify-worker.ts';
 
-export interface ParallelOptions {
+export interface ParallelOptions extends VerifyOptions {
   /** Below this many records the threads cost more than they save. */
   minRecords?: number;
   workers?: number;
@@ -61,8 +61,10 @@ async function runPool(tasks: RangeTask[], workers: number): Promise<RangeResult
 }
 
 export async function verifyLogParallel(file: string, db: Db, sqlite: SQLite.Database, trust: TrustPolicy, options: ParallelOptions = {}): Promise<LogReport> {
-  const sequential = (): Promise<LogReport> => verifyLog(databaseSource(db, { sqlite }), trust);
-  const head = (sqlite.prepare('SELECT COALESCE(MAX(seq), 0) AS m FROM audit_log').get() as { m: number }).m;
+  const sequential = (): Promise<LogReport> => verifyLog(databaseSource(db, { sqlite }), trust, options);
+  const { head, below, rows } = sqlite.prepare('SELECT COALESCE(MAX(seq), 0) AS head, COUNT(*) FILTER (WHERE seq < 1) AS below, COUNT(*) AS rows FROM audit_log').get() as { head: number; below: number; rows: number };
+  // Anything but exactly the records 1..head is for the sequential walk to name.
+  if (below > 0 || rows !== head) return sequential();
   const workers = options.workers ?? Math.max(1, Math.min(availableParallelism(), 4));
   if (head < (options.minRecords ?? 50_000) || workers < 2) return sequential();
 
@@ -91,5 +93,7 @@ export async function verifyLogParallel(file: string, db: Db, sqlite: SQLite.Dat
     const headAt = hashes.toString('hex', 32 * (b.to_seq - 1), 32 * b.to_seq);
     if (headAt !== b.chain_head || merkleRoot(range).toString('hex') !== b.root) return sequential();
   }
-  return { ok: true, records: head, firstSeq: 1, lastSeq: head, checkpoints: valid.length, signedThrough: last?.body.to_seq ?? 0, head: hashes.toString('hex', 32 * (head - 1), 32 * head) };
+  const signedThrough = last?.body.to_seq ?? 0;
+  const report: LogReport = { ok: true, records: head, firstSeq: 1, lastSeq: head, checkpoints: valid.length, signedThrough, unsignedTail: head - signedThrough, head: hashes.toString('hex', 32 * (head - 1), 32 * head) };
+  return judgeCoverage(report, options);
 }

@@ -16,8 +16,10 @@ import { readInput, UsageError } from './args.ts';
 
 export const auditUsage = `  interlock keys generate [--out ./var/keys/audit.key]
       Write an ECDSA P-256 key pair (private key mode 0600, public key <name>.pub.pem); never overwrites.
-  interlock audit verify --key PUB.pem [--key …] [--db URL | --export FILE] [--json]
+  interlock audit verify --key PUB.pem [--key …] [--db URL | --export FILE] [--allow-unsigned-tail] [--json]
       Recompute the hash chain and every signed checkpoint; exit 1 naming the first bad seq.
+      Signed checkpoints must cover the log up to its head: records after the last one fail
+      the check unless --allow-unsigned-tail is given (their number is then reported).
   interlock audit export [--from SEQ] [--to SEQ] [--db URL]   > audit.jsonl
       Records of the range plus the checkpoints that end inside it, as JSON lines.
   interlock audit prove --seq N [--db URL]                     > proof.json
@@ -49,8 +51,8 @@ export function describeReport(report: LogReport): string {
   if (!report.ok) return `audit verification FAILED at seq ${report.seq} (${report.problem}): ${report.message}`;
   const range = report.records === 0 ? 'no records' : `${plural(report.records, 'record')} (${report.firstSeq}–${report.lastSeq})`;
   const signed = report.checkpoints === 0 ? 'no signed checkpoints' : `${plural(report.checkpoints, 'signed checkpoint')} through seq ${report.signedThrough}`;
-  const tail = report.lastSeq - Math.max(report.signedThrough, report.firstSeq - 1);
-  return `audit intact: ${range}, ${signed}${tail > 0 ? `, ${plural(tail, 'later record')} chained but not yet signed` : ''}; head ${report.head.slice(0, 16)}…`;
+  const tail = report.unsignedTail;
+  return `audit intact: ${range}, ${signed}${tail > 0 ? `, ${plural(tail, 'later record')} chained but not signed (accepted: --allow-unsigned-tail)` : ''}; head ${report.head.slice(0, 16)}…`;
 }
 
 export async function runKeysCommand(argv: string[]): Promise<number> {
@@ -76,6 +78,7 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       to: { type: 'string' },
       seq: { type: 'string' },
       json: { type: 'boolean' },
+      'allow-unsigned-tail': { type: 'boolean' },
     },
     allowPositionals: true,
     strict: true,
@@ -87,13 +90,14 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       const trust = await trustFromArgs(values.key, values['trusted-root']);
       if (values.db && values.export) throw new UsageError('give either --db or --export, not both');
       let report: LogReport;
+      const options = { allowUnsignedTail: values['allow-unsigned-tail'] === true };
       if (values.export) {
-        report = await verifyLog(await exportFileSource(values.export), trust);
+        report = await verifyLog(await exportFileSource(values.export), trust, options);
       } else {
         const url = dbUrl();
         const { db, sqlite, close } = await openDatabase(url);
         try {
-          report = sqlite ? await verifyLogParallel(url.replace(/^sqlite:/, ''), db, sqlite, trust) : await verifyLog(databaseSource(db), trust);
+          report = sqlite ? await verifyLogParallel(url.replace(/^sqlite:/, ''), db, sqlite, trust, options) : await verifyLog(databaseSource(db), trust, options);
         } finally {
           await close();
         }

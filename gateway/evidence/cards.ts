@@ -4,6 +4,7 @@
  */
 import type { Db } from '../store/db.ts';
 import type { DecisionCard } from './statement.ts';
+import { FIRST_SEQ } from '../audit/chain.ts';
 
 export type { DecisionCard };
 
@@ -15,7 +16,7 @@ export async function decisionCards(db: Db, fromSeq: number, toSeq: number): Pro
   const rows = await db
     .selectFrom('audit_log')
     .select(['seq', 'ts', 'type', 'action_id', 'actor', 'payload'])
-    .where('seq', '>=', fromSeq)
+    .where('seq', '>=', Math.max(fromSeq, FIRST_SEQ))
     .where('seq', '<=', toSeq)
     .where('action_id', 'is not', null)
     .orderBy('seq')

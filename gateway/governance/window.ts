@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../store/db.ts';
+import { FIRST_SEQ } from '../audit/chain.ts';
 
 export interface WindowMetrics {
   executions: number;
@@ -83,6 +84,7 @@ export async function windowMetrics(db: Db, target: string, since: number): Prom
     .selectFrom('audit_log')
     .select(['type', (eb) => eb.fn.countAll<number>().as('n')])
     .where('type', 'in', ['estop.engaged', 'driver.error'])
+    .where('seq', '>=', FIRST_SEQ)
     .where('ts', '>=', sinceIso)
     .where((eb) => eb.or([eb('type', '=', 'estop.engaged'), eb('payload', 'like', sql<string>`${`%"target":${JSON.stringify(target)}%`}`)]))
     .groupBy('type')
