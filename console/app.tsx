@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { z } from 'zod';
-import type { Principal } from '../gateway/auth/tokens.ts';
+import { tokenEnded, type Principal } from '../gateway/auth/tokens.ts';
 import { handleError } from '../gateway/http/errors.ts';
 import { eventStream } from '../gateway/http/event-stream.ts';
 import { abortExecuting } from '../gateway/executor/abort.ts';
@@ -179,6 +179,7 @@ export function consoleApp(s: Services): Hono<ConsoleEnv> {
       encode: (e) => ({ event: 'change', data: JSON.stringify({ type: e.type, actionId: e.actionId ?? null, target: e.target ?? null, status: e.status ?? null }) }),
       // An expired or ended session stops receiving: the client reloads into the login page.
       stillValid: async () => (await resume(deps.db, deps.config.console, cookie, deps.now())) !== undefined,
+      endsOn: tokenEnded(c.get('session').principal.id),
     });
   });
 

@@ -17,6 +17,7 @@ import { queueOrder } from './model/queue.ts';
 import { headline, severityOf, statusLine, unresolved, type Severity } from './model/severity.ts';
 import { timelineEvents, type TimelineEvent, type TimelineRecord } from './model/timeline.ts';
 import { FIRST_SEQ } from '../gateway/audit/chain.ts';
+import { sameName } from '../gateway/auth/names.ts';
 
 /** How many settled actions the queue shows under the pending ones. */
 export const RECENT_LIMIT = 50;
@@ -62,9 +63,9 @@ function toItem(deps: Deps, viewer: Principal, action: ActionView, acknowledged:
   const label = actionLabel(action.kind, action.target, action.params, entry);
   const severity = severityOf({ status: action.status, recoveryKind: entry?.estop_exempt === true, acknowledged });
   const decides = viewer.role === 'operator' || viewer.role === 'admin';
-  const own = action.proposer === viewer.id;
+  const own = sameName(action.proposer, viewer.id);
   const pending = (PENDING as readonly string[]).includes(action.status);
-  const alreadyApproved = action.approvals.granted.some((g) => g.actor === viewer.id);
+  const alreadyApproved = action.approvals.granted.some((g) => sameName(g.actor, viewer.id));
   const roleMayApprove = action.approvals.roles.length === 0 || action.approvals.roles.includes(viewer.role);
   return {
     action,

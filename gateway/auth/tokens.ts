@@ -8,12 +8,16 @@ import { sha256Hex } from '../audit/chain.ts';
 import { appendAudit } from '../audit/append.ts';
 import { InterlockError } from '../schema/errors.ts';
 import type { Db } from '../store/db.ts';
+import type { LifecycleEvent } from '../lifecycle/events.ts';
+import { nameKey, sameName } from './names.ts';
 
 export const ROLES = ['agent', 'operator', 'admin', 'auditor'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
-export const TokenNameSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'letters, digits, . _ @ -');
+export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
+export const TOKEN_NAME_RULE = 'letters, digits, . _ @ -';
+export const TokenNameSchema = z.string().min(1).max(100).regex(TOKEN_NAME_PATTERN, TOKEN_NAME_RULE);
 
 export interface Principal {
   id: string;
@@ -27,18 +31,65 @@ export interface CreatedToken {
   token: string;
 }
 
+const newSecret = (): string => `il_${randomBytes(32).toString('base64url')}`;
+
 export async function createToken(db: Db, name: string, role: Role, createdBy: string): Promise<CreatedToken> {
-  const token = `il_${randomBytes(32).toString('base64url')}`;
+  const token = newSecret();
   const id = randomUUID();
+  const key = nameKey(name);
   await db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('tokens').select('id').where('name', '=', name).executeTakeFirst();
-    if (existing) throw new InterlockError('conflict', `a token named ${name} already exists`, { field: 'name' });
-    await trx.insertInto('tokens').values({ id, name, role, hash: sha256Hex(token), created_at: Date.now(), revoked_at: null }).execute();
+    // Names are one per person as people read them: "Alice" is taken when "alice" exists,
+    // revoked or not (a revoked name stays in the audit trail; rotate gives it a new secret).
+    const existing = await trx.selectFrom('tokens').select('name').where('name_key', '=', key).executeTakeFirst();
+    if (existing) throw new InterlockError('conflict', `a token named ${existing.name} already exists (names are compared ignoring case and Unicode width); rotate it for a new secret`, { field: 'name' });
+    await trx.insertInto('tokens').values({ id, name, name_key: key, role, hash: sha256Hex(token), created_at: Date.now(), revoked_at: null }).execute();
     await appendAudit(trx, { type: 'token.created', actor: createdBy, payload: { token_id: id, name, role } });
   });
   return { id, name, role, token };
 }
 
+/** Where revocation and rotation announce themselves: open event streams end on it. */
+export interface TokenEvents {
+  publish(event: LifecycleEvent): void;
+}
+
+export const TOKEN_ENDED_EVENT = 'token.ended';
+
+/** tokenEnded(name): whether an event says that name's token was revoked or rotated. */
+export function tokenEnded(name: string): (event: LifecycleEvent) => boolean {
+  return (event) => event.type === TOKEN_ENDED_EVENT && typeof event.detail?.name === 'string' && sameName(event.detail.name, name);
+}
+
+/**
+ * endToken revokes a token (no new secret) or rotates it (a new secret's hash). Either way the
+ * old secret stops authenticating with the commit, every console session that came from it ends
+ * in the same transaction, and open event streams of that name end when the event arrives.
+ */
+async function endToken(db: Db, events: TokenEvents, name: string, by: string, now: number, newHash: string | undefined): Promise<{ id: string; name: string; role: Role }> {
+  const key = nameKey(name);
+  const result = await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('tokens').selectAll().where('name_key', '=', key).where('revoked_at', 'is', null).executeTakeFirst();
+    if (!row) throw new InterlockError('not_found', `no active token named ${name}`, { field: 'name' });
+    const role = RoleSchema.parse(row.role);
+    const change = newHash === undefined ? { revoked_at: now } : { hash: newHash };
+    await trx.updateTable('tokens').set(change).where('id', '=', row.id).execute();
+    const sessions = await trx.updateTable('console_sessions').set({ ended_at: now }).where('actor', '=', row.name).where('ended_at', 'is', null).executeTakeFirst();
+    const type = newHash === undefined ? 'token.revoked' : 'token.rotated';
+    await appendAudit(trx, { type, actor: by, at: now, payload: { token_id: row.id, name: row.name, role, sessions_ended: Number(sessions.numUpdatedRows) } });
+    return { id: row.id, name: row.name, role };
+  });
+  events.publish({ type: TOKEN_ENDED_EVENT, at: now, detail: { name: result.name } });
+  return result;
+}
+
+export async function revokeToken(db: Db, events: TokenEvents, name: string, by: string, now = Date.now()): Promise<{ id: string; name: string; role: Role; revokedAt: number }> {
+  return { ...(await endToken(db, events, name, by, now, undefined)), revokedAt: now };
+}
+
+export async function rotateToken(db: Db, events: TokenEvents, name: string, by: string, now = Date.now()): Promise<CreatedToken> {
+  const token = newSecret();
+  return { ...(await endToken(db, events, name, by, now, sha256Hex(token))), token };
+}
 export async function authenticate(db: Db, token: string): Promise<Principal | undefined> {
   const row = await db
     .selectFrom('tokens')

@@ -1,7 +1,7 @@
-/** `interlock serve` and `interlock token create`. */
+/** `interlock serve` and `interlock token create|revoke|rotate`. */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
-import { createToken, RoleSchema, TokenNameSchema } from '../auth/tokens.ts';
+import { createToken, revokeToken, RoleSchema, rotateToken, TokenNameSchema } from '../auth/tokens.ts';
 import { openDatabase } from '../store/db.ts';
 import { startGateway } from '../server.ts';
 import { UsageError } from './args.ts';
@@ -9,7 +9,11 @@ import { UsageError } from './args.ts';
 export const serveUsage = `  interlock serve [--config interlock.yaml] [--port N] [--host H] [--db URL]
       Start the gateway (embedded default: SQLite under ./var/, simulated roaster-1, L3).
   interlock token create --role agent|operator|admin|auditor --name NAME [--config F] [--db URL]
-      Create a bearer token and print it (shown once).`;
+      Create a bearer token and print it (shown once). Names are unique ignoring case and width.
+  interlock token revoke --name NAME [--config F] [--db URL]
+      Revoke a token: it stops authenticating and its console sessions end.
+  interlock token rotate --name NAME [--config F] [--db URL]
+      Give a token a new secret and print it (shown once); the old one stops working.`;
 
 export async function runServe(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -53,17 +57,22 @@ export async function runServe(argv: string[]): Promise<number> {
 
 export async function runToken(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'create') throw new UsageError(`usage:\n${serveUsage}`);
+  if (sub !== 'create' && sub !== 'revoke' && sub !== 'rotate') throw new UsageError(`usage:\n${serveUsage}`);
   const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' }, db: { type: 'string' } }, strict: true });
-  const role = RoleSchema.safeParse(values.role);
-  if (!role.success) throw new UsageError('--role must be one of agent, operator, admin, auditor');
   const name = TokenNameSchema.safeParse(values.name);
   if (!name.success) throw new UsageError('--name is required (letters, digits, . _ @ -)');
+  const role = RoleSchema.safeParse(values.role);
+  if (sub === 'create' && !role.success) throw new UsageError('--role must be one of agent, operator, admin, auditor');
+  if (sub !== 'create' && values.role !== undefined) throw new UsageError(`token ${sub} takes no --role`);
   const config = loadConfig(values.config);
   const { db, close } = await openDatabase(values.db ?? config.database.url);
+  // A running gateway in another process sees the change on its next request; its open
+  // event streams notice at their next idle check (at most 15 s).
+  const events = { publish: () => undefined };
   try {
-    const created = await createToken(db, name.data, role.data, 'cli');
-    console.log(created.token);
+    if (sub === 'create' && role.success) console.log((await createToken(db, name.data, role.data, 'cli')).token);
+    else if (sub === 'rotate') console.log((await rotateToken(db, events, name.data, 'cli')).token);
+    else if (sub === 'revoke') console.log(`revoked ${(await revokeToken(db, events, name.data, 'cli')).name}`);
   } finally {
     await close();
   }

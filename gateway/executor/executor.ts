@@ -22,6 +22,7 @@ import { TransientDriverError, type ExecutionResult, type TargetState } from '..
 import type { ActionsTable } from '../store/types.ts';
 import { claimGuard } from './claim-guard.ts';
 import { reconcile } from './reconcile.ts';
+import { nameKey } from '../auth/names.ts';
 
 export interface ExecutorOptions {
   onError?: (err: unknown) => void;
@@ -281,14 +282,15 @@ export class Executor {
   /** Approvals must be bound to exactly this action's content, and enough of them: as recorded, and as the level in force now asks. */
   async #bindingProblem(row: ActionsTable, params: Record<string, unknown>, neededNow?: { count: number; level: string }): Promise<string | undefined> {
     const approvals = await this.deps.db.selectFrom('approvals').select(['actor', 'action_digest']).where('action_id', '=', row.id).where('verdict', '=', 'approve').execute();
-    const distinct = new Set(approvals.map((a) => a.actor));
+    // People, not spellings: "alice" and "Alice" are one approver.
+    const distinct = new Set(approvals.map((a) => nameKey(a.actor)));
     if (neededNow && neededNow.count > 0 && row.veto_deadline === null && distinct.size < neededNow.count) {
       return `at level ${neededNow.level} ${row.kind} needs ${neededNow.count} approval(s); it has ${distinct.size}`;
     }
     const digest = actionDigest(row.kind, row.target, params);
     if (digest !== row.action_digest) return 'the action changed after it was decided (digest mismatch)';
     if (approvals.some((a) => a.action_digest !== digest)) return 'an approval is bound to a different action digest';
-    if (distinct.has(row.proposer)) return 'the proposer approved its own action';
+    if (distinct.has(nameKey(row.proposer))) return 'the proposer approved its own action';
     if (row.veto_deadline === null && distinct.size < Number(row.approvals_required)) {
       return `only ${distinct.size} of ${row.approvals_required} required approvals are recorded`;
     }

@@ -5,6 +5,11 @@ import type { Db } from '../store/db.ts';
 import type { AppEnv } from './env.ts';
 import { errorBody } from './errors.ts';
 
+/** bearerOf: the token of an `Authorization: Bearer <token>` header, or '' when there is none. */
+export function bearerOf(header: string | undefined): string {
+  return (header && /^Bearer\s+(\S+)$/i.exec(header)?.[1]) || '';
+}
+
 export function authentication(db: Db) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization');
@@ -12,9 +17,9 @@ export function authentication(db: Db) {
       c.header('WWW-Authenticate', 'Bearer realm="interlock"');
       return c.json(errorBody('unauthorized', 'missing Authorization header: send "Authorization: Bearer <token>"', 'Authorization'), 401);
     }
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) return c.json(errorBody('unauthorized', 'the Authorization header must be "Bearer <token>"', 'Authorization'), 401);
-    const principal = await authenticate(db, match[1]);
+    const token = bearerOf(header);
+    if (!token) return c.json(errorBody('unauthorized', 'the Authorization header must be "Bearer <token>"', 'Authorization'), 401);
+    const principal = await authenticate(db, token);
     if (!principal) return c.json(errorBody('unauthorized', 'the bearer token is unknown or revoked', 'Authorization'), 401);
     c.set('principal', principal);
     await next();

@@ -8,6 +8,8 @@ export interface StreamOptions {
   encode(event: LifecycleEvent): { event: string; data: string };
   /** Asked when the stream has been idle; false ends it after an `ended` event (an expired session). */
   stillValid?: () => Promise<boolean>;
+  /** An event that ends this stream at once (its token was revoked or rotated). */
+  endsOn?: (event: LifecycleEvent) => boolean;
   now: () => number;
 }
 
@@ -18,8 +20,10 @@ export function eventStream(c: Context, bus: EventBus, options: StreamOptions): 
   return streamSSE(c, async (stream) => {
     const queue: LifecycleEvent[] = [];
     let wake: (() => void) | undefined;
+    let ended = false;
     const unsubscribe = bus.subscribe((e) => {
-      queue.push(e);
+      if (options.endsOn?.(e)) ended = true;
+      else queue.push(e);
       wake?.();
     });
     let open = true;
@@ -30,6 +34,10 @@ export function eventStream(c: Context, bus: EventBus, options: StreamOptions): 
     try {
       await stream.writeSSE({ event: 'hello', data: JSON.stringify({ at: options.now() }) });
       while (open) {
+        if (ended) {
+          await stream.writeSSE({ event: 'ended', data: '{}' });
+          break;
+        }
         if (queue.length === 0) {
           await new Promise<void>((resolve) => {
             wake = resolve;

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { ActionEnvelopeSchema } from '../schema/action.ts';
 import { RequiredReasonText } from '../schema/reason.ts';
 import { STATUSES } from '../lifecycle/states.ts';
-import { RoleSchema, TokenNameSchema } from '../auth/tokens.ts';
+import { RoleSchema, TOKEN_NAME_PATTERN, TOKEN_NAME_RULE, TokenNameSchema } from '../auth/tokens.ts';
 
 export const ErrorSchema = z
   .object({
@@ -114,6 +114,8 @@ export const AuditPageSchema = z.object({ records: z.array(AuditRecordSchema), n
 
 export const TokenBodySchema = z.strictObject({ name: TokenNameSchema, role: RoleSchema });
 export const TokenSchema = z.object({ id: z.string(), name: z.string(), role: RoleSchema, token: z.string() }).openapi('Token');
+export const RevokedTokenSchema = z.object({ id: z.string(), name: z.string(), role: RoleSchema, revokedAt: z.number().int() }).openapi('RevokedToken');
+export const TokenNameParamSchema = z.object({ name: z.string().min(1).max(100).regex(TOKEN_NAME_PATTERN, TOKEN_NAME_RULE).openapi({ param: { name: 'name', in: 'path' } }) });
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 export const errors = {

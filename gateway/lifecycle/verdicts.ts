@@ -8,6 +8,7 @@ import { appendAudit, type Tx } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { InterlockError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
+import { nameKey, sameName } from '../auth/names.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { inTx, type Deps } from './deps.ts';
 import type { LifecycleEvent } from './events.ts';
@@ -75,14 +76,14 @@ export async function approveIn(trx: Tx, deps: Deps, principal: Principal, id: s
   const row = await lockAction(trx, id, now);
   const roles = JSON.parse(row.approval_roles) as string[];
   requireRole(principal, roles, 'approve this action');
-  if (row.proposer === principal.id) throw new InterlockError('forbidden', `${principal.id} proposed action ${id} and cannot approve it`);
+  if (sameName(row.proposer, principal.id)) throw new InterlockError('forbidden', `${principal.id} proposed action ${id} and cannot approve it`);
   if (row.status !== 'PENDING_APPROVAL' && row.status !== 'PENDING_VETO') throw conflict(row, 'approved');
   refuseAfterDeadline(row, now, 'approved');
   if (input.digest !== undefined && input.digest !== row.action_digest) {
     throw new InterlockError('conflict', `the approval is for digest ${input.digest}, but action ${id} has digest ${row.action_digest}`, { field: 'digest' });
   }
-  const already = await trx.selectFrom('approvals').select('id').where('action_id', '=', id).where('actor', '=', principal.id).where('verdict', '=', 'approve').executeTakeFirst();
-  if (already) throw new InterlockError('conflict', `${principal.id} has already approved action ${id}; an approver counts once`, { field: 'approver' });
+  const before = await approversOf(trx, id);
+  if (before.some((actor) => sameName(actor, principal.id))) throw new InterlockError('conflict', `${principal.id} has already approved action ${id}; an approver counts once`, { field: 'approver' });
   await trx
     .insertInto('approvals')
     .values({ id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: 'approve', action_digest: row.action_digest, reason: input.reason ?? null, created_at: now })
@@ -107,14 +108,14 @@ export async function approveIn(trx: Tx, deps: Deps, principal: Principal, id: s
   return { status: from, approvals: count, required };
 }
 
+async function approversOf(trx: Tx, id: string): Promise<string[]> {
+  const rows = await trx.selectFrom('approvals').select('actor').where('action_id', '=', id).where('verdict', '=', 'approve').execute();
+  return rows.map((r) => r.actor);
+}
+
+/** Approvals counted by person: names that differ only in case or Unicode width are one. */
 async function countApprovals(trx: Tx, id: string): Promise<number> {
-  const row = await trx
-    .selectFrom('approvals')
-    .select((eb) => eb.fn.count<number>('actor').distinct().as('n'))
-    .where('action_id', '=', id)
-    .where('verdict', '=', 'approve')
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return new Set((await approversOf(trx, id)).map(nameKey)).size;
 }
 
 type Ending = { from: Status[]; to: Status; needsReason: boolean; past: string };
@@ -133,7 +134,7 @@ export async function end(deps: Deps, principal: Principal, id: string, how: key
     const now = deps.now();
     const row = await lockAction(trx, id, now);
     if (how === 'cancel') {
-      if (row.proposer !== principal.id) requireRole(principal, DECIDERS, `cancel an action proposed by ${row.proposer}`);
+      if (!sameName(row.proposer, principal.id)) requireRole(principal, DECIDERS, `cancel an action proposed by ${row.proposer}`);
     } else {
       requireRole(principal, JSON.parse(row.approval_roles) as string[], `${how} this action`);
     }

@@ -82,6 +82,8 @@ export interface AutonomyTable {
 export interface TokensTable {
   id: string;
   name: string;
+  /** nameKey(name): unique; null only before migration 005 ran. */
+  name_key: string | null;
   role: string;
   hash: string;
   created_at: number;

@@ -1,12 +1,13 @@
 /** The audit log, the live event stream, tokens, health and readiness. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { createToken } from '../../auth/tokens.ts';
+import { authenticate, createToken, revokeToken, rotateToken, tokenEnded } from '../../auth/tokens.ts';
+import { bearerOf } from '../auth.ts';
 import { queryAudit } from '../../audit/query.ts';
 import { requireRole } from '../auth.ts';
 import { eventStream } from '../event-stream.ts';
 import type { AppEnv } from '../env.ts';
 import type { Services } from '../services.ts';
-import { AuditPageSchema, AuditQuerySchema, errors, json, TokenBodySchema, TokenSchema } from '../schemas.ts';
+import { AuditPageSchema, AuditQuerySchema, errors, json, RevokedTokenSchema, TokenBodySchema, TokenNameParamSchema, TokenSchema } from '../schemas.ts';
 
 export function observeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(
@@ -37,7 +38,39 @@ export function observeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
     },
   );
 
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/tokens/{name}',
+      summary: 'Revoke a token',
+      description: 'The token stops authenticating at once; its console sessions and event streams end. Audited as token.revoked.',
+      middleware: [requireRole('admin')],
+      request: { params: TokenNameParamSchema },
+      responses: { 200: json(RevokedTokenSchema, 'The revoked token'), ...errors },
+    }),
+    async (c) => c.json(await revokeToken(s.deps.db, s.deps.events, c.req.valid('param').name, c.get('principal').id, s.deps.now()), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tokens/{name}/rotate',
+      summary: 'Give a token a new secret',
+      description: 'The old secret stops authenticating at once and its console sessions and event streams end; the new one is shown once. Audited as token.rotated.',
+      middleware: [requireRole('admin')],
+      request: { params: TokenNameParamSchema },
+      responses: { 200: json(TokenSchema, 'The token with its new secret'), ...errors },
+    }),
+    async (c) => c.json(await rotateToken(s.deps.db, s.deps.events, c.req.valid('param').name, c.get('principal').id, s.deps.now()), 200),
+  );
+
   app.get('/v1/events', requireRole('operator', 'admin', 'auditor'), (c) =>
-    eventStream(c, s.deps.events, { now: s.deps.now, encode: (e) => ({ event: e.type, data: JSON.stringify(e) }) }),
+    eventStream(c, s.deps.events, {
+      now: s.deps.now,
+      encode: (e) => ({ event: e.type, data: JSON.stringify(e) }),
+      // Revoked or rotated through this process: at once. Through another (the CLI, a replica): at the next idle check.
+      endsOn: tokenEnded(c.get('principal').id),
+      stillValid: async () => (await authenticate(s.deps.db, bearerOf(c.req.header('authorization')))) !== undefined,
+    }),
   );
 }

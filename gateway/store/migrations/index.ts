@@ -4,6 +4,7 @@ import * as initial from './001-initial.ts';
 import * as checkpoints from './002-checkpoints.ts';
 import * as governance from './003-governance.ts';
 import * as consoleTables from './004-console.ts';
+import * as tokenNames from './005-token-names.ts';
 import type { Dialect } from './001-initial.ts';
 
 export type { Dialect };
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '002-checkpoints': { up: (db: Kysely<unknown>) => checkpoints.up(db, dialect) },
     '003-governance': { up: (db: Kysely<unknown>) => governance.up(db, dialect) },
     '004-console': { up: (db: Kysely<unknown>) => consoleTables.up(db, dialect) },
+    '005-token-names': { up: (db: Kysely<unknown>) => tokenNames.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,129 @@
+/**
+ * Tokens end when an admin says so, against a real gateway: revoke and rotate over the API
+ * and the CLI, console sessions and event streams that end with them, names unique as people
+ * read them, and approvers told apart by person rather than spelling.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../gateway/audit/chain.ts';
+import { authenticate } from '../gateway/auth/tokens.ts';
+import { projectRoot } from '../gateway/paths.ts';
+import { login, resume } from '../console/session.ts';
+import { startTestGateway, type ActionBody, type TestGateway } from './helpers/gateway.ts';
+
+let t: TestGateway;
+
+beforeAll(async () => {
+  t = await startTestGateway({ targets: [{ id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { mode: 'OFF' } }] });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const create = (name: string, role = 'operator') => t.api<{ token: string; error?: { code: string } }>(t.tokens.admin, 'POST', '/v1/tokens', { name, role });
+
+/** Opens /v1/events with a token and resolves with the event names seen until the stream closes. */
+async function openStream(token: string): Promise<{ events: string[]; closed: Promise<void> }> {
+  const res = await fetch(`${t.gw.url}/v1/events`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  const events: string[] = [];
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const closed = (async () => {
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value);
+      for (const m of buffer.matchAll(/^event: (.+)$/gm)) events.push(m[1]!);
+      buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
+    }
+  })();
+  return { events, closed };
+}
+
+describe('names', () => {
+  it('are unique ignoring case: "Alice" cannot be created when "alice" exists', async () => {
+    expect((await create('alice')).status).toBe(201);
+    const again = await create('Alice');
+    expect(again.status).toBe(409);
+    expect(again.body.error?.code).toBe('conflict');
+    expect((await create('ALICE', 'admin')).status).toBe(409);
+    // Fullwidth or other non-ASCII spellings are not token names at all.
+    expect((await create('ａｌｉｃｅ')).status).toBe(422);
+  });
+
+  it('approvers are told apart by person: a legacy "Alice" beside "alice" counts once', async () => {
+    // Two spellings that a database from before unique names may hold (the migration keeps both working).
+    const alice = await create('alice2');
+    const secret = `il_${randomUUID()}`;
+    await t.gw.services.deps.db.insertInto('tokens').values({ id: randomUUID(), name: 'Alice2', name_key: `alice2#legacy`, role: 'operator', hash: sha256Hex(secret), created_at: Date.now(), revoked_at: null }).execute();
+    const r = await t.api<ActionBody>(t.tokens.agent, 'POST', '/v1/actions', { kind: 'roaster.preheat', target: 'roaster-1', params: { target_temp: 200 } });
+    expect(r.body.action.approvals.required).toBe(2);
+    const first = await t.api<{ approvals: number }>(alice.body.token, 'POST', `/v1/actions/${r.body.action.id}/approve`, {});
+    expect(first.body.approvals).toBe(1);
+    const second = await t.api<{ error: { code: string } }>(secret, 'POST', `/v1/actions/${r.body.action.id}/approve`, {});
+    expect(second.status).toBe(409);
+    const state = await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${r.body.action.id}`);
+    expect(state.body.action.status).toBe('PENDING_APPROVAL');
+  });
+});
+
+describe('revoke and rotate over the API', () => {
+  it('revoking ends the token, its console sessions and its event streams at once, and is audited', async () => {
+    const bob = await create('bob');
+    const session = await login(t.gw.services.deps.db, t.config.console, bob.body.token, Date.now());
+    expect(session.ok).toBe(true);
+    const stream = await openStream(bob.body.token);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await t.api(t.tokens.op1, 'DELETE', '/v1/tokens/bob')).status).toBe(403);
+    const started = Date.now();
+    const revoked = await t.api<{ name: string; revokedAt: number }>(t.tokens.admin, 'DELETE', '/v1/tokens/BOB');
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.name).toBe('bob');
+    await stream.closed;
+    // Well inside the 15 s idle check: the event ended it.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(stream.events).toContain('ended');
+    expect((await t.api(bob.body.token, 'GET', '/v1/actions')).status).toBe(401);
+    expect(await resume(t.gw.services.deps.db, t.config.console, session.ok ? session.cookie : '', Date.now())).toBeUndefined();
+    const audit = await t.api<{ records: { type: string; payload: { name: string; sessions_ended: number } }[] }>(t.tokens.auditor, 'GET', '/v1/audit?type=token.revoked');
+    expect(audit.body.records.at(-1)?.payload).toMatchObject({ name: 'bob', sessions_ended: 1 });
+    expect((await t.api(t.tokens.admin, 'DELETE', '/v1/tokens/bob')).status).toBe(404);
+    // A revoked name stays taken.
+    expect((await create('bob')).status).toBe(409);
+  });
+
+  it('rotating replaces the secret: the old one fails at once, the new one works, sessions end', async () => {
+    const carol = await create('carol');
+    const session = await login(t.gw.services.deps.db, t.config.console, carol.body.token, Date.now());
+    const rotated = await t.api<{ token: string; name: string }>(t.tokens.admin, 'POST', '/v1/tokens/carol/rotate');
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.token).not.toBe(carol.body.token);
+    expect((await t.api(carol.body.token, 'GET', '/v1/actions')).status).toBe(401);
+    expect((await t.api(rotated.body.token, 'GET', '/v1/actions')).status).toBe(200);
+    expect(await resume(t.gw.services.deps.db, t.config.console, session.ok ? session.cookie : '', Date.now())).toBeUndefined();
+    const audit = await t.api<{ records: { type: string }[] }>(t.tokens.auditor, 'GET', '/v1/audit?type=token.rotated');
+    expect(audit.body.records).toHaveLength(1);
+  });
+});
+
+describe('the CLI', () => {
+  it('token revoke and token rotate work on the database, and refuse unknown names', async () => {
+    const url = t.config.database.url;
+    const cli = (...args: string[]) => execa('node', [path.join(projectRoot, 'bin/interlock.js'), 'token', ...args, '--db', url], { reject: false });
+    const dave = await create('dave');
+    const rotated = await cli('rotate', '--name', 'Dave');
+    expect(rotated.exitCode, rotated.stderr).toBe(0);
+    const secret = rotated.stdout.trim();
+    expect(await authenticate(t.gw.services.deps.db, dave.body.token)).toBeUndefined();
+    expect(await authenticate(t.gw.services.deps.db, secret)).toEqual({ id: 'dave', role: 'operator' });
+    expect((await cli('revoke', '--name', 'dave')).exitCode).toBe(0);
+    expect(await authenticate(t.gw.services.deps.db, secret)).toBeUndefined();
+    const unknown = await cli('revoke', '--name', 'nobody');
+    expect(unknown.exitCode).not.toBe(0);
+    expect(unknown.stderr).toMatch(/no active token named nobody/);
+  });
+});
