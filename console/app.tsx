@@ -34,6 +34,22 @@ import { LoginPage } from './views/login.tsx';
 import { QueuePage, QueueRow, QueueRows } from './views/queue.tsx';
 import { StatusBody, StatusPage } from './views/status.tsx';
 import { TimelineBody, TimelinePage } from './views/timeline.tsx';
+import { tokenPrefix, type LoginThrottle } from './login-throttle.ts';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+
+/**
+ * The client a login attempt came from: the socket's peer address. Proxy headers are not
+ * trusted for this: anyone could send a new X-Forwarded-For with each guess.
+ */
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    // Not served by the Node adapter (app.request() in tests): one bucket for all.
+    return 'unknown';
+  }
+}
 
 const STATIC: Record<string, { type: string; body: string }> = {
   'console.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/console.js', import.meta.url), 'utf8') },
@@ -52,7 +68,7 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/console(\/[A-Za-z0-9/_?=&%.-]*)?$/.test(next) && !next.startsWith('//') ? next : '/console';
 }
 
-export function consoleApp(s: Services): Hono<ConsoleEnv> {
+export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEnv> {
   const deps = s.deps;
   const tz = deps.config.timezone;
   const app = new Hono<ConsoleEnv>();
@@ -84,8 +100,18 @@ export function consoleApp(s: Services): Hono<ConsoleEnv> {
     const token = typeof form.token === 'string' ? form.token.trim() : '';
     const next = safeNext(form.next);
     if (!token) return c.html(<LoginPage next={next} error="Enter a token." />, 400);
-    const result = await login(deps.db, deps.config.console, token, deps.now());
+    const now = deps.now();
+    const client = clientAddress(c);
+    const prefix = tokenPrefix(token);
+    const wait = throttle.retryAfter(client, prefix, now);
+    if (wait !== undefined) {
+      throttle.refused(client, prefix, 'throttled', now);
+      c.header('Retry-After', String(wait));
+      return c.html(<LoginPage next={next} error={`Too many failed logins: try again in ${wait} s.`} />, 429);
+    }
+    const result = await login(deps.db, deps.config.console, token, now);
     if (!result.ok) {
+      throttle.refused(client, prefix, result.reason, now, result.name);
       const error = result.reason === 'role_not_allowed' ? `A token with role ${result.role ?? '?'} cannot use the console: log in with an operator, admin or auditor token.` : 'That token is unknown or revoked.';
       return c.html(<LoginPage next={next} error={error} />, result.reason === 'role_not_allowed' ? 403 : 401);
     }

@@ -22,21 +22,16 @@ export interface Session {
   expiresAt: number;
 }
 
-export type LoginResult = { ok: true; cookie: string; session: Session } | { ok: false; reason: 'unknown_token' | 'role_not_allowed'; role?: string };
+export type LoginResult = { ok: true; cookie: string; session: Session } | { ok: false; reason: 'unknown_token' | 'role_not_allowed'; role?: string; name?: string };
 
 // Writing last_seen_at on every request would make each page view a write; a minute is precise enough for a 30-minute idle limit.
 const TOUCH_EVERY_MS = 60_000;
 
 export async function login(db: Db, config: Config['console'], token: string, now: number): Promise<LoginResult> {
+  // Refusals are audited by the caller, aggregated per client (console/login-throttle.ts).
   const principal = await authenticate(db, token);
-  if (!principal) {
-    await db.transaction().execute((trx) => appendAudit(trx, { type: 'console.login_refused', actor: 'anonymous', at: now, payload: { reason: 'unknown or revoked token' } }));
-    return { ok: false, reason: 'unknown_token' };
-  }
-  if (!(CONSOLE_ROLES as readonly string[]).includes(principal.role)) {
-    await db.transaction().execute((trx) => appendAudit(trx, { type: 'console.login_refused', actor: principal.id, at: now, payload: { reason: `role ${principal.role} may not use the console` } }));
-    return { ok: false, reason: 'role_not_allowed', role: principal.role };
-  }
+  if (!principal) return { ok: false, reason: 'unknown_token' };
+  if (!(CONSOLE_ROLES as readonly string[]).includes(principal.role)) return { ok: false, reason: 'role_not_allowed', role: principal.role, name: principal.id };
   const cookie = randomBytes(32).toString('base64url');
   const csrf = randomBytes(24).toString('base64url');
   const expiresAt = now + config.sessionTtlMs;

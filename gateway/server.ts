@@ -12,6 +12,7 @@ import type { Config } from './config/config.ts';
 import { Executor } from './executor/executor.ts';
 import { createApp } from './http/app.ts';
 import { consoleApp } from '../console/app.tsx';
+import { DEFAULT_THROTTLE, LoginThrottle } from '../console/login-throttle.ts';
 import type { ReadyReport, Services } from './http/services.ts';
 import type { Deps } from './lifecycle/deps.ts';
 import { EventBus } from './lifecycle/events.ts';
@@ -38,6 +39,8 @@ export interface GatewayHandle {
   engine: PolicyEngine;
   /** Set on a first start with no tokens: shown once, never stored in clear. */
   bootstrapToken?: CreatedToken;
+  /** Writes the refused-login counts now, closed windows or not (tests, operators' tools). */
+  flushLoginRefusals(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -128,11 +131,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const services: Services = { deps, executor, log, ready, policy: engine, governance: { metrics, checklist, signer: signing.signer } };
   const app = createApp(services);
   // The composition root mounts the console: it sits above gateway/http in the dependency order.
-  app.route('/console', consoleApp(services));
+  const loginThrottle = new LoginThrottle({ ...DEFAULT_THROTTLE, maxFailures: config.console.loginFailures, windowMs: config.console.loginWindowMs });
+  app.route('/console', consoleApp(services, loginThrottle));
+  const stopLoginAudit = every(config.console.loginWindowMs, () => loginThrottle.flush(deps.db, deps.now()), (err) => log.error({ err }, 'login refusal audit error'));
   app.get('/', (c) => c.redirect('/console', 302));
 
   // Shutdown, shared by stop() and a start that fails to listen.
   const stopTimers = (): void => {
+    stopLoginAudit();
     stopSweep();
     stopBreakers();
     metrics.stop();
@@ -140,6 +146,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const release = async (): Promise<void> => {
     await relay?.stop();
     await executor.stop();
+    await loginThrottle.flush(deps.db, deps.now(), { all: true }).catch((err: unknown) => log.error({ err }, 'login refusal audit error'));
     // Everything recorded up to shutdown leaves signed.
     await checkpointer.stop();
     for (const t of targets.values()) await t.driver.disconnect().catch(() => undefined);
@@ -168,6 +175,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     services,
     engine,
     ...(bootstrapToken ? { bootstrapToken } : {}),
+    flushLoginRefusals: () => loginThrottle.flush(deps.db, deps.now(), { all: true }),
     async stop() {
       stopTimers();
       await new Promise<void>((resolve) => {

@@ -225,6 +225,8 @@ describe('operator console', () => {
     expect((await agentContext.cookies()).find((c) => c.name === 'interlock_session')).toBeUndefined();
     await agentPage.goto('/console');
     expect(new URL(agentPage.url()).pathname).toBe('/console/login');
+    // Refusals are audited per client per window; flush the open window to read it now.
+    await t.gw.flushLoginRefusals();
     expect(await auditTypes()).toContainEqual({ type: 'console.login_refused', actor: 'agent' });
     await agentContext.close();
     await context.close();

@@ -109,6 +109,10 @@ export const ConfigSchema = z.strictObject({
       idleTimeoutMs: z.number().int().min(60_000).max(86_400_000).default(30 * 60_000),
       /** Secure cookies: `auto` sets the flag when the request arrived over TLS (or a proxy says so). */
       secureCookies: z.enum(['auto', 'always', 'never']).default('auto'),
+      /** Failed logins allowed per client address, and per token prefix, in one window; then 429. */
+      loginFailures: z.number().int().min(1).max(10_000).default(10),
+      /** The throttle's window, which is also how often refused logins are audited (one record per client). */
+      loginWindowMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
     })
     .prefault({}),
   /** How often pending approvals and veto windows are checked against the clock. */

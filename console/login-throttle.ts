@@ -1,0 +1,137 @@
+/**
+ * Console login throttling and refusal accounting. A client (by address) or a token prefix
+ * with too many failed logins in a window is answered 429 with Retry-After, before any
+ * database lookup. Refusals are not audited one by one (anyone who reaches the login page
+ * could grow the audit log without bound): each client's refusals in a window become one
+ * `console.login_refused` record with a count, written when the window closes or at shutdown.
+ *
+ * State is per process and bounded: at most `maxKeys` keys are tracked; beyond that the
+ * oldest windows are dropped, and their counts flushed first.
+ */
+import { appendAudit } from '../gateway/audit/append.ts';
+import type { Db } from '../gateway/store/db.ts';
+
+export interface ThrottleOptions {
+  /** Failures allowed per client, and per token prefix, in one window. */
+  maxFailures: number;
+  windowMs: number;
+  /** Keys tracked at most (clients plus prefixes). */
+  maxKeys: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleOptions = { maxFailures: 10, windowMs: 60_000, maxKeys: 10_000 };
+
+export type RefusalReason = 'unknown_token' | 'role_not_allowed' | 'throttled';
+
+interface Window {
+  start: number;
+  failures: number;
+}
+
+interface Refusals {
+  start: number;
+  last: number;
+  count: number;
+  reasons: Partial<Record<RefusalReason, number>>;
+  /** Names of known tokens refused (role not allowed), at most 10. */
+  names: string[];
+}
+
+/** The part of a token that identifies a guess at one token without storing the token. */
+export function tokenPrefix(token: string): string {
+  return token.slice(0, 11);
+}
+
+export class LoginThrottle {
+  readonly #windows = new Map<string, Window>();
+  readonly #refusals = new Map<string, Refusals>();
+  /** Refusal windows closed or evicted, waiting to be written. */
+  readonly #closed: Array<[string, Refusals]> = [];
+
+  constructor(private readonly options: ThrottleOptions = DEFAULT_THROTTLE) {}
+
+  /** Seconds until this client and prefix may try again, or undefined when they may now. */
+  retryAfter(client: string, prefix: string, now: number): number | undefined {
+    let wait = 0;
+    for (const key of [`client:${client}`, `prefix:${prefix}`]) {
+      const w = this.#windows.get(key);
+      if (w && now - w.start < this.options.windowMs && w.failures >= this.options.maxFailures) {
+        wait = Math.max(wait, w.start + this.options.windowMs - now);
+      }
+    }
+    return wait > 0 ? Math.ceil(wait / 1000) : undefined;
+  }
+
+  /** Counts a failed (or throttled) login against the client and the prefix, for the audit too. */
+  refused(client: string, prefix: string, reason: RefusalReason, now: number, name?: string): void {
+    if (reason !== 'throttled') {
+      for (const key of [`client:${client}`, `prefix:${prefix}`]) {
+        const w = this.#windows.get(key);
+        if (!w || now - w.start >= this.options.windowMs) this.#track(this.#windows, key, { start: now, failures: 1 });
+        else w.failures++;
+      }
+    }
+    const r = this.#refusals.get(client);
+    if (!r || now - r.start >= this.options.windowMs) {
+      if (r) this.#closed.push([client, r]);
+      const evicted = this.#track(this.#refusals, client, { start: now, last: now, count: 1, reasons: { [reason]: 1 }, names: name ? [name] : [] });
+      // A client pushed out of memory is written out, not forgotten.
+      this.#closed.push(...evicted);
+    } else {
+      r.count++;
+      r.last = now;
+      r.reasons[reason] = (r.reasons[reason] ?? 0) + 1;
+      if (name && !r.names.includes(name) && r.names.length < 10) r.names.push(name);
+    }
+  }
+
+  /** Sets key as the newest entry; returns the oldest entries dropped to stay within maxKeys. */
+  #track<V>(map: Map<string, V>, key: string, value: V): Array<[string, V]> {
+    map.delete(key);
+    map.set(key, value);
+    const evicted: Array<[string, V]> = [];
+    for (const [oldest, v] of map) {
+      if (map.size <= this.options.maxKeys) break;
+      evicted.push([oldest, v]);
+      map.delete(oldest);
+    }
+    return evicted;
+  }
+
+  /**
+   * flush writes one audit record per client whose window has closed (every window with
+   * `all`, at shutdown), and forgets expired throttle windows.
+   */
+  async flush(db: Db, now: number, options: { all?: boolean } = {}): Promise<number> {
+    for (const [client, r] of this.#refusals) {
+      if (options.all || now - r.start >= this.options.windowMs) {
+        this.#closed.push([client, r]);
+        this.#refusals.delete(client);
+      }
+    }
+    for (const [key, w] of this.#windows) if (now - w.start >= this.options.windowMs) this.#windows.delete(key);
+    const batch = this.#closed.splice(0);
+    if (batch.length === 0) return 0;
+    try {
+      await this.#write(db, batch, now);
+    } catch (err) {
+      // Kept for the next flush: a database outage must not lose the count.
+      this.#closed.unshift(...batch);
+      throw err;
+    }
+    return batch.length;
+  }
+
+  async #write(db: Db, batch: Array<[string, Refusals]>, now: number): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      for (const [client, r] of batch) {
+        await appendAudit(trx, {
+          type: 'console.login_refused',
+          actor: r.names.length === 1 && r.count === (r.reasons.role_not_allowed ?? 0) ? r.names[0]! : 'anonymous',
+          at: now,
+          payload: { client, count: r.count, from: new Date(r.start).toISOString(), to: new Date(r.last).toISOString(), reasons: r.reasons, ...(r.names.length > 0 ? { names: r.names } : {}) },
+        });
+      }
+    });
+  }
+}
