@@ -11,6 +11,7 @@ import yaml from 'js-yaml';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../gateway/paths.ts';
+import { evaluateBreakers } from '../gateway/governance/breakers.ts';
 import { startTestGateway, waitFor, type ActionBody, type TestGateway } from './helpers/gateway.ts';
 
 interface Family {
@@ -233,6 +234,37 @@ describe('deploy/', () => {
       for (const name of used) expect(exported, name).toContain(name);
       const alerts = yaml.load(readFileSync(path.join(projectRoot, 'deploy/prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] };
       expect(alerts.groups[0]!.rules.map((r) => r.alert)).toEqual(['ReadinessScoreDropped', 'HighCommandErrorRate', 'CircuitBreakerTriggered', 'CriticalIncident']);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});
+
+describe('a resolved breaker stays resolved', () => {
+  it('resolving sets a fence: the same incident, still inside the window, never trips the rule again; a new one does', async () => {
+    const t = await startTestGateway({ governance: { breakerIntervalMs: 3_600_000 } });
+    try {
+      const deps = t.gw.services.deps;
+      const trips = async () => (await evaluateBreakers(deps, 'roaster-1')).map((e) => e.rule);
+      expect((await t.api(t.tokens.admin, 'POST', '/v1/estop', { reason: 'drill' })).status).toBe(200);
+      expect((await t.api(t.tokens.admin, 'POST', '/v1/estop/rearm', { reason: 'drill over' })).status).toBe(200);
+      expect(await trips()).toContain('critical_incident');
+      const open = (await t.api<{ events: { id: string; rule: string; windowClearsAt: string; createdAt: string }[] }>(t.tokens.admin, 'GET', '/v1/breakers/events?unresolved=true')).body.events;
+      const incident = open.find((e) => e.rule === 'critical_incident')!;
+      // The API says when the incident leaves the rule's 1-minute window.
+      expect(Date.parse(incident.windowClearsAt) - Date.parse(incident.createdAt)).toBe(60_000);
+      t.advance(1_000);
+      expect((await t.api(t.tokens.admin, 'POST', `/v1/breakers/events/${incident.id}/resolve`, { reason: 'drill, not an incident' })).status).toBe(200);
+      expect((await t.api(t.tokens.admin, 'PUT', '/v1/autonomy/roaster-1', { level: 'L3+', reason: 'back to normal' })).status).toBe(200);
+      // Five seconds later the stop is still inside the window: without the fence it tripped again.
+      t.advance(5_000);
+      expect(await trips()).not.toContain('critical_incident');
+      expect((await t.api<{ level: string }>(t.tokens.agent, 'GET', '/v1/autonomy/roaster-1')).body.level).toBe('L3+');
+      // A new stop after the resolution is a new incident.
+      t.advance(1_000);
+      await t.api(t.tokens.admin, 'POST', '/v1/estop', { reason: 'real one' });
+      await t.api(t.tokens.admin, 'POST', '/v1/estop/rearm', { reason: 'cleared' });
+      expect(await trips()).toContain('critical_incident');
     } finally {
       await t.close();
     }

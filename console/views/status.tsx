@@ -59,7 +59,7 @@ export function StatusBody({ s, canDecide, tz: _tz }: { s: StatusData; canDecide
                     ? 'closed'
                     : t.breakers.map((b) => (
                         <span class="badge sev-error">
-                          <span aria-hidden="true">⛔</span> {b.rule} ({b.action})
+                          <span aria-hidden="true">⛔</span> {b.rule} ({b.action}){b.windowClearsAt ? `, window clears ${b.windowClearsAt.slice(11, 19)} UTC` : ''}
                         </span>
                       ))}
                 </td>

@@ -120,9 +120,15 @@ export interface BreakerEvent {
   resolvedAt: string | null;
   resolvedBy: string | null;
   resolution: string | null;
+  /**
+   * When what tripped it leaves the rule's window (the trip plus the window). Until then a
+   * resolution is what keeps it from tripping again: resolving sets a fence, and the rule
+   * counts only what happened after it.
+   */
+  windowClearsAt: string | null;
 }
 
-const eventView = (r: BreakerEventsTable): BreakerEvent => ({
+const eventView = (r: BreakerEventsTable, windowMs?: number): BreakerEvent => ({
   id: r.id,
   rule: r.rule,
   target: r.target,
@@ -134,13 +140,34 @@ const eventView = (r: BreakerEventsTable): BreakerEvent => ({
   resolvedAt: r.resolved_at === null ? null : new Date(Number(r.resolved_at)).toISOString(),
   resolvedBy: r.resolved_by,
   resolution: r.resolution,
+  windowClearsAt: windowMs === undefined ? null : new Date(Number(r.created_at) + windowMs).toISOString(),
 });
+
+async function windowsByRule(db: Db): Promise<Map<string, number>> {
+  return new Map((await db.selectFrom('breaker_rules').select(['name', 'window_ms']).execute()).map((r) => [r.name, Number(r.window_ms)]));
+}
+
+/**
+ * The fence of each rule on a target: the latest time an event of that rule was resolved.
+ * What happened before it has been dealt with by a person and never trips that rule again.
+ */
+async function fences(db: Db, target: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('breaker_events')
+    .select(['rule', (eb) => eb.fn.max<number>('resolved_at').as('fence')])
+    .where('target', '=', target)
+    .where('resolved_at', 'is not', null)
+    .groupBy('rule')
+    .execute();
+  return new Map(rows.map((r) => [r.rule, Number(r.fence)]));
+}
 
 export async function listEvents(db: Db, options: { unresolved?: boolean; target?: string; limit?: number } = {}): Promise<BreakerEvent[]> {
   let q = db.selectFrom('breaker_events').selectAll().orderBy('created_at', 'desc').limit(options.limit ?? 100);
   if (options.unresolved) q = q.where('resolved_at', 'is', null);
   if (options.target) q = q.where('target', '=', options.target);
-  return (await q.execute()).map(eventView);
+  const windows = await windowsByRule(db);
+  return (await q.execute()).map((r) => eventView(r, windows.get(r.rule)));
 }
 
 /** The breaker rule pausing this kind on this target, if any. */
@@ -176,15 +203,18 @@ export async function evaluateBreakers(deps: Deps, target: string): Promise<Brea
   const rules = (await listRules(deps.db)).filter((r) => r.enabled);
   if (rules.length === 0) return [];
   const open = new Set((await listEvents(deps.db, { unresolved: true, target })).map((e) => e.rule));
+  const fenced = await fences(deps.db, target);
   const now = deps.now();
-  const byWindow = new Map<string, WindowMetrics>();
+  const bySince = new Map<number, WindowMetrics>();
   const created: BreakerEvent[] = [];
   for (const rule of rules) {
     if (open.has(rule.name)) continue;
-    let metrics = byWindow.get(rule.window);
+    // The window, cut at the rule's fence: a resolved incident cannot trip the rule again.
+    const since = Math.max(now - durationMs(rule.window)!, fenced.get(rule.name) ?? -Infinity);
+    let metrics = bySince.get(since);
     if (!metrics) {
-      metrics = await windowMetrics(deps.db, target, now - durationMs(rule.window)!);
-      byWindow.set(rule.window, metrics);
+      metrics = await windowMetrics(deps.db, target, since);
+      bySince.set(since, metrics);
     }
     let condition;
     try {
@@ -210,7 +240,7 @@ export async function evaluateBreakers(deps: Deps, target: string): Promise<Brea
       await appendAudit(trx, { type: 'breaker.tripped', actor: `breaker:${rule.name}`, at: now, payload: { event_id: id, rule: rule.name, target, action: rule.action, severity: rule.severity, condition: rule.condition, window: rule.window, metrics: m, ...effect } });
       events.push({ type: 'breaker.tripped', target, at: now, detail: { event_id: id, rule: rule.name, action: rule.action, severity: rule.severity } });
     });
-    created.push(eventView((await deps.db.selectFrom('breaker_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow())));
+    created.push(eventView(await deps.db.selectFrom('breaker_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), durationMs(rule.window)));
   }
   return created;
 }
@@ -227,7 +257,7 @@ export async function resolveEvent(deps: Deps, principal: Principal, id: string,
     await trx.deleteFrom('paused_kinds').where('event_id', '=', id).execute();
     await appendAudit(trx, { type: 'breaker.resolved', actor: principal.id, at: now, payload: { event_id: id, rule: row.rule, target: row.target, reason } });
     events.push({ type: 'breaker.resolved', target: row.target, at: now, detail: { event_id: id, rule: row.rule, by: principal.id } });
-    return id;
+    return { id, rule: row.rule };
   });
-  return eventView((await deps.db.selectFrom('breaker_events').selectAll().where('id', '=', done).executeTakeFirstOrThrow()));
+  return eventView(await deps.db.selectFrom('breaker_events').selectAll().where('id', '=', done.id).executeTakeFirstOrThrow(), (await windowsByRule(deps.db)).get(done.rule));
 }
