@@ -20,7 +20,7 @@ import { EventRelay } from './store/event-relay.ts';
 import { every, sweep } from './lifecycle/sweeper.ts';
 import { defaultCacheDir, defaultChecklist, defaultInvariantsDir, defaultPolicyDir } from './paths.ts';
 import { invariantSources } from './invariants/compile.ts';
-import { evaluateBreakers, seedRules } from './governance/breakers.ts';
+import { evaluateBreakers, listRules, seedRules } from './governance/breakers.ts';
 import { loadChecklist } from './governance/readiness.ts';
 import { Metrics } from './metrics/registry.ts';
 import { PolicyEngine } from './policy/engine.ts';
@@ -30,6 +30,7 @@ import type { EngineFault } from './policy/healing-instance.ts';
 import { openDatabase } from './store/db.ts';
 import { sql } from 'kysely';
 import { signerFromConfig } from './signing/from-config.ts';
+import { fileWitness, witnessPath } from './audit/witness.ts';
 import { createTargets } from './targets.ts';
 
 export interface GatewayHandle {
@@ -97,6 +98,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     intervalMs: config.audit.checkpoint.intervalMs,
     now: deps.now,
     onError: (err) => log.error({ err }, 'audit checkpoint failed'),
+    witness: fileWitness(config.audit.witness ?? witnessPath(config.audit.signing)),
   });
   await checkpointer.start();
 
@@ -119,6 +121,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   }, (err) => log.error({ err }, 'circuit breaker evaluation failed'));
   const metrics = new Metrics(deps);
   metrics.start();
+  metrics.seedBreakerSeries(await listRules(deps.db));
   engineFault = (fault) => {
     metrics.engineRebuilt();
     log.error({ fault }, 'policy engine instance replaced after a failure');

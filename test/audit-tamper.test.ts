@@ -249,7 +249,27 @@ describe('a chain alone proves nothing: signatures must cover the log to its hea
     expect(await verifyFile(f)).toMatchObject({ ok: false, seq: lastSeq + 1, problem: 'unsigned' });
     const { db, close } = await openDatabase(`sqlite:${f}`);
     try {
-      expect(await verifyLog(databaseSource(db), trust, { allowUnsignedTail: true })).toMatchObject({ ok: true, records: lastSeq + 3, signedThrough: lastSeq, unsignedTail: 3 });
+      const headTs = Date.parse((await db.selectFrom('audit_log').select('ts').where('seq', '=', lastSeq).executeTakeFirstOrThrow()).ts);
+      const soon = () => headTs + 10_000;
+      expect(await verifyLog(databaseSource(db), trust, { allowUnsignedTail: true, now: soon })).toMatchObject({ ok: true, records: lastSeq + 3, signedThrough: lastSeq, unsignedTail: 3 });
+      // Only as long and as old as a running signer leaves a tail.
+      expect(await verifyLog(databaseSource(db), trust, { allowUnsignedTail: true, now: soon, maxUnsignedRecords: 2 })).toMatchObject({ ok: false, problem: 'unsigned' });
+      expect(await verifyLog(databaseSource(db), trust, { allowUnsignedTail: true, now: () => headTs + 6 * 60_000 })).toMatchObject({ ok: false, problem: 'unsigned' });
+    } finally {
+      await close();
+    }
+  });
+
+  it('--allow-unsigned-tail does not rescue a log whose checkpoints were all deleted and chain recomputed', async () => {
+    const f = tampered('unsigned-allowed', (db) => {
+      db.prepare('delete from audit_checkpoints').run();
+      db.prepare(`update audit_log set payload = '{"forged":true}' where seq = 5`).run();
+      let prev = row(db, 4).hash;
+      for (let seq = 5; seq <= lastSeq; seq++) prev = rehash(db, seq, prev);
+    });
+    const { db, close } = await openDatabase(`sqlite:${f}`);
+    try {
+      expect(await verifyLog(databaseSource(db), trust, { allowUnsignedTail: true, now: Date.now })).toMatchObject({ ok: false, seq: 1, problem: 'unsigned' });
     } finally {
       await close();
     }

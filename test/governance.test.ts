@@ -66,7 +66,7 @@ describe('circuit breakers', () => {
     expect(lowered.payload).toMatchObject({ from: 'L3+', to: 'L3' });
 
     const metrics = await (await fetch(`${t.gw.url}/metrics`)).text();
-    expect(metrics).toMatch(/interlock_breaker_events_total\{rule="high_error_rate",action="revert_to_l3",severity="critical"\} 1/);
+    expect(metrics).toMatch(/interlock_breaker_events_total\{rule="high_error_rate",action="revert_to_l3",severity="critical",target="roaster-1"\} 1/);
     expect(metrics).toMatch(/interlock_breaker_events_unresolved 2/);
     expect(metrics).toMatch(/interlock_executions_total\{status="FAILED"\} 3/);
 

@@ -12,6 +12,7 @@ import type { AuditLogTable } from '../store/types.ts';
 import type { Signer } from '../signing/signer.ts';
 import { canonicalJson, chainHash, GENESIS_HASH, sha256Hex, storedCanonical, type AuditRecord } from './chain.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
+import type { CheckpointWitness } from './witness.ts';
 
 export const CHECKPOINT_TYPE = 'interlock.audit.checkpoint/v1';
 
@@ -69,7 +70,8 @@ export async function lastCheckpoint(db: Db): Promise<Checkpoint | undefined> {
  * undefined when there is nothing new. Refuses to sign a range whose chain does not verify, so
  * a checkpoint never vouches for records altered before it was made.
  */
-export async function createCheckpoint(db: Db, signer: Signer, options: { maxRecords: number; now?: () => number }): Promise<Checkpoint | undefined> {
+export async function createCheckpoint(db: Db, signer: Signer, options: CheckpointOptions): Promise<Checkpoint | undefined> {
+  if (options.witness) await checkWitness(db, options.witness);
   const last = await lastCheckpoint(db);
   const fromSeq = (last?.body.to_seq ?? 0) + 1;
   const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', fromSeq).orderBy('seq').limit(options.maxRecords).execute();
@@ -109,11 +111,31 @@ export async function createCheckpoint(db: Db, signer: Signer, options: { maxRec
     if (winner) return lastCheckpoint(db);
     throw err;
   }
+  options.witness?.write({ index: body.index, digest: checkpointDigest(bodyText), to_seq: body.to_seq });
   return { body, bodyText, bundle };
 }
 
+export interface CheckpointOptions {
+  maxRecords: number;
+  now?: () => number;
+  /** The signer's record of its last checkpoint, outside the database (gateway/audit/witness.ts). */
+  witness?: CheckpointWitness;
+}
+
+/** The checkpoint this signer made last must still be in the database, unchanged. */
+async function checkWitness(db: Db, witness: CheckpointWitness): Promise<void> {
+  const seen = witness.read();
+  if (!seen) return;
+  const row = await db.selectFrom('audit_checkpoints').select('body').where('idx', '=', seen.index).executeTakeFirst();
+  if (!row || checkpointDigest(row.body) !== seen.digest) {
+    throw new VerificationError(
+      `checkpoint #${seen.index} (records through ${seen.to_seq}), which this signer made, is ${row ? 'changed' : 'missing'} in the database: checkpoints were removed or rewritten. Nothing more is signed until this is investigated (interlock audit verify).`,
+    );
+  }
+}
+
 /** Signs checkpoints until every record (or every record through `through`) is covered. */
-export async function signPending(db: Db, signer: Signer, options: { maxRecords: number; now?: () => number; through?: number }): Promise<{ made: number; through: number }> {
+export async function signPending(db: Db, signer: Signer, options: CheckpointOptions & { through?: number }): Promise<{ made: number; through: number }> {
   let through = (await lastCheckpoint(db))?.body.to_seq ?? 0;
   let made = 0;
   while (options.through === undefined || through < options.through) {

@@ -6,6 +6,7 @@
 import type { Db } from '../store/db.ts';
 import type { Signer } from '../signing/signer.ts';
 import { createCheckpoint, lastCheckpoint } from './checkpoint.ts';
+import type { CheckpointWitness } from './witness.ts';
 
 export interface CheckpointerOptions {
   every: number;
@@ -13,6 +14,7 @@ export interface CheckpointerOptions {
   pollMs?: number;
   now?: () => number;
   onError?: (err: unknown) => void;
+  witness?: CheckpointWitness;
 }
 
 export class Checkpointer {
@@ -60,7 +62,7 @@ export class Checkpointer {
         if (waiting <= 0) return;
         const due = force || waiting >= this.options.every || this.now() - this.signedAt >= this.options.intervalMs;
         if (!due) return;
-        const made = await createCheckpoint(this.db, this.signer, { maxRecords: this.options.every, ...(this.options.now ? { now: this.options.now } : {}) });
+        const made = await createCheckpoint(this.db, this.signer, { maxRecords: this.options.every, ...(this.options.now ? { now: this.options.now } : {}), ...(this.options.witness ? { witness: this.options.witness } : {}) });
         if (!made) return;
         this.signedTo = made.body.to_seq;
         this.signedAt = this.now();

@@ -31,6 +31,8 @@ export type LogReport =
       signedThrough: number;
       /** Records after signedThrough: chained, but no signature covers them yet. */
       unsignedTail: number;
+      /** The timestamp of the first unsigned record, when there is a tail. */
+      tailStartsAt?: string;
       head: string;
     }
   | { ok: false; seq: number; problem: Problem; message: string; records: number; checkpoints: number };
@@ -93,10 +95,20 @@ export interface VerifyOptions {
   /**
    * Accept records after the last signed checkpoint (a live log between checkpoints), and
    * report how many. Without it a log passes only when signatures cover it up to its head:
-   * a chain alone can be recomputed by anyone who can write the database.
+   * a chain alone can be recomputed by anyone who can write the database. Even with it, a
+   * tail is accepted only behind at least one signed checkpoint, and only as long and as old
+   * as a running signer would leave it (the bounds below).
    */
   allowUnsignedTail?: boolean;
+  /** The most unsigned records accepted (default 1,000: the gateway signs at least that often). */
+  maxUnsignedRecords?: number;
+  /** The oldest first unsigned record accepted, in ms before `now` (default 5 minutes). */
+  maxUnsignedAgeMs?: number;
+  now?: () => number;
 }
+
+export const DEFAULT_MAX_UNSIGNED_RECORDS = 1000;
+export const DEFAULT_MAX_UNSIGNED_AGE_MS = 5 * 60_000;
 
 /**
  * judgeCoverage turns a chain-intact report into the verdict: an empty log, or one whose head
@@ -106,11 +118,20 @@ export function judgeCoverage(report: LogReport, options: VerifyOptions): LogRep
   if (!report.ok) return report;
   const base = { records: report.records, checkpoints: report.checkpoints };
   if (report.records === 0) return { ok: false, seq: 1, problem: 'empty', message: 'the log has no records: there is nothing to verify', ...base };
-  if (report.unsignedTail > 0 && !options.allowUnsignedTail) {
-    const from = report.lastSeq - report.unsignedTail + 1;
-    const signed = report.checkpoints === 0 ? 'no signed checkpoint covers any record' : `signed checkpoints cover records up to ${report.signedThrough}`;
-    return { ok: false, seq: from, problem: 'unsigned', message: `${signed}, but the log goes on to ${report.lastSeq}: records ${from}–${report.lastSeq} are chained but not signed (sign them with \`interlock audit checkpoint\`, or accept them with --allow-unsigned-tail)`, ...base };
+  if (report.unsignedTail === 0) return report;
+  const from = report.lastSeq - report.unsignedTail + 1;
+  const unsigned = (why: string): LogReport => ({ ok: false, seq: from, problem: 'unsigned', message: `records ${from}–${report.lastSeq} are chained but not signed: ${why}`, ...base });
+  if (!options.allowUnsignedTail) {
+    const signed = report.checkpoints === 0 ? 'no signed checkpoint covers any record' : `signed checkpoints end at record ${report.signedThrough}`;
+    return unsigned(`${signed} (sign them with \`interlock audit checkpoint\`, or accept a live gateway's short tail with --allow-unsigned-tail)`);
   }
+  if (report.checkpoints === 0) return unsigned('no signed checkpoint covers any record, and a tail is accepted only behind one');
+  const maxRecords = options.maxUnsignedRecords ?? DEFAULT_MAX_UNSIGNED_RECORDS;
+  if (report.unsignedTail > maxRecords) return unsigned(`${report.unsignedTail} records is more than a running signer leaves (at most ${maxRecords}, --max-unsigned)`);
+  const maxAge = options.maxUnsignedAgeMs ?? DEFAULT_MAX_UNSIGNED_AGE_MS;
+  const startedAt = report.tailStartsAt ? Date.parse(report.tailStartsAt) : Number.NaN;
+  const age = (options.now ?? Date.now)() - startedAt;
+  if (!(age <= maxAge)) return unsigned(`the first unsigned record is ${Number.isNaN(age) ? 'of unknown age' : `${Math.round(age / 1000)} s old`}, older than a running signer leaves it (at most ${Math.round(maxAge / 1000)} s, --max-unsigned-age)`);
   return report;
 }
 
@@ -132,6 +153,9 @@ async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy):
   // The hash of record e-2, to tell an inserted record from a modified one.
   let prevPrevHash = '';
   let pending: StoredRecord | undefined;
+  // The first record after the last valid checkpoint: its time bounds an accepted unsigned tail.
+  const coveredThrough = valid.at(-1)?.body.to_seq ?? 0;
+  let tailStartsAt: string | undefined;
 
   const fail = (f: Failure): LogReport => {
     const first = checkpointFailure && checkpointFailure.seq < f.seq ? checkpointFailure : f;
@@ -171,6 +195,7 @@ async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy):
     prevHash = row.hash;
     expected = e + 1;
     count++;
+    if (tailStartsAt === undefined && e > coveredThrough) tailStartsAt = recordTime(row.canonical);
 
     const cp = valid[cpIndex];
     if (cp && e >= cp.body.from_seq) {
@@ -210,5 +235,14 @@ async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy):
   }
   const signedThrough = lastCp?.body.to_seq ?? 0;
   const unsignedTail = count === 0 ? 0 : lastSeq - Math.max(signedThrough, firstSeq - 1);
-  return { ok: true, records: count, firstSeq, lastSeq, checkpoints: valid.length, signedThrough, unsignedTail, head: prevHash };
+  return { ok: true, records: count, firstSeq, lastSeq, checkpoints: valid.length, signedThrough, unsignedTail, ...(unsignedTail > 0 && tailStartsAt ? { tailStartsAt } : {}), head: prevHash };
+}
+
+function recordTime(canonical: string): string | undefined {
+  try {
+    const ts = (JSON.parse(canonical) as { ts?: unknown }).ts;
+    return typeof ts === 'string' ? ts : undefined;
+  } catch {
+    return undefined;
+  }
 }

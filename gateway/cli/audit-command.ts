@@ -2,10 +2,12 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
 import { signPending } from '../audit/checkpoint.ts';
+import { fileWitness, witnessPath } from '../audit/witness.ts';
 import { exportAudit } from '../audit/export.ts';
 import { proveRecord, verifyInclusionProof } from '../audit/proof.ts';
 import { databaseSource, exportFileSource } from '../audit/sources.ts';
-import { verifyLog, type LogReport } from '../audit/verify-log.ts';
+import { verifyLog, type LogReport, type VerifyOptions } from '../audit/verify-log.ts';
+import { durationMs } from '../invariants/check.ts';
 import { verifyLogParallel } from '../audit/verify-parallel.ts';
 import { VerificationError } from '../schema/errors.ts';
 import { signerFromConfig } from '../signing/from-config.ts';
@@ -16,10 +18,11 @@ import { readInput, UsageError } from './args.ts';
 
 export const auditUsage = `  interlock keys generate [--out ./var/keys/audit.key]
       Write an ECDSA P-256 key pair (private key mode 0600, public key <name>.pub.pem); never overwrites.
-  interlock audit verify --key PUB.pem [--key …] [--db URL | --export FILE] [--allow-unsigned-tail] [--json]
+  interlock audit verify --key PUB.pem [--key …] [--db URL | --export FILE] [--allow-unsigned-tail [--max-unsigned N] [--max-unsigned-age 5m]] [--json]
       Recompute the hash chain and every signed checkpoint; exit 1 naming the first bad seq.
-      Signed checkpoints must cover the log up to its head: records after the last one fail
-      the check unless --allow-unsigned-tail is given (their number is then reported).
+      Signed checkpoints must cover the log up to its head. --allow-unsigned-tail accepts a live
+      gateway's records after the last checkpoint (reported), if there is a checkpoint at all and
+      the tail is at most N records (default 1000) and its first record at most 5 minutes old.
   interlock audit export [--from SEQ] [--to SEQ] [--db URL]   > audit.jsonl
       Records of the range plus the checkpoints that end inside it, as JSON lines.
   interlock audit prove --seq N [--db URL]                     > proof.json
@@ -79,6 +82,8 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       seq: { type: 'string' },
       json: { type: 'boolean' },
       'allow-unsigned-tail': { type: 'boolean' },
+      'max-unsigned': { type: 'string' },
+      'max-unsigned-age': { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -90,7 +95,14 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       const trust = await trustFromArgs(values.key, values['trusted-root']);
       if (values.db && values.export) throw new UsageError('give either --db or --export, not both');
       let report: LogReport;
-      const options = { allowUnsignedTail: values['allow-unsigned-tail'] === true };
+      const maxRecords = parseSeq(values['max-unsigned'], '--max-unsigned');
+      const maxAge = values['max-unsigned-age'] === undefined ? undefined : durationMs(values['max-unsigned-age']);
+      if (values['max-unsigned-age'] !== undefined && maxAge === undefined) throw new UsageError('--max-unsigned-age takes a duration such as 30s, 5m or 1h');
+      const options: VerifyOptions = {
+        allowUnsignedTail: values['allow-unsigned-tail'] === true,
+        ...(maxRecords !== undefined ? { maxUnsignedRecords: maxRecords } : {}),
+        ...(maxAge !== undefined ? { maxUnsignedAgeMs: maxAge } : {}),
+      };
       if (values.export) {
         report = await verifyLog(await exportFileSource(values.export), trust, options);
       } else {
@@ -148,7 +160,7 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       const { signer } = signerFromConfig(config.audit.signing);
       const { db, close } = await openDatabase(values.db ?? config.database.url);
       try {
-        const { made, through } = await signPending(db, signer, { maxRecords: config.audit.checkpoint.every });
+        const { made, through } = await signPending(db, signer, { maxRecords: config.audit.checkpoint.every, witness: fileWitness(config.audit.witness ?? witnessPath(config.audit.signing)) });
         console.log(made === 0 ? 'nothing to sign: every record is covered by a checkpoint' : `signed ${made} checkpoint(s) through seq ${through}`);
       } finally {
         await close();

@@ -11,6 +11,7 @@ import { verifyEvidence } from '../evidence/verify.ts';
 import { projectRoot } from '../paths.ts';
 import { VerificationError } from '../schema/errors.ts';
 import { signerFromConfig } from '../signing/from-config.ts';
+import { fileWitness, witnessPath } from '../audit/witness.ts';
 import { openDatabase } from '../store/db.ts';
 import { UsageError } from './args.ts';
 import { trustFromArgs } from './audit-command.ts';
@@ -92,6 +93,7 @@ export async function runEvidenceCommand(argv: string[]): Promise<number> {
           db,
           ...(sqlite ? { sqlite } : {}),
           signer,
+          witness: fileWitness(config.audit.witness ?? witnessPath(config.audit.signing)),
           sourcesRoot: root,
           ...(from ? { from } : {}),
           ...(to ? { to } : {}),

@@ -77,6 +77,8 @@ export const ConfigSchema = z.strictObject({
           }),
         ])
         .prefault({ type: 'key' }),
+      /** The signer's record of its last checkpoint, outside the database: default `<key>.witness.json` (keyless: var/audit/witness.json). */
+      witness: z.string().min(1).optional(),
     })
     .prefault({}),
   /** The time zone of `clock` in decisions (time-of-day invariants), an IANA name. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type SQLite from 'better-sqlite3';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { rowToCheckpoint, signPending } from '../audit/checkpoint.ts';
+import type { CheckpointWitness } from '../audit/witness.ts';
 import { databaseSource } from '../audit/sources.ts';
 import { verifyLog } from '../audit/verify-log.ts';
 import { canonicalJson, FIRST_SEQ } from '../audit/chain.ts';
@@ -34,6 +35,8 @@ export interface BuildOptions {
   invariantTests: CheckResult;
   modelChecks: CheckResult;
   checkpointEvery: number;
+  /** The signer's record of its last checkpoint (gateway/audit/witness.ts). */
+  witness?: CheckpointWitness;
   now?: () => number;
 }
 
@@ -70,7 +73,7 @@ export async function buildEvidence(options: BuildOptions): Promise<{ statement:
   const { fromSeq, toSeq } = await resolveWindow(db, options.from, options.to);
 
   // Anchor the window's end in a signed checkpoint, then refuse to vouch for a log that does not verify.
-  await signPending(db, signer, { maxRecords: options.checkpointEvery, through: toSeq, ...(options.now ? { now: options.now } : {}) });
+  await signPending(db, signer, { maxRecords: options.checkpointEvery, through: toSeq, ...(options.now ? { now: options.now } : {}), ...(options.witness ? { witness: options.witness } : {}) });
   if (signer.publicKey) {
     // Records after the window may be waiting for their checkpoint; the window itself was just
     // signed. An empty log gives evidence about sources and checks only.

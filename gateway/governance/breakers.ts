@@ -88,7 +88,7 @@ export async function patchRule(deps: Deps, principal: Principal, name: string, 
   if (patch.condition !== undefined) parseCondition(patch.condition, 'condition');
   if (Object.keys(patch).length === 0) throw new ValidationError('nothing to change', [{ field: '(body)', message: 'give at least one of enabled, condition, window, action, severity, description' }]);
   const now = deps.now();
-  await inTx(deps, async (trx) => {
+  await inTx(deps, async (trx, events) => {
     await trx
       .updateTable('breaker_rules')
       .set({
@@ -104,6 +104,7 @@ export async function patchRule(deps: Deps, principal: Principal, name: string, 
       .where('name', '=', name)
       .execute();
     await appendAudit(trx, { type: 'breaker.rule_changed', actor: principal.id, at: now, payload: { rule: name, ...patch } });
+    events.push({ type: 'breaker.rule_changed', at: now, detail: { rule: name, action: patch.action ?? row.action, severity: patch.severity ?? row.severity } });
   });
   return fromRow((await deps.db.selectFrom('breaker_rules').selectAll().where('name', '=', name).executeTakeFirstOrThrow()));
 }

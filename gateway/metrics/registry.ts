@@ -19,7 +19,7 @@ export class Metrics {
   readonly #executions: Counter<'status'>;
   readonly #estops: Counter;
   readonly #engineRebuilds: Counter;
-  readonly #breakerEvents: Counter<'rule' | 'action' | 'severity'>;
+  readonly #breakerEvents: Counter<'rule' | 'action' | 'severity' | 'target'>;
 
   constructor(private readonly deps: Deps) {
     const registers = [this.registry];
@@ -29,7 +29,7 @@ export class Metrics {
     this.#executions = new Counter({ name: 'interlock_executions_total', help: 'Execution outcomes (BLOCKED: refused at time of use)', labelNames: ['status'], registers });
     this.#estops = new Counter({ name: 'interlock_emergency_stops_total', help: 'Emergency stops engaged', registers });
     this.#engineRebuilds = new Counter({ name: 'interlock_engine_rebuilds_total', help: 'Policy engine instances discarded after a trap or error and replaced by a fresh one', registers });
-    this.#breakerEvents = new Counter({ name: 'interlock_breaker_events_total', help: 'Circuit breaker trips', labelNames: ['rule', 'action', 'severity'], registers });
+    this.#breakerEvents = new Counter({ name: 'interlock_breaker_events_total', help: 'Circuit breaker trips', labelNames: ['rule', 'action', 'severity', 'target'], registers });
     this.readiness = new Gauge({ name: 'interlock_readiness_score', help: 'Readiness score of the last assessment (0–1)', labelNames: ['target'], registers });
 
     const { db } = deps;
@@ -99,6 +99,17 @@ export class Metrics {
     this.#engineRebuilds.inc();
   }
 
+  /**
+   * Every rule's series on every target, at 0, before anything trips. Prometheus's increase()
+   * needs two samples: a series that first appears at 1 reads as no increase, and an alert on
+   * the first critical trip would never fire.
+   */
+  seedBreakerSeries(rules: readonly { name: string; action: string; severity: string }[]): void {
+    for (const rule of rules) {
+      for (const target of this.deps.targets.keys()) this.#breakerEvents.inc({ rule: rule.name, action: rule.action, severity: rule.severity, target }, 0);
+    }
+  }
+
   start(): void {
     this.#unsubscribe = this.deps.events.subscribe((e) => this.#observe(e));
   }
@@ -124,7 +135,11 @@ export class Metrics {
         this.#estops.inc();
         return;
       case 'breaker.tripped':
-        this.#breakerEvents.inc({ rule: String(d.rule), action: String(d.action), severity: String(d.severity) });
+        this.#breakerEvents.inc({ rule: String(d.rule), action: String(d.action), severity: String(d.severity), target: String(e.target) });
+        return;
+      case 'breaker.rule_changed':
+        // A rule with a new action or severity is a new series: it starts at 0 too.
+        this.seedBreakerSeries([{ name: String(d.rule), action: String(d.action), severity: String(d.severity) }]);
         return;
       default:
         return;
