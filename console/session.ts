@@ -36,7 +36,8 @@ export async function login(db: Db, config: Config['console'], token: string, no
   const csrf = randomBytes(24).toString('base64url');
   const expiresAt = now + config.sessionTtlMs;
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('console_sessions').values({ id: sha256Hex(cookie), actor: principal.id, role: principal.role, csrf, created_at: now, last_seen_at: now, expires_at: expiresAt, ended_at: null }).execute();
+    // Bound to this very secret: a rotation or revocation racing the login still ends the session.
+    await trx.insertInto('console_sessions').values({ id: sha256Hex(cookie), actor: principal.id, role: principal.role, csrf, created_at: now, last_seen_at: now, expires_at: expiresAt, ended_at: null, token_hash: sha256Hex(token) }).execute();
     await appendAudit(trx, { type: 'console.login', actor: principal.id, at: now, payload: { role: principal.role } });
   });
   return { ok: true, cookie, session: { principal, csrf, expiresAt } };
@@ -47,7 +48,7 @@ export async function resume(db: Db, config: Config['console'], cookie: string |
   const id = sha256Hex(cookie);
   const row = await db
     .selectFrom('console_sessions')
-    .innerJoin('tokens', 'tokens.name', 'console_sessions.actor')
+    .innerJoin('tokens', 'tokens.hash', 'console_sessions.token_hash')
     .select(['console_sessions.actor', 'console_sessions.role', 'console_sessions.csrf', 'console_sessions.expires_at', 'console_sessions.last_seen_at', 'console_sessions.ended_at', 'tokens.revoked_at'])
     .where('console_sessions.id', '=', id)
     .executeTakeFirst();

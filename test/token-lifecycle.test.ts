@@ -8,10 +8,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../gateway/audit/chain.ts';
-import { authenticate } from '../gateway/auth/tokens.ts';
+import { authenticate, rotateToken } from '../gateway/auth/tokens.ts';
 import { projectRoot } from '../gateway/paths.ts';
 import { login, resume } from '../console/session.ts';
-import { startTestGateway, type ActionBody, type TestGateway } from './helpers/gateway.ts';
+import { startTestGateway, waitFor, type ActionBody, type TestGateway } from './helpers/gateway.ts';
 
 let t: TestGateway;
 
@@ -21,6 +21,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
+
+/** A token row as a database from before unique names, or an older replica, may hold. */
+async function legacy(name: string, nameKeyValue: string | null, role = 'operator'): Promise<string> {
+  const secret = `il_${randomUUID()}`;
+  await t.gw.services.deps.db.insertInto('tokens').values({ id: randomUUID(), name, name_key: nameKeyValue, role, hash: sha256Hex(secret), created_at: Date.now(), revoked_at: null }).execute();
+  return secret;
+}
 
 const create = (name: string, role = 'operator') => t.api<{ token: string; error?: { code: string } }>(t.tokens.admin, 'POST', '/v1/tokens', { name, role });
 
@@ -71,6 +78,40 @@ describe('names', () => {
   });
 });
 
+describe('legacy spellings', () => {
+  it('revoking one of two legacy spellings revokes exactly that one; an ambiguous spelling is refused', async () => {
+    const lower = await legacy('mal', 'mal');
+    const upper = await legacy('Mal', 'mal#legacy', 'admin');
+    const none = await legacy('nokey', null);
+    expect((await t.api<{ name: string }>(t.tokens.admin, 'DELETE', '/v1/tokens/Mal')).body.name).toBe('Mal');
+    expect((await t.api(upper, 'GET', '/v1/actions')).status).toBe(401);
+    expect((await t.api(lower, 'GET', '/v1/actions')).status).toBe(200);
+    // A row without a key (an older replica wrote it) is found, and blocks its other spellings.
+    expect((await create('NoKey')).status).toBe(409);
+    expect((await t.api(t.tokens.admin, 'DELETE', '/v1/tokens/nokey')).status).toBe(200);
+    expect((await t.api(none, 'GET', '/v1/actions')).status).toBe(401);
+    // Two active rows that read the same and neither spelled as asked: refused, nothing revoked.
+    const a = await legacy('Twin', 'twin#1');
+    const b = await legacy('TWIN', 'twin#2');
+    const ambiguous = await t.api<{ error: { code: string } }>(t.tokens.admin, 'DELETE', '/v1/tokens/twin');
+    expect(ambiguous.status).toBe(409);
+    expect((await t.api(a, 'GET', '/v1/actions')).status).toBe(200);
+    expect((await t.api(b, 'GET', '/v1/actions')).status).toBe(200);
+  });
+
+  it('an expansion proposal needs different people for its roles, whatever the spelling', async () => {
+    const db = t.gw.services.deps.db;
+    const asAdmin = await legacy('gov', 'gov', 'admin');
+    const asOperator = await legacy('Gov', 'gov#legacy', 'operator');
+    const id = randomUUID();
+    await db.insertInto('expansion_proposals').values({ id, target: 'roaster-1', from_level: 'L3', to_level: 'L4', body: JSON.stringify({}), required_roles: JSON.stringify(['admin', 'operator']), approvals: '[]', status: 'pending', created_at: Date.now(), decided_at: null }).execute();
+    expect((await t.api(asAdmin, 'POST', `/v1/governance/proposals/${id}/approve`, {})).status).toBe(200);
+    const second = await t.api<{ error: { field: string } }>(asOperator, 'POST', `/v1/governance/proposals/${id}/approve`, {});
+    expect(second.status).toBe(409);
+    expect((await t.api<{ level: string }>(t.tokens.admin, 'GET', '/v1/autonomy/roaster-1')).body.level).toBe('L3');
+  });
+});
+
 describe('revoke and rotate over the API', () => {
   it('revoking ends the token, its console sessions and its event streams at once, and is audited', async () => {
     const bob = await create('bob');
@@ -107,6 +148,40 @@ describe('revoke and rotate over the API', () => {
     expect(await resume(t.gw.services.deps.db, t.config.console, session.ok ? session.cookie : '', Date.now())).toBeUndefined();
     const audit = await t.api<{ records: { type: string }[] }>(t.tokens.auditor, 'GET', '/v1/audit?type=token.rotated');
     expect(audit.body.records).toHaveLength(1);
+  });
+});
+
+describe('races and queued work', () => {
+  it('a session created with a secret that was rotated meanwhile does not resume', async () => {
+    const db = t.gw.services.deps.db;
+    const erin = await create('erin');
+    // The interleaving of a login racing a rotation: authenticated with the old secret, the
+    // session row lands after the rotation committed.
+    await rotateToken(db, { publish: () => undefined }, 'erin', 'admin');
+    await db.insertInto('console_sessions').values({ id: sha256Hex('late-cookie'), actor: 'erin', role: 'operator', csrf: 'x', created_at: Date.now(), last_seen_at: Date.now(), expires_at: Date.now() + 3_600_000, ended_at: null, token_hash: sha256Hex(erin.body.token) }).execute();
+    expect(await resume(db, t.config.console, 'late-cookie', Date.now())).toBeUndefined();
+  });
+
+  it("a revoked agent's queued veto-window action does not run when the window passes", async () => {
+    // A running roaster, where a cooling cycle at L4 waits out a veto window.
+    const g = await startTestGateway();
+    try {
+      const agent = (await g.api<{ token: string }>(g.tokens.admin, 'POST', '/v1/tokens', { name: 'agent-x', role: 'agent' })).body.token;
+      expect((await g.api(g.tokens.admin, 'PUT', '/v1/autonomy/roaster-1', { level: 'L4', reason: 'veto windows' })).status).toBe(200);
+      const r = await g.api<ActionBody>(agent, 'POST', '/v1/actions', { target: 'roaster-1', kind: 'roaster.cooling_cycle', params: { duration_s: 60 } });
+      expect(r.body.action.status).toBe('PENDING_VETO');
+      expect((await g.api(g.tokens.admin, 'DELETE', '/v1/tokens/agent-x')).status).toBe(200);
+      g.advance(31_000);
+      const final = await waitFor(async () => {
+        const a = await g.api<ActionBody>(g.tokens.op1, 'GET', `/v1/actions/${r.body.action.id}`);
+        return ['COMPLETED', 'FAILED', 'BLOCKED', 'CANCELLED'].includes(a.body.action.status) ? a.body.action.status : undefined;
+      }, 10_000, 'the action to settle');
+      expect(final).toBe('BLOCKED');
+      const audit = await g.api<{ records: { type: string; payload: { reason?: string; to?: string } }[] }>(g.tokens.auditor, 'GET', `/v1/audit?action_id=${r.body.action.id}`);
+      expect(JSON.stringify(audit.body.records.filter((x) => x.payload.to === 'BLOCKED'))).toMatch(/revoked/);
+    } finally {
+      await g.close();
+    }
   });
 });
 

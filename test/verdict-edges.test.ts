@@ -60,6 +60,9 @@ describe('verdicts after their deadline', () => {
     const veto = await t.api<ErrorBody>(t.tokens.op1, 'POST', `/v1/actions/${r.body.action.id}/veto`, { reason: 'changed my mind' });
     expect(veto.status).toBe(409);
     expect(veto.body.error.code).toBe('deadline_passed');
+    // An operator's cancel is a verdict too; only the proposer withdraws whatever the clock says.
+    expect((await t.api<ErrorBody>(t.tokens.op1, 'POST', `/v1/actions/${r.body.action.id}/cancel`)).body.error.code).toBe('deadline_passed');
+    expect((await t.api(t.tokens.agent, 'POST', `/v1/actions/${r.body.action.id}/cancel`)).status).toBe(200);
     await setLevel('L3');
   });
 });

@@ -8,6 +8,8 @@ import { sha256Hex } from '../audit/chain.ts';
 import { appendAudit } from '../audit/append.ts';
 import { InterlockError } from '../schema/errors.ts';
 import type { Db } from '../store/db.ts';
+import type { Transaction } from 'kysely';
+import type { Database, TokensTable } from '../store/types.ts';
 import type { LifecycleEvent } from '../lifecycle/events.ts';
 import { nameKey, sameName } from './names.ts';
 
@@ -40,7 +42,7 @@ export async function createToken(db: Db, name: string, role: Role, createdBy: s
   await db.transaction().execute(async (trx) => {
     // Names are one per person as people read them: "Alice" is taken when "alice" exists,
     // revoked or not (a revoked name stays in the audit trail; rotate gives it a new secret).
-    const existing = await trx.selectFrom('tokens').select('name').where('name_key', '=', key).executeTakeFirst();
+    const [existing] = await sameNameRows(trx, key, { activeOnly: false });
     if (existing) throw new InterlockError('conflict', `a token named ${existing.name} already exists (names are compared ignoring case and Unicode width); rotate it for a new secret`, { field: 'name' });
     await trx.insertInto('tokens').values({ id, name, name_key: key, role, hash: sha256Hex(token), created_at: Date.now(), revoked_at: null }).execute();
     await appendAudit(trx, { type: 'token.created', actor: createdBy, payload: { token_id: id, name, role } });
@@ -66,9 +68,13 @@ export function tokenEnded(name: string): (event: LifecycleEvent) => boolean {
  * in the same transaction, and open event streams of that name end when the event arrives.
  */
 async function endToken(db: Db, events: TokenEvents, name: string, by: string, now: number, newHash: string | undefined): Promise<{ id: string; name: string; role: Role }> {
-  const key = nameKey(name);
   const result = await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('tokens').selectAll().where('name_key', '=', key).where('revoked_at', 'is', null).executeTakeFirst();
+    // The exact name first: a database from before unique names may hold "alice" and "Alice"
+    // for two people, and revoking one must never touch the other.
+    const exact = await trx.selectFrom('tokens').selectAll().where('name', '=', name).where('revoked_at', 'is', null).executeTakeFirst();
+    const candidates = exact ? [exact] : await sameNameRows(trx, nameKey(name), { activeOnly: true });
+    if (candidates.length > 1) throw new InterlockError('conflict', `${candidates.length} active tokens are named ${name} up to case or width (${candidates.map((c) => c.name).join(', ')}): give the exact name`, { field: 'name' });
+    const row = candidates[0];
     if (!row) throw new InterlockError('not_found', `no active token named ${name}`, { field: 'name' });
     const role = RoleSchema.parse(row.role);
     const change = newHash === undefined ? { revoked_at: now } : { hash: newHash };
@@ -90,6 +96,20 @@ export async function rotateToken(db: Db, events: TokenEvents, name: string, by:
   const token = newSecret();
   return { ...(await endToken(db, events, name, by, now, sha256Hex(token))), token };
 }
+/**
+ * Token rows whose name reads as `key`: by the indexed name_key, and rows a legacy collision
+ * (name_key `key#id`) or an older replica (name_key null) left behind. LIKE's wildcards may
+ * match more; the comparison in code decides.
+ */
+async function sameNameRows(db: Db | Transaction<Database>, key: string, options: { activeOnly: boolean }): Promise<TokensTable[]> {
+  let q = db
+    .selectFrom('tokens')
+    .selectAll()
+    .where((eb) => eb.or([eb('name_key', '=', key), eb('name_key', 'like', `${key}#%`), eb('name_key', 'is', null)]));
+  if (options.activeOnly) q = q.where('revoked_at', 'is', null);
+  return (await q.execute()).filter((r) => nameKey(r.name) === key);
+}
+
 export async function authenticate(db: Db, token: string): Promise<Principal | undefined> {
   const row = await db
     .selectFrom('tokens')

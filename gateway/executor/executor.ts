@@ -150,6 +150,9 @@ export class Executor {
 
     // Time of use: decide again against the current world, and check the approvals' binding.
     let blockReason: string | undefined;
+    // A revoked proposer is a compromised or retired identity: what it queued does not run,
+    // approved or not (a veto window would otherwise run it on the agent's word alone).
+    if (proposer.revoked) blockReason = `the proposer's token ${row.proposer} was revoked`;
     let recheck: Awaited<ReturnType<typeof decideProposal>> | undefined;
     const recheckStartedAt = deps.now();
     try {
@@ -297,10 +300,10 @@ export class Executor {
     return undefined;
   }
 
-  async #principal(name: string): Promise<Principal> {
-    const token = await this.deps.db.selectFrom('tokens').select('role').where('name', '=', name).executeTakeFirst();
+  async #principal(name: string): Promise<Principal & { revoked: boolean }> {
+    const token = await this.deps.db.selectFrom('tokens').select(['role', 'revoked_at']).where('name', '=', name).executeTakeFirst();
     const role = RoleSchema.safeParse(token?.role);
-    return { id: name, role: role.success ? role.data : 'agent' };
+    return { id: name, role: role.success ? role.data : 'agent', revoked: token !== undefined && token.revoked_at !== null };
   }
 
   async #maintain(): Promise<void> {

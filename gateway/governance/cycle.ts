@@ -18,6 +18,7 @@ import type { ExpansionProposalsTable } from '../store/types.ts';
 import { listEvents } from './breakers.ts';
 import { assessReadiness, type Checklist, type ReadinessReport } from './readiness.ts';
 import { windowMetrics, type WindowMetrics } from './window.ts';
+import { sameName } from '../auth/names.ts';
 
 export interface ProposalBody {
   kinds: string[];
@@ -157,7 +158,7 @@ export async function approveProposal(deps: Deps, principal: Principal, id: stri
   if (p.status !== 'pending') throw new InterlockError('conflict', `proposal ${id} is ${p.status}`, { field: 'id' });
   if (!p.requiredRoles.includes(principal.role)) throw new InterlockError('forbidden', `approving needs one of the roles ${p.requiredRoles.join(', ')} (you are ${principal.role})`);
   if (p.approvals.some((a) => a.role === principal.role)) throw new InterlockError('conflict', `role ${principal.role} has approved already; the proposal needs ${p.requiredRoles.filter((r) => !p.approvals.some((a) => a.role === r)).join(', ')}`, { field: 'role' });
-  if (p.approvals.some((a) => a.actor === principal.id)) throw new InterlockError('conflict', `${principal.id} has approved already; each role needs a different person`, { field: 'approver' });
+  if (p.approvals.some((a) => sameName(a.actor, principal.id))) throw new InterlockError('conflict', `${principal.id} has approved already; each role needs a different person`, { field: 'approver' });
   const open = await listEvents(deps.db, { unresolved: true, target: p.target });
   if (open.length) throw new InterlockError('conflict', `circuit breaker ${open[0]!.rule} is unresolved on ${p.target}: no expansion until it is resolved`, { field: 'id' });
   const now = deps.now();

@@ -10,6 +10,8 @@ export interface StreamOptions {
   stillValid?: () => Promise<boolean>;
   /** An event that ends this stream at once (its token was revoked or rotated). */
   endsOn?: (event: LifecycleEvent) => boolean;
+  /** How long a stream goes without a keep-alive and without re-checking stillValid (default 15 s). */
+  idleMs?: number;
   now: () => number;
 }
 
@@ -17,6 +19,7 @@ export interface StreamOptions {
 const IDLE_MS = 15_000;
 
 export function eventStream(c: Context, bus: EventBus, options: StreamOptions): Response {
+  const idleMs = options.idleMs ?? IDLE_MS;
   return streamSSE(c, async (stream) => {
     const queue: LifecycleEvent[] = [];
     let wake: (() => void) | undefined;
@@ -27,6 +30,7 @@ export function eventStream(c: Context, bus: EventBus, options: StreamOptions): 
       wake?.();
     });
     let open = true;
+    let checkedAt = performance.now();
     stream.onAbort(() => {
       open = false;
       wake?.();
@@ -41,10 +45,11 @@ export function eventStream(c: Context, bus: EventBus, options: StreamOptions): 
         if (queue.length === 0) {
           await new Promise<void>((resolve) => {
             wake = resolve;
-            setTimeout(resolve, IDLE_MS).unref();
+            setTimeout(resolve, idleMs).unref();
           });
           wake = undefined;
           if (queue.length === 0 && open) {
+            checkedAt = performance.now();
             if (options.stillValid && !(await options.stillValid())) {
               await stream.writeSSE({ event: 'ended', data: '{}' });
               break;
@@ -52,6 +57,15 @@ export function eventStream(c: Context, bus: EventBus, options: StreamOptions): 
             await stream.write(': keep-alive\n\n');
           }
           continue;
+        }
+        // A busy stream is never idle: re-check validity on the clock too, so a token revoked
+        // elsewhere (the CLI, another replica) ends it within idleMs whatever the traffic.
+        if (options.stillValid && performance.now() - checkedAt >= idleMs) {
+          checkedAt = performance.now();
+          if (!(await options.stillValid())) {
+            await stream.writeSSE({ event: 'ended', data: '{}' });
+            break;
+          }
         }
         const event = queue.shift();
         if (event) await stream.writeSSE(options.encode(event));

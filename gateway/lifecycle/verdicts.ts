@@ -72,8 +72,10 @@ export async function approve(deps: Deps, principal: Principal, id: string, inpu
 }
 
 export async function approveIn(trx: Tx, deps: Deps, principal: Principal, id: string, input: VerdictInput, events: LifecycleEvent[]): Promise<VerdictResult> {
+  const row = await lockAction(trx, id, deps.now());
+  // The clock is read once the row is ours: a verdict that waited on the lock across the
+  // deadline is judged by when it got the row, not by when it asked.
   const now = deps.now();
-  const row = await lockAction(trx, id, now);
   const roles = JSON.parse(row.approval_roles) as string[];
   requireRole(principal, roles, 'approve this action');
   if (sameName(row.proposer, principal.id)) throw new InterlockError('forbidden', `${principal.id} proposed action ${id} and cannot approve it`);
@@ -131,8 +133,8 @@ export async function end(deps: Deps, principal: Principal, id: string, how: key
   const ending = ENDINGS[how];
   if (ending.needsReason) requireReason(input.reason, how);
   return inTx(deps, async (trx, events) => {
+    const row = await lockAction(trx, id, deps.now());
     const now = deps.now();
-    const row = await lockAction(trx, id, now);
     if (how === 'cancel') {
       if (!sameName(row.proposer, principal.id)) requireRole(principal, DECIDERS, `cancel an action proposed by ${row.proposer}`);
     } else {
@@ -142,8 +144,9 @@ export async function end(deps: Deps, principal: Principal, id: string, how: key
     // A REJECT of a PENDING_VETO action is a veto.
     const to: Status = how === 'reject' && from === 'PENDING_VETO' ? 'VETOED' : ending.to;
     if (!ending.from.includes(from)) throw conflict(row, ending.past);
-    // A cancel by the proposer stops the action whatever the clock says; a verdict does not.
-    if (how !== 'cancel') refuseAfterDeadline(row, now, ending.past);
+    // A cancel by the proposer withdraws the action whatever the clock says; anyone else's
+    // verdict, a cancel included, must beat the deadline like an approval.
+    if (how !== 'cancel' || !sameName(row.proposer, principal.id)) refuseAfterDeadline(row, now, ending.past);
     await trx
       .insertInto('approvals')
       .values({ id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: how, action_digest: row.action_digest, reason: input.reason ?? null, created_at: now })

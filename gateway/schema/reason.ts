@@ -5,17 +5,24 @@
  */
 import { z } from 'zod';
 import { InterlockError } from './errors.ts';
+import { HIDDEN_RANGES } from './hidden-characters.ts';
 
 export const REASON_MAX_LENGTH = 2000;
 
-// White space of every class, controls, and format characters (zero-width, bidirectional marks).
-const INVISIBLE = /[\p{White_Space}\p{Cc}\p{Cf}]/gu;
+// What shows nothing on its own: white space of every class, controls, format characters,
+// combining marks without a base, private-use, unassigned and surrogate code points, and the
+// invisible fillers and blanks the shell path refuses (Hangul fillers, Braille blank,
+// variation selectors, tags).
+const hex = (cp: number): string => `\\u{${cp.toString(16)}}`;
+const INVISIBLE = new RegExp(`[\\p{White_Space}\\p{Cc}\\p{Cf}\\p{M}\\p{Co}\\p{Cn}\\p{Cs}${HIDDEN_RANGES.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('')}]`, 'gu');
+// Something a reader sees: a letter, digit, punctuation mark or symbol.
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 
 export const BLANK_REASON_MESSAGE = 'must say why: blank, whitespace-only or invisible text is not a reason';
 
 /** isBlankReason: nothing would be visible if this reason were shown. */
 export function isBlankReason(reason: string): boolean {
-  return reason.replace(INVISIBLE, '') === '';
+  return !VISIBLE.test(reason.replace(INVISIBLE, ''));
 }
 
 /** The schema of a required reason: present, at most 2,000 characters, not blank. */

@@ -221,6 +221,8 @@ export interface ConsoleSessionsTable {
   last_seen_at: number;
   expires_at: number;
   ended_at: number | null;
+  /** sha256 of the token the session came from: a rotated or revoked token ends it. */
+  token_hash: string | null;
 }
 
 export interface AcknowledgementsTable {

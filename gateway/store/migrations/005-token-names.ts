@@ -1,7 +1,8 @@
 /**
  * Token names unique as people read them: a `name_key` column (NFKC and case folded, see
  * gateway/auth/names.ts) with a unique index, so "alice" and "Alice" cannot both be created,
- * also by two admins at once on PostgreSQL.
+ * also by two admins at once on PostgreSQL. And console sessions bound to the token they came
+ * from (`token_hash`), so rotating a token ends them; sessions from before have none and end.
  */
 import { sql, type Kysely } from 'kysely';
 import { nameKey } from '../../auth/names.ts';
@@ -19,4 +20,5 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     await sql`update tokens set name_key = ${key} where id = ${id}`.execute(db);
   }
   await db.schema.createIndex('tokens_name_key').unique().on('tokens').column('name_key').execute();
+  await db.schema.alterTable('console_sessions').addColumn('token_hash', 'text').execute();
 }
