@@ -10,10 +10,19 @@
 (* is one conditional UPDATE (APPROVED -> EXECUTING), modelled as one step.*)
 (* Mutant = TRUE splits the claim into a read and a later write, as a      *)
 (* careless executor would: then an action can execute twice.              *)
+(*                                                                         *)
+(* Exempt actions are of estop-exempt kinds (roaster.abort, a cooling      *)
+(* cycle): they are decided and may start during a stop, because they are  *)
+(* how a target gets safe. The stop itself is asynchronous, as in          *)
+(* estop.ts: the flag commits first, the sweep cancels held actions in a   *)
+(* later transaction, and running executions end (ABORTED) when their      *)
+(* abort lands, any time after.                                            *)
 (***************************************************************************)
 EXTENDS Naturals, FiniteSets
 
-CONSTANTS Actions, Replicas, Approvers, Proposer, Quorum, Mutant
+CONSTANTS Actions, Replicas, Approvers, Proposer, Quorum, Mutant, Exempt
+
+ASSUME Exempt \subseteq Actions
 
 Transitions == {
   <<"PROPOSED", "DENIED">>, <<"PROPOSED", "PENDING_APPROVAL">>, <<"PROPOSED", "PENDING_VETO">>,
@@ -60,11 +69,12 @@ Move(a, to) ==
   /\ <<status[a], to>> \in Transitions
   /\ status' = [status EXCEPT ![a] = to]
 
-\* The pipeline's decision; during an emergency stop every decision is deny.
+\* The pipeline's decision; during an emergency stop every decision is deny, except for
+\* estop-exempt kinds.
 Decide(a) ==
   /\ status[a] = "PROPOSED"
   /\ \E d \in {"allow", "require", "veto", "deny"} :
-       LET eff == IF estop THEN "deny" ELSE d IN
+       LET eff == IF estop /\ a \notin Exempt THEN "deny" ELSE d IN
        /\ decision' = [decision EXCEPT ![a] = eff]
        /\ Move(a, CASE eff = "allow" -> "APPROVED"
                     [] eff = "require" -> "PENDING_APPROVAL"
@@ -108,16 +118,17 @@ Rearm == estop /\ swept /\ estop' = FALSE /\ UNCHANGED <<status, decision, appro
 ChangeLevel == levelOk' = ~levelOk /\ UNCHANGED <<status, decision, approvals, execs, estop, swept, seen>>
 
 \* The claim: re-check (level and stop), then APPROVED -> EXECUTING or BLOCKED in one
-\* conditional update.
+\* conditional update. An exempt action may start during a stop.
 Claim(a, r) ==
   /\ ~Mutant
   /\ status[a] = "APPROVED"
-  /\ IF levelOk /\ ~estop
+  /\ IF levelOk /\ (~estop \/ a \in Exempt)
        THEN Move(a, "EXECUTING") /\ execs' = [execs EXCEPT ![a] = @ + 1]
        ELSE Move(a, "BLOCKED") /\ UNCHANGED execs
   /\ UNCHANGED <<decision, approvals, estop, swept, levelOk, seen>>
 
-\* The broken executor: it reads APPROVED, and later starts without re-checking the row.
+\* The broken executor: it reads APPROVED, and later starts without re-checking the row's
+\* status (it still re-checks the stop and the level), so two replicas can both start it.
 ReadApproved(a, r) ==
   /\ Mutant
   /\ status[a] = "APPROVED" /\ ~estop /\ levelOk
@@ -128,6 +139,8 @@ ReadApproved(a, r) ==
 StartSeen(a, r) ==
   /\ Mutant
   /\ a \in seen[r]
+  /\ status[a] \in {"APPROVED", "EXECUTING"}
+  /\ ~estop /\ levelOk
   /\ status' = [status EXCEPT ![a] = "EXECUTING"]
   /\ execs' = [execs EXCEPT ![a] = @ + 1]
   /\ seen' = [seen EXCEPT ![r] = @ \ {a}]
@@ -160,13 +173,14 @@ ExecutesOnlyWhenAllowed ==
 NoSelfApproval == \A a \in Actions : Proposer \notin approvals[a]
 
 \* Once the stop's sweep has run, nothing is held until rearm: new proposals are denied and
-\* nothing pending is left to approve.
-EstopPreempts == (estop /\ swept) => \A a \in Actions : status[a] \notin Held
+\* nothing pending is left to approve. Exempt actions are decided during the stop and may be held.
+EstopPreempts == (estop /\ swept) => \A a \in Actions \ Exempt : status[a] \notin Held
 
 \* Steps follow the table (the mutant's StartSeen does not).
 FollowsTable == [][\A a \in Actions : status'[a] # status[a] => <<status[a], status'[a]>> \in Transitions]_vars
 
-\* An execution starts only with the level still allowing it and no stop in force.
+\* An execution starts only with the level still allowing it and no stop in force, unless
+\* the action is estop-exempt.
 StartsOnlyWhenRechecked ==
-  [][\A a \in Actions : (status[a] # "EXECUTING" /\ status'[a] = "EXECUTING") => (levelOk /\ ~estop)]_vars
+  [][\A a \in Actions : (status[a] # "EXECUTING" /\ status'[a] = "EXECUTING") => (levelOk /\ (~estop \/ a \in Exempt))]_vars
 =============================================================================

@@ -3,7 +3,7 @@
  * counterexample naming the property, traces print state by state with changes marked, and a
  * spec that does not parse fails.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,8 +21,10 @@ describe('specs/ under TLC', () => {
     expect(specs.map((x) => x.spec)).toEqual(['ActionLifecycle', 'Approvals', 'CircuitBreaker', 'EmergencyStop', 'RateLimiter']);
     for (const s of specs) expect(s.distinct, s.spec).toBeGreaterThan(10);
     const broken = Object.fromEntries(r.results.filter((x) => x.config === 'mutant').map((x) => [x.spec, x.violation?.property]));
+    // Each is the property its configuration's `Expect:` line names.
+    for (const m of r.results.filter((x) => x.config === 'mutant')) expect(m.violation?.property, m.spec).toBe(m.expects);
     expect(broken).toEqual({
-      ActionLifecycle: 'FollowsTable',
+      ActionLifecycle: 'AtMostOnce',
       Approvals: 'QuorumBeforeApproved',
       CircuitBreaker: 'RaiseNeedsApproval',
       EmergencyStop: 'RearmLowersLevels',
@@ -39,6 +41,24 @@ describe('specs/ under TLC', () => {
     expect(text).toMatch(/2\. Approve\n/);
     expect(text).toMatch(/\* status = "APPROVED"/);
     expect(text).toMatch(/ {2}clock = 0/);
+  }, 60_000);
+
+  it('a mutant refuted by another property than the one it names, or naming none, fails the check', async () => {
+    const copy = mkdtempSync(path.join(tmpdir(), 'interlock-tla-'));
+    try {
+      for (const f of ['RateLimiter.tla', 'RateLimiter.cfg']) writeFileSync(path.join(copy, f), readFileSync(path.join(dir, f)));
+      const mutant = readFileSync(path.join(dir, 'RateLimiter.mutant.cfg'), 'utf8');
+      writeFileSync(path.join(copy, 'RateLimiter.mutant.cfg'), mutant.replace(/Expect: \w+/, 'Expect: TypeOK'));
+      const wrong = await runSpecs(copy, { mutants: true });
+      expect(wrong.ok).toBe(false);
+      expect(describeSpecResult(wrong.results[1]!)).toMatch(/refutes it with NeverOverLimit, not TypeOK/);
+      writeFileSync(path.join(copy, 'RateLimiter.mutant.cfg'), mutant.replace(/^\\\* Expect: \w+\n/m, ''));
+      const unnamed = await runSpecs(copy, { mutants: true });
+      expect(unnamed.ok).toBe(false);
+      expect(describeSpecResult(unnamed.results[1]!)).toMatch(/names no property/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('a spec that does not parse fails with TLC’s message', async () => {

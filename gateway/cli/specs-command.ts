@@ -13,9 +13,10 @@ export const specsUsage = `  interlock specs check [--spec NAME …] [--mutants]
 export function describeSpecResult(r: SpecResult): string {
   const stats = `${r.states ?? '?'} states, ${r.distinct ?? '?'} distinct, depth ${r.depth ?? '?'}, ${(r.durationMs / 1000).toFixed(1)} s`;
   if (r.config === 'mutant') {
-    return r.violation
-      ? `ok   ${r.spec} (mutant): TLC finds the bug: ${r.violation.kind} ${r.violation.property} violated after ${r.violation.trace.length} states`
-      : `FAIL ${r.spec} (mutant): the broken variant passed TLC (${stats}); the model does not catch the bug it is meant to catch`;
+    if (!r.expects) return `FAIL ${r.spec} (mutant): its configuration names no property it must violate (add a line "\\* Expect: Property")`;
+    if (!r.violation) return `FAIL ${r.spec} (mutant): the broken variant passed TLC (${stats}); the model does not catch the bug it is meant to catch`;
+    if (r.violation.property !== r.expects) return `FAIL ${r.spec} (mutant): TLC refutes it with ${r.violation.property}, not ${r.expects}: the mutant breaks something other than what it is meant to`;
+    return `ok   ${r.spec} (mutant): TLC finds the bug: ${r.violation.kind} ${r.violation.property} violated after ${r.violation.trace.length} states`;
   }
   if (r.ok) return `ok   ${r.spec}: ${stats}`;
   if (r.violation) return `FAIL ${r.spec}: ${r.violation.kind} ${r.violation.property} violated (${r.violation.message})\n${formatTrace(r.violation.trace)}`;
@@ -32,11 +33,14 @@ export async function runSpecs(dir: string, options: { names?: string[]; mutants
     results.push(await checkSpec(dir, s));
     if (options.mutants && s.mutantCfg) results.push(await checkSpec(dir, s, 'mutant'));
   }
-  const good = (r: SpecResult): boolean => (r.config === 'mutant' ? r.violation !== undefined : r.ok);
+  // A mutant counts as caught only by the property it names: another violation means the
+  // mutant (or the spec) is not testing what it says.
+  const caught = (r: SpecResult): boolean => r.violation !== undefined && r.expects !== undefined && r.violation.property === r.expects;
+  const good = (r: SpecResult): boolean => (r.config === 'mutant' ? caught(r) : r.ok);
   const failed = results.filter((r) => !good(r)).length;
   const specCount = results.filter((r) => r.config === 'spec').length;
   const mutantCount = results.length - specCount;
-  const summary = `${specCount - results.filter((r) => r.config === 'spec' && !r.ok).length} of ${specCount} specs hold${mutantCount ? `; ${results.filter((r) => r.config === 'mutant' && r.violation).length} of ${mutantCount} mutants caught` : ''} (${results.reduce((n, r) => n + (r.distinct ?? 0), 0)} distinct states, ${(results.reduce((n, r) => n + r.durationMs, 0) / 1000).toFixed(1)} s)`;
+  const summary = `${specCount - results.filter((r) => r.config === 'spec' && !r.ok).length} of ${specCount} specs hold${mutantCount ? `; ${results.filter((r) => r.config === 'mutant' && caught(r)).length} of ${mutantCount} mutants caught by the property they name` : ''} (${results.reduce((n, r) => n + (r.distinct ?? 0), 0)} distinct states, ${(results.reduce((n, r) => n + r.durationMs, 0) / 1000).toFixed(1)} s)`;
   return { ok: failed === 0 && specs.length > 0, results, summary };
 }
 

@@ -51,12 +51,16 @@ export interface TraceRecord {
 
 const HELD = new Set(['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED']);
 
-/** Checks a lifecycle trace against the spec's transitions and safety properties; returns the problems found. */
-export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[]): string[] {
+/**
+ * Checks a lifecycle trace against the spec's transitions and safety properties; returns the
+ * problems found. `exemptKinds` are the estop-exempt kinds, which the spec lets start during a stop.
+ */
+export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[], exemptKinds: ReadonlySet<string> = new Set()): string[] {
   const allowed = new Set(spec.map((p) => `${p[0]} -> ${p[1]}`));
   const problems: string[] = [];
   const status = new Map<string, string>();
   const proposer = new Map<string, string>();
+  const kind = new Map<string, string>();
   const effect = new Map<string, string>();
   const approvers = new Map<string, Set<string>>();
   const quorum = new Map<string, number>();
@@ -71,13 +75,14 @@ export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[
       swept = false;
     } else if (r.type === 'estop.safe_state') {
       swept = true;
-      const held = [...status].filter(([, s]) => HELD.has(s)).map(([a]) => a);
+      const held = [...status].filter(([a, s]) => HELD.has(s) && !exemptKinds.has(kind.get(a) ?? '')).map(([a]) => a);
       if (held.length > 0) problems.push(`seq ${r.seq}: the stop's sweep left ${held.join(', ')} held`);
     } else if (r.type === 'estop.rearmed') {
       estop = false;
     } else if (id && r.type === 'action.proposed') {
       status.set(id, 'PROPOSED');
       proposer.set(id, r.actor);
+      kind.set(id, String(p.kind));
     } else if (id && r.type === 'decision.proposal') {
       effect.set(id, String(p.effect));
     } else if (id && r.type === 'approval.granted') {
@@ -95,12 +100,12 @@ export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[
       if (to === 'EXECUTING') {
         starts.set(id, (starts.get(id) ?? 0) + 1);
         if (starts.get(id)! > 1) problems.push(`seq ${r.seq}: ${id} starts a second time`);
-        if (estop) problems.push(`seq ${r.seq}: ${id} starts during an emergency stop`);
+        if (estop && !exemptKinds.has(kind.get(id) ?? '')) problems.push(`seq ${r.seq}: ${id} starts during an emergency stop`);
       }
       // Straight to APPROVED only on a decision that did not deny (allow, or no approval needed).
       if (from === 'PROPOSED' && to === 'APPROVED' && effect.get(id) === 'deny') problems.push(`seq ${r.seq}: ${id} approved on a deny decision`);
       if (from === 'PROPOSED' && to === 'DENIED' && effect.get(id) !== 'deny') problems.push(`seq ${r.seq}: ${id} denied on a ${effect.get(id) ?? 'missing'} decision`);
-      if (estop && swept && HELD.has(to)) problems.push(`seq ${r.seq}: ${id} becomes ${to} after the stop's sweep`);
+      if (estop && swept && HELD.has(to) && !exemptKinds.has(kind.get(id) ?? '')) problems.push(`seq ${r.seq}: ${id} becomes ${to} after the stop's sweep`);
       status.set(id, to);
     }
   }

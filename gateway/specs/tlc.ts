@@ -3,7 +3,7 @@
  * workers and heap bounded for a small machine, and reads its output into a result.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -24,6 +24,8 @@ export interface SpecResult {
   durationMs: number;
   exitCode: number;
   violation?: SpecViolation;
+  /** For a mutant: the property it must violate (its configuration's `Expect:` line). */
+  expects?: string;
   errors: string[];
 }
 
@@ -31,17 +33,31 @@ export interface SpecFile {
   name: string;
   cfg: string;
   mutantCfg?: string;
+  /** The property the mutant must violate, from its `\* Expect: Name` line; undefined when it names none. */
+  mutantExpects?: string;
+}
+
+/** The `\* Expect: Property` line of a mutant configuration. */
+export function expectedViolation(cfgText: string): string | undefined {
+  return /^\\\*\s*Expect:\s*(\w+)\s*$/m.exec(cfgText)?.[1];
 }
 
 export async function listSpecs(dir: string): Promise<SpecFile[]> {
   if (!existsSync(dir)) return [];
   const files = await readdir(dir);
-  return files
+  const names = files
     .filter((f) => f.endsWith('.tla'))
     .map((f) => f.slice(0, -4))
     .filter((name) => files.includes(`${name}.cfg`))
-    .sort()
-    .map((name) => ({ name, cfg: `${name}.cfg`, ...(files.includes(`${name}.mutant.cfg`) ? { mutantCfg: `${name}.mutant.cfg` } : {}) }));
+    .sort();
+  return Promise.all(
+    names.map(async (name): Promise<SpecFile> => {
+      const mutantCfg = `${name}.mutant.cfg`;
+      if (!files.includes(mutantCfg)) return { name, cfg: `${name}.cfg` };
+      const expects = expectedViolation(await readFile(path.join(dir, mutantCfg), 'utf8'));
+      return { name, cfg: `${name}.cfg`, mutantCfg, ...(expects ? { mutantExpects: expects } : {}) };
+    }),
+  );
 }
 
 export async function checkSpec(dir: string, spec: SpecFile, which: 'spec' | 'mutant' = 'spec', options: { workers?: number; heapMb?: number; timeoutMs?: number } = {}): Promise<SpecResult> {
@@ -64,7 +80,7 @@ export async function checkSpec(dir: string, spec: SpecFile, which: 'spec' | 'mu
       const raw = (run.all ?? '').split('\n').filter((l) => !l.startsWith('@!@!@') && /Encountered|line \d+, col|\*\*\*|error/i.test(l));
       parsed.errors.push(...(raw.length ? raw : (run.all ?? '').split('\n').slice(-15)));
     }
-    return { spec: spec.name, config: which, ok: exitCode === 0 && !parsed.violation, exitCode, durationMs: Math.round(performance.now() - started), ...parsed };
+    return { spec: spec.name, config: which, ok: exitCode === 0 && !parsed.violation, exitCode, durationMs: Math.round(performance.now() - started), ...(which === 'mutant' && spec.mutantExpects ? { expects: spec.mutantExpects } : {}), ...parsed };
   } finally {
     await rm(meta, { recursive: true, force: true });
   }
