@@ -26,7 +26,7 @@ ASSUME Exempt \subseteq Actions
 
 Transitions == {
   <<"PROPOSED", "DENIED">>, <<"PROPOSED", "PENDING_APPROVAL">>, <<"PROPOSED", "PENDING_VETO">>,
-  <<"PROPOSED", "APPROVED">>, <<"PROPOSED", "CANCELLED">>,
+  <<"PROPOSED", "APPROVED">>,
   <<"PENDING_APPROVAL", "APPROVED">>, <<"PENDING_APPROVAL", "REJECTED">>,
   <<"PENDING_APPROVAL", "EXPIRED">>, <<"PENDING_APPROVAL", "CANCELLED">>,
   <<"PENDING_VETO", "APPROVED">>, <<"PENDING_VETO", "VETOED">>, <<"PENDING_VETO", "CANCELLED">>,
@@ -95,7 +95,7 @@ Reject(a) == status[a] = "PENDING_APPROVAL" /\ Move(a, "REJECTED") /\ UNCHANGED 
 Expire(a) == status[a] = "PENDING_APPROVAL" /\ Move(a, "EXPIRED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
 Veto(a) == status[a] = "PENDING_VETO" /\ Move(a, "VETOED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
 WindowPasses(a) == status[a] = "PENDING_VETO" /\ Move(a, "APPROVED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
-Cancel(a) == status[a] \in {"PROPOSED"} \cup Held /\ Move(a, "CANCELLED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
+Cancel(a) == status[a] \in Held /\ Move(a, "CANCELLED") /\ UNCHANGED <<decision, approvals, execs, estop, swept, levelOk, seen>>
 
 \* estop.ts commits the stop first, then cancels every held action in a second transaction.
 \* Between the two, approvals and veto windows still move actions; the executor's re-check

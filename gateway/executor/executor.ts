@@ -33,6 +33,8 @@ export interface ExecutorOptions {
 export class Executor {
   readonly id = randomUUID();
   readonly #running = new Map<string, AbortController>();
+  /** Running actions of estop-exempt kinds: how a target gets safe, so a stop does not abort them. */
+  readonly #exempt = new Set<string>();
   readonly #busy = new Set<string>();
   readonly #tasks = new Set<Promise<void>>();
   #stops: (() => void)[] = [];
@@ -81,10 +83,15 @@ export class Executor {
     return true;
   }
 
-  /** Aborts everything in flight (emergency stop). */
+  /** Aborts everything in flight but estop-exempt kinds (emergency stop); returns how many. */
   abortAll(reason: string): number {
-    for (const controller of this.#running.values()) controller.abort(new Error(reason));
-    return this.#running.size;
+    let n = 0;
+    for (const [id, controller] of this.#running) {
+      if (this.#exempt.has(id) || controller.signal.aborted) continue;
+      controller.abort(new Error(reason));
+      n++;
+    }
+    return n;
   }
 
   get inFlight(): number {
@@ -100,7 +107,7 @@ export class Executor {
 
   async #tick(): Promise<void> {
     // Another replica may have engaged the emergency stop: its abort cannot reach our commands.
-    if (this.#running.size > 0 && (await estopEngaged(this.deps))) this.abortAll('emergency stop engaged (seen in the shared database)');
+    if (this.#running.size > this.#exempt.size && (await estopEngaged(this.deps))) this.abortAll('emergency stop engaged (seen in the shared database)');
     const rows = await this.deps.db
       .selectFrom('actions')
       .selectAll()
@@ -207,12 +214,14 @@ export class Executor {
     }
     const controller = new AbortController();
     this.#running.set(row.id, controller);
+    if (deps.policy()?.data.catalog[row.kind]?.estop_exempt === true) this.#exempt.add(row.id);
     let result: ExecutionResult;
     let attempts = 0;
     try {
       ({ result, attempts } = await this.#attempt(row, params, controller.signal));
     } finally {
       this.#running.delete(row.id);
+      this.#exempt.delete(row.id);
     }
     let stateAfter: TargetState | { error: string };
     try {

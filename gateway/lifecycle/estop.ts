@@ -33,7 +33,7 @@ export interface Aborter {
   abortAll(reason: string): number;
 }
 
-const CANCELLABLE = ['PROPOSED', 'PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'] as const;
+const CANCELLABLE = ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'] as const;
 
 export async function engage(deps: Deps, executor: Aborter, principal: Principal, reason: string, started = performance.now()): Promise<EstopResult> {
   requireReason(reason, 'engage the emergency stop');

@@ -24,7 +24,9 @@ export const STATUSES = [
 export type Status = (typeof STATUSES)[number];
 
 export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
-  PROPOSED: ['DENIED', 'PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED', 'CANCELLED'],
+  // PROPOSED lives only inside the proposal's transaction, which always decides it: nothing
+  // else can see, let alone cancel, a PROPOSED action.
+  PROPOSED: ['DENIED', 'PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'],
   PENDING_APPROVAL: ['APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED'],
   PENDING_VETO: ['APPROVED', 'VETOED', 'CANCELLED'],
   // CANCELLED from APPROVED: an emergency stop, a cancel, or a failed batch predecessor

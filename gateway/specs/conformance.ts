@@ -2,8 +2,9 @@
  * Spec ↔ code conformance. The lifecycle's transition table in the code must be the
  * `Transitions` set of specs/ActionLifecycle.tla, and traces the real lifecycle leaves in its
  * audit log must be behaviours the spec allows: every step in the table, at most one start per
- * action, starts only after an allow, a veto window or a quorum, never the proposer approving,
- * no start during an emergency stop, nothing held once the stop's sweep has run.
+ * action, starts only after an allow, a veto window or a quorum and never after a re-check
+ * that denied, never the proposer approving, no start during an emergency stop but of an
+ * estop-exempt kind, nothing held once the stop's sweep has run.
  */
 import { STATUSES, TRANSITIONS, type Status } from '../lifecycle/states.ts';
 
@@ -62,6 +63,7 @@ export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[
   const proposer = new Map<string, string>();
   const kind = new Map<string, string>();
   const effect = new Map<string, string>();
+  const recheck = new Map<string, string>();
   const approvers = new Map<string, Set<string>>();
   const quorum = new Map<string, number>();
   const starts = new Map<string, number>();
@@ -85,6 +87,8 @@ export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[
       kind.set(id, String(p.kind));
     } else if (id && r.type === 'decision.proposal') {
       effect.set(id, String(p.effect));
+    } else if (id && r.type === 'decision.recheck') {
+      recheck.set(id, String(p.effect));
     } else if (id && r.type === 'approval.granted') {
       if (r.actor === proposer.get(id)) problems.push(`seq ${r.seq}: ${r.actor} approved their own action ${id}`);
       (approvers.get(id) ?? approvers.set(id, new Set()).get(id)!).add(r.actor);
@@ -101,6 +105,8 @@ export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[
         starts.set(id, (starts.get(id) ?? 0) + 1);
         if (starts.get(id)! > 1) problems.push(`seq ${r.seq}: ${id} starts a second time`);
         if (estop && !exemptKinds.has(kind.get(id) ?? '')) problems.push(`seq ${r.seq}: ${id} starts during an emergency stop`);
+        // The spec's Claim: the time-of-use re-check decides between EXECUTING and BLOCKED.
+        if (recheck.get(id) === 'deny') problems.push(`seq ${r.seq}: ${id} starts although its time-of-use re-check denied it`);
       }
       // Straight to APPROVED only on a decision that did not deny (allow, or no approval needed).
       if (from === 'PROPOSED' && to === 'APPROVED' && effect.get(id) === 'deny') problems.push(`seq ${r.seq}: ${id} approved on a deny decision`);
