@@ -124,7 +124,7 @@ describe('interlock policy build / test', () => {
     try {
       await cp(defaultPolicyDir, dir, { recursive: true });
       const file = path.join(dir, 'baseline', 'baseline.rego');
-      await writeFile(file, (await readFile(file, 'utf8')).replace('"names": {"sudo", "sudoedit",', '"names": {"sudoedit",'));
+      await writeFile(file, (await readFile(file, 'utf8')).replace('"names": ["sudo", "sudoedit",', '"names": ["sudoedit",'));
       const r = await interlock(['policy', 'test', '--dir', dir]);
       expect(r.exitCode).toBe(1);
       expect(r.stdout).toMatch(/FAIL data\.interlock\.baseline_test\.test_denied_patterns/);
