@@ -30,7 +30,7 @@ import type { EngineFault } from './policy/healing-instance.ts';
 import { openDatabase } from './store/db.ts';
 import { sql } from 'kysely';
 import { signerFromConfig } from './signing/from-config.ts';
-import { fileWitness, witnessPath } from './audit/witness.ts';
+import { fileWitness, probeWitness, witnessPath } from './audit/witness.ts';
 import { createTargets } from './targets.ts';
 
 export interface GatewayHandle {
@@ -54,6 +54,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const log = options.log ?? pino({ level: process.env.INTERLOCK_LOG_LEVEL ?? 'info' });
   // The signing key is checked before anything starts: a gateway that cannot sign its audit log does not run.
   const signing = signerFromConfig(config.audit.signing);
+  // …and so is the witness of its checkpoints, which must be writable for the same reason.
+  const witnessFile = config.audit.witness ?? witnessPath(config.audit.signing);
+  probeWitness(witnessFile);
   if (signing.generated) log.warn({ privateKey: signing.generated.privatePath, publicKey: signing.generated.publicPath }, 'generated an audit signing key; give auditors the public key and keep the private key away from the database');
   const { db, dialect, close, pool } = await openDatabase(config.database.url, { onIdleError: (err) => log.warn({ err: err.message }, 'database connection dropped; it will be reopened') });
   const policyDir = path.resolve(config.policyDir ?? defaultPolicyDir);
@@ -98,7 +101,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     intervalMs: config.audit.checkpoint.intervalMs,
     now: deps.now,
     onError: (err) => log.error({ err }, 'audit checkpoint failed'),
-    witness: fileWitness(config.audit.witness ?? witnessPath(config.audit.signing)),
+    witness: fileWitness(witnessFile),
   });
   await checkpointer.start();
 

@@ -51,8 +51,8 @@ describe('interlock ci', () => {
     cpSync(path.join(projectRoot, 'invariants'), path.join(tree, 'invariants'), { recursive: true });
     const file = path.join(tree, 'policies', 'baseline', 'baseline.rego');
     const rego = readFileSync(file, 'utf8');
-    // The change: rm -rf is no longer denied as long as it is forced (the rule now needs a flag nobody passes).
-    const broken = rego.replace('\trm_force(a)\n}', '\trm_force(a)\n\t"--really" in a\n}');
+    // The change: rm -r is no longer denied as long as it is forced.
+    const broken = rego.replace('\trm_recursive(options, shorts)\n', '\trm_recursive(options, shorts)\n\tnot rm_force(options, shorts)\n');
     expect(broken).not.toBe(rego);
     writeFileSync(file, broken);
     const out = path.join(work, 'broken');

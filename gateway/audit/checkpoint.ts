@@ -13,6 +13,7 @@ import type { Signer } from '../signing/signer.ts';
 import { canonicalJson, chainHash, GENESIS_HASH, sha256Hex, storedCanonical, type AuditRecord } from './chain.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
 import type { CheckpointWitness } from './witness.ts';
+import { verifyBlobBundle } from '../signing/verify.ts';
 
 export const CHECKPOINT_TYPE = 'interlock.audit.checkpoint/v1';
 
@@ -71,11 +72,15 @@ export async function lastCheckpoint(db: Db): Promise<Checkpoint | undefined> {
  * a checkpoint never vouches for records altered before it was made.
  */
 export async function createCheckpoint(db: Db, signer: Signer, options: CheckpointOptions): Promise<Checkpoint | undefined> {
-  if (options.witness) await checkWitness(db, options.witness);
-  const last = await lastCheckpoint(db);
+  const last = options.witness ? await checkWitness(db, signer, options.witness) : await lastCheckpoint(db);
   const fromSeq = (last?.body.to_seq ?? 0) + 1;
   const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', fromSeq).orderBy('seq').limit(options.maxRecords).execute();
-  if (rows.length === 0) return undefined;
+  if (rows.length === 0) {
+    // A checkpoint that claims records the log does not have would stop signing for good.
+    const head = Number((await db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirst())?.seq ?? 0);
+    if (last && last.body.to_seq > head) throw new VerificationError(`checkpoint #${last.body.index} claims records through ${last.body.to_seq}, but the log ends at ${head}: not signing`);
+    return undefined;
+  }
   let prevHash = last?.body.chain_head ?? GENESIS_HASH;
   const leaves: Buffer[] = [];
   for (const [i, row] of rows.entries()) {
@@ -83,6 +88,8 @@ export async function createCheckpoint(db: Db, signer: Signer, options: Checkpoi
     if (seq !== fromSeq + i) throw new VerificationError(`record ${fromSeq + i} is missing; not signing`);
     const canonical = storedCanonical(row);
     if (row.prev_hash !== prevHash || chainHash(prevHash, canonical) !== row.hash) throw new VerificationError(`record ${seq} does not verify; not signing`);
+    const seen = options.observed?.get(seq);
+    if (seen !== undefined && seen !== row.hash) throw new VerificationError(`record ${seq} is not the record this process saw at the head of the log: the unsigned records were rewritten; not signing`);
     leaves.push(leafHash(canonical));
     prevHash = row.hash;
   }
@@ -111,7 +118,7 @@ export async function createCheckpoint(db: Db, signer: Signer, options: Checkpoi
     if (winner) return lastCheckpoint(db);
     throw err;
   }
-  options.witness?.write({ index: body.index, digest: checkpointDigest(bodyText), to_seq: body.to_seq });
+  recordWitness(options.witness, { index: body.index, digest: checkpointDigest(bodyText), to_seq: body.to_seq });
   return { body, bodyText, bundle };
 }
 
@@ -120,19 +127,66 @@ export interface CheckpointOptions {
   now?: () => number;
   /** The signer's record of its last checkpoint, outside the database (gateway/audit/witness.ts). */
   witness?: CheckpointWitness;
+  /** Chain heads (seq → hash) this process saw before they were signed; each must still be there. */
+  observed?: ReadonlyMap<number, string>;
 }
 
-/** The checkpoint this signer made last must still be in the database, unchanged. */
-async function checkWitness(db: Db, witness: CheckpointWitness): Promise<void> {
+/**
+ * checkWitness returns the newest checkpoint, after proving it continues what this signer last
+ * saw: the witnessed checkpoint is still there byte for byte, and every later one is signed by
+ * this signer's key (replicas share it) and links to the one before. A forged, unsigned or
+ * unlinked row stops signing with an error instead of being signed on top of. The newest
+ * verified checkpoint then becomes the witness, so a replica also remembers what others signed.
+ */
+export async function checkWitness(db: Db, signer: Signer, witness: CheckpointWitness): Promise<Checkpoint | undefined> {
   const seen = witness.read();
-  if (!seen) return;
-  const row = await db.selectFrom('audit_checkpoints').select('body').where('idx', '=', seen.index).executeTakeFirst();
-  if (!row || checkpointDigest(row.body) !== seen.digest) {
+  const rows = await db
+    .selectFrom('audit_checkpoints')
+    .select(['idx', 'body', 'bundle'])
+    .where('idx', '>=', seen?.index ?? 0)
+    .orderBy('idx')
+    .execute();
+  if (seen && (rows[0] === undefined || Number(rows[0].idx) !== seen.index || checkpointDigest(rows[0].body) !== seen.digest)) {
     throw new VerificationError(
-      `checkpoint #${seen.index} (records through ${seen.to_seq}), which this signer made, is ${row ? 'changed' : 'missing'} in the database: checkpoints were removed or rewritten. Nothing more is signed until this is investigated (interlock audit verify).`,
+      `checkpoint #${seen.index} (records through ${seen.to_seq}), which this signer made or saw, is ${rows[0] && Number(rows[0].idx) === seen.index ? 'changed' : 'missing'} in the database: checkpoints were removed or rewritten. Nothing more is signed until this is investigated (interlock audit verify).`,
     );
   }
+  let prev: Checkpoint | undefined;
+  for (const row of rows) {
+    let cp: Checkpoint;
+    try {
+      cp = rowToCheckpoint(row);
+    } catch {
+      throw new VerificationError(`checkpoint #${String(row.idx)} in the database is malformed: not signing after it`);
+    }
+    if (prev && (cp.body.index !== prev.body.index + 1 || cp.body.prev !== checkpointDigest(prev.bodyText) || cp.body.from_seq !== prev.body.to_seq + 1)) {
+      throw new VerificationError(`checkpoint #${cp.body.index} does not follow checkpoint #${prev.body.index}: not signing after it`);
+    }
+    if (signer.publicKey && !(seen && cp.body.index === seen.index)) {
+      try {
+        verifyBlobBundle(cp.bundle, Buffer.from(cp.bodyText), { keys: [signer.publicKey] });
+      } catch (err) {
+        throw new VerificationError(`checkpoint #${cp.body.index} in the database is not signed by this signer's key (${err instanceof Error ? err.message : String(err)}): not signing after it`);
+      }
+    }
+    prev = cp;
+  }
+  if (prev) recordWitness(witness, { index: prev.body.index, digest: checkpointDigest(prev.bodyText), to_seq: prev.body.to_seq });
+  return prev;
 }
+
+/** A witness that cannot be written is an error, never silence: without it the check is off. */
+function recordWitness(witness: CheckpointWitness | undefined, entry: { index: number; digest: string; to_seq: number }): void {
+  if (!witness) return;
+  try {
+    witness.write(entry);
+  } catch (err) {
+    throw new WitnessError(`cannot record the checkpoint witness (${err instanceof Error ? err.message : String(err)}); set audit.witness to a writable file`);
+  }
+}
+
+/** The witness could not be written: the checkpointer reports it even when a checkpoint was made. */
+export class WitnessError extends VerificationError {}
 
 /** Signs checkpoints until every record (or every record through `through`) is covered. */
 export async function signPending(db: Db, signer: Signer, options: CheckpointOptions & { through?: number }): Promise<{ made: number; through: number }> {

@@ -5,7 +5,8 @@
  */
 import type { Db } from '../store/db.ts';
 import type { Signer } from '../signing/signer.ts';
-import { createCheckpoint, lastCheckpoint } from './checkpoint.ts';
+import { checkWitness, createCheckpoint, lastCheckpoint } from './checkpoint.ts';
+import { VerificationError } from '../schema/errors.ts';
 import type { CheckpointWitness } from './witness.ts';
 
 export interface CheckpointerOptions {
@@ -22,6 +23,13 @@ export class Checkpointer {
   private running: Promise<void> | undefined;
   private signedTo = -1;
   private signedAt = 0;
+  private lastError: string | undefined;
+  /**
+   * The chain heads this process saw (seq → hash) that no checkpoint covers yet. A record
+   * written once never changes, so each must still be there when it is signed: rewriting the
+   * unsigned records (after stalling the signer, say) is caught while this process lives.
+   */
+  private readonly observed = new Map<number, string>();
 
   constructor(
     private readonly db: Db,
@@ -56,26 +64,54 @@ export class Checkpointer {
 
   private async run(force: boolean): Promise<void> {
     try {
-      for (;;) {
-        const head = await this.db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
-        const waiting = Number(head.seq) - this.signedTo;
-        if (waiting <= 0) return;
-        const due = force || waiting >= this.options.every || this.now() - this.signedAt >= this.options.intervalMs;
-        if (!due) return;
-        const made = await createCheckpoint(this.db, this.signer, { maxRecords: this.options.every, ...(this.options.now ? { now: this.options.now } : {}), ...(this.options.witness ? { witness: this.options.witness } : {}) });
-        if (!made) return;
-        this.signedTo = made.body.to_seq;
-        this.signedAt = this.now();
-      }
+      await this.signWaiting(force);
+      this.lastError = undefined;
     } catch (err) {
       // Another replica may have signed the same range first: pick up its checkpoint and go on.
+      // Never for a verification problem (a forged or missing checkpoint, a witness that cannot
+      // be written): that is reported, even though the newest row may look further along.
       const last = await lastCheckpoint(this.db).catch(() => undefined);
-      if (last && last.body.to_seq > this.signedTo) {
+      if (!(err instanceof VerificationError) && last && last.body.to_seq > this.signedTo) {
         this.signedTo = last.body.to_seq;
         return;
       }
-      this.options.onError?.(err);
+      // Once per distinct problem, not every poll.
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== this.lastError) this.options.onError?.(err);
+      this.lastError = message;
     }
+  }
+
+  /** Checks the witness (every poll), then signs whatever is due. */
+  private async signWaiting(force: boolean): Promise<void> {
+    // Every poll, not only when signing: a replica remembers what the others signed within
+    // one poll, so deleting their newest checkpoints cannot go unnoticed here either.
+    await this.observeHead();
+    if (this.options.witness) await checkWitness(this.db, this.signer, this.options.witness);
+    for (;;) {
+      const head = await this.db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
+      const waiting = Number(head.seq) - this.signedTo;
+      if (waiting <= 0) return;
+      const due = force || waiting >= this.options.every || this.now() - this.signedAt >= this.options.intervalMs;
+      if (!due) return;
+      const made = await createCheckpoint(this.db, this.signer, { maxRecords: this.options.every, observed: this.observed, ...(this.options.now ? { now: this.options.now } : {}), ...(this.options.witness ? { witness: this.options.witness } : {}) });
+      if (!made) return;
+      this.signedTo = made.body.to_seq;
+      for (const seq of this.observed.keys()) if (seq <= made.body.to_seq) this.observed.delete(seq);
+      this.signedAt = this.now();
+    }
+  }
+
+  /** Remembers the head; the same seq with another hash is a rewrite, reported at once. */
+  private async observeHead(): Promise<void> {
+    const head = await this.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
+    if (!head) return;
+    const seq = Number(head.seq);
+    const before = this.observed.get(seq);
+    if (before !== undefined && before !== head.hash) throw new VerificationError(`the head of the audit log (record ${seq}) changed its hash: records were rewritten; not signing`);
+    if (seq > this.signedTo) this.observed.set(seq, head.hash);
+    // Bounded: between checkpoints a poll adds at most one entry.
+    if (this.observed.size > 10_000) this.observed.delete(this.observed.keys().next().value!);
   }
 
   async stop(): Promise<void> {

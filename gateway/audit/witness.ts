@@ -5,7 +5,7 @@
  * the running gateway sign over the forgery. Before signing, the checkpoint this signer last
  * made must still be in the database, byte for byte; if not, nothing more is signed.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { VerificationError } from '../schema/errors.ts';
@@ -16,6 +16,21 @@ export type WitnessEntry = z.infer<typeof WitnessSchema>;
 export interface CheckpointWitness {
   read(): WitnessEntry | undefined;
   write(entry: WitnessEntry): void;
+}
+
+/**
+ * probeWitness fails unless the witness can be written where it lives (a read-only key mount,
+ * say): a gateway that cannot keep its witness would sign without the check, so it does not start.
+ */
+export function probeWitness(file: string): void {
+  const probe = `${file}.${process.pid}.probe`;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(probe, '', { mode: 0o600 });
+    rmSync(probe, { force: true });
+  } catch (err) {
+    throw new VerificationError(`the audit checkpoint witness ${file} cannot be written (${err instanceof Error ? err.message : String(err)}); set audit.witness to a writable file outside the database`);
+  }
 }
 
 /** A witness in one small JSON file, replaced atomically. */
@@ -47,5 +62,5 @@ export function fileWitness(file: string): CheckpointWitness {
 
 /** Where the witness lives: beside a local key, or under ./var for keyless signing. */
 export function witnessPath(signing: { type: 'key'; key: string } | { type: 'keyless' }): string {
-  return signing.type === 'key' ? `${signing.key}.witness.json` : path.join('var', 'audit', 'witness.json');
+  return signing.type === 'key' ? `${signing.key}.witness.json` : path.resolve('var', 'audit', 'witness.json');
 }

@@ -37,6 +37,8 @@ const EXPECTED: Record<string, Who[]> = {
   'put /v1/autonomy/{target}': DECIDERS,
   'get /v1/audit': ['auditor', 'admin'],
   'post /v1/tokens': ['admin'],
+  'delete /v1/tokens/{name}': ['admin'],
+  'post /v1/tokens/{name}/rotate': ['admin'],
   'get /v1/policies': ALL,
   'post /v1/policies/reload': ['admin'],
   'get /v1/breakers/rules': OBSERVERS,

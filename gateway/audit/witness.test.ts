@@ -1,0 +1,122 @@
+/**
+ * The witness against someone who can write the database but not the key: forged checkpoint
+ * rows, replicas with a witness each, and a witness that cannot be written. In each case the
+ * signer must refuse to sign over a rewritten log, say why, and strict verification must fail.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type SQLite from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appendAudit } from './append.ts';
+import { canonicalJson, chainHash, storedCanonical } from './chain.ts';
+import { CHECKPOINT_TYPE, createCheckpoint } from './checkpoint.ts';
+import { Checkpointer } from './checkpointer.ts';
+import { databaseSource } from './sources.ts';
+import { verifyLog } from './verify-log.ts';
+import { fileWitness, probeWitness, type CheckpointWitness } from './witness.ts';
+import { generateSigningKey, loadSigningKey, loadTrustedKey } from '../signing/keys.ts';
+import { localKeySigner } from '../signing/signer.ts';
+import { openDatabase } from '../store/db.ts';
+import type { AuditLogTable } from '../store/types.ts';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function setup() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'interlock-witness-'));
+  dirs.push(dir);
+  const key = path.join(dir, 'audit.key');
+  const made = generateSigningKey(key);
+  const signer = localKeySigner(loadSigningKey(key));
+  const trust = { keys: [loadTrustedKey(made.publicPath)] };
+  const opened = await openDatabase(`sqlite:${path.join(dir, 'db.sqlite')}`);
+  const add = async (n: number) => {
+    for (let i = 0; i < n; i++) await opened.db.transaction().execute((trx) => appendAudit(trx, { type: 'x.event', actor: 'alice', payload: { i } }));
+  };
+  return { dir, signer, trust, ...opened, sq: opened.sqlite!, add };
+}
+
+/** The attacker: triggers off, the actor of `seq` forged, the chain and its head recomputed. */
+function forge(sq: SQLite.Database, seq: number): void {
+  for (const { name } of sq.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) sq.exec(`drop trigger ${name}`);
+  sq.prepare(`update audit_log set actor = 'mallory' where seq = ?`).run(seq);
+  let prev = (sq.prepare('select hash from audit_log where seq = ?').get(seq - 1) as { hash: string }).hash;
+  for (const r of sq.prepare('select * from audit_log where seq >= ? order by seq').all(seq) as AuditLogTable[]) {
+    const h = chainHash(prev, storedCanonical(r));
+    sq.prepare('update audit_log set prev_hash = ?, hash = ? where seq = ?').run(prev, h, r.seq);
+    prev = h;
+  }
+  sq.prepare('update audit_head set hash = ? where id = 1').run(prev);
+}
+
+describe('the checkpoint witness', () => {
+  it('a replica remembers checkpoints another replica signed: deleting them and rewriting stops both', async () => {
+    const s = await setup();
+    const a = fileWitness(path.join(s.dir, 'a.witness.json'));
+    const b = fileWitness(path.join(s.dir, 'b.witness.json'));
+    await s.add(4);
+    const first = (await createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: a }))!;
+    await s.add(4);
+    await createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: b });
+    await s.add(4);
+    await createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: b });
+    // Replica A's next poll sees #2 and #3 (the checkpointer checks the witness on every poll).
+    await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: a })).resolves.toBeUndefined();
+    s.sq.exec('drop trigger if exists audit_checkpoints_no_delete');
+    forge(s.sq, first.body.to_seq + 2);
+    s.sq.prepare('delete from audit_checkpoints where idx > 1').run();
+    await s.add(1);
+    await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: b })).rejects.toThrow(/missing/);
+    await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: a })).rejects.toThrow(/missing/);
+    expect(await verifyLog(databaseSource(s.db), s.trust)).toMatchObject({ ok: false });
+    await s.close();
+  });
+
+  it('a forged, unsigned checkpoint row is an error, not a reason to stop signing quietly', async () => {
+    const s = await setup();
+    const w = fileWitness(path.join(s.dir, 'w.json'));
+    const errors: unknown[] = [];
+    const cper = new Checkpointer(s.db, s.signer, { every: 4, intervalMs: 10, pollMs: 10, witness: w, onError: (e) => errors.push(e) });
+    await cper.start();
+    await s.add(4);
+    await new Promise((r) => setTimeout(r, 200));
+    const body = { type: CHECKPOINT_TYPE, index: 2, from_seq: 5, to_seq: 1_000_000_000, tree_size: 999_999_996, root: '0'.repeat(64), chain_head: '0'.repeat(64), prev: '0'.repeat(64), signed_at: new Date().toISOString() };
+    s.sq.prepare('insert into audit_checkpoints (idx, from_seq, to_seq, root, chain_head, body, bundle, signer, created_at) values (?,?,?,?,?,?,?,?,?)').run(2, 5, 1_000_000_000, body.root, body.chain_head, canonicalJson(body), '{}', 'x', Date.now());
+    await s.add(20);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(errors.map(String).join('\n')).toMatch(/checkpoint #2/);
+    // Removing the row again after forging the unsigned range does not get it signed either.
+    for (const { name } of s.sq.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) s.sq.exec(`drop trigger ${name}`);
+    forge(s.sq, 8);
+    s.sq.prepare('delete from audit_checkpoints where idx = 2').run();
+    await cper.stop();
+    expect(await verifyLog(databaseSource(s.db), s.trust)).toMatchObject({ ok: false });
+    await s.close();
+  });
+
+  it('a witness that cannot be written is reported on every kind of failure, and refused at start', async () => {
+    const s = await setup();
+    const inner = fileWitness(path.join(s.dir, 'ro', 'w.json'));
+    const readOnly: CheckpointWitness = {
+      read: () => inner.read(),
+      write: () => {
+        throw Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' });
+      },
+    };
+    const errors: unknown[] = [];
+    const cper = new Checkpointer(s.db, s.signer, { every: 4, intervalMs: 10, pollMs: 10, witness: readOnly, onError: (e) => errors.push(e) });
+    await cper.start();
+    await s.add(8);
+    await new Promise((r) => setTimeout(r, 200));
+    await cper.stop();
+    expect(errors.map(String).join('\n')).toMatch(/cannot record the checkpoint witness/);
+    // The gateway refuses to start with a witness it cannot write.
+    // (A path under a regular file cannot be created, like one on a read-only mount.)
+    writeFileSync(path.join(s.dir, 'a-file'), '');
+    expect(() => probeWitness(path.join(s.dir, 'a-file', 'w.json'))).toThrow(/cannot be written/);
+    await s.close();
+  });
+});
