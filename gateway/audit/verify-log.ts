@@ -33,6 +33,8 @@ export type LogReport =
       unsignedTail: number;
       /** The timestamp of the first unsigned record, when there is a tail. */
       tailStartsAt?: string;
+      /** Whether the record the last checkpoint ends at is in this log and matched it, so the tail links to signed records. */
+      tailLinked?: boolean;
       head: string;
     }
   | { ok: false; seq: number; problem: Problem; message: string; records: number; checkpoints: number };
@@ -126,11 +128,14 @@ export function judgeCoverage(report: LogReport, options: VerifyOptions): LogRep
     return unsigned(`${signed} (sign them with \`interlock audit checkpoint\`, or accept a live gateway's short tail with --allow-unsigned-tail)`);
   }
   if (report.checkpoints === 0) return unsigned('no signed checkpoint covers any record, and a tail is accepted only behind one');
+  if (report.tailLinked !== true) return unsigned(`they do not follow a signed checkpoint in this log (the record checkpoint #${report.checkpoints} ends at is not here to link them to)`);
   const maxRecords = options.maxUnsignedRecords ?? DEFAULT_MAX_UNSIGNED_RECORDS;
   if (report.unsignedTail > maxRecords) return unsigned(`${report.unsignedTail} records is more than a running signer leaves (at most ${maxRecords}, --max-unsigned)`);
   const maxAge = options.maxUnsignedAgeMs ?? DEFAULT_MAX_UNSIGNED_AGE_MS;
   const startedAt = report.tailStartsAt ? Date.parse(report.tailStartsAt) : Number.NaN;
   const age = (options.now ?? Date.now)() - startedAt;
+  // A tail dated in the future is as suspect as an old one (a minute of clock skew allowed).
+  if (age < -60_000) return unsigned(`the first unsigned record is dated ${Math.round(-age / 1000)} s in the future`);
   if (!(age <= maxAge)) return unsigned(`the first unsigned record is ${Number.isNaN(age) ? 'of unknown age' : `${Math.round(age / 1000)} s old`}, older than a running signer leaves it (at most ${Math.round(maxAge / 1000)} s, --max-unsigned-age)`);
   return report;
 }
@@ -156,6 +161,7 @@ async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy):
   // The first record after the last valid checkpoint: its time bounds an accepted unsigned tail.
   const coveredThrough = valid.at(-1)?.body.to_seq ?? 0;
   let tailStartsAt: string | undefined;
+  let checkedThrough = 0;
 
   const fail = (f: Failure): LogReport => {
     const first = checkpointFailure && checkpointFailure.seq < f.seq ? checkpointFailure : f;
@@ -206,6 +212,7 @@ async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy):
         if (row.hash !== b.chain_head || (wholeRange && merkleRoot(leaves).toString('hex') !== b.root)) {
           return { seq: b.from_seq, problem: 'rewritten', message: `records ${b.from_seq}–${b.to_seq} do not match signed checkpoint ${b.index}: one of them was modified, inserted or deleted and the chain recomputed` };
         }
+        checkedThrough = b.to_seq;
         cpIndex++;
         leaves = [];
       }
@@ -235,7 +242,7 @@ async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy):
   }
   const signedThrough = lastCp?.body.to_seq ?? 0;
   const unsignedTail = count === 0 ? 0 : lastSeq - Math.max(signedThrough, firstSeq - 1);
-  return { ok: true, records: count, firstSeq, lastSeq, checkpoints: valid.length, signedThrough, unsignedTail, ...(unsignedTail > 0 && tailStartsAt ? { tailStartsAt } : {}), head: prevHash };
+  return { ok: true, records: count, firstSeq, lastSeq, checkpoints: valid.length, signedThrough, unsignedTail, ...(unsignedTail > 0 && tailStartsAt ? { tailStartsAt } : {}), ...(unsignedTail > 0 ? { tailLinked: signedThrough > 0 && checkedThrough === signedThrough } : {}), head: prevHash };
 }
 
 function recordTime(canonical: string): string | undefined {

@@ -95,6 +95,6 @@ export async function verifyLogParallel(file: string, db: Db, sqlite: SQLite.Dat
   }
   const signedThrough = last?.body.to_seq ?? 0;
   const tail = head > signedThrough ? (sqlite.prepare('SELECT ts FROM audit_log WHERE seq = ?').get(signedThrough + 1) as { ts: string } | undefined) : undefined;
-  const report: LogReport = { ok: true, records: head, firstSeq: 1, lastSeq: head, checkpoints: valid.length, signedThrough, unsignedTail: head - signedThrough, ...(tail ? { tailStartsAt: tail.ts } : {}), head: hashes.toString('hex', 32 * (head - 1), 32 * head) };
+  const report: LogReport = { ok: true, records: head, firstSeq: 1, lastSeq: head, checkpoints: valid.length, signedThrough, unsignedTail: head - signedThrough, ...(tail ? { tailStartsAt: tail.ts, tailLinked: signedThrough > 0 } : {}), head: hashes.toString('hex', 32 * (head - 1), 32 * head) };
   return judgeCoverage(report, options);
 }

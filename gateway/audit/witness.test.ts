@@ -12,7 +12,7 @@ import { appendAudit } from './append.ts';
 import { canonicalJson, chainHash, storedCanonical } from './chain.ts';
 import { CHECKPOINT_TYPE, createCheckpoint } from './checkpoint.ts';
 import { Checkpointer } from './checkpointer.ts';
-import { databaseSource } from './sources.ts';
+import { databaseSource, exportFileSource } from './sources.ts';
 import { verifyLog } from './verify-log.ts';
 import { fileWitness, probeWitness, type CheckpointWitness } from './witness.ts';
 import { generateSigningKey, loadSigningKey, loadTrustedKey } from '../signing/keys.ts';
@@ -118,5 +118,38 @@ describe('the checkpoint witness', () => {
     writeFileSync(path.join(s.dir, 'a-file'), '');
     expect(() => probeWitness(path.join(s.dir, 'a-file', 'w.json'))).toThrow(/cannot be written/);
     await s.close();
+  });
+});
+
+describe('an accepted unsigned tail', () => {
+  it('must follow a signed checkpoint in the same log, and not be dated in the future', async () => {
+    const s = await setup();
+    await s.add(5);
+    const cp = (await createCheckpoint(s.db, s.signer, { maxRecords: 100 }))!;
+    // An export of that genuine checkpoint plus records 500–504 chained from nowhere.
+    let prev = 'ab'.repeat(32);
+    const lines = [JSON.stringify({ kind: 'checkpoint', body: cp.body, bundle: cp.bundle })];
+    for (let seq = 500; seq < 505; seq++) {
+      const rec = { seq, ts: new Date().toISOString(), type: 'action.approved', action_id: null, actor: 'mallory', payload: { forged: true } };
+      const hash = chainHash(prev, canonicalJson(rec));
+      lines.push(JSON.stringify({ kind: 'record', ...rec, prev_hash: prev, hash }));
+      prev = hash;
+    }
+    const file = path.join(s.dir, 'forged.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    expect(await verifyLog(await exportFileSource(file), s.trust, { allowUnsignedTail: true })).toMatchObject({ ok: false, problem: 'unsigned' });
+    // Records appended after the checkpoint, dated 2099, are not a fresh tail a year from now.
+    await s.db.transaction().execute((trx) => appendAudit(trx, { type: 'x.event', actor: 'alice', payload: {}, at: Date.parse('2099-01-01T00:00:00Z') }));
+    const r = await verifyLog(databaseSource(s.db), s.trust, { allowUnsignedTail: true, now: () => Date.now() + 365 * 86_400_000 });
+    expect(r).toMatchObject({ ok: false, problem: 'unsigned' });
+    expect(JSON.stringify(r)).toMatch(/future/);
+    // A genuine short tail right after the checkpoint is accepted.
+    const fresh = await setup();
+    await fresh.add(5);
+    await createCheckpoint(fresh.db, fresh.signer, { maxRecords: 100 });
+    await fresh.add(2);
+    expect(await verifyLog(databaseSource(fresh.db), fresh.trust, { allowUnsignedTail: true })).toMatchObject({ ok: true, unsignedTail: 2 });
+    await s.close();
+    await fresh.close();
   });
 });
