@@ -265,6 +265,16 @@ describe('a resolved breaker stays resolved', () => {
       await t.api(t.tokens.admin, 'POST', '/v1/estop', { reason: 'real one' });
       await t.api(t.tokens.admin, 'POST', '/v1/estop/rearm', { reason: 'cleared' });
       expect(await trips()).toContain('critical_incident');
+      // A stop while that event is open (the rule cannot trip twice) still counts once it is
+      // resolved: the fence is the trip, not the resolution, so nothing unseen is silenced.
+      const second = (await t.api<{ events: { id: string; rule: string }[] }>(t.tokens.admin, 'GET', '/v1/breakers/events?unresolved=true')).body.events.find((e) => e.rule === 'critical_incident')!;
+      t.advance(1_000);
+      await t.api(t.tokens.admin, 'POST', '/v1/estop', { reason: 'another, while the event is open' });
+      await t.api(t.tokens.admin, 'POST', '/v1/estop/rearm', { reason: 'cleared' });
+      expect(await trips()).not.toContain('critical_incident');
+      t.advance(1_000);
+      expect((await t.api(t.tokens.admin, 'POST', `/v1/breakers/events/${second.id}/resolve`, { reason: 'the first of the two' })).status).toBe(200);
+      expect(await trips()).toContain('critical_incident');
     } finally {
       await t.close();
     }

@@ -149,13 +149,15 @@ async function windowsByRule(db: Db): Promise<Map<string, number>> {
 }
 
 /**
- * The fence of each rule on a target: the latest time an event of that rule was resolved.
- * What happened before it has been dealt with by a person and never trips that rule again.
+ * The fence of each rule on a target: the trip time of its latest resolved event. What that
+ * trip counted has been dealt with by a person and never trips the rule again. What happened
+ * after the trip (while the event was open, the rule could not trip again) still counts: a
+ * resolution must not silence an incident nobody looked at.
  */
 async function fences(db: Db, target: string): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('breaker_events')
-    .select(['rule', (eb) => eb.fn.max<number>('resolved_at').as('fence')])
+    .select(['rule', (eb) => eb.fn.max<number>('created_at').as('fence')])
     .where('target', '=', target)
     .where('resolved_at', 'is not', null)
     .groupBy('rule')
@@ -210,8 +212,8 @@ export async function evaluateBreakers(deps: Deps, target: string): Promise<Brea
   const created: BreakerEvent[] = [];
   for (const rule of rules) {
     if (open.has(rule.name)) continue;
-    // The window, cut at the rule's fence: a resolved incident cannot trip the rule again.
-    const since = Math.max(now - durationMs(rule.window)!, fenced.get(rule.name) ?? -Infinity);
+    // The window, cut just after the rule's fence: a resolved incident cannot trip the rule again.
+    const since = Math.max(now - durationMs(rule.window)!, (fenced.get(rule.name) ?? -Infinity) + 1);
     let metrics = bySince.get(since);
     if (!metrics) {
       metrics = await windowMetrics(deps.db, target, since);
