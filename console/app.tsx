@@ -34,7 +34,7 @@ import { LoginPage } from './views/login.tsx';
 import { QueuePage, QueueRow, QueueRows } from './views/queue.tsx';
 import { StatusBody, StatusPage } from './views/status.tsx';
 import { TimelineBody, TimelinePage } from './views/timeline.tsx';
-import { tokenPrefix, type LoginThrottle } from './login-throttle.ts';
+import { clientKey, tokenPrefix, type LoginThrottle } from './login-throttle.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 
@@ -44,7 +44,7 @@ import type { Context } from 'hono';
  */
 function clientAddress(c: Context): string {
   try {
-    return getConnInfo(c).remote.address ?? 'unknown';
+    return clientKey(getConnInfo(c).remote.address ?? 'unknown');
   } catch {
     // Not served by the Node adapter (app.request() in tests): one bucket for all.
     return 'unknown';
@@ -103,13 +103,15 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
     const now = deps.now();
     const client = clientAddress(c);
     const prefix = tokenPrefix(token);
+    // A throttled client still logs in with a valid token (operators behind one proxy address
+    // must not be locked out of the stop by someone guessing); only its failures get 429.
     const wait = throttle.retryAfter(client, prefix, now);
-    if (wait !== undefined) {
+    const result = await login(deps.db, deps.config.console, token, now);
+    if (!result.ok && wait !== undefined) {
       throttle.refused(client, prefix, 'throttled', now);
       c.header('Retry-After', String(wait));
       return c.html(<LoginPage next={next} error={`Too many failed logins: try again in ${wait} s.`} />, 429);
     }
-    const result = await login(deps.db, deps.config.console, token, now);
     if (!result.ok) {
       throttle.refused(client, prefix, result.reason, now, result.name);
       const error = result.reason === 'role_not_allowed' ? `A token with role ${result.role ?? '?'} cannot use the console: log in with an operator, admin or auditor token.` : 'That token is unknown or revoked.';

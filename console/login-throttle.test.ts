@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../test/helpers/gateway.ts';
-import { LoginThrottle } from './login-throttle.ts';
+import { clientKey, LoginThrottle } from './login-throttle.ts';
 
 let t: TestGateway;
 
@@ -44,18 +44,36 @@ describe('console login throttling', () => {
     expect(records[0]!.payload).toMatchObject({ count: 300, reasons: { unknown_token: 10, throttled: 290 } });
   });
 
-  it('the throttled client is refused even with a valid token until the window ends; another window heals', async () => {
-    const valid = await attempt(t.tokens.op1!);
-    expect(valid.status).toBe(429);
+  it('while throttled, a valid token still logs in (no lockout of operators sharing an address); wrong ones stay 429 until the window ends', async () => {
+    expect((await attempt(t.tokens.op1!)).status).toBe(303);
+    expect((await attempt('il_still-guessing-xxxxxxxxxxxxxxxxxxxxxxxxxxxxx')).status).toBe(429);
     t.advance(61_000);
-    const after = await attempt(t.tokens.op1!);
-    expect(after.status).toBe(303);
+    expect((await attempt('il_a-new-window-xxxxxxxxxxxxxxxxxxxxxxxxxxxxx')).status).toBe(401);
   });
 });
 
 describe('the throttle alone', () => {
+  it('groups IPv6 by /64 and reads IPv4-mapped addresses as IPv4', () => {
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(clientKey('10.1.2.3')).toBe('10.1.2.3');
+  });
+
+  it('400 clients in one window leave at most the cap plus one audit record', async () => {
+    const throttle = new LoginThrottle({ maxFailures: 10, windowMs: 60_000, maxKeys: 100, maxRecordsPerFlush: 20 });
+    for (let i = 0; i < 400; i++) throttle.refused(`10.9.${i >> 8}.${i & 255}`, `il_p${i}`, 'unknown_token', 1_000 + i);
+    const db = t.gw.services.deps.db;
+    const before = (await refusalRecords()).length;
+    expect(await throttle.flush(db, 2_000, { all: true })).toBeLessThanOrEqual(21);
+    const records = (await refusalRecords()).slice(before);
+    expect(records.length).toBeLessThanOrEqual(21);
+    expect(records.reduce((n, r) => n + r.payload.count, 0)).toBe(400);
+  });
+
   it('counts per token prefix across clients, bounds its memory and writes evicted clients out', () => {
-    const throttle = new LoginThrottle({ maxFailures: 3, windowMs: 1_000, maxKeys: 50 });
+    const throttle = new LoginThrottle({ maxFailures: 3, windowMs: 1_000, maxKeys: 50, maxRecordsPerFlush: 5 });
     for (let i = 0; i < 3; i++) throttle.refused(`10.0.0.${i}`, 'il_samepref', 'unknown_token', 0);
     expect(throttle.retryAfter('10.0.0.99', 'il_samepref', 10)).toBe(1);
     expect(throttle.retryAfter('10.0.0.99', 'il_other', 10)).toBeUndefined();

@@ -17,9 +17,26 @@ export interface ThrottleOptions {
   windowMs: number;
   /** Keys tracked at most (clients plus prefixes). */
   maxKeys: number;
+  /** Clients audited one record each per flush; the rest share one record, so many addresses cannot grow the log either. */
+  maxRecordsPerFlush: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleOptions = { maxFailures: 10, windowMs: 60_000, maxKeys: 10_000 };
+export const DEFAULT_THROTTLE: ThrottleOptions = { maxFailures: 10, windowMs: 60_000, maxKeys: 10_000, maxRecordsPerFlush: 20 };
+
+/**
+ * clientKey: the bucket an address counts in. IPv4 as it is (also when written IPv4-mapped);
+ * IPv6 by its /64, which one host or site typically holds whole.
+ */
+export function clientKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
 
 export type RefusalReason = 'unknown_token' | 'role_not_allowed' | 'throttled';
 
@@ -35,6 +52,18 @@ interface Refusals {
   reasons: Partial<Record<RefusalReason, number>>;
   /** Names of known tokens refused (role not allowed), at most 10. */
   names: string[];
+}
+
+function merge(all: readonly Refusals[]): Refusals {
+  const reasons: Partial<Record<RefusalReason, number>> = {};
+  for (const r of all) for (const [k, n] of Object.entries(r.reasons) as [RefusalReason, number][]) reasons[k] = (reasons[k] ?? 0) + n;
+  return {
+    start: Math.min(...all.map((r) => r.start)),
+    last: Math.max(...all.map((r) => r.last)),
+    count: all.reduce((n, r) => n + r.count, 0),
+    reasons,
+    names: [...new Set(all.flatMap((r) => r.names))].slice(0, 10),
+  };
 }
 
 /** The part of a token that identifies a guess at one token without storing the token. */
@@ -110,8 +139,13 @@ export class LoginThrottle {
       }
     }
     for (const [key, w] of this.#windows) if (now - w.start >= this.options.windowMs) this.#windows.delete(key);
-    const batch = this.#closed.splice(0);
-    if (batch.length === 0) return 0;
+    const closed = this.#closed.splice(0);
+    if (closed.length === 0) return 0;
+    // The busiest clients get a record each; everyone else is summed into one.
+    closed.sort(([, a], [, b]) => b.count - a.count);
+    const batch = closed.slice(0, this.options.maxRecordsPerFlush);
+    const rest = closed.slice(this.options.maxRecordsPerFlush);
+    if (rest.length > 0) batch.push([`${rest.length} other clients`, merge(rest.map(([, r]) => r))]);
     try {
       await this.#write(db, batch, now);
     } catch (err) {
