@@ -117,6 +117,20 @@ describe('randomized runs of the real lifecycle', () => {
     expect(checkTrace([...base, { seq: 5, type: 'action.approved', action_id: id, actor: 'op1', payload: { from: 'PENDING_APPROVAL', to: 'APPROVED' } }], spec)).toEqual(['seq 5: a-1 approved with 1 of 2 approvals']);
     expect(checkTrace([...base, { seq: 5, type: 'action.executing', action_id: id, actor: 'executor', payload: { from: 'PENDING_APPROVAL', to: 'EXECUTING' } }], spec)).toEqual(['seq 5: a-1 takes PENDING_APPROVAL -> EXECUTING, which the spec does not allow']);
     expect(checkTrace([...base, { seq: 5, type: 'approval.granted', action_id: id, actor: 'agent', payload: { required: 2 } }], spec)).toEqual(['seq 5: agent approved their own action a-1']);
+    // Spellings of one person: a self-approval as "AGENT", and "op1" + "OP1" counted once.
+    expect(checkTrace([...base, { seq: 5, type: 'approval.granted', action_id: id, actor: 'AGENT', payload: { required: 2 } }], spec)).toEqual(['seq 5: AGENT approved their own action a-1']);
+    expect(
+      checkTrace([...base, { seq: 5, type: 'approval.granted', action_id: id, actor: 'OP1', payload: { required: 2 } }, { seq: 6, type: 'action.approved', action_id: id, actor: 'OP1', payload: { from: 'PENDING_APPROVAL', to: 'APPROVED' } }], spec),
+    ).toEqual(['seq 6: a-1 approved with 1 of 2 approvals']);
+    // A start after a re-check that denied.
+    const approved: TraceRecord[] = [
+      { seq: 1, type: 'action.proposed', action_id: id, actor: 'agent', payload: { kind: 'roaster.set_fan' } },
+      { seq: 2, type: 'decision.proposal', action_id: id, actor: 'agent', payload: { effect: 'allow' } },
+      { seq: 3, type: 'action.approved', action_id: id, actor: 'policy', payload: { from: 'PROPOSED', to: 'APPROVED' } },
+      { seq: 4, type: 'decision.recheck', action_id: id, actor: 'executor', payload: { effect: 'deny' } },
+      { seq: 5, type: 'action.executing', action_id: id, actor: 'executor', payload: { from: 'APPROVED', to: 'EXECUTING' } },
+    ];
+    expect(checkTrace(approved, spec)).toEqual(['seq 5: a-1 starts although its time-of-use re-check denied it']);
   });
 });
 

@@ -12,6 +12,8 @@ import type { Transaction } from 'kysely';
 import type { Database, TokensTable } from '../store/types.ts';
 import type { LifecycleEvent } from '../lifecycle/events.ts';
 import { nameKey, sameName } from './names.ts';
+import { transition } from '../lifecycle/transition.ts';
+import type { Status } from '../lifecycle/states.ts';
 
 export const ROLES = ['agent', 'operator', 'admin', 'auditor'] as const;
 export const RoleSchema = z.enum(ROLES);
@@ -57,6 +59,9 @@ export interface TokenEvents {
 
 export const TOKEN_ENDED_EVENT = 'token.ended';
 
+/** Actions a token's old secret may have queued and that have not started. */
+const WITHDRAWN = ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'] as const;
+
 /** tokenEnded(name): whether an event says that name's token was revoked or rotated. */
 export function tokenEnded(name: string): (event: LifecycleEvent) => boolean {
   return (event) => event.type === TOKEN_ENDED_EVENT && typeof event.detail?.name === 'string' && sameName(event.detail.name, name);
@@ -68,6 +73,7 @@ export function tokenEnded(name: string): (event: LifecycleEvent) => boolean {
  * in the same transaction, and open event streams of that name end when the event arrives.
  */
 async function endToken(db: Db, events: TokenEvents, name: string, by: string, now: number, newHash: string | undefined): Promise<{ id: string; name: string; role: Role }> {
+  const lifecycleEvents: LifecycleEvent[] = [];
   const result = await db.transaction().execute(async (trx) => {
     // The exact name first: a database from before unique names may hold "alice" and "Alice"
     // for two people, and revoking one must never touch the other.
@@ -80,10 +86,19 @@ async function endToken(db: Db, events: TokenEvents, name: string, by: string, n
     const change = newHash === undefined ? { revoked_at: now } : { hash: newHash };
     await trx.updateTable('tokens').set(change).where('id', '=', row.id).execute();
     const sessions = await trx.updateTable('console_sessions').set({ ended_at: now }).where('actor', '=', row.name).where('ended_at', 'is', null).executeTakeFirst();
+    // What the old secret queued is withdrawn: a leaked secret is rotated or revoked precisely
+    // because its holder may not be who proposed those actions.
+    const queued = await trx.selectFrom('actions').select(['id', 'status']).where('proposer', '=', row.name).where('status', 'in', [...WITHDRAWN]).execute();
+    let withdrawn = 0;
+    for (const a of queued) {
+      const reason = `the proposer's token was ${newHash === undefined ? 'revoked' : 'rotated'}`;
+      if (await transition(trx, { id: a.id, from: a.status as Status, to: 'CANCELLED', actor: by, reason, set: { finished_at: now }, at: now }, lifecycleEvents)) withdrawn++;
+    }
     const type = newHash === undefined ? 'token.revoked' : 'token.rotated';
-    await appendAudit(trx, { type, actor: by, at: now, payload: { token_id: row.id, name: row.name, role, sessions_ended: Number(sessions.numUpdatedRows) } });
+    await appendAudit(trx, { type, actor: by, at: now, payload: { token_id: row.id, name: row.name, role, sessions_ended: Number(sessions.numUpdatedRows), actions_withdrawn: withdrawn } });
     return { id: row.id, name: row.name, role };
   });
+  for (const e of lifecycleEvents) events.publish(e);
   events.publish({ type: TOKEN_ENDED_EVENT, at: now, detail: { name: result.name } });
   return result;
 }

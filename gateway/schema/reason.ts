@@ -14,7 +14,14 @@ export const REASON_MAX_LENGTH = 2000;
 // invisible fillers and blanks the shell path refuses (Hangul fillers, Braille blank,
 // variation selectors, tags).
 const hex = (cp: number): string => `\\u{${cp.toString(16)}}`;
-const INVISIBLE = new RegExp(`[\\p{White_Space}\\p{Cc}\\p{Cf}\\p{M}\\p{Co}\\p{Cn}\\p{Cs}${HIDDEN_RANGES.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('')}]`, 'gu');
+// Letters and symbols whose glyph is blank: the ideographic half fill space, the musical null
+// notehead, the Egyptian hieroglyph blanks.
+const BLANK_GLYPHS: readonly [number, number][] = [
+  [0x303f, 0x303f],
+  [0x1d159, 0x1d159],
+  [0x13441, 0x13446],
+];
+const INVISIBLE = new RegExp(`[\\p{White_Space}\\p{Cc}\\p{Cf}\\p{M}\\p{Co}\\p{Cn}\\p{Cs}${[...HIDDEN_RANGES, ...BLANK_GLYPHS].map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('')}]`, 'gu');
 // Something a reader sees: a letter, digit, punctuation mark or symbol.
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 

@@ -7,6 +7,7 @@
  * estop-exempt kind, nothing held once the stop's sweep has run.
  */
 import { STATUSES, TRANSITIONS, type Status } from '../lifecycle/states.ts';
+import { nameKey } from '../auth/names.ts';
 
 export type Pair = readonly [from: string, to: string];
 
@@ -90,8 +91,9 @@ export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[
     } else if (id && r.type === 'decision.recheck') {
       recheck.set(id, String(p.effect));
     } else if (id && r.type === 'approval.granted') {
-      if (r.actor === proposer.get(id)) problems.push(`seq ${r.seq}: ${r.actor} approved their own action ${id}`);
-      (approvers.get(id) ?? approvers.set(id, new Set()).get(id)!).add(r.actor);
+      // People, not spellings: "op1" and "OP1" are one approver (gateway/auth/names.ts).
+      if (nameKey(r.actor) === nameKey(proposer.get(id) ?? '')) problems.push(`seq ${r.seq}: ${r.actor} approved their own action ${id}`);
+      (approvers.get(id) ?? approvers.set(id, new Set()).get(id)!).add(nameKey(r.actor));
       quorum.set(id, Number(p.required));
     } else if (id && r.type.startsWith('action.') && typeof p.from === 'string' && typeof p.to === 'string') {
       const from = p.from;
