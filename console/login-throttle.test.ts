@@ -61,6 +61,14 @@ describe('the throttle alone', () => {
     expect(clientKey('10.1.2.3')).toBe('10.1.2.3');
   });
 
+  it('150,000 refused clients in one window are summed without overflowing the stack', async () => {
+    const throttle = new LoginThrottle({ maxFailures: 10, windowMs: 60_000, maxKeys: 200_000, maxRecordsPerFlush: 20 });
+    for (let i = 0; i < 150_000; i++) throttle.refused(`2001:db8:${i.toString(16)}::/64`, `il_${i}`, 'unknown_token', 1_000);
+    const before = (await refusalRecords()).length;
+    expect(await throttle.flush(t.gw.services.deps.db, 2_000, { all: true })).toBe(21);
+    expect((await refusalRecords()).slice(before).reduce((n, r) => n + r.payload.count, 0)).toBe(150_000);
+  });
+
   it('400 clients in one window leave at most the cap plus one audit record', async () => {
     const throttle = new LoginThrottle({ maxFailures: 10, windowMs: 60_000, maxKeys: 100, maxRecordsPerFlush: 20 });
     for (let i = 0; i < 400; i++) throttle.refused(`10.9.${i >> 8}.${i & 255}`, `il_p${i}`, 'unknown_token', 1_000 + i);

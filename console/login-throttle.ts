@@ -1,7 +1,7 @@
 /**
  * Console login throttling and refusal accounting. A client (by address) or a token prefix
- * with too many failed logins in a window is answered 429 with Retry-After, before any
- * database lookup. Refusals are not audited one by one (anyone who reaches the login page
+ * with too many failed logins in a window has its further failures answered 429 with
+ * Retry-After (a valid token still logs in: no lockout). Refusals are not audited one by one (anyone who reaches the login page
  * could grow the audit log without bound): each client's refusals in a window become one
  * `console.login_refused` record with a count, written when the window closes or at shutdown.
  *
@@ -58,8 +58,9 @@ function merge(all: readonly Refusals[]): Refusals {
   const reasons: Partial<Record<RefusalReason, number>> = {};
   for (const r of all) for (const [k, n] of Object.entries(r.reasons) as [RefusalReason, number][]) reasons[k] = (reasons[k] ?? 0) + n;
   return {
-    start: Math.min(...all.map((r) => r.start)),
-    last: Math.max(...all.map((r) => r.last)),
+    // reduce, not Math.min(...): a spread of 100,000 entries overflows the stack.
+    start: all.reduce((m, r) => Math.min(m, r.start), Infinity),
+    last: all.reduce((m, r) => Math.max(m, r.last), -Infinity),
     count: all.reduce((n, r) => n + r.count, 0),
     reasons,
     names: [...new Set(all.flatMap((r) => r.names))].slice(0, 10),
@@ -141,19 +142,19 @@ export class LoginThrottle {
     for (const [key, w] of this.#windows) if (now - w.start >= this.options.windowMs) this.#windows.delete(key);
     const closed = this.#closed.splice(0);
     if (closed.length === 0) return 0;
-    // The busiest clients get a record each; everyone else is summed into one.
-    closed.sort(([, a], [, b]) => b.count - a.count);
-    const batch = closed.slice(0, this.options.maxRecordsPerFlush);
-    const rest = closed.slice(this.options.maxRecordsPerFlush);
-    if (rest.length > 0) batch.push([`${rest.length} other clients`, merge(rest.map(([, r]) => r))]);
     try {
+      // The busiest clients get a record each; everyone else is summed into one.
+      closed.sort(([, a], [, b]) => b.count - a.count);
+      const batch = closed.slice(0, this.options.maxRecordsPerFlush);
+      const rest = closed.slice(this.options.maxRecordsPerFlush);
+      if (rest.length > 0) batch.push([`${rest.length} other clients`, merge(rest.map(([, r]) => r))]);
       await this.#write(db, batch, now);
+      return batch.length;
     } catch (err) {
       // Kept for the next flush: a database outage must not lose the count.
-      this.#closed.unshift(...batch);
+      for (const entry of closed) this.#closed.push(entry);
       throw err;
     }
-    return batch.length;
   }
 
   async #write(db: Db, batch: Array<[string, Refusals]>, now: number): Promise<void> {

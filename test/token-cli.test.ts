@@ -23,7 +23,7 @@ it('interlock token create prints a token that authenticates with its role; it i
   expect(bad.stderr).toMatch(/--role/);
   const { db, close } = await openDatabase(url);
   try {
-    expect(await authenticate(db, token)).toEqual({ id: 'alice', role: 'operator' });
+    expect(await authenticate(db, token)).toMatchObject({ id: 'alice', role: 'operator' });
     expect(await authenticate(db, `${token}x`)).toBeUndefined();
     const rows = await db.selectFrom('tokens').select('hash').execute();
     expect(rows.every((r) => r.hash !== token && /^[0-9a-f]{64}$/.test(r.hash))).toBe(true);

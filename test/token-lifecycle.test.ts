@@ -183,6 +183,17 @@ describe('races and queued work', () => {
     }
   });
 
+  it('a proposal in flight when its token is rotated is refused, not queued behind the withdrawal', async () => {
+    const deps = t.gw.services.deps;
+    const frank = await create('frank', 'agent');
+    // Authenticated with the old secret, then the rotation commits, then the proposal records.
+    const principal = (await authenticate(deps.db, frank.body.token))!;
+    await rotateToken(deps.db, { publish: () => undefined }, 'frank', 'admin');
+    const { propose } = await import('../gateway/lifecycle/propose.ts');
+    await expect(propose(deps, principal, { target: 'roaster-1', kind: 'roaster.set_drum', params: { rpm: 60 } }, undefined)).rejects.toThrow(/revoked or rotated while this request was in flight/);
+    expect(await deps.db.selectFrom('actions').select('id').where('proposer', '=', 'frank').execute()).toEqual([]);
+  });
+
   it("the executor blocks an approved action whose proposer's token is revoked (defence in depth)", async () => {
     const g = await startTestGateway();
     try {
@@ -211,7 +222,7 @@ describe('the CLI', () => {
     expect(rotated.exitCode, rotated.stderr).toBe(0);
     const secret = rotated.stdout.trim();
     expect(await authenticate(t.gw.services.deps.db, dave.body.token)).toBeUndefined();
-    expect(await authenticate(t.gw.services.deps.db, secret)).toEqual({ id: 'dave', role: 'operator' });
+    expect(await authenticate(t.gw.services.deps.db, secret)).toMatchObject({ id: 'dave', role: 'operator' });
     expect((await cli('revoke', '--name', 'dave')).exitCode).toBe(0);
     expect(await authenticate(t.gw.services.deps.db, secret)).toBeUndefined();
     const unknown = await cli('revoke', '--name', 'nobody');

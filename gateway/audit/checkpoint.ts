@@ -114,9 +114,16 @@ export async function createCheckpoint(db: Db, signer: Signer, options: Checkpoi
   } catch (err) {
     // Replicas sharing a database race to sign the same range; the first insert wins and the
     // others find its checkpoint in place. Anything else is a real failure.
-    const winner = await db.selectFrom('audit_checkpoints').select('idx').where('idx', '=', body.index).executeTakeFirst();
-    if (winner) return lastCheckpoint(db);
-    throw err;
+    // The winner is believed only if it is what a replica would have made: signed by this key,
+    // linked to the same predecessor, starting where ours starts, ending within the log.
+    const row = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('idx', '=', body.index).executeTakeFirst();
+    if (!row) throw err;
+    const winner = rowToCheckpoint(row);
+    if (winner.body.prev !== body.prev || winner.body.from_seq !== body.from_seq || winner.body.to_seq > fromSeq + rows.length - 1) {
+      throw new VerificationError(`checkpoint #${body.index} appeared while signing and does not continue checkpoint #${body.index - 1} as this signer's would: not signing after it`);
+    }
+    if (signer.publicKey) verifyBlobBundle(winner.bundle, Buffer.from(winner.bodyText), { keys: [signer.publicKey] });
+    return winner;
   }
   recordWitness(options.witness, { index: body.index, digest: checkpointDigest(bodyText), to_seq: body.to_seq });
   return { body, bodyText, bundle };
@@ -140,12 +147,11 @@ export interface CheckpointOptions {
  */
 export async function checkWitness(db: Db, signer: Signer, witness: CheckpointWitness): Promise<Checkpoint | undefined> {
   const seen = witness.read();
-  const rows = await db
-    .selectFrom('audit_checkpoints')
-    .select(['idx', 'body', 'bundle'])
-    .where('idx', '>=', seen?.index ?? 0)
-    .orderBy('idx')
-    .execute();
+  // Without a witness yet (a first start, a new host), trust the newest checkpoint on first use
+  // rather than re-verifying a log's whole history on every poll.
+  const rows = seen
+    ? await db.selectFrom('audit_checkpoints').select(['idx', 'body', 'bundle']).where('idx', '>=', seen.index).orderBy('idx').execute()
+    : await db.selectFrom('audit_checkpoints').select(['idx', 'body', 'bundle']).orderBy('idx', 'desc').limit(1).execute();
   if (seen && (rows[0] === undefined || Number(rows[0].idx) !== seen.index || checkpointDigest(rows[0].body) !== seen.digest)) {
     throw new VerificationError(
       `checkpoint #${seen.index} (records through ${seen.to_seq}), which this signer made or saw, is ${rows[0] && Number(rows[0].idx) === seen.index ? 'changed' : 'missing'} in the database: checkpoints were removed or rewritten. Nothing more is signed until this is investigated (interlock audit verify).`,

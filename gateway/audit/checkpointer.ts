@@ -30,6 +30,7 @@ export class Checkpointer {
    * unsigned records (after stalling the signer, say) is caught while this process lives.
    */
   private readonly observed = new Map<number, string>();
+  private highestSeen = 0;
 
   constructor(
     private readonly db: Db,
@@ -109,6 +110,9 @@ export class Checkpointer {
     const seq = Number(head.seq);
     const before = this.observed.get(seq);
     if (before !== undefined && before !== head.hash) throw new VerificationError(`the head of the audit log (record ${seq}) changed its hash: records were rewritten; not signing`);
+    // The log only grows: a head below one already seen means records were deleted.
+    if (seq < this.highestSeen) throw new VerificationError(`the head of the audit log went back from record ${this.highestSeen} to ${seq}: records were deleted; not signing`);
+    this.highestSeen = seq;
     if (seq > this.signedTo) this.observed.set(seq, head.hash);
     // Bounded: between checkpoints a poll adds at most one entry.
     if (this.observed.size > 10_000) this.observed.delete(this.observed.keys().next().value!);

@@ -153,3 +153,45 @@ describe('an accepted unsigned tail', () => {
     await fresh.close();
   });
 });
+
+describe('the checkpointer against a shortened or raced log', () => {
+  it('a head that goes back (records deleted, the rest rewritten) is reported and not signed', async () => {
+    const s = await setup();
+    const w = fileWitness(path.join(s.dir, 'w.json'));
+    const errors: unknown[] = [];
+    const cper = new Checkpointer(s.db, s.signer, { every: 4, intervalMs: 3_600_000, pollMs: 10, witness: w, onError: (e) => errors.push(e) });
+    await cper.start();
+    await s.add(4);
+    await new Promise((r) => setTimeout(r, 150));
+    await s.add(6);
+    await new Promise((r) => setTimeout(r, 150));
+    // Records 5–10 are seen but not signed yet (the interval is an hour, every is 4: 8 gets signed).
+    for (const { name } of s.sq.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) s.sq.exec(`drop trigger ${name}`);
+    const signedThrough = (s.sq.prepare('select max(to_seq) m from audit_checkpoints').get() as { m: number }).m;
+    s.sq.prepare('delete from audit_log where seq > ?').run(signedThrough + 1);
+    forge(s.sq, signedThrough + 1);
+    s.sq.prepare('update audit_head set seq = ? where id = 1').run(signedThrough + 1);
+    await new Promise((r) => setTimeout(r, 150));
+    await cper.stop();
+    expect(errors.map(String).join('\n')).toMatch(/went back/);
+    expect(await verifyLog(databaseSource(s.db), s.trust)).toMatchObject({ ok: false });
+    await s.close();
+  });
+
+  it('a row slipped in while the signer signs is checked before it is believed', async () => {
+    const s = await setup();
+    await s.add(4);
+    const forged = { type: CHECKPOINT_TYPE, index: 1, from_seq: 1, to_seq: 1_000_000_000, tree_size: 999_999_999_999, root: '0'.repeat(64), chain_head: '0'.repeat(64), prev: '0'.repeat(64), signed_at: new Date().toISOString() };
+    // The attacker's insert lands between the signature and the gateway's own insert.
+    const racing = {
+      ...s.signer,
+      signBlob: async (data: Buffer) => {
+        const bundle = await s.signer.signBlob(data);
+        s.sq.prepare('insert into audit_checkpoints (idx, from_seq, to_seq, root, chain_head, body, bundle, signer, created_at) values (?,?,?,?,?,?,?,?,?)').run(1, 1, 1_000_000_000, forged.root, forged.chain_head, canonicalJson(forged), JSON.stringify(bundle), 'x', Date.now());
+        return bundle;
+      },
+    };
+    await expect(createCheckpoint(s.db, racing, { maxRecords: 100, witness: fileWitness(path.join(s.dir, 'w.json')) })).rejects.toThrow(/does not continue|not signed/);
+    await s.close();
+  });
+});

@@ -26,6 +26,12 @@ export const TokenNameSchema = z.string().min(1).max(100).regex(TOKEN_NAME_PATTE
 export interface Principal {
   id: string;
   role: Role;
+  /**
+   * sha256 of the bearer secret this request authenticated with. Steps that commit work on the
+   * principal's word check it is still the token's secret (a rotation or revocation may land
+   * while the request is in flight).
+   */
+  credential?: string;
 }
 
 export interface CreatedToken {
@@ -133,7 +139,18 @@ export async function authenticate(db: Db, token: string): Promise<Principal | u
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   const role = RoleSchema.safeParse(row?.role);
-  return row && role.success ? { id: row.name, role: role.data } : undefined;
+  return row && role.success ? { id: row.name, role: role.data, credential: sha256Hex(token) } : undefined;
+}
+
+/**
+ * requireCurrentCredential, inside the transaction that records work on a principal's word:
+ * the secret it authenticated with must still be the token's, unrevoked. A proposal that raced
+ * a rotation or revocation is refused instead of being queued where the withdrawal missed it.
+ */
+export async function requireCurrentCredential(trx: Db | Transaction<Database>, principal: Principal): Promise<void> {
+  if (principal.credential === undefined) return;
+  const row = await trx.selectFrom('tokens').select('id').where('hash', '=', principal.credential).where('revoked_at', 'is', null).executeTakeFirst();
+  if (!row) throw new InterlockError('unauthorized', 'the bearer token was revoked or rotated while this request was in flight', { field: 'Authorization' });
 }
 
 export async function countTokens(db: Db): Promise<number> {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { appendAudit } from '../audit/append.ts';
-import type { Principal } from '../auth/tokens.ts';
+import { requireCurrentCredential, type Principal } from '../auth/tokens.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import { describeIssues, fieldIssues, InterlockError, ValidationError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
@@ -58,6 +58,7 @@ export async function proposeBatch(deps: Deps, principal: Principal, body: unkno
   const firstDenied = decided.findIndex((d) => d.decision.effect === 'deny');
   const now = deps.now();
   await inTx(deps, async (trx, events) => {
+    await requireCurrentCredential(trx, principal);
     await trx
       .insertInto('batches')
       .values({ id: batchId, proposer: principal.id, status: firstDenied >= 0 ? 'BLOCKED' : 'ACCEPTED', size: decided.length, rationale: parsed.data.rationale ?? null, created_at: now })

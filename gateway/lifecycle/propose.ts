@@ -1,6 +1,6 @@
 /** Proposals and dry-run decisions: validate, build the context, decide, record. */
 import { appendAudit } from '../audit/append.ts';
-import type { Principal } from '../auth/tokens.ts';
+import { requireCurrentCredential, type Principal } from '../auth/tokens.ts';
 import { decide, shellParamsIssue } from '../decide/pipeline.ts';
 import { canonicalShellParams, type ProgramResolver } from '../decide/shell-argv.ts';
 import { pausedBy } from '../governance/breakers.ts';
@@ -107,9 +107,10 @@ export async function propose(deps: Deps, principal: Principal, body: unknown, h
   }
   const { decision, level } = await decideProposal(deps, principal, envelope, 'proposal');
   try {
-    const { actionId } = await inTx(deps, (trx, events) =>
-      recordProposal(trx, { envelope, proposer: principal.id, idempotencyKey: key, level, decision, now: deps.now() }, events),
-    );
+    const { actionId } = await inTx(deps, async (trx, events) => {
+      await requireCurrentCredential(trx, principal);
+      return recordProposal(trx, { envelope, proposer: principal.id, idempotencyKey: key, level, decision, now: deps.now() }, events);
+    });
     return { ...(await loadAction(deps, actionId)), replayed: false };
   } catch (err) {
     // Two retries raced past the lookup: the unique index let one in; return that one.
