@@ -19,6 +19,6 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     taken.add(nameKey(name));
     await sql`update tokens set name_key = ${key} where id = ${id}`.execute(db);
   }
-  await db.schema.createIndex('tokens_name_key').unique().on('tokens').column('name_key').execute();
+  await db.schema.createIndex('tokens_name_fold_unique').unique().on('tokens').column('name_key').execute();
   await db.schema.alterTable('console_sessions').addColumn('token_hash', 'text').execute();
 }
