@@ -23,6 +23,7 @@ import { openDatabase } from '../gateway/store/db.ts';
 import type { AuditLogTable } from '../gateway/store/types.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { scriptedSession } from './helpers/session.ts';
+import { dropTriggers } from './helpers/audit-forgery.ts';
 
 const EVERY = 16;
 let t: TestGateway;
@@ -62,7 +63,7 @@ function tampered(name: string, attack: (db: SQLite.Database) => void): string {
   const file = path.join(work, `${name}.db`);
   copyFileSync(original, file);
   const db = new SQLite(file);
-  for (const { name: trigger } of db.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) db.exec(`drop trigger ${trigger}`);
+  dropTriggers(db);
   attack(db);
   db.close();
   return file;
@@ -299,7 +300,7 @@ describe('a chain alone proves nothing: signatures must cover the log to its hea
       const action = await live.api<{ action: { id: string } }>(live.tokens.agent, 'POST', '/v1/actions', { kind: 'roaster.set_drum', target: 'roaster-1', params: { rpm: 60 } });
       const id = action.body.action.id;
       const db = new SQLite(path.join(live.dir, 'interlock.db'));
-      for (const { name } of db.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) db.exec(`drop trigger ${name}`);
+      dropTriggers(db);
       const r = db.prepare('select * from audit_log where action_id = ? order by seq limit 1').get(id) as Row;
       db.prepare('insert into audit_log (seq, ts, type, action_id, actor, payload, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?)').run(-1, r.ts, 'approval.granted', id, 'ceo', '{"forged":true}', r.prev_hash, r.hash);
       db.close();

@@ -10,9 +10,8 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chainHash, storedCanonical } from '../gateway/audit/chain.ts';
 import { projectRoot } from '../gateway/paths.ts';
-import type { AuditLogTable } from '../gateway/store/types.ts';
+import { forgeActor } from './helpers/audit-forgery.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { scriptedSession } from './helpers/session.ts';
 
@@ -26,19 +25,6 @@ afterAll(async () => {
   await t?.close().catch(() => undefined);
 });
 
-/** Forges the actor of record `seq` and recomputes the chain and its head after it. */
-function forge(db: SQLite.Database, seq: number): void {
-  for (const { name } of db.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) db.exec(`drop trigger ${name}`);
-  db.prepare(`update audit_log set actor = 'mallory' where seq = ?`).run(seq);
-  let prev = (db.prepare('select hash from audit_log where seq = ?').get(seq - 1) as { hash: string }).hash;
-  for (const r of db.prepare('select * from audit_log where seq >= ? order by seq').all(seq) as AuditLogTable[]) {
-    const h = chainHash(prev, storedCanonical(r));
-    db.prepare('update audit_log set prev_hash = ?, hash = ? where seq = ?').run(prev, h, r.seq);
-    prev = h;
-  }
-  db.prepare('update audit_head set hash = ? where id = 1').run(prev);
-}
-
 it('the gateway refuses to sign after its last checkpoint disappeared, and verify keeps failing on the forgery', async () => {
   const file = path.join(t.dir, 'interlock.db');
   const db = new SQLite(file);
@@ -46,7 +32,7 @@ it('the gateway refuses to sign after its last checkpoint disappeared, and verif
   expect(checkpoints.length).toBeGreaterThan(2);
   const forged = checkpoints[0]!.to_seq + 3;
   db.transaction(() => {
-    forge(db, forged);
+    forgeActor(db, forged);
     db.prepare('delete from audit_checkpoints where idx > 1').run();
   })();
   db.close();

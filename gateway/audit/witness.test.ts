@@ -6,10 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendAudit } from './append.ts';
-import { canonicalJson, chainHash, storedCanonical } from './chain.ts';
+import { canonicalJson, chainHash } from './chain.ts';
 import { CHECKPOINT_TYPE, createCheckpoint } from './checkpoint.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { databaseSource, exportFileSource } from './sources.ts';
@@ -18,7 +17,7 @@ import { fileWitness, probeWitness, type CheckpointWitness } from './witness.ts'
 import { generateSigningKey, loadSigningKey, loadTrustedKey } from '../signing/keys.ts';
 import { localKeySigner } from '../signing/signer.ts';
 import { openDatabase } from '../store/db.ts';
-import type { AuditLogTable } from '../store/types.ts';
+import { dropTriggers, forgeActor } from '../../test/helpers/audit-forgery.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -39,19 +38,6 @@ async function setup() {
   return { dir, signer, trust, ...opened, sq: opened.sqlite!, add };
 }
 
-/** The attacker: triggers off, the actor of `seq` forged, the chain and its head recomputed. */
-function forge(sq: SQLite.Database, seq: number): void {
-  for (const { name } of sq.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) sq.exec(`drop trigger ${name}`);
-  sq.prepare(`update audit_log set actor = 'mallory' where seq = ?`).run(seq);
-  let prev = (sq.prepare('select hash from audit_log where seq = ?').get(seq - 1) as { hash: string }).hash;
-  for (const r of sq.prepare('select * from audit_log where seq >= ? order by seq').all(seq) as AuditLogTable[]) {
-    const h = chainHash(prev, storedCanonical(r));
-    sq.prepare('update audit_log set prev_hash = ?, hash = ? where seq = ?').run(prev, h, r.seq);
-    prev = h;
-  }
-  sq.prepare('update audit_head set hash = ? where id = 1').run(prev);
-}
-
 describe('the checkpoint witness', () => {
   it('a replica remembers checkpoints another replica signed: deleting them and rewriting stops both', async () => {
     const s = await setup();
@@ -66,7 +52,7 @@ describe('the checkpoint witness', () => {
     // Replica A's next poll sees #2 and #3 (the checkpointer checks the witness on every poll).
     await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: a })).resolves.toBeUndefined();
     s.sq.exec('drop trigger if exists audit_checkpoints_no_delete');
-    forge(s.sq, first.body.to_seq + 2);
+    forgeActor(s.sq, first.body.to_seq + 2);
     s.sq.prepare('delete from audit_checkpoints where idx > 1').run();
     await s.add(1);
     await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: b })).rejects.toThrow(/missing/);
@@ -89,8 +75,8 @@ describe('the checkpoint witness', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(errors.map(String).join('\n')).toMatch(/checkpoint #2/);
     // Removing the row again after forging the unsigned range does not get it signed either.
-    for (const { name } of s.sq.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) s.sq.exec(`drop trigger ${name}`);
-    forge(s.sq, 8);
+    dropTriggers(s.sq);
+    forgeActor(s.sq, 8);
     s.sq.prepare('delete from audit_checkpoints where idx = 2').run();
     await cper.stop();
     expect(await verifyLog(databaseSource(s.db), s.trust)).toMatchObject({ ok: false });
@@ -166,10 +152,10 @@ describe('the checkpointer against a shortened or raced log', () => {
     await s.add(6);
     await new Promise((r) => setTimeout(r, 150));
     // Records 5–10 are seen but not signed yet (the interval is an hour, every is 4: 8 gets signed).
-    for (const { name } of s.sq.prepare("select name from sqlite_master where type = 'trigger'").all() as { name: string }[]) s.sq.exec(`drop trigger ${name}`);
+    dropTriggers(s.sq);
     const signedThrough = (s.sq.prepare('select max(to_seq) m from audit_checkpoints').get() as { m: number }).m;
     s.sq.prepare('delete from audit_log where seq > ?').run(signedThrough + 1);
-    forge(s.sq, signedThrough + 1);
+    forgeActor(s.sq, signedThrough + 1);
     s.sq.prepare('update audit_head set seq = ? where id = 1').run(signedThrough + 1);
     await new Promise((r) => setTimeout(r, 150));
     await cper.stop();
