@@ -177,7 +177,8 @@ export async function checkWitness(db: Db, signer: Signer, witness: CheckpointWi
     }
     prev = cp;
   }
-  if (prev) recordWitness(witness, { index: prev.body.index, digest: checkpointDigest(prev.bodyText), to_seq: prev.body.to_seq });
+  // Written only when it moves: most polls find just the witnessed checkpoint.
+  if (prev && (!seen || prev.body.index > seen.index)) recordWitness(witness, { index: prev.body.index, digest: checkpointDigest(prev.bodyText), to_seq: prev.body.to_seq });
   return prev;
 }
 
