@@ -17,7 +17,7 @@ import { queueOrder } from './model/queue.ts';
 import { headline, severityOf, statusLine, unresolved, type Severity } from './model/severity.ts';
 import { timelineEvents, type TimelineEvent, type TimelineRecord } from './model/timeline.ts';
 import { FIRST_SEQ } from '../gateway/audit/chain.ts';
-import { sameName } from '../gateway/auth/names.ts';
+import { sameName } from '../gateway/schema/names.ts';
 
 /** How many settled actions the queue shows under the pending ones. */
 export const RECENT_LIMIT = 50;

@@ -5,7 +5,7 @@
  * as the token it came from is revoked.
  */
 import { randomBytes } from 'node:crypto';
-import { sha256Hex } from '../gateway/audit/chain.ts';
+import { sha256Hex } from '../gateway/schema/canonical-json.ts';
 import { appendAudit } from '../gateway/audit/append.ts';
 import { authenticate, RoleSchema, type Principal } from '../gateway/auth/tokens.ts';
 import type { Config } from '../gateway/config/config.ts';

@@ -64,7 +64,7 @@ describe('a target reporting state of the wrong type', () => {
   it('is unreadable state: the decision denies, naming the field, and the next one with the right type is decided', async () => {
     controller.state = { ...roaster, power: '30' };
     const bad = await t.api<{ effect: string; stage: string; rules: string[]; reasons: string[] }>(t.tokens.agent, 'POST', '/v1/decisions', { kind: 'roaster.set_fan', target: 'line-1', params: { value: 3 } });
-    expect(bad.body).toMatchObject({ effect: 'deny', stage: 'engine', rules: ['engine.state_unavailable'] });
+    expect(bad.body).toMatchObject({ effect: 'deny', stage: 'state', rules: ['state.unavailable'] });
     expect(bad.body.reasons[0]).toContain('state.power is a string');
     controller.state = { ...roaster, mode: 'x\ud800' };
     const illFormed = await t.api<{ effect: string; reasons: string[] }>(t.tokens.agent, 'POST', '/v1/decisions', { kind: 'roaster.set_fan', target: 'line-1', params: { value: 3 } });

@@ -14,7 +14,7 @@ import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { execa } from 'execa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson } from '../gateway/audit/chain.ts';
+import { canonicalJson } from '../gateway/schema/canonical-json.ts';
 import { StatementSchema } from '../gateway/evidence/statement.ts';
 import { verifyEvidence } from '../gateway/evidence/verify.ts';
 import { projectRoot, toolsDir } from '../gateway/paths.ts';

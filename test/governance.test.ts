@@ -72,7 +72,7 @@ describe('circuit breakers', () => {
 
     // A paused kind is refused at proposal too, naming the breaker.
     const paused = await t.api<ActionBody>(t.tokens.agent, 'POST', '/v1/actions', { target: 'roaster-1', kind: 'roaster.set_power', params: { value: 40 } });
-    expect(paused.body.decision).toMatchObject({ effect: 'deny', rules: ['breaker.repeated_failures'] });
+    expect(paused.body.decision).toMatchObject({ effect: 'deny', stage: 'breaker', rules: ['breaker.repeated_failures'] });
   }, 60_000);
 
   it('resolving does not raise the level; raising waits until every event is resolved', async () => {

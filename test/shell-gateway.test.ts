@@ -134,7 +134,7 @@ describe('decided equals executed', () => {
         let decision;
         try {
           envelope = await parseProposal(deps, principal, { kind: 'shell.exec', target: 'ws-kill', params: { command } });
-          ({ decision } = await decideProposal(deps, principal, envelope, 'proposal'));
+          ({ decision } = await decideProposal(deps, principal, envelope));
         } catch (err) {
           // 422: not a command line at all (empty, or longer than the catalog allows).
           expect(err).toMatchObject({ code: 'validation_failed' });

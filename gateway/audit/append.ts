@@ -5,7 +5,8 @@
  */
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/types.ts';
-import { canonicalJson, recordHash, type AuditRecord } from './chain.ts';
+import { recordHash, type AuditRecord } from './chain.ts';
+import { canonicalJson } from '../schema/canonical-json.ts';
 
 export interface AuditEntry {
   type: string;

@@ -6,7 +6,6 @@ import { hash } from 'node:crypto';
 import { canonicalJson } from '../schema/canonical-json.ts';
 import type { AuditLogTable } from '../store/types.ts';
 
-export { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 
 /** The columns of a stored record; `payload` is the canonical JSON text the writer hashed. */
 export type StoredColumns = Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>;

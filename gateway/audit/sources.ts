@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { VerificationError } from '../schema/errors.ts';
 import type { Db } from '../store/db.ts';
-import { canonicalJson, storedCanonical, type AuditRecord } from './chain.ts';
+import { storedCanonical, type AuditRecord } from './chain.ts';
+import { canonicalJson } from '../schema/canonical-json.ts';
 
 export { storedCanonical };
 import { CheckpointBodySchema, Hex64, rowToCheckpoint, type Checkpoint } from './checkpoint.ts';

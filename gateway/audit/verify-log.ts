@@ -4,7 +4,8 @@
  * records by checkpoints. The log comes from any source (the database, an export file), so the
  * same code judges both. The report names the first bad sequence number and what is wrong.
  */
-import { canonicalJson, chainHash, GENESIS_HASH } from './chain.ts';
+import { chainHash, GENESIS_HASH } from './chain.ts';
+import { canonicalJson } from '../schema/canonical-json.ts';
 import { checkpointDigest, CheckpointBodySchema, type Checkpoint } from './checkpoint.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
 import { verifyBlobBundle, type TrustPolicy } from '../signing/verify.ts';

@@ -1,7 +1,8 @@
 /** `interlock serve` and `interlock token create|revoke|rotate`. */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
-import { createToken, revokeToken, RoleSchema, rotateToken, TokenNameSchema } from '../auth/tokens.ts';
+import { createToken, RoleSchema, TokenNameSchema } from '../auth/tokens.ts';
+import { revokeToken, rotateToken } from '../lifecycle/tokens.ts';
 import { openDatabase } from '../store/db.ts';
 import { startGateway } from '../server.ts';
 import { UsageError } from './args.ts';

@@ -1,5 +1,5 @@
 /** Fills in what a caller of the decision pipeline left out, for dry runs and the CLI. */
-import { DecisionContextSchema, type DecisionContext } from '../schema/context.ts';
+import { countKey, DecisionContextSchema, type DecisionContext } from '../schema/context.ts';
 import type { PolicyData } from '../schema/policy-data.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { PolicyData } from '../schema/policy-data.ts';
 export function withContextDefaults(partial: unknown, now: number, manifest?: PolicyData['invariant_manifest']): DecisionContext {
   const base = typeof partial === 'object' && partial !== null ? partial : {};
   const ctx = DecisionContextSchema.parse({ level: 'L3', now, ...base });
-  const counts = { ...Object.fromEntries((manifest?.counts ?? []).map((c) => [`${c.kind}@${c.window_ms}`, 0])), ...ctx.history.counts };
+  const counts = { ...Object.fromEntries((manifest?.counts ?? []).map((c) => [countKey(c), 0])), ...ctx.history.counts };
   const at = new Date(ctx.now);
   return { ...ctx, history: { ...ctx.history, counts }, clock: ctx.clock ?? { minute: at.getUTCHours() * 60 + at.getUTCMinutes(), weekday: at.getUTCDay() } };
 }

@@ -36,6 +36,20 @@ describe('decide with the shipped policy', () => {
     expect(extra.issues?.[0]?.message).toMatch(/turbo/);
   });
 
+  it('settles unreadable state and a paused kind from the snapshot, each at its own stage, after validation', () => {
+    const env = { kind: 'roaster.set_power', target: 'roaster-1', params: { value: 40 } };
+    const unreadable = decide({ envelope: env, actor: agent, context: ctx({ level: 'L5' }), world: { stateUnavailable: 'target roaster-1 did not report its state' } }, real);
+    expect(unreadable).toMatchObject({ effect: 'deny', stage: 'state', rules: ['state.unavailable'], reasons: ['target roaster-1 did not report its state'] });
+    const paused = decide({ envelope: env, actor: agent, context: ctx({ level: 'L5' }), world: { pausedBy: 'repeated_failures' } }, real);
+    expect(paused).toMatchObject({ effect: 'deny', stage: 'breaker', rules: ['breaker.repeated_failures'] });
+    expect(paused.reasons[0]).toContain('paused on roaster-1');
+    // A malformed proposal is still a validation failure (a 422 at the API), whatever the world.
+    const bad = decide({ envelope: { ...env, params: { value: 'x' } }, actor: agent, context: ctx(), world: { stateUnavailable: 'x', pausedBy: 'y' } }, real);
+    expect(bad.stage).toBe('validation');
+    // The next decision does not inherit the world of the last one.
+    expect(decide({ envelope: env, actor: agent, context: ctx({ level: 'L3+' }) }, real).effect).toBe('allow');
+  });
+
   it('denies everything but exempt kinds during an emergency stop', () => {
     const set = decide({ envelope: { kind: 'roaster.set_power', target: 'r', params: { value: 1 } }, actor: agent, context: ctx({ level: 'L5', estop: true }) }, real);
     expect(set).toMatchObject({ effect: 'deny', stage: 'estop' });

@@ -24,6 +24,16 @@ export interface DecisionRequest {
    * driver's allowlist), so a command line's argv[0] is decided as it will execute.
    */
   resolveProgram?: ProgramResolver;
+  /** What the same snapshot as the context says stands in the way before any rule. */
+  world?: WorldFacts;
+}
+
+/** Facts about the world read with the context that deny on their own. */
+export interface WorldFacts {
+  /** Why the target's state could not be read or decided on; set means deny. */
+  stateUnavailable?: string;
+  /** The circuit-breaker rule that paused this kind on the target. */
+  pausedBy?: string;
 }
 
 /** A monotonic clock in milliseconds, used only to report timings. */
@@ -90,6 +100,11 @@ export function decide(req: DecisionRequest, evaluator: PolicyEvaluator | undefi
 
     if (req.context.estop && !entry.estop_exempt) {
       return deny('estop', 'estop.engaged', `emergency stop is engaged: ${action.kind} is denied until rearm`);
+    }
+    if (req.world?.stateUnavailable !== undefined) return deny('state', 'state.unavailable', req.world.stateUnavailable);
+    if (req.world?.pausedBy !== undefined) {
+      const rule = req.world.pausedBy;
+      return deny('breaker', `breaker.${rule}`, `${action.kind} is paused on ${action.target} by circuit breaker ${rule}`);
     }
 
     const t1 = stopwatch();

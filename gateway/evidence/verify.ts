@@ -3,7 +3,7 @@
  * statement's shape, every embedded checkpoint signature and link, and, given a directory,
  * the subject digests against the files in it.
  */
-import { canonicalJson } from '../audit/chain.ts';
+import { canonicalJson } from '../schema/canonical-json.ts';
 import { checkpointDigest } from '../audit/checkpoint.ts';
 import { VerificationError } from '../schema/errors.ts';
 import { verifyBlobBundle, verifyEnvelopeBundle, type TrustPolicy } from '../signing/verify.ts';

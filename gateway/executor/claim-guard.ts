@@ -10,7 +10,7 @@
  */
 import { sql } from 'kysely';
 import type { Tx } from '../audit/append.ts';
-import type { Dialect } from '../store/migrations/index.ts';
+import type { Dialect } from '../store/dialect.ts';
 
 export type ClaimVerdict = { ok: true } | { ok: false; cancel?: string; wait?: string };
 

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Tx } from '../audit/append.ts';
-import { canonicalJson, sha256Hex } from '../audit/chain.ts';
+import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 import { RoleSchema, type Principal } from '../auth/tokens.ts';
 import { estopEngaged } from '../lifecycle/context.ts';
-import { decideProposal } from '../lifecycle/propose.ts';
+import { decideNow } from '../lifecycle/propose.ts';
 import { inTx, type Deps } from '../lifecycle/deps.ts';
 import { recordDecision } from '../lifecycle/record.ts';
 import type { Status } from '../lifecycle/states.ts';
@@ -22,7 +22,7 @@ import { TransientDriverError, type ExecutionResult, type TargetState } from '..
 import type { ActionsTable } from '../store/types.ts';
 import { claimGuard } from './claim-guard.ts';
 import { reconcile } from './reconcile.ts';
-import { nameKey } from '../auth/names.ts';
+import { nameKey } from '../schema/names.ts';
 
 export interface ExecutorOptions {
   onError?: (err: unknown) => void;
@@ -160,10 +160,10 @@ export class Executor {
     // A revoked proposer is a compromised or retired identity: what it queued does not run,
     // approved or not (a veto window would otherwise run it on the agent's word alone).
     if (proposer.revoked) blockReason = `the proposer's token ${row.proposer} was revoked`;
-    let recheck: Awaited<ReturnType<typeof decideProposal>> | undefined;
+    let recheck: Awaited<ReturnType<typeof decideNow>> | undefined;
     const recheckStartedAt = deps.now();
     try {
-      recheck = await decideProposal(deps, proposer, envelope, 'execution', { excludeActionId: row.id });
+      recheck = await decideNow(deps, proposer, envelope, 'execution', { excludeActionId: row.id });
       if (recheck.decision.effect === 'deny') blockReason = recheck.decision.reasons.join('; ');
     } catch (err) {
       blockReason = `re-check failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -174,16 +174,6 @@ export async function listEvents(db: Db, options: { unresolved?: boolean; target
 }
 
 /** The breaker rule pausing this kind on this target, if any. */
-export async function pausedBy(db: Db, target: string, kind: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('paused_kinds')
-    .innerJoin('breaker_events', 'breaker_events.id', 'paused_kinds.event_id')
-    .select('breaker_events.rule')
-    .where('paused_kinds.target', '=', target)
-    .where('paused_kinds.kind', '=', kind)
-    .executeTakeFirst();
-  return row?.rule;
-}
 
 async function lowerToRevertLevel(deps: Deps, trx: Tx, target: string, rule: string, now: number): Promise<{ from: string; to: string } | undefined> {
   const data = deps.policy()?.data;

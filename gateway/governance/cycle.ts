@@ -18,7 +18,7 @@ import type { ExpansionProposalsTable } from '../store/types.ts';
 import { listEvents } from './breakers.ts';
 import { assessReadiness, type Checklist, type ReadinessReport } from './readiness.ts';
 import { windowMetrics, type WindowMetrics } from './window.ts';
-import { sameName } from '../auth/names.ts';
+import { sameName } from '../schema/names.ts';
 
 export interface ProposalBody {
   kinds: string[];

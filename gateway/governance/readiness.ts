@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { appendAudit } from '../audit/append.ts';
-import { canonicalJson } from '../audit/chain.ts';
+import { canonicalJson } from '../schema/canonical-json.ts';
 import { verifyChain } from '../audit/verify-chain.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { durationMs } from '../invariants/check.ts';

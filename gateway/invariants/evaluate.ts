@@ -7,7 +7,7 @@ import type { PolicyData } from '../schema/policy-data.ts';
 import type { Expr } from './ast.ts';
 import { clockMinutes, globMatch } from './check.ts';
 import type { LoadedInvariant } from './load.ts';
-import { countKey } from './translate.ts';
+import { countKey } from '../schema/context.ts';
 import { durationMs } from './check.ts';
 import { program, ShellAnalyser } from '../decide/shell-analysis.ts';
 

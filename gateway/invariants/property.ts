@@ -9,14 +9,13 @@ import fc from 'fast-check';
 import { decide, shellParamsIssue } from '../decide/pipeline.ts';
 import { canonicalShellParams } from '../decide/shell-argv.ts';
 import type { ParamSpec } from '../schema/catalog.ts';
-import type { DecisionContext } from '../schema/context.ts';
+import { countKey, type DecisionContext } from '../schema/context.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { PolicyData } from '../schema/policy-data.ts';
 import type { Expr } from './ast.ts';
 import { clockMinutes, globMatch, kindsInScope } from './check.ts';
 import { Evaluator, violates, type DecisionInput } from './evaluate.ts';
 import type { LoadedInvariant } from './load.ts';
-import { countKey } from './translate.ts';
 
 export interface Step {
   kind: string;

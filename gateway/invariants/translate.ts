@@ -8,6 +8,7 @@
  * and iff it is false (`neg`), with negation pushed inward. Rego's own `not` would turn
  * "undefined" into "true".
  */
+import { countKey } from '../schema/context.ts';
 import type { PolicyData } from '../schema/policy-data.ts';
 import type { Expr } from './ast.ts';
 import { clockMinutes, durationMs, globMatch, kindsInScope } from './check.ts';
@@ -28,8 +29,6 @@ export interface InvariantManifest {
   /** Kinds whose last completed params the gateway must supply in context.history.last. */
   last: string[];
 }
-
-export const countKey = (q: Pick<CountQuery, 'kind' | 'window_ms'>): string => `${q.kind}@${q.window_ms}`;
 
 const q = (s: string): string => JSON.stringify(s);
 

@@ -51,7 +51,8 @@ export async function proposeBatch(deps: Deps, principal: Principal, body: unkno
   const decided: Decided[] = [];
   const evaluator = deps.policy();
   for (const [i, envelope] of envelopes.entries()) {
-    const d = await decideProposal(deps, principal, envelope, 'proposal', { field: `actions.${i}`, batchSize: envelopes.length, ...(evaluator ? { evaluator } : {}) });
+    const aheadInBatch = countedAhead(envelope, decided, evaluator?.data.rate_limits ?? []);
+    const d = await decideProposal(deps, principal, envelope, { field: `actions.${i}`, batchSize: envelopes.length, aheadInBatch, ...(evaluator ? { evaluator } : {}) });
     decided.push(d);
   }
   const batchId = randomUUID();
@@ -65,8 +66,7 @@ export async function proposeBatch(deps: Deps, principal: Principal, body: unkno
       .execute();
     await appendAudit(trx, { type: 'batch.proposed', actor: principal.id, at: now, payload: { batch_id: batchId, size: decided.length, ...(firstDenied >= 0 ? { blocked_by: firstDenied } : {}) } });
     for (const [seq, d] of decided.entries()) {
-      const decision = withBatchRates(d, decided.slice(0, seq), evaluator?.data.rate_limits ?? [], principal.id);
-      const { actionId, status } = await recordProposal(trx, { envelope: d.envelope, proposer: principal.id, idempotencyKey: null, level: d.level, decision, now, batch: { id: batchId, seq } }, events);
+      const { actionId, status } = await recordProposal(trx, { envelope: d.envelope, proposer: principal.id, idempotencyKey: null, level: d.level, decision: d.decision, now, batch: { id: batchId, seq } }, events);
       if (firstDenied >= 0 && status !== 'DENIED') {
         await transition(trx, { id: actionId, from: status, to: 'CANCELLED', actor: 'system', reason: `batch member ${firstDenied} was denied`, at: now }, events);
       }
@@ -76,29 +76,25 @@ export async function proposeBatch(deps: Deps, principal: Principal, body: unkno
 }
 
 /**
- * The rate-limit counts a member saw did not include the members ahead of it, which were not
- * stored yet; if those push a limit over, the member is denied here.
+ * Per rate limit, the earlier members of the batch that it counts for this member. They are not
+ * stored yet, so the database count misses them; the decision's snapshot adds them, and the
+ * policy's rate limits decide as for any other proposal.
  */
-function withBatchRates(d: Decided, ahead: Decided[], limits: RateLimit[], actor: string): Decided['decision'] {
-  if (d.decision.effect === 'deny') return d.decision;
+function countedAhead(member: ActionEnvelope, ahead: Decided[], limits: RateLimit[]): Record<string, number> {
+  const counts: Record<string, number> = {};
   for (const limit of limits) {
     const matches = (kind: string): boolean => limitApplies(limit, kind);
-    if (!matches(d.envelope.kind)) continue;
+    if (!matches(member.kind)) continue;
     const extra = ahead.filter(
       (a) =>
         a.decision.effect !== 'deny' &&
         matches(a.envelope.kind) &&
-        (!limit.per.includes('target') || a.envelope.target === d.envelope.target) &&
-        (!limit.per.includes('kind') || a.envelope.kind === d.envelope.kind),
+        (!limit.per.includes('target') || a.envelope.target === member.target) &&
+        (!limit.per.includes('kind') || a.envelope.kind === member.kind),
     ).length;
-    if (extra === 0) continue;
-    const count = (d.rates[limit.id] ?? 0) + extra;
-    if (count >= limit.max) {
-      const reason = `rate limit ${limit.id}: ${count} of ${limit.max} per ${limit.window_seconds} s used by ${actor}, counting the ${extra} earlier ${extra === 1 ? 'member' : 'members'} of this batch`;
-      return { ...d.decision, effect: 'deny', stage: 'rate_limit', reasons: [reason], rules: [`ratelimit.${limit.id}`], retryAfterSeconds: limit.window_seconds };
-    }
+    if (extra > 0) counts[limit.id] = extra;
   }
-  return d.decision;
+  return counts;
 }
 
 export async function getBatch(deps: Deps, id: string): Promise<BatchView> {

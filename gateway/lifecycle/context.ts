@@ -3,11 +3,13 @@
  * recent history (last values for ramps, counts for rate limits), the emergency stop and now.
  */
 import { sql } from 'kysely';
+import type { WorldFacts } from '../decide/pipeline.ts';
 import type { ActionEnvelope, Actor } from '../schema/action.ts';
-import type { DecisionContext } from '../schema/context.ts';
+import { countKey, type DecisionContext } from '../schema/context.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
 import { stateProblem } from '../schema/state-check.ts';
+import { pausedBy } from '../store/breakers.ts';
 import type { Deps } from './deps.ts';
 import { lowerOf, resolveLevel, storedLevel } from './levels.ts';
 
@@ -19,8 +21,8 @@ export type ContextPurpose =
 
 export interface BuiltContext {
   context: DecisionContext;
-  /** Set when the target's state could not be read: the caller must deny. */
-  stateError?: string;
+  /** What the same reads found that denies before any rule: unreadable state, a paused kind. */
+  world: WorldFacts;
 }
 
 export async function buildContext(
@@ -29,13 +31,14 @@ export async function buildContext(
   action: Pick<ActionEnvelope, 'kind' | 'target'>,
   actor: Actor,
   purpose: ContextPurpose,
-  options: { excludeActionId?: string; batchSize?: number } = {},
+  options: { excludeActionId?: string; batchSize?: number; aheadInBatch?: Record<string, number> } = {},
 ): Promise<BuiltContext> {
   const now = deps.now();
-  const [level, estop, history] = await Promise.all([
+  const [level, estop, paused, history] = await Promise.all([
     levelInForce(deps, evaluator, action.target),
     estopEngaged(deps),
-    evaluator ? historyFor(deps, evaluator, action, actor, purpose, now, options.excludeActionId) : Promise.resolve({ last: {}, rate: {} }),
+    pausedBy(deps.db, action.target, action.kind),
+    evaluator ? historyFor(deps, evaluator, action, actor, purpose, now, options.excludeActionId) : Promise.resolve<DecisionContext['history']>({ last: {}, rate: {} }),
   ]);
   const target = deps.targets.get(action.target);
   let state: Record<string, unknown> = {};
@@ -49,8 +52,14 @@ export async function buildContext(
     const problem = stateError ? undefined : stateProblem(state, evaluator?.data.state_fields[action.kind.split('.')[0]!]);
     if (problem) stateError = `target ${action.target} reported state that cannot be decided on: ${problem}`;
   }
+  // Earlier members of the same batch are not stored yet: they count toward its rate limits here.
+  for (const [id, extra] of Object.entries(options.aheadInBatch ?? {})) {
+    const seen = history.rate[id];
+    history.rate[id] = { count: (seen?.count ?? 0) + extra, oldest_at: seen?.oldest_at ?? now };
+  }
   const clock = clockAt(now, deps.config.timezone);
-  return { context: { level, state, history, now, estop, clock, ...(options.batchSize ? { batch: { size: options.batchSize } } : {}) }, ...(stateError ? { stateError } : {}) };
+  const world: WorldFacts = { ...(stateError ? { stateUnavailable: stateError } : {}), ...(paused ? { pausedBy: paused } : {}) };
+  return { context: { level, state, history, now, estop, clock, ...(options.batchSize ? { batch: { size: options.batchSize } } : {}) }, world };
 }
 
 export async function levelInForce(deps: Deps, evaluator: PolicyEvaluator | undefined, target: string): Promise<string> {
@@ -145,7 +154,7 @@ async function historyFor(
   await Promise.all(
     (manifest?.counts ?? []).map(async (c) => {
       const q = windowed(deps, purpose, now - c.window_ms, excludeActionId).q.select((eb) => eb.fn.countAll<number>().as('n')).where('target', '=', action.target);
-      const key = `${c.kind}@${c.window_ms}`;
+      const key = countKey(c);
       // The glob was resolved against the catalog when compiling: a kind outside it is never accepted.
       if (c.kinds.length === 0) {
         counts[key] = 0;

@@ -2,7 +2,7 @@
 import type { Config } from '../config/config.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { Db } from '../store/db.ts';
-import type { Dialect } from '../store/migrations/index.ts';
+import type { Dialect } from '../store/dialect.ts';
 import type { Target } from '../targets.ts';
 import type { Tx } from '../audit/append.ts';
 import type { EventBus, LifecycleEvent } from './events.ts';

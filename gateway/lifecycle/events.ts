@@ -1,14 +1,9 @@
 /** Lifecycle events for live subscribers (the console's Server-Sent Events stream). */
 import { EventEmitter } from 'node:events';
+import type { LifecycleEvent } from '../schema/lifecycle-event.ts';
 
-export interface LifecycleEvent {
-  type: string;
-  actionId?: string;
-  target?: string;
-  status?: string;
-  at: number;
-  detail?: Record<string, unknown>;
-}
+export type { LifecycleEvent };
+
 
 export class EventBus {
   readonly #emitter = new EventEmitter();

@@ -3,7 +3,6 @@ import { appendAudit } from '../audit/append.ts';
 import { requireCurrentCredential, type Principal } from '../auth/tokens.ts';
 import { decide, shellParamsIssue } from '../decide/pipeline.ts';
 import { canonicalShellParams, type ProgramResolver } from '../decide/shell-argv.ts';
-import { pausedBy } from '../governance/breakers.ts';
 import { ActionEnvelopeSchema, type ActionEnvelope } from '../schema/action.ts';
 import type { Decision } from '../schema/decision.ts';
 import { describeIssues, fieldIssues, InterlockError, ValidationError, type FieldIssue } from '../schema/errors.ts';
@@ -59,43 +58,42 @@ function resolverFor(deps: Deps, target: string): ProgramResolver | undefined {
   return driver?.resolveProgram ? (name) => driver.resolveProgram?.(name) : undefined;
 }
 
-/** decideProposal runs the pipeline against the live context; validation failures throw 422. */
-export async function decideProposal(
-  deps: Deps,
-  principal: Principal,
-  envelope: ActionEnvelope,
-  purpose: ContextPurpose,
-  options: { excludeActionId?: string; field?: string; evaluator?: PolicyEvaluator; batchSize?: number } = {},
-): Promise<Decided> {
+export interface DecideOptions {
+  excludeActionId?: string;
+  evaluator?: PolicyEvaluator;
+  batchSize?: number;
+  /** Per rate-limit id, earlier members of this batch that count toward it. */
+  aheadInBatch?: Record<string, number>;
+}
+
+/**
+ * decideNow reads one snapshot of the world (level, stop, pause, history, state) and lets
+ * decide() settle the whole decision from it. Nothing is written: proposals and the executor's
+ * time-of-use re-check both call it and record what they need themselves.
+ */
+export async function decideNow(deps: Deps, principal: Principal, envelope: ActionEnvelope, purpose: ContextPurpose, options: DecideOptions = {}): Promise<Decided> {
   const evaluator = options.evaluator ?? deps.policy();
   const actor = { id: principal.id, roles: [principal.role] };
-  const built = await buildContext(deps, evaluator, envelope, actor, purpose, {
+  const { context, world } = await buildContext(deps, evaluator, envelope, actor, purpose, {
     ...(options.excludeActionId ? { excludeActionId: options.excludeActionId } : {}),
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.aheadInBatch ? { aheadInBatch: options.aheadInBatch } : {}),
   });
-  let decision: Decision = built.stateError
-    ? {
-        effect: 'deny',
-        stage: 'engine',
-        reasons: [built.stateError],
-        rules: ['engine.state_unavailable'],
-        invariants: [],
-        policyDigest: evaluator?.digest ?? null,
-        timings: { validateUs: 0, evaluateUs: 0, totalUs: 0 },
-      }
-    : decide({ envelope, actor, context: built.context, ...withResolver(resolverFor(deps, envelope.target)) }, evaluator, stopwatch);
-  // A kind paused by a circuit breaker is denied until the breaker event is resolved.
-  const paused = decision.effect !== 'deny' && decision.stage !== 'validation' ? await pausedBy(deps.db, envelope.target, envelope.kind) : undefined;
-  if (paused) {
-    decision = { ...decision, effect: 'deny', stage: 'engine', reasons: [`${envelope.kind} is paused on ${envelope.target} by circuit breaker ${paused}`], rules: [`breaker.${paused}`] };
-  }
+  const decision = decide({ envelope, actor, context, world, ...withResolver(resolverFor(deps, envelope.target)) }, evaluator, stopwatch);
   deps.events.publish({ type: 'decision', target: envelope.target, at: deps.now(), detail: { purpose, effect: decision.effect, stage: decision.stage, rule: decision.rules[0] ?? 'none', totalUs: decision.timings.totalUs } });
+  const rates = Object.fromEntries(Object.entries(context.history.rate).map(([id, w]) => [id, w.count]));
+  return { envelope, decision, level: context.level, rates, state: context.state };
+}
+
+/** decideProposal decides a proposal; one that fails validation is audited and thrown as 422. */
+export async function decideProposal(deps: Deps, principal: Principal, envelope: ActionEnvelope, options: DecideOptions & { field?: string } = {}): Promise<Decided> {
+  const decided = await decideNow(deps, principal, envelope, 'proposal', options);
+  const { decision } = decided;
   if (decision.stage === 'validation') {
     const issues = (decision.issues ?? []).map((i) => ({ ...i, field: prefix(options.field ?? '', i.field) }));
     await rejectInput(deps, principal, issues, decision.rules.includes('validation.unknown_kind') ? 'unknown_kind' : 'validation_failed');
   }
-  const rates = Object.fromEntries(Object.entries(built.context.history.rate).map(([id, w]) => [id, w.count]));
-  return { envelope, decision, level: built.context.level, rates, state: built.context.state };
+  return decided;
 }
 
 export async function propose(deps: Deps, principal: Principal, body: unknown, headerKey: string | undefined): Promise<ProposeResult> {
@@ -105,7 +103,7 @@ export async function propose(deps: Deps, principal: Principal, body: unknown, h
     const earlier = await replay(deps, principal, key, requestDigest(envelope));
     if (earlier) return earlier;
   }
-  const { decision, level } = await decideProposal(deps, principal, envelope, 'proposal');
+  const { decision, level } = await decideProposal(deps, principal, envelope);
   try {
     const { actionId } = await inTx(deps, async (trx, events) => {
       await requireCurrentCredential(trx, principal);
@@ -125,7 +123,7 @@ export async function propose(deps: Deps, principal: Principal, body: unknown, h
 /** dryRun decides without storing an action; the decision itself is audited. */
 export async function dryRun(deps: Deps, principal: Principal, body: unknown): Promise<DecisionView & { plan?: Record<string, unknown>; planError?: string }> {
   const envelope = await parseProposal(deps, principal, body);
-  const { decision, level } = await decideProposal(deps, principal, envelope, 'proposal');
+  const { decision, level } = await decideProposal(deps, principal, envelope);
   const now = deps.now();
   const id = await inTx(deps, (trx) => recordDecision(trx, null, principal.id, level, decision, 'dry_run', now));
   // What the driver would run (shell: the argv, binary and directory), without running it.

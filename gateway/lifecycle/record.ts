@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit, type Tx } from '../audit/append.ts';
-import { canonicalJson, sha256Hex } from '../audit/chain.ts';
+import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import type { Decision } from '../schema/decision.ts';
 import type { LifecycleEvent } from './events.ts';

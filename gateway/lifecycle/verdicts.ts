@@ -8,7 +8,7 @@ import { appendAudit, type Tx } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { InterlockError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
-import { nameKey, sameName } from '../auth/names.ts';
+import { nameKey, sameName } from '../schema/names.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { inTx, type Deps } from './deps.ts';
 import type { LifecycleEvent } from './events.ts';

@@ -5,6 +5,12 @@ import { z } from 'zod';
 export const LastValueSchema = z.strictObject({ value: z.number().optional(), at: z.number(), params: z.record(z.string(), z.unknown()).optional() });
 export const RateWindowSchema = z.strictObject({ count: z.number().int().nonnegative(), oldest_at: z.number().optional() });
 
+/**
+ * The key of one windowed count in `history.counts`: the kind pattern and the window. The
+ * invariant compiler names the counts it needs with it, and the gateway fills them in by it.
+ */
+export const countKey = (q: { kind: string; window_ms: number }): string => `${q.kind}@${q.window_ms}`;
+
 export const HistorySchema = z.strictObject({
   /** Last accepted value per kind, for ramp limits. */
   last: z.record(z.string(), LastValueSchema).default({}),

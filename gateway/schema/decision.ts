@@ -6,7 +6,18 @@ export const EffectSchema = z.enum(['allow', 'require_approval', 'deny']);
 export type Effect = z.infer<typeof EffectSchema>;
 
 /** The pipeline step that settled the effect. */
-export type DecisionStage = 'validation' | 'estop' | 'engine' | 'baseline' | 'invariants' | 'rate_limit' | 'policy';
+export type DecisionStage =
+  | 'validation'
+  | 'estop'
+  /** The target's state could not be read, or not decided on. */
+  | 'state'
+  /** A circuit breaker paused this kind on the target. */
+  | 'breaker'
+  | 'engine'
+  | 'baseline'
+  | 'invariants'
+  | 'rate_limit'
+  | 'policy';
 
 export interface ApprovalRequirement {
   count: number;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { BUNDLE_V02_MEDIA_TYPE, BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, bundleToJSON, isBundleWithPublicKey, type Bundle } from '@sigstore/bundle';
 import { HashAlgorithm, PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type VerificationPolicy } from '@sigstore/verify';
-import { canonicalJson } from '../audit/chain.ts';
+import { canonicalJson } from '../schema/canonical-json.ts';
 import { VerificationError } from '../schema/errors.ts';
 import type { TrustedKey } from './keys.ts';
 

@@ -7,7 +7,7 @@
  * estop-exempt kind, nothing held once the stop's sweep has run.
  */
 import { STATUSES, TRANSITIONS, type Status } from '../lifecycle/states.ts';
-import { nameKey } from '../auth/names.ts';
+import { nameKey } from '../schema/names.ts';
 
 export type Pair = readonly [from: string, to: string];
 

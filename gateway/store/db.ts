@@ -8,7 +8,8 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { InterlockError } from '../schema/errors.ts';
-import { migrationProvider, type Dialect } from './migrations/index.ts';
+import type { Dialect } from './dialect.ts';
+import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './types.ts';
 
 export type Db = Kysely<Database>;

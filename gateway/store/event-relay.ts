@@ -7,7 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { EventBus, LifecycleEvent } from '../lifecycle/events.ts';
+import type { LifecycleEvent } from '../schema/lifecycle-event.ts';
+
+/** What the relay needs of the lifecycle's event bus: this replica's events out, others' in. */
+export interface RelayedBus {
+  forward(to: (event: LifecycleEvent) => void): () => void;
+  publishRemote(event: LifecycleEvent): void;
+}
 
 const CHANNEL = 'interlock_events';
 // NOTIFY payloads are limited to 8000 bytes; events are small, details are dropped if not.
@@ -22,7 +28,7 @@ export class EventRelay {
 
   constructor(
     private readonly url: string,
-    private readonly bus: EventBus,
+    private readonly bus: RelayedBus,
     private readonly pool: { query(text: string, values: unknown[]): Promise<unknown> },
     private readonly onError: (err: Error) => void = () => undefined,
   ) {}

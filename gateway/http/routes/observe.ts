@@ -1,6 +1,7 @@
 /** The audit log, the live event stream, tokens, health and readiness. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { authenticate, createToken, revokeToken, rotateToken, tokenEnded } from '../../auth/tokens.ts';
+import { authenticate, createToken } from '../../auth/tokens.ts';
+import { revokeToken, rotateToken, tokenEnded } from '../../lifecycle/tokens.ts';
 import { bearerOf } from '../auth.ts';
 import { queryAudit } from '../../audit/query.ts';
 import { requireRole } from '../auth.ts';

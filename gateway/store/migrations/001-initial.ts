@@ -4,9 +4,8 @@
  * differ between SQLite and PostgreSQL.
  */
 import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../dialect.ts';
 import { appendOnly } from './append-only.ts';
-
-export type Dialect = 'sqlite' | 'postgres';
 
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema

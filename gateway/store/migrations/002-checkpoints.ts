@@ -1,7 +1,7 @@
 /** Signed audit checkpoints: one row per signed Merkle root over a range of the audit log. */
 import type { Kysely } from 'kysely';
 import { appendOnly } from './append-only.ts';
-import type { Dialect } from './001-initial.ts';
+import type { Dialect } from '../dialect.ts';
 
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema

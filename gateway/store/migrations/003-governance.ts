@@ -1,6 +1,6 @@
 /** Governance: circuit-breaker rules and events, paused kinds, readiness attestations, expansion proposals, cycle reports. */
 import type { Kysely } from 'kysely';
-import type { Dialect } from './001-initial.ts';
+import type { Dialect } from '../dialect.ts';
 
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema

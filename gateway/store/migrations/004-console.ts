@@ -1,6 +1,6 @@
 /** The operator console: login sessions and alert acknowledgements. */
 import type { Kysely } from 'kysely';
-import type { Dialect } from './001-initial.ts';
+import type { Dialect } from '../dialect.ts';
 
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema

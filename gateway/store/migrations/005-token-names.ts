@@ -5,8 +5,8 @@
  * from (`token_hash`), so rotating a token ends them; sessions from before have none and end.
  */
 import { sql, type Kysely } from 'kysely';
-import { nameKey } from '../../auth/names.ts';
-import type { Dialect } from './001-initial.ts';
+import { nameKey } from '../../schema/names.ts';
+import type { Dialect } from '../dialect.ts';
 
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema.alterTable('tokens').addColumn('name_key', 'text').execute();

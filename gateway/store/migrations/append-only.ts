@@ -4,7 +4,7 @@
  * PostgreSQL's trigger function is created once, by the first migration.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from './001-initial.ts';
+import type { Dialect } from '../dialect.ts';
 
 export async function appendOnly(db: Kysely<unknown>, dialect: Dialect, table: string, key: string): Promise<void> {
   if (dialect === 'sqlite') {

@@ -5,9 +5,7 @@ import * as checkpoints from './002-checkpoints.ts';
 import * as governance from './003-governance.ts';
 import * as consoleTables from './004-console.ts';
 import * as tokenNames from './005-token-names.ts';
-import type { Dialect } from './001-initial.ts';
-
-export type { Dialect };
+import type { Dialect } from '../dialect.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   const migrations: Record<string, Migration> = {

@@ -1,0 +1,14 @@
+/** Breaker reads the decision path needs. */
+import type { Db } from './db.ts';
+
+/** The rule of the unresolved breaker event that paused `kind` on `target`, if any. */
+export async function pausedBy(db: Db, target: string, kind: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('paused_kinds')
+    .innerJoin('breaker_events', 'breaker_events.id', 'paused_kinds.event_id')
+    .select('breaker_events.rule')
+    .where('paused_kinds.target', '=', target)
+    .where('paused_kinds.kind', '=', kind)
+    .executeTakeFirst();
+  return row?.rule;
+}
