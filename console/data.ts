@@ -1,60 +1,32 @@
 /** What the console's pages show, assembled from the lifecycle's own reads: nothing here writes. */
-import { getAutonomy, type AutonomyView } from '../gateway/lifecycle/autonomy.ts';
+import { getAutonomy } from '../gateway/lifecycle/autonomy.ts';
 import { estopStatus } from '../gateway/lifecycle/estop.ts';
 import type { Deps } from '../gateway/lifecycle/deps.ts';
 import { loadAction } from '../gateway/lifecycle/propose.ts';
-import { getBatch, type BatchView } from '../gateway/lifecycle/batches.ts';
+import { getBatch } from '../gateway/lifecycle/batches.ts';
 import { viewsOf } from '../gateway/lifecycle/queries.ts';
 import { PENDING } from '../gateway/lifecycle/states.ts';
-import type { ActionView, DecisionView } from '../gateway/lifecycle/views.ts';
-import { listEvents, type BreakerEvent } from '../gateway/governance/breakers.ts';
+import type { ActionView } from '../gateway/lifecycle/views.ts';
+import { listEvents } from '../gateway/governance/breakers.ts';
 import type { Principal } from '../gateway/auth/tokens.ts';
 import type { Target } from '../gateway/targets.ts';
 import type { CatalogEntry } from '../gateway/schema/catalog.ts';
-import { confidencePill, type ConfidencePill } from './model/confidence.ts';
+import { confidencePill } from './model/confidence.ts';
 import { actionLabel } from './model/label.ts';
 import { queueOrder } from './model/queue.ts';
-import { headline, severityOf, statusLine, unresolved, type Severity } from './model/severity.ts';
-import { timelineEvents, type TimelineEvent, type TimelineRecord } from './model/timeline.ts';
+import { headline, severityOf, statusLine, unresolved } from './model/severity.ts';
+import { timelineEvents, type TimelineRecord } from './model/timeline.ts';
 import { FIRST_SEQ } from '../gateway/audit/chain.ts';
+import type { AuditLine, CardData, QueueItem, StatusData, TargetStatus, TimelineData } from './model/view-data.ts';
 import { sameName } from '../gateway/schema/names.ts';
+
+export type { AuditLine, CardData, QueueItem, StatusData, TargetStatus, TimelineData };
 
 /** How many settled actions the queue shows under the pending ones. */
 export const RECENT_LIMIT = 50;
 
-export interface QueueItem {
-  action: ActionView;
-  label: string;
-  headline: string;
-  /** State, impact and next step without the label, for the queue row. */
-  line: string;
-  severity: Severity;
-  unresolved: boolean;
-  acknowledged: boolean;
-  confidence: ConfidencePill;
-  /** What this viewer may do with it: the console never offers an operator their own proposal. */
-  can: { approve: boolean; reject: boolean; veto: boolean; cancel: boolean; abort: boolean; acknowledge: boolean };
-  ownProposal: boolean;
-}
 
-export interface AuditLine {
-  seq: number;
-  ts: string;
-  type: string;
-  actor: string;
-  payload: Record<string, unknown>;
-}
 
-export interface CardData {
-  item: QueueItem;
-  decision: DecisionView;
-  entry: CatalogEntry | undefined;
-  trail: AuditLine[];
-  batch: BatchView | undefined;
-  batchItems: QueueItem[];
-  target: { id: string; driver: string; connected: boolean; rollback: boolean; state: Record<string, unknown> | { error: string } } | undefined;
-  checkpoint: string | undefined;
-}
 
 const catalogEntry = (deps: Deps, kind: string): CatalogEntry | undefined => deps.policy()?.data.catalog[kind];
 
@@ -145,25 +117,7 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
   };
 }
 
-export interface TargetStatus {
-  autonomy: AutonomyView;
-  driver: string;
-  connected: boolean;
-  state: Record<string, unknown> | { error: string };
-  pending: number;
-  executing: number;
-  breakers: BreakerEvent[];
-}
 
-export interface StatusData {
-  estop: Awaited<ReturnType<typeof estopStatus>>;
-  pending: number;
-  targets: TargetStatus[];
-  /** The policy's level order, lowest first, and the levels the console's buttons lower to. */
-  levels: string[];
-  safeMode: string | undefined;
-  pauseLevel: string | undefined;
-}
 
 export async function status(deps: Deps): Promise<StatusData> {
   const counts = await deps.db.selectFrom('actions').select(['target', 'status']).select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', [...PENDING, 'EXECUTING']).groupBy(['target', 'status']).execute();
@@ -195,12 +149,6 @@ export async function status(deps: Deps): Promise<StatusData> {
   };
 }
 
-export interface TimelineData {
-  from: number;
-  to: number;
-  minutes: number;
-  events: TimelineEvent[];
-}
 
 export async function timeline(deps: Deps, minutes: number): Promise<TimelineData> {
   const to = deps.now();

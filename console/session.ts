@@ -7,20 +7,18 @@
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../gateway/schema/canonical-json.ts';
 import { appendAudit } from '../gateway/audit/append.ts';
-import { authenticate, RoleSchema, type Principal } from '../gateway/auth/tokens.ts';
+import { authenticate, RoleSchema } from '../gateway/auth/tokens.ts';
 import type { Config } from '../gateway/config/config.ts';
 import type { Db } from '../gateway/store/db.ts';
+import type { Session } from './model/view-data.ts';
+
+export type { Session };
 
 export const SESSION_COOKIE = 'interlock_session';
 
 /** Roles that may use the console: agents propose through the API only. */
 export const CONSOLE_ROLES = ['operator', 'admin', 'auditor'] as const;
 
-export interface Session {
-  principal: Principal;
-  csrf: string;
-  expiresAt: number;
-}
 
 export type LoginResult = { ok: true; cookie: string; session: Session } | { ok: false; reason: 'unknown_token' | 'role_not_allowed'; role?: string; name?: string };
 

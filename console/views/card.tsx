@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The action card (detail drawer): everything needed to decide now and to explain the decision later. */
-import type { CardData } from '../data.ts';
+import type { CardData } from '../model/view-data.ts';
 import { ConfidenceBadge, SeverityBadge, StatusChip } from './badges.tsx';
 import { Controls } from './queue.tsx';
 import { clock, duration, pretty } from './format.ts';

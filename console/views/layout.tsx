@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The page shell: header with navigation, the always-visible emergency stop, and the shared dialogs. */
 import type { Child } from 'hono/jsx';
-import type { Session } from '../session.ts';
+import type { Session } from '../model/view-data.ts';
 
 export interface Chrome {
   session: Session;

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The queue: one compact row per action, pending and unresolved first. */
-import type { QueueItem } from '../data.ts';
+import type { QueueItem } from '../model/view-data.ts';
 import { ConfidenceBadge, SeverityBadge, StatusChip } from './badges.tsx';
 import { clock, duration } from './format.ts';
 

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** Status: per target level, driver, live state and breakers; the emergency stop's state and rearm. */
-import type { StatusData } from '../data.ts';
+import type { StatusData } from '../model/view-data.ts';
 import { pretty } from './format.ts';
 
 export function StatusBody({ s, canDecide, tz: _tz }: { s: StatusData; canDecide: boolean; tz: string }) {

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The incident timeline: four lanes on one time axis, drawn as SVG (no inline styles under the CSP). */
-import type { TimelineData } from '../data.ts';
+import type { TimelineData } from '../model/view-data.ts';
 import { LANES, ticks, type TimelineEvent } from '../model/timeline.ts';
 import { clock } from './format.ts';
 

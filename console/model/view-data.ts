@@ -1,0 +1,81 @@
+/**
+ * The shapes the console's pages render. Assembled by console/data.ts and console/session.ts,
+ * read by the views: kept here so the views depend on the model, never on the assemblers.
+ */
+import type { AutonomyView } from '../../gateway/lifecycle/autonomy.ts';
+import type { BatchView } from '../../gateway/lifecycle/batches.ts';
+import type { estopStatus } from '../../gateway/lifecycle/estop.ts';
+import type { ActionView, DecisionView } from '../../gateway/lifecycle/views.ts';
+import type { BreakerEvent } from '../../gateway/governance/breakers.ts';
+import type { CatalogEntry } from '../../gateway/schema/catalog.ts';
+import type { Principal } from '../../gateway/schema/principal.ts';
+import type { ConfidencePill } from './confidence.ts';
+import type { Severity } from './severity.ts';
+import type { TimelineEvent } from './timeline.ts';
+
+export interface QueueItem {
+  action: ActionView;
+  label: string;
+  headline: string;
+  /** State, impact and next step without the label, for the queue row. */
+  line: string;
+  severity: Severity;
+  unresolved: boolean;
+  acknowledged: boolean;
+  confidence: ConfidencePill;
+  /** What this viewer may do with it: the console never offers an operator their own proposal. */
+  can: { approve: boolean; reject: boolean; veto: boolean; cancel: boolean; abort: boolean; acknowledge: boolean };
+  ownProposal: boolean;
+}
+
+export interface AuditLine {
+  seq: number;
+  ts: string;
+  type: string;
+  actor: string;
+  payload: Record<string, unknown>;
+}
+
+export interface CardData {
+  item: QueueItem;
+  decision: DecisionView;
+  entry: CatalogEntry | undefined;
+  trail: AuditLine[];
+  batch: BatchView | undefined;
+  batchItems: QueueItem[];
+  target: { id: string; driver: string; connected: boolean; rollback: boolean; state: Record<string, unknown> | { error: string } } | undefined;
+  checkpoint: string | undefined;
+}
+
+export interface TargetStatus {
+  autonomy: AutonomyView;
+  driver: string;
+  connected: boolean;
+  state: Record<string, unknown> | { error: string };
+  pending: number;
+  executing: number;
+  breakers: BreakerEvent[];
+}
+
+export interface StatusData {
+  estop: Awaited<ReturnType<typeof estopStatus>>;
+  pending: number;
+  targets: TargetStatus[];
+  /** The policy's level order, lowest first, and the levels the console's buttons lower to. */
+  levels: string[];
+  safeMode: string | undefined;
+  pauseLevel: string | undefined;
+}
+
+export interface TimelineData {
+  from: number;
+  to: number;
+  minutes: number;
+  events: TimelineEvent[];
+}
+
+export interface Session {
+  principal: Principal;
+  csrf: string;
+  expiresAt: number;
+}
