@@ -45,7 +45,7 @@ module.exports = {
     // The front doors.
     layer(`^${g('http')}/`, g('schema/'), g('store/'), g('audit/'), g('auth/'), g('signing/'), g('policy/'), g('lifecycle/'), g('governance/'), g('executor/'), g('metrics/'), g('http/')),
     layer('^console/model/', g('schema/'), g('decide/'), g('lifecycle/'), g('governance/'), 'console/model/'),
-    layer('^console/views/', 'console/model/', 'console/views/'),
+    layer('^console/views/', g('schema/'), 'console/model/', 'console/views/'),
     layer('^console/[^/]+$', g('schema/'), g('store/'), g('audit/'), g('auth/'), g('config/'), g('targets.ts'), g('lifecycle/'), g('governance/'), g('executor/'), g('http/'), 'console/'),
   ],
   options: {

@@ -36,6 +36,7 @@ import { QueuePage, QueueRow, QueueRows } from './views/queue.tsx';
 import { StatusBody, StatusPage } from './views/status.tsx';
 import { TimelineBody, TimelinePage } from './views/timeline.tsx';
 import { clientKey, tokenPrefix, type LoginThrottle } from './login-throttle.ts';
+import { MAY, may } from '../gateway/schema/permissions.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 
@@ -74,7 +75,7 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
   const tz = deps.config.timezone;
   const app = new Hono<ConsoleEnv>();
   const decider = (p: Principal): void => {
-    if (p.role !== 'operator' && p.role !== 'admin') throw new InterlockError('forbidden', `this needs role operator or admin; ${p.id} is ${p.role}`);
+    if (!may(p.role, 'decide')) throw new InterlockError('forbidden', `this needs role ${MAY.decide.join(' or ')}; ${p.id} is ${p.role}`);
   };
   const chrome = async (session: ConsoleEnv['Variables']['session'], page: Chrome['page']): Promise<Chrome> => ({ session, page, estop: await estopStatus(deps) });
   const id = (raw: string): string => {
@@ -158,7 +159,7 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
     const p = session.principal;
     return c.html(
       <Layout title="Status" chrome={await chrome(session, 'status')}>
-        <StatusPage s={await status(deps)} canDecide={p.role === 'operator' || p.role === 'admin'} tz={tz} />
+        <StatusPage s={await status(deps)} canDecide={may(p.role, 'decide')} tz={tz} />
       </Layout>,
     );
   });
@@ -178,7 +179,7 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
   app.get('/fragments/estop-state', async (c) => c.html(<EstopState estop={await estopStatus(deps)} />));
   app.get('/fragments/status', async (c) => {
     const p = c.get('session').principal;
-    return c.html(<StatusBody s={await status(deps)} canDecide={p.role === 'operator' || p.role === 'admin'} tz={tz} />);
+    return c.html(<StatusBody s={await status(deps)} canDecide={may(p.role, 'decide')} tz={tz} />);
   });
   app.get('/fragments/timeline', async (c) => c.html(<TimelineBody t={await timeline(deps, Minutes.parse(c.req.query('minutes')))} tz={tz} />));
   app.get('/fragments/estop-radius', async (c) => {

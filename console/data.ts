@@ -18,6 +18,7 @@ import { headline, severityOf, statusLine, unresolved } from './model/severity.t
 import { timelineEvents, type TimelineRecord } from './model/timeline.ts';
 import { FIRST_SEQ } from '../gateway/audit/chain.ts';
 import type { AuditLine, CardData, QueueItem, StatusData, TargetStatus, TimelineData } from './model/view-data.ts';
+import { may, refusal, type VerdictKind } from '../gateway/schema/permissions.ts';
 import { sameName } from '../gateway/schema/names.ts';
 
 export type { AuditLine, CardData, QueueItem, StatusData, TargetStatus, TimelineData };
@@ -34,11 +35,12 @@ function toItem(deps: Deps, viewer: Principal, action: ActionView, acknowledged:
   const entry = catalogEntry(deps, action.kind);
   const label = actionLabel(action.kind, action.target, action.params, entry);
   const severity = severityOf({ status: action.status, recoveryKind: entry?.estop_exempt === true, acknowledged });
-  const decides = viewer.role === 'operator' || viewer.role === 'admin';
+  const decides = may(viewer.role, 'decide');
   const own = sameName(action.proposer, viewer.id);
   const pending = (PENDING as readonly string[]).includes(action.status);
-  const alreadyApproved = action.approvals.granted.some((g) => sameName(g.actor, viewer.id));
-  const roleMayApprove = action.approvals.roles.length === 0 || action.approvals.roles.includes(viewer.role);
+  // The lifecycle's own table decides what is offered: the console never computes it again.
+  const subject = { status: action.status, proposer: action.proposer, approvalRoles: action.approvals.roles, approvedBy: action.approvals.granted.map((g) => g.actor) };
+  const allowed = (verdict: VerdictKind): boolean => refusal(viewer, verdict, subject) === undefined;
   return {
     action,
     label,
@@ -51,11 +53,12 @@ function toItem(deps: Deps, viewer: Principal, action: ActionView, acknowledged:
     confidence: confidencePill(action.confidence),
     ownProposal: own,
     can: {
-      approve: decides && !own && pending && !alreadyApproved && roleMayApprove,
-      reject: decides && !own && action.status === 'PENDING_APPROVAL',
-      veto: decides && !own && action.status === 'PENDING_VETO',
-      cancel: (decides || own) && ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'].includes(action.status),
-      abort: decides && action.status === 'EXECUTING',
+      approve: pending && allowed('approve'),
+      // The proposer is offered cancel, not reject or veto, of their own action.
+      reject: !own && action.status === 'PENDING_APPROVAL' && allowed('reject'),
+      veto: !own && action.status === 'PENDING_VETO' && allowed('veto'),
+      cancel: ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'].includes(action.status) && allowed('cancel'),
+      abort: action.status === 'EXECUTING' && allowed('abort'),
       acknowledge: decides && !pending && (severity === 'ERROR' || severity === 'WARN') && !acknowledged,
     },
   };

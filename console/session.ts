@@ -10,6 +10,7 @@ import { appendAudit } from '../gateway/audit/append.ts';
 import { authenticate, RoleSchema } from '../gateway/auth/tokens.ts';
 import type { Config } from '../gateway/config/config.ts';
 import type { Db } from '../gateway/store/db.ts';
+import { MAY } from '../gateway/schema/permissions.ts';
 import type { Session } from './model/view-data.ts';
 
 export type { Session };
@@ -17,7 +18,8 @@ export type { Session };
 export const SESSION_COOKIE = 'interlock_session';
 
 /** Roles that may use the console: agents propose through the API only. */
-export const CONSOLE_ROLES = ['operator', 'admin', 'auditor'] as const;
+/** Who may sign in: the roles that observe (operators, admins, auditors). */
+export const CONSOLE_ROLES = MAY.observe;
 
 
 export type LoginResult = { ok: true; cookie: string; session: Session } | { ok: false; reason: 'unknown_token' | 'role_not_allowed'; role?: string; name?: string };

@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
 /** The page shell: header with navigation, the always-visible emergency stop, and the shared dialogs. */
 import type { Child } from 'hono/jsx';
+import { may } from '../../gateway/schema/permissions.ts';
 import type { Session } from '../model/view-data.ts';
 
 export interface Chrome {
@@ -28,7 +29,7 @@ export function EstopState({ estop }: { estop: Chrome['estop'] }) {
 }
 
 export function Layout({ title, chrome, children }: { title: string; chrome: Chrome; children: Child }) {
-  const decides = chrome.session.principal.role === 'operator' || chrome.session.principal.role === 'admin';
+  const decides = may(chrome.session.principal.role, 'decide');
   return (
     <html lang="en">
       <head>

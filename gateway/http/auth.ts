@@ -1,5 +1,6 @@
 /** Bearer-token authentication and per-route role checks. */
 import { createMiddleware } from 'hono/factory';
+import { MAY, type Capability } from '../schema/permissions.ts';
 import { authenticate, type Role } from '../auth/tokens.ts';
 import type { Db } from '../store/db.ts';
 import type { AppEnv } from './env.ts';
@@ -26,7 +27,9 @@ export function authentication(db: Db) {
   });
 }
 
-export function requireRole(...roles: Role[]) {
+/** A route open to the roles the permissions table gives a capability. */
+export function requireRole(capability: Capability) {
+  const roles: readonly Role[] = MAY[capability];
   return createMiddleware<AppEnv>(async (c, next) => {
     const principal = c.get('principal');
     if (!roles.includes(principal.role)) {

@@ -6,6 +6,7 @@ import { requireReason } from '../schema/reason.ts';
 import { estopEngaged, levelInForce } from './context.ts';
 import { inTx, type Deps } from './deps.ts';
 import { rank, resolveLevel, storedLevel } from './levels.ts';
+import { may } from '../schema/permissions.ts';
 
 export interface AutonomyView {
   target: string;
@@ -39,7 +40,7 @@ export async function setAutonomy(deps: Deps, principal: Principal, target: stri
   const before = await getAutonomy(deps, target);
   const from = before.configured;
   const raising = rank(evaluator.data, level) > rank(evaluator.data, resolveLevel(evaluator.data, from) ?? from);
-  if (raising && principal.role !== 'admin' && !options.viaProposal) throw new InterlockError('forbidden', `raising ${target} from ${from} to ${level} needs role admin (you are ${principal.role})`);
+  if (raising && !may(principal.role, 'administer') && !options.viaProposal) throw new InterlockError('forbidden', `raising ${target} from ${from} to ${level} needs role admin (you are ${principal.role})`);
   if (raising && (await estopEngaged(deps))) throw new InterlockError('conflict', 'the emergency stop is engaged: rearm before raising a level', { field: 'level' });
   if (raising && !options.viaProposal) {
     const open = await deps.db.selectFrom('breaker_events').select('rule').where('target', '=', target).where('resolved_at', 'is', null).executeTakeFirst();

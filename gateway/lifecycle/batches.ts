@@ -19,6 +19,8 @@ import type { Status } from './states.ts';
 import { transition } from './transition.ts';
 import { approveIn } from './verdicts.ts';
 import { actionView, type ActionView } from './views.ts';
+import { may } from '../schema/permissions.ts';
+import { sameName } from '../schema/names.ts';
 
 export interface BatchView {
   id: string;
@@ -135,7 +137,7 @@ const NOT_STARTED = ['PROPOSED', 'PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED']
 export async function cancelBatch(deps: Deps, aborter: { abort(actionId: string): boolean }, principal: Principal, id: string, reason: string): Promise<BatchView> {
   requireReason(reason, 'cancel a batch');
   const batch = await getBatch(deps, id);
-  if (principal.id !== batch.proposer && principal.role !== 'operator' && principal.role !== 'admin') {
+  if (!sameName(principal.id, batch.proposer) && !may(principal.role, 'decide')) {
     throw new InterlockError('forbidden', `only the proposer, an operator or an admin may cancel batch ${id}`);
   }
   const now = deps.now();

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit, type Tx } from '../audit/append.ts';
+import { refusal, type VerdictKind } from '../schema/permissions.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { InterlockError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
@@ -14,8 +15,6 @@ import { inTx, type Deps } from './deps.ts';
 import type { LifecycleEvent } from './events.ts';
 import type { Status } from './states.ts';
 import { transition } from './transition.ts';
-
-const DECIDERS = ['operator', 'admin'];
 
 export interface VerdictInput {
   reason?: string;
@@ -37,11 +36,10 @@ async function lockAction(trx: Tx, id: string, now: number): Promise<ActionsTabl
   return trx.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-function requireRole(principal: Principal, roles: string[], what: string): void {
-  const allowed = roles.length > 0 ? roles : DECIDERS;
-  if (!allowed.includes(principal.role)) {
-    throw new InterlockError('forbidden', `role ${principal.role} cannot ${what}; it needs one of: ${allowed.join(', ')}`);
-  }
+/** Refuses a verdict the permissions table does not give this principal on this action. */
+function requirePermission(principal: Principal, verdict: VerdictKind, row: ActionsTable, approvedBy: readonly string[] = []): void {
+  const no = refusal(principal, verdict, { status: row.status, proposer: row.proposer, approvalRoles: JSON.parse(row.approval_roles) as string[], approvedBy });
+  if (no) throw new InterlockError(no.code, `action ${row.id}: ${no.message}`, no.code === 'conflict' ? { field: 'approver' } : {});
 }
 
 /**
@@ -76,16 +74,13 @@ export async function approveIn(trx: Tx, deps: Deps, principal: Principal, id: s
   // The clock is read once the row is ours: a verdict that waited on the lock across the
   // deadline is judged by when it got the row, not by when it asked.
   const now = deps.now();
-  const roles = JSON.parse(row.approval_roles) as string[];
-  requireRole(principal, roles, 'approve this action');
-  if (sameName(row.proposer, principal.id)) throw new InterlockError('forbidden', `${principal.id} proposed action ${id} and cannot approve it`);
+  requirePermission(principal, 'approve', row);
   if (row.status !== 'PENDING_APPROVAL' && row.status !== 'PENDING_VETO') throw conflict(row, 'approved');
   refuseAfterDeadline(row, now, 'approved');
   if (input.digest !== undefined && input.digest !== row.action_digest) {
     throw new InterlockError('conflict', `the approval is for digest ${input.digest}, but action ${id} has digest ${row.action_digest}`, { field: 'digest' });
   }
-  const before = await approversOf(trx, id);
-  if (before.some((actor) => sameName(actor, principal.id))) throw new InterlockError('conflict', `${principal.id} has already approved action ${id}; an approver counts once`, { field: 'approver' });
+  requirePermission(principal, 'approve', row, await approversOf(trx, id));
   await trx
     .insertInto('approvals')
     .values({ id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: 'approve', action_digest: row.action_digest, reason: input.reason ?? null, created_at: now })
@@ -135,11 +130,7 @@ export async function end(deps: Deps, principal: Principal, id: string, how: key
   return inTx(deps, async (trx, events) => {
     const row = await lockAction(trx, id, deps.now());
     const now = deps.now();
-    if (how === 'cancel') {
-      if (!sameName(row.proposer, principal.id)) requireRole(principal, DECIDERS, `cancel an action proposed by ${row.proposer}`);
-    } else {
-      requireRole(principal, JSON.parse(row.approval_roles) as string[], `${how} this action`);
-    }
+    requirePermission(principal, how, row);
     const from = row.status as Status;
     // A REJECT of a PENDING_VETO action is a veto.
     const to: Status = how === 'reject' && from === 'PENDING_VETO' ? 'VETOED' : ending.to;

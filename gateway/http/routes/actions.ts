@@ -24,9 +24,9 @@ import {
   VerdictSchema,
 } from '../schemas.ts';
 
-const proposers = requireRole('agent', 'operator', 'admin');
-const deciders = requireRole('operator', 'admin');
-const anyone = requireRole('agent', 'operator', 'admin', 'auditor');
+const proposers = requireRole('propose');
+const deciders = requireRole('decide');
+const anyone = requireRole('read');
 
 export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(

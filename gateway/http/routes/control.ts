@@ -9,9 +9,9 @@ import type { AppEnv } from '../env.ts';
 import type { Services } from '../services.ts';
 import { AutonomySchema, BatchBodySchema, BatchSchema, errors, EstopSchema, IdParamSchema, json, OptionalReasonSchema, ReasonSchema, SetAutonomySchema, TargetParamSchema } from '../schemas.ts';
 
-const proposers = requireRole('agent', 'operator', 'admin');
-const deciders = requireRole('operator', 'admin');
-const anyone = requireRole('agent', 'operator', 'admin', 'auditor');
+const proposers = requireRole('propose');
+const deciders = requireRole('decide');
+const anyone = requireRole('read');
 
 export function controlRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(

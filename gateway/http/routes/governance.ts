@@ -10,9 +10,8 @@ import type { AppEnv } from '../env.ts';
 import type { Services } from '../services.ts';
 import { errors, IdParamSchema, json, OptionalReasonSchema, ReasonSchema } from '../schemas.ts';
 
-const admin = requireRole('admin');
-const governors = requireRole('admin', 'operator', 'auditor');
-const observers = requireRole('operator', 'admin', 'auditor');
+const admin = requireRole('administer');
+const observers = requireRole('observe');
 
 const Obj = z.record(z.string(), z.unknown());
 const RuleSchema = z
@@ -91,7 +90,7 @@ export function governanceRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       path: '/v1/readiness/attestations',
       summary: 'Attest a checklist item',
       description: 'Only the roles the item lists may attest it. The attestation is signed by the gateway and recorded in the audit log.',
-      middleware: [governors],
+      middleware: [observers],
       request: { body: { content: { 'application/json': { schema: AttestationBodySchema } }, required: true } },
       responses: { 201: json(Obj, 'The signed attestation'), ...errors },
     }),
@@ -121,7 +120,7 @@ export function governanceRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       path: '/v1/governance/proposals/{id}/approve',
       summary: 'Approve an expansion proposal for your role',
       description: 'Every required role must approve, each by a different person; refused while a breaker event is unresolved. The last approval raises the level.',
-      middleware: [governors],
+      middleware: [observers],
       request: { params: IdParamSchema },
       responses: { 200: json(Obj, 'The proposal'), ...errors },
     }),
@@ -131,7 +130,7 @@ export function governanceRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
     },
   );
   app.openapi(
-    createRoute({ method: 'post', path: '/v1/governance/proposals/{id}/reject', summary: 'Reject an expansion proposal', middleware: [governors], request: { params: IdParamSchema, body: { content: { 'application/json': { schema: ReasonSchema } }, required: true } }, responses: { 200: json(Obj, 'The proposal'), ...errors } }),
+    createRoute({ method: 'post', path: '/v1/governance/proposals/{id}/reject', summary: 'Reject an expansion proposal', middleware: [observers], request: { params: IdParamSchema, body: { content: { 'application/json': { schema: ReasonSchema } }, required: true } }, responses: { 200: json(Obj, 'The proposal'), ...errors } }),
     async (c) => c.json((await rejectProposal(s.deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json').reason)) as unknown as Record<string, unknown>, 200),
   );
 }

@@ -16,7 +16,7 @@ export function observeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       method: 'get',
       path: '/v1/audit',
       summary: 'Audit records in order',
-      middleware: [requireRole('auditor', 'admin')],
+      middleware: [requireRole('audit')],
       request: { query: AuditQuerySchema },
       responses: { 200: json(AuditPageSchema, 'A page of records; pass nextCursor as cursor for the next'), ...errors },
     }),
@@ -29,7 +29,7 @@ export function observeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       path: '/v1/tokens',
       summary: 'Create a bearer token',
       description: 'The token is shown once in the response and stored only as its hash.',
-      middleware: [requireRole('admin')],
+      middleware: [requireRole('administer')],
       request: { body: { content: { 'application/json': { schema: TokenBodySchema } }, required: true } },
       responses: { 201: json(TokenSchema, 'The new token'), ...errors },
     }),
@@ -45,7 +45,7 @@ export function observeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       path: '/v1/tokens/{name}',
       summary: 'Revoke a token',
       description: 'The token stops authenticating at once; its console sessions and event streams end. Audited as token.revoked.',
-      middleware: [requireRole('admin')],
+      middleware: [requireRole('administer')],
       request: { params: TokenNameParamSchema },
       responses: { 200: json(RevokedTokenSchema, 'The revoked token'), ...errors },
     }),
@@ -58,14 +58,14 @@ export function observeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       path: '/v1/tokens/{name}/rotate',
       summary: 'Give a token a new secret',
       description: 'The old secret stops authenticating at once and its console sessions and event streams end; the new one is shown once. Audited as token.rotated.',
-      middleware: [requireRole('admin')],
+      middleware: [requireRole('administer')],
       request: { params: TokenNameParamSchema },
       responses: { 200: json(TokenSchema, 'The token with its new secret'), ...errors },
     }),
     async (c) => c.json(await rotateToken(s.deps.db, s.deps.events, c.req.valid('param').name, c.get('principal').id, s.deps.now()), 200),
   );
 
-  app.get('/v1/events', requireRole('operator', 'admin', 'auditor'), (c) =>
+  app.get('/v1/events', requireRole('observe'), (c) =>
     eventStream(c, s.deps.events, {
       now: s.deps.now,
       encode: (e) => ({ event: e.type, data: JSON.stringify(e) }),

@@ -44,7 +44,7 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       method: 'get',
       path: '/v1/policies',
       summary: 'The policy bundle in force',
-      middleware: [requireRole('agent', 'operator', 'admin', 'auditor')],
+      middleware: [requireRole('read')],
       responses: { 200: json(PolicyStatusSchema, 'Its digest, who analyses shell lines, and the latest reload'), ...errors },
     }),
     (c) => {
@@ -60,7 +60,7 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       summary: 'Recompile the policy tree and swap it in',
       description:
         'Compiles policies and invariants afresh. On success the new bundle serves every later decision; on a compile error the running bundle keeps serving and the answer (422) lists each error at file:line. Either way the attempt is audited.',
-      middleware: [requireRole('admin')],
+      middleware: [requireRole('administer')],
       responses: { 200: json(ReloadedSchema, 'The bundle now in force'), 422: json(ReloadFailedSchema, 'The tree does not compile; the previous bundle stays in force'), 400: errors[400], 401: errors[401], 403: errors[403] },
     }),
     async (c) => {
