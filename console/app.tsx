@@ -24,7 +24,6 @@ import { engage, estopStatus, rearm } from '../gateway/lifecycle/estop.ts';
 import { loadAction } from '../gateway/lifecycle/propose.ts';
 import { approve, end } from '../gateway/lifecycle/verdicts.ts';
 import { InterlockError } from '../gateway/schema/errors.ts';
-import { RequiredReasonText } from '../gateway/schema/reason.ts';
 import { acknowledge } from './acknowledge.ts';
 import { card, queue, queueItem, status, timeline } from './data.ts';
 import { clearSessionCookie, consoleHeaders, requireCsrf, requireSession, setSessionCookie, type ConsoleEnv } from './security.ts';
@@ -37,6 +36,7 @@ import { StatusBody, StatusPage } from './views/status.tsx';
 import { TimelineBody, TimelinePage } from './views/timeline.tsx';
 import { clientKey, tokenPrefix, type LoginThrottle } from './login-throttle.ts';
 import { MAY, may } from '../gateway/schema/permissions.ts';
+import { ApproveBodySchema, OptionalReasonBodySchema, ReasonBodySchema, SetAutonomyBodySchema } from '../gateway/schema/bodies.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 
@@ -58,10 +58,11 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'console.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/console.css', import.meta.url), 'utf8') },
 };
 
-const Reason = z.strictObject({ reason: RequiredReasonText });
-const OptionalReason = z.strictObject({ reason: z.string().trim().max(2000).optional() });
-const ApproveBody = z.strictObject({ reason: z.string().max(2000).optional(), digest: z.string().regex(/^[0-9a-f]{64}$/, 'must be the action digest').optional() });
-const LevelBody = z.strictObject({ level: z.string().min(1).max(64), reason: RequiredReasonText });
+// The same body schemas as /v1 (gateway/schema/bodies.ts).
+const Reason = ReasonBodySchema;
+const OptionalReason = OptionalReasonBodySchema;
+const ApproveBody = ApproveBodySchema;
+const LevelBody = SetAutonomyBodySchema;
 const Id = z.string().min(1).max(100);
 const Minutes = z.coerce.number().int().min(1).max(7 * 1440).catch(30);
 

@@ -37,15 +37,15 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: 'a proposer may approve their own action (tried by an operator who proposed)',
-    file: 'gateway/lifecycle/verdicts.ts',
-    from: 'if (sameName(row.proposer, principal.id)) throw',
-    to: 'if (false) throw',
+    file: 'gateway/schema/permissions.ts',
+    from: "if (own) return { code: 'forbidden', message: `${principal.id} proposed this action and cannot approve it` };",
+    to: 'if (own) void 0;',
     caughtAs: /op1 approved their own action/,
   },
 ];
 
 // The files a run needs; node_modules and the toolchain are shared through links.
-const COPIED = ['bin', 'console', 'deploy', 'drivers', 'examples', 'gateway', 'governance', 'invariants', 'packs', 'policies', 'schemas', 'specs', 'test', 'package.json', 'tsconfig.json', 'vitest.config.ts'];
+const COPIED = ['bin', 'console', 'deploy', 'drivers', 'examples', 'gateway', 'governance', 'invariants', 'policies', 'schemas', 'specs', 'test', 'package.json', 'tsconfig.json', 'vitest.config.ts'];
 const LINKED = ['node_modules', '.tools'];
 
 const work = mkdtempSync(path.join(tmpdir(), 'interlock-mutation-'));

@@ -1,7 +1,7 @@
 /** Request and response schemas of the HTTP API; the OpenAPI document is generated from them. */
 import { z } from '@hono/zod-openapi';
 import { ActionEnvelopeSchema } from '../schema/action.ts';
-import { RequiredReasonText } from '../schema/reason.ts';
+import { ApproveBodySchema, OptionalReasonBodySchema, ReasonBodySchema, SetAutonomyBodySchema } from '../schema/bodies.ts';
 import { STATUSES } from '../lifecycle/states.ts';
 import { RoleSchema, TOKEN_NAME_PATTERN, TOKEN_NAME_RULE, TokenNameSchema } from '../auth/tokens.ts';
 
@@ -47,12 +47,9 @@ export const ActionSchema = z
 
 export const ProposeResponseSchema = z.object({ action: ActionSchema, decision: DecisionSchema }).openapi('ProposeResponse');
 
-export const ReasonSchema = z.strictObject({ reason: RequiredReasonText });
-export const OptionalReasonSchema = z.strictObject({ reason: z.string().max(2000).optional() });
-export const ApproveBodySchema = z.strictObject({
-  reason: z.string().max(2000).optional(),
-  digest: z.string().regex(/^[0-9a-f]{64}$/, 'must be the action digest (64 hex characters)').optional(),
-});
+export const ReasonSchema = ReasonBodySchema;
+export const OptionalReasonSchema = OptionalReasonBodySchema;
+export { ApproveBodySchema };
 
 export const VerdictSchema = z.object({ action: ActionSchema, approvals: z.number().int(), required: z.number().int() }).openapi('Verdict');
 
@@ -83,7 +80,7 @@ export const EstopSchema = z.looseObject({ engaged: z.boolean() }).openapi('Emer
 export const AutonomySchema = z
   .object({ target: z.string(), level: z.string(), configured: z.string(), ceiling: z.string() })
   .openapi('Autonomy');
-export const SetAutonomySchema = z.strictObject({ level: z.string().min(1).max(64), reason: RequiredReasonText });
+export const SetAutonomySchema = SetAutonomyBodySchema;
 
 const isoTime = z.iso.datetime({ offset: true });
 
