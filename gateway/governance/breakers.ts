@@ -11,7 +11,8 @@ import { appendAudit, type Tx } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { durationMs } from '../invariants/check.ts';
 import { inTx, type Deps } from '../lifecycle/deps.ts';
-import { rank, resolveLevel, storedLevel } from '../lifecycle/levels.ts';
+import { rank, resolveLevel } from '../lifecycle/levels.ts';
+import { storedLevel, writeLevel } from '../store/levels.ts';
 import { InterlockError, ValidationError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
 import type { BreakerEventsTable, BreakerRulesTable } from '../store/types.ts';
@@ -182,11 +183,7 @@ async function lowerToRevertLevel(deps: Deps, trx: Tx, target: string, rule: str
   const from = data ? (resolveLevel(data, configured) ?? configured) : configured;
   if (data && rank(data, from) <= rank(data, REVERT_LEVEL)) return undefined;
   const reason = `circuit breaker ${rule} tripped`;
-  await trx
-    .insertInto('autonomy_levels')
-    .values({ target, level: REVERT_LEVEL, reason, updated_by: `breaker:${rule}`, updated_at: now })
-    .onConflict((oc) => oc.column('target').doUpdateSet({ level: REVERT_LEVEL, reason, updated_by: `breaker:${rule}`, updated_at: now }))
-    .execute();
+  await writeLevel(trx, { target, level: REVERT_LEVEL, reason, updated_by: `breaker:${rule}`, updated_at: now });
   await appendAudit(trx, { type: 'autonomy.changed', actor: `breaker:${rule}`, at: now, payload: { target, from, to: REVERT_LEVEL, reason } });
   return { from, to: REVERT_LEVEL };
 }

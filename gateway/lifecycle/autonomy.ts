@@ -5,7 +5,9 @@ import { InterlockError, ValidationError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
 import { estopEngaged, levelInForce } from './context.ts';
 import { inTx, type Deps } from './deps.ts';
-import { rank, resolveLevel, storedLevel } from './levels.ts';
+import { rank, resolveLevel } from './levels.ts';
+import { storedLevel, writeLevel } from '../store/levels.ts';
+import { openBreakerOn } from '../store/breakers.ts';
 import { may } from '../schema/permissions.ts';
 
 export interface AutonomyView {
@@ -43,16 +45,12 @@ export async function setAutonomy(deps: Deps, principal: Principal, target: stri
   if (raising && !may(principal.role, 'administer') && !options.viaProposal) throw new InterlockError('forbidden', `raising ${target} from ${from} to ${level} needs role admin (you are ${principal.role})`);
   if (raising && (await estopEngaged(deps))) throw new InterlockError('conflict', 'the emergency stop is engaged: rearm before raising a level', { field: 'level' });
   if (raising && !options.viaProposal) {
-    const open = await deps.db.selectFrom('breaker_events').select('rule').where('target', '=', target).where('resolved_at', 'is', null).executeTakeFirst();
+    const open = await openBreakerOn(deps.db, target);
     if (open) throw new InterlockError('conflict', `circuit breaker ${open.rule} tripped on ${target} and is unresolved: resolve it, then raise`, { field: 'level' });
   }
   await inTx(deps, async (trx, events) => {
     const now = deps.now();
-    await trx
-      .insertInto('autonomy_levels')
-      .values({ target, level, reason, updated_by: principal.id, updated_at: now })
-      .onConflict((oc) => oc.column('target').doUpdateSet({ level, reason, updated_by: principal.id, updated_at: now }))
-      .execute();
+    await writeLevel(trx, { target, level, reason, updated_by: principal.id, updated_at: now });
     await appendAudit(trx, { type: 'autonomy.changed', actor: principal.id, at: now, payload: { target, from, to: level, reason, ...(requested !== level ? { alias: requested } : {}) } });
     events.push({ type: 'autonomy.changed', target, at: now, detail: { from, to: level, by: principal.id } });
   });

@@ -21,6 +21,8 @@ import { approveIn } from './verdicts.ts';
 import { actionView, type ActionView } from './views.ts';
 import { may } from '../schema/permissions.ts';
 import { sameName } from '../schema/names.ts';
+import { actionsOfBatch, approvalsOf } from '../store/actions.ts';
+import { batchById, insertBatch } from '../store/batches.ts';
 
 export interface BatchView {
   id: string;
@@ -62,10 +64,7 @@ export async function proposeBatch(deps: Deps, principal: Principal, body: unkno
   const now = deps.now();
   await inTx(deps, async (trx, events) => {
     await requireCurrentCredential(trx, principal);
-    await trx
-      .insertInto('batches')
-      .values({ id: batchId, proposer: principal.id, status: firstDenied >= 0 ? 'BLOCKED' : 'ACCEPTED', size: decided.length, rationale: parsed.data.rationale ?? null, created_at: now })
-      .execute();
+    await insertBatch(trx, { id: batchId, proposer: principal.id, status: firstDenied >= 0 ? 'BLOCKED' : 'ACCEPTED', size: decided.length, rationale: parsed.data.rationale ?? null, created_at: now });
     await appendAudit(trx, { type: 'batch.proposed', actor: principal.id, at: now, payload: { batch_id: batchId, size: decided.length, ...(firstDenied >= 0 ? { blocked_by: firstDenied } : {}) } });
     for (const [seq, d] of decided.entries()) {
       const { actionId, status } = await recordProposal(trx, { envelope: d.envelope, proposer: principal.id, idempotencyKey: null, level: d.level, decision: d.decision, now, batch: { id: batchId, seq } }, events);
@@ -100,12 +99,10 @@ function countedAhead(member: ActionEnvelope, ahead: Decided[], limits: RateLimi
 }
 
 export async function getBatch(deps: Deps, id: string): Promise<BatchView> {
-  const batch = await deps.db.selectFrom('batches').selectAll().where('id', '=', id).executeTakeFirst();
+  const batch = await batchById(deps.db, id);
   if (!batch) throw new InterlockError('not_found', `no batch ${id}`, { field: 'id' });
-  const rows = await deps.db.selectFrom('actions').selectAll().where('batch_id', '=', id).orderBy('batch_seq').execute();
-  const approvals = rows.length
-    ? await deps.db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', rows.map((r) => r.id)).execute()
-    : [];
+  const rows = await actionsOfBatch(deps.db, id);
+  const approvals = await approvalsOf(deps.db, rows.map((r) => r.id));
   return {
     id: batch.id,
     proposer: batch.proposer,

@@ -2,7 +2,6 @@
  * Builds a decision's context from the world: the level in force, the target's live state,
  * recent history (last values for ramps, counts for rate limits), the emergency stop and now.
  */
-import { sql } from 'kysely';
 import type { WorldFacts } from '../decide/pipeline.ts';
 import type { ActionEnvelope, Actor } from '../schema/action.ts';
 import { countKey, type DecisionContext } from '../schema/context.ts';
@@ -10,8 +9,11 @@ import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
 import { stateProblem } from '../schema/state-check.ts';
 import { pausedBy } from '../store/breakers.ts';
+import { estopRow } from '../store/estop.ts';
+import { countInWindow, lastCompleted } from '../store/history.ts';
+import { storedLevel } from '../store/levels.ts';
 import type { Deps } from './deps.ts';
-import { lowerOf, resolveLevel, storedLevel } from './levels.ts';
+import { lowerOf, resolveLevel } from './levels.ts';
 
 export type ContextPurpose =
   /** Counting accepted proposals, before the decision. */
@@ -71,7 +73,7 @@ export async function levelInForce(deps: Deps, evaluator: PolicyEvaluator | unde
 }
 
 export async function estopEngaged(deps: Deps): Promise<boolean> {
-  const row = await deps.db.selectFrom('estop').select('engaged').where('id', '=', 1).executeTakeFirst();
+  const row = await estopRow(deps.db);
   // No row means the schema is broken: treat as engaged (fail closed).
   return row ? Number(row.engaged) === 1 : true;
 }
@@ -79,18 +81,6 @@ export async function estopEngaged(deps: Deps): Promise<boolean> {
 /** Whether a rate limit covers a kind: listed exactly, or by a prefix pattern ending in `*`. */
 export function limitApplies(limit: RateLimit, kind: string): boolean {
   return limit.kinds.some((p) => p === kind || (p.endsWith('*') && kind.startsWith(p.slice(0, -1))));
-}
-
-/**
- * The actions a window counts: accepted proposals created in it, or, at the time-of-use
- * re-check, executions started in it. Rate limits and the invariants' counts share it.
- */
-function windowed(deps: Deps, purpose: ContextPurpose, since: number, excludeActionId: string | undefined) {
-  const timeColumn: 'created_at' | 'started_at' = purpose === 'proposal' ? 'created_at' : 'started_at';
-  let q = deps.db.selectFrom('actions').where(timeColumn, '>=', since);
-  q = purpose === 'proposal' ? q.where('status', 'not in', ['DENIED']) : q.where('started_at', 'is not', null);
-  if (excludeActionId) q = q.where('id', '!=', excludeActionId);
-  return { q, timeColumn };
 }
 
 async function historyFor(
@@ -102,29 +92,22 @@ async function historyFor(
   now: number,
   excludeActionId: string | undefined,
 ): Promise<DecisionContext['history']> {
+  const exclude = excludeActionId ? { excludeActionId } : {};
   const rate: DecisionContext['history']['rate'] = {};
   // Counted before the proposal is inserted: two proposals racing can both see room for one
   // more. The executor's re-check counts executions, so an actuation limit still holds.
   const limits = evaluator.data.rate_limits.filter((l) => limitApplies(l, action.kind));
   await Promise.all(
     limits.map(async (limit) => {
-      const { q: counted, timeColumn } = windowed(deps, purpose, now - limit.window_seconds * 1000, excludeActionId);
-      let q = counted.select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min(timeColumn).as('oldest')]);
-      if (limit.per.includes('actor')) q = q.where('proposer', '=', actor.id);
-      if (limit.per.includes('target')) q = q.where('target', '=', action.target);
-      if (limit.per.includes('kind')) q = q.where('kind', '=', action.kind);
-      if (!limit.kinds.includes('*')) {
-        q = q.where((eb) =>
-          eb.or(
-            limit.kinds.map((p) =>
-              p.endsWith('*') ? eb(sql`substr(kind, 1, ${p.length - 1})`, '=', p.slice(0, -1)) : eb('kind', '=', p),
-            ),
-          ),
-        );
-      }
-      const row = await q.executeTakeFirstOrThrow();
-      const count = Number(row.n);
-      rate[limit.id] = count > 0 && row.oldest !== null ? { count, oldest_at: Number(row.oldest) } : { count };
+      const window = await countInWindow(deps.db, {
+        purpose,
+        since: now - limit.window_seconds * 1000,
+        ...exclude,
+        ...(limit.per.includes('actor') ? { proposer: actor.id } : {}),
+        ...(limit.per.includes('target') ? { target: action.target } : {}),
+        kindPatterns: limit.per.includes('kind') ? [action.kind] : limit.kinds,
+      });
+      rate[limit.id] = window.oldest !== undefined ? { count: window.count, oldest_at: window.oldest } : { count: window.count };
     }),
   );
 
@@ -133,34 +116,20 @@ async function historyFor(
   const ramp = evaluator.data.catalog[action.kind]?.constraints?.ramp as { param?: unknown } | undefined;
   const rampParam = ramp && typeof ramp.param === 'string' ? ramp.param : undefined;
   if (rampParam || manifest?.last.includes(action.kind)) {
-    const prev = await deps.db
-      .selectFrom('actions')
-      .select(['params', 'finished_at'])
-      .where('target', '=', action.target)
-      .where('kind', '=', action.kind)
-      .where('status', '=', 'COMPLETED')
-      .orderBy('finished_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (prev && prev.finished_at !== null) {
+    const prev = await lastCompleted(deps.db, action.target, action.kind);
+    if (prev) {
       const params = JSON.parse(prev.params) as Record<string, unknown>;
       const value = rampParam ? params[rampParam] : undefined;
-      last[action.kind] = { at: Number(prev.finished_at), params, ...(typeof value === 'number' ? { value } : {}) };
+      last[action.kind] = { at: prev.finishedAt, params, ...(typeof value === 'number' ? { value } : {}) };
     }
   }
 
-  // Windowed counts the invariants ask for: per target, one indexed count each.
+  // Windowed counts the invariants ask for: per target, one indexed count each. The glob was
+  // resolved against the catalog when compiling: a kind outside it is never accepted.
   const counts: Record<string, number> = {};
   await Promise.all(
     (manifest?.counts ?? []).map(async (c) => {
-      const q = windowed(deps, purpose, now - c.window_ms, excludeActionId).q.select((eb) => eb.fn.countAll<number>().as('n')).where('target', '=', action.target);
-      const key = countKey(c);
-      // The glob was resolved against the catalog when compiling: a kind outside it is never accepted.
-      if (c.kinds.length === 0) {
-        counts[key] = 0;
-        return;
-      }
-      counts[key] = Number((await q.where('kind', 'in', c.kinds).executeTakeFirstOrThrow()).n);
+      counts[countKey(c)] = (await countInWindow(deps.db, { purpose, since: now - c.window_ms, ...exclude, target: action.target, kinds: c.kinds })).count;
     }),
   );
   return { last, rate, counts };

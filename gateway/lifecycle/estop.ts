@@ -7,6 +7,9 @@ import { appendAudit } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { InterlockError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
+import { actionsInStatus } from '../store/actions.ts';
+import { engageEstop, estopRow, releaseEstop } from '../store/estop.ts';
+import { writeLevel } from '../store/levels.ts';
 import { inTx, type Deps } from './deps.ts';
 import { levelInForce } from './context.ts';
 import { lowerOf, resolveLevel } from './levels.ts';
@@ -39,7 +42,7 @@ export async function engage(deps: Deps, executor: Aborter, principal: Principal
   requireReason(reason, 'engage the emergency stop');
   const now = deps.now();
   await inTx(deps, async (trx, events) => {
-    await trx.updateTable('estop').set({ engaged: 1, reason, actor: principal.id, updated_at: now }).where('id', '=', 1).execute();
+    await engageEstop(trx, { reason, actor: principal.id, at: now });
     await appendAudit(trx, { type: 'estop.engaged', actor: principal.id, at: now, payload: { reason } });
     events.push({ type: 'estop.engaged', at: now, detail: { reason, by: principal.id } });
   });
@@ -70,7 +73,7 @@ export async function engage(deps: Deps, executor: Aborter, principal: Principal
 
 async function cancelAll(deps: Deps, principal: Principal, reason: string): Promise<number> {
   return inTx(deps, async (trx, events) => {
-    const rows = await trx.selectFrom('actions').select(['id', 'status']).where('status', 'in', [...CANCELLABLE]).execute();
+    const rows = await actionsInStatus(trx, CANCELLABLE);
     let n = 0;
     const now = deps.now();
     for (const row of rows) {
@@ -89,18 +92,13 @@ export async function rearm(deps: Deps, principal: Principal, reason: string): P
   for (const id of deps.targets.keys()) current.set(id, await levelInForce(deps, evaluator, id));
   await inTx(deps, async (trx, events) => {
     const now = deps.now();
-    const row = await trx.updateTable('estop').set({ engaged: 0, reason, actor: principal.id, updated_at: now }).where('id', '=', 1).where('engaged', '=', 1).executeTakeFirst();
-    if (Number(row.numUpdatedRows) !== 1) throw new InterlockError('conflict', 'the emergency stop is not engaged', { field: 'estop' });
+    if (!(await releaseEstop(trx, { reason, actor: principal.id, at: now }))) throw new InterlockError('conflict', 'the emergency stop is not engaged', { field: 'estop' });
     await appendAudit(trx, { type: 'estop.rearmed', actor: principal.id, at: now, payload: { reason } });
     const cap = resolveLevel(evaluator?.data, 'L3') ?? 'L3';
     for (const [target, level] of current) {
       const capped = lowerOf(evaluator?.data, level, cap);
       levels[target] = capped;
-      await trx
-        .insertInto('autonomy_levels')
-        .values({ target, level: capped, reason: `rearm: ${reason}`, updated_by: principal.id, updated_at: now })
-        .onConflict((oc) => oc.column('target').doUpdateSet({ level: capped, reason: `rearm: ${reason}`, updated_by: principal.id, updated_at: now }))
-        .execute();
+      await writeLevel(trx, { target, level: capped, reason: `rearm: ${reason}`, updated_by: principal.id, updated_at: now });
       if (capped !== level) {
         await appendAudit(trx, { type: 'autonomy.changed', actor: principal.id, at: now, payload: { target, from: level, to: capped, reason: `rearm caps levels at L3: ${reason}` } });
       }
@@ -111,7 +109,8 @@ export async function rearm(deps: Deps, principal: Principal, reason: string): P
 }
 
 export async function estopStatus(deps: Deps): Promise<{ engaged: boolean; reason: string | null; by: string | null; since: string | null }> {
-  const row = await deps.db.selectFrom('estop').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  const row = await estopRow(deps.db);
+  if (!row) throw new InterlockError('internal', 'the emergency stop row is missing: the schema is broken');
   return { engaged: Number(row.engaged) === 1, reason: row.reason, by: row.actor, since: row.updated_at ? new Date(Number(row.updated_at)).toISOString() : null };
 }
 

@@ -1,6 +1,5 @@
 /** Autonomy levels in force: per target, capped by the configured ceiling, aliases resolved. */
 import type { PolicyData } from '../schema/policy-data.ts';
-import type { Db } from '../store/db.ts';
 
 /** resolveLevel maps an alias (semi_auto, …) to its level; undefined if it is neither. */
 export function resolveLevel(data: PolicyData | undefined, level: string): string | undefined {
@@ -18,9 +17,4 @@ export function rank(data: PolicyData, level: string): number {
 export function lowerOf(data: PolicyData | undefined, a: string, b: string): string {
   if (!data) return a;
   return rank(data, a) <= rank(data, b) ? a : b;
-}
-
-export async function storedLevel(db: Db, target: string): Promise<string | undefined> {
-  const row = await db.selectFrom('autonomy_levels').select('level').where('target', '=', target).executeTakeFirst();
-  return row?.level;
 }

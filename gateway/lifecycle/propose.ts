@@ -4,9 +4,11 @@ import { requireCurrentCredential, type Principal } from '../auth/tokens.ts';
 import { decide, shellParamsIssue } from '../decide/pipeline.ts';
 import { canonicalShellParams, type ProgramResolver } from '../decide/shell-argv.ts';
 import { ActionEnvelopeSchema, type ActionEnvelope } from '../schema/action.ts';
-import type { Decision } from '../schema/decision.ts';
 import { describeIssues, fieldIssues, InterlockError, ValidationError, type FieldIssue } from '../schema/errors.ts';
+import type { Decision } from '../schema/decision.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
+import { actionById, actionByIdempotencyKey, approvalsOf } from '../store/actions.ts';
+import { proposalDecisionOf } from '../store/decisions.ts';
 import { buildContext, type ContextPurpose } from './context.ts';
 import { inTx, type Deps } from './deps.ts';
 import { recordDecision, recordProposal, requestDigest } from './record.ts';
@@ -140,22 +142,15 @@ export async function dryRun(deps: Deps, principal: Principal, body: unknown): P
 }
 
 export async function loadAction(deps: Deps, id: string): Promise<{ action: ActionView; decision: DecisionView }> {
-  const row = await deps.db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await actionById(deps.db, id);
   if (!row) throw new InterlockError('not_found', `no action ${id}`, { field: 'id' });
-  const [approvals, decision] = await Promise.all([
-    deps.db.selectFrom('approvals').select(['actor', 'role', 'verdict', 'created_at']).where('action_id', '=', id).orderBy('created_at').execute(),
-    deps.db.selectFrom('decisions').selectAll().where('action_id', '=', id).where('purpose', '=', 'proposal').executeTakeFirstOrThrow(),
-  ]);
+  const [approvals, decision] = await Promise.all([approvalsOf(deps.db, [id]), proposalDecisionOf(deps.db, id)]);
+  if (!decision) throw new InterlockError('internal', `action ${id} has no proposal decision`);
   return { action: actionView(row, approvals), decision: decisionView(decision) };
 }
 
 async function replay(deps: Deps, principal: Principal, key: string, digest: string): Promise<ProposeResult | undefined> {
-  const row = await deps.db
-    .selectFrom('actions')
-    .select(['id', 'request_digest'])
-    .where('proposer', '=', principal.id)
-    .where('idempotency_key', '=', key)
-    .executeTakeFirst();
+  const row = await actionByIdempotencyKey(deps.db, principal.id, key);
   if (!row) return undefined;
   if (row.request_digest !== digest) {
     throw new InterlockError('conflict', `Idempotency-Key ${key} was already used for a different proposal (action ${row.id})`, { field: 'Idempotency-Key' });

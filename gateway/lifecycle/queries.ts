@@ -2,6 +2,7 @@
 import { ValidationError } from '../schema/errors.ts';
 import type { Deps } from './deps.ts';
 import type { Status } from './states.ts';
+import { approvalsOf, pageOfActions } from '../store/actions.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { actionView, type ActionView } from './views.ts';
 
@@ -14,14 +15,13 @@ export interface ListQuery {
 }
 
 export async function listActions(deps: Deps, query: ListQuery): Promise<{ actions: ActionView[]; nextCursor: string | null }> {
-  let q = deps.db.selectFrom('actions').selectAll();
-  if (query.status) q = q.where('status', '=', query.status);
-  if (query.target) q = q.where('target', '=', query.target);
   const cursor = decodeCursor(query.cursor);
-  if (cursor) {
-    q = q.where((eb) => eb.or([eb('created_at', '<', cursor.at), eb.and([eb('created_at', '=', cursor.at), eb('id', '<', cursor.id)])]));
-  }
-  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  const rows = await pageOfActions(deps.db, {
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.target ? { target: query.target } : {}),
+    ...(cursor ? { after: cursor } : {}),
+    limit: query.limit + 1,
+  });
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
@@ -32,8 +32,7 @@ export async function listActions(deps: Deps, query: ListQuery): Promise<{ actio
 
 /** Action rows as API views, with their approvals (one query for all of them). */
 export async function viewsOf(deps: Deps, rows: ActionsTable[]): Promise<ActionView[]> {
-  const ids = rows.map((r) => r.id);
-  const approvals = ids.length ? await deps.db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', ids).execute() : [];
+  const approvals = await approvalsOf(deps.db, rows.map((r) => r.id));
   return rows.map((r) => actionView(r, approvals.filter((a) => a.action_id === r.id)));
 }
 

@@ -7,6 +7,8 @@ import { appendAudit, type Tx } from '../audit/append.ts';
 import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import type { Decision } from '../schema/decision.ts';
+import { insertAction } from '../store/actions.ts';
+import { insertDecision } from '../store/decisions.ts';
 import type { LifecycleEvent } from './events.ts';
 import type { Status } from './states.ts';
 import { transition } from './transition.ts';
@@ -46,9 +48,7 @@ export async function recordDecision(
   now: number,
 ): Promise<string> {
   const id = randomUUID();
-  await trx
-    .insertInto('decisions')
-    .values({
+  await insertDecision(trx, {
       id,
       action_id: actionId,
       purpose,
@@ -64,8 +64,7 @@ export async function recordDecision(
       policy_digest: decision.policyDigest,
       timings: JSON.stringify(decision.timings),
       created_at: now,
-    })
-    .execute();
+  });
   await appendAudit(trx, { type: `decision.${purpose}`, actionId, actor, at: now, payload: decisionAuditPayload(id, level, decision, purpose) });
   return id;
 }
@@ -74,9 +73,7 @@ export async function recordProposal(trx: Tx, p: DecidedProposal, events: Lifecy
   const id = randomUUID();
   const { envelope: e, decision: d, now } = p;
   const approval = d.approval;
-  await trx
-    .insertInto('actions')
-    .values({
+  await insertAction(trx, {
       id,
       kind: e.kind,
       target: e.target,
@@ -105,8 +102,7 @@ export async function recordProposal(trx: Tx, p: DecidedProposal, events: Lifecy
       lease_until: null,
       attempts: 0,
       outcome: null,
-    })
-    .execute();
+  });
   await appendAudit(trx, {
     type: 'action.proposed',
     actionId: id,

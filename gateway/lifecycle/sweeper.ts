@@ -1,4 +1,5 @@
 /** The clock's part of the lifecycle: pending approvals expire; veto windows that pass unvetoed approve. */
+import { dueForSweep } from '../store/actions.ts';
 import { inTx, type Deps } from './deps.ts';
 import { transition } from './transition.ts';
 
@@ -9,19 +10,16 @@ export interface SweepResult {
 
 export async function sweep(deps: Deps): Promise<SweepResult> {
   const now = deps.now();
-  const [expiring, vetoPassed] = await Promise.all([
-    deps.db.selectFrom('actions').select('id').where('status', '=', 'PENDING_APPROVAL').where('expires_at', '<=', now).limit(500).execute(),
-    deps.db.selectFrom('actions').select('id').where('status', '=', 'PENDING_VETO').where('veto_deadline', '<=', now).limit(500).execute(),
-  ]);
+  const { expiring, vetoPassed } = await dueForSweep(deps.db, now, 500);
   let expired = 0;
   let approved = 0;
-  for (const { id } of expiring) {
+  for (const id of expiring) {
     const moved = await inTx(deps, (trx, events) =>
       transition(trx, { id, from: 'PENDING_APPROVAL', to: 'EXPIRED', actor: 'system', reason: 'approval timed out', at: now }, events),
     );
     if (moved) expired++;
   }
-  for (const { id } of vetoPassed) {
+  for (const id of vetoPassed) {
     const moved = await inTx(deps, (trx, events) =>
       transition(trx, { id, from: 'PENDING_VETO', to: 'APPROVED', actor: 'system', reason: 'veto window passed without a veto', set: { approved_at: now }, at: now }, events),
     );

@@ -10,6 +10,7 @@ import type { LifecycleEvent } from '../schema/lifecycle-event.ts';
 import { sameName } from '../schema/names.ts';
 import { RoleSchema, type CreatedToken, type Role } from '../schema/principal.ts';
 import type { Db } from '../store/db.ts';
+import { actionsOfProposer } from '../store/actions.ts';
 import { activeTokensNamed, endSessionsOf, updateToken } from '../store/tokens.ts';
 import type { Status } from './states.ts';
 import { transition } from './transition.ts';
@@ -46,7 +47,7 @@ async function endToken(db: Db, events: TokenEvents, name: string, by: string, n
     const sessionsEnded = await endSessionsOf(trx, row.name, now);
     // What the old secret queued is withdrawn: a leaked secret is rotated or revoked precisely
     // because its holder may not be who proposed those actions.
-    const queued = await trx.selectFrom('actions').select(['id', 'status']).where('proposer', '=', row.name).where('status', 'in', [...WITHDRAWN]).execute();
+    const queued = await actionsOfProposer(trx, row.name, WITHDRAWN);
     let withdrawn = 0;
     for (const a of queued) {
       const reason = `the proposer's token was ${newHash === undefined ? 'revoked' : 'rotated'}`;

@@ -5,6 +5,7 @@
  */
 import { appendAudit, type Tx } from '../audit/append.ts';
 import { InterlockError } from '../schema/errors.ts';
+import { moveStatus } from '../store/actions.ts';
 import type { ActionsTable } from '../store/types.ts';
 import type { LifecycleEvent } from './events.ts';
 import { canTransition, type Status } from './states.ts';
@@ -27,13 +28,8 @@ export async function transition(trx: Tx, req: TransitionRequest, events?: Lifec
     throw new InterlockError('internal', `the lifecycle has no transition ${req.from} -> ${req.to}`);
   }
   const at = req.at ?? Date.now();
-  const result = await trx
-    .updateTable('actions')
-    .set({ ...req.set, status: req.to, status_reason: req.reason ?? null, updated_at: at })
-    .where('id', '=', req.id)
-    .where('status', '=', req.from)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
+  const moved = await moveStatus(trx, { id: req.id, from: req.from, to: req.to, reason: req.reason ?? null, at, ...(req.set ? { set: req.set } : {}) });
+  if (!moved) return false;
   await appendAudit(trx, {
     type: `action.${req.to.toLowerCase()}`,
     actionId: req.id,

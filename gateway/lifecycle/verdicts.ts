@@ -10,6 +10,7 @@ import type { Principal } from '../auth/tokens.ts';
 import { InterlockError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
 import { nameKey, sameName } from '../schema/names.ts';
+import { approversOf, insertApproval, lockAction as lockActionRow } from '../store/actions.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { inTx, type Deps } from './deps.ts';
 import type { LifecycleEvent } from './events.ts';
@@ -31,9 +32,9 @@ export interface VerdictResult {
 
 /** Claims the row for this transaction (a row lock on PostgreSQL) and returns it. */
 async function lockAction(trx: Tx, id: string, now: number): Promise<ActionsTable> {
-  const touched = await trx.updateTable('actions').set({ updated_at: now }).where('id', '=', id).executeTakeFirst();
-  if (Number(touched.numUpdatedRows) !== 1) throw new InterlockError('not_found', `no action ${id}`, { field: 'id' });
-  return trx.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const row = await lockActionRow(trx, id, now);
+  if (!row) throw new InterlockError('not_found', `no action ${id}`, { field: 'id' });
+  return row;
 }
 
 /** Refuses a verdict the permissions table does not give this principal on this action. */
@@ -81,10 +82,7 @@ export async function approveIn(trx: Tx, deps: Deps, principal: Principal, id: s
     throw new InterlockError('conflict', `the approval is for digest ${input.digest}, but action ${id} has digest ${row.action_digest}`, { field: 'digest' });
   }
   requirePermission(principal, 'approve', row, await approversOf(trx, id));
-  await trx
-    .insertInto('approvals')
-    .values({ id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: 'approve', action_digest: row.action_digest, reason: input.reason ?? null, created_at: now })
-    .execute();
+  await insertApproval(trx, { id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: 'approve', action_digest: row.action_digest, reason: input.reason ?? null, created_at: now });
   const count = await countApprovals(trx, id);
   const required = Math.max(Number(row.approvals_required), 1);
   await appendAudit(trx, {
@@ -103,11 +101,6 @@ export async function approveIn(trx: Tx, deps: Deps, principal: Principal, id: s
     return { status: 'APPROVED', approvals: count, required };
   }
   return { status: from, approvals: count, required };
-}
-
-async function approversOf(trx: Tx, id: string): Promise<string[]> {
-  const rows = await trx.selectFrom('approvals').select('actor').where('action_id', '=', id).where('verdict', '=', 'approve').execute();
-  return rows.map((r) => r.actor);
 }
 
 /** Approvals counted by person: names that differ only in case or Unicode width are one. */
@@ -138,11 +131,7 @@ export async function end(deps: Deps, principal: Principal, id: string, how: key
     // A cancel by the proposer withdraws the action whatever the clock says; anyone else's
     // verdict, a cancel included, must beat the deadline like an approval.
     if (how !== 'cancel' || !sameName(row.proposer, principal.id)) refuseAfterDeadline(row, now, ending.past);
-    await trx
-      .insertInto('approvals')
-      .values({ id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: how, action_digest: row.action_digest, reason: input.reason ?? null, created_at: now })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    await insertApproval(trx, { id: randomUUID(), action_id: id, actor: principal.id, role: principal.role, verdict: how, action_digest: row.action_digest, reason: input.reason ?? null, created_at: now }, { ignoreDuplicate: true });
     const moved = await transition(trx, { id, from, to, actor: principal.id, reason: input.reason ?? `${how} by ${principal.id}`, at: now }, events);
     if (!moved) throw conflict(row, ending.past);
     return { status: to, approvals: 0, required: Number(row.approvals_required) };

@@ -1,0 +1,101 @@
+/** The actions table: one row per proposal, its status moved only by conditional updates. */
+import type { Insertable } from 'kysely';
+import type { Conn, Tx } from './conn.ts';
+import type { ActionsTable, ApprovalsTable } from './types.ts';
+
+export async function insertAction(trx: Tx, row: Insertable<ActionsTable>): Promise<void> {
+  await trx.insertInto('actions').values(row).execute();
+}
+
+export async function actionById(db: Conn, id: string): Promise<ActionsTable | undefined> {
+  return db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Claims the row for this transaction (a row lock on PostgreSQL; SQLite's one writer is the
+ * transaction already) and returns it, or undefined when there is no such action.
+ */
+export async function lockAction(trx: Tx, id: string, now: number): Promise<ActionsTable | undefined> {
+  const touched = await trx.updateTable('actions').set({ updated_at: now }).where('id', '=', id).executeTakeFirst();
+  if (Number(touched.numUpdatedRows) !== 1) return undefined;
+  return trx.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/**
+ * Moves an action from one status to another, setting other columns with it, only if it is
+ * still in `from`; true when this call moved it.
+ */
+export async function moveStatus(
+  trx: Tx,
+  move: { id: string; from: string; to: string; reason: string | null; at: number; set?: Partial<Omit<ActionsTable, 'id' | 'status'>> },
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('actions')
+    .set({ ...move.set, status: move.to, status_reason: move.reason, updated_at: move.at })
+    .where('id', '=', move.id)
+    .where('status', '=', move.from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** The proposer's earlier action under an Idempotency-Key. */
+export async function actionByIdempotencyKey(db: Conn, proposer: string, key: string): Promise<Pick<ActionsTable, 'id' | 'request_digest'> | undefined> {
+  return db.selectFrom('actions').select(['id', 'request_digest']).where('proposer', '=', proposer).where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+/** A proposer's actions in the given statuses (what revoking their token withdraws). */
+export async function actionsOfProposer(trx: Conn, proposer: string, statuses: readonly string[]): Promise<Pick<ActionsTable, 'id' | 'status'>[]> {
+  return trx.selectFrom('actions').select(['id', 'status']).where('proposer', '=', proposer).where('status', 'in', [...statuses]).execute();
+}
+
+/** Pending actions whose deadline has come: approvals timed out, veto windows passed. */
+export async function dueForSweep(db: Conn, now: number, limit: number): Promise<{ expiring: string[]; vetoPassed: string[] }> {
+  const [expiring, vetoPassed] = await Promise.all([
+    db.selectFrom('actions').select('id').where('status', '=', 'PENDING_APPROVAL').where('expires_at', '<=', now).limit(limit).execute(),
+    db.selectFrom('actions').select('id').where('status', '=', 'PENDING_VETO').where('veto_deadline', '<=', now).limit(limit).execute(),
+  ]);
+  return { expiring: expiring.map((r) => r.id), vetoPassed: vetoPassed.map((r) => r.id) };
+}
+
+/** One page of actions, newest first, after a (created_at, id) cursor. */
+export async function pageOfActions(
+  db: Conn,
+  q: { status?: string; target?: string; after?: { at: number; id: string }; limit: number },
+): Promise<ActionsTable[]> {
+  let query = db.selectFrom('actions').selectAll();
+  if (q.status) query = query.where('status', '=', q.status);
+  if (q.target) query = query.where('target', '=', q.target);
+  const after = q.after;
+  if (after) query = query.where((eb) => eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]));
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
+}
+
+/** The actions of a batch, in batch order. */
+export async function actionsOfBatch(db: Conn, batchId: string): Promise<ActionsTable[]> {
+  return db.selectFrom('actions').selectAll().where('batch_id', '=', batchId).orderBy('batch_seq').execute();
+}
+
+export type ApprovalLine = Pick<ApprovalsTable, 'action_id' | 'actor' | 'role' | 'verdict' | 'created_at'>;
+
+/** The approvals and other verdicts on these actions, in one query. */
+export async function approvalsOf(db: Conn, actionIds: readonly string[]): Promise<ApprovalLine[]> {
+  if (actionIds.length === 0) return [];
+  return db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', [...actionIds]).orderBy('created_at').execute();
+}
+
+export async function insertApproval(trx: Tx, row: Insertable<ApprovalsTable>, options: { ignoreDuplicate?: boolean } = {}): Promise<void> {
+  let q = trx.insertInto('approvals').values(row);
+  if (options.ignoreDuplicate) q = q.onConflict((oc) => oc.doNothing());
+  await q.execute();
+}
+
+/** Who has approved an action so far (one line per approval). */
+export async function approversOf(trx: Conn, actionId: string): Promise<string[]> {
+  const rows = await trx.selectFrom('approvals').select('actor').where('action_id', '=', actionId).where('verdict', '=', 'approve').execute();
+  return rows.map((r) => r.actor);
+}
+
+/** Every action in the given statuses (what the emergency stop cancels). */
+export async function actionsInStatus(db: Conn, statuses: readonly string[]): Promise<Pick<ActionsTable, 'id' | 'status'>[]> {
+  return db.selectFrom('actions').select(['id', 'status']).where('status', 'in', [...statuses]).execute();
+}
