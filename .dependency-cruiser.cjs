@@ -32,7 +32,7 @@ module.exports = {
     layer(`^${g('policy')}/`, g('schema/'), g('decide/'), g('paths.ts'), g('policy/')),
     layer(`^${g('invariants')}/`, g('schema/'), g('decide/'), g('policy/'), g('invariants/')),
     layer(`^${g('audit')}/`, g('schema/'), g('store/'), g('signing/'), g('audit/')),
-    layer(`^${g('auth')}/`, g('schema/'), g('store/'), g('audit/'), g('auth/')),
+    layer(`^${g('auth')}/`, g('schema/'), g('store/'), g('audit/'), g('config/'), g('auth/')),
     layer(`^${g('targets.ts')}`, g('schema/'), g('config/'), 'drivers/'),
     // The lifecycle: the one place that decides, records and moves actions.
     layer(`^${g('lifecycle')}/`, g('schema/'), g('store/'), g('audit/'), g('auth/'), g('decide/'), g('config/'), g('targets.ts'), g('lifecycle/')),
@@ -42,11 +42,11 @@ module.exports = {
     layer(`^${g('metrics')}/`, g('schema/'), g('lifecycle/'), g('governance/'), g('metrics/')),
     layer(`^${g('specs')}/`, g('schema/'), g('lifecycle/'), g('paths.ts'), g('specs/')),
     layer(`^${g('evidence')}/`, g('schema/'), g('store/'), g('audit/'), g('signing/'), g('policy/'), g('invariants/'), g('paths.ts'), g('evidence/')),
-    // The front doors.
-    layer(`^${g('http')}/`, g('schema/'), g('store/'), g('audit/'), g('auth/'), g('signing/'), g('policy/'), g('lifecycle/'), g('governance/'), g('executor/'), g('metrics/'), g('http/')),
+    // The front doors: no SQL and no audit writes of their own; they go through the lifecycle.
+    layer(`^${g('http')}/`, g('schema/'), g('auth/'), g('signing/'), g('policy/'), g('lifecycle/'), g('governance/'), g('executor/'), g('metrics/'), g('http/')),
     layer('^console/model/', g('schema/'), g('decide/'), g('lifecycle/'), g('governance/'), 'console/model/'),
     layer('^console/views/', g('schema/'), 'console/model/', 'console/views/'),
-    layer('^console/[^/]+$', g('schema/'), g('store/'), g('audit/'), g('auth/'), g('config/'), g('targets.ts'), g('lifecycle/'), g('governance/'), g('executor/'), g('http/'), 'console/'),
+    layer('^console/[^/]+$', g('schema/'), g('auth/'), g('config/'), g('targets.ts'), g('lifecycle/'), g('governance/'), g('executor/'), g('http/'), 'console/'),
   ],
   options: {
     tsConfig: { fileName: 'tsconfig.json' },

@@ -4,11 +4,11 @@ import { estopStatus } from '../gateway/lifecycle/estop.ts';
 import type { Deps } from '../gateway/lifecycle/deps.ts';
 import { loadAction } from '../gateway/lifecycle/propose.ts';
 import { getBatch } from '../gateway/lifecycle/batches.ts';
-import { viewsOf } from '../gateway/lifecycle/queries.ts';
+import { acknowledged, auditSince, auditTrail, queueRows, viewsOf, workInFlight } from '../gateway/lifecycle/queries.ts';
 import { PENDING } from '../gateway/lifecycle/states.ts';
 import type { ActionView } from '../gateway/lifecycle/views.ts';
 import { listEvents } from '../gateway/governance/breakers.ts';
-import type { Principal } from '../gateway/auth/tokens.ts';
+import type { Principal } from '../gateway/schema/principal.ts';
 import type { Target } from '../gateway/targets.ts';
 import type { CatalogEntry } from '../gateway/schema/catalog.ts';
 import { confidencePill } from './model/confidence.ts';
@@ -16,7 +16,6 @@ import { actionLabel } from './model/label.ts';
 import { queueOrder } from './model/queue.ts';
 import { headline, severityOf, statusLine, unresolved } from './model/severity.ts';
 import { timelineEvents, type TimelineRecord } from './model/timeline.ts';
-import { FIRST_SEQ } from '../gateway/audit/chain.ts';
 import type { AuditLine, CardData, QueueItem, StatusData, TargetStatus, TimelineData } from './model/view-data.ts';
 import { may, refusal, type VerdictKind } from '../gateway/schema/permissions.ts';
 import { sameName } from '../gateway/schema/names.ts';
@@ -73,19 +72,10 @@ async function stateOf(t: Target): Promise<Record<string, unknown> | { error: st
   }
 }
 
-async function acknowledgedIds(deps: Deps, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await deps.db.selectFrom('acknowledgements').select('action_id').where('action_id', 'in', ids).execute();
-  return new Set(rows.map((r) => r.action_id));
-}
+const acknowledgedIds = acknowledged;
 
 export async function queue(deps: Deps, viewer: Principal): Promise<QueueItem[]> {
-  const [pending, recent] = await Promise.all([
-    deps.db.selectFrom('actions').selectAll().where('status', 'in', [...PENDING]).orderBy('created_at', 'desc').limit(500).execute(),
-    deps.db.selectFrom('actions').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(RECENT_LIMIT).execute(),
-  ]);
-  const byId = new Map([...recent, ...pending].map((r) => [r.id, r]));
-  const rows = [...byId.values()];
+  const rows = await queueRows(deps, 500, RECENT_LIMIT);
   const [views, acks] = await Promise.all([viewsOf(deps, rows), acknowledgedIds(deps, rows.map((r) => r.id))]);
   return views
     .map((v) => toItem(deps, viewer, v, acks.has(v.id)))
@@ -101,8 +91,7 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
   const { action, decision } = await loadAction(deps, id);
   const acks = await acknowledgedIds(deps, [id]);
   const item = toItem(deps, viewer, action, acks.has(id));
-  const trailRows = await deps.db.selectFrom('audit_log').select(['seq', 'ts', 'type', 'actor', 'payload']).where('action_id', '=', id).where('seq', '>=', FIRST_SEQ).orderBy('seq').execute();
-  const trail = trailRows.map((r) => ({ seq: Number(r.seq), ts: r.ts, type: r.type, actor: r.actor, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+  const trail = (await auditTrail(deps, id)).map((r) => ({ seq: r.seq, ts: r.ts, type: r.type, actor: r.actor, payload: r.payload }));
   const batch = action.batchId ? await getBatch(deps, action.batchId) : undefined;
   const batchAcks = batch ? await acknowledgedIds(deps, batch.actions.map((a) => a.id)) : new Set<string>();
   const t = deps.targets.get(action.target);
@@ -123,7 +112,7 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
 
 
 export async function status(deps: Deps): Promise<StatusData> {
-  const counts = await deps.db.selectFrom('actions').select(['target', 'status']).select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', [...PENDING, 'EXECUTING']).groupBy(['target', 'status']).execute();
+  const counts = await workInFlight(deps);
   const breakers = await listEvents(deps.db, { unresolved: true });
   const targets: TargetStatus[] = [];
   for (const t of deps.targets.values()) {
@@ -156,14 +145,6 @@ export async function status(deps: Deps): Promise<StatusData> {
 export async function timeline(deps: Deps, minutes: number): Promise<TimelineData> {
   const to = deps.now();
   const from = to - minutes * 60_000;
-  const rows = await deps.db
-    .selectFrom('audit_log')
-    .select(['seq', 'ts', 'type', 'actor', 'action_id', 'payload'])
-    .where('ts', '>=', new Date(from).toISOString())
-    .where('seq', '>=', FIRST_SEQ)
-    .orderBy('seq')
-    .limit(5000)
-    .execute();
-  const records: TimelineRecord[] = rows.map((r) => ({ seq: Number(r.seq), ts: r.ts, type: r.type, actor: r.actor, actionId: r.action_id, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+  const records: TimelineRecord[] = await auditSince(deps, from, 5000);
   return { from, to, minutes, events: timelineEvents(records) };
 }

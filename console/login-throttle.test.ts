@@ -65,7 +65,7 @@ describe('the throttle alone', () => {
     const throttle = new LoginThrottle({ maxFailures: 10, windowMs: 60_000, maxKeys: 200_000, maxRecordsPerFlush: 20 });
     for (let i = 0; i < 150_000; i++) throttle.refused(`2001:db8:${i.toString(16)}::/64`, `il_${i}`, 'unknown_token', 1_000);
     const before = (await refusalRecords()).length;
-    expect(await throttle.flush(t.gw.services.deps.db, 2_000, { all: true })).toBe(21);
+    expect(await throttle.flush(t.gw.services.deps, 2_000, { all: true })).toBe(21);
     expect((await refusalRecords()).slice(before).reduce((n, r) => n + r.payload.count, 0)).toBe(150_000);
   });
 
@@ -74,7 +74,7 @@ describe('the throttle alone', () => {
     for (let i = 0; i < 400; i++) throttle.refused(`10.9.${i >> 8}.${i & 255}`, `il_p${i}`, 'unknown_token', 1_000 + i);
     const db = t.gw.services.deps.db;
     const before = (await refusalRecords()).length;
-    expect(await throttle.flush(db, 2_000, { all: true })).toBeLessThanOrEqual(21);
+    expect(await throttle.flush({ db }, 2_000, { all: true })).toBeLessThanOrEqual(21);
     const records = (await refusalRecords()).slice(before);
     expect(records.length).toBeLessThanOrEqual(21);
     expect(records.reduce((n, r) => n + r.payload.count, 0)).toBe(400);

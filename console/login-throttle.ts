@@ -8,8 +8,8 @@
  * State is per process and bounded: at most `maxKeys` keys are tracked; beyond that the
  * oldest windows are dropped, and their counts flushed first.
  */
-import { appendAudit } from '../gateway/audit/append.ts';
-import type { Db } from '../gateway/store/db.ts';
+import { recordAudit } from '../gateway/lifecycle/audit.ts';
+import type { Deps } from '../gateway/lifecycle/deps.ts';
 
 export interface ThrottleOptions {
   /** Failures allowed per client, and per token prefix, in one window. */
@@ -132,7 +132,7 @@ export class LoginThrottle {
    * flush writes one audit record per client whose window has closed (every window with
    * `all`, at shutdown), and forgets expired throttle windows.
    */
-  async flush(db: Db, now: number, options: { all?: boolean } = {}): Promise<number> {
+  async flush(db: Pick<Deps, 'db'>, now: number, options: { all?: boolean } = {}): Promise<number> {
     for (const [client, r] of this.#refusals) {
       if (options.all || now - r.start >= this.options.windowMs) {
         this.#closed.push([client, r]);
@@ -157,16 +157,15 @@ export class LoginThrottle {
     }
   }
 
-  async #write(db: Db, batch: Array<[string, Refusals]>, now: number): Promise<void> {
-    await db.transaction().execute(async (trx) => {
-      for (const [client, r] of batch) {
-        await appendAudit(trx, {
-          type: 'console.login_refused',
-          actor: r.names.length === 1 && r.count === (r.reasons.role_not_allowed ?? 0) ? r.names[0]! : 'anonymous',
-          at: now,
-          payload: { client, count: r.count, from: new Date(r.start).toISOString(), to: new Date(r.last).toISOString(), reasons: r.reasons, ...(r.names.length > 0 ? { names: r.names } : {}) },
-        });
-      }
-    });
+  async #write(deps: Pick<Deps, 'db'>, batch: Array<[string, Refusals]>, now: number): Promise<void> {
+    await recordAudit(
+      deps,
+      batch.map(([client, r]) => ({
+        type: 'console.login_refused',
+        actor: r.names.length === 1 && r.count === (r.reasons.role_not_allowed ?? 0) ? r.names[0]! : 'anonymous',
+        at: now,
+        payload: { client, count: r.count, from: new Date(r.start).toISOString(), to: new Date(r.last).toISOString(), reasons: r.reasons, ...(r.names.length > 0 ? { names: r.names } : {}) },
+      })),
+    );
   }
 }

@@ -8,10 +8,10 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
-import { appendAudit } from '../gateway/audit/append.ts';
+import { recordAudit } from '../gateway/lifecycle/audit.ts';
 import type { Config } from '../gateway/config/config.ts';
 import type { Deps } from '../gateway/lifecycle/deps.ts';
-import { resume, SESSION_COOKIE, type Session } from './session.ts';
+import { resume, SESSION_COOKIE, type Session } from '../gateway/auth/sessions.ts';
 
 export interface ConsoleEnv {
   Variables: { session: Session; cookie: string };
@@ -85,9 +85,7 @@ export function requireCsrf(deps: Deps) {
       sent = typeof form._csrf === 'string' ? form._csrf : undefined;
     }
     if (!sent || !same(sent, session.csrf)) {
-      await deps.db.transaction().execute((trx) =>
-        appendAudit(trx, { type: 'console.csrf_refused', actor: session.principal.id, at: deps.now(), payload: { method: c.req.method, path: c.req.path } }),
-      );
+      await recordAudit(deps, [{ type: 'console.csrf_refused', actor: session.principal.id, at: deps.now(), payload: { method: c.req.method, path: c.req.path } }]);
       return c.json({ error: { code: 'csrf_failed', message: 'missing or wrong CSRF token: reload the console and try again', field: 'X-CSRF-Token' } }, 403);
     }
     await next();

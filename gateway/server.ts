@@ -139,7 +139,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   // The composition root mounts the console: it sits above gateway/http in the dependency order.
   const loginThrottle = new LoginThrottle({ ...DEFAULT_THROTTLE, maxFailures: config.console.loginFailures, windowMs: config.console.loginWindowMs });
   app.route('/console', consoleApp(services, loginThrottle));
-  const stopLoginAudit = every(config.console.loginWindowMs, () => loginThrottle.flush(deps.db, deps.now()), (err) => log.error({ err }, 'login refusal audit error'));
+  const stopLoginAudit = every(config.console.loginWindowMs, () => loginThrottle.flush(deps, deps.now()), (err) => log.error({ err }, 'login refusal audit error'));
   app.get('/', (c) => c.redirect('/console', 302));
 
   // Shutdown, shared by stop() and a start that fails to listen.
@@ -152,7 +152,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const release = async (): Promise<void> => {
     await relay?.stop();
     await executor.stop();
-    await loginThrottle.flush(deps.db, deps.now(), { all: true }).catch((err: unknown) => log.error({ err }, 'login refusal audit error'));
+    await loginThrottle.flush(deps, deps.now(), { all: true }).catch((err: unknown) => log.error({ err }, 'login refusal audit error'));
     // Everything recorded up to shutdown leaves signed.
     await checkpointer.stop();
     for (const t of targets.values()) await t.driver.disconnect().catch(() => undefined);
@@ -181,7 +181,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     services,
     engine,
     ...(bootstrapToken ? { bootstrapToken } : {}),
-    flushLoginRefusals: () => loginThrottle.flush(deps.db, deps.now(), { all: true }),
+    flushLoginRefusals: () => loginThrottle.flush(deps, deps.now(), { all: true }),
     async stop() {
       stopTimers();
       await new Promise<void>((resolve) => {

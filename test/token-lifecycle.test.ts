@@ -11,7 +11,7 @@ import { sha256Hex } from '../gateway/schema/canonical-json.ts';
 import { authenticate } from '../gateway/auth/tokens.ts';
 import { rotateToken } from '../gateway/lifecycle/tokens.ts';
 import { projectRoot } from '../gateway/paths.ts';
-import { login, resume } from '../console/session.ts';
+import { login, resume } from '../gateway/auth/sessions.ts';
 import { startTestGateway, waitFor, type ActionBody, type TestGateway } from './helpers/gateway.ts';
 
 let t: TestGateway;

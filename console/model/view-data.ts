@@ -8,7 +8,6 @@ import type { estopStatus } from '../../gateway/lifecycle/estop.ts';
 import type { ActionView, DecisionView } from '../../gateway/lifecycle/views.ts';
 import type { BreakerEvent } from '../../gateway/governance/breakers.ts';
 import type { CatalogEntry } from '../../gateway/schema/catalog.ts';
-import type { Principal } from '../../gateway/schema/principal.ts';
 import type { ConfidencePill } from './confidence.ts';
 import type { Severity } from './severity.ts';
 import type { TimelineEvent } from './timeline.ts';
@@ -74,8 +73,4 @@ export interface TimelineData {
   events: TimelineEvent[];
 }
 
-export interface Session {
-  principal: Principal;
-  csrf: string;
-  expiresAt: number;
-}
+export type { Session } from '../../gateway/schema/principal.ts';

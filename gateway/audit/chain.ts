@@ -12,12 +12,7 @@ export type StoredColumns = Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/**
- * The chain's first sequence number. Readers (the API, the console, evidence, governance)
- * read only records at or after it: a row written below it by hand is not in the chain, and
- * `audit verify` fails on it.
- */
-export const FIRST_SEQ = 1;
+export { FIRST_SEQ } from '../store/audit-reads.ts';
 
 /** The hashed part of one audit record; `payload` is the parsed JSON object. */
 export interface AuditRecord {

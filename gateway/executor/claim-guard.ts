@@ -8,23 +8,17 @@
  * replica's executor aborts within one poll (`executor.pollMs`). SQLite serializes write
  * transactions, which gives the same order for one file.
  */
-import { sql } from 'kysely';
-import type { Tx } from '../audit/append.ts';
+import type { Tx } from '../store/conn.ts';
+import { claimFacts } from '../store/execution.ts';
 import type { Dialect } from '../store/dialect.ts';
 
 export type ClaimVerdict = { ok: true } | { ok: false; cancel?: string; wait?: string };
 
 /** `estopExempt`: the catalog lets this kind run during a stop (aborts, emergency shutdown). */
 export async function claimGuard(trx: Tx, dialect: Dialect, row: { id: string; target: string }, recheckStartedAt: number, estopExempt: boolean): Promise<ClaimVerdict> {
-  const pg = dialect === 'postgres';
-  if (pg) await sql`select pg_advisory_xact_lock(hashtext(${`interlock:target:${row.target}`}))`.execute(trx);
-  const estopQuery = trx.selectFrom('estop').select('engaged').where('id', '=', 1);
-  const estop = await (pg ? estopQuery.forShare() : estopQuery).executeTakeFirst();
-  if (Number(estop?.engaged ?? 1) === 1 && !estopExempt) return { ok: false, cancel: 'emergency stop engaged before the action started' };
-  const levelQuery = trx.selectFrom('autonomy_levels').select('updated_at').where('target', '=', row.target);
-  const level = await (pg ? levelQuery.forShare() : levelQuery).executeTakeFirst();
-  if (level && Number(level.updated_at) >= recheckStartedAt) return { ok: false, wait: 'the level changed during the re-check; deciding again' };
-  const busy = await trx.selectFrom('actions').select('id').where('target', '=', row.target).where('status', 'in', ['EXECUTING', 'UNKNOWN']).where('id', '!=', row.id).executeTakeFirst();
-  if (busy) return { ok: false, wait: `action ${busy.id} is running on ${row.target}` };
+  const facts = await claimFacts(trx, dialect, row);
+  if (facts.estopEngaged && !estopExempt) return { ok: false, cancel: 'emergency stop engaged before the action started' };
+  if (facts.levelUpdatedAt !== undefined && facts.levelUpdatedAt >= recheckStartedAt) return { ok: false, wait: 'the level changed during the re-check; deciding again' };
+  if (facts.busyWith) return { ok: false, wait: `action ${facts.busyWith} is running on ${row.target}` };
   return { ok: true };
 }

@@ -19,6 +19,8 @@ import { transition } from '../lifecycle/transition.ts';
 import { actionDigest } from '../lifecycle/views.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import { TransientDriverError, type ExecutionResult, type TargetState } from '../schema/driver.ts';
+import { approvalBindings, approvedQueue, batchPredecessorStatus, renewLeases } from '../store/execution.ts';
+import { tokenNamed } from '../store/tokens.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { claimGuard } from './claim-guard.ts';
 import { reconcile } from './reconcile.ts';
@@ -108,14 +110,7 @@ export class Executor {
   async #tick(): Promise<void> {
     // Another replica may have engaged the emergency stop: its abort cannot reach our commands.
     if (this.#running.size > this.#exempt.size && (await estopEngaged(this.deps))) this.abortAll('emergency stop engaged (seen in the shared database)');
-    const rows = await this.deps.db
-      .selectFrom('actions')
-      .selectAll()
-      .where('status', '=', 'APPROVED')
-      .orderBy('approved_at')
-      .orderBy('batch_seq')
-      .limit(200)
-      .execute();
+    const rows = await approvedQueue(this.deps.db, 200);
     for (const row of rows) {
       if (this.#busy.has(row.target)) continue;
       if (!(await this.#batchAllows(row))) continue;
@@ -134,16 +129,11 @@ export class Executor {
   /** A batch member runs only after its predecessor completed; if that ended otherwise, it is cancelled. */
   async #batchAllows(row: ActionsTable): Promise<boolean> {
     if (row.batch_id === null || row.batch_seq === null || row.batch_seq === 0) return true;
-    const prev = await this.deps.db
-      .selectFrom('actions')
-      .select(['status'])
-      .where('batch_id', '=', row.batch_id)
-      .where('batch_seq', '=', row.batch_seq - 1)
-      .executeTakeFirst();
-    if (!prev || prev.status === 'COMPLETED') return true;
-    if (['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED', 'EXECUTING', 'UNKNOWN', 'PROPOSED'].includes(prev.status)) return false;
+    const prevStatus = await batchPredecessorStatus(this.deps.db, row.batch_id, row.batch_seq);
+    if (prevStatus === undefined || prevStatus === 'COMPLETED') return true;
+    if (['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED', 'EXECUTING', 'UNKNOWN', 'PROPOSED'].includes(prevStatus)) return false;
     await inTx(this.deps, (trx, events) =>
-      transition(trx, { id: row.id, from: 'APPROVED', to: 'CANCELLED', actor: 'system', reason: `batch member ${row.batch_seq} ended ${prev.status}`, at: this.deps.now() }, events),
+      transition(trx, { id: row.id, from: 'APPROVED', to: 'CANCELLED', actor: 'system', reason: `batch member ${row.batch_seq} ended ${prevStatus}`, at: this.deps.now() }, events),
     );
     return false;
   }
@@ -293,7 +283,7 @@ export class Executor {
 
   /** Approvals must be bound to exactly this action's content, and enough of them: as recorded, and as the level in force now asks. */
   async #bindingProblem(row: ActionsTable, params: Record<string, unknown>, neededNow?: { count: number; level: string }): Promise<string | undefined> {
-    const approvals = await this.deps.db.selectFrom('approvals').select(['actor', 'action_digest']).where('action_id', '=', row.id).where('verdict', '=', 'approve').execute();
+    const approvals = await approvalBindings(this.deps.db, row.id);
     // People, not spellings: "alice" and "Alice" are one approver.
     const distinct = new Set(approvals.map((a) => nameKey(a.actor)));
     if (neededNow && neededNow.count > 0 && row.veto_deadline === null && distinct.size < neededNow.count) {
@@ -310,7 +300,7 @@ export class Executor {
   }
 
   async #principal(name: string): Promise<Principal & { revoked: boolean }> {
-    const token = await this.deps.db.selectFrom('tokens').select(['role', 'revoked_at']).where('name', '=', name).executeTakeFirst();
+    const token = await tokenNamed(this.deps.db, name);
     const role = RoleSchema.safeParse(token?.role);
     return { id: name, role: role.success ? role.data : 'agent', revoked: token !== undefined && token.revoked_at !== null };
   }
@@ -318,15 +308,7 @@ export class Executor {
   async #maintain(): Promise<void> {
     const now = this.deps.now();
     const ids = [...this.#running.keys()];
-    if (ids.length > 0) {
-      await this.deps.db
-        .updateTable('actions')
-        .set({ lease_until: now + this.deps.config.executor.leaseMs })
-        .where('id', 'in', ids)
-        .where('status', '=', 'EXECUTING')
-        .where('executor_id', '=', this.id)
-        .execute();
-    }
+    await renewLeases(this.deps.db, this.id, ids, now + this.deps.config.executor.leaseMs);
     await reconcile(this.deps, { orphanedOnly: true, executorId: this.id });
   }
 }

@@ -7,6 +7,7 @@ import { inTx, type Deps } from '../lifecycle/deps.ts';
 import type { Status } from '../lifecycle/states.ts';
 import { transition } from '../lifecycle/transition.ts';
 import type { CommandStatus } from '../schema/driver.ts';
+import { orphanedExecutions, unknownOutcomes } from '../store/execution.ts';
 
 export interface ReconcileOptions {
   orphanedOnly: boolean;
@@ -20,13 +21,7 @@ export interface ReconcileResult {
 
 export async function reconcile(deps: Deps, options: ReconcileOptions): Promise<ReconcileResult> {
   const now = deps.now();
-  const orphans = await deps.db
-    .selectFrom('actions')
-    .select(['id', 'executor_id'])
-    .where('status', '=', 'EXECUTING')
-    .where((eb) => eb.or([eb('lease_until', '<', now), eb('lease_until', 'is', null)]))
-    .where((eb) => eb.or([eb('executor_id', '!=', options.executorId), eb('executor_id', 'is', null)]))
-    .execute();
+  const orphans = await orphanedExecutions(deps.db, now, options.executorId);
   let orphaned = 0;
   for (const row of orphans) {
     const moved = await inTx(deps, (trx, events) =>
@@ -35,7 +30,7 @@ export async function reconcile(deps: Deps, options: ReconcileOptions): Promise<
     if (moved) orphaned++;
   }
 
-  const unknown = await deps.db.selectFrom('actions').select(['id', 'target']).where('status', '=', 'UNKNOWN').execute();
+  const unknown = await unknownOutcomes(deps.db);
   let settled = 0;
   for (const row of unknown) {
     const driver = deps.targets.get(row.target)?.driver;

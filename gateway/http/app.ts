@@ -1,8 +1,7 @@
 /** The Hono application: middleware order, routes, the OpenAPI document, error mapping. */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { appendAudit } from '../audit/append.ts';
-import { inTx } from '../lifecycle/deps.ts';
+import { recordAudit } from '../lifecycle/audit.ts';
 import { describeIssues, fieldIssues } from '../schema/errors.ts';
 import { authentication } from './auth.ts';
 import type { AppEnv } from './env.ts';
@@ -22,9 +21,7 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
       if (result.success) return;
       const issues = fieldIssues(result.error.issues);
       const principal = c.get('principal') as AppEnv['Variables']['principal'] | undefined;
-      await inTx(s.deps, (trx) =>
-        appendAudit(trx, { type: 'request.invalid', actor: principal?.id ?? 'anonymous', payload: { method: c.req.method, path: c.req.path, issues } }),
-      );
+      await recordAudit(s.deps, [{ type: 'request.invalid', actor: principal?.id ?? 'anonymous', payload: { method: c.req.method, path: c.req.path, issues } }]);
       return c.json(errorBody('validation_failed', describeIssues(issues), issues[0]?.field, issues), 422);
     },
   });
@@ -65,7 +62,7 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
     if (field === undefined) return next();
     const issues = [{ field, message: ILL_FORMED_MESSAGE }];
     const principal = c.get('principal') as AppEnv['Variables']['principal'] | undefined;
-    await inTx(s.deps, (trx) => appendAudit(trx, { type: 'request.invalid', actor: principal?.id ?? 'anonymous', payload: { method: c.req.method, path: c.req.path, issues: issues.map((i) => ({ ...i, field: i.field.toWellFormed() })) } }));
+    await recordAudit(s.deps, [{ type: 'request.invalid', actor: principal?.id ?? 'anonymous', payload: { method: c.req.method, path: c.req.path, issues: issues.map((i) => ({ ...i, field: i.field.toWellFormed() })) } }]);
     return c.json(errorBody('validation_failed', describeIssues(issues).toWellFormed(), field.toWellFormed(), issues.map((i) => ({ ...i, field: i.field.toWellFormed() }))), 422);
   });
 

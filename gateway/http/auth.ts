@@ -2,7 +2,7 @@
 import { createMiddleware } from 'hono/factory';
 import { MAY, type Capability } from '../schema/permissions.ts';
 import { authenticate, type Role } from '../auth/tokens.ts';
-import type { Db } from '../store/db.ts';
+import type { Deps } from '../lifecycle/deps.ts';
 import type { AppEnv } from './env.ts';
 import { errorBody } from './errors.ts';
 
@@ -11,7 +11,7 @@ export function bearerOf(header: string | undefined): string {
   return (header && /^Bearer\s+(\S+)$/i.exec(header)?.[1]) || '';
 }
 
-export function authentication(db: Db) {
+export function authentication(db: Deps['db']) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) {

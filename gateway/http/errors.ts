@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { InterlockError, ValidationError, type ErrorCode, type FieldIssue } from '../schema/errors.ts';
-import { databaseUnavailable } from '../store/unavailable.ts';
+import { databaseUnavailable } from '../lifecycle/deps.ts';
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   validation_failed: 422,

@@ -3,6 +3,9 @@ import type { Config } from '../config/config.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { Db } from '../store/db.ts';
 import type { Dialect } from '../store/dialect.ts';
+
+/** Whether an error means the database could not be reached (the front doors answer 503). */
+export { databaseUnavailable } from '../store/unavailable.ts';
 import type { Target } from '../targets.ts';
 import type { Tx } from '../audit/append.ts';
 import type { EventBus, LifecycleEvent } from './events.ts';

@@ -2,7 +2,11 @@
 import { ValidationError } from '../schema/errors.ts';
 import type { Deps } from './deps.ts';
 import type { Status } from './states.ts';
-import { approvalsOf, pageOfActions } from '../store/actions.ts';
+import { acknowledgedAmong } from '../store/acknowledgements.ts';
+import { approvalsOf, countsByTargetAndStatus, newestInStatus, pageOfActions } from '../store/actions.ts';
+import { queryAudit, type AuditQuery, type AuditRecordView } from '../store/audit-query.ts';
+import { recordsSince, trailOf, type AuditLine } from '../store/audit-reads.ts';
+import { PENDING } from './states.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { actionView, type ActionView } from './views.ts';
 
@@ -42,4 +46,35 @@ function decodeCursor(cursor: string | undefined): { at: number; id: string } | 
   const n = Number(at);
   if (!Number.isFinite(n) || !id) throw new ValidationError('cursor is not one this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
   return { at: n, id };
+}
+
+/** What needs a person (pending, newest first, at most `pendingLimit`) and the newest `recentLimit` actions. */
+export async function queueRows(deps: Deps, pendingLimit: number, recentLimit: number): Promise<ActionsTable[]> {
+  const [pending, recent] = await Promise.all([newestInStatus(deps.db, PENDING, pendingLimit), pageOfActions(deps.db, { limit: recentLimit })]);
+  return [...new Map([...recent, ...pending].map((r) => [r.id, r])).values()];
+}
+
+/** Which of these actions someone has acknowledged. */
+export function acknowledged(deps: Deps, ids: readonly string[]): Promise<Set<string>> {
+  return acknowledgedAmong(deps.db, ids);
+}
+
+/** An action's audit trail, oldest first. */
+export function auditTrail(deps: Deps, actionId: string): Promise<AuditLine[]> {
+  return trailOf(deps.db, actionId);
+}
+
+/** Audit records since a time, oldest first, at most `limit`. */
+export function auditSince(deps: Deps, from: number, limit: number): Promise<AuditLine[]> {
+  return recordsSince(deps.db, new Date(from).toISOString(), limit);
+}
+
+/** Pending and running actions per target and status. */
+export function workInFlight(deps: Deps): Promise<{ target: string; status: string; n: number }[]> {
+  return countsByTargetAndStatus(deps.db, [...PENDING, 'EXECUTING']);
+}
+
+/** A filtered page of the audit log, for the API. */
+export function auditPage(deps: Deps, query: AuditQuery): Promise<{ records: AuditRecordView[]; nextCursor: number | null }> {
+  return queryAudit(deps.db, query);
 }

@@ -27,3 +27,10 @@ export interface CreatedToken {
   role: Role;
   token: string;
 }
+
+/** A console session: who, the CSRF token its forms carry, and when it expires. */
+export interface Session {
+  principal: Principal;
+  csrf: string;
+  expiresAt: number;
+}

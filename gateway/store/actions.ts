@@ -99,3 +99,20 @@ export async function approversOf(trx: Conn, actionId: string): Promise<string[]
 export async function actionsInStatus(db: Conn, statuses: readonly string[]): Promise<Pick<ActionsTable, 'id' | 'status'>[]> {
   return db.selectFrom('actions').select(['id', 'status']).where('status', 'in', [...statuses]).execute();
 }
+
+/** The newest actions in the given statuses, at most `limit`. */
+export async function newestInStatus(db: Conn, statuses: readonly string[], limit: number): Promise<ActionsTable[]> {
+  return db.selectFrom('actions').selectAll().where('status', 'in', [...statuses]).orderBy('created_at', 'desc').limit(limit).execute();
+}
+
+/** How many actions each target has in each of the given statuses. */
+export async function countsByTargetAndStatus(db: Conn, statuses: readonly string[]): Promise<{ target: string; status: string; n: number }[]> {
+  const rows = await db
+    .selectFrom('actions')
+    .select(['target', 'status'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', [...statuses])
+    .groupBy(['target', 'status'])
+    .execute();
+  return rows.map((r) => ({ target: r.target, status: r.status, n: Number(r.n) }));
+}

@@ -54,3 +54,8 @@ export async function endSessionsOf(trx: Conn, actor: string, now: number): Prom
   const r = await trx.updateTable('console_sessions').set({ ended_at: now }).where('actor', '=', actor).where('ended_at', 'is', null).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/** A token by its exact name, revoked or not: whose word an action was proposed on. */
+export async function tokenNamed(db: Conn, name: string): Promise<Pick<TokensTable, 'role' | 'revoked_at'> | undefined> {
+  return db.selectFrom('tokens').select(['role', 'revoked_at']).where('name', '=', name).executeTakeFirst();
+}

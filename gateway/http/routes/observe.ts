@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { authenticate, createToken } from '../../auth/tokens.ts';
 import { revokeToken, rotateToken, tokenEnded } from '../../lifecycle/tokens.ts';
 import { bearerOf } from '../auth.ts';
-import { queryAudit } from '../../audit/query.ts';
+import { auditPage } from '../../lifecycle/queries.ts';
 import { requireRole } from '../auth.ts';
 import { eventStream } from '../event-stream.ts';
 import type { AppEnv } from '../env.ts';
@@ -20,7 +20,7 @@ export function observeRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       request: { query: AuditQuerySchema },
       responses: { 200: json(AuditPageSchema, 'A page of records; pass nextCursor as cursor for the next'), ...errors },
     }),
-    async (c) => c.json(await queryAudit(s.deps.db, c.req.valid('query')), 200),
+    async (c) => c.json(await auditPage(s.deps, c.req.valid('query')), 200),
   );
 
   app.openapi(

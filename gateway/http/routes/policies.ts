@@ -1,6 +1,6 @@
 /** The policy bundle in force, and reloading it on request. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { appendAudit } from '../../audit/append.ts';
+import { recordAudit } from '../../lifecycle/audit.ts';
 import { shellAnalysisOf } from '../../policy/wasm-policy.ts';
 import { requireRole } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
@@ -70,7 +70,7 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       const payload = result.ok
         ? { ok: true, before, digest: result.digest, changed: result.changed }
         : { ok: false, before, digest: result.digest, error: result.error.message, locations: result.error.locations };
-      await s.deps.db.transaction().execute((trx) => appendAudit(trx, { type: 'policy.reload', actor: c.get('principal').id, at, payload }));
+      await recordAudit(s.deps, [{ type: 'policy.reload', actor: c.get('principal').id, at, payload }]);
       return result.ok ? c.json(result, 200) : c.json(result, 422);
     },
   );

@@ -5,19 +5,19 @@
  * as the token it came from is revoked.
  */
 import { randomBytes } from 'node:crypto';
-import { sha256Hex } from '../gateway/schema/canonical-json.ts';
-import { appendAudit } from '../gateway/audit/append.ts';
-import { authenticate, RoleSchema } from '../gateway/auth/tokens.ts';
-import type { Config } from '../gateway/config/config.ts';
-import type { Db } from '../gateway/store/db.ts';
-import { MAY } from '../gateway/schema/permissions.ts';
-import type { Session } from './model/view-data.ts';
+import { appendAudit } from '../audit/append.ts';
+import type { Config } from '../config/config.ts';
+import { sha256Hex } from '../schema/canonical-json.ts';
+import { MAY } from '../schema/permissions.ts';
+import { RoleSchema, type Session } from '../schema/principal.ts';
+import type { Db } from '../store/db.ts';
+import { endSession, insertSession, sessionById, touchSession } from '../store/sessions.ts';
+import { authenticate } from './tokens.ts';
 
 export type { Session };
 
 export const SESSION_COOKIE = 'interlock_session';
 
-/** Roles that may use the console: agents propose through the API only. */
 /** Who may sign in: the roles that observe (operators, admins, auditors). */
 export const CONSOLE_ROLES = MAY.observe;
 
@@ -37,7 +37,7 @@ export async function login(db: Db, config: Config['console'], token: string, no
   const expiresAt = now + config.sessionTtlMs;
   await db.transaction().execute(async (trx) => {
     // Bound to this very secret: a rotation or revocation racing the login still ends the session.
-    await trx.insertInto('console_sessions').values({ id: sha256Hex(cookie), actor: principal.id, role: principal.role, csrf, created_at: now, last_seen_at: now, expires_at: expiresAt, ended_at: null, token_hash: sha256Hex(token) }).execute();
+    await insertSession(trx, { id: sha256Hex(cookie), actor: principal.id, role: principal.role, csrf, created_at: now, last_seen_at: now, expires_at: expiresAt, ended_at: null, token_hash: sha256Hex(token) });
     await appendAudit(trx, { type: 'console.login', actor: principal.id, at: now, payload: { role: principal.role } });
   });
   return { ok: true, cookie, session: { principal, csrf, expiresAt } };
@@ -46,25 +46,19 @@ export async function login(db: Db, config: Config['console'], token: string, no
 export async function resume(db: Db, config: Config['console'], cookie: string | undefined, now: number): Promise<Session | undefined> {
   if (!cookie || cookie.length > 100) return undefined;
   const id = sha256Hex(cookie);
-  const row = await db
-    .selectFrom('console_sessions')
-    .innerJoin('tokens', 'tokens.hash', 'console_sessions.token_hash')
-    .select(['console_sessions.actor', 'console_sessions.role', 'console_sessions.csrf', 'console_sessions.expires_at', 'console_sessions.last_seen_at', 'console_sessions.ended_at', 'tokens.revoked_at'])
-    .where('console_sessions.id', '=', id)
-    .executeTakeFirst();
+  const row = await sessionById(db, id);
   if (!row || row.ended_at !== null || row.revoked_at !== null) return undefined;
   if (now >= Number(row.expires_at) || now - Number(row.last_seen_at) >= config.idleTimeoutMs) return undefined;
   const role = RoleSchema.safeParse(row.role);
   if (!role.success) return undefined;
   if (now - Number(row.last_seen_at) >= TOUCH_EVERY_MS) {
-    await db.updateTable('console_sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+    await touchSession(db, id, now);
   }
   return { principal: { id: row.actor, role: role.data }, csrf: row.csrf, expiresAt: Number(row.expires_at) };
 }
 
 export async function logout(db: Db, cookie: string, actor: string, now: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const r = await trx.updateTable('console_sessions').set({ ended_at: now }).where('id', '=', sha256Hex(cookie)).where('ended_at', 'is', null).executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 1) await appendAudit(trx, { type: 'console.logout', actor, at: now, payload: {} });
+    if (await endSession(trx, sha256Hex(cookie), now)) await appendAudit(trx, { type: 'console.logout', actor, at: now, payload: {} });
   });
 }

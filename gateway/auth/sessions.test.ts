@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../gateway/auth/tokens.ts';
-import { ConfigSchema } from '../gateway/config/config.ts';
-import { openDatabase } from '../gateway/store/db.ts';
-import { login, logout, resume } from './session.ts';
+import { createToken } from './tokens.ts';
+import { ConfigSchema } from '../config/config.ts';
+import { openDatabase } from '../store/db.ts';
+import { login, logout, resume } from './sessions.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'interlock-session-'));
 let store: Awaited<ReturnType<typeof openDatabase>>;

@@ -1,6 +1,6 @@
 /** Filtered, paged reads of the audit log. */
-import type { Db } from '../store/db.ts';
-import { FIRST_SEQ, type AuditRecord } from './chain.ts';
+import { FIRST_SEQ } from './audit-reads.ts';
+import type { Conn } from './conn.ts';
 
 export interface AuditQuery {
   action_id?: string;
@@ -13,12 +13,18 @@ export interface AuditQuery {
 }
 
 /** A stored record: the hashed fields plus its links in the chain. */
-export interface AuditRecordView extends AuditRecord {
+export interface AuditRecordView {
+  seq: number;
+  ts: string;
+  type: string;
+  action_id: string | null;
+  actor: string;
+  payload: Record<string, unknown>;
   prev_hash: string;
   hash: string;
 }
 
-export async function queryAudit(db: Db, query: AuditQuery): Promise<{ records: AuditRecordView[]; nextCursor: number | null }> {
+export async function queryAudit(db: Conn, query: AuditQuery): Promise<{ records: AuditRecordView[]; nextCursor: number | null }> {
   let q = db.selectFrom('audit_log').selectAll().where('seq', '>=', Math.max((query.cursor ?? 0) + 1, FIRST_SEQ));
   if (query.action_id) q = q.where('action_id', '=', query.action_id);
   if (query.actor) q = q.where('actor', '=', query.actor);

@@ -1,0 +1,13 @@
+/**
+ * Audit records that are not part of an action's lifecycle (console logins, refused CSRF
+ * tokens), for callers above the lifecycle: one transaction, the records in order.
+ */
+import { appendAuditMany, type AuditEntry } from '../audit/append.ts';
+import type { Deps } from './deps.ts';
+
+export type { AuditEntry };
+
+export async function recordAudit(deps: Pick<Deps, 'db'>, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await deps.db.transaction().execute((trx) => appendAuditMany(trx, entries));
+}
