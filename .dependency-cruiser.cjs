@@ -39,7 +39,7 @@ module.exports = {
     // Built on the lifecycle.
     layer(`^${g('governance')}/`, g('schema/'), g('store/'), g('audit/'), g('auth/'), g('signing/'), g('invariants/'), g('lifecycle/'), g('governance/')),
     layer(`^${g('executor')}/`, g('schema/'), g('store/'), g('audit/'), g('auth/'), g('lifecycle/'), g('executor/')),
-    layer(`^${g('metrics')}/`, g('schema/'), g('lifecycle/'), g('governance/'), g('metrics/')),
+    layer(`^${g('metrics')}/`, g('schema/'), g('store/'), g('lifecycle/'), g('governance/'), g('metrics/')),
     layer(`^${g('specs')}/`, g('schema/'), g('lifecycle/'), g('paths.ts'), g('specs/')),
     layer(`^${g('evidence')}/`, g('schema/'), g('store/'), g('audit/'), g('signing/'), g('policy/'), g('invariants/'), g('paths.ts'), g('evidence/')),
     // The front doors: no SQL and no audit writes of their own; they go through the lifecycle.

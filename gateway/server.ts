@@ -27,8 +27,7 @@ import { PolicyEngine } from './policy/engine.ts';
 import { appendAudit } from './audit/append.ts';
 import { inTx } from './lifecycle/deps.ts';
 import type { EngineFault } from './policy/healing-instance.ts';
-import { openDatabase } from './store/db.ts';
-import { sql } from 'kysely';
+import { databaseAnswers, openDatabase } from './store/db.ts';
 import { signerFromConfig } from './signing/from-config.ts';
 import { fileWitness, probeWitness, witnessPath } from './audit/witness.ts';
 import { createTargets } from './targets.ts';
@@ -106,13 +105,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   await checkpointer.start();
 
   const ready = async (): Promise<ReadyReport> => {
-    let database = false;
-    try {
-      await sql`select 1`.execute(db);
-      database = true;
-    } catch {
-      database = false;
-    }
+    const database = await databaseAnswers(db);
     const drivers = Object.fromEntries([...targets.values()].map((t) => [t.id, t.driver.connected]));
     const policy = engine.current !== undefined;
     const health = engine.current?.health?.();

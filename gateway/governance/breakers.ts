@@ -13,6 +13,19 @@ import { durationMs } from '../invariants/check.ts';
 import { inTx, type Deps } from '../lifecycle/deps.ts';
 import { rank, resolveLevel } from '../lifecycle/levels.ts';
 import { storedLevel, writeLevel } from '../store/levels.ts';
+import {
+  allRules,
+  breakerEventById,
+  breakerEvents,
+  insertBreakerEvent,
+  insertRuleIfAbsent,
+  pauseKind,
+  resolveBreakerEvent,
+  resolvedFences,
+  ruleNamed,
+  ruleWindows,
+  updateRule,
+} from '../store/breakers.ts';
 import { InterlockError, ValidationError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
 import type { BreakerEventsTable, BreakerRulesTable } from '../store/types.ts';
@@ -71,28 +84,22 @@ function msToWindow(ms: number): string {
 
 export async function seedRules(db: Db, now: number): Promise<void> {
   for (const r of DEFAULT_RULES) {
-    await db
-      .insertInto('breaker_rules')
-      .values({ name: r.name, enabled: 1, condition: r.condition, window_ms: durationMs(r.window)!, action: r.action, severity: r.severity, description: r.description, updated_by: 'seed', updated_at: now })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
+    await insertRuleIfAbsent(db, { name: r.name, enabled: 1, condition: r.condition, window_ms: durationMs(r.window)!, action: r.action, severity: r.severity, description: r.description, updated_by: 'seed', updated_at: now });
   }
 }
 
 export async function listRules(db: Db) {
-  return (await db.selectFrom('breaker_rules').selectAll().orderBy('name').execute()).map(fromRow);
+  return (await allRules(db)).map(fromRow);
 }
 
 export async function patchRule(deps: Deps, principal: Principal, name: string, patch: RulePatch) {
-  const row = await deps.db.selectFrom('breaker_rules').selectAll().where('name', '=', name).executeTakeFirst();
+  const row = await ruleNamed(deps.db, name);
   if (!row) throw new InterlockError('not_found', `no breaker rule ${name}`, { field: 'name' });
   if (patch.condition !== undefined) parseCondition(patch.condition, 'condition');
   if (Object.keys(patch).length === 0) throw new ValidationError('nothing to change', [{ field: '(body)', message: 'give at least one of enabled, condition, window, action, severity, description' }]);
   const now = deps.now();
   await inTx(deps, async (trx, events) => {
-    await trx
-      .updateTable('breaker_rules')
-      .set({
+    await updateRule(trx, name, {
         ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
         ...(patch.condition !== undefined ? { condition: patch.condition } : {}),
         ...(patch.window !== undefined ? { window_ms: durationMs(patch.window)! } : {}),
@@ -101,13 +108,13 @@ export async function patchRule(deps: Deps, principal: Principal, name: string, 
         ...(patch.description !== undefined ? { description: patch.description } : {}),
         updated_by: principal.id,
         updated_at: now,
-      })
-      .where('name', '=', name)
-      .execute();
+    });
     await appendAudit(trx, { type: 'breaker.rule_changed', actor: principal.id, at: now, payload: { rule: name, ...patch } });
     events.push({ type: 'breaker.rule_changed', at: now, detail: { rule: name, action: patch.action ?? row.action, severity: patch.severity ?? row.severity } });
   });
-  return fromRow((await deps.db.selectFrom('breaker_rules').selectAll().where('name', '=', name).executeTakeFirstOrThrow()));
+  const changed = await ruleNamed(deps.db, name);
+  if (!changed) throw new InterlockError('not_found', `no breaker rule ${name}`, { field: 'name' });
+  return fromRow(changed);
 }
 
 export interface BreakerEvent {
@@ -145,9 +152,7 @@ const eventView = (r: BreakerEventsTable, windowMs?: number): BreakerEvent => ({
   windowClearsAt: windowMs === undefined ? null : new Date(Number(r.created_at) + windowMs).toISOString(),
 });
 
-async function windowsByRule(db: Db): Promise<Map<string, number>> {
-  return new Map((await db.selectFrom('breaker_rules').select(['name', 'window_ms']).execute()).map((r) => [r.name, Number(r.window_ms)]));
-}
+const windowsByRule = ruleWindows;
 
 /**
  * The fence of each rule on a target: the trip time of its latest resolved event. What that
@@ -155,26 +160,12 @@ async function windowsByRule(db: Db): Promise<Map<string, number>> {
  * after the trip (while the event was open, the rule could not trip again) still counts: a
  * resolution must not silence an incident nobody looked at.
  */
-async function fences(db: Db, target: string): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('breaker_events')
-    .select(['rule', (eb) => eb.fn.max<number>('created_at').as('fence')])
-    .where('target', '=', target)
-    .where('resolved_at', 'is not', null)
-    .groupBy('rule')
-    .execute();
-  return new Map(rows.map((r) => [r.rule, Number(r.fence)]));
-}
+const fences = resolvedFences;
 
 export async function listEvents(db: Db, options: { unresolved?: boolean; target?: string; limit?: number } = {}): Promise<BreakerEvent[]> {
-  let q = db.selectFrom('breaker_events').selectAll().orderBy('created_at', 'desc').limit(options.limit ?? 100);
-  if (options.unresolved) q = q.where('resolved_at', 'is', null);
-  if (options.target) q = q.where('target', '=', options.target);
-  const windows = await windowsByRule(db);
-  return (await q.execute()).map((r) => eventView(r, windows.get(r.rule)));
+  const [rows, windows] = await Promise.all([breakerEvents(db, { ...options, limit: options.limit ?? 100 }), windowsByRule(db)]);
+  return rows.map((r) => eventView(r, windows.get(r.rule)));
 }
-
-/** The breaker rule pausing this kind on this target, if any. */
 
 async function lowerToRevertLevel(deps: Deps, trx: Tx, target: string, rule: string, now: number): Promise<{ from: string; to: string } | undefined> {
   const data = deps.policy()?.data;
@@ -217,20 +208,21 @@ export async function evaluateBreakers(deps: Deps, target: string): Promise<Brea
     const kind = rule.action === 'pause_action_type' ? metrics.worst_kind : null;
     const m = metrics;
     await inTx(deps, async (trx, events) => {
-      await trx.insertInto('breaker_events').values({ id, rule: rule.name, target, action: rule.action, severity: rule.severity, kind, metrics: JSON.stringify(m), created_at: now, resolved_at: null, resolved_by: null, resolution: null }).execute();
+      await insertBreakerEvent(trx, { id, rule: rule.name, target, action: rule.action, severity: rule.severity, kind, metrics: JSON.stringify(m), created_at: now, resolved_at: null, resolved_by: null, resolution: null });
       let effect: Record<string, unknown> = {};
       if (rule.action === 'revert_to_l3') {
         const lowered = await lowerToRevertLevel(deps, trx, target, rule.name, now);
         effect = lowered ? { level: lowered } : { level: 'already at or below L3' };
         if (lowered) events.push({ type: 'autonomy.changed', target, at: now, detail: { ...lowered, by: `breaker:${rule.name}` } });
       } else if (rule.action === 'pause_action_type' && kind) {
-        await trx.insertInto('paused_kinds').values({ target, kind, event_id: id, created_at: now }).onConflict((oc) => oc.columns(['target', 'kind']).doNothing()).execute();
+        await pauseKind(trx, { target, kind, event_id: id, created_at: now });
         effect = { paused: kind };
       }
       await appendAudit(trx, { type: 'breaker.tripped', actor: `breaker:${rule.name}`, at: now, payload: { event_id: id, rule: rule.name, target, action: rule.action, severity: rule.severity, condition: rule.condition, window: rule.window, metrics: m, ...effect } });
       events.push({ type: 'breaker.tripped', target, at: now, detail: { event_id: id, rule: rule.name, action: rule.action, severity: rule.severity } });
     });
-    created.push(eventView(await deps.db.selectFrom('breaker_events').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), durationMs(rule.window)));
+    const row = await breakerEventById(deps.db, id);
+    if (row) created.push(eventView(row, durationMs(rule.window)));
   }
   return created;
 }
@@ -240,14 +232,15 @@ export async function resolveEvent(deps: Deps, principal: Principal, id: string,
   requireReason(reason, 'resolve a breaker event');
   const now = deps.now();
   const done = await inTx(deps, async (trx, events) => {
-    const row = await trx.selectFrom('breaker_events').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await breakerEventById(trx, id);
     if (!row) throw new InterlockError('not_found', `no breaker event ${id}`, { field: 'id' });
     if (row.resolved_at !== null) throw new InterlockError('conflict', `breaker event ${id} was resolved already`, { field: 'id' });
-    await trx.updateTable('breaker_events').set({ resolved_at: now, resolved_by: principal.id, resolution: reason }).where('id', '=', id).where('resolved_at', 'is', null).execute();
-    await trx.deleteFrom('paused_kinds').where('event_id', '=', id).execute();
+    await resolveBreakerEvent(trx, id, { at: now, by: principal.id, reason });
     await appendAudit(trx, { type: 'breaker.resolved', actor: principal.id, at: now, payload: { event_id: id, rule: row.rule, target: row.target, reason } });
     events.push({ type: 'breaker.resolved', target: row.target, at: now, detail: { event_id: id, rule: row.rule, by: principal.id } });
     return { id, rule: row.rule };
   });
-  return eventView(await deps.db.selectFrom('breaker_events').selectAll().where('id', '=', done.id).executeTakeFirstOrThrow(), (await windowsByRule(deps.db)).get(done.rule));
+  const row = await breakerEventById(deps.db, done.id);
+  if (!row) throw new InterlockError('not_found', `no breaker event ${done.id}`, { field: 'id' });
+  return eventView(row, (await windowsByRule(deps.db)).get(done.rule));
 }

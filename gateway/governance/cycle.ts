@@ -19,6 +19,7 @@ import { listEvents } from './breakers.ts';
 import { assessReadiness, type Checklist, type ReadinessReport } from './readiness.ts';
 import { windowMetrics, type WindowMetrics } from './window.ts';
 import { sameName } from '../schema/names.ts';
+import { addProposalApproval, insertProposal, insertReport, newestReports, proposalById, proposals, rejectPendingProposal, reportById } from '../store/governance.ts';
 
 export interface ProposalBody {
   kinds: string[];
@@ -77,7 +78,7 @@ export async function runCycle(deps: Deps, checklist: Checklist, principal: Prin
   const metrics = await windowMetrics(deps.db, target, now - 7 * 86_400_000);
   const readiness = await assessReadiness(deps, checklist, target);
   const unresolved = (await listEvents(deps.db, { unresolved: true, target })).length;
-  const pending = await deps.db.selectFrom('expansion_proposals').select('id').where('target', '=', target).where('status', '=', 'pending').execute();
+  const pending = await proposals(deps.db, { target, status: 'pending' });
   const order = evaluator.data.autonomy.order;
   const next = order[rank(evaluator.data, level) + 1];
   const days = readiness.metrics.days_at_level ?? null;
@@ -109,7 +110,7 @@ export async function runCycle(deps: Deps, checklist: Checklist, principal: Prin
       };
       const pid = randomUUID();
       const row: ExpansionProposalsTable = { id: pid, target, from_level: level, to_level: next, body: JSON.stringify(body), required_roles: JSON.stringify(checklist.expansion.required_roles), approvals: '[]', status: 'pending', created_at: now, decided_at: null };
-      await trx.insertInto('expansion_proposals').values(row).execute();
+      await insertProposal(trx, row);
       await appendAudit(trx, { type: 'governance.proposed', actor: principal.id, at: now, payload: { proposal: pid, target, from: level, to: next, kinds, risk, required_roles: checklist.expansion.required_roles } });
       proposal = view(row);
     }
@@ -125,34 +126,31 @@ export async function runCycle(deps: Deps, checklist: Checklist, principal: Prin
       decision: { propose, reasons },
       proposal,
     };
-    await trx.insertInto('governance_reports').values({ id, target, report: JSON.stringify(report), created_at: now }).execute();
+    await insertReport(trx, { id, target, report: JSON.stringify(report), created_at: now });
     await appendAudit(trx, { type: 'governance.cycle', actor: principal.id, at: now, payload: { report: id, target, propose, reasons, readiness: readiness.score } });
   });
   return getReport(deps, id);
 }
 
 export async function getReport(deps: Deps, id: string): Promise<CycleReport> {
-  const row = await deps.db.selectFrom('governance_reports').select('report').where('id', '=', id).executeTakeFirst();
-  if (!row) throw new InterlockError('not_found', `no governance report ${id}`, { field: 'id' });
-  return JSON.parse(row.report) as CycleReport;
+  const report = await reportById(deps.db, id);
+  if (report === undefined) throw new InterlockError('not_found', `no governance report ${id}`, { field: 'id' });
+  return JSON.parse(report) as CycleReport;
 }
 
 export async function listReports(deps: Deps, limit = 10): Promise<CycleReport[]> {
-  const rows = await deps.db.selectFrom('governance_reports').select('report').orderBy('created_at', 'desc').limit(limit).execute();
-  return rows.map((r) => JSON.parse(r.report) as CycleReport);
+  return (await newestReports(deps.db, limit)).map((r) => JSON.parse(r) as CycleReport);
 }
 
 export async function listProposals(deps: Deps, status?: string): Promise<ProposalView[]> {
-  let q = deps.db.selectFrom('expansion_proposals').selectAll().orderBy('created_at', 'desc');
-  if (status) q = q.where('status', '=', status);
-  return (await q.execute()).map(view);
+  return (await proposals(deps.db, status ? { status } : {})).map(view);
 }
 
 export const ProposalVerdictSchema = z.strictObject({ reason: z.string().min(1).max(2000).optional() });
 
 /** One required role approves; the last one raises the level. */
 export async function approveProposal(deps: Deps, principal: Principal, id: string, reason?: string): Promise<ProposalView> {
-  const row = await deps.db.selectFrom('expansion_proposals').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await proposalById(deps.db, id);
   if (!row) throw new InterlockError('not_found', `no proposal ${id}`, { field: 'id' });
   const p = view(row);
   if (p.status !== 'pending') throw new InterlockError('conflict', `proposal ${id} is ${p.status}`, { field: 'id' });
@@ -165,14 +163,7 @@ export async function approveProposal(deps: Deps, principal: Principal, id: stri
   const approvals = [...p.approvals, { actor: principal.id, role: principal.role, at: new Date(now).toISOString() }];
   const complete = p.requiredRoles.every((r) => approvals.some((a) => a.role === r));
   await inTx(deps, async (trx) => {
-    const updated = await trx
-      .updateTable('expansion_proposals')
-      .set({ approvals: JSON.stringify(approvals), ...(complete ? { status: 'approved', decided_at: now } : {}) })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .where('approvals', '=', row.approvals)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new InterlockError('conflict', `proposal ${id} changed meanwhile; try again`, { field: 'id' });
+    if (!(await addProposalApproval(trx, id, row.approvals, JSON.stringify(approvals), complete ? { at: now } : undefined))) throw new InterlockError('conflict', `proposal ${id} changed meanwhile; try again`, { field: 'id' });
     await appendAudit(trx, { type: 'governance.approved', actor: principal.id, at: now, payload: { proposal: id, role: principal.role, complete, ...(reason ? { reason } : {}) } });
   });
   if (complete) await setAutonomy(deps, principal, p.target, p.to, `expansion proposal ${id} approved by ${approvals.map((a) => `${a.actor} (${a.role})`).join(', ')}`, { viaProposal: true });
@@ -181,14 +172,14 @@ export async function approveProposal(deps: Deps, principal: Principal, id: stri
 
 export async function rejectProposal(deps: Deps, principal: Principal, id: string, reason: string): Promise<ProposalView> {
   requireReason(reason, 'reject a proposal');
-  const row = await deps.db.selectFrom('expansion_proposals').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await proposalById(deps.db, id);
   if (!row) throw new InterlockError('not_found', `no proposal ${id}`, { field: 'id' });
   const p = view(row);
   if (p.status !== 'pending') throw new InterlockError('conflict', `proposal ${id} is ${p.status}`, { field: 'id' });
   if (!p.requiredRoles.includes(principal.role)) throw new InterlockError('forbidden', `rejecting needs one of the roles ${p.requiredRoles.join(', ')} (you are ${principal.role})`);
   const now = deps.now();
   await inTx(deps, async (trx) => {
-    await trx.updateTable('expansion_proposals').set({ status: 'rejected', decided_at: now }).where('id', '=', id).where('status', '=', 'pending').execute();
+    await rejectPendingProposal(trx, id, now);
     await appendAudit(trx, { type: 'governance.rejected', actor: principal.id, at: now, payload: { proposal: id, reason } });
   });
   return (await listProposals(deps)).find((x) => x.id === id)!;

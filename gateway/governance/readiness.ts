@@ -15,6 +15,9 @@ import { inTx, type Deps } from '../lifecycle/deps.ts';
 import { describeIssues, fieldIssues, InterlockError, ValidationError } from '../schema/errors.ts';
 import type { Signer } from '../signing/signer.ts';
 import { windowMetrics } from './window.ts';
+import { countEnabledRules } from '../store/breakers.ts';
+import { attestationsSince, firstActionAt, insertAttestation } from '../store/governance.ts';
+import { storedLevelRow } from '../store/levels.ts';
 
 const ItemSchema = z
   .strictObject({
@@ -84,10 +87,9 @@ export async function assessReadiness(deps: Deps, checklist: Checklist, target: 
   if (!deps.targets.has(target)) throw new InterlockError('not_found', `no target ${target}`, { field: 'target' });
   const now = deps.now();
   const w = await windowMetrics(deps.db, target, now - durationMs(checklist.window)!);
-  const level = await deps.db.selectFrom('autonomy_levels').select('updated_at').where('target', '=', target).executeTakeFirst();
-  const first = await deps.db.selectFrom('actions').select((eb) => eb.fn.min('created_at').as('t')).where('target', '=', target).executeTakeFirst();
-  const since = level ? Number(level.updated_at) : first?.t !== null && first?.t !== undefined ? Number(first.t) : now;
-  const breakers = await deps.db.selectFrom('breaker_rules').select((eb) => eb.fn.countAll<number>().as('n')).where('enabled', '=', 1).executeTakeFirstOrThrow();
+  const level = await storedLevelRow(deps.db, target);
+  const since = level ? Number(level.updated_at) : ((await firstActionAt(deps.db, target)) ?? now);
+  const breakers = await countEnabledRules(deps.db);
   const chain = await verifyChain(deps.db);
   const metrics: Record<string, number | null> = {
     days_at_level: Math.floor((now - since) / 86_400_000),
@@ -95,14 +97,14 @@ export async function assessReadiness(deps: Deps, checklist: Checklist, target: 
     approval_rate: w.approval_rate,
     rollback_rate: w.executions ? w.rollback_rate : null,
     critical_incidents: w.critical_incidents,
-    breakers_enabled: Number(breakers.n),
+    breakers_enabled: breakers,
     estop_drills: w.estop_drills,
     audit_chain_intact: chain.ok ? 1 : 0,
     executions: w.executions,
   };
 
   const validSince = now - checklist.attestation_valid_days * 86_400_000;
-  const attestations = await deps.db.selectFrom('attestations').selectAll().where('target', '=', target).where('created_at', '>=', validSince).orderBy('created_at', 'desc').execute();
+  const attestations = await attestationsSince(deps.db, target, validSince);
 
   const items: ReadinessItem[] = checklist.checklist.map((item) => {
     let passed = false;
@@ -150,7 +152,7 @@ export async function attest(deps: Deps, checklist: Checklist, signer: Signer, p
   const record = { id, item: item.id, target: body.target, actor: principal.id, role: principal.role, statement: body.statement, at: new Date(now).toISOString() };
   const bundle = await signer.signBlob(Buffer.from(canonicalJson(record)));
   await inTx(deps, async (trx) => {
-    await trx.insertInto('attestations').values({ id, item: item.id, target: body.target, actor: principal.id, role: principal.role, statement: body.statement, bundle: JSON.stringify(bundle), created_at: now }).execute();
+    await insertAttestation(trx, { id, item: item.id, target: body.target, actor: principal.id, role: principal.role, statement: body.statement, bundle: JSON.stringify(bundle), created_at: now });
     await appendAudit(trx, { type: 'readiness.attested', actor: principal.id, at: now, payload: { attestation: id, item: item.id, target: body.target, role: principal.role, statement: body.statement } });
   });
   return { ...record, bundle };

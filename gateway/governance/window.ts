@@ -2,9 +2,8 @@
  * Windowed metrics of one target, computed from the actions table and the audit log with
  * indexed queries: what breaker conditions and the readiness checklist read.
  */
-import { sql } from 'kysely';
 import type { Db } from '../store/db.ts';
-import { FIRST_SEQ } from '../audit/chain.ts';
+import { decidedCounts, finishedCounts, incidentCounts } from '../store/window.ts';
 
 export interface WindowMetrics {
   executions: number;
@@ -34,14 +33,7 @@ const DECLINED = ['REJECTED', 'EXPIRED', 'VETOED'];
 const isRollback = (kind: string): boolean => /\.(rollback|abort)$/.test(kind);
 
 export async function windowMetrics(db: Db, target: string, since: number): Promise<WindowMetrics> {
-  const finished = await db
-    .selectFrom('actions')
-    .select(['kind', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('target', '=', target)
-    .where('finished_at', '>=', since)
-    .where('status', 'in', [...FINISHED, 'BLOCKED'])
-    .groupBy(['kind', 'status'])
-    .execute();
+  const finished = await finishedCounts(db, target, since, [...FINISHED, 'BLOCKED']);
   let executions = 0;
   let completed = 0;
   let failures = 0;
@@ -66,29 +58,13 @@ export async function windowMetrics(db: Db, target: string, since: number): Prom
   }
   const worst = [...failuresByKind.entries()].sort((a, b) => b[1] - a[1])[0];
 
-  const decided = await db
-    .selectFrom('actions')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('target', '=', target)
-    .where('created_at', '>=', since)
-    .where('approvals_required', '>', 0)
-    .where('status', 'in', [...APPROVED_LIKE, ...DECLINED])
-    .groupBy('status')
-    .execute();
+  const decided = await decidedCounts(db, target, since, [...APPROVED_LIKE, ...DECLINED]);
   const approved = decided.filter((r) => APPROVED_LIKE.includes(r.status)).reduce((n, r) => n + Number(r.n), 0);
   const declined = decided.filter((r) => DECLINED.includes(r.status)).reduce((n, r) => n + Number(r.n), 0);
 
   // Incidents: every emergency stop, and driver errors of this target.
   const sinceIso = new Date(since).toISOString();
-  const incidents = await db
-    .selectFrom('audit_log')
-    .select(['type', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('type', 'in', ['estop.engaged', 'driver.error'])
-    .where('seq', '>=', FIRST_SEQ)
-    .where('ts', '>=', sinceIso)
-    .where((eb) => eb.or([eb('type', '=', 'estop.engaged'), eb('payload', 'like', sql<string>`${`%"target":${JSON.stringify(target)}%`}`)]))
-    .groupBy('type')
-    .execute();
+  const incidents = await incidentCounts(db, target, sinceIso);
   const estops = Number(incidents.find((r) => r.type === 'estop.engaged')?.n ?? 0);
   const driverErrors = Number(incidents.find((r) => r.type === 'driver.error')?.n ?? 0);
 

@@ -8,6 +8,9 @@ import { levelInForce } from '../lifecycle/context.ts';
 import { rank } from '../lifecycle/levels.ts';
 import type { LifecycleEvent } from '../lifecycle/events.ts';
 import { windowMetrics } from '../governance/window.ts';
+import { countInStatus } from '../store/actions.ts';
+import { auditProgress } from '../store/audit-reads.ts';
+import { countOpenBreakers } from '../store/breakers.ts';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -38,8 +41,7 @@ export class Metrics {
       help: 'Actions waiting for approval or a veto window',
       registers,
       async collect() {
-        const r = await db.selectFrom('actions').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['PENDING_APPROVAL', 'PENDING_VETO']).executeTakeFirstOrThrow();
-        this.set(Number(r.n));
+        this.set(await countInStatus(db, ['PENDING_APPROVAL', 'PENDING_VETO']));
       },
     });
     new Gauge({
@@ -47,8 +49,7 @@ export class Metrics {
       help: 'Circuit breaker events not yet resolved',
       registers,
       async collect() {
-        const r = await db.selectFrom('breaker_events').select((eb) => eb.fn.countAll<number>().as('n')).where('resolved_at', 'is', null).executeTakeFirstOrThrow();
-        this.set(Number(r.n));
+        this.set(await countOpenBreakers(db));
       },
     });
     new Gauge({
@@ -56,8 +57,7 @@ export class Metrics {
       help: 'Sequence number of the newest audit record',
       registers,
       async collect() {
-        const r = await db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirst();
-        this.set(Number(r?.seq ?? 0));
+        this.set((await auditProgress(db)).head);
       },
     });
     new Gauge({
@@ -65,8 +65,7 @@ export class Metrics {
       help: 'Last audit record covered by a signed checkpoint',
       registers,
       async collect() {
-        const r = await db.selectFrom('audit_checkpoints').select((eb) => eb.fn.max('to_seq').as('m')).executeTakeFirst();
-        this.set(Number(r?.m ?? 0));
+        this.set((await auditProgress(db)).signed);
       },
     });
     new Gauge({

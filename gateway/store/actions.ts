@@ -116,3 +116,9 @@ export async function countsByTargetAndStatus(db: Conn, statuses: readonly strin
     .execute();
   return rows.map((r) => ({ target: r.target, status: r.status, n: Number(r.n) }));
 }
+
+/** How many actions are in the given statuses. */
+export async function countInStatus(db: Conn, statuses: readonly string[]): Promise<number> {
+  const r = await db.selectFrom('actions').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', [...statuses]).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
