@@ -11,6 +11,13 @@ module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'A file cycle: split the shared part out below both.', from: {}, to: { circular: true } },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
+    {
+      name: 'sql-only-in-store',
+      severity: 'error',
+      comment: 'Queries live in gateway/store; everything else calls its functions.',
+      from: { path: '^(gateway|console)/', pathNot: '(^gateway/store/|^gateway/server\\.ts$|^gateway/cli/|\\.test\\.tsx?$)' },
+      to: { path: '^node_modules/(kysely|better-sqlite3|pg)/' },
+    },
   ],
   allowedSeverity: 'error',
   allowed: [
@@ -54,6 +61,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     // Packages' subpath exports (hono/streaming, tsx/esm/api).
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types'] },
-    exclude: { path: '(^node_modules/|^scratch-ignored/)' },
+    exclude: { path: '^scratch-ignored/' },
   },
 };

@@ -15,6 +15,7 @@ import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
 import type { CheckpointWitness } from './witness.ts';
 import { verifyBlobBundle } from '../signing/verify.ts';
+import { checkpointsFromIndex, checkpointTextAt, headSeq, insertCheckpoint, latestCheckpointText, recordsFrom } from '../store/audit-log.ts';
 
 export const CHECKPOINT_TYPE = 'interlock.audit.checkpoint/v1';
 
@@ -63,7 +64,7 @@ export function rowToCheckpoint(row: { body: string; bundle: string }): Checkpoi
 }
 
 export async function lastCheckpoint(db: Db): Promise<Checkpoint | undefined> {
-  const row = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).orderBy('idx', 'desc').limit(1).executeTakeFirst();
+  const row = await latestCheckpointText(db);
   return row ? rowToCheckpoint(row) : undefined;
 }
 
@@ -75,10 +76,10 @@ export async function lastCheckpoint(db: Db): Promise<Checkpoint | undefined> {
 export async function createCheckpoint(db: Db, signer: Signer, options: CheckpointOptions): Promise<Checkpoint | undefined> {
   const last = options.witness ? await checkWitness(db, signer, options.witness) : await lastCheckpoint(db);
   const fromSeq = (last?.body.to_seq ?? 0) + 1;
-  const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', fromSeq).orderBy('seq').limit(options.maxRecords).execute();
+  const rows = await recordsFrom(db, fromSeq, options.maxRecords);
   if (rows.length === 0) {
     // A checkpoint that claims records the log does not have would stop signing for good.
-    const head = Number((await db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirst())?.seq ?? 0);
+    const head = await headSeq(db);
     if (last && last.body.to_seq > head) throw new VerificationError(`checkpoint #${last.body.index} claims records through ${last.body.to_seq}, but the log ends at ${head}: not signing`);
     return undefined;
   }
@@ -108,16 +109,13 @@ export async function createCheckpoint(db: Db, signer: Signer, options: Checkpoi
   const bodyText = canonicalJson(body);
   const bundle = await signer.signBlob(Buffer.from(bodyText));
   try {
-    await db
-      .insertInto('audit_checkpoints')
-      .values({ idx: body.index, from_seq: body.from_seq, to_seq: body.to_seq, root: body.root, chain_head: body.chain_head, body: bodyText, bundle: JSON.stringify(bundle), signer: signer.identity, created_at: Date.parse(body.signed_at) })
-      .execute();
+    await insertCheckpoint(db, { idx: body.index, from_seq: body.from_seq, to_seq: body.to_seq, root: body.root, chain_head: body.chain_head, body: bodyText, bundle: JSON.stringify(bundle), signer: signer.identity, created_at: Date.parse(body.signed_at) });
   } catch (err) {
     // Replicas sharing a database race to sign the same range; the first insert wins and the
     // others find its checkpoint in place. Anything else is a real failure.
     // The winner is believed only if it is what a replica would have made: signed by this key,
     // linked to the same predecessor, starting where ours starts, ending within the log.
-    const row = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('idx', '=', body.index).executeTakeFirst();
+    const row = await checkpointTextAt(db, body.index);
     if (!row) throw err;
     const winner = rowToCheckpoint(row);
     if (winner.body.prev !== body.prev || winner.body.from_seq !== body.from_seq || winner.body.to_seq > fromSeq + rows.length - 1) {
@@ -150,9 +148,7 @@ export async function checkWitness(db: Db, signer: Signer, witness: CheckpointWi
   const seen = witness.read();
   // Without a witness yet (a first start, a new host), trust the newest checkpoint on first use
   // rather than re-verifying a log's whole history on every poll.
-  const rows = seen
-    ? await db.selectFrom('audit_checkpoints').select(['idx', 'body', 'bundle']).where('idx', '>=', seen.index).orderBy('idx').execute()
-    : await db.selectFrom('audit_checkpoints').select(['idx', 'body', 'bundle']).orderBy('idx', 'desc').limit(1).execute();
+  const rows = await checkpointsFromIndex(db, seen?.index);
   if (seen && (rows[0] === undefined || Number(rows[0].idx) !== seen.index || checkpointDigest(rows[0].body) !== seen.digest)) {
     throw new VerificationError(
       `checkpoint #${seen.index} (records through ${seen.to_seq}), which this signer made or saw, is ${rows[0] && Number(rows[0].idx) === seen.index ? 'changed' : 'missing'} in the database: checkpoints were removed or rewritten. Nothing more is signed until this is investigated (interlock audit verify).`,

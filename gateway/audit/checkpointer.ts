@@ -8,6 +8,7 @@ import type { Signer } from '../signing/signer.ts';
 import { checkWitness, createCheckpoint, lastCheckpoint } from './checkpoint.ts';
 import { VerificationError } from '../schema/errors.ts';
 import type { CheckpointWitness } from './witness.ts';
+import { headRow, headSeq } from '../store/audit-log.ts';
 
 export interface CheckpointerOptions {
   every: number;
@@ -90,8 +91,7 @@ export class Checkpointer {
     await this.observeHead();
     if (this.options.witness) await checkWitness(this.db, this.signer, this.options.witness);
     for (;;) {
-      const head = await this.db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
-      const waiting = Number(head.seq) - this.signedTo;
+      const waiting = (await headSeq(this.db)) - this.signedTo;
       if (waiting <= 0) return;
       const due = force || waiting >= this.options.every || this.now() - this.signedAt >= this.options.intervalMs;
       if (!due) return;
@@ -105,9 +105,9 @@ export class Checkpointer {
 
   /** Remembers the head; the same seq with another hash is a rewrite, reported at once. */
   private async observeHead(): Promise<void> {
-    const head = await this.db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
+    const head = await headRow(this.db);
     if (!head) return;
-    const seq = Number(head.seq);
+    const seq = head.seq;
     const before = this.observed.get(seq);
     if (before !== undefined && before !== head.hash) throw new VerificationError(`the head of the audit log (record ${seq}) changed its hash: records were rewritten; not signing`);
     // The log only grows: a head below one already seen means records were deleted.

@@ -2,6 +2,7 @@
 import type { Db } from '../store/db.ts';
 import { rowToCheckpoint } from './checkpoint.ts';
 import type { ExportRecord } from './sources.ts';
+import { checkpointsEndingIn, recordsAfter } from '../store/audit-log.ts';
 
 export interface ExportRange {
   from?: number;
@@ -16,14 +17,14 @@ export interface ExportRange {
 export async function* exportAudit(db: Db, range: ExportRange = {}, pageSize = 5000): AsyncGenerator<string> {
   const from = range.from ?? 1;
   const to = range.to ?? Number.MAX_SAFE_INTEGER;
-  const cps = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('to_seq', '>=', from).where('to_seq', '<=', to).orderBy('idx').execute();
+  const cps = await checkpointsEndingIn(db, from, to);
   for (const row of cps) {
     const cp = rowToCheckpoint(row);
     yield JSON.stringify({ kind: 'checkpoint', body: cp.body, bundle: cp.bundle });
   }
   let after = from - 1;
   for (;;) {
-    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).where('seq', '<=', to).orderBy('seq').limit(pageSize).execute();
+    const rows = await recordsAfter(db, after, pageSize, to);
     if (rows.length === 0) return;
     for (const r of rows) {
       const line: ExportRecord = { kind: 'record', seq: Number(r.seq), ts: r.ts, type: r.type, action_id: r.action_id, actor: r.actor, payload: JSON.parse(r.payload) as Record<string, unknown>, prev_hash: r.prev_hash, hash: r.hash };

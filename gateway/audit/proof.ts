@@ -12,6 +12,7 @@ import { canonicalJson } from '../schema/canonical-json.ts';
 import { CheckpointBodySchema, Hex64, recordLeaf, rowToCheckpoint, toAuditRecord } from './checkpoint.ts';
 import { inclusionPath, leafHash, merkleRoot, verifyInclusion } from './merkle.ts';
 import { AuditRecordSchema } from './sources.ts';
+import { checkpointCovering, recordExists, recordRange } from '../store/audit-log.ts';
 
 export const PROOF_TYPE = 'interlock.audit.inclusion-proof/v1';
 
@@ -26,14 +27,13 @@ export const InclusionProofSchema = z.strictObject({
 export type InclusionProof = z.infer<typeof InclusionProofSchema>;
 
 export async function proveRecord(db: Db, seq: number): Promise<InclusionProof> {
-  const row = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('from_seq', '<=', seq).where('to_seq', '>=', seq).executeTakeFirst();
+  const row = await checkpointCovering(db, seq);
   if (!row) {
-    const exists = await db.selectFrom('audit_log').select('seq').where('seq', '=', seq).executeTakeFirst();
-    if (!exists) throw new InterlockError('not_found', `there is no audit record ${seq}`);
+    if (!(await recordExists(db, seq))) throw new InterlockError('not_found', `there is no audit record ${seq}`);
     throw new InterlockError('not_found', `record ${seq} is not covered by a signed checkpoint yet; run \`interlock audit checkpoint\` or wait for the next one`);
   }
   const cp = rowToCheckpoint(row);
-  const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', cp.body.from_seq).where('seq', '<=', cp.body.to_seq).orderBy('seq').execute();
+  const rows = await recordRange(db, cp.body.from_seq, cp.body.to_seq);
   // The same leaves the checkpointer signed: the stored canonical form of each record.
   const leaves = rows.map((r) => leafHash(storedCanonical(r)));
   // A proof is only worth printing if the stored range still matches what was signed.

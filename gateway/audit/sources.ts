@@ -4,7 +4,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type SQLite from 'better-sqlite3';
 import { z } from 'zod';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { VerificationError } from '../schema/errors.ts';
@@ -15,28 +14,22 @@ import { canonicalJson } from '../schema/canonical-json.ts';
 export { storedCanonical };
 import { CheckpointBodySchema, Hex64, rowToCheckpoint, type Checkpoint } from './checkpoint.ts';
 import type { LogSource, StoredRecord } from './verify-log.ts';
-
-type RawRow = [seq: number, ts: string, type: string, actionId: string | null, actor: string, payload: string, prevHash: string, hash: string];
+import { allCheckpointTexts, recordsAfter } from '../store/audit-log.ts';
+import { rawRecordPages, type RawSqlite } from '../store/audit-raw.ts';
 
 /** Pages of records straight from SQLite as arrays: several times cheaper than row objects. */
-function* sqlitePages(sqlite: SQLite.Database, pageSize: number): Generator<StoredRecord[]> {
-  const page = sqlite.prepare('SELECT seq, ts, type, action_id, actor, payload, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').raw(true);
-  // From the lowest stored seq, not from 1: a record below 1 must reach the verifier to be refused.
-  let after = Number.MIN_SAFE_INTEGER;
-  for (;;) {
-    const rows = page.all(after, pageSize) as RawRow[];
-    if (rows.length === 0) return;
+function* sqlitePages(sqlite: RawSqlite, pageSize: number): Generator<StoredRecord[]> {
+  for (const rows of rawRecordPages(sqlite, pageSize)) {
     yield rows.map(([seq, ts, type, action_id, actor, payload, prevHash, hash]) => ({ seq: Number(seq), canonical: storedCanonical({ seq, ts, type, action_id, actor, payload }), prevHash, hash }));
-    after = Number(rows[rows.length - 1]![0]);
   }
 }
 
-export function databaseSource(db: Db, options: { sqlite?: SQLite.Database; pageSize?: number } = {}): LogSource {
+export function databaseSource(db: Db, options: { sqlite?: RawSqlite; pageSize?: number } = {}): LogSource {
   const pageSize = options.pageSize ?? 20_000;
   return {
     complete: true,
     async checkpoints() {
-      const rows = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).orderBy('idx').execute();
+      const rows = await allCheckpointTexts(db);
       return rows.map((row) => {
         try {
           return rowToCheckpoint(row);
@@ -59,7 +52,7 @@ export function databaseSource(db: Db, options: { sqlite?: SQLite.Database; page
       }
       let after = Number.MIN_SAFE_INTEGER;
       for (;;) {
-        const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
+        const rows = await recordsAfter(db, after, pageSize);
         if (rows.length === 0) return;
         yield rows.map((r): StoredRecord => ({ seq: Number(r.seq), canonical: storedCanonical(r), prevHash: r.prev_hash, hash: r.hash }));
         after = Number(rows[rows.length - 1]!.seq);

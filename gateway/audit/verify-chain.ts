@@ -1,6 +1,7 @@
 /** Walks the stored chain and reports the first record whose hash or link does not hold. */
 import type { Db } from '../store/db.ts';
 import { GENESIS_HASH, recordHash } from './chain.ts';
+import { recordsFrom } from '../store/audit-log.ts';
 
 export type ChainReport = { ok: true; records: number; head: string } | { ok: false; records: number; seq: number; problem: string };
 
@@ -8,7 +9,7 @@ export async function verifyChain(db: Db, pageSize = 1000): Promise<ChainReport>
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   for (;;) {
-    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', expectedSeq).orderBy('seq').limit(pageSize).execute();
+    const rows = await recordsFrom(db, expectedSeq, pageSize);
     if (rows.length === 0) return { ok: true, records: expectedSeq - 1, head: prev };
     for (const row of rows) {
       const seq = Number(row.seq);

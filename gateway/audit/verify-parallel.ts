@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type SQLite from 'better-sqlite3';
+import type { RawSqlite } from '../store/audit-raw.ts';
 import type { Db } from '../store/db.ts';
 import type { TrustPolicy } from '../signing/verify.ts';
 import { GENESIS_HASH } from './chain.ts';
@@ -60,7 +60,7 @@ async function runPool(tasks: RangeTask[], workers: number): Promise<RangeResult
   return results;
 }
 
-export async function verifyLogParallel(file: string, db: Db, sqlite: SQLite.Database, trust: TrustPolicy, options: ParallelOptions = {}): Promise<LogReport> {
+export async function verifyLogParallel(file: string, db: Db, sqlite: RawSqlite, trust: TrustPolicy, options: ParallelOptions = {}): Promise<LogReport> {
   const sequential = (): Promise<LogReport> => verifyLog(databaseSource(db, { sqlite }), trust, options);
   const { head, below, rows } = sqlite.prepare('SELECT COALESCE(MAX(seq), 0) AS head, COUNT(*) FILTER (WHERE seq < 1) AS below, COUNT(*) AS rows FROM audit_log').get() as { head: number; below: number; rows: number };
   // Anything but exactly the records 1..head is for the sequential walk to name.

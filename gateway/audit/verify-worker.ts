@@ -5,7 +5,7 @@
  * as "not clean"; the sequential verifier then names the problem.
  */
 import { parentPort } from 'node:worker_threads';
-import SQLite from 'better-sqlite3';
+import { openRawReadOnly, rawRecordRange, type RawSqlite } from '../store/audit-raw.ts';
 import { chainHash, storedCanonical } from './chain.ts';
 import { leafHash } from './merkle.ts';
 
@@ -19,18 +19,16 @@ export type RangeResult =
   | { clean: true; from: number; count: number; firstPrev: string; leaves: ArrayBuffer; hashes: ArrayBuffer }
   | { clean: false; from: number };
 
-type RawRow = [seq: number, ts: string, type: string, actionId: string | null, actor: string, payload: string, prevHash: string, hash: string];
-
-let db: SQLite.Database | undefined;
+let db: RawSqlite | undefined;
 let dbFile = '';
 
 export function checkRange(task: RangeTask): RangeResult {
   if (!db || dbFile !== task.file) {
     db?.close();
-    db = new SQLite(task.file, { readonly: true, fileMustExist: true });
+    db = openRawReadOnly(task.file);
     dbFile = task.file;
   }
-  const rows = db.prepare('SELECT seq, ts, type, action_id, actor, payload, prev_hash, hash FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq').raw(true).all(task.from, task.to) as RawRow[];
+  const rows = rawRecordRange(db, task.from, task.to);
   const n = task.to - task.from + 1;
   if (rows.length !== n) return { clean: false, from: task.from };
   const leaves = Buffer.allocUnsafe(32 * n);

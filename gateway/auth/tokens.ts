@@ -4,15 +4,14 @@
  * Revoking and rotating withdraw queued actions, so they live in the lifecycle (tokens.ts there).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import { appendAudit } from '../audit/append.ts';
 import { sha256Hex } from '../schema/canonical-json.ts';
 import { InterlockError } from '../schema/errors.ts';
 import { nameKey } from '../schema/names.ts';
 import { RoleSchema, type CreatedToken, type Principal, type Role } from '../schema/principal.ts';
+import type { Conn } from '../store/conn.ts';
 import type { Db } from '../store/db.ts';
 import { activeTokenByHash, countTokens, insertToken, sameNameRows } from '../store/tokens.ts';
-import type { Database } from '../store/types.ts';
 
 export { ROLES, RoleSchema, TOKEN_NAME_PATTERN, TOKEN_NAME_RULE, TokenNameSchema } from '../schema/principal.ts';
 export type { CreatedToken, Principal, Role } from '../schema/principal.ts';
@@ -46,7 +45,7 @@ export async function authenticate(db: Db, token: string): Promise<Principal | u
  * the secret it authenticated with must still be the token's, unrevoked. A proposal that raced
  * a rotation or revocation is refused instead of being queued where the withdrawal missed it.
  */
-export async function requireCurrentCredential(trx: Db | Transaction<Database>, principal: Principal): Promise<void> {
+export async function requireCurrentCredential(trx: Conn, principal: Principal): Promise<void> {
   if (principal.credential === undefined) return;
   if (!(await activeTokenByHash(trx, principal.credential))) throw new InterlockError('unauthorized', 'the bearer token was revoked or rotated while this request was in flight', { field: 'Authorization' });
 }

@@ -1,13 +1,12 @@
 /** `interlock evidence build`: assemble, check and sign the evidence statement for an audit window. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type SQLite from 'better-sqlite3';
+import type { RawSqlite } from '../store/audit-raw.ts';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { rowToCheckpoint, signPending } from '../audit/checkpoint.ts';
 import type { CheckpointWitness } from '../audit/witness.ts';
 import { databaseSource } from '../audit/sources.ts';
 import { verifyLog } from '../audit/verify-log.ts';
-import { FIRST_SEQ } from '../audit/chain.ts';
 import { canonicalJson } from '../schema/canonical-json.ts';
 import { projectRoot } from '../paths.ts';
 import { runPolicyTests } from '../policy/test-runner.ts';
@@ -18,6 +17,7 @@ import type { Db } from '../store/db.ts';
 import { decisionCards } from './cards.ts';
 import { collectSubjects, POLICY_BUNDLE_SUBJECT } from './subjects.ts';
 import { EVIDENCE_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, STATEMENT_TYPE, type CheckResult, type EvidenceStatement } from './statement.ts';
+import { checkpointsOverlapping, headSeq, recordEnds, seqAtTime } from '../store/audit-log.ts';
 
 /** A window bound: a record sequence number or an ISO 8601 time. */
 export type Bound = { seq: number } | { time: string };
@@ -25,7 +25,7 @@ export type Bound = { seq: number } | { time: string };
 export interface BuildOptions {
   db: Db;
   /** The SQLite handle, for the fast read of the log's verification. */
-  sqlite?: SQLite.Database;
+  sqlite?: RawSqlite;
   signer: Signer;
   /** The folder holding policies/, invariants/ and specs/. */
   sourcesRoot: string;
@@ -42,12 +42,10 @@ export interface BuildOptions {
 }
 
 async function resolveWindow(db: Db, from: Bound | undefined, to: Bound | undefined): Promise<{ fromSeq: number; toSeq: number }> {
-  const head = Number((await db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirstOrThrow()).seq);
+  const head = await headSeq(db);
   const seqAt = async (b: Bound, side: 'from' | 'to'): Promise<number> => {
     if ('seq' in b) return b.seq;
-    const q = db.selectFrom('audit_log').select('seq').where('seq', '>=', FIRST_SEQ);
-    const row = side === 'from' ? await q.where('ts', '>=', b.time).orderBy('seq').limit(1).executeTakeFirst() : await q.where('ts', '<=', b.time).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    return row ? Number(row.seq) : side === 'from' ? head + 1 : 0;
+    return (await seqAtTime(db, b.time, side)) ?? (side === 'from' ? head + 1 : 0);
   };
   const fromSeq = from ? await seqAt(from, 'from') : 1;
   const toSeq = Math.min(to ? await seqAt(to, 'to') : head, head);
@@ -82,10 +80,10 @@ export async function buildEvidence(options: BuildOptions): Promise<{ statement:
     if (!report.ok && report.problem !== 'empty') throw new VerificationError(`the audit log does not verify (seq ${report.seq}: ${report.message}); no evidence is signed over it`);
   }
 
-  const records = await db.selectFrom('audit_log').select(['seq', 'ts', 'hash']).where('seq', 'in', [fromSeq, toSeq]).execute();
+  const records = await recordEnds(db, [fromSeq, toSeq]);
   const first = records.find((r) => Number(r.seq) === fromSeq);
   const last = records.find((r) => Number(r.seq) === toSeq);
-  const checkpointRows = await db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('to_seq', '>=', fromSeq).where('from_seq', '<=', toSeq).orderBy('idx').execute();
+  const checkpointRows = await checkpointsOverlapping(db, fromSeq, toSeq);
   const cards = await decisionCards(db, fromSeq, toSeq);
   const subjects = await collectSubjects(options.sourcesRoot);
   const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };

@@ -4,7 +4,7 @@
  */
 import type { Db } from '../store/db.ts';
 import type { DecisionCard } from './statement.ts';
-import { FIRST_SEQ } from '../audit/chain.ts';
+import { actionRecordsIn } from '../store/audit-log.ts';
 
 export type { DecisionCard };
 
@@ -13,14 +13,7 @@ const ENDINGS = new Set(['REJECTED', 'VETOED', 'CANCELLED', 'EXPIRED', 'DENIED']
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export async function decisionCards(db: Db, fromSeq: number, toSeq: number): Promise<DecisionCard[]> {
-  const rows = await db
-    .selectFrom('audit_log')
-    .select(['seq', 'ts', 'type', 'action_id', 'actor', 'payload'])
-    .where('seq', '>=', Math.max(fromSeq, FIRST_SEQ))
-    .where('seq', '<=', toSeq)
-    .where('action_id', 'is not', null)
-    .orderBy('seq')
-    .execute();
+  const rows = await actionRecordsIn(db, fromSeq, toSeq);
   const cards = new Map<string, DecisionCard>();
   for (const r of rows) {
     const id = r.action_id!;
