@@ -6,6 +6,7 @@
  * resolving never raises a level by itself.
  */
 import { randomUUID } from 'node:crypto';
+import type { BreakerEvent } from '../schema/views.ts';
 import { z } from 'zod';
 import { appendAudit, type Tx } from '../audit/append.ts';
 import type { Principal } from '../auth/tokens.ts';
@@ -117,25 +118,7 @@ export async function patchRule(deps: Deps, principal: Principal, name: string, 
   return fromRow(changed);
 }
 
-export interface BreakerEvent {
-  id: string;
-  rule: string;
-  target: string;
-  action: string;
-  severity: string;
-  kind: string | null;
-  metrics: WindowMetrics;
-  createdAt: string;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
-  resolution: string | null;
-  /**
-   * When what tripped it leaves the rule's window (the trip plus the window). Until then a
-   * resolution is what keeps it from tripping again: resolving sets a fence, and the rule
-   * counts only what happened after it.
-   */
-  windowClearsAt: string | null;
-}
+export type { BreakerEvent };
 
 const eventView = (r: BreakerEventsTable, windowMs?: number): BreakerEvent => ({
   id: r.id,

@@ -2,26 +2,11 @@
  * Windowed metrics of one target, computed from the actions table and the audit log with
  * indexed queries: what breaker conditions and the readiness checklist read.
  */
+import type { WindowMetrics } from '../schema/views.ts';
 import type { Db } from '../store/db.ts';
 import { decidedCounts, finishedCounts, incidentCounts } from '../store/window.ts';
 
-export interface WindowMetrics {
-  executions: number;
-  completed: number;
-  failures: number;
-  blocked: number;
-  error_rate: number;
-  success_rate: number;
-  /** The most failures of one kind, and that kind. */
-  max_kind_failures: number;
-  worst_kind: string | null;
-  rollbacks: number;
-  rollback_rate: number;
-  critical_incidents: number;
-  estop_drills: number;
-  /** Of the actions that needed approval and were decided: the share approved (null with none). */
-  approval_rate: number | null;
-}
+export type { WindowMetrics };
 
 export const METRIC_NAMES = ['executions', 'completed', 'failures', 'blocked', 'error_rate', 'success_rate', 'max_kind_failures', 'rollbacks', 'rollback_rate', 'critical_incidents', 'estop_drills'] as const;
 

@@ -3,6 +3,10 @@ import { z } from '@hono/zod-openapi';
 import { ActionEnvelopeSchema } from '../schema/action.ts';
 import { ApproveBodySchema, OptionalReasonBodySchema, ReasonBodySchema, SetAutonomyBodySchema } from '../schema/bodies.ts';
 import { STATUSES } from '../lifecycle/states.ts';
+import { DecisionViewSchema } from '../schema/decision.ts';
+import { ActionViewSchema, BreakerEventSchema } from '../schema/views.ts';
+
+export const BreakerEventViewSchema = BreakerEventSchema.meta({ id: 'BreakerEvent' });
 import { RoleSchema, TOKEN_NAME_PATTERN, TOKEN_NAME_RULE, TokenNameSchema } from '../auth/tokens.ts';
 
 export const ErrorSchema = z
@@ -19,31 +23,10 @@ export const ErrorSchema = z
 // Defined before the OpenAPI extension loads, so it is named through zod's own metadata.
 export const EnvelopeSchema = ActionEnvelopeSchema.meta({ id: 'ActionEnvelope' });
 
-export const DecisionSchema = z
-  .looseObject({
-    id: z.string(),
-    effect: z.enum(['allow', 'require_approval', 'deny']),
-    stage: z.string(),
-    level: z.string(),
-    reasons: z.array(z.string()),
-    rules: z.array(z.string()),
-    policyDigest: z.string().nullable(),
-  })
-  .openapi('Decision');
+// The shapes the lifecycle returns, named through zod's own metadata (gateway/schema).
+export const DecisionSchema = DecisionViewSchema.meta({ id: 'Decision' });
 
-export const ActionSchema = z
-  .looseObject({
-    id: z.string(),
-    kind: z.string(),
-    target: z.string(),
-    params: z.record(z.string(), z.unknown()),
-    proposer: z.string(),
-    status: z.enum(STATUSES),
-    statusReason: z.string().nullable(),
-    digest: z.string(),
-    createdAt: z.string(),
-  })
-  .openapi('Action');
+export const ActionSchema = ActionViewSchema.meta({ id: 'Action' });
 
 export const ProposeResponseSchema = z.object({ action: ActionSchema, decision: DecisionSchema }).openapi('ProposeResponse');
 

@@ -3,25 +3,9 @@
  * The TLA+ spec in specs/ models the same machine.
  */
 
-export const STATUSES = [
-  'PROPOSED',
-  'DENIED',
-  'PENDING_APPROVAL',
-  'PENDING_VETO',
-  'APPROVED',
-  'REJECTED',
-  'EXPIRED',
-  'VETOED',
-  'CANCELLED',
-  'BLOCKED',
-  'EXECUTING',
-  'COMPLETED',
-  'FAILED',
-  'ABORTED',
-  'UNKNOWN',
-] as const;
+import { STATUSES, type Status } from '../schema/status.ts';
 
-export type Status = (typeof STATUSES)[number];
+export { STATUSES, type Status };
 
 export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   // PROPOSED lives only inside the proposal's transaction, which always decides it: nothing

@@ -1,41 +1,12 @@
 /** The API's view of actions and decisions, built from rows. */
-import type { Decision } from '../schema/decision.ts';
+import type { Decision, DecisionView } from '../schema/decision.ts';
+import type { ActionView } from '../schema/views.ts';
 import type { ActionsTable, ApprovalsTable, DecisionsTable } from '../store/types.ts';
-import { isStatus, type Status } from './states.ts';
+import { isStatus } from './states.ts';
 
-export interface ActionView {
-  id: string;
-  kind: string;
-  target: string;
-  params: Record<string, unknown>;
-  rationale: string | null;
-  confidence: number | null;
-  proposer: string;
-  idempotencyKey: string | null;
-  status: Status;
-  statusReason: string | null;
-  level: string;
-  batchId: string | null;
-  batchSeq: number | null;
-  /** sha256 of canonical {kind, target, params}: what approvals are bound to. */
-  digest: string;
-  approvals: { required: number; roles: string[]; granted: { actor: string; role: string; at: string }[] };
-  expiresAt: string | null;
-  vetoDeadline: string | null;
-  createdAt: string;
-  updatedAt: string;
-  approvedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  attempts: number;
-  outcome: Record<string, unknown> | null;
-}
+export type { ActionView };
 
-export interface DecisionView extends Decision {
-  id: string;
-  level: string;
-  createdAt: string;
-}
+export type { DecisionView };
 
 export { actionDigest } from '../schema/canonical-json.ts';
 

@@ -1,54 +1,65 @@
 /** What a decision is: the pipeline's output, and the raw findings the Wasm entrypoint returns. */
 import { z } from 'zod';
-import type { FieldIssue } from './errors.ts';
+import { FieldIssueSchema } from './errors.ts';
 
 export const EffectSchema = z.enum(['allow', 'require_approval', 'deny']);
 export type Effect = z.infer<typeof EffectSchema>;
 
 /** The pipeline step that settled the effect. */
-export type DecisionStage =
-  | 'validation'
-  | 'estop'
+export const DECISION_STAGES = [
+  'validation',
+  'estop',
   /** The target's state could not be read, or not decided on. */
-  | 'state'
+  'state',
   /** A circuit breaker paused this kind on the target. */
-  | 'breaker'
-  | 'engine'
-  | 'baseline'
-  | 'invariants'
-  | 'rate_limit'
-  | 'policy';
+  'breaker',
+  'engine',
+  'baseline',
+  'invariants',
+  'rate_limit',
+  'policy',
+] as const;
+export const DecisionStageSchema = z.enum(DECISION_STAGES);
+export type DecisionStage = z.infer<typeof DecisionStageSchema>;
 
-export interface ApprovalRequirement {
-  count: number;
-  roles: string[];
-  timeoutSeconds: number;
-  vetoWindowSeconds?: number;
-}
+export const ApprovalRequirementSchema = z.object({
+  count: z.number().int(),
+  roles: z.array(z.string()),
+  timeoutSeconds: z.number(),
+  vetoWindowSeconds: z.number().optional(),
+});
+export type ApprovalRequirement = z.infer<typeof ApprovalRequirementSchema>;
 
-export interface InvariantViolation {
-  id: string;
-  message: string;
-  severity?: string;
-  values?: Record<string, unknown>;
-}
+export const InvariantViolationSchema = z.object({
+  id: z.string(),
+  message: z.string(),
+  severity: z.string().optional(),
+  values: z.record(z.string(), z.unknown()).optional(),
+});
+export type InvariantViolation = z.infer<typeof InvariantViolationSchema>;
 
-export interface Decision {
-  effect: Effect;
-  stage: DecisionStage;
-  reasons: string[];
+/** A decision: the pipeline's output. The type, the API's schema and its OpenAPI entry come from this. */
+export const DecisionSchema = z.object({
+  effect: EffectSchema,
+  stage: DecisionStageSchema,
+  reasons: z.array(z.string()),
   /** Rule ids, the rule path of the decision. */
-  rules: string[];
-  approval?: ApprovalRequirement;
+  rules: z.array(z.string()).describe('Rule ids, the rule path of the decision'),
+  approval: ApprovalRequirementSchema.optional(),
   /** L1/L2: the action is recorded as a recommendation. */
-  recommendation?: boolean;
-  retryAfterSeconds?: number;
-  invariants: InvariantViolation[];
+  recommendation: z.boolean().optional(),
+  retryAfterSeconds: z.number().optional(),
+  invariants: z.array(InvariantViolationSchema),
   /** Field problems when stage is `validation`. */
-  issues?: FieldIssue[];
-  policyDigest: string | null;
-  timings: { validateUs: number; evaluateUs: number; totalUs: number };
-}
+  issues: z.array(FieldIssueSchema).optional(),
+  policyDigest: z.string().nullable(),
+  timings: z.object({ validateUs: z.number(), evaluateUs: z.number(), totalUs: z.number() }),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+/** A recorded decision, as the API returns it. */
+export const DecisionViewSchema = DecisionSchema.extend({ id: z.string(), level: z.string(), createdAt: z.string() });
+export type DecisionView = z.infer<typeof DecisionViewSchema>;
 
 const FindingSchema = z.looseObject({ rule: z.string(), reason: z.string() });
 

@@ -2,6 +2,7 @@
  * Interlock's error classes. Every error carries a stable `code` from a closed set;
  * the HTTP layer maps codes to statuses in exactly one place.
  */
+import { z } from 'zod';
 
 export type ErrorCode =
   | 'validation_failed'
@@ -22,10 +23,8 @@ export type ErrorCode =
   | 'internal';
 
 /** A problem with one input field, named by its dotted path. */
-export interface FieldIssue {
-  field: string;
-  message: string;
-}
+export const FieldIssueSchema = z.object({ field: z.string(), message: z.string() });
+export type FieldIssue = z.infer<typeof FieldIssueSchema>;
 
 /** A schema library's issue: where (path) and what (message). zod's issues have this shape. */
 interface PathIssue {

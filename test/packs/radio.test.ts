@@ -56,8 +56,13 @@ describe('radio cross-mode invariants', () => {
   });
 
   it('a guardrail violation is refused with a structured incident record', async () => {
-    // Past the 15-minute ad spacing, so the catalog guardrail is the only one broken.
-    t.advance(16 * 60_000);
+    // Past the 15-minute ad spacing, and to midday (the gateway's zone is UTC) so the overnight
+    // window's rule does not apply either: the catalog guardrail is the only one broken,
+    // whatever the hour this test runs at.
+    const at = Date.now() + 16 * 60_000;
+    const day = 86_400_000;
+    const noon = Math.floor(at / day) * day + day / 2;
+    t.advance((noon >= at ? noon : noon + day) - Date.now());
     const r = await propose('radio.ad.insert', { block: 'morning', campaign: 'pirate', campaign_pool: 'daypart', catalog: 'bootleg' });
     expect(r.body.decision).toMatchObject({ effect: 'deny', stage: 'invariants' });
     const audit = await t.api<{ records: { type: string; action_id: string | null; payload: { invariants: { id: string; severity: string; message: string; values: Record<string, unknown> }[] } }[] }>(t.tokens.auditor, 'GET', '/v1/audit?type=decision.proposal&limit=50');

@@ -8,7 +8,7 @@ import { requireRole } from '../auth.ts';
 import { optionalBody } from '../body.ts';
 import type { AppEnv } from '../env.ts';
 import type { Services } from '../services.ts';
-import { errors, IdParamSchema, json, OptionalReasonSchema, ReasonSchema } from '../schemas.ts';
+import { BreakerEventViewSchema, errors, IdParamSchema, json, OptionalReasonSchema, ReasonSchema } from '../schemas.ts';
 
 const admin = requireRole('administer');
 const observers = requireRole('observe');
@@ -17,9 +17,7 @@ const Obj = z.record(z.string(), z.unknown());
 const RuleSchema = z
   .object({ name: z.string(), enabled: z.boolean(), condition: z.string(), window: z.string(), action: z.string(), severity: z.string(), description: z.string(), updatedBy: z.string(), updatedAt: z.string() })
   .openapi('BreakerRule');
-const EventSchema = z
-  .object({ id: z.string(), rule: z.string(), target: z.string(), action: z.string(), severity: z.string(), kind: z.string().nullable(), metrics: Obj, createdAt: z.string(), resolvedAt: z.string().nullable(), resolvedBy: z.string().nullable(), resolution: z.string().nullable(), windowClearsAt: z.string().nullable().openapi({ description: 'When what tripped it leaves the window; before that only a resolution (its fence) stops it tripping again' }) })
-  .openapi('BreakerEvent');
+const EventSchema = BreakerEventViewSchema;
 const RuleParamSchema = z.object({ name: z.string().min(1).max(64).openapi({ param: { name: 'name', in: 'path' } }) });
 const EventsQuerySchema = z.object({ unresolved: z.enum(['true', 'false']).optional(), target: z.string().max(128).optional(), limit: z.coerce.number().int().min(1).max(500).optional() });
 const TargetQuerySchema = z.object({ target: z.string().min(1).max(128) });
