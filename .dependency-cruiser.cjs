@@ -4,18 +4,30 @@
  * no-circular catches cycles between files. Tests may import anything.
  * Run by `npm run lint` (depcruise) and test/architecture.test.ts.
  */
-const layer = (from, ...to) => ({ from: { path: from, pathNot: '\\.test\\.tsx?$' }, to: { path: `^(${to.join('|')})` } });
+const layer = (from, ...to) => ({
+  from: { path: from, pathNot: '\\.test\\.tsx?$' },
+  to: { path: `^(${to.join('|')})` },
+});
 const g = (name) => `gateway/${name}`;
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'A file cycle: split the shared part out below both.', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A file cycle: split the shared part out below both.',
+      from: {},
+      to: { circular: true },
+    },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
     {
       name: 'sql-only-in-store',
       severity: 'error',
       comment: 'Queries live in gateway/store; everything else calls its functions.',
-      from: { path: '^(gateway|console)/', pathNot: '(^gateway/store/|^gateway/server\\.ts$|^gateway/cli/|\\.test\\.tsx?$)' },
+      from: {
+        path: '^(gateway|console)/',
+        pathNot: '(^gateway/store/|^gateway/server\\.ts$|^gateway/cli/|\\.test\\.tsx?$)',
+      },
       to: { path: '^node_modules/(kysely|better-sqlite3|pg)/' },
     },
   ],
@@ -42,25 +54,103 @@ module.exports = {
     layer(`^${g('auth')}/`, g('schema/'), g('store/'), g('audit/'), g('config/'), g('auth/')),
     layer(`^${g('targets.ts')}`, g('schema/'), g('config/'), 'drivers/'),
     // The lifecycle: the one place that decides, records and moves actions.
-    layer(`^${g('lifecycle')}/`, g('schema/'), g('store/'), g('audit/'), g('auth/'), g('decide/'), g('config/'), g('targets.ts'), g('lifecycle/')),
+    layer(
+      `^${g('lifecycle')}/`,
+      g('schema/'),
+      g('store/'),
+      g('audit/'),
+      g('auth/'),
+      g('decide/'),
+      g('config/'),
+      g('targets.ts'),
+      g('lifecycle/'),
+    ),
     // Built on the lifecycle.
-    layer(`^${g('governance')}/`, g('schema/'), g('store/'), g('audit/'), g('auth/'), g('signing/'), g('invariants/'), g('lifecycle/'), g('governance/')),
-    layer(`^${g('executor')}/`, g('schema/'), g('store/'), g('audit/'), g('auth/'), g('lifecycle/'), g('executor/')),
-    layer(`^${g('metrics')}/`, g('schema/'), g('store/'), g('lifecycle/'), g('governance/'), g('metrics/')),
+    layer(
+      `^${g('governance')}/`,
+      g('schema/'),
+      g('store/'),
+      g('audit/'),
+      g('auth/'),
+      g('signing/'),
+      g('invariants/'),
+      g('lifecycle/'),
+      g('governance/'),
+    ),
+    layer(
+      `^${g('executor')}/`,
+      g('schema/'),
+      g('store/'),
+      g('audit/'),
+      g('auth/'),
+      g('lifecycle/'),
+      g('executor/'),
+    ),
+    layer(
+      `^${g('metrics')}/`,
+      g('schema/'),
+      g('store/'),
+      g('lifecycle/'),
+      g('governance/'),
+      g('metrics/'),
+    ),
     layer(`^${g('specs')}/`, g('schema/'), g('lifecycle/'), g('paths.ts'), g('specs/')),
-    layer(`^${g('evidence')}/`, g('schema/'), g('store/'), g('audit/'), g('signing/'), g('policy/'), g('invariants/'), g('paths.ts'), g('evidence/')),
+    layer(
+      `^${g('evidence')}/`,
+      g('schema/'),
+      g('store/'),
+      g('audit/'),
+      g('signing/'),
+      g('policy/'),
+      g('invariants/'),
+      g('paths.ts'),
+      g('evidence/'),
+    ),
     // The front doors: no SQL and no audit writes of their own; they go through the lifecycle.
-    layer(`^${g('http')}/`, g('schema/'), g('auth/'), g('signing/'), g('policy/'), g('lifecycle/'), g('governance/'), g('executor/'), g('metrics/'), g('http/')),
-    layer('^console/model/', g('schema/'), g('decide/'), g('lifecycle/'), g('governance/'), 'console/model/'),
+    layer(
+      `^${g('http')}/`,
+      g('schema/'),
+      g('auth/'),
+      g('signing/'),
+      g('policy/'),
+      g('lifecycle/'),
+      g('governance/'),
+      g('executor/'),
+      g('metrics/'),
+      g('http/'),
+    ),
+    layer(
+      '^console/model/',
+      g('schema/'),
+      g('decide/'),
+      g('lifecycle/'),
+      g('governance/'),
+      'console/model/',
+    ),
     layer('^console/views/', g('schema/'), 'console/model/', 'console/views/'),
-    layer('^console/[^/]+$', g('schema/'), g('auth/'), g('config/'), g('targets.ts'), g('lifecycle/'), g('governance/'), g('executor/'), g('http/'), 'console/'),
+    layer(
+      '^console/[^/]+$',
+      g('schema/'),
+      g('auth/'),
+      g('config/'),
+      g('targets.ts'),
+      g('lifecycle/'),
+      g('governance/'),
+      g('executor/'),
+      g('http/'),
+      'console/',
+    ),
   ],
   options: {
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
     // Packages' subpath exports (hono/streaming, tsx/esm/api).
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types'],
+    },
     exclude: { path: '^scratch-ignored/' },
   },
 };

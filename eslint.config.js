@@ -4,20 +4,36 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.cache/**', 'var/**', 'coverage/**', 'bin/**', 'scratch-ignored/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.tools/**',
+      '.cache/**',
+      'var/**',
+      'coverage/**',
+      'bin/**',
+      'scratch-ignored/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {
     // CommonJS configuration files read by Node tools.
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly' },
+    },
   },
   {
     // The console's browser script: plain JavaScript, browser globals.
@@ -25,7 +41,21 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['window', 'document', 'location', 'history', 'fetch', 'EventSource', 'CSS', 'HTMLElement', 'Element', 'navigator', 'setTimeout', 'setInterval', 'clearTimeout'].map((g) => [g, 'readonly']),
+        [
+          'window',
+          'document',
+          'location',
+          'history',
+          'fetch',
+          'EventSource',
+          'CSS',
+          'HTMLElement',
+          'Element',
+          'navigator',
+          'setTimeout',
+          'setInterval',
+          'clearTimeout',
+        ].map((g) => [g, 'readonly']),
       ),
     },
   },

@@ -25,7 +25,17 @@ const entry = (i: number) => ({
   type: 'decision.proposal',
   actionId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
   actor: 'agent-1',
-  payload: { decision_id: `d-${i}`, purpose: 'proposal', level: 'L3', effect: i % 3 === 0 ? 'deny' : 'require_approval', stage: 'policy', reasons: ['roaster.set_power needs one operator approval at level L3'], rules: ['policy.approval.L3'], invariants: [], policy_digest: 'f'.repeat(64) },
+  payload: {
+    decision_id: `d-${i}`,
+    purpose: 'proposal',
+    level: 'L3',
+    effect: i % 3 === 0 ? 'deny' : 'require_approval',
+    stage: 'policy',
+    reasons: ['roaster.set_power needs one operator approval at level L3'],
+    rules: ['policy.approval.L3'],
+    invariants: [],
+    policy_digest: 'f'.repeat(64),
+  },
 });
 
 export interface AppendRun {
@@ -46,26 +56,60 @@ export interface AuditBenchResult {
   verifyParallel: { workers: number; seconds: number; recordsPerSecond: number };
 }
 
-async function appendRun(dir: string, name: string, synchronous: 'NORMAL' | 'FULL', count: number, perTx: number): Promise<{ run: AppendRun; db: Db; sqlite: OpenedDb['sqlite']; close: () => Promise<void>; pub: string }> {
+async function appendRun(
+  dir: string,
+  name: string,
+  synchronous: 'NORMAL' | 'FULL',
+  count: number,
+  perTx: number,
+): Promise<{
+  run: AppendRun;
+  db: Db;
+  sqlite: OpenedDb['sqlite'];
+  close: () => Promise<void>;
+  pub: string;
+}> {
   const { db, sqlite, close } = await openDatabase(`sqlite:${path.join(dir, `${name}.db`)}`);
   await sql.raw(`PRAGMA synchronous = ${synchronous}`).execute(db);
   const key = generateSigningKey(path.join(dir, `${name}.key`));
-  const checkpointer = new Checkpointer(db, localKeySigner(loadSigningKey(key.privatePath)), { every: 1000, intervalMs: 10_000 });
+  const checkpointer = new Checkpointer(db, localKeySigner(loadSigningKey(key.privatePath)), {
+    every: 1000,
+    intervalMs: 10_000,
+  });
   await checkpointer.start();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < count; i += perTx) {
     await db.transaction().execute(async (trx) => {
       if (perTx === 1) await appendAudit(trx, entry(i));
-      else await appendAuditMany(trx, Array.from({ length: Math.min(perTx, count - i) }, (_, k) => entry(i + k)));
+      else
+        await appendAuditMany(
+          trx,
+          Array.from({ length: Math.min(perTx, count - i) }, (_, k) => entry(i + k)),
+        );
     });
   }
   const t1 = process.hrtime.bigint();
   await checkpointer.stop();
   const t2 = process.hrtime.bigint();
-  const checkpoints = Number((await db.selectFrom('audit_checkpoints').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const checkpoints = Number(
+    (
+      await db
+        .selectFrom('audit_checkpoints')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   const seconds = Number(t1 - t0) / 1e9;
   return {
-    run: { synchronous, recordsPerTransaction: perTx, records: count, seconds: Math.round(seconds * 100) / 100, recordsPerSecond: Math.round(count / seconds), signedRecordsPerSecond: Math.round(count / (Number(t2 - t0) / 1e9)), checkpoints },
+    run: {
+      synchronous,
+      recordsPerTransaction: perTx,
+      records: count,
+      seconds: Math.round(seconds * 100) / 100,
+      recordsPerSecond: Math.round(count / seconds),
+      signedRecordsPerSecond: Math.round(count / (Number(t2 - t0) / 1e9)),
+      checkpoints,
+    },
     db,
     sqlite,
     close,
@@ -84,17 +128,26 @@ export async function benchAudit(): Promise<AuditBenchResult> {
     ] as const) {
       const r = await appendRun(dir, name, sync, count, perTx);
       appends.push(r.run);
-      console.error(`  ${name}: ${r.run.recordsPerSecond} records/s (${r.run.checkpoints} checkpoints)`);
+      console.error(
+        `  ${name}: ${r.run.recordsPerSecond} records/s (${r.run.checkpoints} checkpoints)`,
+      );
       if (name !== 'grouped-full') await r.close();
       else {
-        // Verify the big log: every record hashed twice (chain, leaf), every root and signature checked.
+        // Verify the big log: every record hashed twice (chain, leaf), every root and signature
+        // checked.
         const trust = { keys: [loadTrustedKey(r.pub)] };
         // The median of five runs after one warm-up.
         const runs: number[] = [];
-        let report = await verifyLog(databaseSource(r.db, r.sqlite ? { sqlite: r.sqlite } : {}), trust);
+        let report = await verifyLog(
+          databaseSource(r.db, r.sqlite ? { sqlite: r.sqlite } : {}),
+          trust,
+        );
         for (let k = 0; k < 5; k++) {
           const t0 = process.hrtime.bigint();
-          report = await verifyLog(databaseSource(r.db, r.sqlite ? { sqlite: r.sqlite } : {}), trust);
+          report = await verifyLog(
+            databaseSource(r.db, r.sqlite ? { sqlite: r.sqlite } : {}),
+            trust,
+          );
           runs.push(Number(process.hrtime.bigint() - t0) / 1e9);
         }
         if (!report.ok) throw new Error(`benchmark log does not verify: ${report.message}`);
@@ -103,16 +156,28 @@ export async function benchAudit(): Promise<AuditBenchResult> {
         const par: number[] = [];
         for (let k = 0; k < 5; k++) {
           const t0 = process.hrtime.bigint();
-          const p = await verifyLogParallel(path.join(dir, `${name}.db`), r.db, r.sqlite!, trust, { workers });
+          const p = await verifyLogParallel(path.join(dir, `${name}.db`), r.db, r.sqlite!, trust, {
+            workers,
+          });
           par.push(Number(process.hrtime.bigint() - t0) / 1e9);
-          if (!p.ok || p.records !== report.records) throw new Error('parallel verification disagrees');
+          if (!p.ok || p.records !== report.records)
+            throw new Error('parallel verification disagrees');
         }
         await r.close();
         const parSeconds = par.sort((a, b) => a - b)[2]!;
         return {
           appends,
-          verify: { records: report.records, checkpoints: report.checkpoints, seconds: Math.round(seconds * 100) / 100, recordsPerSecond: Math.round(report.records / seconds) },
-          verifyParallel: { workers, seconds: Math.round(parSeconds * 100) / 100, recordsPerSecond: Math.round(report.records / parSeconds) },
+          verify: {
+            records: report.records,
+            checkpoints: report.checkpoints,
+            seconds: Math.round(seconds * 100) / 100,
+            recordsPerSecond: Math.round(report.records / seconds),
+          },
+          verifyParallel: {
+            workers,
+            seconds: Math.round(parSeconds * 100) / 100,
+            recordsPerSecond: Math.round(report.records / parSeconds),
+          },
         };
       }
     }

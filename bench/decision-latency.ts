@@ -36,8 +36,17 @@ const WARMUP = 3_000;
  */
 export function workload(): DecisionRequest[] {
   const actor = { id: 'agent-1', roles: ['agent'] };
-  const history = { last: { 'roaster.set_power': { value: 50, params: { value: 50 }, at: 0 } }, rate: { roaster_commands_per_minute: { count: 3, oldest_at: 0 } } };
-  const roaster = (level: string, mode: 'OFF' | 'RUNNING' = 'RUNNING') => ({ level, state: { ...initialState(mode) }, history, now: 60_000, estop: false });
+  const history = {
+    last: { 'roaster.set_power': { value: 50, params: { value: 50 }, at: 0 } },
+    rate: { roaster_commands_per_minute: { count: 3, oldest_at: 0 } },
+  };
+  const roaster = (level: string, mode: 'OFF' | 'RUNNING' = 'RUNNING') => ({
+    level,
+    state: { ...initialState(mode) },
+    history,
+    now: 60_000,
+    estop: false,
+  });
   const shell = (command: string, level: string): DecisionRequest => ({
     envelope: { kind: 'shell.exec', target: 'ws-1', params: { command } },
     actor,
@@ -45,11 +54,31 @@ export function workload(): DecisionRequest[] {
     resolveProgram: usrBin,
   });
   return [
-    { envelope: { kind: 'roaster.set_power', target: 'roaster-1', params: { value: 60 } }, actor, context: roaster('L3') },
-    { envelope: { kind: 'roaster.set_power', target: 'roaster-1', params: { value: 55 } }, actor, context: roaster('L3+') },
-    { envelope: { kind: 'roaster.set_fan', target: 'roaster-1', params: { value: 4 } }, actor, context: roaster('L4') },
-    { envelope: { kind: 'roaster.preheat', target: 'roaster-1', params: { target_temp: 200 } }, actor, context: roaster('L3', 'OFF') },
-    { envelope: { kind: 'roaster.abort', target: 'roaster-1', params: {} }, actor, context: roaster('L2') },
+    {
+      envelope: { kind: 'roaster.set_power', target: 'roaster-1', params: { value: 60 } },
+      actor,
+      context: roaster('L3'),
+    },
+    {
+      envelope: { kind: 'roaster.set_power', target: 'roaster-1', params: { value: 55 } },
+      actor,
+      context: roaster('L3+'),
+    },
+    {
+      envelope: { kind: 'roaster.set_fan', target: 'roaster-1', params: { value: 4 } },
+      actor,
+      context: roaster('L4'),
+    },
+    {
+      envelope: { kind: 'roaster.preheat', target: 'roaster-1', params: { target_temp: 200 } },
+      actor,
+      context: roaster('L3', 'OFF'),
+    },
+    {
+      envelope: { kind: 'roaster.abort', target: 'roaster-1', params: {} },
+      actor,
+      context: roaster('L2'),
+    },
     shell('ls ~/', 'L3+'),
     shell('which git', 'L3'),
     shell('rm -rf ~/important', 'L5'),
@@ -67,13 +96,20 @@ function canonicalAction(r: DecisionRequest): unknown {
   return c.ok ? { ...envelope, params: c.params } : envelope;
 }
 
-export type InProcessSummary = LatencySummary & { decisionsPerSecond: number; byKind: Record<string, LatencySummary> };
+export type InProcessSummary = LatencySummary & {
+  decisionsPerSecond: number;
+  byKind: Record<string, LatencySummary>;
+};
 
 /**
  * decisionSamples times `count` decisions cycling through reqs, one at a time, and fails on an
  * engine error: a benchmark of a broken policy measures nothing.
  */
-export function decisionSamples(reqs: DecisionRequest[], evaluator: PolicyEvaluator, count: number): { us: number[]; kinds: string[] } {
+export function decisionSamples(
+  reqs: DecisionRequest[],
+  evaluator: PolicyEvaluator,
+  count: number,
+): { us: number[]; kinds: string[] } {
   const us: number[] = [];
   const kinds: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -88,14 +124,22 @@ export function decisionSamples(reqs: DecisionRequest[], evaluator: PolicyEvalua
 }
 
 /** A warm-up, then `count` timed decisions, summarized overall and per kind. */
-function timeDecisions(reqs: DecisionRequest[], evaluator: PolicyEvaluator, count: number): InProcessSummary {
+function timeDecisions(
+  reqs: DecisionRequest[],
+  evaluator: PolicyEvaluator,
+  count: number,
+): InProcessSummary {
   decisionSamples(reqs, evaluator, WARMUP);
   const started = process.hrtime.bigint();
   const { us, kinds } = decisionSamples(reqs, evaluator, count);
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
   const byKind: Record<string, number[]> = {};
   us.forEach((x, i) => (byKind[kinds[i]!] ??= []).push(x));
-  return { ...summarize(us), decisionsPerSecond: Math.round(count / elapsedS), byKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, summarize(v)])) };
+  return {
+    ...summarize(us),
+    decisionsPerSecond: Math.round(count / elapsedS),
+    byKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, summarize(v)])),
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -110,45 +154,75 @@ export interface DecisionLatencyResult {
   inProcess: InProcessSummary;
   /** The same bundle with the host's shell analysis off: the policy analyses every line itself. */
   regoShellAnalysis: InProcessSummary;
-  /** The bundle the gateway serves: the shipped policies and invariants, with the gateway's context defaults. */
+  /**
+   * The bundle the gateway serves: the shipped policies and invariants, with the gateway's context
+   * defaults.
+   */
   withInvariants: InProcessSummary & { invariants: number };
-  opaServer: LatencySummary & { requestsPerSecond: number; concurrency: number; opaVersion: string };
+  opaServer: LatencySummary & {
+    requestsPerSecond: number;
+    concurrency: number;
+    opaVersion: string;
+  };
 }
 
 export async function benchDecisionLatency(): Promise<DecisionLatencyResult> {
   const bundle = await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir });
   const evaluator = await loadEvaluator(bundle);
-  if (!evaluator.analyseShell) throw new Error('the shipped policy should get the host shell analysis');
+  if (!evaluator.analyseShell)
+    throw new Error('the shipped policy should get the host shell analysis');
   const { analyseShell: _off, ...regoOnly } = evaluator;
   const extraSources = await invariantSources(defaultInvariantsDir, defaultPolicyDir);
-  const served = await loadEvaluator(await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, extraSources }));
+  const served = await loadEvaluator(
+    await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, extraSources }),
+  );
   const reqs = workload();
-  const servedReqs = reqs.map((r) => ({ ...r, context: withContextDefaults(r.context, r.context.now, served.data.invariant_manifest) }));
+  const servedReqs = reqs.map((r) => ({
+    ...r,
+    context: withContextDefaults(r.context, r.context.now, served.data.invariant_manifest),
+  }));
 
   const inProcess = timeDecisions(reqs, evaluator, DECISIONS);
   const regoShellAnalysis = timeDecisions(reqs, regoOnly, DECISIONS);
-  const withInvariants = { ...timeDecisions(servedReqs, served, DECISIONS), invariants: served.data.invariant_manifest?.ids.length ?? 0 };
+  const withInvariants = {
+    ...timeDecisions(servedReqs, served, DECISIONS),
+    invariants: served.data.invariant_manifest?.ids.length ?? 0,
+  };
 
   // The same sources and data, served by OPA's own server (its Go evaluator) over HTTP.
   const sources = bundle.sources;
   const staged = await stagePolicy(sources, mergePolicyData(sources), { includeTests: false });
   const port = await freePort();
-  const server = execa(opaBinary(), ['run', '--server', '--addr', `127.0.0.1:${port}`, '--log-level', 'error', staged.dir], { reject: false });
+  const server = execa(
+    opaBinary(),
+    ['run', '--server', '--addr', `127.0.0.1:${port}`, '--log-level', 'error', staged.dir],
+    { reject: false },
+  );
   try {
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 100) throw new Error('opa server did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
     // OPA gets what the gateway's policy gets: shell lines already turned into argv.
-    const bodies = reqs.map((r) => JSON.stringify({ input: { action: canonicalAction(r), actor: r.actor, context: r.context } }));
+    const bodies = reqs.map((r) =>
+      JSON.stringify({ input: { action: canonicalAction(r), actor: r.actor, context: r.context } }),
+    );
     const call = async (i: number): Promise<number> => {
       const t0 = process.hrtime.bigint();
-      const res = await fetch(`${base}/v1/data/interlock/decision/result`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[i % bodies.length]! });
+      const res = await fetch(`${base}/v1/data/interlock/decision/result`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bodies[i % bodies.length]!,
+      });
       const body = (await res.json()) as { result?: unknown };
-      if (!res.ok || body.result === undefined) throw new Error(`opa server answered ${res.status}`);
+      if (!res.ok || body.result === undefined)
+        throw new Error(`opa server answered ${res.status}`);
       return Number(process.hrtime.bigint() - t0) / 1000;
     };
     for (let i = 0; i < 500; i++) await call(i);
@@ -161,12 +235,18 @@ export async function benchDecisionLatency(): Promise<DecisionLatencyResult> {
       }),
     );
     const httpElapsedS = Number(process.hrtime.bigint() - t0) / 1e9;
-    const version = (await runOpa(['version'])).stdout.split('\n')[0]?.replace('Version: ', '') ?? 'unknown';
+    const version =
+      (await runOpa(['version'])).stdout.split('\n')[0]?.replace('Version: ', '') ?? 'unknown';
     return {
       inProcess,
       regoShellAnalysis,
       withInvariants,
-      opaServer: { ...summarize(httpSamples), requestsPerSecond: Math.round(HTTP_REQUESTS / httpElapsedS), concurrency: CONCURRENCY, opaVersion: version },
+      opaServer: {
+        ...summarize(httpSamples),
+        requestsPerSecond: Math.round(HTTP_REQUESTS / httpElapsedS),
+        concurrency: CONCURRENCY,
+        opaVersion: version,
+      },
     };
   } finally {
     server.kill('SIGTERM');

@@ -24,16 +24,28 @@ export interface InvariantOverheadResult {
   p99Ratio: number;
 }
 
-function measure(reqs: DecisionRequest[], evaluator: PolicyEvaluator, n: number, into: number[]): void {
+function measure(
+  reqs: DecisionRequest[],
+  evaluator: PolicyEvaluator,
+  n: number,
+  into: number[],
+): void {
   into.push(...decisionSamples(reqs, evaluator, n).us);
 }
 
 export async function benchInvariantOverhead(): Promise<InvariantOverheadResult> {
-  const plain = await loadEvaluator(await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir }));
+  const plain = await loadEvaluator(
+    await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir }),
+  );
   const extraSources = await invariantSources(defaultInvariantsDir, defaultPolicyDir);
-  const guarded = await loadEvaluator(await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, extraSources }));
+  const guarded = await loadEvaluator(
+    await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, extraSources }),
+  );
   // The gateway supplies the counts and the clock the invariants read; so does this workload.
-  const reqs = workload().map((r) => ({ ...r, context: withContextDefaults(r.context, r.context.now, guarded.data.invariant_manifest) }));
+  const reqs = workload().map((r) => ({
+    ...r,
+    context: withContextDefaults(r.context, r.context.now, guarded.data.invariant_manifest),
+  }));
   const a: number[] = [];
   const b: number[] = [];
   measure(reqs, plain, 3_000, []);

@@ -9,7 +9,12 @@ import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freshDatabase, startCluster } from '../test/helpers/postgres.ts';
-import { api, replicaConfig, spawnGateway, type GatewayProcess } from '../test/helpers/processes.ts';
+import {
+  api,
+  replicaConfig,
+  spawnGateway,
+  type GatewayProcess,
+} from '../test/helpers/processes.ts';
 import { summarize } from './stats.ts';
 
 const TARGETS = 100;
@@ -24,7 +29,10 @@ export interface ReplicaRun {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** Busy share of all cores during the run: near 100 % means the machine, not the design, is the limit. */
+  /**
+   * Busy share of all cores during the run: near 100 % means the machine, not the design, is the
+   * limit.
+   */
   cpuBusyPercent: number;
 }
 
@@ -39,11 +47,27 @@ function cpuTimes(): { busy: number; total: number } {
   return { busy, total };
 }
 
-async function measure(database: 'sqlite' | 'postgres', url: string, replicas: number): Promise<ReplicaRun> {
+async function measure(
+  database: 'sqlite' | 'postgres',
+  url: string,
+  replicas: number,
+): Promise<ReplicaRun> {
   const setup = replicaConfig({
     databaseUrl: url,
-    targets: Array.from({ length: TARGETS }, (_, i) => ({ id: `roaster-${i + 1}`, driver: 'sim-roaster', level: 'L3', options: { mode: 'RUNNING' } })),
-    extra: { executor: { pollMs: 200, backoffMs: 100, leaseMs: 3000 }, sweepMs: 250, audit: { checkpoint: { every: 1000, intervalMs: 10_000 }, signing: { type: 'key', key: path.join(tmpKeyDir(), 'audit.key') } } },
+    targets: Array.from({ length: TARGETS }, (_, i) => ({
+      id: `roaster-${i + 1}`,
+      driver: 'sim-roaster',
+      level: 'L3',
+      options: { mode: 'RUNNING' },
+    })),
+    extra: {
+      executor: { pollMs: 200, backoffMs: 100, leaseMs: 3000 },
+      sweepMs: 250,
+      audit: {
+        checkpoint: { every: 1000, intervalMs: 10_000 },
+        signing: { type: 'key', key: path.join(tmpKeyDir(), 'audit.key') },
+      },
+    },
   });
   const procs: GatewayProcess[] = [];
   try {
@@ -51,9 +75,22 @@ async function measure(database: 'sqlite' | 'postgres', url: string, replicas: n
     for (let i = 1; i < replicas; i++) procs.push(await spawnGateway(setup.configFile));
     const admin = procs[0]!.adminToken ?? '';
     const agents: string[] = [];
-    for (let i = 0; i < AGENTS; i++) agents.push((await api<{ token: string }>(procs[0]!.url, admin, 'POST', '/v1/tokens', { name: `bench-${i}`, role: 'agent' })).body.token);
+    for (let i = 0; i < AGENTS; i++)
+      agents.push(
+        (
+          await api<{ token: string }>(procs[0]!.url, admin, 'POST', '/v1/tokens', {
+            name: `bench-${i}`,
+            role: 'agent',
+          })
+        ).body.token,
+      );
     // Warm-up: each process compiles nothing (shared cache) but loads Wasm and opens connections.
-    for (const p of procs) await api(p.url, agents[0], 'POST', '/v1/decisions', { kind: 'roaster.cooling_cycle', target: 'roaster-1', params: { duration_s: 120 } });
+    for (const p of procs)
+      await api(p.url, agents[0], 'POST', '/v1/decisions', {
+        kind: 'roaster.cooling_cycle',
+        target: 'roaster-1',
+        params: { duration_s: 120 },
+      });
     const samples: number[] = [];
     let next = 0;
     const cpu0 = cpuTimes();
@@ -63,8 +100,19 @@ async function measure(database: 'sqlite' | 'postgres', url: string, replicas: n
         while (next < TOTAL) {
           const i = next++;
           const t0 = performance.now();
-          const r = await api(procs[i % procs.length]!.url, agents[i % AGENTS], 'POST', '/v1/actions', { kind: 'roaster.cooling_cycle', target: `roaster-${(i % TARGETS) + 1}`, params: { duration_s: 120 } });
-          if (r.status !== 201) throw new Error(`propose returned ${r.status}: ${JSON.stringify(r.body)}`);
+          const r = await api(
+            procs[i % procs.length]!.url,
+            agents[i % AGENTS],
+            'POST',
+            '/v1/actions',
+            {
+              kind: 'roaster.cooling_cycle',
+              target: `roaster-${(i % TARGETS) + 1}`,
+              params: { duration_s: 120 },
+            },
+          );
+          if (r.status !== 201)
+            throw new Error(`propose returned ${r.status}: ${JSON.stringify(r.body)}`);
           samples.push((performance.now() - t0) * 1000);
         }
       }),
@@ -72,8 +120,18 @@ async function measure(database: 'sqlite' | 'postgres', url: string, replicas: n
     const seconds = (performance.now() - started) / 1000;
     const cpu1 = cpuTimes();
     const s = summarize(samples);
-    const cpuBusyPercent = Math.round(((cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total)) * 100);
-    return { database, replicas, proposals: TOTAL, requestsPerSecond: Math.round(TOTAL / seconds), p50Ms: Math.round(s.p50Us / 10) / 100, p99Ms: Math.round(s.p99Us / 10) / 100, cpuBusyPercent };
+    const cpuBusyPercent = Math.round(
+      ((cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total)) * 100,
+    );
+    return {
+      database,
+      replicas,
+      proposals: TOTAL,
+      requestsPerSecond: Math.round(TOTAL / seconds),
+      p50Ms: Math.round(s.p50Us / 10) / 100,
+      p99Ms: Math.round(s.p99Us / 10) / 100,
+      cpuBusyPercent,
+    };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     rmSync(setup.dir, { recursive: true, force: true });
@@ -86,9 +144,16 @@ function tmpKeyDir(): string {
   return keyDir;
 }
 
-export async function benchReplicas(): Promise<{ runs: ReplicaRun[]; scaling: { twoVsOne: number; threeVsOne: number }; load: { proposals: number; concurrency: number; agents: number; targets: number } }> {
+export async function benchReplicas(): Promise<{
+  runs: ReplicaRun[];
+  scaling: { twoVsOne: number; threeVsOne: number };
+  load: { proposals: number; concurrency: number; agents: number; targets: number };
+}> {
   const runs: ReplicaRun[] = [];
-  const sqliteDir = path.join(process.env.TMPDIR ?? '/tmp', `interlock-bench-sqlite-${process.pid}`);
+  const sqliteDir = path.join(
+    process.env.TMPDIR ?? '/tmp',
+    `interlock-bench-sqlite-${process.pid}`,
+  );
   try {
     runs.push(await measure('sqlite', `sqlite:${path.join(sqliteDir, 'bench.db')}`, 1));
   } finally {
@@ -108,7 +173,17 @@ export async function benchReplicas(): Promise<{ runs: ReplicaRun[]; scaling: { 
     await cluster.stop();
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   }
-  const pg1 = runs.find((r) => r.database === 'postgres' && r.replicas === 1)?.requestsPerSecond ?? 1;
-  const ratio = (n: number) => Math.round(((runs.find((r) => r.database === 'postgres' && r.replicas === n)?.requestsPerSecond ?? 0) / pg1) * 100) / 100;
-  return { runs, scaling: { twoVsOne: ratio(2), threeVsOne: ratio(3) }, load: { proposals: TOTAL, concurrency: CONCURRENCY, agents: AGENTS, targets: TARGETS } };
+  const pg1 =
+    runs.find((r) => r.database === 'postgres' && r.replicas === 1)?.requestsPerSecond ?? 1;
+  const ratio = (n: number) =>
+    Math.round(
+      ((runs.find((r) => r.database === 'postgres' && r.replicas === n)?.requestsPerSecond ?? 0) /
+        pg1) *
+        100,
+    ) / 100;
+  return {
+    runs,
+    scaling: { twoVsOne: ratio(2), threeVsOne: ratio(3) },
+    load: { proposals: TOTAL, concurrency: CONCURRENCY, agents: AGENTS, targets: TARGETS },
+  };
 }

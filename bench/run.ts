@@ -1,4 +1,6 @@
-/** Runs the benchmarks and writes bench/results/<name>.json and .md. Usage: npm run bench [-- name…] */
+/**
+ * Runs the benchmarks and writes bench/results/<name>.json and .md. Usage: npm run bench [-- name…]
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../gateway/paths.ts';
@@ -13,17 +15,41 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
   'decision-latency': {
     run: benchDecisionLatency,
     table: (r: Awaited<ReturnType<typeof benchDecisionLatency>>) => {
-      const row = (name: string, x: { count: number; p50Us: number; p99Us: number; maxUs: number }, rate = '') => `| ${name} | ${x.count} | ${x.p50Us} µs | ${x.p99Us} µs | ${x.maxUs} µs | ${rate} |`;
+      const row = (
+        name: string,
+        x: { count: number; p50Us: number; p99Us: number; maxUs: number },
+        rate = '',
+      ) => `| ${name} | ${x.count} | ${x.p50Us} µs | ${x.p99Us} µs | ${x.maxUs} µs | ${rate} |`;
       return [
         '| path | decisions | p50 | p99 | max | throughput |',
         '| --- | ---: | ---: | ---: | ---: | ---: |',
-        row('Interlock in-process (Wasm, 1 thread), default policy', r.inProcess, `${r.inProcess.decisionsPerSecond}/s`),
-        row('same, shell analysis in Rego (host copy off)', r.regoShellAnalysis, `${r.regoShellAnalysis.decisionsPerSecond}/s`),
-        row(`the gateway's bundle: default policy + ${r.withInvariants.invariants} invariants`, r.withInvariants, `${r.withInvariants.decisionsPerSecond}/s`),
-        row(`\`opa run --server\` ${r.opaServer.opaVersion} over HTTP, concurrency ${r.opaServer.concurrency}`, r.opaServer, `${r.opaServer.requestsPerSecond}/s`),
+        row(
+          'Interlock in-process (Wasm, 1 thread), default policy',
+          r.inProcess,
+          `${r.inProcess.decisionsPerSecond}/s`,
+        ),
+        row(
+          'same, shell analysis in Rego (host copy off)',
+          r.regoShellAnalysis,
+          `${r.regoShellAnalysis.decisionsPerSecond}/s`,
+        ),
+        row(
+          `the gateway's bundle: default policy + ${r.withInvariants.invariants} invariants`,
+          r.withInvariants,
+          `${r.withInvariants.decisionsPerSecond}/s`,
+        ),
+        row(
+          `\`opa run --server\` ${r.opaServer.opaVersion} over HTTP, concurrency ${r.opaServer.concurrency}`,
+          r.opaServer,
+          `${r.opaServer.requestsPerSecond}/s`,
+        ),
         ...Object.entries(r.inProcess.byKind).map(([k, s]) => row(`default policy, ${k} only`, s)),
-        ...Object.entries(r.regoShellAnalysis.byKind).filter(([k]) => k === 'shell.exec').map(([k, s]) => row(`host copy off, ${k} only`, s)),
-        ...Object.entries(r.withInvariants.byKind).map(([k, s]) => row(`with invariants, ${k} only`, s)),
+        ...Object.entries(r.regoShellAnalysis.byKind)
+          .filter(([k]) => k === 'shell.exec')
+          .map(([k, s]) => row(`host copy off, ${k} only`, s)),
+        ...Object.entries(r.withInvariants.byKind).map(([k, s]) =>
+          row(`with invariants, ${k} only`, s),
+        ),
       ].join('\n');
     },
   },
@@ -56,7 +82,9 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
         `| database | gateway processes | proposals | throughput | p50 | p99 | CPU busy (all cores) | vs. 1 process on PostgreSQL |`,
         '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
         ...r.runs.map((x) => {
-          const base = r.runs.find((y) => y.database === 'postgres' && y.replicas === 1)?.requestsPerSecond ?? 1;
+          const base =
+            r.runs.find((y) => y.database === 'postgres' && y.replicas === 1)?.requestsPerSecond ??
+            1;
           return `| ${x.database === 'sqlite' ? 'SQLite (WAL, synchronous=NORMAL)' : 'PostgreSQL (fsync on)'} | ${x.replicas} | ${x.proposals} | ${x.requestsPerSecond}/s | ${x.p50Ms} ms | ${x.p99Ms} ms | ${x.cpuBusyPercent} % | ${x.database === 'postgres' ? `${Math.round((x.requestsPerSecond / base) * 100) / 100}×` : ''} |`;
         }),
       ].join('\n'),
@@ -83,12 +111,16 @@ const out = path.join(projectRoot, 'bench', 'results');
 await mkdir(out, { recursive: true });
 for (const name of names) {
   const bench = benches[name];
-  if (!bench) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(', ')}`);
+  if (!bench)
+    throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(', ')}`);
   console.error(`running ${name}…`);
   const result = await bench.run();
   const record = { name, date: new Date().toISOString(), machine: machine(), result };
   const table = bench.table(result as never);
   await writeFile(path.join(out, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
-  await writeFile(path.join(out, `${name}.md`), `# ${name}\n\n${record.date}, ${record.machine.cpu} (${record.machine.cores} cores), Node ${record.machine.node}\n\n${table}\n`);
+  await writeFile(
+    path.join(out, `${name}.md`),
+    `# ${name}\n\n${record.date}, ${record.machine.cpu} (${record.machine.cores} cores), Node ${record.machine.node}\n\n${table}\n`,
+  );
   console.log(table);
 }

@@ -24,11 +24,20 @@ const dir = mkdtempSync(path.join(tmpdir(), 'interlock-soak-'));
 const config = ConfigSchema.parse({
   server: { port: 0 },
   database: { url: `sqlite:${path.join(dir, 'soak.db')}` },
-  targets: Array.from({ length: TARGETS }, (_, i) => ({ id: `roaster-${i + 1}`, driver: 'sim-roaster', level: 'L3', options: { mode: 'RUNNING' } })),
+  targets: Array.from({ length: TARGETS }, (_, i) => ({
+    id: `roaster-${i + 1}`,
+    driver: 'sim-roaster',
+    level: 'L3',
+    options: { mode: 'RUNNING' },
+  })),
   audit: { signing: { type: 'key', key: path.join(dir, 'keys/audit.key') } },
 });
 const gw = await startGateway(config, { log: pino({ level: 'silent' }) });
-const agents = await Promise.all(Array.from({ length: AGENTS }, (_, i) => createToken(gw.services.deps.db, `soak-${i}`, 'agent', 'soak')));
+const agents = await Promise.all(
+  Array.from({ length: AGENTS }, (_, i) =>
+    createToken(gw.services.deps.db, `soak-${i}`, 'agent', 'soak'),
+  ),
+);
 const tokens = agents.map((a) => a.token);
 let n = 0;
 const one = (): Promise<number> => proposeCoolingCycle(gw.url, tokens, TARGETS, n++);
@@ -55,7 +64,11 @@ let errors = 0;
 const inflight = new Set<Promise<void>>();
 const mem = setInterval(() => {
   const m = process.memoryUsage();
-  memory.push({ atS: Math.round((performance.now() - started) / 1000), heapMiB: Math.round(m.heapUsed / 2 ** 20), rssMiB: Math.round(m.rss / 2 ** 20) });
+  memory.push({
+    atS: Math.round((performance.now() - started) / 1000),
+    heapMiB: Math.round(m.heapUsed / 2 ** 20),
+    rssMiB: Math.round(m.rss / 2 ** 20),
+  });
 }, 10_000);
 let sent = 0;
 while (performance.now() - started < SOAK_MS) {
@@ -80,10 +93,17 @@ clearInterval(mem);
 await gw.stop();
 rmSync(dir, { recursive: true, force: true });
 
-const perMinute = minutes.filter(Boolean).map((m, i) => ({ minute: i + 1, requests: m.length, p50Ms: summarize(m).p50Us / 1000, p99Ms: summarize(m).p99Us / 1000 }));
+const perMinute = minutes.filter(Boolean).map((m, i) => ({
+  minute: i + 1,
+  requests: m.length,
+  p50Ms: summarize(m).p50Us / 1000,
+  p99Ms: summarize(m).p99Us / 1000,
+}));
 const first = perMinute[0];
 const firstHeap = Math.min(...memory.filter((m) => m.atS <= 60).map((m) => m.heapMiB));
-const lastHeap = Math.min(...memory.filter((m) => m.atS >= memory.at(-1)!.atS - 60).map((m) => m.heapMiB));
+const lastHeap = Math.min(
+  ...memory.filter((m) => m.atS >= memory.at(-1)!.atS - 60).map((m) => m.heapMiB),
+);
 const p99Ok = perMinute.every((m) => !first || m.p99Ms <= 2 * first.p99Ms);
 const memOk = lastHeap <= firstHeap * 1.5 + 16;
 const result = {
@@ -106,5 +126,18 @@ const result = {
 const out = path.join(projectRoot, 'bench/results/reliability');
 mkdirSync(out, { recursive: true });
 writeFileSync(path.join(out, 'soak.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.log(JSON.stringify({ capacity: result.capacityPerSecond, rate: result.ratePerSecond, requests: sent, errors, first: first?.p99Ms, worst: Math.max(...perMinute.map((m) => m.p99Ms)), firstHeap, lastHeap, memOk, p99Ok }));
+console.log(
+  JSON.stringify({
+    capacity: result.capacityPerSecond,
+    rate: result.ratePerSecond,
+    requests: sent,
+    errors,
+    first: first?.p99Ms,
+    worst: Math.max(...perMinute.map((m) => m.p99Ms)),
+    firstHeap,
+    lastHeap,
+    memOk,
+    p99Ok,
+  }),
+);
 process.exit(result.violations === 0 ? 0 : 1);

@@ -26,7 +26,14 @@ import { approve, end } from '../gateway/lifecycle/verdicts.ts';
 import { InterlockError } from '../gateway/schema/errors.ts';
 import { acknowledge } from '../gateway/lifecycle/acknowledge.ts';
 import { card, queue, queueItem, status, timeline } from './data.ts';
-import { clearSessionCookie, consoleHeaders, requireCsrf, requireSession, setSessionCookie, type ConsoleEnv } from './security.ts';
+import {
+  clearSessionCookie,
+  consoleHeaders,
+  requireCsrf,
+  requireSession,
+  setSessionCookie,
+  type ConsoleEnv,
+} from './security.ts';
 import { login, logout, resume, SESSION_COOKIE } from '../gateway/auth/sessions.ts';
 import { Card } from './views/card.tsx';
 import { Layout, EstopState, type Chrome } from './views/layout.tsx';
@@ -36,7 +43,12 @@ import { StatusBody, StatusPage } from './views/status.tsx';
 import { TimelineBody, TimelinePage } from './views/timeline.tsx';
 import { clientKey, tokenPrefix, type LoginThrottle } from './login-throttle.ts';
 import { MAY, may } from '../gateway/schema/permissions.ts';
-import { ApproveBodySchema, OptionalReasonBodySchema, ReasonBodySchema, SetAutonomyBodySchema } from '../gateway/schema/bodies.ts';
+import {
+  ApproveBodySchema,
+  OptionalReasonBodySchema,
+  ReasonBodySchema,
+  SetAutonomyBodySchema,
+} from '../gateway/schema/bodies.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 
@@ -54,8 +66,14 @@ function clientAddress(c: Context): string {
 }
 
 const STATIC: Record<string, { type: string; body: string }> = {
-  'console.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./static/console.js', import.meta.url), 'utf8') },
-  'console.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/console.css', import.meta.url), 'utf8') },
+  'console.js': {
+    type: 'text/javascript; charset=utf-8',
+    body: readFileSync(new URL('./static/console.js', import.meta.url), 'utf8'),
+  },
+  'console.css': {
+    type: 'text/css; charset=utf-8',
+    body: readFileSync(new URL('./static/console.css', import.meta.url), 'utf8'),
+  },
 };
 
 // The same body schemas as /v1 (gateway/schema/bodies.ts).
@@ -64,11 +82,20 @@ const OptionalReason = OptionalReasonBodySchema;
 const ApproveBody = ApproveBodySchema;
 const LevelBody = SetAutonomyBodySchema;
 const Id = z.string().min(1).max(100);
-const Minutes = z.coerce.number().int().min(1).max(7 * 1440).catch(30);
+const Minutes = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 1440)
+  .catch(30);
 
 /** Only paths inside the console are valid after login: no open redirect. */
 function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/console(\/[A-Za-z0-9/_?=&%.-]*)?$/.test(next) && !next.startsWith('//') ? next : '/console';
+  return typeof next === 'string' &&
+    /^\/console(\/[A-Za-z0-9/_?=&%.-]*)?$/.test(next) &&
+    !next.startsWith('//')
+    ? next
+    : '/console';
 }
 
 export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEnv> {
@@ -76,19 +103,32 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
   const tz = deps.config.timezone;
   const app = new Hono<ConsoleEnv>();
   const decider = (p: Principal): void => {
-    if (!may(p.role, 'decide')) throw new InterlockError('forbidden', `this needs role ${MAY.decide.join(' or ')}; ${p.id} is ${p.role}`);
+    if (!may(p.role, 'decide'))
+      throw new InterlockError(
+        'forbidden',
+        `this needs role ${MAY.decide.join(' or ')}; ${p.id} is ${p.role}`,
+      );
   };
-  const chrome = async (session: ConsoleEnv['Variables']['session'], page: Chrome['page']): Promise<Chrome> => ({ session, page, estop: await estopStatus(deps) });
+  const chrome = async (
+    session: ConsoleEnv['Variables']['session'],
+    page: Chrome['page'],
+  ): Promise<Chrome> => ({ session, page, estop: await estopStatus(deps) });
   const id = (raw: string): string => {
     const r = Id.safeParse(raw);
-    if (!r.success) throw new InterlockError('validation_failed', 'the action id must be 1–100 characters', { field: 'id' });
+    if (!r.success)
+      throw new InterlockError('validation_failed', 'the action id must be 1–100 characters', {
+        field: 'id',
+      });
     return r.data;
   };
 
   app.use('*', consoleHeaders());
-  // Form posts (login, logout) must come from this origin; JSON calls also carry the session's CSRF token.
+  // Form posts (login, logout) must come from this origin; JSON calls also carry the session's CSRF
+  // token.
   app.use('*', csrf());
-  app.onError((err, c) => handleError(err, c, (e) => s.log.error({ err: e, path: c.req.path }, 'console error')));
+  app.onError((err, c) =>
+    handleError(err, c, (e) => s.log.error({ err: e, path: c.req.path }, 'console error')),
+  );
 
   app.get('/static/:file', (c) => {
     const file = STATIC[c.req.param('file')];
@@ -113,12 +153,21 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
     if (!result.ok && wait !== undefined) {
       throttle.refused(client, prefix, 'throttled', now);
       c.header('Retry-After', String(wait));
-      return c.html(<LoginPage next={next} error={`Too many failed logins: try again in ${wait} s.`} />, 429);
+      return c.html(
+        <LoginPage next={next} error={`Too many failed logins: try again in ${wait} s.`} />,
+        429,
+      );
     }
     if (!result.ok) {
       throttle.refused(client, prefix, result.reason, now, result.name);
-      const error = result.reason === 'role_not_allowed' ? `A token with role ${result.role ?? '?'} cannot use the console: log in with an operator, admin or auditor token.` : 'That token is unknown or revoked.';
-      return c.html(<LoginPage next={next} error={error} />, result.reason === 'role_not_allowed' ? 403 : 401);
+      const error =
+        result.reason === 'role_not_allowed'
+          ? `A token with role ${result.role ?? '?'} cannot use the console: log in with an operator, admin or auditor token.`
+          : 'That token is unknown or revoked.';
+      return c.html(
+        <LoginPage next={next} error={error} />,
+        result.reason === 'role_not_allowed' ? 403 : 401,
+      );
     }
     setSessionCookie(c, deps.config.console, result.cookie, result.session.expiresAt);
     return c.redirect(next, 303);
@@ -174,30 +223,58 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
   });
 
   // --- fragments the client script swaps in --------------------------------
-  app.get('/fragments/queue', async (c) => c.html(<QueueRows items={await queue(deps, c.get('session').principal)} now={deps.now()} tz={tz} />));
-  app.get('/fragments/row/:id', async (c) => c.html(<QueueRow item={await queueItem(deps, c.get('session').principal, id(c.req.param('id')))} now={deps.now()} tz={tz} />));
-  app.get('/fragments/card/:id', async (c) => c.html(<Card d={await card(deps, c.get('session').principal, id(c.req.param('id')))} tz={tz} />));
-  app.get('/fragments/estop-state', async (c) => c.html(<EstopState estop={await estopStatus(deps)} />));
+  app.get('/fragments/queue', async (c) =>
+    c.html(
+      <QueueRows items={await queue(deps, c.get('session').principal)} now={deps.now()} tz={tz} />,
+    ),
+  );
+  app.get('/fragments/row/:id', async (c) =>
+    c.html(
+      <QueueRow
+        item={await queueItem(deps, c.get('session').principal, id(c.req.param('id')))}
+        now={deps.now()}
+        tz={tz}
+      />,
+    ),
+  );
+  app.get('/fragments/card/:id', async (c) =>
+    c.html(
+      <Card d={await card(deps, c.get('session').principal, id(c.req.param('id')))} tz={tz} />,
+    ),
+  );
+  app.get('/fragments/estop-state', async (c) =>
+    c.html(<EstopState estop={await estopStatus(deps)} />),
+  );
   app.get('/fragments/status', async (c) => {
     const p = c.get('session').principal;
     return c.html(<StatusBody s={await status(deps)} canDecide={may(p.role, 'decide')} tz={tz} />);
   });
-  app.get('/fragments/timeline', async (c) => c.html(<TimelineBody t={await timeline(deps, Minutes.parse(c.req.query('minutes')))} tz={tz} />));
+  app.get('/fragments/timeline', async (c) =>
+    c.html(
+      <TimelineBody t={await timeline(deps, Minutes.parse(c.req.query('minutes')))} tz={tz} />,
+    ),
+  );
   app.get('/fragments/estop-radius', async (c) => {
     const st = await status(deps);
     return c.html(
       <div id="estop-radius">
         <p>
-          <strong>Blast radius: all {st.targets.length} target(s).</strong> Each is driven to its safe state; {st.pending} pending action(s) are cancelled and {st.targets.reduce((n, t) => n + t.executing, 0)} running action(s) aborted.
+          <strong>Blast radius: all {st.targets.length} target(s).</strong> Each is driven to its
+          safe state; {st.pending} pending action(s) are cancelled and{' '}
+          {st.targets.reduce((n, t) => n + t.executing, 0)} running action(s) aborted.
         </p>
         <ul>
           {st.targets.map((t) => (
             <li>
-              {t.autonomy.target} ({t.driver}, level {t.autonomy.level}): {t.pending} pending, {t.executing} running
+              {t.autonomy.target} ({t.driver}, level {t.autonomy.level}): {t.pending} pending,{' '}
+              {t.executing} running
             </li>
           ))}
         </ul>
-        <p>Afterwards nothing runs until someone rearms with a reason; rearming caps every level at L3.</p>
+        <p>
+          Afterwards nothing runs until someone rearms with a reason; rearming caps every level at
+          L3.
+        </p>
       </div>,
     );
   });
@@ -207,9 +284,18 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
     const cookie = getCookie(c, SESSION_COOKIE);
     return eventStream(c, deps.events, {
       now: deps.now,
-      encode: (e) => ({ event: 'change', data: JSON.stringify({ type: e.type, actionId: e.actionId ?? null, target: e.target ?? null, status: e.status ?? null }) }),
+      encode: (e) => ({
+        event: 'change',
+        data: JSON.stringify({
+          type: e.type,
+          actionId: e.actionId ?? null,
+          target: e.target ?? null,
+          status: e.status ?? null,
+        }),
+      }),
       // An expired or ended session stops receiving: the client reloads into the login page.
-      stillValid: async () => (await resume(deps.db, deps.config.console, cookie, deps.now())) !== undefined,
+      stillValid: async () =>
+        (await resume(deps.db, deps.config.console, cookie, deps.now())) !== undefined,
       endsOn: tokenEnded(c.get('session').principal.id),
     });
   });
@@ -234,7 +320,13 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
   app.post('/api/actions/:id/cancel', async (c) => {
     const p = c.get('session').principal;
     const actionId = id(c.req.param('id'));
-    const verdict = await end(deps, p, actionId, 'cancel', await optionalBody(c.req, OptionalReason));
+    const verdict = await end(
+      deps,
+      p,
+      actionId,
+      'cancel',
+      await optionalBody(c.req, OptionalReason),
+    );
     return c.json({ ...verdict, action: (await loadAction(deps, actionId)).action });
   });
   app.post('/api/actions/:id/abort', async (c) => {
@@ -275,6 +367,11 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
     return c.json(await setAutonomy(deps, p, c.req.param('target'), body.level, body.reason));
   });
 
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no console route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'not_found', message: `no console route ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  );
   return app;
 }

@@ -4,7 +4,14 @@ import { estopStatus } from '../gateway/lifecycle/estop.ts';
 import type { Deps } from '../gateway/lifecycle/deps.ts';
 import { loadAction } from '../gateway/lifecycle/propose.ts';
 import { getBatch } from '../gateway/lifecycle/batches.ts';
-import { acknowledged, auditSince, auditTrail, queueRows, viewsOf, workInFlight } from '../gateway/lifecycle/queries.ts';
+import {
+  acknowledged,
+  auditSince,
+  auditTrail,
+  queueRows,
+  viewsOf,
+  workInFlight,
+} from '../gateway/lifecycle/queries.ts';
 import { PENDING } from '../gateway/lifecycle/states.ts';
 import type { ActionView } from '../gateway/lifecycle/views.ts';
 import { listEvents } from '../gateway/governance/breakers.ts';
@@ -16,7 +23,14 @@ import { actionLabel } from './model/label.ts';
 import { queueOrder } from './model/queue.ts';
 import { headline, severityOf, statusLine, unresolved } from './model/severity.ts';
 import { timelineEvents, type TimelineRecord } from './model/timeline.ts';
-import type { AuditLine, CardData, QueueItem, StatusData, TargetStatus, TimelineData } from './model/view-data.ts';
+import type {
+  AuditLine,
+  CardData,
+  QueueItem,
+  StatusData,
+  TargetStatus,
+  TimelineData,
+} from './model/view-data.ts';
 import { may, refusal, type VerdictKind } from '../gateway/schema/permissions.ts';
 import { sameName } from '../gateway/schema/names.ts';
 
@@ -25,21 +39,34 @@ export type { AuditLine, CardData, QueueItem, StatusData, TargetStatus, Timeline
 /** How many settled actions the queue shows under the pending ones. */
 export const RECENT_LIMIT = 50;
 
+const catalogEntry = (deps: Deps, kind: string): CatalogEntry | undefined =>
+  deps.policy()?.data.catalog[kind];
 
-
-
-const catalogEntry = (deps: Deps, kind: string): CatalogEntry | undefined => deps.policy()?.data.catalog[kind];
-
-function toItem(deps: Deps, viewer: Principal, action: ActionView, acknowledged: boolean): QueueItem {
+function toItem(
+  deps: Deps,
+  viewer: Principal,
+  action: ActionView,
+  acknowledged: boolean,
+): QueueItem {
   const entry = catalogEntry(deps, action.kind);
   const label = actionLabel(action.kind, action.target, action.params, entry);
-  const severity = severityOf({ status: action.status, recoveryKind: entry?.estop_exempt === true, acknowledged });
+  const severity = severityOf({
+    status: action.status,
+    recoveryKind: entry?.estop_exempt === true,
+    acknowledged,
+  });
   const decides = may(viewer.role, 'decide');
   const own = sameName(action.proposer, viewer.id);
   const pending = (PENDING as readonly string[]).includes(action.status);
   // The lifecycle's own table decides what is offered: the console never computes it again.
-  const subject = { status: action.status, proposer: action.proposer, approvalRoles: action.approvals.roles, approvedBy: action.approvals.granted.map((g) => g.actor) };
-  const allowed = (verdict: VerdictKind): boolean => refusal(viewer, verdict, subject) === undefined;
+  const subject = {
+    status: action.status,
+    proposer: action.proposer,
+    approvalRoles: action.approvals.roles,
+    approvedBy: action.approvals.granted.map((g) => g.actor),
+  };
+  const allowed = (verdict: VerdictKind): boolean =>
+    refusal(viewer, verdict, subject) === undefined;
   return {
     action,
     label,
@@ -56,9 +83,12 @@ function toItem(deps: Deps, viewer: Principal, action: ActionView, acknowledged:
       // The proposer is offered cancel, not reject or veto, of their own action.
       reject: !own && action.status === 'PENDING_APPROVAL' && allowed('reject'),
       veto: !own && action.status === 'PENDING_VETO' && allowed('veto'),
-      cancel: ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'].includes(action.status) && allowed('cancel'),
+      cancel:
+        ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'].includes(action.status) &&
+        allowed('cancel'),
       abort: action.status === 'EXECUTING' && allowed('abort'),
-      acknowledge: decides && !pending && (severity === 'ERROR' || severity === 'WARN') && !acknowledged,
+      acknowledge:
+        decides && !pending && (severity === 'ERROR' || severity === 'WARN') && !acknowledged,
     },
   };
 }
@@ -76,10 +106,31 @@ const acknowledgedIds = acknowledged;
 
 export async function queue(deps: Deps, viewer: Principal): Promise<QueueItem[]> {
   const rows = await queueRows(deps, 500, RECENT_LIMIT);
-  const [views, acks] = await Promise.all([viewsOf(deps, rows), acknowledgedIds(deps, rows.map((r) => r.id))]);
+  const [views, acks] = await Promise.all([
+    viewsOf(deps, rows),
+    acknowledgedIds(
+      deps,
+      rows.map((r) => r.id),
+    ),
+  ]);
   return views
     .map((v) => toItem(deps, viewer, v, acks.has(v.id)))
-    .sort((a, b) => queueOrder({ id: a.action.id, severity: a.severity, unresolved: a.unresolved, createdAt: Date.parse(a.action.createdAt) }, { id: b.action.id, severity: b.severity, unresolved: b.unresolved, createdAt: Date.parse(b.action.createdAt) }));
+    .sort((a, b) =>
+      queueOrder(
+        {
+          id: a.action.id,
+          severity: a.severity,
+          unresolved: a.unresolved,
+          createdAt: Date.parse(a.action.createdAt),
+        },
+        {
+          id: b.action.id,
+          severity: b.severity,
+          unresolved: b.unresolved,
+          createdAt: Date.parse(b.action.createdAt),
+        },
+      ),
+    );
 }
 
 export async function queueItem(deps: Deps, viewer: Principal, id: string): Promise<QueueItem> {
@@ -91,12 +142,24 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
   const { action, decision } = await loadAction(deps, id);
   const acks = await acknowledgedIds(deps, [id]);
   const item = toItem(deps, viewer, action, acks.has(id));
-  const trail = (await auditTrail(deps, id)).map((r) => ({ seq: r.seq, ts: r.ts, type: r.type, actor: r.actor, payload: r.payload }));
+  const trail = (await auditTrail(deps, id)).map((r) => ({
+    seq: r.seq,
+    ts: r.ts,
+    type: r.type,
+    actor: r.actor,
+    payload: r.payload,
+  }));
   const batch = action.batchId ? await getBatch(deps, action.batchId) : undefined;
-  const batchAcks = batch ? await acknowledgedIds(deps, batch.actions.map((a) => a.id)) : new Set<string>();
+  const batchAcks = batch
+    ? await acknowledgedIds(
+        deps,
+        batch.actions.map((a) => a.id),
+      )
+    : new Set<string>();
   const t = deps.targets.get(action.target);
   const state = t ? await stateOf(t) : { error: 'no such target' };
-  const checkpoint = typeof action.outcome?.checkpoint === 'string' ? action.outcome.checkpoint : undefined;
+  const checkpoint =
+    typeof action.outcome?.checkpoint === 'string' ? action.outcome.checkpoint : undefined;
   return {
     item,
     decision,
@@ -104,12 +167,18 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
     trail,
     batch,
     batchItems: batch ? batch.actions.map((a) => toItem(deps, viewer, a, batchAcks.has(a.id))) : [],
-    target: t ? { id: t.id, driver: t.driverName, connected: t.driver.connected, rollback: typeof t.driver.restore === 'function', state } : undefined,
+    target: t
+      ? {
+          id: t.id,
+          driver: t.driverName,
+          connected: t.driver.connected,
+          rollback: typeof t.driver.restore === 'function',
+          state,
+        }
+      : undefined,
     checkpoint,
   };
 }
-
-
 
 export async function status(deps: Deps): Promise<StatusData> {
   const counts = await workInFlight(deps);
@@ -135,12 +204,12 @@ export async function status(deps: Deps): Promise<StatusData> {
     pending: targets.reduce((n, t) => n + t.pending, 0),
     targets,
     levels: data?.autonomy.order ?? [],
-    // Safe mode is the radio document's Manual Assist; pausing autonomy keeps a person on every write.
+    // Safe mode is the radio document's Manual Assist; pausing autonomy keeps a person on every
+    // write.
     safeMode: alias('manual_assist'),
     pauseLevel: alias('semi_auto'),
   };
 }
-
 
 export async function timeline(deps: Deps, minutes: number): Promise<TimelineData> {
   const to = deps.now();

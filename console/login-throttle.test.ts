@@ -17,9 +17,28 @@ afterAll(async () => {
 });
 
 const attempt = (token: string) =>
-  fetch(`${t.gw.url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.gw.url }, body: new URLSearchParams({ token, next: '/console' }) });
+  fetch(`${t.gw.url}/console/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.gw.url },
+    body: new URLSearchParams({ token, next: '/console' }),
+  });
 
-const refusalRecords = async () => (await t.gw.services.deps.db.selectFrom('audit_log').select(['actor', 'payload']).where('type', '=', 'console.login_refused').execute()).map((r) => ({ actor: r.actor, payload: JSON.parse(r.payload) as { count: number; reasons: Record<string, number>; client: string } }));
+const refusalRecords = async () =>
+  (
+    await t.gw.services.deps.db
+      .selectFrom('audit_log')
+      .select(['actor', 'payload'])
+      .where('type', '=', 'console.login_refused')
+      .execute()
+  ).map((r) => ({
+    actor: r.actor,
+    payload: JSON.parse(r.payload) as {
+      count: number;
+      reasons: Record<string, number>;
+      client: string;
+    },
+  }));
 
 describe('console login throttling', () => {
   it('300 wrong tokens: 10 refused as wrong, the rest 429 with Retry-After; one audit record with the count', async () => {
@@ -41,7 +60,10 @@ describe('console login throttling', () => {
     await t.gw.flushLoginRefusals();
     const records = (await refusalRecords()).slice(before);
     expect(records).toHaveLength(1);
-    expect(records[0]!.payload).toMatchObject({ count: 300, reasons: { unknown_token: 10, throttled: 290 } });
+    expect(records[0]!.payload).toMatchObject({
+      count: 300,
+      reasons: { unknown_token: 10, throttled: 290 },
+    });
   });
 
   it('while throttled, a valid token still logs in (no lockout of operators sharing an address); wrong ones stay 429 until the window ends', async () => {
@@ -62,16 +84,30 @@ describe('the throttle alone', () => {
   });
 
   it('150,000 refused clients in one window are summed without overflowing the stack', async () => {
-    const throttle = new LoginThrottle({ maxFailures: 10, windowMs: 60_000, maxKeys: 200_000, maxRecordsPerFlush: 20 });
-    for (let i = 0; i < 150_000; i++) throttle.refused(`2001:db8:${i.toString(16)}::/64`, `il_${i}`, 'unknown_token', 1_000);
+    const throttle = new LoginThrottle({
+      maxFailures: 10,
+      windowMs: 60_000,
+      maxKeys: 200_000,
+      maxRecordsPerFlush: 20,
+    });
+    for (let i = 0; i < 150_000; i++)
+      throttle.refused(`2001:db8:${i.toString(16)}::/64`, `il_${i}`, 'unknown_token', 1_000);
     const before = (await refusalRecords()).length;
     expect(await throttle.flush(t.gw.services.deps, 2_000, { all: true })).toBe(21);
-    expect((await refusalRecords()).slice(before).reduce((n, r) => n + r.payload.count, 0)).toBe(150_000);
+    expect((await refusalRecords()).slice(before).reduce((n, r) => n + r.payload.count, 0)).toBe(
+      150_000,
+    );
   });
 
   it('400 clients in one window leave at most the cap plus one audit record', async () => {
-    const throttle = new LoginThrottle({ maxFailures: 10, windowMs: 60_000, maxKeys: 100, maxRecordsPerFlush: 20 });
-    for (let i = 0; i < 400; i++) throttle.refused(`10.9.${i >> 8}.${i & 255}`, `il_p${i}`, 'unknown_token', 1_000 + i);
+    const throttle = new LoginThrottle({
+      maxFailures: 10,
+      windowMs: 60_000,
+      maxKeys: 100,
+      maxRecordsPerFlush: 20,
+    });
+    for (let i = 0; i < 400; i++)
+      throttle.refused(`10.9.${i >> 8}.${i & 255}`, `il_p${i}`, 'unknown_token', 1_000 + i);
     const db = t.gw.services.deps.db;
     const before = (await refusalRecords()).length;
     expect(await throttle.flush({ db }, 2_000, { all: true })).toBeLessThanOrEqual(21);
@@ -81,12 +117,18 @@ describe('the throttle alone', () => {
   });
 
   it('counts per token prefix across clients, bounds its memory and writes evicted clients out', () => {
-    const throttle = new LoginThrottle({ maxFailures: 3, windowMs: 1_000, maxKeys: 50, maxRecordsPerFlush: 5 });
+    const throttle = new LoginThrottle({
+      maxFailures: 3,
+      windowMs: 1_000,
+      maxKeys: 50,
+      maxRecordsPerFlush: 5,
+    });
     for (let i = 0; i < 3; i++) throttle.refused(`10.0.0.${i}`, 'il_samepref', 'unknown_token', 0);
     expect(throttle.retryAfter('10.0.0.99', 'il_samepref', 10)).toBe(1);
     expect(throttle.retryAfter('10.0.0.99', 'il_other', 10)).toBeUndefined();
     expect(throttle.retryAfter('10.0.0.99', 'il_samepref', 1_000)).toBeUndefined();
-    for (let i = 0; i < 10_000; i++) throttle.refused(`client-${i}`, `il_p${i}`, 'unknown_token', 5);
+    for (let i = 0; i < 10_000; i++)
+      throttle.refused(`client-${i}`, `il_p${i}`, 'unknown_token', 5);
     expect(throttle.retryAfter('client-9999', 'il_x', 6)).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Console login throttling and refusal accounting. A client (by address) or a token prefix
  * with too many failed logins in a window has its further failures answered 429 with
- * Retry-After (a valid token still logs in: no lockout). Refusals are not audited one by one (anyone who reaches the login page
+ * Retry-After (a valid token still logs in: no lockout). Refusals are not audited one by one
+ * (anyone who reaches the login page
  * could grow the audit log without bound): each client's refusals in a window become one
  * `console.login_refused` record with a count, written when the window closes or at shutdown.
  *
@@ -17,11 +18,19 @@ export interface ThrottleOptions {
   windowMs: number;
   /** Keys tracked at most (clients plus prefixes). */
   maxKeys: number;
-  /** Clients audited one record each per flush; the rest share one record, so many addresses cannot grow the log either. */
+  /**
+   * Clients audited one record each per flush; the rest share one record, so many addresses cannot
+   * grow the log either.
+   */
   maxRecordsPerFlush: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleOptions = { maxFailures: 10, windowMs: 60_000, maxKeys: 10_000, maxRecordsPerFlush: 20 };
+export const DEFAULT_THROTTLE: ThrottleOptions = {
+  maxFailures: 10,
+  windowMs: 60_000,
+  maxKeys: 10_000,
+  maxRecordsPerFlush: 20,
+};
 
 /**
  * clientKey: the bucket an address counts in. IPv4 as it is (also when written IPv4-mapped);
@@ -34,8 +43,13 @@ export function clientKey(address: string): string {
   const [head = '', tail = ''] = address.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 export type RefusalReason = 'unknown_token' | 'role_not_allowed' | 'throttled';
@@ -56,7 +70,9 @@ interface Refusals {
 
 function merge(all: readonly Refusals[]): Refusals {
   const reasons: Partial<Record<RefusalReason, number>> = {};
-  for (const r of all) for (const [k, n] of Object.entries(r.reasons) as [RefusalReason, number][]) reasons[k] = (reasons[k] ?? 0) + n;
+  for (const r of all)
+    for (const [k, n] of Object.entries(r.reasons) as [RefusalReason, number][])
+      reasons[k] = (reasons[k] ?? 0) + n;
   return {
     // reduce, not Math.min(...): a spread of 100,000 entries overflows the stack.
     start: all.reduce((m, r) => Math.min(m, r.start), Infinity),
@@ -97,14 +113,21 @@ export class LoginThrottle {
     if (reason !== 'throttled') {
       for (const key of [`client:${client}`, `prefix:${prefix}`]) {
         const w = this.#windows.get(key);
-        if (!w || now - w.start >= this.options.windowMs) this.#track(this.#windows, key, { start: now, failures: 1 });
+        if (!w || now - w.start >= this.options.windowMs)
+          this.#track(this.#windows, key, { start: now, failures: 1 });
         else w.failures++;
       }
     }
     const r = this.#refusals.get(client);
     if (!r || now - r.start >= this.options.windowMs) {
       if (r) this.#closed.push([client, r]);
-      const evicted = this.#track(this.#refusals, client, { start: now, last: now, count: 1, reasons: { [reason]: 1 }, names: name ? [name] : [] });
+      const evicted = this.#track(this.#refusals, client, {
+        start: now,
+        last: now,
+        count: 1,
+        reasons: { [reason]: 1 },
+        names: name ? [name] : [],
+      });
       // A client pushed out of memory is written out, not forgotten.
       this.#closed.push(...evicted);
     } else {
@@ -139,7 +162,8 @@ export class LoginThrottle {
         this.#refusals.delete(client);
       }
     }
-    for (const [key, w] of this.#windows) if (now - w.start >= this.options.windowMs) this.#windows.delete(key);
+    for (const [key, w] of this.#windows)
+      if (now - w.start >= this.options.windowMs) this.#windows.delete(key);
     const closed = this.#closed.splice(0);
     if (closed.length === 0) return 0;
     try {
@@ -147,7 +171,8 @@ export class LoginThrottle {
       closed.sort(([, a], [, b]) => b.count - a.count);
       const batch = closed.slice(0, this.options.maxRecordsPerFlush);
       const rest = closed.slice(this.options.maxRecordsPerFlush);
-      if (rest.length > 0) batch.push([`${rest.length} other clients`, merge(rest.map(([, r]) => r))]);
+      if (rest.length > 0)
+        batch.push([`${rest.length} other clients`, merge(rest.map(([, r]) => r))]);
       await this.#write(db, batch, now);
       return batch.length;
     } catch (err) {
@@ -157,14 +182,28 @@ export class LoginThrottle {
     }
   }
 
-  async #write(deps: Pick<Deps, 'db'>, batch: Array<[string, Refusals]>, now: number): Promise<void> {
+  async #write(
+    deps: Pick<Deps, 'db'>,
+    batch: Array<[string, Refusals]>,
+    now: number,
+  ): Promise<void> {
     await recordAudit(
       deps,
       batch.map(([client, r]) => ({
         type: 'console.login_refused',
-        actor: r.names.length === 1 && r.count === (r.reasons.role_not_allowed ?? 0) ? r.names[0]! : 'anonymous',
+        actor:
+          r.names.length === 1 && r.count === (r.reasons.role_not_allowed ?? 0)
+            ? r.names[0]!
+            : 'anonymous',
         at: now,
-        payload: { client, count: r.count, from: new Date(r.start).toISOString(), to: new Date(r.last).toISOString(), reasons: r.reasons, ...(r.names.length > 0 ? { names: r.names } : {}) },
+        payload: {
+          client,
+          count: r.count,
+          from: new Date(r.start).toISOString(),
+          to: new Date(r.last).toISOString(),
+          reasons: r.reasons,
+          ...(r.names.length > 0 ? { names: r.names } : {}),
+        },
       })),
     );
   }

@@ -39,9 +39,21 @@ function overTls(c: Context): boolean {
   return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
 }
 
-export function setSessionCookie(c: Context, config: Config['console'], value: string, expiresAt: number): void {
-  const secure = config.secureCookies === 'always' || (config.secureCookies === 'auto' && overTls(c));
-  setCookie(c, SESSION_COOKIE, value, { httpOnly: true, sameSite: 'Strict', secure, path: '/console', expires: new Date(expiresAt) });
+export function setSessionCookie(
+  c: Context,
+  config: Config['console'],
+  value: string,
+  expiresAt: number,
+): void {
+  const secure =
+    config.secureCookies === 'always' || (config.secureCookies === 'auto' && overTls(c));
+  setCookie(c, SESSION_COOKIE, value, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure,
+    path: '/console',
+    expires: new Date(expiresAt),
+  });
 }
 
 export function clearSessionCookie(c: Context): void {
@@ -55,11 +67,25 @@ export function requireSession(deps: Deps) {
     const session = await resume(deps.db, deps.config.console, cookie, deps.now());
     if (!session || !cookie) {
       if (cookie) clearSessionCookie(c);
-      if (c.req.method === 'GET' && !c.req.path.startsWith('/console/api') && !c.req.path.startsWith('/console/fragments') && c.req.path !== '/console/events') {
+      if (
+        c.req.method === 'GET' &&
+        !c.req.path.startsWith('/console/api') &&
+        !c.req.path.startsWith('/console/fragments') &&
+        c.req.path !== '/console/events'
+      ) {
         const next = c.req.path + (new URL(c.req.url).search || '');
         return c.redirect(`/console/login?next=${encodeURIComponent(next)}`, 303);
       }
-      return c.json({ error: { code: 'unauthorized', message: 'no console session: log in at /console/login', field: 'cookie' } }, 401);
+      return c.json(
+        {
+          error: {
+            code: 'unauthorized',
+            message: 'no console session: log in at /console/login',
+            field: 'cookie',
+          },
+        },
+        401,
+      );
     }
     c.set('session', session);
     c.set('cookie', cookie);
@@ -80,13 +106,32 @@ export function requireCsrf(deps: Deps) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const session = c.get('session');
     let sent = c.req.header('x-csrf-token');
-    if (!sent && (c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
+    if (
+      !sent &&
+      (c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')
+    ) {
       const form = await c.req.parseBody();
       sent = typeof form._csrf === 'string' ? form._csrf : undefined;
     }
     if (!sent || !same(sent, session.csrf)) {
-      await recordAudit(deps, [{ type: 'console.csrf_refused', actor: session.principal.id, at: deps.now(), payload: { method: c.req.method, path: c.req.path } }]);
-      return c.json({ error: { code: 'csrf_failed', message: 'missing or wrong CSRF token: reload the console and try again', field: 'X-CSRF-Token' } }, 403);
+      await recordAudit(deps, [
+        {
+          type: 'console.csrf_refused',
+          actor: session.principal.id,
+          at: deps.now(),
+          payload: { method: c.req.method, path: c.req.path },
+        },
+      ]);
+      return c.json(
+        {
+          error: {
+            code: 'csrf_failed',
+            message: 'missing or wrong CSRF token: reload the console and try again',
+            field: 'X-CSRF-Token',
+          },
+        },
+        403,
+      );
     }
     await next();
   });

@@ -11,7 +11,9 @@ export class CommandBook {
   /** The result of a command that completed, to answer a repeat without running it again. */
   completed(id: string): ExecutionResult | undefined {
     const s = this.#settled.get(id);
-    return s?.status === 'completed' ? { status: 'completed', ...(s.output ? { output: s.output } : {}) } : undefined;
+    return s?.status === 'completed'
+      ? { status: 'completed', ...(s.output ? { output: s.output } : {}) }
+      : undefined;
   }
 
   isRunning(id: string): boolean {

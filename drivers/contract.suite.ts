@@ -10,24 +10,46 @@ export interface ContractHarness {
   driver: Driver;
   /** A command that completes; different n, different command id. */
   command(n: number): DriverCommand;
-  /** A command slow enough to abort in flight (it may swap in a slower driver; the suite connects it). */
+  /**
+   * A command slow enough to abort in flight (it may swap in a slower driver; the suite connects
+   * it).
+   */
   slowCommand?(n: number): DriverCommand;
   /** How many times the target actually changed. */
   actuations(): Promise<number>;
   /** A new driver over the same target: what a restarted gateway gets. */
   restart?(): Promise<Driver>;
-  /** Makes commands outlast the driver's time limit (it may swap in another driver; the suite connects it). */
+  /**
+   * Makes commands outlast the driver's time limit (it may swap in another driver; the suite
+   * connects it).
+   */
   stall?(): void;
   /** Whether the target is in its safe state. */
   isSafe?(): Promise<boolean>;
   cleanup(): Promise<void>;
 }
 
-export type ContractCase = 'connect' | 'write' | 'idempotency' | 'abort' | 'restart' | 'safe_state' | 'checkpoint' | 'timeout' | 'unknown_command';
+export type ContractCase =
+  | 'connect'
+  | 'write'
+  | 'idempotency'
+  | 'abort'
+  | 'restart'
+  | 'safe_state'
+  | 'checkpoint'
+  | 'timeout'
+  | 'unknown_command';
 
-const opts = (signal = new AbortController().signal, key = 'k') => ({ idempotencyKey: key, signal });
+const opts = (signal = new AbortController().signal, key = 'k') => ({
+  idempotencyKey: key,
+  signal,
+});
 
-export function driverContract(name: string, make: () => Promise<ContractHarness>, skip: Partial<Record<ContractCase, string>> = {}): void {
+export function driverContract(
+  name: string,
+  make: () => Promise<ContractHarness>,
+  skip: Partial<Record<ContractCase, string>> = {},
+): void {
   describe(`driver contract: ${name}`, () => {
     let h: ContractHarness;
     beforeEach(async () => {
@@ -106,17 +128,25 @@ export function driverContract(name: string, make: () => Promise<ContractHarness
       expect(await h.driver.readState()).toMatchObject(before);
     });
 
-    test('timeout', 'a command that outlasts its time limit fails, loudly: transient (to retry) or failed (killed)', async () => {
-      h.stall!();
-      if (!h.driver.connected) await h.driver.connect();
-      const cmd = h.command(6);
-      const r = await h.driver.writeCommand(cmd, opts(undefined, cmd.id)).then(
-        (v) => v,
-        (e: unknown) => e,
-      );
-      if (r instanceof Error) expect(r).toMatchObject({ code: 'driver_transient' });
-      else expect(r).toMatchObject({ status: 'failed', message: expect.stringMatching(/ms|limit|time/i) });
-    });
+    test(
+      'timeout',
+      'a command that outlasts its time limit fails, loudly: transient (to retry) or failed (killed)',
+      async () => {
+        h.stall!();
+        if (!h.driver.connected) await h.driver.connect();
+        const cmd = h.command(6);
+        const r = await h.driver.writeCommand(cmd, opts(undefined, cmd.id)).then(
+          (v) => v,
+          (e: unknown) => e,
+        );
+        if (r instanceof Error) expect(r).toMatchObject({ code: 'driver_transient' });
+        else
+          expect(r).toMatchObject({
+            status: 'failed',
+            message: expect.stringMatching(/ms|limit|time/i),
+          });
+      },
+    );
 
     test('unknown_command', 'an id it never saw is not_found', async () => {
       expect((await h.driver.getCommandStatus('never-sent')).status).toBe('not_found');

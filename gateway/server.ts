@@ -18,7 +18,12 @@ import type { Deps } from './lifecycle/deps.ts';
 import { EventBus } from './lifecycle/events.ts';
 import { EventRelay } from './store/event-relay.ts';
 import { every, sweep } from './lifecycle/sweeper.ts';
-import { defaultCacheDir, defaultChecklist, defaultInvariantsDir, defaultPolicyDir } from './paths.ts';
+import {
+  defaultCacheDir,
+  defaultChecklist,
+  defaultInvariantsDir,
+  defaultPolicyDir,
+} from './paths.ts';
 import { invariantSources } from './invariants/compile.ts';
 import { evaluateBreakers, listRules, seedRules } from './governance/breakers.ts';
 import { loadChecklist } from './governance/readiness.ts';
@@ -49,26 +54,47 @@ export interface StartOptions {
   now?: () => number;
 }
 
-export async function startGateway(config: Config, options: StartOptions = {}): Promise<GatewayHandle> {
+export async function startGateway(
+  config: Config,
+  options: StartOptions = {},
+): Promise<GatewayHandle> {
   const log = options.log ?? pino({ level: process.env.INTERLOCK_LOG_LEVEL ?? 'info' });
-  // The signing key is checked before anything starts: a gateway that cannot sign its audit log does not run.
+  // The signing key is checked before anything starts: a gateway that cannot sign its audit log
+  // does not run.
   const signing = signerFromConfig(config.audit.signing);
   // …and so is the witness of its checkpoints, which must be writable for the same reason.
   const witnessFile = config.audit.witness ?? witnessPath(config.audit.signing);
   probeWitness(witnessFile);
-  if (signing.generated) log.warn({ privateKey: signing.generated.privatePath, publicKey: signing.generated.publicPath }, 'generated an audit signing key; give auditors the public key and keep the private key away from the database');
-  const { db, dialect, close, pool } = await openDatabase(config.database.url, { onIdleError: (err) => log.warn({ err: err.message }, 'database connection dropped; it will be reopened') });
+  if (signing.generated)
+    log.warn(
+      { privateKey: signing.generated.privatePath, publicKey: signing.generated.publicPath },
+      'generated an audit signing key; give auditors the public key and keep the private key away from the database',
+    );
+  const { db, dialect, close, pool } = await openDatabase(config.database.url, {
+    onIdleError: (err) =>
+      log.warn({ err: err.message }, 'database connection dropped; it will be reopened'),
+  });
   const policyDir = path.resolve(config.policyDir ?? defaultPolicyDir);
   const invariantsDir = path.resolve(config.invariantsDir ?? defaultInvariantsDir);
   // Set once the metrics and the database are up: what happens when an engine instance fails.
-  let engineFault: (fault: EngineFault) => void = (fault) => log.error({ fault }, 'policy engine instance replaced after a failure');
+  let engineFault: (fault: EngineFault) => void = (fault) =>
+    log.error({ fault }, 'policy engine instance replaced after a failure');
   const engine = new PolicyEngine({
     onFault: (fault) => engineFault(fault),
     policyDir,
     cacheDir: defaultCacheDir,
     generate: () => invariantSources(invariantsDir, policyDir),
     watchDirs: [invariantsDir],
-    onReload: (r) => (r.ok ? log.info({ digest: r.digest, ms: r.durationMs, shellAnalysis: r.shellAnalysis }, 'policy bundle loaded') : log.error({ error: r.error }, 'policy bundle failed to load; the previous bundle stays in force')),
+    onReload: (r) =>
+      r.ok
+        ? log.info(
+            { digest: r.digest, ms: r.durationMs, shellAnalysis: r.shellAnalysis },
+            'policy bundle loaded',
+          )
+        : log.error(
+            { error: r.error },
+            'policy bundle failed to load; the previous bundle stays in force',
+          ),
   });
   // A policy that does not compile leaves no bundle: every decision denies and /ready says so.
   await engine.reload();
@@ -84,17 +110,40 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   }
   const bootstrapToken = await bootstrapAdmin(db);
 
-  const deps: Deps = { db, dialect, policy: () => engine.current, targets, events: new EventBus(), config, now: options.now ?? Date.now };
+  const deps: Deps = {
+    db,
+    dialect,
+    policy: () => engine.current,
+    targets,
+    events: new EventBus(),
+    config,
+    now: options.now ?? Date.now,
+  };
   // Replicas on PostgreSQL hear each other's events (console streams, executor kicks).
-  const relay = pool ? new EventRelay(config.database.url, deps.events, pool, (err) => log.warn({ err: err.message }, 'event relay')) : undefined;
+  const relay = pool
+    ? new EventRelay(config.database.url, deps.events, pool, (err) =>
+        log.warn({ err: err.message }, 'event relay'),
+      )
+    : undefined;
   await relay?.start();
   await seedRules(db, deps.now());
   const evaluateTarget = async (target: string): Promise<void> => {
-    for (const e of await evaluateBreakers(deps, target)) log.warn({ rule: e.rule, target: e.target, action: e.action, severity: e.severity }, 'circuit breaker tripped');
+    for (const e of await evaluateBreakers(deps, target))
+      log.warn(
+        { rule: e.rule, target: e.target, action: e.action, severity: e.severity },
+        'circuit breaker tripped',
+      );
   };
-  const executor = new Executor(deps, { onError: (err) => log.error({ err }, 'executor error'), afterOutcome: evaluateTarget });
+  const executor = new Executor(deps, {
+    onError: (err) => log.error({ err }, 'executor error'),
+    afterOutcome: evaluateTarget,
+  });
   await executor.start();
-  const stopSweep = every(config.sweepMs, () => sweep(deps), (err) => log.error({ err }, 'sweep error'));
+  const stopSweep = every(
+    config.sweepMs,
+    () => sweep(deps),
+    (err) => log.error({ err }, 'sweep error'),
+  );
   const checkpointer = new Checkpointer(db, signing.signer, {
     every: config.audit.checkpoint.every,
     intervalMs: config.audit.checkpoint.intervalMs,
@@ -106,15 +155,30 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 
   const ready = async (): Promise<ReadyReport> => {
     const database = await databaseAnswers(db);
-    const drivers = Object.fromEntries([...targets.values()].map((t) => [t.id, t.driver.connected]));
+    const drivers = Object.fromEntries(
+      [...targets.values()].map((t) => [t.id, t.driver.connected]),
+    );
     const policy = engine.current !== undefined;
     const health = engine.current?.health?.();
-    const engineCheck = { healthy: policy && (health?.healthy ?? true), rebuilds: health?.rebuilds ?? 0, ...(health?.lastFault ? { lastFault: health.lastFault } : {}) };
-    return { ready: policy && engineCheck.healthy && database && Object.values(drivers).every(Boolean), checks: { policy, engine: engineCheck, database, drivers }, policyDigest: engine.current?.digest ?? null, instance: executor.id };
+    const engineCheck = {
+      healthy: policy && (health?.healthy ?? true),
+      rebuilds: health?.rebuilds ?? 0,
+      ...(health?.lastFault ? { lastFault: health.lastFault } : {}),
+    };
+    return {
+      ready: policy && engineCheck.healthy && database && Object.values(drivers).every(Boolean),
+      checks: { policy, engine: engineCheck, database, drivers },
+      policyDigest: engine.current?.digest ?? null,
+      instance: executor.id,
+    };
   };
-  const stopBreakers = every(config.governance.breakerIntervalMs, async () => {
-    for (const id of targets.keys()) await evaluateTarget(id);
-  }, (err) => log.error({ err }, 'circuit breaker evaluation failed'));
+  const stopBreakers = every(
+    config.governance.breakerIntervalMs,
+    async () => {
+      for (const id of targets.keys()) await evaluateTarget(id);
+    },
+    (err) => log.error({ err }, 'circuit breaker evaluation failed'),
+  );
   const metrics = new Metrics(deps);
   metrics.start();
   metrics.seedBreakerSeries(await listRules(deps.db));
@@ -122,17 +186,36 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     metrics.engineRebuilt();
     log.error({ fault }, 'policy engine instance replaced after a failure');
     // Audited off the decision path: the failing decision has already been denied.
-    void inTx(deps, (trx) => appendAudit(trx, { type: 'engine.rebuilt', actor: 'gateway', payload: { policy_digest: fault.digest, error: fault.error.toWellFormed().slice(0, 500) } })).catch((err: unknown) =>
-      log.error({ err }, 'could not audit the engine rebuild'),
-    );
+    void inTx(deps, (trx) =>
+      appendAudit(trx, {
+        type: 'engine.rebuilt',
+        actor: 'gateway',
+        payload: { policy_digest: fault.digest, error: fault.error.toWellFormed().slice(0, 500) },
+      }),
+    ).catch((err: unknown) => log.error({ err }, 'could not audit the engine rebuild'));
   };
   const checklist = loadChecklist(path.resolve(config.governance.checklist ?? defaultChecklist));
-  const services: Services = { deps, executor, log, ready, policy: engine, governance: { metrics, checklist, signer: signing.signer } };
+  const services: Services = {
+    deps,
+    executor,
+    log,
+    ready,
+    policy: engine,
+    governance: { metrics, checklist, signer: signing.signer },
+  };
   const app = createApp(services);
   // The composition root mounts the console: it sits above gateway/http in the dependency order.
-  const loginThrottle = new LoginThrottle({ ...DEFAULT_THROTTLE, maxFailures: config.console.loginFailures, windowMs: config.console.loginWindowMs });
+  const loginThrottle = new LoginThrottle({
+    ...DEFAULT_THROTTLE,
+    maxFailures: config.console.loginFailures,
+    windowMs: config.console.loginWindowMs,
+  });
   app.route('/console', consoleApp(services, loginThrottle));
-  const stopLoginAudit = every(config.console.loginWindowMs, () => loginThrottle.flush(deps, deps.now()), (err) => log.error({ err }, 'login refusal audit error'));
+  const stopLoginAudit = every(
+    config.console.loginWindowMs,
+    () => loginThrottle.flush(deps, deps.now()),
+    (err) => log.error({ err }, 'login refusal audit error'),
+  );
   app.get('/', (c) => c.redirect('/console', 302));
 
   // Shutdown, shared by stop() and a start that fails to listen.
@@ -145,7 +228,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const release = async (): Promise<void> => {
     await relay?.stop();
     await executor.stop();
-    await loginThrottle.flush(deps, deps.now(), { all: true }).catch((err: unknown) => log.error({ err }, 'login refusal audit error'));
+    await loginThrottle
+      .flush(deps, deps.now(), { all: true })
+      .catch((err: unknown) => log.error({ err }, 'login refusal audit error'));
     // Everything recorded up to shutdown leaves signed.
     await checkpointer.stop();
     for (const t of targets.values()) await t.driver.disconnect().catch(() => undefined);
@@ -155,7 +240,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
+      const s = serve(
+        { fetch: app.fetch, hostname: config.server.host, port: config.server.port },
+        () => resolve(s),
+      );
       // A port in use is an ordinary start-up failure, not an unhandled 'error' event.
       s.once('error', reject);
     });

@@ -32,9 +32,10 @@ export function createTargets(configs: TargetConfig[]): Map<string, Target> {
   configs.forEach((config, index) => {
     const factory = factories[config.driver];
     if (!factory) {
-      throw new ValidationError(`target ${config.id}: unknown driver "${config.driver}" (known: ${Object.keys(factories).join(', ')})`, [
-        { field: `targets.${index}.driver`, message: `unknown driver ${config.driver}` },
-      ]);
+      throw new ValidationError(
+        `target ${config.id}: unknown driver "${config.driver}" (known: ${Object.keys(factories).join(', ')})`,
+        [{ field: `targets.${index}.driver`, message: `unknown driver ${config.driver}` }],
+      );
     }
     let driver: Driver;
     try {
@@ -43,10 +44,20 @@ export function createTargets(configs: TargetConfig[]): Map<string, Target> {
       const issues =
         err instanceof z.ZodError
           ? fieldIssues(err.issues, ['targets', String(index), 'options'])
-          : [{ field: `targets.${index}.options`, message: err instanceof Error ? err.message : String(err) }];
+          : [
+              {
+                field: `targets.${index}.options`,
+                message: err instanceof Error ? err.message : String(err),
+              },
+            ];
       throw new ValidationError(`target ${config.id}: ${describeIssues(issues)}`, issues);
     }
-    targets.set(config.id, { id: config.id, driverName: config.driver, initialLevel: config.level, driver });
+    targets.set(config.id, {
+      id: config.id,
+      driverName: config.driver,
+      initialLevel: config.level,
+      driver,
+    });
   });
   return targets;
 }

@@ -21,7 +21,8 @@ const work = mkdtempSync(path.join(tmpdir(), 'interlock-alerts-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 type Family = { name: string; metrics: { labels?: Record<string, string>; value: string }[] };
-const parse = (text: string): Family[] => (parsePrometheusTextFormat as unknown as (t: string) => Family[])(text);
+const parse = (text: string): Family[] =>
+  (parsePrometheusTextFormat as unknown as (t: string) => Family[])(text);
 
 /** Every sample of a family, keyed by its series selector. */
 function samples(text: string, name: string): Map<string, string> {
@@ -37,7 +38,11 @@ function samples(text: string, name: string): Map<string, string> {
   return out;
 }
 
-type AlertRule = { alert: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+type AlertRule = {
+  alert: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+};
 
 function criticalIncidentRule(): AlertRule {
   const doc = yaml.load(readFileSync(rulesFile, 'utf8')) as { groups: { rules: AlertRule[] }[] };
@@ -46,44 +51,68 @@ function criticalIncidentRule(): AlertRule {
 
 describe('the shipped CriticalIncident alert', () => {
   // Skipped only off CI: under CI a missing promtool is a failure, not a pass.
-  it.skipIf(!existsSync(promtool) && !process.env.CI)('fires on the first critical breaker trip, evaluated by promtool over real scrapes', async () => {
-    const t = await startTestGateway({ governance: { breakerIntervalMs: 3_600_000 } });
-    try {
-      const scrape = async () => (await fetch(`${t.gw.url}/metrics`)).text();
-      const before = samples(await scrape(), 'interlock_breaker_events_total');
-      // The first critical trip of this gateway's life: an emergency stop trips critical_incident.
-      await t.api(t.tokens.admin, 'POST', '/v1/estop', { reason: 'incident' });
-      await t.api(t.tokens.admin, 'POST', '/v1/estop/rearm', { reason: 'cleared' });
-      expect((await evaluateBreakers(t.gw.services.deps, 'roaster-1')).map((e) => e.rule)).toContain('critical_incident');
-      const after = samples(await scrape(), 'interlock_breaker_events_total');
-      const series = [...after.keys()].filter((k) => k.includes('severity="critical"') && after.get(k) !== before.get(k));
-      expect(series.length).toBeGreaterThan(0);
-      // The estop counter would fire the alert on its own: feed only the breaker series, so the
-      // test is about the breaker counter's first sample.
-      const inputSeries = series.map((k) => ({ series: k, values: `${before.get(k) ?? '_'} ${after.get(k)}` }));
-      const rule = criticalIncidentRule();
-      const expLabels = (k: string) => ({ ...Object.fromEntries([...k.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])), ...rule.labels });
-      const testFile = path.join(work, 'first-trip.test.yml');
-      writeFileSync(
-        testFile,
-        yaml.dump({
-          rule_files: [rulesFile],
-          evaluation_interval: '1m',
-          tests: [
-            {
-              interval: '1m',
-              input_series: inputSeries,
-              alert_rule_test: [{ eval_time: '1m', alertname: 'CriticalIncident', exp_alerts: series.map((k) => ({ exp_labels: expLabels(k), exp_annotations: rule.annotations })) }],
-            },
-          ],
-        }),
-      );
-      const run = await execa(promtool, ['test', 'rules', testFile], { reject: false });
-      expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-      // Every series was already there, at 0, before the trip.
-      for (const k of series) expect(before.get(k), k).toBe('0');
-    } finally {
-      await t.close();
-    }
-  }, 60_000);
+  it.skipIf(!existsSync(promtool) && !process.env.CI)(
+    'fires on the first critical breaker trip, evaluated by promtool over real scrapes',
+    async () => {
+      const t = await startTestGateway({ governance: { breakerIntervalMs: 3_600_000 } });
+      try {
+        const scrape = async () => (await fetch(`${t.gw.url}/metrics`)).text();
+        const before = samples(await scrape(), 'interlock_breaker_events_total');
+        // The first critical trip of this gateway's life: an emergency stop trips
+        // critical_incident.
+        await t.api(t.tokens.admin, 'POST', '/v1/estop', { reason: 'incident' });
+        await t.api(t.tokens.admin, 'POST', '/v1/estop/rearm', { reason: 'cleared' });
+        expect(
+          (await evaluateBreakers(t.gw.services.deps, 'roaster-1')).map((e) => e.rule),
+        ).toContain('critical_incident');
+        const after = samples(await scrape(), 'interlock_breaker_events_total');
+        const series = [...after.keys()].filter(
+          (k) => k.includes('severity="critical"') && after.get(k) !== before.get(k),
+        );
+        expect(series.length).toBeGreaterThan(0);
+        // The estop counter would fire the alert on its own: feed only the breaker series, so the
+        // test is about the breaker counter's first sample.
+        const inputSeries = series.map((k) => ({
+          series: k,
+          values: `${before.get(k) ?? '_'} ${after.get(k)}`,
+        }));
+        const rule = criticalIncidentRule();
+        const expLabels = (k: string) => ({
+          ...Object.fromEntries([...k.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])),
+          ...rule.labels,
+        });
+        const testFile = path.join(work, 'first-trip.test.yml');
+        writeFileSync(
+          testFile,
+          yaml.dump({
+            rule_files: [rulesFile],
+            evaluation_interval: '1m',
+            tests: [
+              {
+                interval: '1m',
+                input_series: inputSeries,
+                alert_rule_test: [
+                  {
+                    eval_time: '1m',
+                    alertname: 'CriticalIncident',
+                    exp_alerts: series.map((k) => ({
+                      exp_labels: expLabels(k),
+                      exp_annotations: rule.annotations,
+                    })),
+                  },
+                ],
+              },
+            ],
+          }),
+        );
+        const run = await execa(promtool, ['test', 'rules', testFile], { reject: false });
+        expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+        // Every series was already there, at 0, before the trip.
+        for (const k of series) expect(before.get(k), k).toBe('0');
+      } finally {
+        await t.close();
+      }
+    },
+    60_000,
+  );
 });

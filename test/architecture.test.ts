@@ -9,15 +9,23 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 const CruiseSchema = z.object({
-  modules: z.array(z.object({ source: z.string(), dependencies: z.array(z.object({ resolved: z.string() })) })),
-  summary: z.object({ violations: z.array(z.object({ from: z.string(), to: z.string(), rule: z.object({ name: z.string() }) })) }),
+  modules: z.array(
+    z.object({ source: z.string(), dependencies: z.array(z.object({ resolved: z.string() })) }),
+  ),
+  summary: z.object({
+    violations: z.array(
+      z.object({ from: z.string(), to: z.string(), rule: z.object({ name: z.string() }) }),
+    ),
+  }),
 });
 
 /** The folder a project file belongs to: gateway/<module>, console/<part>, drivers/<driver>. */
 export function folderOf(file: string): string | undefined {
   const parts = file.split('/');
-  if (parts[0] === 'gateway') return parts.length > 2 ? `gateway/${parts[1]}` : `gateway/${parts[1]!.replace(/\.ts$/, '')}`;
-  if (parts[0] === 'console' || parts[0] === 'drivers') return parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts[0];
+  if (parts[0] === 'gateway')
+    return parts.length > 2 ? `gateway/${parts[1]}` : `gateway/${parts[1]!.replace(/\.ts$/, '')}`;
+  if (parts[0] === 'console' || parts[0] === 'drivers')
+    return parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts[0];
   return undefined;
 }
 
@@ -68,9 +76,28 @@ describe('architecture', () => {
   });
 
   it('every import stays in its layer, and no files or folders form a cycle', async () => {
-    const run = await execa('npx', ['depcruise', 'gateway', 'console', 'drivers', 'bench', 'bin', 'scripts', 'test', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], { reject: false });
+    const run = await execa(
+      'npx',
+      [
+        'depcruise',
+        'gateway',
+        'console',
+        'drivers',
+        'bench',
+        'bin',
+        'scripts',
+        'test',
+        '--config',
+        '.dependency-cruiser.cjs',
+        '--output-type',
+        'json',
+      ],
+      { reject: false },
+    );
     const cruise = CruiseSchema.parse(JSON.parse(run.stdout));
-    expect(cruise.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
+    expect(cruise.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual(
+      [],
+    );
     expect(cruise.modules.length).toBeGreaterThan(200);
 
     const edges = new Map<string, Set<string>>();

@@ -28,23 +28,45 @@ describe.runIf(pgUrl)('audit log on PostgreSQL', () => {
 
   it('keeps one chain under 200 concurrent proposals and refuses changes by trigger', async () => {
     await Promise.all(
-      Array.from({ length: 200 }, (_, i) => t.api(t.tokens[i % 2 ? 'agent' : 'agent2'], 'POST', '/v1/actions', { target: 'roaster-1', kind: 'roaster.cooling_cycle', params: { duration_s: 60 } })),
+      Array.from({ length: 200 }, (_, i) =>
+        t.api(t.tokens[i % 2 ? 'agent' : 'agent2'], 'POST', '/v1/actions', {
+          target: 'roaster-1',
+          kind: 'roaster.cooling_cycle',
+          params: { duration_s: 60 },
+        }),
+      ),
     );
     const seqs = await client.query<{ seq: number }>('select seq from audit_log order by seq');
-    expect(seqs.rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: seqs.rows.length }, (_, i) => i + 1));
-    for (const q of ['update audit_log set actor = $1 where seq = 1', 'delete from audit_log where seq = 1']) {
-      await expect(client.query(q, q.includes('$1') ? ['mallory'] : [])).rejects.toThrow(/append-only/);
+    expect(seqs.rows.map((r) => Number(r.seq))).toEqual(
+      Array.from({ length: seqs.rows.length }, (_, i) => i + 1),
+    );
+    for (const q of [
+      'update audit_log set actor = $1 where seq = 1',
+      'delete from audit_log where seq = 1',
+    ]) {
+      await expect(client.query(q, q.includes('$1') ? ['mallory'] : [])).rejects.toThrow(
+        /append-only/,
+      );
     }
     await expect(client.query('truncate audit_log')).rejects.toThrow(/append-only/);
   });
 
   it('audit verify passes, then names the record a database owner rewrote', async () => {
     const key = path.join(t.dir, 'keys', 'audit.pub.pem');
-    const cli = (args: string[]) => execa('node', [path.join(ROOT, 'bin/interlock.js'), ...args], { reject: false });
+    const cli = (args: string[]) =>
+      execa('node', [path.join(ROOT, 'bin/interlock.js'), ...args], { reject: false });
     // Signed up to now, as the running gateway would within its interval; records written
     // after that are a live tail, accepted and counted.
     await signPending(t.gw.services.deps.db, t.gw.services.governance.signer, { maxRecords: 1000 });
-    const ok = await cli(['audit', 'verify', '--db', t.config.database.url, '--key', key, '--allow-unsigned-tail']);
+    const ok = await cli([
+      'audit',
+      'verify',
+      '--db',
+      t.config.database.url,
+      '--key',
+      key,
+      '--allow-unsigned-tail',
+    ]);
     expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
 
     await client.query('alter table audit_log disable trigger user');

@@ -28,7 +28,9 @@ afterAll(async () => {
 it('the gateway refuses to sign after its last checkpoint disappeared, and verify keeps failing on the forgery', async () => {
   const file = path.join(t.dir, 'interlock.db');
   const db = new SQLite(file);
-  const checkpoints = db.prepare('select idx, to_seq from audit_checkpoints order by idx').all() as { idx: number; to_seq: number }[];
+  const checkpoints = db
+    .prepare('select idx, to_seq from audit_checkpoints order by idx')
+    .all() as { idx: number; to_seq: number }[];
   expect(checkpoints.length).toBeGreaterThan(2);
   const forged = checkpoints[0]!.to_seq + 3;
   db.transaction(() => {
@@ -41,19 +43,48 @@ it('the gateway refuses to sign after its last checkpoint disappeared, and verif
   await new Promise((r) => setTimeout(r, 1500));
   await t.gw.stop();
   const check = new SQLite(file, { readonly: true });
-  expect((check.prepare('select count(*) n from audit_checkpoints').get() as { n: number }).n).toBe(1);
+  expect((check.prepare('select count(*) n from audit_checkpoints').get() as { n: number }).n).toBe(
+    1,
+  );
   check.close();
-  const verify = await execa('node', [path.join(projectRoot, 'bin/interlock.js'), 'audit', 'verify', '--key', path.join(t.dir, 'keys', 'audit.pub.pem'), '--db', `sqlite:${file}`], { reject: false });
+  const verify = await execa(
+    'node',
+    [
+      path.join(projectRoot, 'bin/interlock.js'),
+      'audit',
+      'verify',
+      '--key',
+      path.join(t.dir, 'keys', 'audit.pub.pem'),
+      '--db',
+      `sqlite:${file}`,
+    ],
+    { reject: false },
+  );
   expect(verify.exitCode, verify.stdout).toBe(1);
   expect(verify.stdout).toMatch(/unsigned/);
   // `audit checkpoint` with the same key refuses too.
-  const sign = await execa('node', [path.join(projectRoot, 'bin/interlock.js'), 'audit', 'checkpoint', '--db', `sqlite:${file}`, '--config', writeConfig()], { reject: false });
+  const sign = await execa(
+    'node',
+    [
+      path.join(projectRoot, 'bin/interlock.js'),
+      'audit',
+      'checkpoint',
+      '--db',
+      `sqlite:${file}`,
+      '--config',
+      writeConfig(),
+    ],
+    { reject: false },
+  );
   expect(sign.exitCode, sign.stdout + sign.stderr).not.toBe(0);
   expect(sign.stdout + sign.stderr).toMatch(/missing in the database/);
 }, 60_000);
 
 function writeConfig(): string {
   const file = path.join(t.dir, 'sign.yaml');
-  writeFileSync(file, `audit:\n  signing:\n    type: key\n    key: ${path.join(t.dir, 'keys', 'audit.key')}\n`);
+  writeFileSync(
+    file,
+    `audit:\n  signing:\n    type: key\n    key: ${path.join(t.dir, 'keys', 'audit.key')}\n`,
+  );
   return file;
 }

@@ -38,14 +38,30 @@ const MUTATIONS: Mutation[] = [
   {
     name: 'a proposer may approve their own action (tried by an operator who proposed)',
     file: 'gateway/schema/permissions.ts',
-    from: "if (own) return { code: 'forbidden', message: `${principal.id} proposed this action and cannot approve it` };",
-    to: 'if (own) void 0;',
+    from: 'if (own)\n        return {',
+    to: 'if (own)\n        void {',
     caughtAs: /op1 approved their own action/,
   },
 ];
 
 // The files a run needs; node_modules and the toolchain are shared through links.
-const COPIED = ['bin', 'console', 'deploy', 'drivers', 'examples', 'gateway', 'governance', 'invariants', 'policies', 'schemas', 'specs', 'test', 'package.json', 'tsconfig.json', 'vitest.config.ts'];
+const COPIED = [
+  'bin',
+  'console',
+  'deploy',
+  'drivers',
+  'examples',
+  'gateway',
+  'governance',
+  'invariants',
+  'policies',
+  'schemas',
+  'specs',
+  'test',
+  'package.json',
+  'tsconfig.json',
+  'vitest.config.ts',
+];
 const LINKED = ['node_modules', '.tools'];
 
 const work = mkdtempSync(path.join(tmpdir(), 'interlock-mutation-'));
@@ -53,27 +69,38 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function mutatedCopy(m: Mutation, i: number): string {
   const dir = path.join(work, String(i));
-  for (const entry of COPIED) cpSync(path.join(projectRoot, entry), path.join(dir, entry), { recursive: true });
+  for (const entry of COPIED)
+    cpSync(path.join(projectRoot, entry), path.join(dir, entry), { recursive: true });
   for (const entry of LINKED) symlinkSync(path.join(projectRoot, entry), path.join(dir, entry));
   const file = path.join(dir, m.file);
   const source = readFileSync(file, 'utf8');
   // A mutation that no longer applies would pass silently: the code moved, so must the test.
-  expect(source.split(m.from).length - 1, `${m.file} holds the line to mutate exactly once`).toBe(1);
+  expect(source.split(m.from).length - 1, `${m.file} holds the line to mutate exactly once`).toBe(
+    1,
+  );
   writeFileSync(file, source.replace(m.from, m.to));
   return dir;
 }
 
 describe('conformance catches code that breaks the spec', () => {
-  it.each(MUTATIONS.map((m, i) => [m.name, m, i] as const))('%s', async (_, m, i) => {
-    const dir = mutatedCopy(m, i);
-    const run = await execa(path.join(dir, 'node_modules', '.bin', 'vitest'), ['run', 'test/spec-conformance.test.ts', '-t', 'scripted run'], {
-      cwd: dir,
-      reject: false,
-      all: true,
-      env: { INTERLOCK_TEST_DB: '', CI: process.env.CI ?? '' },
-      timeout: 180_000,
-    });
-    expect(run.exitCode, run.all?.slice(-3000)).not.toBe(0);
-    expect(run.all).toMatch(m.caughtAs);
-  }, 240_000);
+  it.each(MUTATIONS.map((m, i) => [m.name, m, i] as const))(
+    '%s',
+    async (_, m, i) => {
+      const dir = mutatedCopy(m, i);
+      const run = await execa(
+        path.join(dir, 'node_modules', '.bin', 'vitest'),
+        ['run', 'test/spec-conformance.test.ts', '-t', 'scripted run'],
+        {
+          cwd: dir,
+          reject: false,
+          all: true,
+          env: { INTERLOCK_TEST_DB: '', CI: process.env.CI ?? '' },
+          timeout: 180_000,
+        },
+      );
+      expect(run.exitCode, run.all?.slice(-3000)).not.toBe(0);
+      expect(run.all).toMatch(m.caughtAs);
+    },
+    240_000,
+  );
 });

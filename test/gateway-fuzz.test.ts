@@ -11,7 +11,11 @@ let t: TestGateway;
 let actionId = '';
 beforeAll(async () => {
   t = await startTestGateway({ server: { port: 0, bodyLimitBytes: 4096 } });
-  const r = await t.api<{ action: { id: string } }>(t.tokens.agent, 'POST', '/v1/actions', { kind: 'roaster.set_drum', target: 'roaster-1', params: { rpm: 40 } });
+  const r = await t.api<{ action: { id: string } }>(t.tokens.agent, 'POST', '/v1/actions', {
+    kind: 'roaster.set_drum',
+    target: 'roaster-1',
+    params: { rpm: 40 },
+  });
   actionId = r.body.action.id;
 });
 afterAll(async () => {
@@ -46,15 +50,30 @@ const routes = (id: string): [string, string][] => [
 const jsonish = fc.oneof(
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.string(),
-  fc.constantFrom('{', '{"kind":', '[]', 'null', '{"kind":"roaster.set_power","target":"roaster-1","params":{"value":"x"}}', '{"kind":"a.b","target":"../../etc","params":[]}'),
-  fc.record({
-    kind: fc.oneof(fc.constantFrom('roaster.set_power', 'roaster.preheat', 'shell.exec', 'nope.nope', ''), fc.string()),
-    target: fc.oneof(fc.constant('roaster-1'), fc.string()),
-    params: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.jsonValue()),
-    reason: fc.oneof(fc.string(), fc.integer()),
-    level: fc.oneof(fc.constantFrom('L1', 'L5', 'semi_auto'), fc.string()),
-    actions: fc.array(fc.jsonValue(), { maxLength: 12 }),
-  }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc.constantFrom(
+    '{',
+    '{"kind":',
+    '[]',
+    'null',
+    '{"kind":"roaster.set_power","target":"roaster-1","params":{"value":"x"}}',
+    '{"kind":"a.b","target":"../../etc","params":[]}',
+  ),
+  fc
+    .record(
+      {
+        kind: fc.oneof(
+          fc.constantFrom('roaster.set_power', 'roaster.preheat', 'shell.exec', 'nope.nope', ''),
+          fc.string(),
+        ),
+        target: fc.oneof(fc.constant('roaster-1'), fc.string()),
+        params: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.jsonValue()),
+        reason: fc.oneof(fc.string(), fc.integer()),
+        level: fc.oneof(fc.constantFrom('L1', 'L5', 'semi_auto'), fc.string()),
+        actions: fc.array(fc.jsonValue(), { maxLength: 12 }),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
 );
 
 it('no route answers a 5xx to anything', async () => {
@@ -66,13 +85,24 @@ it('no route answers a 5xx to anything', async () => {
       fc.constantFrom('agent', 'op1', 'admin', 'auditor', 'none', 'bogus'),
       jsonish,
       fc.constantFrom('application/json', 'text/plain', ''),
-      fc.option(fc.string({ maxLength: 20 }).map((q) => `?limit=${encodeURIComponent(q)}&status=${encodeURIComponent(q)}&cursor=${encodeURIComponent(q)}&from=${encodeURIComponent(q)}`)),
+      fc.option(
+        fc
+          .string({ maxLength: 20 })
+          .map(
+            (q) =>
+              `?limit=${encodeURIComponent(q)}&status=${encodeURIComponent(q)}&cursor=${encodeURIComponent(q)}&from=${encodeURIComponent(q)}`,
+          ),
+      ),
       async (routeIndex, id, who, body, contentType, query) => {
         const [method, route] = routes(encodeURIComponent(id) || 'x')[routeIndex]!;
-        const token = who === 'none' ? undefined : who === 'bogus' ? 'il_not-a-token' : t.tokens[who];
+        const token =
+          who === 'none' ? undefined : who === 'bogus' ? 'il_not-a-token' : t.tokens[who];
         const res = await fetch(`${t.gw.url}${route}${query ?? ''}`, {
           method,
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(contentType ? { 'content-type': contentType } : {}) },
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(contentType ? { 'content-type': contentType } : {}),
+          },
           ...(method === 'GET' ? {} : { body }),
         });
         seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
@@ -92,9 +122,23 @@ it('no route answers a 5xx to anything', async () => {
 });
 
 it('an oversize body is a 413 that names the limit; nothing accepted is lost', async () => {
-  const before = await t.api<{ actions: unknown[] }>(t.tokens.agent, 'GET', '/v1/actions?limit=500');
-  const big = JSON.stringify({ kind: 'roaster.set_drum', target: 'roaster-1', params: { rpm: 40 }, rationale: 'x'.repeat(10_000) });
-  const r = await t.api<{ error: { code: string; message: string } }>(t.tokens.agent, 'POST', '/v1/actions', big);
+  const before = await t.api<{ actions: unknown[] }>(
+    t.tokens.agent,
+    'GET',
+    '/v1/actions?limit=500',
+  );
+  const big = JSON.stringify({
+    kind: 'roaster.set_drum',
+    target: 'roaster-1',
+    params: { rpm: 40 },
+    rationale: 'x'.repeat(10_000),
+  });
+  const r = await t.api<{ error: { code: string; message: string } }>(
+    t.tokens.agent,
+    'POST',
+    '/v1/actions',
+    big,
+  );
   expect(r.status).toBe(413);
   expect(r.body.error.message).toMatch(/4096/);
   const after = await t.api<{ actions: unknown[] }>(t.tokens.agent, 'GET', '/v1/actions?limit=500');
@@ -103,13 +147,28 @@ it('an oversize body is a 413 that names the limit; nothing accepted is lost', a
 });
 
 it('malformed JSON, wrong types and unknown kinds each name the problem', async () => {
-  const malformed = await t.api<{ error: { code: string; message: string } }>(t.tokens.agent, 'POST', '/v1/actions', '{"kind":');
+  const malformed = await t.api<{ error: { code: string; message: string } }>(
+    t.tokens.agent,
+    'POST',
+    '/v1/actions',
+    '{"kind":',
+  );
   expect(malformed.status).toBe(400);
   expect(malformed.body.error.message).toMatch(/JSON/);
-  const wrongType = await t.api<{ error: { field: string } }>(t.tokens.agent, 'POST', '/v1/actions', { kind: 'roaster.set_fan', target: 'roaster-1', params: { value: 'high' } });
+  const wrongType = await t.api<{ error: { field: string } }>(
+    t.tokens.agent,
+    'POST',
+    '/v1/actions',
+    { kind: 'roaster.set_fan', target: 'roaster-1', params: { value: 'high' } },
+  );
   expect(wrongType.status).toBe(422);
   expect(wrongType.body.error.field).toBe('params.value');
-  const unknown = await t.api<{ error: { code: string; field: string } }>(t.tokens.agent, 'POST', '/v1/actions', { kind: 'roaster.vent', target: 'roaster-1' });
+  const unknown = await t.api<{ error: { code: string; field: string } }>(
+    t.tokens.agent,
+    'POST',
+    '/v1/actions',
+    { kind: 'roaster.vent', target: 'roaster-1' },
+  );
   expect(unknown.body.error).toMatchObject({ code: 'unknown_kind', field: 'kind' });
   const noAuth = await t.api<{ error: { field: string } }>(undefined, 'GET', '/v1/actions');
   expect(noAuth.status).toBe(401);

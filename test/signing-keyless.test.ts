@@ -5,24 +5,39 @@
  * served over intercepted HTTP); the trusted root is built from their keys.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler, type HandlerFn } from '@sigstore/mock';
+import {
+  fulcioHandler,
+  initializeCA,
+  initializeCTLog,
+  initializeTLog,
+  rekorHandler,
+  type HandlerFn,
+} from '@sigstore/mock';
 
 type Handler = { path: string; fn: HandlerFn };
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keylessSigner, type Signer } from '../gateway/signing/signer.ts';
-import { verifyBlobBundle, verifyEnvelopeBundle, type TrustPolicy } from '../gateway/signing/verify.ts';
+import {
+  verifyBlobBundle,
+  verifyEnvelopeBundle,
+  type TrustPolicy,
+} from '../gateway/signing/verify.ts';
 
 const FULCIO = 'https://fulcio.interlock.test';
 const REKOR = 'https://rekor.interlock.test';
 const IDENTITY = 'https://ci.interlock.test/gateway';
 const ISSUER = 'https://issuer.interlock.test';
 
-const b64 = (b: ArrayBufferView): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const b64 = (b: ArrayBufferView): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const spki = (k: ReturnType<typeof p256>): Buffer => k.publicKey.export({ type: 'spki', format: 'der' });
+const spki = (k: ReturnType<typeof p256>): Buffer =>
+  k.publicKey.export({ type: 'spki', format: 'der' });
 
-/** An unsigned JWT is enough for the mock CA, which reads the claims without checking a signature. */
+/**
+ * An unsigned JWT is enough for the mock CA, which reads the claims without checking a signature.
+ */
 function identityToken(): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${part({ alg: 'none', typ: 'JWT' })}.${part({ iss: ISSUER, sub: IDENTITY, aud: 'sigstore', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 })}.`;
@@ -44,7 +59,10 @@ beforeAll(async () => {
       .post(handler.path)
       .reply(async (_uri, body) => {
         const r = await handler.fn(typeof body === 'string' ? body : JSON.stringify(body));
-        const response = typeof r.response === 'string' ? r.response : Buffer.from(r.response.buffer, r.response.byteOffset, r.response.byteLength);
+        const response =
+          typeof r.response === 'string'
+            ? r.response
+            : Buffer.from(r.response.buffer, r.response.byteOffset, r.response.byteLength);
         return [r.statusCode, response, { 'Content-Type': r.contentType ?? 'application/json' }];
       });
   serve(FULCIO, fulcioHandler(ca, { strict: true }));
@@ -52,21 +70,52 @@ beforeAll(async () => {
   nock.disableNetConnect();
 
   const validFor = { start: '2020-01-01T00:00:00Z' };
-  const key = (der: Buffer) => ({ rawBytes: b64(der), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor });
+  const key = (der: Buffer) => ({
+    rawBytes: b64(der),
+    keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+    validFor,
+  });
   trust = {
     keys: [],
     trustedRoot: {
       mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-      tlogs: [{ baseUrl: REKOR, hashAlgorithm: 'SHA2_256', publicKey: key(spki(tlogKeys)), logId: { keyId: b64(createHash('sha256').update(spki(tlogKeys)).digest()) } }],
-      certificateAuthorities: [{ subject: { organization: 'sigstore.mock', commonName: 'sigstore' }, uri: FULCIO, certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] }, validFor }],
-      ctlogs: [{ baseUrl: 'https://ctfe.interlock.test', hashAlgorithm: 'SHA2_256', publicKey: key(spki(ctKeys)), logId: { keyId: b64(ctlog.logID) } }],
+      tlogs: [
+        {
+          baseUrl: REKOR,
+          hashAlgorithm: 'SHA2_256',
+          publicKey: key(spki(tlogKeys)),
+          logId: { keyId: b64(createHash('sha256').update(spki(tlogKeys)).digest()) },
+        },
+      ],
+      certificateAuthorities: [
+        {
+          subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
+          uri: FULCIO,
+          certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate) }] },
+          validFor,
+        },
+      ],
+      ctlogs: [
+        {
+          baseUrl: 'https://ctfe.interlock.test',
+          hashAlgorithm: 'SHA2_256',
+          publicKey: key(spki(ctKeys)),
+          logId: { keyId: b64(ctlog.logID) },
+        },
+      ],
       timestampAuthorities: [],
     },
     identity: { subjectAlternativeName: IDENTITY, issuer: ISSUER },
   };
   // The mock Rekor stores proposed entries as given; only the intoto form then carries what
   // the verifier compares (a real Rekor derives the dsse form's fields itself).
-  signer = keylessSigner({ fulcioURL: FULCIO, rekorURL: REKOR, identityToken: async () => identityToken(), identity: IDENTITY, rekorEntryType: 'intoto' });
+  signer = keylessSigner({
+    fulcioURL: FULCIO,
+    rekorURL: REKOR,
+    identityToken: async () => identityToken(),
+    identity: IDENTITY,
+    rekorEntryType: 'intoto',
+  });
 });
 
 afterAll(() => {
@@ -78,16 +127,28 @@ describe('keyless signing through the Signer abstraction', () => {
   it('signs a checkpoint body with a Fulcio certificate and a Rekor entry, and it verifies', async () => {
     const body = Buffer.from('{"checkpoint":1}');
     const bundle = await signer.signBlob(body);
-    expect(bundle.verificationMaterial.certificate ?? bundle.verificationMaterial.x509CertificateChain).toBeDefined();
+    expect(
+      bundle.verificationMaterial.certificate ?? bundle.verificationMaterial.x509CertificateChain,
+    ).toBeDefined();
     expect(bundle.verificationMaterial.tlogEntries).toHaveLength(1);
     expect(() => verifyBlobBundle(bundle, body, trust)).not.toThrow();
-    expect(() => verifyBlobBundle(bundle, Buffer.from('{"checkpoint":2}'), trust)).toThrow(/does not verify|digest/);
+    expect(() => verifyBlobBundle(bundle, Buffer.from('{"checkpoint":2}'), trust)).toThrow(
+      /does not verify|digest/,
+    );
   });
 
   it('signs an evidence envelope; the wrong identity or a missing trusted root is refused', async () => {
-    const bundle = await signer.signEnvelope(Buffer.from('{"_type":"https://in-toto.io/Statement/v1"}'), 'application/vnd.in-toto+json');
+    const bundle = await signer.signEnvelope(
+      Buffer.from('{"_type":"https://in-toto.io/Statement/v1"}'),
+      'application/vnd.in-toto+json',
+    );
     expect(verifyEnvelopeBundle(bundle, trust).payload.toString()).toContain('Statement');
-    expect(() => verifyEnvelopeBundle(bundle, { ...trust, identity: { subjectAlternativeName: 'https://someone.else' } })).toThrow(/does not verify/);
+    expect(() =>
+      verifyEnvelopeBundle(bundle, {
+        ...trust,
+        identity: { subjectAlternativeName: 'https://someone.else' },
+      }),
+    ).toThrow(/does not verify/);
     expect(() => verifyEnvelopeBundle(bundle, { keys: [] })).toThrow(/trusted root/);
   });
 });

@@ -18,11 +18,20 @@ describe('specs/ under TLC', () => {
     const r = await runSpecs(dir, { mutants: true });
     expect(r.ok, r.results.map(describeSpecResult).join('\n')).toBe(true);
     const specs = r.results.filter((x) => x.config === 'spec');
-    expect(specs.map((x) => x.spec)).toEqual(['ActionLifecycle', 'Approvals', 'CircuitBreaker', 'EmergencyStop', 'RateLimiter']);
+    expect(specs.map((x) => x.spec)).toEqual([
+      'ActionLifecycle',
+      'Approvals',
+      'CircuitBreaker',
+      'EmergencyStop',
+      'RateLimiter',
+    ]);
     for (const s of specs) expect(s.distinct, s.spec).toBeGreaterThan(10);
-    const broken = Object.fromEntries(r.results.filter((x) => x.config === 'mutant').map((x) => [x.spec, x.violation?.property]));
+    const broken = Object.fromEntries(
+      r.results.filter((x) => x.config === 'mutant').map((x) => [x.spec, x.violation?.property]),
+    );
     // Each is the property its configuration's `Expect:` line names.
-    for (const m of r.results.filter((x) => x.config === 'mutant')) expect(m.violation?.property, m.spec).toBe(m.expects);
+    for (const m of r.results.filter((x) => x.config === 'mutant'))
+      expect(m.violation?.property, m.spec).toBe(m.expects);
     expect(broken).toEqual({
       ActionLifecycle: 'AtMostOnce',
       Approvals: 'QuorumBeforeApproved',
@@ -30,11 +39,16 @@ describe('specs/ under TLC', () => {
       EmergencyStop: 'RearmLowersLevels',
       RateLimiter: 'NeverOverLimit',
     });
-    for (const m of r.results.filter((x) => x.config === 'mutant')) expect(m.violation!.trace.length).toBeGreaterThan(1);
+    for (const m of r.results.filter((x) => x.config === 'mutant'))
+      expect(m.violation!.trace.length).toBeGreaterThan(1);
   }, 180_000);
 
   it('prints a counterexample state by state, marking what each step changed', async () => {
-    const r = await checkSpec(dir, { name: 'Approvals', cfg: 'Approvals.cfg', mutantCfg: 'Approvals.mutant.cfg' }, 'mutant');
+    const r = await checkSpec(
+      dir,
+      { name: 'Approvals', cfg: 'Approvals.cfg', mutantCfg: 'Approvals.mutant.cfg' },
+      'mutant',
+    );
     const text = describeSpecResult({ ...r, config: 'spec' });
     expect(text).toMatch(/^FAIL Approvals: invariant QuorumBeforeApproved violated/);
     expect(text).toContain('1. Initial predicate');
@@ -46,13 +60,22 @@ describe('specs/ under TLC', () => {
   it('a mutant refuted by another property than the one it names, or naming none, fails the check', async () => {
     const copy = mkdtempSync(path.join(tmpdir(), 'interlock-tla-'));
     try {
-      for (const f of ['RateLimiter.tla', 'RateLimiter.cfg']) writeFileSync(path.join(copy, f), readFileSync(path.join(dir, f)));
+      for (const f of ['RateLimiter.tla', 'RateLimiter.cfg'])
+        writeFileSync(path.join(copy, f), readFileSync(path.join(dir, f)));
       const mutant = readFileSync(path.join(dir, 'RateLimiter.mutant.cfg'), 'utf8');
-      writeFileSync(path.join(copy, 'RateLimiter.mutant.cfg'), mutant.replace(/Expect: \w+/, 'Expect: TypeOK'));
+      writeFileSync(
+        path.join(copy, 'RateLimiter.mutant.cfg'),
+        mutant.replace(/Expect: \w+/, 'Expect: TypeOK'),
+      );
       const wrong = await runSpecs(copy, { mutants: true });
       expect(wrong.ok).toBe(false);
-      expect(describeSpecResult(wrong.results[1]!)).toMatch(/refutes it with NeverOverLimit, not TypeOK/);
-      writeFileSync(path.join(copy, 'RateLimiter.mutant.cfg'), mutant.replace(/^\\\* Expect: \w+\n/m, ''));
+      expect(describeSpecResult(wrong.results[1]!)).toMatch(
+        /refutes it with NeverOverLimit, not TypeOK/,
+      );
+      writeFileSync(
+        path.join(copy, 'RateLimiter.mutant.cfg'),
+        mutant.replace(/^\\\* Expect: \w+\n/m, ''),
+      );
       const unnamed = await runSpecs(copy, { mutants: true });
       expect(unnamed.ok).toBe(false);
       expect(describeSpecResult(unnamed.results[1]!)).toMatch(/names no property/);
@@ -64,7 +87,10 @@ describe('specs/ under TLC', () => {
   it('a spec that does not parse fails with TLC’s message', async () => {
     const bad = mkdtempSync(path.join(tmpdir(), 'interlock-tla-'));
     try {
-      writeFileSync(path.join(bad, 'Broken.tla'), '---- MODULE Broken ----\nVARIABLE x\nInit == x = \nNext == x\' = x\n====\n');
+      writeFileSync(
+        path.join(bad, 'Broken.tla'),
+        "---- MODULE Broken ----\nVARIABLE x\nInit == x = \nNext == x' = x\n====\n",
+      );
       writeFileSync(path.join(bad, 'Broken.cfg'), 'INIT Init\nNEXT Next\n');
       const r = await checkSpec(bad, { name: 'Broken', cfg: 'Broken.cfg' });
       expect(r.ok).toBe(false);

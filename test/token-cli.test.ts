@@ -12,12 +12,27 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('interlock token create prints a token that authenticates with its role; it is stored hashed', async () => {
   const url = `sqlite:${path.join(dir, 't.db')}`;
-  const cli = (...args: string[]) => execa('node', [path.join(projectRoot, 'bin/interlock.js'), ...args], { reject: false, cwd: dir });
-  const created = await cli('token', 'create', '--role', 'operator', '--name', 'alice', '--db', url);
+  const cli = (...args: string[]) =>
+    execa('node', [path.join(projectRoot, 'bin/interlock.js'), ...args], {
+      reject: false,
+      cwd: dir,
+    });
+  const created = await cli(
+    'token',
+    'create',
+    '--role',
+    'operator',
+    '--name',
+    'alice',
+    '--db',
+    url,
+  );
   expect(created.exitCode).toBe(0);
   const token = created.stdout.trim();
   expect(token).toMatch(/^il_[A-Za-z0-9_-]{43}$/);
-  expect((await cli('token', 'create', '--role', 'operator', '--name', 'alice', '--db', url)).exitCode).toBe(1);
+  expect(
+    (await cli('token', 'create', '--role', 'operator', '--name', 'alice', '--db', url)).exitCode,
+  ).toBe(1);
   const bad = await cli('token', 'create', '--role', 'root', '--name', 'bob', '--db', url);
   expect(bad.exitCode).toBe(2);
   expect(bad.stderr).toMatch(/--role/);

@@ -7,7 +7,15 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 export const CHROMIUM = process.env.INTERLOCK_CHROMIUM ?? '/usr/bin/chromium';
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
@@ -18,8 +26,15 @@ export async function launch(): Promise<Browser> {
 }
 
 /** A fresh browser profile logged in with `token`; resolves to the queue page. */
-export async function loginAs(browser: Browser, baseUrl: string, token: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1400, height: 900 } });
+export async function loginAs(
+  browser: Browser,
+  baseUrl: string,
+  token: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    viewport: { width: 1400, height: 900 },
+  });
   const page = await context.newPage();
   await page.goto('/console/login');
   await page.fill('#token', token);

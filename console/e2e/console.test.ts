@@ -6,7 +6,13 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_USERS, startTestGateway, waitFor, type ActionBody, type TestGateway } from '../../test/helpers/gateway.ts';
+import {
+  DEFAULT_USERS,
+  startTestGateway,
+  waitFor,
+  type ActionBody,
+  type TestGateway,
+} from '../../test/helpers/gateway.ts';
 import { launch, loginAs } from './browser.ts';
 
 const SHOTS = path.resolve(import.meta.dirname, '../../docs/console');
@@ -19,7 +25,12 @@ beforeAll(async () => {
     {
       targets: [
         // Slow enough that an operator can watch EXECUTING before COMPLETED.
-        { id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { mode: 'RUNNING', latencyMs: 1500 } },
+        {
+          id: 'roaster-1',
+          driver: 'sim-roaster',
+          level: 'L3',
+          options: { mode: 'RUNNING', latencyMs: 1500 },
+        },
         { id: 'roaster-2', driver: 'sim-roaster', level: 'L3', options: { mode: 'OFF' } },
       ],
     },
@@ -38,9 +49,21 @@ const tok = (name: string): string => {
   if (!token) throw new Error(`no token ${name}`);
   return token;
 };
-const propose = (token: string, target: string, kind: string, params: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-  t.api<ActionBody>(token, 'POST', '/v1/actions', { target, kind, params, ...extra });
-const actionOf = async (id: string) => (await t.api<ActionBody & { action: { statusReason: string | null } }>(tok('agent'), 'GET', `/v1/actions/${id}`)).body.action;
+const propose = (
+  token: string,
+  target: string,
+  kind: string,
+  params: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) => t.api<ActionBody>(token, 'POST', '/v1/actions', { target, kind, params, ...extra });
+const actionOf = async (id: string) =>
+  (
+    await t.api<ActionBody & { action: { statusReason: string | null } }>(
+      tok('agent'),
+      'GET',
+      `/v1/actions/${id}`,
+    )
+  ).body.action;
 const roaster = (id: string) => t.gw.services.deps.targets.get(id)!.driver.readState();
 const rowStatus = (page: Page, id: string) => page.getAttribute(`#row-${id}`, 'data-status');
 
@@ -53,7 +76,13 @@ async function auditTypes(actionId?: string): Promise<{ type: string; actor: str
 describe('operator console', () => {
   it('a proposal appears live, is approved from its card, and runs EXECUTING → COMPLETED on the roaster', async () => {
     const { context, page } = await loginAs(browser, t.gw.url, tok('op1'));
-    const r = await propose(tok('agent'), 'roaster-1', 'roaster.set_power', { value: 80 }, { rationale: 'bean temperature lags the profile by 6 °C', confidence: 0.86 });
+    const r = await propose(
+      tok('agent'),
+      'roaster-1',
+      'roaster.set_power',
+      { value: 80 },
+      { rationale: 'bean temperature lags the profile by 6 °C', confidence: 0.86 },
+    );
     expect(r.body.action.status, JSON.stringify(r.body.decision)).toBe('PENDING_APPROVAL');
     const id = r.body.action.id;
     const proposedAt = Date.now();
@@ -72,24 +101,32 @@ describe('operator console', () => {
     await row.locator('[data-act=open]').click();
     const card = page.locator('#drawer article.card');
     await card.waitFor();
-    expect(await card.locator('#card-title').textContent()).toBe('Set burner power to 80 % on roaster-1');
+    expect(await card.locator('#card-title').textContent()).toBe(
+      'Set burner power to 80 % on roaster-1',
+    );
     expect(await card.locator('.rationale').textContent()).toContain('bean temperature lags');
     expect((await card.locator('.rule-path').allTextContents()).length).toBeGreaterThan(0);
-    expect(await card.locator('section', { hasText: 'Audit trail' }).locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
+    expect(
+      await card.locator('section', { hasText: 'Audit trail' }).locator('tbody tr').count(),
+    ).toBeGreaterThanOrEqual(3);
     expect(page.url()).toContain(`open=${id}`);
     await page.screenshot({ path: path.join(SHOTS, 'card.png') });
 
     await card.locator('[data-act=approve]').click();
     await page.waitForSelector(`#drawer article.card[data-status="EXECUTING"]`, { timeout: 5000 });
     expect(await rowStatus(page, id)).toBe('EXECUTING');
-    await page.waitForSelector(`#drawer article.card[data-status="COMPLETED"]`, { timeout: 10_000 });
+    await page.waitForSelector(`#drawer article.card[data-status="COMPLETED"]`, {
+      timeout: 10_000,
+    });
     expect(await rowStatus(page, id)).toBe('COMPLETED');
     expect((await roaster('roaster-1')).power).toBe(80);
     expect(await card.locator('pre.state').textContent()).toContain('"power": 80');
 
     const trail = await auditTypes(id);
     expect(trail).toContainEqual({ type: 'approval.granted', actor: 'op1' });
-    expect(trail.map((x) => x.type)).toEqual(expect.arrayContaining(['action.executing', 'action.completed']));
+    expect(trail.map((x) => x.type)).toEqual(
+      expect.arrayContaining(['action.executing', 'action.completed']),
+    );
     await context.close();
   });
 
@@ -109,8 +146,15 @@ describe('operator console', () => {
     // The refusal is the server's, not only the form's: a blank reason straight to the API.
     const direct = await page.evaluate(async (url) => {
       const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ reason: '   ' }) });
-      return { status: res.status, body: (await res.json()) as { error: { code: string; field?: string } } };
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ reason: '   ' }),
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { error: { code: string; field?: string } },
+      };
     }, `/console/api/actions/${id}/reject`);
     expect(direct.status).toBe(422);
     expect(direct.body.error.field).toBe('reason');
@@ -133,7 +177,8 @@ describe('operator console', () => {
     const r = await propose(tok('op3'), 'roaster-2', 'roaster.preheat', { target_temp: 200 });
     expect(r.body.action.approvals.required).toBe(2);
     const id = r.body.action.id;
-    for (const p of [first.page, second.page, proposer.page]) await p.waitForSelector(`#row-${id}`, { timeout: 2000 });
+    for (const p of [first.page, second.page, proposer.page])
+      await p.waitForSelector(`#row-${id}`, { timeout: 2000 });
 
     expect(await proposer.page.locator(`#row-${id} [data-act=approve]`).count()).toBe(0);
     expect(await proposer.page.locator(`#row-${id} .own-note`).count()).toBe(1);
@@ -148,12 +193,21 @@ describe('operator console', () => {
     // The proposer cannot approve through the console's API either.
     const own = await proposer.page.evaluate(async (url) => {
       const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
-      return (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{}' })).status;
+      return (
+        await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+          body: '{}',
+        })
+      ).status;
     }, `/console/api/actions/${id}/approve`);
     expect(own).toBe(403);
 
     await second.page.locator(`#row-${id} [data-act=approve]`).click();
-    await proposer.page.waitForSelector(`#row-${id}:is([data-status="EXECUTING"], [data-status="COMPLETED"])`, { timeout: 5000 });
+    await proposer.page.waitForSelector(
+      `#row-${id}:is([data-status="EXECUTING"], [data-status="COMPLETED"])`,
+      { timeout: 5000 },
+    );
     for (const s of [first, second, proposer]) await s.context.close();
   });
 
@@ -167,14 +221,21 @@ describe('operator console', () => {
     await page.keyboard.press('j');
     expect(await page.locator('#queue-rows tr.row.selected').getAttribute('data-id')).toBe(first);
     // Focus is visible on the selected row.
-    expect(await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)).not.toBe('none');
-    while ((await page.locator('#queue-rows tr.row.selected').getAttribute('data-id')) !== id) await page.keyboard.press('j');
+    expect(
+      await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle),
+    ).not.toBe('none');
+    while ((await page.locator('#queue-rows tr.row.selected').getAttribute('data-id')) !== id)
+      await page.keyboard.press('j');
     await page.keyboard.press('o');
     await page.waitForSelector(`#drawer article.card[data-id="${id}"]`);
     await page.keyboard.press('Escape');
     await page.waitForSelector('#drawer', { state: 'hidden' });
     await page.keyboard.press('a');
-    await waitFor(async () => ((await actionOf(id)).status !== 'PENDING_APPROVAL' ? true : undefined), 3000, 'the keyboard approval');
+    await waitFor(
+      async () => ((await actionOf(id)).status !== 'PENDING_APPROVAL' ? true : undefined),
+      3000,
+      'the keyboard approval',
+    );
     expect(await auditTypes(id)).toContainEqual({ type: 'approval.granted', actor: 'op1' });
 
     // A denied proposal is an unresolved ERROR: pinned on top, and `!` opens it.
@@ -182,13 +243,18 @@ describe('operator console', () => {
     const denied = await propose(tok('agent'), 'roaster-2', 'roaster.set_power', { value: 50 });
     expect(denied.body.action.status, JSON.stringify(denied.body)).toBe('DENIED');
     await page.waitForSelector(`#row-${denied.body.action.id}`);
-    expect(await page.locator('#queue-rows tr.row').first().getAttribute('data-id')).toBe(denied.body.action.id);
+    expect(await page.locator('#queue-rows tr.row').first().getAttribute('data-id')).toBe(
+      denied.body.action.id,
+    );
     await page.keyboard.press('!');
     await page.waitForSelector(`#drawer article.card[data-id="${denied.body.action.id}"]`);
     expect(await page.locator('#drawer .badge').first().textContent()).toContain('ERROR');
     await page.locator('#drawer [data-act=acknowledge]').click();
     await page.waitForSelector(`#row-${denied.body.action.id}[data-unresolved="false"]`);
-    expect(await auditTypes(denied.body.action.id)).toContainEqual({ type: 'action.acknowledged', actor: 'op1' });
+    expect(await auditTypes(denied.body.action.id)).toContainEqual({
+      type: 'action.acknowledged',
+      actor: 'op1',
+    });
     await context.close();
   });
 
@@ -197,8 +263,15 @@ describe('operator console', () => {
     const r = await propose(tok('agent'), 'roaster-1', 'roaster.set_fan', { value: 4 });
     const id = r.body.action.id;
     const forged = await page.evaluate(async (url) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      return { status: res.status, body: (await res.json()) as { error: { code: string; field?: string } } };
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { error: { code: string; field?: string } },
+      };
     }, `/console/api/actions/${id}/approve`);
     expect(forged.status).toBe(403);
     expect(forged.body.error.code).toBe('csrf_failed');
@@ -211,7 +284,13 @@ describe('operator console', () => {
     expect(await page.evaluate(() => document.cookie)).not.toContain('interlock_session');
 
     // A form posted from another origin, even with the victim's cookie, is refused.
-    const crossSite = await context.request.post(`${t.gw.url}/console/logout`, { headers: { origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, data: '_csrf=x' });
+    const crossSite = await context.request.post(`${t.gw.url}/console/logout`, {
+      headers: {
+        origin: 'http://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      data: '_csrf=x',
+    });
     expect(crossSite.status()).toBe(403);
 
     // An agent token cannot log in: no session cookie, the console stays closed.
@@ -222,7 +301,9 @@ describe('operator console', () => {
     await agentPage.click('button[type=submit]');
     await agentPage.waitForSelector('#login-error');
     expect(await agentPage.locator('#login-error').textContent()).toContain('role agent');
-    expect((await agentContext.cookies()).find((c) => c.name === 'interlock_session')).toBeUndefined();
+    expect(
+      (await agentContext.cookies()).find((c) => c.name === 'interlock_session'),
+    ).toBeUndefined();
     await agentPage.goto('/console');
     expect(new URL(agentPage.url()).pathname).toBe('/console/login');
     // Refusals are audited per client per window; flush the open window to read it now.
@@ -253,7 +334,10 @@ describe('operator console', () => {
         const id = h.id;
         return id !== '' && document.querySelector(`label[for="${id}"]`) !== null;
       };
-      for (const el of document.querySelectorAll('button, a[href], input:not([type=hidden]), textarea, select')) if (!named(el)) out.push(`unlabelled ${el.outerHTML.slice(0, 80)}`);
+      for (const el of document.querySelectorAll(
+        'button, a[href], input:not([type=hidden]), textarea, select',
+      ))
+        if (!named(el)) out.push(`unlabelled ${el.outerHTML.slice(0, 80)}`);
       const rgb = (s: string): number[] => (s.match(/\d+(\.\d+)?/g) ?? []).map(Number);
       const lum = (c: number[]): number => {
         const [r, g, b] = c.slice(0, 3).map((v) => {
@@ -269,7 +353,9 @@ describe('operator console', () => {
         }
         return [255, 255, 255];
       };
-      for (const el of document.querySelectorAll('.badge, .pill, .status, button, .btn-quiet, .label, .headline, .estop-ok, th, td')) {
+      for (const el of document.querySelectorAll(
+        '.badge, .pill, .status, button, .btn-quiet, .label, .headline, .estop-ok, th, td',
+      )) {
         const fg = lum(rgb(getComputedStyle(el).color));
         const bg = lum(bgOf(el));
         const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
@@ -285,9 +371,11 @@ describe('operator console', () => {
     const { context, page } = await loginAs(browser, t.gw.url, tok('op1'));
     const pending = [
       (await propose(tok('agent'), 'roaster-1', 'roaster.set_drum', { rpm: 70 })).body.action.id,
-      (await propose(tok('agent2'), 'roaster-1', 'roaster.set_airflow', { value: 35 })).body.action.id,
+      (await propose(tok('agent2'), 'roaster-1', 'roaster.set_airflow', { value: 35 })).body.action
+        .id,
     ];
-    for (const id of pending) await page.waitForSelector(`#row-${id}[data-status="PENDING_APPROVAL"]`);
+    for (const id of pending)
+      await page.waitForSelector(`#row-${id}[data-status="PENDING_APPROVAL"]`);
 
     await page.click('#estop-open');
     await page.waitForSelector('#estop-dialog[open] #estop-radius:has-text("all 2 target(s)")');
@@ -298,7 +386,8 @@ describe('operator console', () => {
 
     const clicked = Date.now();
     await page.click('#estop-confirm');
-    for (const id of pending) await page.waitForSelector(`#row-${id}[data-status="CANCELLED"]`, { timeout: 1000 });
+    for (const id of pending)
+      await page.waitForSelector(`#row-${id}[data-status="CANCELLED"]`, { timeout: 1000 });
     expect(Date.now() - clicked).toBeLessThan(1000);
     const state = await roaster('roaster-1');
     expect(state.power).toBe(0);
@@ -313,20 +402,28 @@ describe('operator console', () => {
     await page.fill('#reason-text', 'drum inspected, smoke source removed');
     await page.click('#reason-submit');
     await page.waitForSelector('#estop-state.estop-ok');
-    expect((await t.api<{ engaged: boolean }>(tok('op1'), 'GET', '/v1/estop')).body.engaged).toBe(false);
+    expect((await t.api<{ engaged: boolean }>(tok('op1'), 'GET', '/v1/estop')).body.engaged).toBe(
+      false,
+    );
     expect(await auditTypes()).toContainEqual({ type: 'estop.rearmed', actor: 'op1' });
 
     // Safe mode per target from the status page.
-    await page.locator('tr[data-target="roaster-2"] [data-act=set-level]', { hasText: 'Enter safe mode' }).click();
+    await page
+      .locator('tr[data-target="roaster-2"] [data-act=set-level]', { hasText: 'Enter safe mode' })
+      .click();
     await page.fill('#reason-text', 'new operator on shift');
     await page.click('#reason-submit');
     await page.waitForSelector('tr[data-target="roaster-2"] .level:has-text("L2")');
-    expect((await t.api<{ level: string }>(tok('op1'), 'GET', '/v1/autonomy/roaster-2')).body.level).toBe('L2');
+    expect(
+      (await t.api<{ level: string }>(tok('op1'), 'GET', '/v1/autonomy/roaster-2')).body.level,
+    ).toBe('L2');
 
     // The timeline puts the stop among incidents/interventions and the rearm under recovery.
     await page.goto('/console/timeline?minutes=15');
     const lanes = await page.locator('.timeline-list tbody tr').allTextContents();
-    expect(lanes.some((l) => l.includes('Interventions') && l.includes('Emergency stop engaged by op1'))).toBe(true);
+    expect(
+      lanes.some((l) => l.includes('Interventions') && l.includes('Emergency stop engaged by op1')),
+    ).toBe(true);
     expect(lanes.some((l) => l.includes('Recovery') && l.includes('Rearmed by op1'))).toBe(true);
     await page.screenshot({ path: path.join(SHOTS, 'timeline.png'), fullPage: false });
     await context.close();

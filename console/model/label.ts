@@ -1,4 +1,6 @@
-/** Human-readable action labels: the catalog's template with the params filled in, plus the target. */
+/**
+ * Human-readable action labels: the catalog's template with the params filled in, plus the target.
+ */
 import { quoteArgv } from '../../gateway/decide/shell-argv.ts';
 import type { CatalogEntry } from '../../gateway/schema/catalog.ts';
 
@@ -13,7 +15,12 @@ function show(value: unknown): string {
 }
 
 /** "Set burner power to 80 % on roaster-1"; without a template, the kind and params. */
-export function actionLabel(kind: string, target: string, params: Record<string, unknown>, entry: CatalogEntry | undefined): string {
+export function actionLabel(
+  kind: string,
+  target: string,
+  params: Record<string, unknown>,
+  entry: CatalogEntry | undefined,
+): string {
   const body = entry?.label
     ? entry.label.replace(PLACEHOLDER, (_, name: string) => show(params[name]))
     : `${kind}${Object.keys(params).length ? ` ${JSON.stringify(params)}` : ''}`;

@@ -9,9 +9,18 @@ import { laneOf, ticks, timelineEvents, type TimelineRecord } from './timeline.t
 
 describe('labels', () => {
   it('fills the catalog template and names the target', () => {
-    expect(actionLabel('roaster.set_power', 'roaster-1', { value: 80 }, { label: 'Set burner power to {value} %', risk: 'low', params: {} })).toBe('Set burner power to 80 % on roaster-1');
+    expect(
+      actionLabel(
+        'roaster.set_power',
+        'roaster-1',
+        { value: 80 },
+        { label: 'Set burner power to {value} %', risk: 'low', params: {} },
+      ),
+    ).toBe('Set burner power to 80 % on roaster-1');
     expect(actionLabel('x.y', 't', { a: 1 }, undefined)).toBe('x.y {"a":1} on t');
-    expect(actionLabel('x.y', 't', {}, { label: 'Do {missing}', risk: 'low', params: {} })).toBe('Do ? on t');
+    expect(actionLabel('x.y', 't', {}, { label: 'Do {missing}', risk: 'low', params: {} })).toBe(
+      'Do ? on t',
+    );
   });
   it('clips by characters, not UTF-16 units', () => {
     expect(clip('°°°°°', 3)).toBe('°°…');
@@ -32,7 +41,8 @@ describe('confidence pill', () => {
 
 describe('severity and copy', () => {
   it('maps statuses to the radio document’s severities', () => {
-    const sev = (status: Status, recoveryKind = false) => severityOf({ status, recoveryKind, acknowledged: false });
+    const sev = (status: Status, recoveryKind = false) =>
+      severityOf({ status, recoveryKind, acknowledged: false });
     expect(sev('FAILED')).toBe('ERROR');
     expect(sev('DENIED')).toBe('ERROR');
     expect(sev('PENDING_APPROVAL')).toBe('WARN');
@@ -41,26 +51,60 @@ describe('severity and copy', () => {
   });
   it('keeps every headline within 90 characters, state first', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...STATUSES), fc.string({ maxLength: 400 }), fc.boolean(), (status, label, recovery) => {
-        const severity = severityOf({ status, recoveryKind: recovery, acknowledged: false });
-        const h = headline(status, label, severity);
-        expect([...h].length).toBeLessThanOrEqual(HEADLINE_MAX);
-        expect(h.startsWith(statusLine(status, severity).split(':')[0] ?? '')).toBe(true);
-      }),
+      fc.property(
+        fc.constantFrom(...STATUSES),
+        fc.string({ maxLength: 400 }),
+        fc.boolean(),
+        (status, label, recovery) => {
+          const severity = severityOf({ status, recoveryKind: recovery, acknowledged: false });
+          const h = headline(status, label, severity);
+          expect([...h].length).toBeLessThanOrEqual(HEADLINE_MAX);
+          expect(h.startsWith(statusLine(status, severity).split(':')[0] ?? '')).toBe(true);
+        },
+      ),
     );
   });
 });
 
 describe('queue order', () => {
   it('pins unresolved ERROR above unresolved WARN above the rest, newest first within each', () => {
-    const k = (id: string, severity: QueueKey['severity'], unresolved: boolean, createdAt: number): QueueKey => ({ id, severity, unresolved, createdAt });
-    const keys = [k('old-error', 'ERROR', true, 1), k('new-info', 'INFO', false, 9), k('warn', 'WARN', true, 5), k('acked-error', 'ERROR', false, 8), k('new-error', 'ERROR', true, 3)];
-    expect(keys.sort(queueOrder).map((x) => x.id)).toEqual(['new-error', 'old-error', 'warn', 'new-info', 'acked-error']);
+    const k = (
+      id: string,
+      severity: QueueKey['severity'],
+      unresolved: boolean,
+      createdAt: number,
+    ): QueueKey => ({ id, severity, unresolved, createdAt });
+    const keys = [
+      k('old-error', 'ERROR', true, 1),
+      k('new-info', 'INFO', false, 9),
+      k('warn', 'WARN', true, 5),
+      k('acked-error', 'ERROR', false, 8),
+      k('new-error', 'ERROR', true, 3),
+    ];
+    expect(keys.sort(queueOrder).map((x) => x.id)).toEqual([
+      'new-error',
+      'old-error',
+      'warn',
+      'new-info',
+      'acked-error',
+    ]);
   });
 });
 
 describe('timeline', () => {
-  const rec = (seq: number, type: string, actor: string, payload: Record<string, unknown> = {}): TimelineRecord => ({ seq, ts: new Date(1_700_000_000_000 + seq * 1000).toISOString(), type, actor, actionId: null, payload });
+  const rec = (
+    seq: number,
+    type: string,
+    actor: string,
+    payload: Record<string, unknown> = {},
+  ): TimelineRecord => ({
+    seq,
+    ts: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
+    type,
+    actor,
+    actionId: null,
+    payload,
+  });
   it('sorts records into decision, incident, intervention and recovery lanes', () => {
     expect(laneOf(rec(1, 'decision.proposal', 'agent', { effect: 'allow' }))).toBe('decision');
     expect(laneOf(rec(2, 'decision.proposal', 'agent', { effect: 'deny' }))).toBe('incident');
@@ -70,8 +114,14 @@ describe('timeline', () => {
     expect(laneOf(rec(6, 'estop.rearmed', 'op1'))).toBe('recovery');
     expect(laneOf(rec(7, 'driver.error', 'system'))).toBe('incident');
     expect(laneOf(rec(8, 'token.created', 'admin'))).toBeUndefined();
-    const events = timelineEvents([rec(9, 'estop.rearmed', 'op1', { reason: 'ok' }), rec(3, 'estop.engaged', 'op1', { reason: 'smoke' })]);
-    expect(events.map((e) => e.summary)).toEqual(['Emergency stop engaged by op1: smoke', 'Rearmed by op1: ok']);
+    const events = timelineEvents([
+      rec(9, 'estop.rearmed', 'op1', { reason: 'ok' }),
+      rec(3, 'estop.engaged', 'op1', { reason: 'smoke' }),
+    ]);
+    expect(events.map((e) => e.summary)).toEqual([
+      'Emergency stop engaged by op1: smoke',
+      'Rearmed by op1: ok',
+    ]);
   });
   it('ticks every 30 s in an incident-sized window', () => {
     expect(ticks(0, 120_000)).toEqual([0, 30_000, 60_000, 90_000, 120_000]);

@@ -1,4 +1,7 @@
-/** Queue order: unresolved ERROR rows pinned first, then unresolved WARN, then the rest; newest first within each. */
+/**
+ * Queue order: unresolved ERROR rows pinned first, then unresolved WARN, then the rest; newest
+ * first within each.
+ */
 import type { Severity } from './severity.ts';
 
 export interface QueueKey {

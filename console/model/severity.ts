@@ -46,18 +46,38 @@ const COPY: Record<Status, { state: string; impact: string; next: string }> = {
   PROPOSED: { state: 'Deciding', impact: 'not applied yet', next: 'Wait' },
   DENIED: { state: 'Blocked', impact: 'policy refused the write', next: 'Review the rule' },
   PENDING_APPROVAL: { state: 'Held', impact: 'waits for approval', next: 'Approve or reject' },
-  PENDING_VETO: { state: 'Applies soon', impact: 'runs when the veto window ends', next: 'Veto to stop it' },
+  PENDING_VETO: {
+    state: 'Applies soon',
+    impact: 'runs when the veto window ends',
+    next: 'Veto to stop it',
+  },
   APPROVED: { state: 'Approved', impact: 'queued to run', next: 'No action needed' },
   REJECTED: { state: 'Rejected', impact: 'not applied', next: 'No action needed' },
-  EXPIRED: { state: 'Expired', impact: 'nobody approved in time; not applied', next: 'Re-propose if needed' },
+  EXPIRED: {
+    state: 'Expired',
+    impact: 'nobody approved in time; not applied',
+    next: 'Re-propose if needed',
+  },
   VETOED: { state: 'Vetoed', impact: 'not applied', next: 'No action needed' },
   CANCELLED: { state: 'Cancelled', impact: 'not applied', next: 'No action needed' },
-  BLOCKED: { state: 'Blocked at run time', impact: 'conditions changed; not applied', next: 'Review the trace' },
+  BLOCKED: {
+    state: 'Blocked at run time',
+    impact: 'conditions changed; not applied',
+    next: 'Review the trace',
+  },
   EXECUTING: { state: 'Running', impact: 'the target is changing', next: 'Abort if wrong' },
   COMPLETED: { state: 'Applied', impact: 'the target reports success', next: 'No action needed' },
   FAILED: { state: 'Failed', impact: 'the target did not apply it', next: 'Check the target' },
-  ABORTED: { state: 'Aborted', impact: 'stopped before completing', next: 'Check the target state' },
-  UNKNOWN: { state: 'Outcome unknown', impact: 'the target may have applied it', next: 'Check the target now' },
+  ABORTED: {
+    state: 'Aborted',
+    impact: 'stopped before completing',
+    next: 'Check the target state',
+  },
+  UNKNOWN: {
+    state: 'Outcome unknown',
+    impact: 'the target may have applied it',
+    next: 'Check the target now',
+  },
 };
 
 /** The row's second line: "Held: waits for approval. Approve or reject." */

@@ -6,7 +6,11 @@
 
 export type Lane = 'decision' | 'incident' | 'intervention' | 'recovery';
 
-export const LANES: readonly { lane: Lane; title: string; shape: 'circle' | 'diamond' | 'square' | 'check' }[] = [
+export const LANES: readonly {
+  lane: Lane;
+  title: string;
+  shape: 'circle' | 'diamond' | 'square' | 'check';
+}[] = [
   { lane: 'decision', title: 'Decisions', shape: 'circle' },
   { lane: 'incident', title: 'Incidents', shape: 'diamond' },
   { lane: 'intervention', title: 'Interventions', shape: 'square' },
@@ -33,18 +37,45 @@ export interface TimelineEvent {
 }
 
 const SYSTEM_ACTORS = new Set(['policy', 'executor', 'system', 'sweeper', 'governance']);
-const PEOPLE_VERBS = new Set(['action.rejected', 'action.vetoed', 'action.cancelled', 'action.aborted', 'approval.granted', 'action.acknowledged', 'autonomy.changed', 'estop.engaged', 'batch.cancelled', 'breaker.rule_changed']);
+const PEOPLE_VERBS = new Set([
+  'action.rejected',
+  'action.vetoed',
+  'action.cancelled',
+  'action.aborted',
+  'approval.granted',
+  'action.acknowledged',
+  'autonomy.changed',
+  'estop.engaged',
+  'batch.cancelled',
+  'breaker.rule_changed',
+]);
 
 /** Which lane a record belongs to; undefined for bookkeeping (tokens, logins, checkpoints). */
 export function laneOf(r: TimelineRecord): Lane | undefined {
   const t = r.type;
   if (t.startsWith('decision.')) return r.payload.effect === 'deny' ? 'incident' : 'decision';
-  if (t === 'driver.error' || t === 'breaker.tripped' || t === 'action.failed' || t === 'action.unknown' || t === 'action.blocked' || t === 'action.expired') return 'incident';
+  if (
+    t === 'driver.error' ||
+    t === 'breaker.tripped' ||
+    t === 'action.failed' ||
+    t === 'action.unknown' ||
+    t === 'action.blocked' ||
+    t === 'action.expired'
+  )
+    return 'incident';
   if (t === 'estop.rearmed' || t === 'breaker.resolved') return 'recovery';
   if (t === 'estop.safe_state') return 'recovery';
   if (PEOPLE_VERBS.has(t) && !SYSTEM_ACTORS.has(r.actor)) return 'intervention';
   if (t === 'action.cancelled' || t === 'action.aborted') return 'incident';
-  if (t === 'action.proposed' || t === 'action.completed' || t === 'action.executing' || t === 'action.approved' || t === 'action.pending_approval' || t === 'action.pending_veto') return 'decision';
+  if (
+    t === 'action.proposed' ||
+    t === 'action.completed' ||
+    t === 'action.executing' ||
+    t === 'action.approved' ||
+    t === 'action.pending_approval' ||
+    t === 'action.pending_veto'
+  )
+    return 'decision';
   return undefined;
 }
 
@@ -69,7 +100,8 @@ function summarize(r: TimelineRecord): string {
     case 'approval.granted':
       return `Approved by ${r.actor} (${String(p.count)}/${String(p.required)})`;
     default:
-      if (r.type.startsWith('decision.')) return `Decision ${String(p.effect)} at ${String(p.stage)}${Array.isArray(p.reasons) && p.reasons.length ? `: ${String(p.reasons[0])}` : ''}`;
+      if (r.type.startsWith('decision.'))
+        return `Decision ${String(p.effect)} at ${String(p.stage)}${Array.isArray(p.reasons) && p.reasons.length ? `: ${String(p.reasons[0])}` : ''}`;
       return `${r.type.replace('action.', 'Action ')} by ${r.actor}${reason}`;
   }
 }
@@ -79,12 +111,23 @@ export function timelineEvents(records: readonly TimelineRecord[]): TimelineEven
   for (const r of records) {
     const lane = laneOf(r);
     if (!lane) continue;
-    out.push({ seq: r.seq, at: Date.parse(r.ts), lane, type: r.type, actor: r.actor, actionId: r.actionId, summary: summarize(r) });
+    out.push({
+      seq: r.seq,
+      at: Date.parse(r.ts),
+      lane,
+      type: r.type,
+      actor: r.actor,
+      actionId: r.actionId,
+      summary: summarize(r),
+    });
   }
   return out.sort((a, b) => a.seq - b.seq);
 }
 
-/** Axis ticks: every 30 s for windows up to 15 minutes (the document's incident spacing), coarser beyond. */
+/**
+ * Axis ticks: every 30 s for windows up to 15 minutes (the document's incident spacing), coarser
+ * beyond.
+ */
 export function ticks(from: number, to: number): number[] {
   const span = to - from;
   const step = span <= 15 * 60_000 ? 30_000 : span <= 2 * 3_600_000 ? 5 * 60_000 : 30 * 60_000;

@@ -23,7 +23,14 @@ export interface QueueItem {
   acknowledged: boolean;
   confidence: ConfidencePill;
   /** What this viewer may do with it: the console never offers an operator their own proposal. */
-  can: { approve: boolean; reject: boolean; veto: boolean; cancel: boolean; abort: boolean; acknowledge: boolean };
+  can: {
+    approve: boolean;
+    reject: boolean;
+    veto: boolean;
+    cancel: boolean;
+    abort: boolean;
+    acknowledge: boolean;
+  };
   ownProposal: boolean;
 }
 
@@ -42,7 +49,15 @@ export interface CardData {
   trail: AuditLine[];
   batch: BatchView | undefined;
   batchItems: QueueItem[];
-  target: { id: string; driver: string; connected: boolean; rollback: boolean; state: Record<string, unknown> | { error: string } } | undefined;
+  target:
+    | {
+        id: string;
+        driver: string;
+        connected: boolean;
+        rollback: boolean;
+        state: Record<string, unknown> | { error: string };
+      }
+    | undefined;
   checkpoint: string | undefined;
 }
 

@@ -2,7 +2,8 @@
 // server-rendered fragments; every state change is a same-origin POST carrying the
 // session's CSRF token. No inline script anywhere: the Content-Security-Policy forbids it.
 
-const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? '';
+const meta = (name) =>
+  document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? '';
 const csrf = meta('csrf-token');
 const page = meta('page');
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -18,7 +19,8 @@ async function post(url, body) {
     body: JSON.stringify(body ?? {}),
   });
   const data = await res.json().catch(() => ({}));
-  if (res.status === 401) location.href = `/console/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+  if (res.status === 401)
+    location.href = `/console/login?next=${encodeURIComponent(location.pathname + location.search)}`;
   if (!res.ok) throw new Error(data?.error?.message ?? `the gateway answered ${res.status}`);
   return data;
 }
@@ -68,12 +70,19 @@ async function refreshQueue() {
   const fresh = await fragment('/console/fragments/queue');
   if (!fresh) return;
   body.replaceWith(fresh);
-  const pending = rows().filter((r) => r.dataset.status === 'PENDING_APPROVAL' || r.dataset.status === 'PENDING_VETO').length;
+  const pending = rows().filter(
+    (r) => r.dataset.status === 'PENDING_APPROVAL' || r.dataset.status === 'PENDING_VETO',
+  ).length;
   const count = $('#pending-count');
   if (count) count.textContent = String(pending);
   if (selectedId) {
     const row = $(`#row-${CSS.escape(selectedId)}`);
-    if (row) select(row, document.activeElement === document.body || document.activeElement?.closest?.('#queue-rows') !== null);
+    if (row)
+      select(
+        row,
+        document.activeElement === document.body ||
+          document.activeElement?.closest?.('#queue-rows') !== null,
+      );
   }
 }
 
@@ -105,7 +114,9 @@ function closeDrawer() {
 async function refreshCard(id) {
   const drawer = $('#drawer');
   if (drawer && !drawer.hidden && drawer.dataset.open && (!id || drawer.dataset.open === id)) {
-    const card = await fragment(`/console/fragments/card/${encodeURIComponent(drawer.dataset.open)}`);
+    const card = await fragment(
+      `/console/fragments/card/${encodeURIComponent(drawer.dataset.open)}`,
+    );
     if (card) drawer.replaceChildren(card);
   }
   const holder = $('#card-page');
@@ -138,12 +149,17 @@ function soon(key, ms, fn) {
 }
 
 function onChange(change) {
-  if (change.type?.startsWith('estop.')) soon('estop', 50, () => refreshBody('#estop-state', '/console/fragments/estop-state'));
+  if (change.type?.startsWith('estop.'))
+    soon('estop', 50, () => refreshBody('#estop-state', '/console/fragments/estop-state'));
   if (page === 'queue') soon('queue', 80, refreshQueue);
   if (change.actionId) soon(`card-${change.actionId}`, 80, () => refreshCard(change.actionId));
   else if (change.type?.startsWith('estop.')) soon('card', 80, () => refreshCard());
-  if (page === 'status') soon('status', 200, () => refreshBody('#status-body', '/console/fragments/status'));
-  if (page === 'timeline') soon('timeline', 1000, () => refreshBody('#timeline-body', `/console/fragments/timeline${location.search}`));
+  if (page === 'status')
+    soon('status', 200, () => refreshBody('#status-body', '/console/fragments/status'));
+  if (page === 'timeline')
+    soon('timeline', 1000, () =>
+      refreshBody('#timeline-body', `/console/fragments/timeline${location.search}`),
+    );
 }
 
 function connect() {
@@ -165,7 +181,10 @@ function connect() {
 
 // --- dialogs ----------------------------------------------------------------------
 
-/** Asks for a reason; resolves with it, or undefined when cancelled. `send` may throw to keep the dialog open. */
+/**
+ * Asks for a reason; resolves with it, or undefined when cancelled. `send` may throw to keep the
+ * dialog open.
+ */
 function askReason(title, what, confirmLabel, send) {
   const dialog = $('#reason-dialog');
   $('#reason-title').textContent = title;
@@ -245,7 +264,12 @@ async function act(button) {
   switch (button.dataset.act) {
     case 'approve': {
       const r = await post(api('approve'), { digest: button.dataset.digest });
-      say(r.status === 'APPROVED' ? 'Approved: it runs now.' : `Approval recorded (${r.approvals} of ${r.required}).`, 'ok');
+      say(
+        r.status === 'APPROVED'
+          ? 'Approved: it runs now.'
+          : `Approval recorded (${r.approvals} of ${r.required}).`,
+        'ok',
+      );
       return;
     }
     case 'reject':
@@ -283,7 +307,10 @@ async function act(button) {
       });
     case 'set-level':
       return askReason('Change the level?', label, 'Change level', async (reason) => {
-        await post(`/console/api/autonomy/${encodeURIComponent(button.dataset.target)}`, { level: button.dataset.level, reason });
+        await post(`/console/api/autonomy/${encodeURIComponent(button.dataset.target)}`, {
+          level: button.dataset.level,
+          reason,
+        });
         say(`${button.dataset.target} is now at ${button.dataset.level}.`, 'ok');
       });
   }
@@ -319,7 +346,10 @@ document.addEventListener('click', (e) => {
 // --- keyboard -----------------------------------------------------------------------
 
 function typing(target) {
-  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
+  );
 }
 
 function press(row, act) {
@@ -347,7 +377,10 @@ document.addEventListener('keydown', (e) => {
       if (all[current]) void openDrawer(all[current].dataset.id);
       break;
     case '!': {
-      const urgent = all.find((r) => r.dataset.severity === 'ERROR' && r.dataset.unresolved === 'true') ?? all.find((r) => r.dataset.severity === 'ERROR') ?? all.find((r) => r.dataset.severity === 'WARN' && r.dataset.unresolved === 'true');
+      const urgent =
+        all.find((r) => r.dataset.severity === 'ERROR' && r.dataset.unresolved === 'true') ??
+        all.find((r) => r.dataset.severity === 'ERROR') ??
+        all.find((r) => r.dataset.severity === 'WARN' && r.dataset.unresolved === 'true');
       if (urgent) {
         select(urgent);
         void openDrawer(urgent.dataset.id);
@@ -369,11 +402,14 @@ function waited(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m ${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
 setInterval(() => {
-  for (const cell of $$('.waiting[data-since]')) cell.textContent = waited(Date.now() - Date.parse(cell.dataset.since));
+  for (const cell of $$('.waiting[data-since]'))
+    cell.textContent = waited(Date.now() - Date.parse(cell.dataset.since));
 }, 1000);
 
 const open = $('#drawer')?.dataset.open;

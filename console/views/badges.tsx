@@ -1,5 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** Severity badges, confidence pills and status chips: shape, icon and text carry the meaning, never colour alone. */
+/**
+ * Severity badges, confidence pills and status chips: shape, icon and text carry the meaning, never
+ * colour alone.
+ */
 import type { ConfidencePill } from '../model/confidence.ts';
 import type { Severity } from '../model/severity.ts';
 import { statusLabel } from './format.ts';

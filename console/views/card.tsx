@@ -1,5 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The action card (detail drawer): everything needed to decide now and to explain the decision later. */
+/**
+ * The action card (detail drawer): everything needed to decide now and to explain the decision
+ * later.
+ */
 import type { CardData } from '../model/view-data.ts';
 import { ConfidenceBadge, SeverityBadge, StatusChip } from './badges.tsx';
 import { Controls } from './queue.tsx';
@@ -16,7 +19,8 @@ function Field({ name, children }: { name: string; children: unknown }) {
 
 function Timing({ d }: { d: CardData }) {
   const a = d.item.action;
-  const span = (from: string | null, to: string | null) => (from && to ? duration(Date.parse(to) - Date.parse(from)) : '—');
+  const span = (from: string | null, to: string | null) =>
+    from && to ? duration(Date.parse(to) - Date.parse(from)) : '—';
   return (
     <dl class="facts">
       <Field name="Decided in">{`${d.decision.timings.totalUs} µs (policy ${d.decision.timings.evaluateUs} µs)`}</Field>
@@ -32,18 +36,31 @@ function Timing({ d }: { d: CardData }) {
 
 function Rollback({ d }: { d: CardData }) {
   if (!d.target?.rollback) {
-    return <p>This target's driver ({d.target?.driver ?? 'unknown'}) keeps no checkpoints: there is nothing to roll back to. Propose a corrective action instead.</p>;
+    return (
+      <p>
+        This target's driver ({d.target?.driver ?? 'unknown'}) keeps no checkpoints: there is
+        nothing to roll back to. Propose a corrective action instead.
+      </p>
+    );
   }
   if (!d.checkpoint) {
-    return <p>The driver keeps checkpoints; none was taken for this action because it has not run.</p>;
+    return (
+      <p>The driver keeps checkpoints; none was taken for this action because it has not run.</p>
+    );
   }
   return (
     <p>
       Checkpoint taken just before this action ran: <code class="checkpoint">{d.checkpoint}</code>{' '}
-      <button type="button" class="btn-quiet btn-small" data-copy={d.checkpoint} aria-label={`Copy checkpoint ${d.checkpoint}`}>
+      <button
+        type="button"
+        class="btn-quiet btn-small"
+        data-copy={d.checkpoint}
+        aria-label={`Copy checkpoint ${d.checkpoint}`}
+      >
         Copy
       </button>
-      . A rollback is an action like any other: propose the target's rollback kind with this reference and it is decided by policy.
+      . A rollback is an action like any other: propose the target's rollback kind with this
+      reference and it is decided by policy.
     </p>
   );
 }
@@ -54,25 +71,47 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
   const affected = Object.keys(d.entry?.effects ?? {});
   const state = d.target?.state ?? {};
   return (
-    <article class={`card sev-${d.item.severity.toLowerCase()}`} data-id={a.id} data-status={a.status} aria-labelledby="card-title">
+    <article
+      class={`card sev-${d.item.severity.toLowerCase()}`}
+      data-id={a.id}
+      data-status={a.status}
+      aria-labelledby="card-title"
+    >
       <header>
         <p class="badges">
-          <SeverityBadge severity={d.item.severity} /> <StatusChip status={a.status} /> <ConfidenceBadge pill={d.item.confidence} />
+          <SeverityBadge severity={d.item.severity} /> <StatusChip status={a.status} />{' '}
+          <ConfidenceBadge pill={d.item.confidence} />
         </p>
         <h2 id="card-title" tabindex={-1}>
           {d.item.label}
         </h2>
         <p class="headline">{d.item.headline}</p>
-        {a.statusReason ? <p class="reason">Reason: <span class="status-reason">{a.statusReason}</span></p> : null}
+        {a.statusReason ? (
+          <p class="reason">
+            Reason: <span class="status-reason">{a.statusReason}</span>
+          </p>
+        ) : null}
         <p class="controls-line">
           <Controls item={d.item} />
           {d.item.can.cancel ? (
-            <button type="button" class="btn-quiet" data-act="cancel" data-id={a.id} data-label={d.item.label}>
+            <button
+              type="button"
+              class="btn-quiet"
+              data-act="cancel"
+              data-id={a.id}
+              data-label={d.item.label}
+            >
               Cancel
             </button>
           ) : null}
           {d.item.can.abort ? (
-            <button type="button" class="btn-danger" data-act="abort" data-id={a.id} data-label={d.item.label}>
+            <button
+              type="button"
+              class="btn-danger"
+              data-act="abort"
+              data-id={a.id}
+              data-label={d.item.label}
+            >
               Abort
             </button>
           ) : null}
@@ -80,7 +119,9 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
             Close
           </button>
         </p>
-        {d.item.ownProposal ? <p class="own-note">You proposed this action, so you cannot approve it.</p> : null}
+        {d.item.ownProposal ? (
+          <p class="own-note">You proposed this action, so you cannot approve it.</p>
+        ) : null}
       </header>
 
       <section aria-labelledby="sec-action">
@@ -95,7 +136,9 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
             <span class="approvals">
               <span class="count">{a.approvals.granted.length}</span> of {a.approvals.required}
             </span>
-            {a.approvals.granted.length ? ` (${a.approvals.granted.map((g) => g.actor).join(', ')})` : ''}
+            {a.approvals.granted.length
+              ? ` (${a.approvals.granted.map((g) => g.actor).join(', ')})`
+              : ''}
           </Field>
           <Field name="Digest">
             <code>{a.digest}</code>
@@ -119,7 +162,12 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
           {d.decision.rules.map((r) => (
             <li>
               <code class="rule-path">{r}</code>{' '}
-              <button type="button" class="btn-quiet btn-small" data-copy={r} aria-label={`Copy rule path ${r}`}>
+              <button
+                type="button"
+                class="btn-quiet btn-small"
+                data-copy={r}
+                aria-label={`Copy rule path ${r}`}
+              >
                 Copy
               </button>
             </li>
@@ -137,17 +185,28 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
       <section aria-labelledby="sec-assets">
         <h3 id="sec-assets">Affected target and assets</h3>
         <p>
-          {a.target} ({d.target?.driver ?? 'unknown driver'}, {d.target?.connected ? 'connected' : 'not connected'}){affected.length ? `: changes ${affected.join(', ')}` : ''}.
+          {a.target} ({d.target?.driver ?? 'unknown driver'},{' '}
+          {d.target?.connected ? 'connected' : 'not connected'})
+          {affected.length ? `: changes ${affected.join(', ')}` : ''}.
         </p>
-        <pre class="state" aria-label="Target state now">{pretty(state)}</pre>
+        <pre class="state" aria-label="Target state now">
+          {pretty(state)}
+        </pre>
       </section>
 
       <section aria-labelledby="sec-constraints">
         <h3 id="sec-constraints">Constraints that applied</h3>
-        {constraints ? <pre>{pretty(constraints)}</pre> : <p>The catalog sets no constraints for {a.kind}.</p>}
+        {constraints ? (
+          <pre>{pretty(constraints)}</pre>
+        ) : (
+          <p>The catalog sets no constraints for {a.kind}.</p>
+        )}
         <p>
           Risk class: <strong>{d.entry?.risk ?? 'unknown'}</strong>
-          {d.decision.approval ? ` — needs ${d.decision.approval.count} approval(s) from ${d.decision.approval.roles.join(' or ')} within ${d.decision.approval.timeoutSeconds} s` : ''}.
+          {d.decision.approval
+            ? ` — needs ${d.decision.approval.count} approval(s) from ${d.decision.approval.roles.join(' or ')} within ${d.decision.approval.timeoutSeconds} s`
+            : ''}
+          .
         </p>
       </section>
 
@@ -168,7 +227,17 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
 
       <section aria-labelledby="sec-inputs">
         <h3 id="sec-inputs">Decision inputs</h3>
-        <pre>{pretty({ kind: a.kind, target: a.target, params: a.params, level: a.level, confidence: a.confidence, proposer: a.proposer, policyDigest: d.decision.policyDigest })}</pre>
+        <pre>
+          {pretty({
+            kind: a.kind,
+            target: a.target,
+            params: a.params,
+            level: a.level,
+            confidence: a.confidence,
+            proposer: a.proposer,
+            policyDigest: d.decision.policyDigest,
+          })}
+        </pre>
       </section>
 
       <section aria-labelledby="sec-timing">
@@ -235,7 +304,10 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
   );
 }
 
-/** What the target reported: a shell command's stdout and stderr (capped; the audit keeps their sha256). */
+/**
+ * What the target reported: a shell command's stdout and stderr (capped; the audit keeps their
+ * sha256).
+ */
 function OutputSection(props: { outcome: Record<string, unknown> | null }) {
   const output = props.outcome?.output;
   if (!output || typeof output !== 'object' || Array.isArray(output)) return null;
@@ -250,9 +322,13 @@ function OutputSection(props: { outcome: Record<string, unknown> | null }) {
         <div class="output-stream">
           <h4>
             {k}
-            {o[`${k}_truncated`] === true ? ' (truncated at the cap; the sha256 covers all of it)' : ''}
+            {o[`${k}_truncated`] === true
+              ? ' (truncated at the cap; the sha256 covers all of it)'
+              : ''}
           </h4>
-          <pre class="output" aria-label={k}>{(o[k] as string) || '(empty)'}</pre>
+          <pre class="output" aria-label={k}>
+            {(o[k] as string) || '(empty)'}
+          </pre>
           {typeof o[`${k}_sha256`] === 'string' ? (
             <p class="muted">
               sha256 <code>{o[`${k}_sha256`] as string}</code>

@@ -1,5 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The page shell: header with navigation, the always-visible emergency stop, and the shared dialogs. */
+/**
+ * The page shell: header with navigation, the always-visible emergency stop, and the shared
+ * dialogs.
+ */
 import type { Child } from 'hono/jsx';
 import { may } from '../../gateway/schema/permissions.ts';
 import type { Session } from '../model/view-data.ts';
@@ -19,7 +22,9 @@ const NAV: { page: Chrome['page']; href: string; label: string }[] = [
 export function EstopState({ estop }: { estop: Chrome['estop'] }) {
   return estop.engaged ? (
     <p id="estop-state" class="estop-banner" role="alert">
-      <strong>Emergency stop engaged</strong> by {estop.by ?? 'unknown'}: {estop.reason ?? 'no reason given'}. Nothing runs. Rearm on the <a href="/console/status">Status</a> page.
+      <strong>Emergency stop engaged</strong> by {estop.by ?? 'unknown'}:{' '}
+      {estop.reason ?? 'no reason given'}. Nothing runs. Rearm on the{' '}
+      <a href="/console/status">Status</a> page.
     </p>
   ) : (
     <p id="estop-state" class="estop-ok">
@@ -28,7 +33,15 @@ export function EstopState({ estop }: { estop: Chrome['estop'] }) {
   );
 }
 
-export function Layout({ title, chrome, children }: { title: string; chrome: Chrome; children: Child }) {
+export function Layout({
+  title,
+  chrome,
+  children,
+}: {
+  title: string;
+  chrome: Chrome;
+  children: Child;
+}) {
   const decides = may(chrome.session.principal.role, 'decide');
   return (
     <html lang="en">
@@ -60,7 +73,8 @@ export function Layout({ title, chrome, children }: { title: string; chrome: Chr
             </ul>
           </nav>
           <span class="who">
-            {chrome.session.principal.id} <span class="role">({chrome.session.principal.role})</span>
+            {chrome.session.principal.id}{' '}
+            <span class="role">({chrome.session.principal.role})</span>
           </span>
           <form method="post" action="/console/logout" class="inline">
             <input type="hidden" name="_csrf" value={chrome.session.csrf} />
@@ -69,7 +83,13 @@ export function Layout({ title, chrome, children }: { title: string; chrome: Chr
             </button>
           </form>
           {decides ? (
-            <button type="button" id="estop-open" class="btn-estop" aria-haspopup="dialog" aria-keyshortcuts="Shift+S">
+            <button
+              type="button"
+              id="estop-open"
+              class="btn-estop"
+              aria-haspopup="dialog"
+              aria-keyshortcuts="Shift+S"
+            >
               Emergency stop
             </button>
           ) : null}
@@ -82,7 +102,13 @@ export function Layout({ title, chrome, children }: { title: string; chrome: Chr
             <h2 id="estop-title">Stop everything now?</h2>
             <div id="estop-radius">Loading the blast radius…</div>
             <label for="estop-reason">Reason (recorded in the audit log)</label>
-            <input id="estop-reason" name="reason" required maxlength={1000} value="Emergency stop from the console" />
+            <input
+              id="estop-reason"
+              name="reason"
+              required
+              maxlength={1000}
+              value="Emergency stop from the console"
+            />
             <div class="buttons">
               <button type="submit" id="estop-confirm" class="btn-estop" value="confirm">
                 Stop all targets

@@ -16,9 +16,18 @@ export function LoginPage({ next, error }: { next: string; error?: string }) {
           <form method="post" action="/console/login" class="login-form">
             <input type="hidden" name="next" value={next} />
             <label for="token">Operator token</label>
-            <input id="token" name="token" type="password" autocomplete="current-password" required maxlength={200} aria-describedby="token-help" />
+            <input
+              id="token"
+              name="token"
+              type="password"
+              autocomplete="current-password"
+              required
+              maxlength={200}
+              aria-describedby="token-help"
+            />
             <p id="token-help" class="help">
-              An operator, admin or auditor token (<code>interlock token create --role operator</code>). Agent tokens cannot log in.
+              An operator, admin or auditor token (
+              <code>interlock token create --role operator</code>). Agent tokens cannot log in.
             </p>
             {error ? (
               <p class="field-error" role="alert" id="login-error">

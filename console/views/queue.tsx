@@ -9,17 +9,37 @@ export function Controls({ item }: { item: QueueItem }) {
   return (
     <span class="controls">
       {item.can.approve ? (
-        <button type="button" class="btn-primary" data-act="approve" data-id={a.id} data-digest={a.digest} aria-keyshortcuts="a">
+        <button
+          type="button"
+          class="btn-primary"
+          data-act="approve"
+          data-id={a.id}
+          data-digest={a.digest}
+          aria-keyshortcuts="a"
+        >
           Approve
         </button>
       ) : null}
       {item.can.reject ? (
-        <button type="button" class="btn-danger" data-act="reject" data-id={a.id} data-label={item.label} aria-keyshortcuts="r">
+        <button
+          type="button"
+          class="btn-danger"
+          data-act="reject"
+          data-id={a.id}
+          data-label={item.label}
+          aria-keyshortcuts="r"
+        >
           Reject
         </button>
       ) : null}
       {item.can.veto ? (
-        <button type="button" class="btn-danger" data-act="veto" data-id={a.id} data-label={item.label}>
+        <button
+          type="button"
+          class="btn-danger"
+          data-act="veto"
+          data-id={a.id}
+          data-label={item.label}
+        >
           Veto
         </button>
       ) : null}
@@ -28,7 +48,13 @@ export function Controls({ item }: { item: QueueItem }) {
           Acknowledge
         </button>
       ) : null}
-      <a class="btn-quiet" href={`/console/actions/${a.id}`} data-act="open" data-id={a.id} aria-keyshortcuts="o">
+      <a
+        class="btn-quiet"
+        href={`/console/actions/${a.id}`}
+        data-act="open"
+        data-id={a.id}
+        aria-keyshortcuts="o"
+      >
         Open
       </a>
     </span>
@@ -57,7 +83,9 @@ export function QueueRow({ item, now, tz }: { item: QueueItem; now: number; tz: 
         <span class="headline" title={item.headline}>
           {item.line}
         </span>
-        {item.ownProposal ? <span class="own-note">Your proposal: another operator must decide it.</span> : null}
+        {item.ownProposal ? (
+          <span class="own-note">Your proposal: another operator must decide it.</span>
+        ) : null}
       </td>
       <td>
         <ConfidenceBadge pill={item.confidence} />
@@ -72,7 +100,8 @@ export function QueueRow({ item, now, tz }: { item: QueueItem; now: number; tz: 
         {duration(waitedUntil - Date.parse(a.createdAt))}
       </td>
       <td class="approvals" data-count={String(a.approvals.granted.length)}>
-        <span class="count">{a.approvals.granted.length}</span> / {Math.max(a.approvals.required, 0)}
+        <span class="count">{a.approvals.granted.length}</span> /{' '}
+        {Math.max(a.approvals.required, 0)}
       </td>
       <td>
         <Controls item={item} />
@@ -95,18 +124,36 @@ export function QueueRows({ items, now, tz }: { items: QueueItem[]; now: number;
   );
 }
 
-export function QueuePage({ items, now, tz, openId }: { items: QueueItem[]; now: number; tz: string; openId?: string }) {
-  const pending = items.filter((i) => i.action.status === 'PENDING_APPROVAL' || i.action.status === 'PENDING_VETO').length;
+export function QueuePage({
+  items,
+  now,
+  tz,
+  openId,
+}: {
+  items: QueueItem[];
+  now: number;
+  tz: string;
+  openId?: string;
+}) {
+  const pending = items.filter(
+    (i) => i.action.status === 'PENDING_APPROVAL' || i.action.status === 'PENDING_VETO',
+  ).length;
   return (
     <>
       <div class="page-head">
         <h1>Queue</h1>
         <p class="summary" id="queue-summary">
-          <span id="pending-count">{pending}</span> waiting for a decision. Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>a</kbd> approve, <kbd>r</kbd> reject, <kbd>o</kbd> open, <kbd>!</kbd> latest high-severity item.
+          <span id="pending-count">{pending}</span> waiting for a decision. Keys: <kbd>j</kbd>/
+          <kbd>k</kbd> move, <kbd>a</kbd> approve, <kbd>r</kbd> reject, <kbd>o</kbd> open,{' '}
+          <kbd>!</kbd> latest high-severity item.
         </p>
       </div>
       <div class="split">
-        <table id="queue" class="queue" aria-label="Actions, unresolved errors first, then newest first">
+        <table
+          id="queue"
+          class="queue"
+          aria-label="Actions, unresolved errors first, then newest first"
+        >
           <thead>
             <tr>
               <th scope="col">Time</th>
@@ -121,7 +168,13 @@ export function QueuePage({ items, now, tz, openId }: { items: QueueItem[]; now:
           </thead>
           <QueueRows items={items} now={now} tz={tz} />
         </table>
-        <aside id="drawer" class="drawer" aria-label="Action card" hidden data-open={openId}></aside>
+        <aside
+          id="drawer"
+          class="drawer"
+          aria-label="Action card"
+          hidden
+          data-open={openId}
+        ></aside>
       </div>
     </>
   );

@@ -1,10 +1,21 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** Status: per target level, driver, live state and breakers; the emergency stop's state and rearm. */
+/**
+ * Status: per target level, driver, live state and breakers; the emergency stop's state and rearm.
+ */
 import type { StatusData } from '../model/view-data.ts';
 import { pretty } from './format.ts';
 
-export function StatusBody({ s, canDecide, tz: _tz }: { s: StatusData; canDecide: boolean; tz: string }) {
-  const lower = (level: string, to: string | undefined) => to !== undefined && s.levels.indexOf(to) >= 0 && s.levels.indexOf(to) < s.levels.indexOf(level);
+export function StatusBody({
+  s,
+  canDecide,
+  tz: _tz,
+}: {
+  s: StatusData;
+  canDecide: boolean;
+  tz: string;
+}) {
+  const lower = (level: string, to: string | undefined) =>
+    to !== undefined && s.levels.indexOf(to) >= 0 && s.levels.indexOf(to) < s.levels.indexOf(level);
   return (
     <div id="status-body">
       <section aria-labelledby="st-stop">
@@ -12,17 +23,25 @@ export function StatusBody({ s, canDecide, tz: _tz }: { s: StatusData; canDecide
         {s.estop.engaged ? (
           <>
             <p>
-              <strong class="stopped">Engaged</strong> since {s.estop.since ?? '?'} by {s.estop.by ?? '?'}: {s.estop.reason ?? ''}. Every target is in its safe state; nothing executes.
+              <strong class="stopped">Engaged</strong> since {s.estop.since ?? '?'} by{' '}
+              {s.estop.by ?? '?'}: {s.estop.reason ?? ''}. Every target is in its safe state;
+              nothing executes.
             </p>
             {canDecide ? (
-              <button type="button" class="btn-primary" data-act="rearm" data-label="Rearm: every target's level is capped at L3 afterwards">
+              <button
+                type="button"
+                class="btn-primary"
+                data-act="rearm"
+                data-label="Rearm: every target's level is capped at L3 afterwards"
+              >
                 Rearm…
               </button>
             ) : null}
           </>
         ) : (
           <p>
-            Armed (not engaged). <span id="pending-total">{s.pending}</span> action(s) wait for a decision.
+            Armed (not engaged). <span id="pending-total">{s.pending}</span> action(s) wait for a
+            decision.
           </p>
         )}
       </section>
@@ -46,10 +65,13 @@ export function StatusBody({ s, canDecide, tz: _tz }: { s: StatusData; canDecide
                 <th scope="row">{t.autonomy.target}</th>
                 <td>
                   <span class="level">{t.autonomy.level}</span>
-                  {t.autonomy.level !== t.autonomy.configured ? ` (set ${t.autonomy.configured}, ceiling ${t.autonomy.ceiling})` : ''}
+                  {t.autonomy.level !== t.autonomy.configured
+                    ? ` (set ${t.autonomy.configured}, ceiling ${t.autonomy.ceiling})`
+                    : ''}
                 </td>
                 <td>
-                  {t.driver} — {t.connected ? 'connected' : <strong class="stopped">not connected</strong>}
+                  {t.driver} —{' '}
+                  {t.connected ? 'connected' : <strong class="stopped">not connected</strong>}
                 </td>
                 <td>
                   {t.pending} / {t.executing}
@@ -59,21 +81,40 @@ export function StatusBody({ s, canDecide, tz: _tz }: { s: StatusData; canDecide
                     ? 'closed'
                     : t.breakers.map((b) => (
                         <span class="badge sev-error">
-                          <span aria-hidden="true">⛔</span> {b.rule} ({b.action}){b.windowClearsAt ? `, window clears ${b.windowClearsAt.slice(11, 19)} UTC` : ''}
+                          <span aria-hidden="true">⛔</span> {b.rule} ({b.action})
+                          {b.windowClearsAt
+                            ? `, window clears ${b.windowClearsAt.slice(11, 19)} UTC`
+                            : ''}
                         </span>
                       ))}
                 </td>
                 <td>
-                  <pre class="state" data-state-of={t.autonomy.target}>{pretty(t.state)}</pre>
+                  <pre class="state" data-state-of={t.autonomy.target}>
+                    {pretty(t.state)}
+                  </pre>
                 </td>
                 <td class="controls">
                   {canDecide && lower(t.autonomy.level, s.pauseLevel) ? (
-                    <button type="button" class="btn-quiet" data-act="set-level" data-target={t.autonomy.target} data-level={s.pauseLevel} data-label={`Pause autonomy on ${t.autonomy.target}: every write waits for a person (${s.pauseLevel})`}>
+                    <button
+                      type="button"
+                      class="btn-quiet"
+                      data-act="set-level"
+                      data-target={t.autonomy.target}
+                      data-level={s.pauseLevel}
+                      data-label={`Pause autonomy on ${t.autonomy.target}: every write waits for a person (${s.pauseLevel})`}
+                    >
                       Pause autonomy
                     </button>
                   ) : null}
                   {canDecide && lower(t.autonomy.level, s.safeMode) ? (
-                    <button type="button" class="btn-danger" data-act="set-level" data-target={t.autonomy.target} data-level={s.safeMode} data-label={`Enter safe mode on ${t.autonomy.target}: recommendations only (${s.safeMode})`}>
+                    <button
+                      type="button"
+                      class="btn-danger"
+                      data-act="set-level"
+                      data-target={t.autonomy.target}
+                      data-level={s.safeMode}
+                      data-label={`Enter safe mode on ${t.autonomy.target}: recommendations only (${s.safeMode})`}
+                    >
                       Enter safe mode
                     </button>
                   ) : null}

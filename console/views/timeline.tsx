@@ -1,5 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource hono/jsx */
-/** The incident timeline: four lanes on one time axis, drawn as SVG (no inline styles under the CSP). */
+/**
+ * The incident timeline: four lanes on one time axis, drawn as SVG (no inline styles under the
+ * CSP).
+ */
 import type { TimelineData } from '../model/view-data.ts';
 import { LANES, ticks, type TimelineEvent } from '../model/timeline.ts';
 import { clock } from './format.ts';
@@ -47,14 +50,29 @@ export function TimelineBody({ t, tz }: { t: TimelineData; tz: string }) {
   const height = LANES.length * LANE_H + 30;
   return (
     <div id="timeline-body">
-      <svg class="timeline" viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-labelledby="tl-title tl-desc">
+      <svg
+        class="timeline"
+        viewBox={`0 0 ${WIDTH} ${height}`}
+        role="img"
+        aria-labelledby="tl-title tl-desc"
+      >
         <title id="tl-title">Timeline of the last {t.minutes} minutes</title>
         <desc id="tl-desc">
-          {t.events.length} events: {LANES.map((l) => `${t.events.filter((e) => e.lane === l.lane).length} ${l.title.toLowerCase()}`).join(', ')}.
+          {t.events.length} events:{' '}
+          {LANES.map(
+            (l) => `${t.events.filter((e) => e.lane === l.lane).length} ${l.title.toLowerCase()}`,
+          ).join(', ')}
+          .
         </desc>
         {LANES.map((l, i) => (
           <g class={`lane lane-${l.lane}`}>
-            <line x1={LEFT} x2={WIDTH - 10} y1={i * LANE_H + LANE_H / 2} y2={i * LANE_H + LANE_H / 2} class="lane-line" />
+            <line
+              x1={LEFT}
+              x2={WIDTH - 10}
+              y1={i * LANE_H + LANE_H / 2}
+              y2={i * LANE_H + LANE_H / 2}
+              class="lane-line"
+            />
             <text x={8} y={i * LANE_H + LANE_H / 2 + 4} class="lane-title">
               {l.title}
             </text>
@@ -69,7 +87,11 @@ export function TimelineBody({ t, tz }: { t: TimelineData; tz: string }) {
           </g>
         ))}
         {t.events.map((e) => (
-          <Shape e={e} x={xOf(e.at)} y={LANES.findIndex((l) => l.lane === e.lane) * LANE_H + LANE_H / 2} />
+          <Shape
+            e={e}
+            x={xOf(e.at)}
+            y={LANES.findIndex((l) => l.lane === e.lane) * LANE_H + LANE_H / 2}
+          />
         ))}
       </svg>
       <table class="timeline-list">
@@ -83,16 +105,25 @@ export function TimelineBody({ t, tz }: { t: TimelineData; tz: string }) {
           </tr>
         </thead>
         <tbody>
-          {[...t.events].reverse().slice(0, 200).map((e) => (
-            <tr class={`lane-${e.lane}`}>
-              <td>
-                <time datetime={new Date(e.at).toISOString()}>{clock(e.at, tz)}</time>
-              </td>
-              <td>{LANES.find((l) => l.lane === e.lane)?.title}</td>
-              <td>{e.summary}</td>
-              <td>{e.actionId ? <a href={`/console/actions/${e.actionId}`}>{e.actionId.slice(0, 8)}</a> : '—'}</td>
-            </tr>
-          ))}
+          {[...t.events]
+            .reverse()
+            .slice(0, 200)
+            .map((e) => (
+              <tr class={`lane-${e.lane}`}>
+                <td>
+                  <time datetime={new Date(e.at).toISOString()}>{clock(e.at, tz)}</time>
+                </td>
+                <td>{LANES.find((l) => l.lane === e.lane)?.title}</td>
+                <td>{e.summary}</td>
+                <td>
+                  {e.actionId ? (
+                    <a href={`/console/actions/${e.actionId}`}>{e.actionId.slice(0, 8)}</a>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+              </tr>
+            ))}
         </tbody>
       </table>
     </div>
@@ -119,7 +150,10 @@ export function TimelinePage({ t, tz }: { t: TimelineData; tz: string }) {
         </form>
       </div>
       <p class="legend">
-        <span class="key lane-decision">● Decision</span> <span class="key lane-incident">◆ Incident</span> <span class="key lane-intervention">■ Intervention</span> <span class="key lane-recovery">✔ Recovery</span>
+        <span class="key lane-decision">● Decision</span>{' '}
+        <span class="key lane-incident">◆ Incident</span>{' '}
+        <span class="key lane-intervention">■ Intervention</span>{' '}
+        <span class="key lane-recovery">✔ Recovery</span>
       </p>
       <TimelineBody t={t} tz={tz} />
     </>

@@ -26,10 +26,13 @@ class Downstream {
   port = 0;
 
   constructor() {
-    this.server = createServer((req, res) => void this.#handle(req).then(([code, body]) => {
-      res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(body);
-    }));
+    this.server = createServer(
+      (req, res) =>
+        void this.#handle(req).then(([code, body]) => {
+          res.writeHead(code, { 'content-type': 'application/json' });
+          res.end(body);
+        }),
+    );
   }
 
   async #handle(req: IncomingMessage): Promise<[number, string]> {
@@ -59,17 +62,35 @@ class Downstream {
   }
 }
 
-const routes = { 'llm.spend': { method: 'POST' as const, path: '/v1/accounts/{account}/spend', body: { amount_usd: '{amount_usd}', memo: 'spend by {account}' } } };
+const routes = {
+  'llm.spend': {
+    method: 'POST' as const,
+    path: '/v1/accounts/{account}/spend',
+    body: { amount_usd: '{amount_usd}', memo: 'spend by {account}' },
+  },
+};
 
 driverContract(
   'http',
   async () => {
     const d = new Downstream();
     await d.start();
-    const make = (extra = {}) => new HttpDriver({ baseUrl: `http://127.0.0.1:${d.port}`, routes, statePath: '/state', retries: 1, backoffMs: 10, ...extra });
+    const make = (extra = {}) =>
+      new HttpDriver({
+        baseUrl: `http://127.0.0.1:${d.port}`,
+        routes,
+        statePath: '/state',
+        retries: 1,
+        backoffMs: 10,
+        ...extra,
+      });
     const harness = {
       driver: make(),
-      command: (n: number) => ({ id: `cmd-${n}`, kind: 'llm.spend', params: { account: 'a1', amount_usd: n } }),
+      command: (n: number) => ({
+        id: `cmd-${n}`,
+        kind: 'llm.spend',
+        params: { account: 'a1', amount_usd: n },
+      }),
       slowCommand: (n: number) => {
         d.slowMs = 2000;
         return { id: `slow-${n}`, kind: 'llm.spend', params: { account: 'a1', amount_usd: n } };
@@ -84,9 +105,11 @@ driverContract(
     return harness;
   },
   {
-    restart: 'request outcomes live in the driver process; the downstream dedupes a re-sent request by its idempotency key',
+    restart:
+      'request outcomes live in the driver process; the downstream dedupes a re-sent request by its idempotency key',
     checkpoint: 'a downstream API has no checkpoint in this driver',
-    safe_state: 'covered below: the stop aborts requests in flight and posts to the safe path when configured',
+    safe_state:
+      'covered below: the stop aborts requests in flight and posts to the safe path when configured',
   },
 );
 
@@ -96,33 +119,62 @@ describe('http driver', () => {
   beforeEach(async () => {
     d = new Downstream();
     await d.start();
-    driver = new HttpDriver({ baseUrl: `http://127.0.0.1:${d.port}`, routes, statePath: '/state', retries: 2, backoffMs: 10, timeoutMs: 500 });
+    driver = new HttpDriver({
+      baseUrl: `http://127.0.0.1:${d.port}`,
+      routes,
+      statePath: '/state',
+      retries: 2,
+      backoffMs: 10,
+      timeoutMs: 500,
+    });
     await driver.connect();
   });
   afterEach(() => d.stop());
 
-  const send = (id: string, params: Record<string, unknown>) => driver.writeCommand({ id, kind: 'llm.spend', params }, { idempotencyKey: id, signal: new AbortController().signal });
+  const send = (id: string, params: Record<string, unknown>) =>
+    driver.writeCommand(
+      { id, kind: 'llm.spend', params },
+      { idempotencyKey: id, signal: new AbortController().signal },
+    );
 
   it('fills the URL and body templates, sends the idempotency key, records the status and body hash', async () => {
     const r = await send('a-1', { account: 'team/7', amount_usd: 2.5 });
     expect(r.status).toBe('completed');
-    expect(d.seen[0]).toMatchObject({ method: 'POST', url: '/v1/accounts/team%2F7/spend', key: 'a-1', body: '{"amount_usd":2.5,"memo":"spend by team/7"}' });
+    expect(d.seen[0]).toMatchObject({
+      method: 'POST',
+      url: '/v1/accounts/team%2F7/spend',
+      key: 'a-1',
+      body: '{"amount_usd":2.5,"memo":"spend by team/7"}',
+    });
     const body = JSON.stringify({ ok: true, key: 'a-1' });
-    expect(r.output).toMatchObject({ http_status: 201, body_sha256: createHash('sha256').update(body).digest('hex'), attempts: 1 });
+    expect(r.output).toMatchObject({
+      http_status: 201,
+      body_sha256: createHash('sha256').update(body).digest('hex'),
+      attempts: 1,
+    });
   });
 
   it('retries 5xx with backoff, and not 4xx', async () => {
     d.failNext = 2;
-    expect((await send('r-1', { account: 'a', amount_usd: 1 })).output).toMatchObject({ http_status: 201, attempts: 3 });
+    expect((await send('r-1', { account: 'a', amount_usd: 1 })).output).toMatchObject({
+      http_status: 201,
+      attempts: 3,
+    });
     d.status4xx = true;
     const before = d.seen.length;
-    await expect(send('r-2', { account: 'a', amount_usd: 1 })).rejects.toMatchObject({ code: 'driver_rejected', message: /answered 422/ });
+    await expect(send('r-2', { account: 'a', amount_usd: 1 })).rejects.toMatchObject({
+      code: 'driver_rejected',
+      message: /answered 422/,
+    });
     expect(d.seen.length - before).toBe(1);
   });
 
   it('gives up after its retries with a failure that says why', async () => {
     d.failNext = 10;
-    expect(await send('g-1', { account: 'a', amount_usd: 1 })).toMatchObject({ status: 'failed', message: /answered 503 \(after 3 attempts\)/ });
+    expect(await send('g-1', { account: 'a', amount_usd: 1 })).toMatchObject({
+      status: 'failed',
+      message: /answered 503 \(after 3 attempts\)/,
+    });
   });
 
   it('reads state from the downstream and refuses a template param it lacks', async () => {

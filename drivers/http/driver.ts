@@ -9,13 +9,24 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { CommandBook } from '../command-book.ts';
-import { DriverRejectedError, type CommandStatus, type Driver, type DriverCommand, type ExecutionResult, type TargetState, type WriteOptions } from '../../gateway/schema/driver.ts';
+import {
+  DriverRejectedError,
+  type CommandStatus,
+  type Driver,
+  type DriverCommand,
+  type ExecutionResult,
+  type TargetState,
+  type WriteOptions,
+} from '../../gateway/schema/driver.ts';
 
 const RouteSchema = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
   /** Path template under baseUrl: `/v1/spend/{account}`; params are URL-encoded. */
   path: z.string().startsWith('/'),
-  /** Body template: strings like "{amount}" become the param's value; omitted: the params as they are. */
+  /**
+   * Body template: strings like "{amount}" become the param's value; omitted: the params as they
+   * are.
+   */
   body: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -39,7 +50,8 @@ export function fill(template: unknown, params: Record<string, unknown>): unknow
   if (typeof template === 'string') {
     const whole = /^\{(\w+)\}$/.exec(template);
     if (whole) {
-      if (!(whole[1]! in params)) throw new DriverRejectedError(`the body template needs params.${whole[1]}`);
+      if (!(whole[1]! in params))
+        throw new DriverRejectedError(`the body template needs params.${whole[1]}`);
       return params[whole[1]!];
     }
     return template.replace(/\{(\w+)\}/g, (_, k: string) => {
@@ -48,7 +60,8 @@ export function fill(template: unknown, params: Record<string, unknown>): unknow
     });
   }
   if (Array.isArray(template)) return template.map((t) => fill(t, params));
-  if (template && typeof template === 'object') return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fill(v, params)]));
+  if (template && typeof template === 'object')
+    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fill(v, params)]));
   return template;
 }
 
@@ -78,7 +91,10 @@ export class HttpDriver implements Driver {
 
   async readState(): Promise<TargetState> {
     if (!this.#o.statePath) return {};
-    const res = await fetch(new URL(this.#o.statePath, this.#o.baseUrl), { headers: this.#o.headers, signal: AbortSignal.timeout(this.#o.timeoutMs) });
+    const res = await fetch(new URL(this.#o.statePath, this.#o.baseUrl), {
+      headers: this.#o.headers,
+      signal: AbortSignal.timeout(this.#o.timeoutMs),
+    });
     if (!res.ok) throw new Error(`state: ${res.status}`);
     return (await res.json()) as TargetState;
   }
@@ -88,8 +104,16 @@ export class HttpDriver implements Driver {
     if (done) return done;
     const route = this.#o.routes[cmd.kind];
     if (!route) throw new DriverRejectedError(`no route for ${cmd.kind}`);
-    const url = new URL(route.path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(String(fill(`{${k}}`, cmd.params)))), this.#o.baseUrl);
-    const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : JSON.stringify(route.body ? fill(route.body, cmd.params) : cmd.params);
+    const url = new URL(
+      route.path.replace(/\{(\w+)\}/g, (_, k: string) =>
+        encodeURIComponent(String(fill(`{${k}}`, cmd.params))),
+      ),
+      this.#o.baseUrl,
+    );
+    const body =
+      route.method === 'GET' || route.method === 'DELETE'
+        ? undefined
+        : JSON.stringify(route.body ? fill(route.body, cmd.params) : cmd.params);
     const { controller: ac, end } = this.#book.begin(cmd.id, options.signal);
     let attempt = 0;
     try {
@@ -98,16 +122,28 @@ export class HttpDriver implements Driver {
         try {
           const res = await fetch(url, {
             method: route.method,
-            headers: { ...this.#o.headers, ...(body ? { 'content-type': 'application/json' } : {}), [this.#o.idempotencyHeader]: options.idempotencyKey },
+            headers: {
+              ...this.#o.headers,
+              ...(body ? { 'content-type': 'application/json' } : {}),
+              [this.#o.idempotencyHeader]: options.idempotencyKey,
+            },
             ...(body ? { body } : {}),
             signal: AbortSignal.any([ac.signal, AbortSignal.timeout(this.#o.timeoutMs)]),
           });
           const text = await res.text();
-          const output = { http_status: res.status, body_sha256: createHash('sha256').update(text).digest('hex'), attempts: attempt, ...(text.length <= 4096 ? { body: text } : {}) };
-          if (res.status >= 500) throw new Retryable(`${route.method} ${url.pathname} answered ${res.status}`);
+          const output = {
+            http_status: res.status,
+            body_sha256: createHash('sha256').update(text).digest('hex'),
+            attempts: attempt,
+            ...(text.length <= 4096 ? { body: text } : {}),
+          };
+          if (res.status >= 500)
+            throw new Retryable(`${route.method} ${url.pathname} answered ${res.status}`);
           if (res.status >= 400) {
             this.#book.settle(cmd.id, { status: 'failed', message: `HTTP ${res.status}` });
-            throw new DriverRejectedError(`${route.method} ${url.pathname} answered ${res.status}: ${text.slice(0, 200)}`);
+            throw new DriverRejectedError(
+              `${route.method} ${url.pathname} answered ${res.status}: ${text.slice(0, 200)}`,
+            );
           }
           this.#book.settle(cmd.id, { status: 'completed', output });
           return { status: 'completed', output };
@@ -122,7 +158,9 @@ export class HttpDriver implements Driver {
             this.#book.settle(cmd.id, { status: 'failed', message: why });
             return { status: 'failed', message: `${why} (after ${attempt} attempts)` };
           }
-          await sleep(this.#o.backoffMs * 2 ** (attempt - 1), undefined, { signal: ac.signal }).catch(() => undefined);
+          await sleep(this.#o.backoffMs * 2 ** (attempt - 1), undefined, {
+            signal: ac.signal,
+          }).catch(() => undefined);
         }
       }
     } finally {
@@ -141,7 +179,11 @@ export class HttpDriver implements Driver {
   async safeState(): Promise<void> {
     this.#book.abortAll('emergency stop');
     if (this.#o.safePath) {
-      const res = await fetch(new URL(this.#o.safePath, this.#o.baseUrl), { method: 'POST', headers: this.#o.headers, signal: AbortSignal.timeout(this.#o.timeoutMs) });
+      const res = await fetch(new URL(this.#o.safePath, this.#o.baseUrl), {
+        method: 'POST',
+        headers: this.#o.headers,
+        signal: AbortSignal.timeout(this.#o.timeoutMs),
+      });
       if (!res.ok) throw new Error(`the downstream did not reach its safe state: ${res.status}`);
     }
   }

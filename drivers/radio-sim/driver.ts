@@ -6,7 +6,16 @@
  */
 import { z } from 'zod';
 import { CommandBook } from '../command-book.ts';
-import { DriverRejectedError, type CheckpointRef, type CommandStatus, type Driver, type DriverCommand, type ExecutionResult, type TargetState, type WriteOptions } from '../../gateway/schema/driver.ts';
+import {
+  DriverRejectedError,
+  type CheckpointRef,
+  type CommandStatus,
+  type Driver,
+  type DriverCommand,
+  type ExecutionResult,
+  type TargetState,
+  type WriteOptions,
+} from '../../gateway/schema/driver.ts';
 
 const KEEP_CHECKPOINTS = 256;
 
@@ -34,11 +43,18 @@ export class RadioSimDriver implements Driver {
   #connected = false;
   mode: 'live' | 'safe_loop' = 'live';
   /** Every version of every subsystem; the last is on air. */
-  readonly versions: Record<Subsystem, Content[]> = { playlist: [{}], ads: [{ log: [] }], scripts: [{}] };
+  readonly versions: Record<Subsystem, Content[]> = {
+    playlist: [{}],
+    ads: [{ log: [] }],
+    scripts: [{}],
+  };
   readonly onAir: OnAirEntry[] = [];
   readonly #book = new CommandBook();
   #checkpointSeq = 0;
-  readonly #checkpoints = new Map<string, { mode: 'live' | 'safe_loop'; versions: Record<Subsystem, Content[]> }>();
+  readonly #checkpoints = new Map<
+    string,
+    { mode: 'live' | 'safe_loop'; versions: Record<Subsystem, Content[]> }
+  >();
 
   constructor(options: RadioSimOptions = {}) {
     RadioSimOptionsSchema.parse(options);
@@ -61,12 +77,24 @@ export class RadioSimDriver implements Driver {
   }
 
   async readState(): Promise<TargetState> {
-    return { mode: this.mode, on_air: true, playlist_version: this.versions.playlist.length - 1, ads_version: this.versions.ads.length - 1, scripts_version: this.versions.scripts.length - 1 };
+    return {
+      mode: this.mode,
+      on_air: true,
+      playlist_version: this.versions.playlist.length - 1,
+      ads_version: this.versions.ads.length - 1,
+      scripts_version: this.versions.scripts.length - 1,
+    };
   }
 
   #publish(s: Subsystem, content: Content, cmd: DriverCommand): OnAirEntry {
     this.versions[s].push(content);
-    const entry: OnAirEntry = { subsystem: s, version: this.versions[s].length - 1, actionId: cmd.id, kind: cmd.kind, at: new Date().toISOString() };
+    const entry: OnAirEntry = {
+      subsystem: s,
+      version: this.versions[s].length - 1,
+      actionId: cmd.id,
+      kind: cmd.kind,
+      at: new Date().toISOString(),
+    };
     this.onAir.push(entry);
     return entry;
   }
@@ -80,18 +108,37 @@ export class RadioSimDriver implements Driver {
     let entries: OnAirEntry[];
     switch (cmd.kind) {
       case 'radio.playlist.commit':
-        entries = [this.#publish('playlist', { ...this.current('playlist'), [String(p.block)]: { tracks: p.tracks, catalog: p.catalog, by: cmd.id } }, cmd)];
+        entries = [
+          this.#publish(
+            'playlist',
+            {
+              ...this.current('playlist'),
+              [String(p.block)]: { tracks: p.tracks, catalog: p.catalog, by: cmd.id },
+            },
+            cmd,
+          ),
+        ];
         break;
       case 'radio.ad.insert': {
-        const log = [...((this.current('ads').log as unknown[]) ?? []), { block: p.block, campaign: p.campaign, pool: p.campaign_pool, by: cmd.id }];
+        const log = [
+          ...((this.current('ads').log as unknown[]) ?? []),
+          { block: p.block, campaign: p.campaign, pool: p.campaign_pool, by: cmd.id },
+        ];
         entries = [this.#publish('ads', { log }, cmd)];
         break;
       }
       case 'radio.script.publish':
-        entries = [this.#publish('scripts', { ...this.current('scripts'), [String(p.script)]: { daypart: p.daypart, by: cmd.id } }, cmd)];
+        entries = [
+          this.#publish(
+            'scripts',
+            { ...this.current('scripts'), [String(p.script)]: { daypart: p.daypart, by: cmd.id } },
+            cmd,
+          ),
+        ];
         break;
       case 'radio.rollback': {
-        const which: Subsystem[] = p.subsystem === 'all' ? [...SUBSYSTEMS] : [p.subsystem as Subsystem];
+        const which: Subsystem[] =
+          p.subsystem === 'all' ? [...SUBSYSTEMS] : [p.subsystem as Subsystem];
         entries = [];
         for (const s of which) {
           // Back to the previous version, as a new version: history is never rewritten.
@@ -121,14 +168,21 @@ export class RadioSimDriver implements Driver {
   /** The global stop: the fallback loop (music bed and legal ID) goes on air. */
   async safeState(): Promise<void> {
     this.mode = 'safe_loop';
-    this.onAir.push({ subsystem: 'safe_loop', version: 0, actionId: 'emergency-stop', kind: 'safe_state', at: new Date().toISOString() });
+    this.onAir.push({
+      subsystem: 'safe_loop',
+      version: 0,
+      actionId: 'emergency-stop',
+      kind: 'safe_state',
+      at: new Date().toISOString(),
+    });
   }
 
   async checkpoint(): Promise<CheckpointRef> {
     const id = `cp-${++this.#checkpointSeq}`;
     this.#checkpoints.set(id, { mode: this.mode, versions: structuredClone(this.versions) });
     // The executor checkpoints before every write: keep the newest only.
-    if (this.#checkpoints.size > KEEP_CHECKPOINTS) this.#checkpoints.delete(this.#checkpoints.keys().next().value as string);
+    if (this.#checkpoints.size > KEEP_CHECKPOINTS)
+      this.#checkpoints.delete(this.#checkpoints.keys().next().value as string);
     return { id };
   }
 
@@ -136,6 +190,7 @@ export class RadioSimDriver implements Driver {
     const cp = this.#checkpoints.get(ref.id);
     if (!cp) throw new DriverRejectedError(`no checkpoint ${ref.id}`);
     this.mode = cp.mode;
-    for (const s of SUBSYSTEMS) this.versions[s].splice(0, this.versions[s].length, ...structuredClone(cp.versions[s]));
+    for (const s of SUBSYSTEMS)
+      this.versions[s].splice(0, this.versions[s].length, ...structuredClone(cp.versions[s]));
   }
 }

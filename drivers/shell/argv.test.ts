@@ -19,12 +19,39 @@ const utf8 = (argv: readonly string[]): Buffer[] => argv.map((a) => Buffer.from(
 
 const arg = fc.string({ unit: 'binary', maxLength: 24 }).filter((s) => !s.includes('\0'));
 // Spaces, quotes, shell metacharacters, leading dashes and bwrap's own option names included.
-const tricky = fc.constantFrom('', ' ', '--', '--bind', '/ /', '-c', "'", '"', '\\', '$(id)', '`id`', ';', '|', '&&', '*', '~', '\n', '\t', '%s', '--ro-bind', 'é', '🙂', '\u202e');
+const tricky = fc.constantFrom(
+  '',
+  ' ',
+  '--',
+  '--bind',
+  '/ /',
+  '-c',
+  "'",
+  '"',
+  '\\',
+  '$(id)',
+  '`id`',
+  ';',
+  '|',
+  '&&',
+  '*',
+  '~',
+  '\n',
+  '\t',
+  '%s',
+  '--ro-bind',
+  'é',
+  '🙂',
+  '\u202e',
+);
 const args = fc.array(fc.oneof(arg, tricky), { maxLength: 8 });
 
 describe('the argv runs byte for byte', () => {
   let dir: string;
-  const drivers: Record<'bwrap' | 'none', ShellDriver> = {} as Record<'bwrap' | 'none', ShellDriver>;
+  const drivers: Record<'bwrap' | 'none', ShellDriver> = {} as Record<
+    'bwrap' | 'none',
+    ShellDriver
+  >;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'interlock-shell-argv-'));
     for (const sandbox of ['bwrap', 'none'] as const) {
@@ -35,7 +62,9 @@ describe('the argv runs byte for byte', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('the spawn vector is the argv: as file and args without a sandbox, after `--` under bwrap', () => {
-    const options = drivers.bwrap.spawnVector(drivers.bwrap.plan({ argv: [ECHO] })).args.slice(0, -2);
+    const options = drivers.bwrap
+      .spawnVector(drivers.bwrap.plan({ argv: [ECHO] }))
+      .args.slice(0, -2);
     expect(options).toContain('--unshare-pid');
     fc.assert(
       fc.property(fc.constantFrom(PRINTF, ECHO), args, (bin, rest) => {
@@ -45,7 +74,8 @@ describe('the argv runs byte for byte', () => {
         const boxed = drivers.bwrap.spawnVector(drivers.bwrap.plan({ argv }));
         expect(boxed.file).toMatch(/\/bwrap$/);
         const sep = boxed.args.indexOf('--');
-        // The first `--` ends bwrap's options, which do not depend on the argv; after it, the argv untouched.
+        // The first `--` ends bwrap's options, which do not depend on the argv; after it, the argv
+        // untouched.
         expect(boxed.args.slice(0, sep)).toEqual(options);
         expect(utf8(boxed.args.slice(sep + 1))).toEqual(utf8(argv));
       }),
@@ -53,20 +83,30 @@ describe('the argv runs byte for byte', () => {
     );
   });
 
-  it.each(['bwrap', 'none'] as const)('printf inside (sandbox: %s) receives exactly the decided arguments', async (sandbox) => {
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(arg, tricky), { minLength: 1, maxLength: 8 }), async (rest) => {
-        const argv = [PRINTF, '%s\\0', ...rest];
-        const id = `p${++n}`;
-        const r = await drivers[sandbox].writeCommand(shellCommand(id, argv), writeOptions(id));
-        expect(r.status).toBe('completed');
-        const expected = Buffer.concat(rest.flatMap((a) => [Buffer.from(a, 'utf8'), Buffer.from([0])]));
-        expect(Buffer.from(String(r.output!.stdout), 'utf8')).toEqual(expected);
-        expect(r.output!.stdout_sha256).toBe(createHash('sha256').update(expected).digest('hex'));
-        expect(r.output!.argv).toEqual(argv);
-      }),
-      { numRuns: sandbox === 'bwrap' ? 100 : 50 },
-    );
-  });
+  it.each(['bwrap', 'none'] as const)(
+    'printf inside (sandbox: %s) receives exactly the decided arguments',
+    async (sandbox) => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(arg, tricky), { minLength: 1, maxLength: 8 }),
+          async (rest) => {
+            const argv = [PRINTF, '%s\\0', ...rest];
+            const id = `p${++n}`;
+            const r = await drivers[sandbox].writeCommand(shellCommand(id, argv), writeOptions(id));
+            expect(r.status).toBe('completed');
+            const expected = Buffer.concat(
+              rest.flatMap((a) => [Buffer.from(a, 'utf8'), Buffer.from([0])]),
+            );
+            expect(Buffer.from(String(r.output!.stdout), 'utf8')).toEqual(expected);
+            expect(r.output!.stdout_sha256).toBe(
+              createHash('sha256').update(expected).digest('hex'),
+            );
+            expect(r.output!.argv).toEqual(argv);
+          },
+        ),
+        { numRuns: sandbox === 'bwrap' ? 100 : 50 },
+      );
+    },
+  );
 });

@@ -13,7 +13,17 @@ import { driverContract } from '../contract.suite.ts';
 import { ShellDriver, type ShellOptions } from './driver.ts';
 import { shellCommand, writeOptions } from './testing.ts';
 
-const ALLOW = ['/usr/bin/mkdir', '/usr/bin/sleep', '/usr/bin/env', '/usr/bin/echo', '/usr/bin/yes', '/usr/bin/ls', '/usr/bin/false', '/usr/bin/python3', '/usr/bin/touch'];
+const ALLOW = [
+  '/usr/bin/mkdir',
+  '/usr/bin/sleep',
+  '/usr/bin/env',
+  '/usr/bin/echo',
+  '/usr/bin/yes',
+  '/usr/bin/ls',
+  '/usr/bin/false',
+  '/usr/bin/python3',
+  '/usr/bin/touch',
+];
 const sha256 = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
 
 driverContract(
@@ -23,7 +33,11 @@ driverContract(
     let stalled = false;
     const harness = {
       driver: new ShellDriver({ allow: ALLOW, workdir: dir }),
-      command: (n: number) => shellCommand(`cmd-${n}`, stalled ? ['/usr/bin/sleep', '5'] : ['/usr/bin/mkdir', `made-${n}`]),
+      command: (n: number) =>
+        shellCommand(
+          `cmd-${n}`,
+          stalled ? ['/usr/bin/sleep', '5'] : ['/usr/bin/mkdir', `made-${n}`],
+        ),
       slowCommand: (n: number) => shellCommand(`slow-${n}`, ['/usr/bin/sleep', '5']),
       actuations: async () => readdirSync(dir).filter((f) => f.startsWith('made-')).length,
       stall: () => {
@@ -35,7 +49,8 @@ driverContract(
     return harness;
   },
   {
-    restart: 'results live in the driver process; after a restart the executor reconciles the action to FAILED instead of running it again',
+    restart:
+      'results live in the driver process; after a restart the executor reconciles the action to FAILED instead of running it again',
     checkpoint: 'a shell has no state to checkpoint',
     safe_state: 'covered below: the kill switch kills running commands',
   },
@@ -57,12 +72,32 @@ describe('shell driver', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs the argv as given, without a shell, and records both outputs with their sha256', async () => {
-    const r = await driver.writeCommand(shellCommand('e1', ['/usr/bin/echo', 'a b', '$HOME', '*', '; rm -rf /']), writeOptions('e1'));
+    const r = await driver.writeCommand(
+      shellCommand('e1', ['/usr/bin/echo', 'a b', '$HOME', '*', '; rm -rf /']),
+      writeOptions('e1'),
+    );
     expect(r.status).toBe('completed');
     // No shell: $HOME is a literal word, * is not globbed, ; is just a character.
-    expect(r.output).toMatchObject({ argv: ['/usr/bin/echo', 'a b', '$HOME', '*', '; rm -rf /'], cwd: dir, exit_code: 0, stdout: 'a b $HOME * ; rm -rf /\n', stderr: '', sandbox: 'bwrap' });
-    expect(r.output).toMatchObject({ stdout_truncated: false, stderr_truncated: false, stdout_sha256: sha256('a b $HOME * ; rm -rf /\n'), stderr_sha256: sha256('') });
-    expect(await driver.readState()).toMatchObject({ mode: 'READY', sandbox: 'bwrap', network: false, running: 0 });
+    expect(r.output).toMatchObject({
+      argv: ['/usr/bin/echo', 'a b', '$HOME', '*', '; rm -rf /'],
+      cwd: dir,
+      exit_code: 0,
+      stdout: 'a b $HOME * ; rm -rf /\n',
+      stderr: '',
+      sandbox: 'bwrap',
+    });
+    expect(r.output).toMatchObject({
+      stdout_truncated: false,
+      stderr_truncated: false,
+      stdout_sha256: sha256('a b $HOME * ; rm -rf /\n'),
+      stderr_sha256: sha256(''),
+    });
+    expect(await driver.readState()).toMatchObject({
+      mode: 'READY',
+      sandbox: 'bwrap',
+      network: false,
+      running: 0,
+    });
   });
 
   it('validates params: argv of strings without NUL, an optional cwd, nothing else (no command string)', () => {
@@ -73,7 +108,10 @@ describe('shell driver', () => {
       } catch (e) {
         error = e;
       }
-      expect(error).toMatchObject({ code: 'driver_rejected', message: expect.stringMatching(message) });
+      expect(error).toMatchObject({
+        code: 'driver_rejected',
+        message: expect.stringMatching(message),
+      });
     };
     refused({ command: '/usr/bin/ls' }, /params\.command is not accepted/);
     refused({ argv: ['/usr/bin/ls'], command: 'ls' }, /params\.command is not accepted/);
@@ -88,7 +126,12 @@ describe('shell driver', () => {
     refused({ argv: ['ls'] }, /params\.argv\.0: ls is not an absolute path/);
     refused({ argv: ['/bin/ls'] }, /\/bin\/ls is not an allowed binary/);
     refused({ argv: ['/usr/bin/../bin/ls'] }, /is not an allowed binary/);
-    expect(driver.plan({ argv: ['/usr/bin/ls', '-l'] })).toEqual({ argv: ['/usr/bin/ls', '-l'], binary: '/usr/bin/ls', cwd: dir, sandbox: 'bwrap' });
+    expect(driver.plan({ argv: ['/usr/bin/ls', '-l'] })).toEqual({
+      argv: ['/usr/bin/ls', '-l'],
+      binary: '/usr/bin/ls',
+      cwd: dir,
+      sandbox: 'bwrap',
+    });
   });
 
   it('jails the working directory, symlinks included', () => {
@@ -104,14 +147,29 @@ describe('shell driver', () => {
     const decided = shellCommand('d1', ['/usr/bin/mkdir', 'decided']);
     const swapped = { ...decided, params: { argv: ['/usr/bin/mkdir', 'swapped'] } };
     const r = await driver.writeCommand(swapped, writeOptions('d1'));
-    expect(r).toEqual({ status: 'failed', message: expect.stringMatching(/^the argv does not match the decided action digest/) });
+    expect(r).toEqual({
+      status: 'failed',
+      message: expect.stringMatching(/^the argv does not match the decided action digest/),
+    });
     expect((await driver.getCommandStatus('d1')).status).toBe('failed');
     const { digest: _d, ...undigested } = shellCommand('d2', ['/usr/bin/mkdir', 'undigested']);
-    expect(await driver.writeCommand(undigested, writeOptions('d2'))).toMatchObject({ status: 'failed', message: expect.stringMatching(/decided action digest \(no digest/) });
-    const otherTarget = { ...shellCommand('d3', ['/usr/bin/mkdir', 'retargeted']), target: 'another-host' };
-    expect(await driver.writeCommand(otherTarget, writeOptions('d3'))).toMatchObject({ status: 'failed', message: expect.stringMatching(/decided action digest/) });
+    expect(await driver.writeCommand(undigested, writeOptions('d2'))).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/decided action digest \(no digest/),
+    });
+    const otherTarget = {
+      ...shellCommand('d3', ['/usr/bin/mkdir', 'retargeted']),
+      target: 'another-host',
+    };
+    expect(await driver.writeCommand(otherTarget, writeOptions('d3'))).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/decided action digest/),
+    });
     const { target: _t, ...untargeted } = shellCommand('d4', ['/usr/bin/mkdir', 'untargeted']);
-    expect(await driver.writeCommand(untargeted, writeOptions('d4'))).toMatchObject({ status: 'failed', message: expect.stringMatching(/decided action digest/) });
+    expect(await driver.writeCommand(untargeted, writeOptions('d4'))).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/decided action digest/),
+    });
     expect(readdirSync(dir)).toEqual(['sub']);
     // The decided command itself runs.
     expect((await driver.writeCommand(decided, writeOptions('d5'))).status).toBe('completed');
@@ -123,9 +181,21 @@ describe('shell driver', () => {
     try {
       for (const sandbox of ['bwrap', 'none'] as const) {
         const d = await make({ sandbox });
-        const r = await d.writeCommand(shellCommand(`env-${sandbox}`, ['/usr/bin/env'], 'sub'), writeOptions('env'));
-        const vars = Object.fromEntries(String(r.output!.stdout).trim().split('\n').map((l) => l.split('=', 2)));
-        expect(vars).toEqual({ PATH: '/usr/local/bin:/usr/bin:/bin', HOME: path.join(dir, 'sub'), PWD: path.join(dir, 'sub') });
+        const r = await d.writeCommand(
+          shellCommand(`env-${sandbox}`, ['/usr/bin/env'], 'sub'),
+          writeOptions('env'),
+        );
+        const vars = Object.fromEntries(
+          String(r.output!.stdout)
+            .trim()
+            .split('\n')
+            .map((l) => l.split('=', 2)),
+        );
+        expect(vars).toEqual({
+          PATH: '/usr/local/bin:/usr/bin:/bin',
+          HOME: path.join(dir, 'sub'),
+          PWD: path.join(dir, 'sub'),
+        });
       }
     } finally {
       delete process.env.INTERLOCK_SECRET_FOR_TEST;
@@ -135,29 +205,72 @@ describe('shell driver', () => {
   it('kills a command at its wall-time limit and still returns its output', async () => {
     const quick = await make({ timeoutMs: 300 });
     const t0 = Date.now();
-    const script = 'import sys, time\nprint("started", flush=True)\nprint("warn", file=sys.stderr, flush=True)\ntime.sleep(30)';
-    const slow = await quick.writeCommand(shellCommand('s', ['/usr/bin/python3', '-c', script]), writeOptions('s'));
-    expect(slow).toMatchObject({ status: 'failed', message: 'killed after 300 ms (wall-time limit)' });
-    expect(slow.output).toMatchObject({ stdout: 'started\n', stderr: 'warn\n', exit_code: null, signal: 'SIGKILL', stdout_truncated: false });
+    const script =
+      'import sys, time\nprint("started", flush=True)\nprint("warn", file=sys.stderr, flush=True)\ntime.sleep(30)';
+    const slow = await quick.writeCommand(
+      shellCommand('s', ['/usr/bin/python3', '-c', script]),
+      writeOptions('s'),
+    );
+    expect(slow).toMatchObject({
+      status: 'failed',
+      message: 'killed after 300 ms (wall-time limit)',
+    });
+    expect(slow.output).toMatchObject({
+      stdout: 'started\n',
+      stderr: 'warn\n',
+      exit_code: null,
+      signal: 'SIGKILL',
+      stdout_truncated: false,
+    });
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
   it('caps each stream at 64 KiB by default, keeps reading, and hashes the full stream', async () => {
     const block = '0123456789abcdef'.repeat(200 * 64); // 200 KiB
     const script = `import sys\nb = b'0123456789abcdef' * ${200 * 64}\nsys.stdout.buffer.write(b)\nsys.stderr.buffer.write(b.upper())`;
-    const r = await driver.writeCommand(shellCommand('big', ['/usr/bin/python3', '-c', script]), writeOptions('big'));
+    const r = await driver.writeCommand(
+      shellCommand('big', ['/usr/bin/python3', '-c', script]),
+      writeOptions('big'),
+    );
     expect(r.status).toBe('completed');
     const out = r.output!;
     expect(String(out.stdout)).toBe(block.slice(0, 65536));
     expect(String(out.stderr)).toBe(block.toUpperCase().slice(0, 65536));
-    expect(out).toMatchObject({ stdout_truncated: true, stderr_truncated: true, stdout_sha256: sha256(block), stderr_sha256: sha256(block.toUpperCase()), exit_code: 0 });
+    expect(out).toMatchObject({
+      stdout_truncated: true,
+      stderr_truncated: true,
+      stdout_sha256: sha256(block),
+      stderr_sha256: sha256(block.toUpperCase()),
+      exit_code: 0,
+    });
     // Exactly at the cap is not truncated.
-    const exact = await driver.writeCommand(shellCommand('exact', ['/usr/bin/python3', '-c', `import sys; sys.stdout.write('x' * 65536)`]), writeOptions('exact'));
-    expect(exact.output).toMatchObject({ stdout_truncated: false, stdout_sha256: sha256('x'.repeat(65536)) });
+    const exact = await driver.writeCommand(
+      shellCommand('exact', [
+        '/usr/bin/python3',
+        '-c',
+        `import sys; sys.stdout.write('x' * 65536)`,
+      ]),
+      writeOptions('exact'),
+    );
+    expect(exact.output).toMatchObject({
+      stdout_truncated: false,
+      stdout_sha256: sha256('x'.repeat(65536)),
+    });
     // A cut multi-byte character is dropped, not mangled.
     const small = await make({ outputCapBytes: 1024 });
-    const cut = await small.writeCommand(shellCommand('cut', ['/usr/bin/python3', '-c', `import sys; sys.stdout.write('a' + 'é' * 1000)`]), writeOptions('cut'));
-    expect(cut.output).toMatchObject({ stdout: 'a' + 'é'.repeat(511), stdout_truncated: true, stdout_sha256: sha256('a' + 'é'.repeat(1000)) });
+    const cut = await small.writeCommand(
+      shellCommand('cut', [
+        '/usr/bin/python3',
+        '-c',
+        `import sys; sys.stdout.write('a' + 'é' * 1000)`,
+      ]),
+      writeOptions('cut'),
+    );
+    expect(cut.output).toMatchObject({
+      stdout: 'a' + 'é'.repeat(511),
+      stdout_truncated: true,
+      stdout_sha256: sha256('a' + 'é'.repeat(1000)),
+    });
   });
 
   it('a loud command is not killed for its output, only by the wall-time limit', async () => {
@@ -169,9 +282,19 @@ describe('shell driver', () => {
   });
 
   it('a failing command fails with its exit code and output; the kill switch kills what runs', async () => {
-    const f = await driver.writeCommand(shellCommand('f', ['/usr/bin/python3', '-c', 'import sys; print("no"); sys.exit(3)']), writeOptions('f'));
-    expect(f).toMatchObject({ status: 'failed', message: 'exited with code 3', output: { exit_code: 3, stdout: 'no\n' } });
-    const running = driver.writeCommand(shellCommand('k', ['/usr/bin/sleep', '10']), writeOptions('k'));
+    const f = await driver.writeCommand(
+      shellCommand('f', ['/usr/bin/python3', '-c', 'import sys; print("no"); sys.exit(3)']),
+      writeOptions('f'),
+    );
+    expect(f).toMatchObject({
+      status: 'failed',
+      message: 'exited with code 3',
+      output: { exit_code: 3, stdout: 'no\n' },
+    });
+    const running = driver.writeCommand(
+      shellCommand('k', ['/usr/bin/sleep', '10']),
+      writeOptions('k'),
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect((await driver.getCommandStatus('k')).status).toBe('in_progress');
     await driver.safeState();
@@ -180,13 +303,19 @@ describe('shell driver', () => {
   });
 
   it('abortCommand kills one command; an already aborted signal runs nothing', async () => {
-    const running = driver.writeCommand(shellCommand('a', ['/usr/bin/sleep', '10']), writeOptions('a'));
+    const running = driver.writeCommand(
+      shellCommand('a', ['/usr/bin/sleep', '10']),
+      writeOptions('a'),
+    );
     await new Promise((r) => setTimeout(r, 100));
     await driver.abortCommand('a');
     expect((await running).status).toBe('aborted');
     const ac = new AbortController();
     ac.abort(new Error('before it started'));
-    const r = await driver.writeCommand(shellCommand('pre', ['/usr/bin/mkdir', 'never']), writeOptions('pre', ac.signal));
+    const r = await driver.writeCommand(
+      shellCommand('pre', ['/usr/bin/mkdir', 'never']),
+      writeOptions('pre', ac.signal),
+    );
     expect(r.status).toBe('aborted');
     expect(existsSync(path.join(dir, 'never'))).toBe(false);
   });
@@ -194,28 +323,60 @@ describe('shell driver', () => {
   it('sandbox: none runs the argv directly (no shell) and says so', async () => {
     const none = await make({ sandbox: 'none' });
     expect(await none.readState()).toMatchObject({ sandbox: 'none' });
-    expect(none.spawnVector(none.plan({ argv: ['/usr/bin/echo', 'a b'] }))).toMatchObject({ file: '/usr/bin/echo', args: ['a b'] });
-    const r = await none.writeCommand(shellCommand('n', ['/usr/bin/mkdir', 'made-unsandboxed']), writeOptions('n'));
+    expect(none.spawnVector(none.plan({ argv: ['/usr/bin/echo', 'a b'] }))).toMatchObject({
+      file: '/usr/bin/echo',
+      args: ['a b'],
+    });
+    const r = await none.writeCommand(
+      shellCommand('n', ['/usr/bin/mkdir', 'made-unsandboxed']),
+      writeOptions('n'),
+    );
     expect(r).toMatchObject({ status: 'completed', output: { sandbox: 'none', exit_code: 0 } });
     expect(existsSync(path.join(dir, 'made-unsandboxed'))).toBe(true);
-    const missing = new ShellDriver({ allow: ['/usr/bin/not-installed-here'], workdir: dir, sandbox: 'none' });
+    const missing = new ShellDriver({
+      allow: ['/usr/bin/not-installed-here'],
+      workdir: dir,
+      sandbox: 'none',
+    });
     await missing.connect();
-    expect(await missing.writeCommand(shellCommand('m', ['/usr/bin/not-installed-here']), writeOptions('m'))).toMatchObject({ status: 'failed', message: expect.stringMatching(/could not start: .*ENOENT/) });
+    expect(
+      await missing.writeCommand(
+        shellCommand('m', ['/usr/bin/not-installed-here']),
+        writeOptions('m'),
+      ),
+    ).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/could not start: .*ENOENT/),
+    });
   });
 
   it('refuses to connect without a working bubblewrap, naming the opt-out', async () => {
     const bogus = new ShellDriver({ allow: ALLOW, workdir: dir, bwrapPath: '/nonexistent/bwrap' });
-    await expect(bogus.connect()).rejects.toThrow(/bubblewrap is missing: \/nonexistent\/bwrap does not exist.*`sandbox: none`/);
+    await expect(bogus.connect()).rejects.toThrow(
+      /bubblewrap is missing: \/nonexistent\/bwrap does not exist.*`sandbox: none`/,
+    );
     expect(bogus.connected).toBe(false);
     // Present but unable to build the sandbox: the probe must exit 0.
     const broken = new ShellDriver({ allow: ALLOW, workdir: dir, bwrapPath: '/usr/bin/false' });
-    await expect(broken.connect()).rejects.toMatchObject({ code: 'sandbox_unavailable', message: expect.stringMatching(/cannot create the sandbox.*`sandbox: none`/) });
+    await expect(broken.connect()).rejects.toMatchObject({
+      code: 'sandbox_unavailable',
+      message: expect.stringMatching(/cannot create the sandbox.*`sandbox: none`/),
+    });
   });
 
   it('options: outputCapBytes and its older name maxOutputBytes must agree; unknown options are refused', () => {
-    expect(() => new ShellDriver({ allow: ALLOW, workdir: dir, outputCapBytes: 2048, maxOutputBytes: 4096 })).toThrow(/disagree/);
-    expect(() => new ShellDriver({ allow: ALLOW, workdir: dir, sandbox: 'firejail' as 'none' })).toThrow();
-    expect(() => new ShellDriver({ allow: ALLOW, workdir: dir, shell: true } as ShellOptions)).toThrow();
-    expect(() => new ShellDriver({ allow: ALLOW, workdir: dir, bwrapPath: 'bwrap' })).toThrow(/absolute/);
+    expect(
+      () =>
+        new ShellDriver({ allow: ALLOW, workdir: dir, outputCapBytes: 2048, maxOutputBytes: 4096 }),
+    ).toThrow(/disagree/);
+    expect(
+      () => new ShellDriver({ allow: ALLOW, workdir: dir, sandbox: 'firejail' as 'none' }),
+    ).toThrow();
+    expect(
+      () => new ShellDriver({ allow: ALLOW, workdir: dir, shell: true } as ShellOptions),
+    ).toThrow();
+    expect(() => new ShellDriver({ allow: ALLOW, workdir: dir, bwrapPath: 'bwrap' })).toThrow(
+      /absolute/,
+    );
   });
 });

@@ -10,27 +10,60 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from '../../gateway/schema/driver.ts';
 import { ShellDriver, type ShellOptions } from './driver.ts';
-import { anyWith, descendants, newMarker, pidsWhere, SPAWNER, shellCommand, waitFor, writeOptions } from './testing.ts';
+import {
+  anyWith,
+  descendants,
+  newMarker,
+  pidsWhere,
+  SPAWNER,
+  shellCommand,
+  waitFor,
+  writeOptions,
+} from './testing.ts';
 
 const PYTHON = '/usr/bin/python3';
 describe.each(['bwrap', 'none'] as const)('killing the process tree (sandbox: %s)', (sandbox) => {
   let dir: string;
   let marker: string;
   const make = async (extra: Partial<ShellOptions> = {}): Promise<ShellDriver> => {
-    const d = new ShellDriver({ allow: [PYTHON], workdir: dir, sandbox, timeoutMs: 20_000, ...extra });
+    const d = new ShellDriver({
+      allow: [PYTHON],
+      workdir: dir,
+      sandbox,
+      timeoutMs: 20_000,
+      ...extra,
+    });
     await d.connect();
     return d;
   };
-  const start = (d: ShellDriver, id: string, sleepSeconds: number, signal?: AbortSignal): Promise<ExecutionResult> =>
-    d.writeCommand(shellCommand(id, [PYTHON, '-c', SPAWNER, marker, String(sleepSeconds)]), writeOptions(id, signal));
+  const start = (
+    d: ShellDriver,
+    id: string,
+    sleepSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<ExecutionResult> =>
+    d.writeCommand(
+      shellCommand(id, [PYTHON, '-c', SPAWNER, marker, String(sleepSeconds)]),
+      writeOptions(id, signal),
+    );
   /** Waits until all three descendants run, and returns their host pids. */
   const spawned = async (): Promise<number[]> => {
-    await waitFor(() => descendants(marker).every((p) => p > 0), 5000, 'the three descendants start');
+    await waitFor(
+      () => descendants(marker).every((p) => p > 0),
+      5000,
+      'the three descendants start',
+    );
     return descendants(marker);
   };
-  /** Asserts every process carrying the marker is gone within a second; returns how long it took. */
+  /**
+   * Asserts every process carrying the marker is gone within a second; returns how long it took.
+   */
   const goneWithinASecond = async (): Promise<number> => {
-    const ms = await waitFor(() => anyWith(marker).length === 0, 1000, `every process with ${marker} gone (left: ${anyWith(marker).join(', ')})`);
+    const ms = await waitFor(
+      () => anyWith(marker).length === 0,
+      1000,
+      `every process with ${marker} gone (left: ${anyWith(marker).join(', ')})`,
+    );
     expect(anyWith(marker)).toEqual([]);
     return ms;
   };
@@ -59,7 +92,10 @@ describe.each(['bwrap', 'none'] as const)('killing the process tree (sandbox: %s
       const pids = await spawned();
       expect(pids.every((p) => p > 0)).toBe(true);
       const r = await running;
-      expect(r).toMatchObject({ status: 'failed', message: 'killed after 1500 ms (wall-time limit)' });
+      expect(r).toMatchObject({
+        status: 'failed',
+        message: 'killed after 1500 ms (wall-time limit)',
+      });
       expect(performance.now() - t0).toBeLessThan(1500 + 1000);
       await goneWithinASecond();
     });
@@ -112,8 +148,16 @@ describe.each(['bwrap', 'none'] as const)('killing the process tree (sandbox: %s
       const running = start(d, 't', 30);
       const [child, setsidChild] = await spawned();
       const r = await running;
-      expect(r).toMatchObject({ status: 'failed', message: 'killed after 1500 ms (wall-time limit)', output: { sandbox: 'none' } });
-      await waitFor(() => pidsWhere((a) => a === `${marker}1` || a === `${marker}2`).length === 0, 1000, `pids ${child} and ${setsidChild} gone`);
+      expect(r).toMatchObject({
+        status: 'failed',
+        message: 'killed after 1500 ms (wall-time limit)',
+        output: { sandbox: 'none' },
+      });
+      await waitFor(
+        () => pidsWhere((a) => a === `${marker}1` || a === `${marker}2`).length === 0,
+        1000,
+        `pids ${child} and ${setsidChild} gone`,
+      );
     });
 
     it('an abort kills the grandchild and the setsid grandchild', async () => {
@@ -122,7 +166,11 @@ describe.each(['bwrap', 'none'] as const)('killing the process tree (sandbox: %s
       const running = start(d, 'a', 30, ac.signal);
       await spawned();
       ac.abort(new Error('operator abort'));
-      await waitFor(() => pidsWhere((a) => a === `${marker}1` || a === `${marker}2`).length === 0, 1000, 'grandchildren gone');
+      await waitFor(
+        () => pidsWhere((a) => a === `${marker}1` || a === `${marker}2`).length === 0,
+        1000,
+        'grandchildren gone',
+      );
       expect((await running).status).toBe('aborted');
     });
 
@@ -133,7 +181,11 @@ describe.each(['bwrap', 'none'] as const)('killing the process tree (sandbox: %s
       await spawned();
       expect(await running).toMatchObject({ status: 'completed', output: { exit_code: 0 } });
       expect(performance.now() - t0).toBeLessThan(5000);
-      await waitFor(() => pidsWhere((a) => a === `${marker}1`).length === 0, 1000, 'grandchild gone');
+      await waitFor(
+        () => pidsWhere((a) => a === `${marker}1`).length === 0,
+        1000,
+        'grandchild gone',
+      );
     });
   }
 });

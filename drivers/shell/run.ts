@@ -19,12 +19,16 @@ export interface RunOptions {
   timeoutMs: number;
   capBytes: number;
   signal: AbortSignal;
-  /** How long to wait for the pipes to close once the child has exited (a leftover may hold them). */
+  /**
+   * How long to wait for the pipes to close once the child has exited (a leftover may hold them).
+   */
   drainMs?: number;
 }
 
 export interface RunResult {
-  /** How it ended: on its own, killed at the wall-time limit, killed by an abort, or never started. */
+  /**
+   * How it ended: on its own, killed at the wall-time limit, killed by an abort, or never started.
+   */
   ended: 'exit' | 'timeout' | 'abort' | 'spawn_error';
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -89,7 +93,12 @@ export async function runVector(v: SpawnVector, o: RunOptions): Promise<RunResul
   const started = performance.now();
   const out = new StreamCapture(o.capBytes);
   const err = new StreamCapture(o.capBytes);
-  const result = (ended: RunResult['ended'], exitCode: number | null, signal: NodeJS.Signals | null, error?: Error): RunResult => ({
+  const result = (
+    ended: RunResult['ended'],
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+    error?: Error,
+  ): RunResult => ({
     ended,
     exitCode,
     signal,
@@ -112,7 +121,8 @@ export async function runVector(v: SpawnVector, o: RunOptions): Promise<RunResul
   const pid = child.pid;
   let killedFor: 'timeout' | 'abort' | undefined;
   const kill = (why: 'timeout' | 'abort'): void => {
-    if (killedFor || pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    if (killedFor || pid === undefined || child.exitCode !== null || child.signalCode !== null)
+      return;
     killedFor = why;
     killTree(pid);
   };
@@ -130,7 +140,11 @@ export async function runVector(v: SpawnVector, o: RunOptions): Promise<RunResul
   const pipesClosed = Promise.all([closed(child.stdout), closed(child.stderr)]);
 
   try {
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    const exit = await new Promise<{
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      error?: Error;
+    }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('exit', (code, signal) => {
         // Whatever is left in the child's process group goes with it (under bwrap the kernel has
@@ -141,7 +155,10 @@ export async function runVector(v: SpawnVector, o: RunOptions): Promise<RunResul
     });
     // A leftover holding the pipes open must not hold the result: wait a little, then stop reading.
     let drainTimer: NodeJS.Timeout | undefined;
-    await Promise.race([pipesClosed, new Promise<void>((resolve) => (drainTimer = setTimeout(resolve, o.drainMs ?? 250)))]);
+    await Promise.race([
+      pipesClosed,
+      new Promise<void>((resolve) => (drainTimer = setTimeout(resolve, o.drainMs ?? 250))),
+    ]);
     clearTimeout(drainTimer);
     child.stdout.destroy();
     child.stderr.destroy();

@@ -6,7 +6,16 @@
  * read-only); only loopback addresses are used for the network checks.
  */
 import { createServer, type Server } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -44,7 +53,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('the bwrap sandbox: the workdir is the only writable place', () => {
   let canaries: string[];
   beforeEach(() => {
-    canaries = [mkdtempSync(path.join('/tmp', 'interlock-canary-')), mkdtempSync(path.join('/var/tmp', 'interlock-canary-'))];
+    canaries = [
+      mkdtempSync(path.join('/tmp', 'interlock-canary-')),
+      mkdtempSync(path.join('/var/tmp', 'interlock-canary-')),
+    ];
     for (const c of canaries) writeFileSync(path.join(c, 'keep'), 'canary\n');
   });
   afterEach(() => {
@@ -59,7 +71,9 @@ describe('the bwrap sandbox: the workdir is the only writable place', () => {
     for (const c of canaries) {
       const writes = await bash(`echo x > ${c}/f`);
       expect(writes.status).toBe('failed');
-      const removes = await bash(`rm -rf ${c}; rm -f ${c}/keep; mv ${c}/keep ${c}/moved; chmod 000 ${c}`);
+      const removes = await bash(
+        `rm -rf ${c}; rm -f ${c}/keep; mv ${c}/keep ${c}/moved; chmod 000 ${c}`,
+      );
       expect(removes.status).toBe('failed');
       // Root inside the sandbox has no capabilities: it cannot make / writable again.
       const remounts = await bash(`mount -o remount,rw / && echo y > ${c}/f`);
@@ -67,7 +81,9 @@ describe('the bwrap sandbox: the workdir is the only writable place', () => {
       intact(c);
     }
     const caps = await bash('grep -E "^Cap(Eff|Prm):" /proc/self/status');
-    expect(String(caps.output!.stdout)).toBe('CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n');
+    expect(String(caps.output!.stdout)).toBe(
+      'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\n',
+    );
     expect((await bash('echo x > /etc/interlock-sandbox-test')).status).toBe('failed');
     expect(existsSync('/etc/interlock-sandbox-test')).toBe(false);
   });
@@ -81,10 +97,16 @@ describe('the bwrap sandbox: the workdir is the only writable place', () => {
     const server: Server = createServer((c) => c.end('hello from the host\n'));
     await new Promise<void>((r) => server.listen(sock, r));
     try {
-      const reads = await bash(`cat ${secret}/audit.key; ls /var /home /root /run 2>&1; cat /etc/shadow /etc/gshadow 2>&1; ls -A /etc/ssh`);
+      const reads = await bash(
+        `cat ${secret}/audit.key; ls /var /home /root /run 2>&1; cat /etc/shadow /etc/gshadow 2>&1; ls -A /etc/ssh`,
+      );
       expect(String(reads.output!.stdout)).not.toContain('private');
       expect(String(reads.output!.stdout)).not.toMatch(/^root:/m);
-      const connects = await run([PYTHON, '-c', `import socket;s=socket.socket(socket.AF_UNIX);s.connect(${JSON.stringify(sock)});print(s.recv(100))`]);
+      const connects = await run([
+        PYTHON,
+        '-c',
+        `import socket;s=socket.socket(socket.AF_UNIX);s.connect(${JSON.stringify(sock)});print(s.recv(100))`,
+      ]);
       expect(connects.status).toBe('failed');
       expect(String(connects.output!.stdout)).not.toContain('hello');
       // The system itself is there: programs run and read their configuration.
@@ -141,7 +163,9 @@ describe('the bwrap sandbox: the workdir is the only writable place', () => {
     expect((await run([ENV, 'touch', `${dir}/touched`])).status).toBe('completed');
     expect((await run([GIT, 'init', '-q', 'repo'])).status).toBe('completed');
     expect(existsSync(path.join(dir, 'repo', '.git', 'HEAD'))).toBe(true);
-    expect((await bash('echo inside > written && mkdir -p a/b && echo deep > a/b/c')).status).toBe('completed');
+    expect((await bash('echo inside > written && mkdir -p a/b && echo deep > a/b/c')).status).toBe(
+      'completed',
+    );
     expect(readFileSync(path.join(dir, 'written'), 'utf8')).toBe('inside\n');
     expect(readFileSync(path.join(dir, 'a', 'b', 'c'), 'utf8')).toBe('deep\n');
   });
@@ -164,7 +188,9 @@ describe('the bwrap sandbox: the workdir is the only writable place', () => {
     try {
       const d = new ShellDriver({ allow: ALLOW, workdir: outside });
       await d.connect();
-      expect((await bash('echo ok > f && touch /var/tmp/interlock-sibling-of-workdir', d)).status).toBe('failed');
+      expect(
+        (await bash('echo ok > f && touch /var/tmp/interlock-sibling-of-workdir', d)).status,
+      ).toBe('failed');
       expect(readFileSync(path.join(outside, 'f'), 'utf8')).toBe('ok\n');
       expect(existsSync('/var/tmp/interlock-sibling-of-workdir')).toBe(false);
     } finally {
@@ -193,16 +219,26 @@ describe('the bwrap sandbox: network', () => {
     port = (server.address() as { port: number }).port;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const connect = (): string[] => [PYTHON, '-c', `import socket\ns = socket.create_connection(('127.0.0.1', ${port}), timeout=3)\nprint(s.recv(16).decode(), end='')`];
+  const connect = (): string[] => [
+    PYTHON,
+    '-c',
+    `import socket\ns = socket.create_connection(('127.0.0.1', ${port}), timeout=3)\nprint(s.recv(16).decode(), end='')`,
+  ];
 
   it('network: false (the default) cannot reach the host, not even its loopback', async () => {
     const before = connections;
     const r = await run(connect());
     expect(r.status).toBe('failed');
-    expect(String(r.output!.stderr)).toMatch(/ConnectionRefusedError|Network is unreachable|No route/);
+    expect(String(r.output!.stderr)).toMatch(
+      /ConnectionRefusedError|Network is unreachable|No route/,
+    );
     expect(connections).toBe(before);
     // Its own loopback is up but empty; there is no other interface.
-    const ifaces = await run([PYTHON, '-c', 'import socket; print(sorted(n for _, n in socket.if_nameindex()))']);
+    const ifaces = await run([
+      PYTHON,
+      '-c',
+      'import socket; print(sorted(n for _, n in socket.if_nameindex()))',
+    ]);
     expect(String(ifaces.output!.stdout).trim()).toBe("['lo']");
     expect(await driver.readState()).toMatchObject({ network: false });
   });
@@ -219,18 +255,34 @@ describe('the bwrap sandbox: network', () => {
 
 describe('bwrap options', () => {
   it('mounts in order: the system read-only, credentials masked, private /dev, /proc, /tmp, then the workdir bind', () => {
-    const base = { visible: ['/usr', '/etc'], hidden: [{ path: '/etc/shadow', directory: false }, { path: '/etc/ssh', directory: true }] };
-    const o = bwrapOptions({ workdir: '/tmp/w', network: false, path: '/usr/bin', ...base }, '/tmp/w/sub');
-    const at = (flag: string, arg?: string): number => o.findIndex((x, i) => x === flag && (arg === undefined || o[i + 1] === arg));
+    const base = {
+      visible: ['/usr', '/etc'],
+      hidden: [
+        { path: '/etc/shadow', directory: false },
+        { path: '/etc/ssh', directory: true },
+      ],
+    };
+    const o = bwrapOptions(
+      { workdir: '/tmp/w', network: false, path: '/usr/bin', ...base },
+      '/tmp/w/sub',
+    );
+    const at = (flag: string, arg?: string): number =>
+      o.findIndex((x, i) => x === flag && (arg === undefined || o[i + 1] === arg));
     expect(at('--ro-bind', '/')).toBe(-1);
     expect(at('--ro-bind', '/etc')).toBeLessThan(at('--ro-bind', '/dev/null'));
-    expect(o.slice(at('--ro-bind', '/dev/null'), at('--ro-bind', '/dev/null') + 3)).toEqual(['--ro-bind', '/dev/null', '/etc/shadow']);
+    expect(o.slice(at('--ro-bind', '/dev/null'), at('--ro-bind', '/dev/null') + 3)).toEqual([
+      '--ro-bind',
+      '/dev/null',
+      '/etc/shadow',
+    ]);
     expect(at('--tmpfs', '/etc/ssh')).toBeGreaterThan(at('--ro-bind', '/etc'));
     expect(at('--ro-bind', '/usr')).toBeLessThan(at('--tmpfs', '/tmp'));
     expect(at('--tmpfs', '/tmp')).toBeLessThan(at('--bind', '/tmp/w'));
     expect(o).toContain('--unshare-net');
     expect(o.slice(at('--chdir'), at('--chdir') + 2)).toEqual(['--chdir', '/tmp/w/sub']);
-    expect(bwrapOptions({ workdir: '/tmp/w', network: true, path: '/usr/bin', ...base }, '/tmp/w')).not.toContain('--unshare-net');
+    expect(
+      bwrapOptions({ workdir: '/tmp/w', network: true, path: '/usr/bin', ...base }, '/tmp/w'),
+    ).not.toContain('--unshare-net');
   });
 
   it('a workdir path with spaces and odd characters is bound as one argument', async () => {

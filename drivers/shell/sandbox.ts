@@ -68,19 +68,35 @@ export function bwrapOptions(c: Omit<SandboxConfig, 'mode' | 'bwrapPath'>, cwd: 
     ...(c.network ? [] : ['--unshare-net']),
     // bwrap run as root keeps every capability unless told otherwise, and with CAP_SYS_ADMIN
     // the command could simply remount / read-write.
-    '--cap-drop', 'ALL',
+    '--cap-drop',
+    'ALL',
     ...c.visible.flatMap((p) => ['--ro-bind', p, p]),
-    ...c.hidden.flatMap((h) => (h.directory ? ['--tmpfs', h.path, '--remount-ro', h.path] : ['--ro-bind', '/dev/null', h.path])),
-    '--dev', '/dev',
-    '--proc', '/proc',
-    '--tmpfs', '/tmp',
-    '--bind', c.workdir, c.workdir,
+    ...c.hidden.flatMap((h) =>
+      h.directory
+        ? ['--tmpfs', h.path, '--remount-ro', h.path]
+        : ['--ro-bind', '/dev/null', h.path],
+    ),
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
+    '--bind',
+    c.workdir,
+    c.workdir,
     // The sandbox's own root (where bwrap made the mount points) is read-only too.
-    '--remount-ro', '/',
+    '--remount-ro',
+    '/',
     '--clearenv',
-    '--setenv', 'PATH', c.path,
-    '--setenv', 'HOME', cwd,
-    '--chdir', cwd,
+    '--setenv',
+    'PATH',
+    c.path,
+    '--setenv',
+    'HOME',
+    cwd,
+    '--chdir',
+    cwd,
   ];
 }
 
@@ -90,7 +106,8 @@ export function spawnVector(plan: VectorPlan, c: SandboxConfig): SpawnVector {
   if (file === undefined) throw new TypeError('empty argv');
   const runAs = c.runAs ? { runAs: c.runAs } : {};
   if (c.mode === 'none') return { file, args, ...runAs };
-  if (!c.bwrapPath) throw new SandboxUnavailableError('sandbox bwrap needs the path of the bwrap binary');
+  if (!c.bwrapPath)
+    throw new SandboxUnavailableError('sandbox bwrap needs the path of the bwrap binary');
   return { file: c.bwrapPath, args: [...bwrapOptions(c, plan.cwd), '--', file, ...args], ...runAs };
 }
 
@@ -109,16 +126,24 @@ export function findOnPath(name: string, pathList: string): string | undefined {
   return undefined;
 }
 
-const MISSING_HINT = 'install bubblewrap (Debian: apt-get install bubblewrap); `sandbox: none` in the target options is the explicit opt-out (commands then run unsandboxed)';
+const MISSING_HINT =
+  'install bubblewrap (Debian: apt-get install bubblewrap); `sandbox: none` in the target options is the explicit opt-out (commands then run unsandboxed)';
 
 /** Resolves the bwrap binary: the explicit option, else the first bwrap on the host PATH. */
 export function resolveBwrap(explicit: string | undefined): string {
   if (explicit) {
-    if (!existsSync(explicit)) throw new SandboxUnavailableError(`bubblewrap is missing: ${explicit} does not exist; ${MISSING_HINT}`);
+    if (!existsSync(explicit))
+      throw new SandboxUnavailableError(
+        `bubblewrap is missing: ${explicit} does not exist; ${MISSING_HINT}`,
+      );
     return explicit;
   }
-  const found = findOnPath('bwrap', `${process.env.PATH ?? ''}${path.delimiter}/usr/bin${path.delimiter}/bin`);
-  if (!found) throw new SandboxUnavailableError(`bubblewrap is missing: no bwrap on PATH; ${MISSING_HINT}`);
+  const found = findOnPath(
+    'bwrap',
+    `${process.env.PATH ?? ''}${path.delimiter}/usr/bin${path.delimiter}/bin`,
+  );
+  if (!found)
+    throw new SandboxUnavailableError(`bubblewrap is missing: no bwrap on PATH; ${MISSING_HINT}`);
   return found;
 }
 
@@ -130,17 +155,29 @@ export function resolveBwrap(explicit: string | undefined): string {
 export async function probeBwrap(c: SandboxConfig, timeoutMs = 10_000): Promise<void> {
   const truePath = ['/usr/bin/true', '/bin/true'].find((p) => existsSync(p)) ?? '/bin/true';
   const v = spawnVector({ argv: [truePath], cwd: c.workdir }, c);
-  const outcome = await new Promise<{ code: number | null; stderr: string; error?: Error }>((resolve) => {
-    let stderr = '';
-    const child = spawn(v.file, v.args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: c.path }, cwd: '/', timeout: timeoutMs, killSignal: 'SIGKILL', ...(v.runAs ?? {}) });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < 4096) stderr += d;
-    });
-    child.on('error', (error) => resolve({ code: null, stderr, error }));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
+  const outcome = await new Promise<{ code: number | null; stderr: string; error?: Error }>(
+    (resolve) => {
+      let stderr = '';
+      const child = spawn(v.file, v.args, {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { PATH: c.path },
+        cwd: '/',
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        ...(v.runAs ?? {}),
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        if (stderr.length < 4096) stderr += d;
+      });
+      child.on('error', (error) => resolve({ code: null, stderr, error }));
+      child.on('close', (code) => resolve({ code, stderr }));
+    },
+  );
   if (outcome.code !== 0) {
-    const why = outcome.error?.message ?? (outcome.stderr.trim() || `exit code ${String(outcome.code)}`);
-    throw new SandboxUnavailableError(`bubblewrap (${c.bwrapPath ?? 'bwrap'}) cannot create the sandbox here: ${why}; ${MISSING_HINT}`);
+    const why =
+      outcome.error?.message ?? (outcome.stderr.trim() || `exit code ${String(outcome.code)}`);
+    throw new SandboxUnavailableError(
+      `bubblewrap (${c.bwrapPath ?? 'bwrap'}) cannot create the sandbox here: ${why}; ${MISSING_HINT}`,
+    );
   }
 }

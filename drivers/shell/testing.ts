@@ -11,10 +11,19 @@ export const TARGET = 'workstation';
 /** A shell.exec command as the executor sends it: params, target and the decided digest. */
 export function shellCommand(id: string, argv: string[], cwd?: string): DriverCommand {
   const params: Record<string, unknown> = cwd === undefined ? { argv } : { argv, cwd };
-  return { id, kind: 'shell.exec', target: TARGET, params, digest: actionDigest('shell.exec', TARGET, params) };
+  return {
+    id,
+    kind: 'shell.exec',
+    target: TARGET,
+    params,
+    digest: actionDigest('shell.exec', TARGET, params),
+  };
 }
 
-export const writeOptions = (id: string, signal = new AbortController().signal): WriteOptions => ({ idempotencyKey: id, signal });
+export const writeOptions = (id: string, signal = new AbortController().signal): WriteOptions => ({
+  idempotencyKey: id,
+  signal,
+});
 
 /** Host pids of the processes with an argument for which `match` holds. */
 export function pidsWhere(match: (arg: string) => boolean): number[] {
@@ -32,8 +41,15 @@ export function pidsWhere(match: (arg: string) => boolean): number[] {
   return pids;
 }
 
-/** Polls `check` every 10 ms until it holds; returns the milliseconds it took, or throws after `withinMs`. */
-export async function waitFor(check: () => boolean, withinMs: number, what: string): Promise<number> {
+/**
+ * Polls `check` every 10 ms until it holds; returns the milliseconds it took, or throws after
+ * `withinMs`.
+ */
+export async function waitFor(
+  check: () => boolean,
+  withinMs: number,
+  what: string,
+): Promise<number> {
   const t0 = performance.now();
   for (;;) {
     if (check()) return performance.now() - t0;
@@ -65,6 +81,7 @@ let counter = 0;
 /** A marker no other process has: sleep reads `47.<digits>` as seconds. */
 export const newMarker = (): string => `47.${process.pid}${Date.now() % 1e6}${++counter}`;
 /** Host pids of the spawner's three descendants (-1 for one not running). */
-export const descendants = (m: string): number[] => [1, 2, 3].map((i) => pidsWhere((a) => a === `${m}${i}`)[0] ?? -1);
+export const descendants = (m: string): number[] =>
+  [1, 2, 3].map((i) => pidsWhere((a) => a === `${m}${i}`)[0] ?? -1);
 /** Every process with the marker in its arguments: the descendants, python, bwrap and its init. */
 export const anyWith = (m: string): number[] => pidsWhere((a) => a.startsWith(m));

@@ -11,10 +11,15 @@ driverContract(
     const dir = mkdtempSync(path.join(tmpdir(), 'interlock-sim-contract-'));
     const journalFile = path.join(dir, 'journal.jsonl');
     let latencyMs = 0;
-    const make = () => new SimRoasterDriver({ mode: 'RUNNING', timeScale: 1e-6, journalFile, latencyMs });
+    const make = () =>
+      new SimRoasterDriver({ mode: 'RUNNING', timeScale: 1e-6, journalFile, latencyMs });
     const harness = {
       driver: make(),
-      command: (n: number) => ({ id: `cmd-${n}`, kind: 'roaster.set_fan', params: { value: (n % 9) + 1 } }),
+      command: (n: number) => ({
+        id: `cmd-${n}`,
+        kind: 'roaster.set_fan',
+        params: { value: (n % 9) + 1 },
+      }),
       slowCommand: (n: number) => {
         latencyMs = 1000;
         harness.driver = make();

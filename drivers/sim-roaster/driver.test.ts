@@ -40,8 +40,12 @@ describe('sim-roaster driver', () => {
   it('refuses what its hardware cannot do, whatever the gateway decided', async () => {
     const d = new SimRoasterDriver({ mode: 'RUNNING' });
     await d.connect();
-    await expect(d.writeCommand({ id: 'a', kind: 'roaster.set_power', params: { value: 140 } }, opts())).rejects.toBeInstanceOf(DriverRejectedError);
-    await expect(d.writeCommand({ id: 'b', kind: 'roaster.preheat', params: { target_temp: 200 } }, opts())).rejects.toThrow(/RUNNING/);
+    await expect(
+      d.writeCommand({ id: 'a', kind: 'roaster.set_power', params: { value: 140 } }, opts()),
+    ).rejects.toBeInstanceOf(DriverRejectedError);
+    await expect(
+      d.writeCommand({ id: 'b', kind: 'roaster.preheat', params: { target_temp: 200 } }, opts()),
+    ).rejects.toThrow(/RUNNING/);
     expect(await d.getCommandStatus('a')).toMatchObject({ status: 'failed' });
   });
 
@@ -51,8 +55,12 @@ describe('sim-roaster driver', () => {
       const journalFile = path.join(dir, 'j.jsonl');
       const d = new SimRoasterDriver({ mode: 'RUNNING', journalFile });
       await d.connect();
-      expect(await d.writeCommand({ id: 'c1', kind: 'roaster.set_fan', params: { value: 7 } }, opts())).toMatchObject({ status: 'completed' });
-      expect(await d.writeCommand({ id: 'c1', kind: 'roaster.set_fan', params: { value: 7 } }, opts())).toMatchObject({ status: 'completed' });
+      expect(
+        await d.writeCommand({ id: 'c1', kind: 'roaster.set_fan', params: { value: 7 } }, opts()),
+      ).toMatchObject({ status: 'completed' });
+      expect(
+        await d.writeCommand({ id: 'c1', kind: 'roaster.set_fan', params: { value: 7 } }, opts()),
+      ).toMatchObject({ status: 'completed' });
       expect(readFileSync(journalFile, 'utf8').match(/"applied"/g)).toHaveLength(1);
       const again = new SimRoasterDriver({ mode: 'OFF', journalFile });
       await again.connect();
@@ -68,7 +76,10 @@ describe('sim-roaster driver', () => {
     const d = new SimRoasterDriver({ mode: 'RUNNING', latencyMs: 10_000 });
     await d.connect();
     const controller = new AbortController();
-    const pending = d.writeCommand({ id: 'slow', kind: 'roaster.set_power', params: { value: 80 } }, opts(controller.signal));
+    const pending = d.writeCommand(
+      { id: 'slow', kind: 'roaster.set_power', params: { value: 80 } },
+      opts(controller.signal),
+    );
     expect(await d.getCommandStatus('slow')).toEqual({ status: 'in_progress' });
     await d.safeState();
     expect(await pending).toMatchObject({ status: 'aborted' });

@@ -36,7 +36,9 @@ export const SimRoasterOptionsSchema = z.strictObject({
       safeState: z.boolean().default(false),
       /** The first N command writes fail with a transient error (a flaky link). */
       transientWrites: z.number().int().min(0).max(100).default(0),
-      /** The first N command writes are refused by the controller (a fault it reports, not retried). */
+      /**
+       * The first N command writes are refused by the controller (a fault it reports, not retried).
+       */
       rejectWrites: z.number().int().min(0).max(100).default(0),
     })
     .prefault({}),
@@ -102,18 +104,25 @@ export class SimRoasterDriver implements Driver {
     }
     const known = this.#commands.get(cmd.id);
     // A repeat of a command this controller already settled is answered, not re-applied.
-    if (known && known.status !== 'not_found' && known.status !== 'in_progress') return settled(known);
+    if (known && known.status !== 'not_found' && known.status !== 'in_progress')
+      return settled(known);
     this.#record({ id: cmd.id, event: 'received', at: this.#now() });
     const controller = new AbortController();
     this.#inFlight.set(cmd.id, controller);
     const abort = AbortSignal.any([signal, controller.signal]);
     try {
-      if (this.#options.latencyMs > 0) await sleep(this.#options.latencyMs, undefined, { signal: abort });
+      if (this.#options.latencyMs > 0)
+        await sleep(this.#options.latencyMs, undefined, { signal: abort });
       if (abort.aborted) throw abort.reason;
       this.#tick();
       if (this.#rejectLeft > 0) {
         this.#rejectLeft--;
-        this.#record({ id: cmd.id, event: 'failed', at: this.#now(), message: 'controller refused the command (injected fault)' });
+        this.#record({
+          id: cmd.id,
+          event: 'failed',
+          at: this.#now(),
+          message: 'controller refused the command (injected fault)',
+        });
         throw new DriverRejectedError('controller refused the command (injected fault)');
       }
       let next: RoasterState;
@@ -149,7 +158,8 @@ export class SimRoasterDriver implements Driver {
 
   async safeState(): Promise<void> {
     this.#requireConnected();
-    if (this.#options.faults.safeState) throw new Error('controller did not acknowledge the safe-state command (injected fault)');
+    if (this.#options.faults.safeState)
+      throw new Error('controller did not acknowledge the safe-state command (injected fault)');
     for (const controller of this.#inFlight.values()) controller.abort();
     this.#tick();
     this.#state = safe(this.#state);
@@ -160,7 +170,8 @@ export class SimRoasterDriver implements Driver {
     const id = `cp-${this.#now()}-${++this.#checkpointSeq}`;
     this.#checkpoints.set(id, { ...this.#state });
     // The executor checkpoints before every write: keep the newest only, as a controller would.
-    if (this.#checkpoints.size > KEEP_CHECKPOINTS) this.#checkpoints.delete(this.#checkpoints.keys().next().value as string);
+    if (this.#checkpoints.size > KEEP_CHECKPOINTS)
+      this.#checkpoints.delete(this.#checkpoints.keys().next().value as string);
     return { id };
   }
 

@@ -65,22 +65,30 @@ function within(name: keyof typeof HARDWARE_LIMITS, value: unknown): number {
     throw new HardwareRefusal(`${name} must be a number`);
   }
   if (value < limits.min || value > limits.max) {
-    throw new HardwareRefusal(`${name} ${value} is outside the hardware range ${limits.min}–${limits.max}`);
+    throw new HardwareRefusal(
+      `${name} ${value} is outside the hardware range ${limits.min}–${limits.max}`,
+    );
   }
   return value;
 }
 
 function requireMode(s: RoasterState, kind: string, modes: RoasterMode[]): void {
-  if (!modes.includes(s.mode)) throw new HardwareRefusal(`${kind} is impossible while the roaster is ${s.mode}`);
+  if (!modes.includes(s.mode))
+    throw new HardwareRefusal(`${kind} is impossible while the roaster is ${s.mode}`);
 }
 
 /** apply returns the state after one command; it refuses what the hardware would refuse. */
-export function apply(s: RoasterState, kind: string, params: Record<string, unknown>): RoasterState {
+export function apply(
+  s: RoasterState,
+  kind: string,
+  params: Record<string, unknown>,
+): RoasterState {
   const next = { ...s };
   switch (kind) {
     case 'roaster.preheat':
       requireMode(s, kind, ['OFF']);
-      if (s.tripped) throw new HardwareRefusal('the over-temperature trip must be reset before preheating');
+      if (s.tripped)
+        throw new HardwareRefusal('the over-temperature trip must be reset before preheating');
       next.targetTemp = within('preheatTemp', params.target_temp);
       Object.assign(next, { mode: 'PREHEATING', power: 70, fan: 3, drumRpm: 60, airflow: 30 });
       return next;
@@ -120,7 +128,15 @@ export function apply(s: RoasterState, kind: string, params: Record<string, unkn
 
 /** The emergency-stop state: heat off, fan and drum on so the beans do not scorch. */
 export function safe(s: RoasterState): RoasterState {
-  return { ...s, mode: s.mode === 'OFF' ? 'OFF' : 'COOLING', power: 0, fan: 10, drumRpm: 60, airflow: 100, coolingLeft: null };
+  return {
+    ...s,
+    mode: s.mode === 'OFF' ? 'OFF' : 'COOLING',
+    power: 0,
+    fan: 10,
+    drumRpm: 60,
+    airflow: 100,
+    coolingLeft: null,
+  };
 }
 
 /** advance moves simulated time forward by `seconds` in fixed steps. */
@@ -144,7 +160,8 @@ function step(s: RoasterState, dt: number): RoasterState {
   // Full power settles near 308 °C at the default fan and airflow: above the trip point, so
   // holding it long enough trips the burner, as on a real machine.
   const heat = (next.power / 100) * 4;
-  const loss = ((next.envTemp - AMBIENT) * 0.014 * (1 + next.fan * 0.15 + next.airflow * 0.01)) / 1.75;
+  const loss =
+    ((next.envTemp - AMBIENT) * 0.014 * (1 + next.fan * 0.15 + next.airflow * 0.01)) / 1.75;
   next.envTemp = round(next.envTemp + (heat - loss) * dt);
   const transfer = next.drumRpm > 0 ? 0.03 : 0.012;
   next.beanTemp = round(next.beanTemp + (next.envTemp - next.beanTemp) * transfer * dt);
@@ -155,7 +172,8 @@ function step(s: RoasterState, dt: number): RoasterState {
   }
   if (next.mode === 'COOLING' && next.coolingLeft !== null) {
     next.coolingLeft = round(next.coolingLeft - dt);
-    if (next.coolingLeft <= 0) Object.assign(next, { mode: 'OFF', fan: 0, drumRpm: 0, airflow: 0, coolingLeft: null });
+    if (next.coolingLeft <= 0)
+      Object.assign(next, { mode: 'OFF', fan: 0, drumRpm: 0, airflow: 0, coolingLeft: null });
   }
   return next;
 }

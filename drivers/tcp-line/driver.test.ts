@@ -9,7 +9,10 @@ import { driverContract } from '../contract.suite.ts';
 import { TcpLineDriver } from './driver.ts';
 import { LoopbackController } from './loopback-controller.ts';
 
-const opts = (id: string, signal = new AbortController().signal) => ({ idempotencyKey: id, signal });
+const opts = (id: string, signal = new AbortController().signal) => ({
+  idempotencyKey: id,
+  signal,
+});
 
 driverContract(
   'tcp-line',
@@ -42,7 +45,13 @@ describe('tcp-line faults', () => {
   beforeEach(async () => {
     controller = new LoopbackController();
     const port = await controller.start();
-    driver = new TcpLineDriver({ port, commandTimeoutMs: 300, connectTimeoutMs: 300, reconnectMinMs: 20, reconnectMaxMs: 200 });
+    driver = new TcpLineDriver({
+      port,
+      commandTimeoutMs: 300,
+      connectTimeoutMs: 300,
+      reconnectMinMs: 20,
+      reconnectMaxMs: 200,
+    });
     await driver.connect();
   });
   afterEach(async () => {
@@ -52,17 +61,23 @@ describe('tcp-line faults', () => {
 
   it('a connection dropped mid-command fails the command as transient, and the driver reconnects', async () => {
     controller.fault = 'drop';
-    await expect(driver.writeCommand({ id: 'd1', kind: 'k', params: { value: 1 } }, opts('d1'))).rejects.toBeInstanceOf(TransientDriverError);
+    await expect(
+      driver.writeCommand({ id: 'd1', kind: 'k', params: { value: 1 } }, opts('d1')),
+    ).rejects.toBeInstanceOf(TransientDriverError);
     controller.fault = 'none';
     await new Promise((r) => setTimeout(r, 100));
     // The retry with the same id goes through once the link is back.
-    expect((await driver.writeCommand({ id: 'd1', kind: 'k', params: { value: 1 } }, opts('d1'))).status).toBe('completed');
+    expect(
+      (await driver.writeCommand({ id: 'd1', kind: 'k', params: { value: 1 } }, opts('d1'))).status,
+    ).toBe('completed');
     expect(controller.actuations).toBe(1);
   });
 
   it('a garbage line fails what is in flight and starts a fresh connection', async () => {
     controller.fault = 'garbage';
-    await expect(driver.writeCommand({ id: 'g1', kind: 'k', params: { value: 1 } }, opts('g1'))).rejects.toThrow(/not a response/);
+    await expect(
+      driver.writeCommand({ id: 'g1', kind: 'k', params: { value: 1 } }, opts('g1')),
+    ).rejects.toThrow(/not a response/);
     expect(driver.garbageLines).toBe(1);
     controller.fault = 'none';
     await new Promise((r) => setTimeout(r, 100));
@@ -70,7 +85,9 @@ describe('tcp-line faults', () => {
   });
 
   it('a refusal by the controller is permanent, not retried', async () => {
-    await expect(driver.writeCommand({ id: 'r1', kind: 'k', params: { value: 500 } }, opts('r1'))).rejects.toMatchObject({ code: 'driver_rejected', message: /exceeds the controller's limit/ });
+    await expect(
+      driver.writeCommand({ id: 'r1', kind: 'k', params: { value: 500 } }, opts('r1')),
+    ).rejects.toMatchObject({ code: 'driver_rejected', message: /exceeds the controller's limit/ });
     expect((await driver.getCommandStatus('r1')).status).toBe('failed');
   });
 

@@ -12,7 +12,16 @@
 import { randomUUID } from 'node:crypto';
 import { Socket } from 'node:net';
 import { z } from 'zod';
-import { DriverRejectedError, TransientDriverError, type CommandStatus, type Driver, type DriverCommand, type ExecutionResult, type TargetState, type WriteOptions } from '../../gateway/schema/driver.ts';
+import {
+  DriverRejectedError,
+  TransientDriverError,
+  type CommandStatus,
+  type Driver,
+  type DriverCommand,
+  type ExecutionResult,
+  type TargetState,
+  type WriteOptions,
+} from '../../gateway/schema/driver.ts';
 
 export const TcpLineOptionsSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
@@ -22,11 +31,22 @@ export const TcpLineOptionsSchema = z.strictObject({
   reconnectMinMs: z.number().int().min(1).max(60_000).default(100),
   reconnectMaxMs: z.number().int().min(1).max(600_000).default(5000),
   /** A response line longer than this is garbage. */
-  maxLineBytes: z.number().int().min(64).max(16 * 1024 * 1024).default(1024 * 1024),
+  maxLineBytes: z
+    .number()
+    .int()
+    .min(64)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
 });
 export type TcpLineOptions = z.input<typeof TcpLineOptionsSchema>;
 
-const ResponseSchema = z.object({ id: z.string(), ok: z.boolean(), output: z.record(z.string(), z.unknown()).optional(), error: z.string().optional(), status: z.string().optional() });
+const ResponseSchema = z.object({
+  id: z.string(),
+  ok: z.boolean(),
+  output: z.record(z.string(), z.unknown()).optional(),
+  error: z.string().optional(),
+  status: z.string().optional(),
+});
 type Response = z.infer<typeof ResponseSchema>;
 
 interface Pending {
@@ -74,7 +94,11 @@ export class TcpLineDriver implements Driver {
       const socket = new Socket();
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new TransientDriverError(`connecting to ${this.#o.host}:${this.#o.port} timed out after ${this.#o.connectTimeoutMs} ms`));
+        reject(
+          new TransientDriverError(
+            `connecting to ${this.#o.host}:${this.#o.port} timed out after ${this.#o.connectTimeoutMs} ms`,
+          ),
+        );
       }, this.#o.connectTimeoutMs);
       socket.setNoDelay(true);
       socket.once('connect', () => {
@@ -86,11 +110,14 @@ export class TcpLineDriver implements Driver {
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new TransientDriverError(`cannot reach ${this.#o.host}:${this.#o.port}: ${err.message}`));
+        reject(
+          new TransientDriverError(`cannot reach ${this.#o.host}:${this.#o.port}: ${err.message}`),
+        );
       });
       socket.on('data', (chunk) => this.#onData(socket, chunk));
       socket.on('close', () => {
-        if (this.#socket === socket) this.#drop(new TransientDriverError('the controller closed the connection'));
+        if (this.#socket === socket)
+          this.#drop(new TransientDriverError('the controller closed the connection'));
       });
       socket.connect(this.#o.port, this.#o.host);
     }).finally(() => {
@@ -114,7 +141,8 @@ export class TcpLineDriver implements Driver {
       this.#backoff = Math.min(this.#o.reconnectMaxMs, this.#backoff * 2);
       this.#reconnectTimer = setTimeout(() => {
         this.#reconnectTimer = undefined;
-        if (this.#wanted) this.#ensure().catch(() => this.#drop(new TransientDriverError('reconnect failed')));
+        if (this.#wanted)
+          this.#ensure().catch(() => this.#drop(new TransientDriverError('reconnect failed')));
       }, delay);
     }
   }
@@ -153,13 +181,19 @@ export class TcpLineDriver implements Driver {
     }
   }
 
-  async #request(op: string, body: Record<string, unknown>, timeoutMs = this.#o.commandTimeoutMs, signal?: AbortSignal): Promise<Response> {
+  async #request(
+    op: string,
+    body: Record<string, unknown>,
+    timeoutMs = this.#o.commandTimeoutMs,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     await this.#ensure();
     const socket = this.#socket;
     if (!socket) throw new TransientDriverError('not connected');
     const id = typeof body.id === 'string' && op === 'write' ? body.id : `${op}:${randomUUID()}`;
     const key = id;
-    if (this.#pending.has(key)) throw new TransientDriverError(`a request ${key} is already in flight`);
+    if (this.#pending.has(key))
+      throw new TransientDriverError(`a request ${key} is already in flight`);
     return new Promise<Response>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(key);
@@ -197,7 +231,12 @@ export class TcpLineDriver implements Driver {
     if (options.signal.aborted) return { status: 'aborted', message: 'aborted before it was sent' };
     let r: Response;
     try {
-      r = await this.#request('write', { id: cmd.id, kind: cmd.kind, params: cmd.params, idempotency_key: options.idempotencyKey }, this.#o.commandTimeoutMs, options.signal);
+      r = await this.#request(
+        'write',
+        { id: cmd.id, kind: cmd.kind, params: cmd.params, idempotency_key: options.idempotencyKey },
+        this.#o.commandTimeoutMs,
+        options.signal,
+      );
     } catch (err) {
       if (options.signal.aborted) {
         await this.abortCommand(cmd.id).catch(() => undefined);
@@ -206,7 +245,8 @@ export class TcpLineDriver implements Driver {
       throw err;
     }
     if (r.ok) return { status: 'completed', ...(r.output ? { output: r.output } : {}) };
-    if (r.status === 'aborted') return { status: 'aborted', message: r.error ?? 'aborted by the controller' };
+    if (r.status === 'aborted')
+      return { status: 'aborted', message: r.error ?? 'aborted by the controller' };
     throw new DriverRejectedError(r.error ?? 'the controller refused the command');
   }
 
@@ -232,6 +272,7 @@ export class TcpLineDriver implements Driver {
 
   async safeState(): Promise<void> {
     const r = await this.#request('safe', {});
-    if (!r.ok) throw new Error(`the controller did not reach its safe state: ${r.error ?? 'refused'}`);
+    if (!r.ok)
+      throw new Error(`the controller did not reach its safe state: ${r.error ?? 'refused'}`);
   }
 }

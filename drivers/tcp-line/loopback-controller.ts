@@ -21,7 +21,10 @@ export class LoopbackController {
   state: Record<string, unknown> = { mode: 'RUNNING', power: 0 };
   /** How many writes actually changed the state: duplicates must not count. */
   actuations = 0;
-  /** Every write request received, by command id, before deduplication: a double execution shows here. */
+  /**
+   * Every write request received, by command id, before deduplication: a double execution shows
+   * here.
+   */
   readonly writesReceived = new Map<string, number>();
   fault: Fault = 'none';
   /** Milliseconds a write takes; aborts can land meanwhile. */
@@ -74,7 +77,13 @@ export class LoopbackController {
         return send({ id, ok: true });
       case 'status': {
         const c = this.commands.get(String(req.command));
-        return send({ id, ok: true, status: c?.status ?? 'not_found', ...(c?.output ? { output: c.output } : {}), ...(c?.error ? { error: c.error } : {}) });
+        return send({
+          id,
+          ok: true,
+          status: c?.status ?? 'not_found',
+          ...(c?.output ? { output: c.output } : {}),
+          ...(c?.error ? { error: c.error } : {}),
+        });
       }
       case 'abort': {
         const c = this.commands.get(String(req.command));
@@ -126,11 +135,17 @@ export class LoopbackController {
   #abort(c: Command): void {
     clearTimeout(c.timer);
     c.status = 'aborted';
-    c.reply?.({ id: [...this.commands.entries()].find(([, v]) => v === c)?.[0], ok: false, status: 'aborted', error: 'aborted' });
+    c.reply?.({
+      id: [...this.commands.entries()].find(([, v]) => v === c)?.[0],
+      ok: false,
+      status: 'aborted',
+      error: 'aborted',
+    });
   }
 
   #result(id: string, c: Command): Record<string, unknown> {
-    if (c.status === 'completed') return { id, ok: true, ...(c.output ? { output: c.output } : {}) };
+    if (c.status === 'completed')
+      return { id, ok: true, ...(c.output ? { output: c.output } : {}) };
     return { id, ok: false, status: c.status, ...(c.error ? { error: c.error } : {}) };
   }
 }

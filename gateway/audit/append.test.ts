@@ -14,7 +14,13 @@ beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'interlock-audit-'));
   store = await openDatabase(`sqlite:${path.join(dir, 'a.db')}`);
   for (let i = 0; i < 5; i++) {
-    await store.db.transaction().execute((trx) => appendAudit(trx, { type: 'test.event', actor: `u${i}`, payload: { i, nested: { b: 2, a: 1 } } }));
+    await store.db.transaction().execute((trx) =>
+      appendAudit(trx, {
+        type: 'test.event',
+        actor: `u${i}`,
+        payload: { i, nested: { b: 2, a: 1 } },
+      }),
+    );
   }
 });
 afterEach(async () => {
@@ -31,32 +37,55 @@ describe('audit log', () => {
       if (i > 0) expect(r.prev_hash).toBe(rows[i - 1]?.hash);
       // Key order in the payload does not matter: RFC 8785 sorts keys.
       expect(r.payload).toBe(`{"i":${i},"nested":{"a":1,"b":2}}`);
-      expect(recordHash(r.prev_hash, { seq: Number(r.seq), ts: r.ts, type: r.type, action_id: r.action_id, actor: r.actor, payload: JSON.parse(r.payload) as Record<string, unknown> })).toBe(r.hash);
+      expect(
+        recordHash(r.prev_hash, {
+          seq: Number(r.seq),
+          ts: r.ts,
+          type: r.type,
+          action_id: r.action_id,
+          actor: r.actor,
+          payload: JSON.parse(r.payload) as Record<string, unknown>,
+        }),
+      ).toBe(r.hash);
     }
     expect(await verifyChain(store.db)).toEqual({ ok: true, records: 5, head: rows[4]?.hash });
   });
 
   it('appendAuditMany extends the same chain exactly as one append per record would', async () => {
-    const entries = Array.from({ length: 1203 }, (_, i) => ({ type: 'test.bulk', actor: 'bulk', payload: { i }, at: 1_700_000_000_000 + i }));
+    const entries = Array.from({ length: 1203 }, (_, i) => ({
+      type: 'test.bulk',
+      actor: 'bulk',
+      payload: { i },
+      at: 1_700_000_000_000 + i,
+    }));
     const made = await store.db.transaction().execute((trx) => appendAuditMany(trx, entries));
     expect(made.map((r) => r.seq)).toEqual(entries.map((_, i) => 6 + i));
-    await store.db.transaction().execute((trx) => appendAudit(trx, { type: 'test.after', actor: 'u', payload: {} }));
+    await store.db
+      .transaction()
+      .execute((trx) => appendAudit(trx, { type: 'test.after', actor: 'u', payload: {} }));
     expect(await verifyChain(store.db)).toMatchObject({ ok: true, records: 5 + 1203 + 1 });
     // The same entries in two fresh logs, in bulk and one by one: identical chains.
     const bulk = await openDatabase(`sqlite:${path.join(dir, 'bulk.db')}`);
     const single = await openDatabase(`sqlite:${path.join(dir, 'single.db')}`);
     await bulk.db.transaction().execute((trx) => appendAuditMany(trx, entries));
     for (const e of entries) await single.db.transaction().execute((trx) => appendAudit(trx, e));
-    const head = (o: OpenedDb) => o.db.selectFrom('audit_head').select(['seq', 'hash']).executeTakeFirstOrThrow();
+    const head = (o: OpenedDb) =>
+      o.db.selectFrom('audit_head').select(['seq', 'hash']).executeTakeFirstOrThrow();
     expect(await head(bulk)).toEqual(await head(single));
     await bulk.close();
     await single.close();
   });
 
   it('rejects UPDATE and DELETE with database triggers', async () => {
-    await expect(sql`UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`.execute(store.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM audit_log WHERE seq = 5`.execute(store.db)).rejects.toThrow(/append-only/);
-    await expect(sql`INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log WHERE seq = 1`.execute(store.db)).rejects.toThrow();
+    await expect(
+      sql`UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`.execute(store.db),
+    ).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM audit_log WHERE seq = 5`.execute(store.db)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(
+      sql`INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log WHERE seq = 1`.execute(store.db),
+    ).rejects.toThrow();
   });
 
   it('rolls back the record with the transaction that wrote it', async () => {
@@ -75,6 +104,10 @@ describe('audit log', () => {
     expect(await verifyChain(store.db)).toMatchObject({ ok: false, seq: 3 });
     await sql`DROP TRIGGER audit_log_no_delete`.execute(store.db);
     await sql`DELETE FROM audit_log WHERE seq = 2`.execute(store.db);
-    expect(await verifyChain(store.db)).toMatchObject({ ok: false, seq: 2, problem: 'record 2 is missing' });
+    expect(await verifyChain(store.db)).toMatchObject({
+      ok: false,
+      seq: 2,
+      problem: 'record 2 is missing',
+    });
   });
 });

@@ -19,7 +19,10 @@ export interface AuditEntry {
   at?: number;
 }
 
-export async function appendAudit(trx: Tx, entry: AuditEntry): Promise<AuditRecord & { hash: string }> {
+export async function appendAudit(
+  trx: Tx,
+  entry: AuditEntry,
+): Promise<AuditRecord & { hash: string }> {
   const [record] = await appendAuditMany(trx, [entry]);
   return record!;
 }
@@ -29,7 +32,10 @@ export async function appendAudit(trx: Tx, entry: AuditEntry): Promise<AuditReco
  * For transactions that record many things at once (an emergency stop cancelling every
  * pending action, a batch); same chain, same order as one appendAudit each.
  */
-export async function appendAuditMany(trx: Tx, entries: readonly AuditEntry[]): Promise<(AuditRecord & { hash: string })[]> {
+export async function appendAuditMany(
+  trx: Tx,
+  entries: readonly AuditEntry[],
+): Promise<(AuditRecord & { hash: string })[]> {
   if (entries.length === 0) return [];
   const head = await reserveSeqs(trx, entries.length);
   let seq = head.seq - entries.length;
@@ -38,7 +44,14 @@ export async function appendAuditMany(trx: Tx, entries: readonly AuditEntry[]): 
   const rows = entries.map((entry) => {
     // JSON round trip drops undefined fields, so the stored payload is exactly what was hashed.
     const payloadText = canonicalJson(entry.payload);
-    const record: AuditRecord = { seq: ++seq, ts: new Date(entry.at ?? Date.now()).toISOString(), type: entry.type, action_id: entry.actionId ?? null, actor: entry.actor, payload: JSON.parse(payloadText) as Record<string, unknown> };
+    const record: AuditRecord = {
+      seq: ++seq,
+      ts: new Date(entry.at ?? Date.now()).toISOString(),
+      type: entry.type,
+      action_id: entry.actionId ?? null,
+      actor: entry.actor,
+      payload: JSON.parse(payloadText) as Record<string, unknown>,
+    };
     const hash = recordHash(prev, record);
     const row = { ...record, payload: payloadText, prev_hash: prev, hash };
     prev = hash;

@@ -6,9 +6,11 @@ import { hash } from 'node:crypto';
 import { canonicalJson } from '../schema/canonical-json.ts';
 import type { AuditLogTable } from '../store/types.ts';
 
-
 /** The columns of a stored record; `payload` is the canonical JSON text the writer hashed. */
-export type StoredColumns = Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>;
+export type StoredColumns = Pick<
+  AuditLogTable,
+  'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'
+>;
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -28,7 +30,9 @@ export function recordHash(prevHash: string, record: AuditRecord): string {
   return chainHash(prevHash, canonicalJson(record));
 }
 
-/** The chain step over a record already in canonical form (verifiers reuse it for the Merkle leaf). */
+/**
+ * The chain step over a record already in canonical form (verifiers reuse it for the Merkle leaf).
+ */
 export function chainHash(prevHash: string, canonicalRecord: string): string {
   return hash('sha256', prevHash + canonicalRecord, 'hex');
 }
@@ -41,4 +45,3 @@ export function chainHash(prevHash: string, canonicalRecord: string): string {
 export function storedCanonical(row: StoredColumns): string {
   return `{"action_id":${JSON.stringify(row.action_id)},"actor":${JSON.stringify(row.actor)},"payload":${row.payload},"seq":${Number(row.seq)},"ts":${JSON.stringify(row.ts)},"type":${JSON.stringify(row.type)}}`;
 }
-

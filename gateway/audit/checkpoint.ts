@@ -15,7 +15,14 @@ import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 import { leafHash, merkleRoot } from './merkle.ts';
 import type { CheckpointWitness } from './witness.ts';
 import { verifyBlobBundle } from '../signing/verify.ts';
-import { checkpointsFromIndex, checkpointTextAt, headSeq, insertCheckpoint, latestCheckpointText, recordsFrom } from '../store/audit-log.ts';
+import {
+  checkpointsFromIndex,
+  checkpointTextAt,
+  headSeq,
+  insertCheckpoint,
+  latestCheckpointText,
+  recordsFrom,
+} from '../store/audit-log.ts';
 
 export const CHECKPOINT_TYPE = 'interlock.audit.checkpoint/v1';
 
@@ -46,8 +53,17 @@ export interface Checkpoint {
   bundle: SerializedBundle;
 }
 
-export function toAuditRecord(row: Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>): AuditRecord {
-  return { seq: Number(row.seq), ts: row.ts, type: row.type, action_id: row.action_id, actor: row.actor, payload: JSON.parse(row.payload) as Record<string, unknown> };
+export function toAuditRecord(
+  row: Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>,
+): AuditRecord {
+  return {
+    seq: Number(row.seq),
+    ts: row.ts,
+    type: row.type,
+    action_id: row.action_id,
+    actor: row.actor,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+  };
 }
 
 /** A record's Merkle leaf: the leaf hash of its canonical JSON, the same bytes the chain hashes. */
@@ -60,7 +76,11 @@ export function checkpointDigest(bodyText: string): string {
 }
 
 export function rowToCheckpoint(row: { body: string; bundle: string }): Checkpoint {
-  return { body: CheckpointBodySchema.parse(JSON.parse(row.body)), bodyText: row.body, bundle: JSON.parse(row.bundle) as SerializedBundle };
+  return {
+    body: CheckpointBodySchema.parse(JSON.parse(row.body)),
+    bodyText: row.body,
+    bundle: JSON.parse(row.bundle) as SerializedBundle,
+  };
 }
 
 export async function lastCheckpoint(db: Db): Promise<Checkpoint | undefined> {
@@ -73,25 +93,39 @@ export async function lastCheckpoint(db: Db): Promise<Checkpoint | undefined> {
  * undefined when there is nothing new. Refuses to sign a range whose chain does not verify, so
  * a checkpoint never vouches for records altered before it was made.
  */
-export async function createCheckpoint(db: Db, signer: Signer, options: CheckpointOptions): Promise<Checkpoint | undefined> {
-  const last = options.witness ? await checkWitness(db, signer, options.witness) : await lastCheckpoint(db);
+export async function createCheckpoint(
+  db: Db,
+  signer: Signer,
+  options: CheckpointOptions,
+): Promise<Checkpoint | undefined> {
+  const last = options.witness
+    ? await checkWitness(db, signer, options.witness)
+    : await lastCheckpoint(db);
   const fromSeq = (last?.body.to_seq ?? 0) + 1;
   const rows = await recordsFrom(db, fromSeq, options.maxRecords);
   if (rows.length === 0) {
     // A checkpoint that claims records the log does not have would stop signing for good.
     const head = await headSeq(db);
-    if (last && last.body.to_seq > head) throw new VerificationError(`checkpoint #${last.body.index} claims records through ${last.body.to_seq}, but the log ends at ${head}: not signing`);
+    if (last && last.body.to_seq > head)
+      throw new VerificationError(
+        `checkpoint #${last.body.index} claims records through ${last.body.to_seq}, but the log ends at ${head}: not signing`,
+      );
     return undefined;
   }
   let prevHash = last?.body.chain_head ?? GENESIS_HASH;
   const leaves: Buffer[] = [];
   for (const [i, row] of rows.entries()) {
     const seq = Number(row.seq);
-    if (seq !== fromSeq + i) throw new VerificationError(`record ${fromSeq + i} is missing; not signing`);
+    if (seq !== fromSeq + i)
+      throw new VerificationError(`record ${fromSeq + i} is missing; not signing`);
     const canonical = storedCanonical(row);
-    if (row.prev_hash !== prevHash || chainHash(prevHash, canonical) !== row.hash) throw new VerificationError(`record ${seq} does not verify; not signing`);
+    if (row.prev_hash !== prevHash || chainHash(prevHash, canonical) !== row.hash)
+      throw new VerificationError(`record ${seq} does not verify; not signing`);
     const seen = options.observed?.get(seq);
-    if (seen !== undefined && seen !== row.hash) throw new VerificationError(`record ${seq} is not the record this process saw at the head of the log: the unsigned records were rewritten; not signing`);
+    if (seen !== undefined && seen !== row.hash)
+      throw new VerificationError(
+        `record ${seq} is not the record this process saw at the head of the log: the unsigned records were rewritten; not signing`,
+      );
     leaves.push(leafHash(canonical));
     prevHash = row.hash;
   }
@@ -109,7 +143,17 @@ export async function createCheckpoint(db: Db, signer: Signer, options: Checkpoi
   const bodyText = canonicalJson(body);
   const bundle = await signer.signBlob(Buffer.from(bodyText));
   try {
-    await insertCheckpoint(db, { idx: body.index, from_seq: body.from_seq, to_seq: body.to_seq, root: body.root, chain_head: body.chain_head, body: bodyText, bundle: JSON.stringify(bundle), signer: signer.identity, created_at: Date.parse(body.signed_at) });
+    await insertCheckpoint(db, {
+      idx: body.index,
+      from_seq: body.from_seq,
+      to_seq: body.to_seq,
+      root: body.root,
+      chain_head: body.chain_head,
+      body: bodyText,
+      bundle: JSON.stringify(bundle),
+      signer: signer.identity,
+      created_at: Date.parse(body.signed_at),
+    });
   } catch (err) {
     // Replicas sharing a database race to sign the same range; the first insert wins and the
     // others find its checkpoint in place. Anything else is a real failure.
@@ -118,22 +162,37 @@ export async function createCheckpoint(db: Db, signer: Signer, options: Checkpoi
     const row = await checkpointTextAt(db, body.index);
     if (!row) throw err;
     const winner = rowToCheckpoint(row);
-    if (winner.body.prev !== body.prev || winner.body.from_seq !== body.from_seq || winner.body.to_seq > fromSeq + rows.length - 1) {
-      throw new VerificationError(`checkpoint #${body.index} appeared while signing and does not continue checkpoint #${body.index - 1} as this signer's would: not signing after it`);
+    if (
+      winner.body.prev !== body.prev ||
+      winner.body.from_seq !== body.from_seq ||
+      winner.body.to_seq > fromSeq + rows.length - 1
+    ) {
+      throw new VerificationError(
+        `checkpoint #${body.index} appeared while signing and does not continue checkpoint #${body.index - 1} as this signer's would: not signing after it`,
+      );
     }
-    if (signer.publicKey) verifyBlobBundle(winner.bundle, Buffer.from(winner.bodyText), { keys: [signer.publicKey] });
+    if (signer.publicKey)
+      verifyBlobBundle(winner.bundle, Buffer.from(winner.bodyText), { keys: [signer.publicKey] });
     return winner;
   }
-  recordWitness(options.witness, { index: body.index, digest: checkpointDigest(bodyText), to_seq: body.to_seq });
+  recordWitness(options.witness, {
+    index: body.index,
+    digest: checkpointDigest(bodyText),
+    to_seq: body.to_seq,
+  });
   return { body, bodyText, bundle };
 }
 
 export interface CheckpointOptions {
   maxRecords: number;
   now?: () => number;
-  /** The signer's record of its last checkpoint, outside the database (gateway/audit/witness.ts). */
+  /**
+   * The signer's record of its last checkpoint, outside the database (gateway/audit/witness.ts).
+   */
   witness?: CheckpointWitness;
-  /** Chain heads (seq → hash) this process saw before they were signed; each must still be there. */
+  /**
+   * Chain heads (seq → hash) this process saw before they were signed; each must still be there.
+   */
   observed?: ReadonlyMap<number, string>;
 }
 
@@ -144,12 +203,21 @@ export interface CheckpointOptions {
  * unlinked row stops signing with an error instead of being signed on top of. The newest
  * verified checkpoint then becomes the witness, so a replica also remembers what others signed.
  */
-export async function checkWitness(db: Db, signer: Signer, witness: CheckpointWitness): Promise<Checkpoint | undefined> {
+export async function checkWitness(
+  db: Db,
+  signer: Signer,
+  witness: CheckpointWitness,
+): Promise<Checkpoint | undefined> {
   const seen = witness.read();
   // Without a witness yet (a first start, a new host), trust the newest checkpoint on first use
   // rather than re-verifying a log's whole history on every poll.
   const rows = await checkpointsFromIndex(db, seen?.index);
-  if (seen && (rows[0] === undefined || Number(rows[0].idx) !== seen.index || checkpointDigest(rows[0].body) !== seen.digest)) {
+  if (
+    seen &&
+    (rows[0] === undefined ||
+      Number(rows[0].idx) !== seen.index ||
+      checkpointDigest(rows[0].body) !== seen.digest)
+  ) {
     throw new VerificationError(
       `checkpoint #${seen.index} (records through ${seen.to_seq}), which this signer made or saw, is ${rows[0] && Number(rows[0].idx) === seen.index ? 'changed' : 'missing'} in the database: checkpoints were removed or rewritten. Nothing more is signed until this is investigated (interlock audit verify).`,
     );
@@ -160,40 +228,67 @@ export async function checkWitness(db: Db, signer: Signer, witness: CheckpointWi
     try {
       cp = rowToCheckpoint(row);
     } catch {
-      throw new VerificationError(`checkpoint #${String(row.idx)} in the database is malformed: not signing after it`);
+      throw new VerificationError(
+        `checkpoint #${String(row.idx)} in the database is malformed: not signing after it`,
+      );
     }
-    if (prev && (cp.body.index !== prev.body.index + 1 || cp.body.prev !== checkpointDigest(prev.bodyText) || cp.body.from_seq !== prev.body.to_seq + 1)) {
-      throw new VerificationError(`checkpoint #${cp.body.index} does not follow checkpoint #${prev.body.index}: not signing after it`);
+    if (
+      prev &&
+      (cp.body.index !== prev.body.index + 1 ||
+        cp.body.prev !== checkpointDigest(prev.bodyText) ||
+        cp.body.from_seq !== prev.body.to_seq + 1)
+    ) {
+      throw new VerificationError(
+        `checkpoint #${cp.body.index} does not follow checkpoint #${prev.body.index}: not signing after it`,
+      );
     }
     if (signer.publicKey && !(seen && cp.body.index === seen.index)) {
       try {
         verifyBlobBundle(cp.bundle, Buffer.from(cp.bodyText), { keys: [signer.publicKey] });
       } catch (err) {
-        throw new VerificationError(`checkpoint #${cp.body.index} in the database is not signed by this signer's key (${err instanceof Error ? err.message : String(err)}): not signing after it`);
+        throw new VerificationError(
+          `checkpoint #${cp.body.index} in the database is not signed by this signer's key (${err instanceof Error ? err.message : String(err)}): not signing after it`,
+        );
       }
     }
     prev = cp;
   }
   // Written only when it moves: most polls find just the witnessed checkpoint.
-  if (prev && (!seen || prev.body.index > seen.index)) recordWitness(witness, { index: prev.body.index, digest: checkpointDigest(prev.bodyText), to_seq: prev.body.to_seq });
+  if (prev && (!seen || prev.body.index > seen.index))
+    recordWitness(witness, {
+      index: prev.body.index,
+      digest: checkpointDigest(prev.bodyText),
+      to_seq: prev.body.to_seq,
+    });
   return prev;
 }
 
 /** A witness that cannot be written is an error, never silence: without it the check is off. */
-function recordWitness(witness: CheckpointWitness | undefined, entry: { index: number; digest: string; to_seq: number }): void {
+function recordWitness(
+  witness: CheckpointWitness | undefined,
+  entry: { index: number; digest: string; to_seq: number },
+): void {
   if (!witness) return;
   try {
     witness.write(entry);
   } catch (err) {
-    throw new WitnessError(`cannot record the checkpoint witness (${err instanceof Error ? err.message : String(err)}); set audit.witness to a writable file`);
+    throw new WitnessError(
+      `cannot record the checkpoint witness (${err instanceof Error ? err.message : String(err)}); set audit.witness to a writable file`,
+    );
   }
 }
 
-/** The witness could not be written: the checkpointer reports it even when a checkpoint was made. */
+/**
+ * The witness could not be written: the checkpointer reports it even when a checkpoint was made.
+ */
 export class WitnessError extends VerificationError {}
 
 /** Signs checkpoints until every record (or every record through `through`) is covered. */
-export async function signPending(db: Db, signer: Signer, options: CheckpointOptions & { through?: number }): Promise<{ made: number; through: number }> {
+export async function signPending(
+  db: Db,
+  signer: Signer,
+  options: CheckpointOptions & { through?: number },
+): Promise<{ made: number; through: number }> {
   let through = (await lastCheckpoint(db))?.body.to_seq ?? 0;
   let made = 0;
   while (options.through === undefined || through < options.through) {

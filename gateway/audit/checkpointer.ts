@@ -93,12 +93,21 @@ export class Checkpointer {
     for (;;) {
       const waiting = (await headSeq(this.db)) - this.signedTo;
       if (waiting <= 0) return;
-      const due = force || waiting >= this.options.every || this.now() - this.signedAt >= this.options.intervalMs;
+      const due =
+        force ||
+        waiting >= this.options.every ||
+        this.now() - this.signedAt >= this.options.intervalMs;
       if (!due) return;
-      const made = await createCheckpoint(this.db, this.signer, { maxRecords: this.options.every, observed: this.observed, ...(this.options.now ? { now: this.options.now } : {}), ...(this.options.witness ? { witness: this.options.witness } : {}) });
+      const made = await createCheckpoint(this.db, this.signer, {
+        maxRecords: this.options.every,
+        observed: this.observed,
+        ...(this.options.now ? { now: this.options.now } : {}),
+        ...(this.options.witness ? { witness: this.options.witness } : {}),
+      });
       if (!made) return;
       this.signedTo = made.body.to_seq;
-      for (const seq of this.observed.keys()) if (seq <= made.body.to_seq) this.observed.delete(seq);
+      for (const seq of this.observed.keys())
+        if (seq <= made.body.to_seq) this.observed.delete(seq);
       this.signedAt = this.now();
     }
   }
@@ -109,9 +118,15 @@ export class Checkpointer {
     if (!head) return;
     const seq = head.seq;
     const before = this.observed.get(seq);
-    if (before !== undefined && before !== head.hash) throw new VerificationError(`the head of the audit log (record ${seq}) changed its hash: records were rewritten; not signing`);
+    if (before !== undefined && before !== head.hash)
+      throw new VerificationError(
+        `the head of the audit log (record ${seq}) changed its hash: records were rewritten; not signing`,
+      );
     // The log only grows: a head below one already seen means records were deleted.
-    if (seq < this.highestSeen) throw new VerificationError(`the head of the audit log went back from record ${this.highestSeen} to ${seq}: records were deleted; not signing`);
+    if (seq < this.highestSeen)
+      throw new VerificationError(
+        `the head of the audit log went back from record ${this.highestSeen} to ${seq}: records were deleted; not signing`,
+      );
     this.highestSeen = seq;
     if (seq > this.signedTo) this.observed.set(seq, head.hash);
     // Bounded: between checkpoints a poll adds at most one entry.

@@ -4,8 +4,18 @@ import { inclusionPath, leafHash, merkleRoot, nodeHash, verifyInclusion } from '
 const hex = (b: Buffer): string => b.toString('hex');
 const unhex = (h: string): Buffer => Buffer.from(h, 'hex');
 
-// The Certificate Transparency reference inputs and the tree heads RFC 6962 implementations agree on.
-const INPUTS = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(unhex);
+// The Certificate Transparency reference inputs and the tree heads RFC 6962 implementations agree
+// on.
+const INPUTS = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map(unhex);
 const ROOTS = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
@@ -29,7 +39,8 @@ function referenceRoot(leaves: Buffer[]): Buffer {
 
 describe('RFC 6962 Merkle tree', () => {
   it('matches the reference tree heads for sizes 0 to 8', () => {
-    for (let n = 0; n <= 8; n++) expect(hex(merkleRoot(LEAVES.slice(0, n))), `size ${n}`).toBe(ROOTS[n]);
+    for (let n = 0; n <= 8; n++)
+      expect(hex(merkleRoot(LEAVES.slice(0, n))), `size ${n}`).toBe(ROOTS[n]);
   });
 
   it('produces the reference inclusion proof for leaf 0 of 8', () => {
@@ -46,7 +57,8 @@ describe('RFC 6962 Merkle tree', () => {
       const leaves = all.slice(0, n);
       const root = merkleRoot(leaves);
       expect(hex(root)).toBe(hex(referenceRoot(leaves)));
-      for (let i = 0; i < n; i++) expect(verifyInclusion(leaves[i]!, i, n, inclusionPath(i, leaves), root)).toBe(true);
+      for (let i = 0; i < n; i++)
+        expect(verifyInclusion(leaves[i]!, i, n, inclusionPath(i, leaves), root)).toBe(true);
     }
   });
 

@@ -12,7 +12,9 @@ const NODE = Buffer.from([1]);
 // as a createHash object per call.
 export function leafHash(data: Uint8Array | string): Buffer {
   // A string's NUL prefix encodes as the single byte 0x00 in UTF-8.
-  return typeof data === 'string' ? hash('sha256', `\0${data}`, 'buffer') : hash('sha256', Buffer.concat([LEAF, data]), 'buffer');
+  return typeof data === 'string'
+    ? hash('sha256', `\0${data}`, 'buffer')
+    : hash('sha256', Buffer.concat([LEAF, data]), 'buffer');
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
@@ -43,7 +45,8 @@ export function merkleRoot(leaves: readonly Buffer[]): Buffer {
 
 /** PATH(m, D[n]): the sibling hashes from leaf m up to the root, nearest first. */
 export function inclusionPath(index: number, leaves: readonly Buffer[]): Buffer[] {
-  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) throw new RangeError(`leaf index ${index} is outside a tree of ${leaves.length}`);
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length)
+    throw new RangeError(`leaf index ${index} is outside a tree of ${leaves.length}`);
   const path: Buffer[] = [];
   let lo = 0;
   let hi = leaves.length;
@@ -66,8 +69,14 @@ export function inclusionPath(index: number, leaves: readonly Buffer[]): Buffer[
 }
 
 /** RFC 9162 §2.1.3.2: recompute the root from a leaf hash and its path. */
-export function rootFromInclusionPath(leaf: Buffer, index: number, treeSize: number, path: readonly Buffer[]): Buffer | undefined {
-  if (!Number.isInteger(index) || !Number.isInteger(treeSize) || index < 0 || index >= treeSize) return undefined;
+export function rootFromInclusionPath(
+  leaf: Buffer,
+  index: number,
+  treeSize: number,
+  path: readonly Buffer[],
+): Buffer | undefined {
+  if (!Number.isInteger(index) || !Number.isInteger(treeSize) || index < 0 || index >= treeSize)
+    return undefined;
   let fn = index;
   let sn = treeSize - 1;
   let r = leaf;
@@ -90,7 +99,13 @@ export function rootFromInclusionPath(leaf: Buffer, index: number, treeSize: num
   return sn === 0 ? r : undefined;
 }
 
-export function verifyInclusion(leaf: Buffer, index: number, treeSize: number, path: readonly Buffer[], root: Buffer): boolean {
+export function verifyInclusion(
+  leaf: Buffer,
+  index: number,
+  treeSize: number,
+  path: readonly Buffer[],
+  root: Buffer,
+): boolean {
   const computed = rootFromInclusionPath(leaf, index, treeSize, path);
   return computed !== undefined && computed.equals(root);
 }

@@ -20,11 +20,19 @@ import { rawRecordPages, type RawSqlite } from '../store/audit-raw.ts';
 /** Pages of records straight from SQLite as arrays: several times cheaper than row objects. */
 function* sqlitePages(sqlite: RawSqlite, pageSize: number): Generator<StoredRecord[]> {
   for (const rows of rawRecordPages(sqlite, pageSize)) {
-    yield rows.map(([seq, ts, type, action_id, actor, payload, prevHash, hash]) => ({ seq: Number(seq), canonical: storedCanonical({ seq, ts, type, action_id, actor, payload }), prevHash, hash }));
+    yield rows.map(([seq, ts, type, action_id, actor, payload, prevHash, hash]) => ({
+      seq: Number(seq),
+      canonical: storedCanonical({ seq, ts, type, action_id, actor, payload }),
+      prevHash,
+      hash,
+    }));
   }
 }
 
-export function databaseSource(db: Db, options: { sqlite?: RawSqlite; pageSize?: number } = {}): LogSource {
+export function databaseSource(
+  db: Db,
+  options: { sqlite?: RawSqlite; pageSize?: number } = {},
+): LogSource {
   const pageSize = options.pageSize ?? 20_000;
   return {
     complete: true,
@@ -34,14 +42,19 @@ export function databaseSource(db: Db, options: { sqlite?: RawSqlite; pageSize?:
         try {
           return rowToCheckpoint(row);
         } catch {
-          // A damaged row still takes its place, so the verifier reports it rather than skipping it.
+          // A damaged row still takes its place, so the verifier reports it rather than skipping
+          // it.
           let body: unknown = {};
           try {
             body = JSON.parse(row.body);
           } catch {
             body = {};
           }
-          return { body: body as Checkpoint['body'], bodyText: row.body, bundle: {} as SerializedBundle };
+          return {
+            body: body as Checkpoint['body'],
+            bodyText: row.body,
+            bundle: {} as SerializedBundle,
+          };
         }
       });
     },
@@ -54,7 +67,12 @@ export function databaseSource(db: Db, options: { sqlite?: RawSqlite; pageSize?:
       for (;;) {
         const rows = await recordsAfter(db, after, pageSize);
         if (rows.length === 0) return;
-        yield rows.map((r): StoredRecord => ({ seq: Number(r.seq), canonical: storedCanonical(r), prevHash: r.prev_hash, hash: r.hash }));
+        yield rows.map((r): StoredRecord => ({
+          seq: Number(r.seq),
+          canonical: storedCanonical(r),
+          prevHash: r.prev_hash,
+          hash: r.hash,
+        }));
         after = Number(rows[rows.length - 1]!.seq);
       }
     },
@@ -71,7 +89,11 @@ export const AuditRecordSchema = z.strictObject({
   payload: z.record(z.string(), z.unknown()),
 });
 
-export const ExportRecordSchema = AuditRecordSchema.extend({ kind: z.literal('record'), prev_hash: Hex64, hash: Hex64 });
+export const ExportRecordSchema = AuditRecordSchema.extend({
+  kind: z.literal('record'),
+  prev_hash: Hex64,
+  hash: Hex64,
+});
 export type ExportRecord = z.infer<typeof ExportRecordSchema>;
 
 export const ExportCheckpointSchema = z.strictObject({
@@ -81,14 +103,24 @@ export const ExportCheckpointSchema = z.strictObject({
 });
 
 export function exportRecordToAudit(line: ExportRecord): AuditRecord {
-  return { seq: line.seq, ts: line.ts, type: line.type, action_id: line.action_id, actor: line.actor, payload: line.payload };
+  return {
+    seq: line.seq,
+    ts: line.ts,
+    type: line.type,
+    action_id: line.action_id,
+    actor: line.actor,
+    payload: line.payload,
+  };
 }
 
 /** Reads an export file; a line that is not a record or checkpoint is an error naming the line. */
 export async function exportFileSource(file: string): Promise<LogSource> {
   const checkpoints: Checkpoint[] = [];
   const records: StoredRecord[] = [];
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const lines = createInterface({
+    input: createReadStream(file, { encoding: 'utf8' }),
+    crlfDelay: Infinity,
+  });
   let n = 0;
   try {
     for await (const line of lines) {
@@ -103,19 +135,37 @@ export async function exportFileSource(file: string): Promise<LogSource> {
       const kind = (value as { kind?: unknown } | null)?.kind;
       if (kind === 'checkpoint') {
         const cp = ExportCheckpointSchema.safeParse(value);
-        if (!cp.success) throw new VerificationError(`${file}:${n}: malformed checkpoint: ${cp.error.issues[0]?.message ?? ''}`);
-        checkpoints.push({ body: cp.data.body, bodyText: canonicalJson(cp.data.body), bundle: cp.data.bundle as SerializedBundle });
+        if (!cp.success)
+          throw new VerificationError(
+            `${file}:${n}: malformed checkpoint: ${cp.error.issues[0]?.message ?? ''}`,
+          );
+        checkpoints.push({
+          body: cp.data.body,
+          bodyText: canonicalJson(cp.data.body),
+          bundle: cp.data.bundle as SerializedBundle,
+        });
       } else if (kind === 'record') {
         const rec = ExportRecordSchema.safeParse(value);
-        if (!rec.success) throw new VerificationError(`${file}:${n}: malformed record: ${rec.error.issues[0]?.message ?? ''}`);
-        records.push({ seq: rec.data.seq, canonical: canonicalJson(exportRecordToAudit(rec.data)), prevHash: rec.data.prev_hash, hash: rec.data.hash });
+        if (!rec.success)
+          throw new VerificationError(
+            `${file}:${n}: malformed record: ${rec.error.issues[0]?.message ?? ''}`,
+          );
+        records.push({
+          seq: rec.data.seq,
+          canonical: canonicalJson(exportRecordToAudit(rec.data)),
+          prevHash: rec.data.prev_hash,
+          hash: rec.data.hash,
+        });
       } else {
         throw new VerificationError(`${file}:${n}: expected a record or a checkpoint line`);
       }
     }
   } catch (err) {
     if (err instanceof VerificationError) throw err;
-    throw new VerificationError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw new VerificationError(
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      { cause: err },
+    );
   }
   checkpoints.sort((a, b) => a.body.index - b.body.index);
   return {

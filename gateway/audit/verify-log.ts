@@ -19,7 +19,17 @@ export interface StoredRecord {
   hash: string;
 }
 
-export type Problem = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rewritten' | 'bad_signature' | 'bad_checkpoint' | 'unsigned' | 'empty';
+export type Problem =
+  | 'modified'
+  | 'deleted'
+  | 'inserted'
+  | 'reordered'
+  | 'truncated'
+  | 'rewritten'
+  | 'bad_signature'
+  | 'bad_checkpoint'
+  | 'unsigned'
+  | 'empty';
 
 export type LogReport =
   | {
@@ -34,11 +44,21 @@ export type LogReport =
       unsignedTail: number;
       /** The timestamp of the first unsigned record, when there is a tail. */
       tailStartsAt?: string;
-      /** Whether the record the last checkpoint ends at is in this log and matched it, so the tail links to signed records. */
+      /**
+       * Whether the record the last checkpoint ends at is in this log and matched it, so the tail
+       * links to signed records.
+       */
       tailLinked?: boolean;
       head: string;
     }
-  | { ok: false; seq: number; problem: Problem; message: string; records: number; checkpoints: number };
+  | {
+      ok: false;
+      seq: number;
+      problem: Problem;
+      message: string;
+      records: number;
+      checkpoints: number;
+    };
 
 export interface LogSource {
   /** Checkpoints in index order. */
@@ -55,13 +75,20 @@ export interface Failure {
   message: string;
 }
 
-/** Checks the checkpoints among themselves (signatures, order, links); returns the first failure. */
-export function checkCheckpoints(list: Checkpoint[], trust: TrustPolicy, complete: boolean): { valid: Checkpoint[]; failure?: Failure } {
+/**
+ * Checks the checkpoints among themselves (signatures, order, links); returns the first failure.
+ */
+export function checkCheckpoints(
+  list: Checkpoint[],
+  trust: TrustPolicy,
+  complete: boolean,
+): { valid: Checkpoint[]; failure?: Failure } {
   const valid: Checkpoint[] = [];
   let prev: Checkpoint | undefined;
   for (const cp of list) {
     const parsed = CheckpointBodySchema.safeParse(cp.body);
-    const at = typeof cp.body?.from_seq === 'number' ? cp.body.from_seq : (prev?.body.to_seq ?? 0) + 1;
+    const at =
+      typeof cp.body?.from_seq === 'number' ? cp.body.from_seq : (prev?.body.to_seq ?? 0) + 1;
     // The signed bytes must be exactly the canonical form of the body the verifier reads.
     let canonical = '';
     try {
@@ -70,23 +97,67 @@ export function checkCheckpoints(list: Checkpoint[], trust: TrustPolicy, complet
       canonical = '';
     }
     if (!parsed.success || canonical !== cp.bodyText) {
-      return { valid, failure: { seq: at, problem: 'bad_checkpoint', message: `checkpoint ${String(cp.body?.index)} is malformed` } };
+      return {
+        valid,
+        failure: {
+          seq: at,
+          problem: 'bad_checkpoint',
+          message: `checkpoint ${String(cp.body?.index)} is malformed`,
+        },
+      };
     }
     const b = parsed.data;
     try {
       verifyBlobBundle(cp.bundle, Buffer.from(cp.bodyText), trust);
     } catch (err) {
       const why = err instanceof VerificationError ? err.message : String(err);
-      return { valid, failure: { seq: b.from_seq, problem: 'bad_signature', message: `checkpoint ${b.index} (records ${b.from_seq}–${b.to_seq}): ${why}` } };
+      return {
+        valid,
+        failure: {
+          seq: b.from_seq,
+          problem: 'bad_signature',
+          message: `checkpoint ${b.index} (records ${b.from_seq}–${b.to_seq}): ${why}`,
+        },
+      };
     }
-    if (b.tree_size !== b.to_seq - b.from_seq + 1) return { valid, failure: { seq: b.from_seq, problem: 'bad_checkpoint', message: `checkpoint ${b.index}: tree size does not match its range` } };
+    if (b.tree_size !== b.to_seq - b.from_seq + 1)
+      return {
+        valid,
+        failure: {
+          seq: b.from_seq,
+          problem: 'bad_checkpoint',
+          message: `checkpoint ${b.index}: tree size does not match its range`,
+        },
+      };
     if (prev) {
       if (b.index !== prev.body.index + 1 || b.prev !== checkpointDigest(prev.bodyText)) {
-        return { valid, failure: { seq: prev.body.to_seq + 1, problem: 'deleted', message: `checkpoint ${b.index} does not follow checkpoint ${prev.body.index}: a checkpoint between them is missing or was replaced` } };
+        return {
+          valid,
+          failure: {
+            seq: prev.body.to_seq + 1,
+            problem: 'deleted',
+            message: `checkpoint ${b.index} does not follow checkpoint ${prev.body.index}: a checkpoint between them is missing or was replaced`,
+          },
+        };
       }
-      if (b.from_seq !== prev.body.to_seq + 1) return { valid, failure: { seq: prev.body.to_seq + 1, problem: 'bad_checkpoint', message: `checkpoint ${b.index} does not start where checkpoint ${prev.body.index} ends` } };
+      if (b.from_seq !== prev.body.to_seq + 1)
+        return {
+          valid,
+          failure: {
+            seq: prev.body.to_seq + 1,
+            problem: 'bad_checkpoint',
+            message: `checkpoint ${b.index} does not start where checkpoint ${prev.body.index} ends`,
+          },
+        };
     } else if (complete && (b.index !== 1 || b.from_seq !== 1 || b.prev !== GENESIS_HASH)) {
-      return { valid, failure: { seq: 1, problem: 'deleted', message: `the first checkpoint is #${b.index}, not #1: earlier checkpoints are missing` } };
+      return {
+        valid,
+        failure: {
+          seq: 1,
+          problem: 'deleted',
+          message: `the first checkpoint is #${b.index}, not #1: earlier checkpoints are missing`,
+        },
+      };
     }
     valid.push(cp);
     prev = cp;
@@ -120,33 +191,73 @@ export const DEFAULT_MAX_UNSIGNED_AGE_MS = 5 * 60_000;
 export function judgeCoverage(report: LogReport, options: VerifyOptions): LogReport {
   if (!report.ok) return report;
   const base = { records: report.records, checkpoints: report.checkpoints };
-  if (report.records === 0) return { ok: false, seq: 1, problem: 'empty', message: 'the log has no records: there is nothing to verify', ...base };
+  if (report.records === 0)
+    return {
+      ok: false,
+      seq: 1,
+      problem: 'empty',
+      message: 'the log has no records: there is nothing to verify',
+      ...base,
+    };
   if (report.unsignedTail === 0) return report;
   const from = report.lastSeq - report.unsignedTail + 1;
-  const unsigned = (why: string): LogReport => ({ ok: false, seq: from, problem: 'unsigned', message: `records ${from}–${report.lastSeq} are chained but not signed: ${why}`, ...base });
+  const unsigned = (why: string): LogReport => ({
+    ok: false,
+    seq: from,
+    problem: 'unsigned',
+    message: `records ${from}–${report.lastSeq} are chained but not signed: ${why}`,
+    ...base,
+  });
   if (!options.allowUnsignedTail) {
-    const signed = report.checkpoints === 0 ? 'no signed checkpoint covers any record' : `signed checkpoints end at record ${report.signedThrough}`;
-    return unsigned(`${signed} (sign them with \`interlock audit checkpoint\`, or accept a live gateway's short tail with --allow-unsigned-tail)`);
+    const signed =
+      report.checkpoints === 0
+        ? 'no signed checkpoint covers any record'
+        : `signed checkpoints end at record ${report.signedThrough}`;
+    return unsigned(
+      `${signed} (sign them with \`interlock audit checkpoint\`, or accept a live gateway's short tail with --allow-unsigned-tail)`,
+    );
   }
-  if (report.checkpoints === 0) return unsigned('no signed checkpoint covers any record, and a tail is accepted only behind one');
-  if (report.tailLinked !== true) return unsigned(`they do not follow a signed checkpoint in this log (the record checkpoint #${report.checkpoints} ends at is not here to link them to)`);
+  if (report.checkpoints === 0)
+    return unsigned(
+      'no signed checkpoint covers any record, and a tail is accepted only behind one',
+    );
+  if (report.tailLinked !== true)
+    return unsigned(
+      `they do not follow a signed checkpoint in this log (the record checkpoint #${report.checkpoints} ends at is not here to link them to)`,
+    );
   const maxRecords = options.maxUnsignedRecords ?? DEFAULT_MAX_UNSIGNED_RECORDS;
-  if (report.unsignedTail > maxRecords) return unsigned(`${report.unsignedTail} records is more than a running signer leaves (at most ${maxRecords}, --max-unsigned)`);
+  if (report.unsignedTail > maxRecords)
+    return unsigned(
+      `${report.unsignedTail} records is more than a running signer leaves (at most ${maxRecords}, --max-unsigned)`,
+    );
   const maxAge = options.maxUnsignedAgeMs ?? DEFAULT_MAX_UNSIGNED_AGE_MS;
   const startedAt = report.tailStartsAt ? Date.parse(report.tailStartsAt) : Number.NaN;
   const age = (options.now ?? Date.now)() - startedAt;
   // A tail dated in the future is as suspect as an old one (a minute of clock skew allowed).
-  if (age < -60_000) return unsigned(`the first unsigned record is dated ${Math.round(-age / 1000)} s in the future`);
-  if (!(age <= maxAge)) return unsigned(`the first unsigned record is ${Number.isNaN(age) ? 'of unknown age' : `${Math.round(age / 1000)} s old`}, older than a running signer leaves it (at most ${Math.round(maxAge / 1000)} s, --max-unsigned-age)`);
+  if (age < -60_000)
+    return unsigned(
+      `the first unsigned record is dated ${Math.round(-age / 1000)} s in the future`,
+    );
+  if (!(age <= maxAge))
+    return unsigned(
+      `the first unsigned record is ${Number.isNaN(age) ? 'of unknown age' : `${Math.round(age / 1000)} s old`}, older than a running signer leaves it (at most ${Math.round(maxAge / 1000)} s, --max-unsigned-age)`,
+    );
   return report;
 }
 
 /** verifyLog walks the whole source once; memory is bounded by one checkpoint's leaves. */
-export async function verifyLog(source: LogSource, trust: TrustPolicy, options: VerifyOptions = {}): Promise<LogReport> {
+export async function verifyLog(
+  source: LogSource,
+  trust: TrustPolicy,
+  options: VerifyOptions = {},
+): Promise<LogReport> {
   return judgeCoverage(await verifyChainAndCheckpoints(source, trust), options);
 }
 
-async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy): Promise<LogReport> {
+async function verifyChainAndCheckpoints(
+  source: LogSource,
+  trust: TrustPolicy,
+): Promise<LogReport> {
   const all = await source.checkpoints();
   const { valid, failure: checkpointFailure } = checkCheckpoints(all, trust, source.complete);
   let cpIndex = 0;
@@ -179,24 +290,68 @@ async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy):
     if (firstSeq === 0) firstSeq = row.seq;
     const e = expected;
     // Sequence numbers start at 1: a record below that is outside the chain, whatever it holds.
-    if (row.seq < 1) return { seq: row.seq, problem: 'inserted', message: `record ${row.seq} lies outside the chain: sequence numbers start at 1` };
-    if (row.seq < e) return { seq: row.seq, problem: 'reordered', message: `record ${row.seq} appears after record ${e - 1}: records are out of order or duplicated` };
+    if (row.seq < 1)
+      return {
+        seq: row.seq,
+        problem: 'inserted',
+        message: `record ${row.seq} lies outside the chain: sequence numbers start at 1`,
+      };
+    if (row.seq < e)
+      return {
+        seq: row.seq,
+        problem: 'reordered',
+        message: `record ${row.seq} appears after record ${e - 1}: records are out of order or duplicated`,
+      };
     if (row.seq > e) {
-      if (next?.seq === e) return { seq: e, problem: 'reordered', message: `record ${row.seq} appears before record ${e}: records are out of order` };
-      return { seq: e, problem: 'deleted', message: row.seq === e + 1 ? `record ${e} is missing (deleted)` : `records ${e}–${row.seq - 1} are missing (deleted)` };
+      if (next?.seq === e)
+        return {
+          seq: e,
+          problem: 'reordered',
+          message: `record ${row.seq} appears before record ${e}: records are out of order`,
+        };
+      return {
+        seq: e,
+        problem: 'deleted',
+        message:
+          row.seq === e + 1
+            ? `record ${e} is missing (deleted)`
+            : `records ${e}–${row.seq - 1} are missing (deleted)`,
+      };
     }
     // A link that skips exactly one record: the record before this one does not belong.
     if (row.prevHash !== prevHash && prevPrevHash !== '' && row.prevHash === prevPrevHash) {
-      return { seq: e - 1, problem: 'inserted', message: `record ${e - 1} was inserted: record ${e} links past it to record ${e - 2}` };
+      return {
+        seq: e - 1,
+        problem: 'inserted',
+        message: `record ${e - 1} was inserted: record ${e} links past it to record ${e - 2}`,
+      };
     }
     const self = chainHash(row.prevHash, row.canonical);
     if (self !== row.hash) {
-      if (next && next.prevHash === prevHash) return { seq: e, problem: 'reordered', message: `record ${e} holds another record's content and record ${e + 1} links to record ${e - 1}: records were reordered` };
-      if (row.prevHash === prevHash) return { seq: e, problem: 'modified', message: `record ${e} was modified (its content no longer matches its hash)` };
-      return { seq: e, problem: 'deleted', message: `record ${e} does not link to record ${e - 1} and holds renumbered content: a record was deleted here` };
+      if (next && next.prevHash === prevHash)
+        return {
+          seq: e,
+          problem: 'reordered',
+          message: `record ${e} holds another record's content and record ${e + 1} links to record ${e - 1}: records were reordered`,
+        };
+      if (row.prevHash === prevHash)
+        return {
+          seq: e,
+          problem: 'modified',
+          message: `record ${e} was modified (its content no longer matches its hash)`,
+        };
+      return {
+        seq: e,
+        problem: 'deleted',
+        message: `record ${e} does not link to record ${e - 1} and holds renumbered content: a record was deleted here`,
+      };
     }
     if (row.prevHash !== prevHash) {
-      return { seq: e - 1, problem: 'modified', message: `record ${e - 1} was modified and re-hashed: record ${e} still links to its original hash` };
+      return {
+        seq: e - 1,
+        problem: 'modified',
+        message: `record ${e - 1} was modified and re-hashed: record ${e} still links to its original hash`,
+      };
     }
     prevPrevHash = count > 0 ? prevHash : '';
     prevHash = row.hash;
@@ -210,8 +365,15 @@ async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy):
       if (e === cp.body.to_seq) {
         const b = cp.body;
         const wholeRange = leaves.length === b.tree_size;
-        if (row.hash !== b.chain_head || (wholeRange && merkleRoot(leaves).toString('hex') !== b.root)) {
-          return { seq: b.from_seq, problem: 'rewritten', message: `records ${b.from_seq}–${b.to_seq} do not match signed checkpoint ${b.index}: one of them was modified, inserted or deleted and the chain recomputed` };
+        if (
+          row.hash !== b.chain_head ||
+          (wholeRange && merkleRoot(leaves).toString('hex') !== b.root)
+        ) {
+          return {
+            seq: b.from_seq,
+            problem: 'rewritten',
+            message: `records ${b.from_seq}–${b.to_seq} do not match signed checkpoint ${b.index}: one of them was modified, inserted or deleted and the chain recomputed`,
+          };
         }
         checkedThrough = b.to_seq;
         cpIndex++;
@@ -239,11 +401,28 @@ async function verifyChainAndCheckpoints(source: LogSource, trust: TrustPolicy):
   const lastSeq = expected - 1;
   const lastCp = valid[valid.length - 1];
   if (lastCp && lastCp.body.to_seq > lastSeq) {
-    return fail({ seq: lastSeq + 1, problem: 'truncated', message: `the log ends at record ${lastSeq}, but signed checkpoint ${lastCp.body.index} covers records up to ${lastCp.body.to_seq}: records ${lastSeq + 1}–${lastCp.body.to_seq} were truncated` });
+    return fail({
+      seq: lastSeq + 1,
+      problem: 'truncated',
+      message: `the log ends at record ${lastSeq}, but signed checkpoint ${lastCp.body.index} covers records up to ${lastCp.body.to_seq}: records ${lastSeq + 1}–${lastCp.body.to_seq} were truncated`,
+    });
   }
   const signedThrough = lastCp?.body.to_seq ?? 0;
   const unsignedTail = count === 0 ? 0 : lastSeq - Math.max(signedThrough, firstSeq - 1);
-  return { ok: true, records: count, firstSeq, lastSeq, checkpoints: valid.length, signedThrough, unsignedTail, ...(unsignedTail > 0 && tailStartsAt ? { tailStartsAt } : {}), ...(unsignedTail > 0 ? { tailLinked: signedThrough > 0 && checkedThrough === signedThrough } : {}), head: prevHash };
+  return {
+    ok: true,
+    records: count,
+    firstSeq,
+    lastSeq,
+    checkpoints: valid.length,
+    signedThrough,
+    unsignedTail,
+    ...(unsignedTail > 0 && tailStartsAt ? { tailStartsAt } : {}),
+    ...(unsignedTail > 0
+      ? { tailLinked: signedThrough > 0 && checkedThrough === signedThrough }
+      : {}),
+    head: prevHash,
+  };
 }
 
 function recordTime(canonical: string): string | undefined {

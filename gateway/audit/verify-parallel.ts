@@ -14,7 +14,13 @@ import type { TrustPolicy } from '../signing/verify.ts';
 import { GENESIS_HASH } from './chain.ts';
 import { merkleRoot } from './merkle.ts';
 import { databaseSource } from './sources.ts';
-import { checkCheckpoints, judgeCoverage, verifyLog, type LogReport, type VerifyOptions } from './verify-log.ts';
+import {
+  checkCheckpoints,
+  judgeCoverage,
+  verifyLog,
+  type LogReport,
+  type VerifyOptions,
+} from './verify-log.ts';
 import type { RangeResult, RangeTask } from './verify-worker.ts';
 
 export interface ParallelOptions extends VerifyOptions {
@@ -28,7 +34,10 @@ export interface ParallelOptions extends VerifyOptions {
 function spawn(): Worker {
   const loader = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./verify-worker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(loader)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  return new Worker(
+    `import(${JSON.stringify(loader)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
+    { eval: true },
+  );
 }
 
 async function runPool(tasks: RangeTask[], workers: number): Promise<RangeResult[]> {
@@ -60,9 +69,20 @@ async function runPool(tasks: RangeTask[], workers: number): Promise<RangeResult
   return results;
 }
 
-export async function verifyLogParallel(file: string, db: Db, sqlite: RawSqlite, trust: TrustPolicy, options: ParallelOptions = {}): Promise<LogReport> {
-  const sequential = (): Promise<LogReport> => verifyLog(databaseSource(db, { sqlite }), trust, options);
-  const { head, below, rows } = sqlite.prepare('SELECT COALESCE(MAX(seq), 0) AS head, COUNT(*) FILTER (WHERE seq < 1) AS below, COUNT(*) AS rows FROM audit_log').get() as { head: number; below: number; rows: number };
+export async function verifyLogParallel(
+  file: string,
+  db: Db,
+  sqlite: RawSqlite,
+  trust: TrustPolicy,
+  options: ParallelOptions = {},
+): Promise<LogReport> {
+  const sequential = (): Promise<LogReport> =>
+    verifyLog(databaseSource(db, { sqlite }), trust, options);
+  const { head, below, rows } = sqlite
+    .prepare(
+      'SELECT COALESCE(MAX(seq), 0) AS head, COUNT(*) FILTER (WHERE seq < 1) AS below, COUNT(*) AS rows FROM audit_log',
+    )
+    .get() as { head: number; below: number; rows: number };
   // Anything but exactly the records 1..head is for the sequential walk to name.
   if (below > 0 || rows !== head) return sequential();
   const workers = options.workers ?? Math.max(1, Math.min(availableParallelism(), 4));
@@ -74,14 +94,16 @@ export async function verifyLogParallel(file: string, db: Db, sqlite: RawSqlite,
 
   const chunk = options.chunk ?? 20_000;
   const tasks: RangeTask[] = [];
-  for (let from = 1; from <= head; from += chunk) tasks.push({ file, from, to: Math.min(head, from + chunk - 1) });
+  for (let from = 1; from <= head; from += chunk)
+    tasks.push({ file, from, to: Math.min(head, from + chunk - 1) });
   const results = await runPool(tasks, workers);
 
   const leaves = Buffer.allocUnsafe(32 * head);
   const hashes = Buffer.allocUnsafe(32 * head);
   for (const [k, r] of results.entries()) {
     if (!r.clean) return sequential();
-    const expectedPrev = k === 0 ? GENESIS_HASH : hashes.toString('hex', 32 * (r.from - 2), 32 * (r.from - 1));
+    const expectedPrev =
+      k === 0 ? GENESIS_HASH : hashes.toString('hex', 32 * (r.from - 2), 32 * (r.from - 1));
     if (r.firstPrev !== expectedPrev) return sequential();
     Buffer.from(r.leaves).copy(leaves, 32 * (r.from - 1));
     Buffer.from(r.hashes).copy(hashes, 32 * (r.from - 1));
@@ -91,10 +113,25 @@ export async function verifyLogParallel(file: string, db: Db, sqlite: RawSqlite,
     const range: Buffer[] = [];
     for (let s = b.from_seq; s <= b.to_seq; s++) range.push(leaves.subarray(32 * (s - 1), 32 * s));
     const headAt = hashes.toString('hex', 32 * (b.to_seq - 1), 32 * b.to_seq);
-    if (headAt !== b.chain_head || merkleRoot(range).toString('hex') !== b.root) return sequential();
+    if (headAt !== b.chain_head || merkleRoot(range).toString('hex') !== b.root)
+      return sequential();
   }
   const signedThrough = last?.body.to_seq ?? 0;
-  const tail = head > signedThrough ? (sqlite.prepare('SELECT ts FROM audit_log WHERE seq = ?').get(signedThrough + 1) as { ts: string } | undefined) : undefined;
-  const report: LogReport = { ok: true, records: head, firstSeq: 1, lastSeq: head, checkpoints: valid.length, signedThrough, unsignedTail: head - signedThrough, ...(tail ? { tailStartsAt: tail.ts, tailLinked: signedThrough > 0 } : {}), head: hashes.toString('hex', 32 * (head - 1), 32 * head) };
+  const tail =
+    head > signedThrough
+      ? (sqlite.prepare('SELECT ts FROM audit_log WHERE seq = ?').get(signedThrough + 1) as
+          { ts: string } | undefined)
+      : undefined;
+  const report: LogReport = {
+    ok: true,
+    records: head,
+    firstSeq: 1,
+    lastSeq: head,
+    checkpoints: valid.length,
+    signedThrough,
+    unsignedTail: head - signedThrough,
+    ...(tail ? { tailStartsAt: tail.ts, tailLinked: signedThrough > 0 } : {}),
+    head: hashes.toString('hex', 32 * (head - 1), 32 * head),
+  };
   return judgeCoverage(report, options);
 }

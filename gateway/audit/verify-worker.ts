@@ -16,7 +16,14 @@ export interface RangeTask {
 }
 
 export type RangeResult =
-  | { clean: true; from: number; count: number; firstPrev: string; leaves: ArrayBuffer; hashes: ArrayBuffer }
+  | {
+      clean: true;
+      from: number;
+      count: number;
+      firstPrev: string;
+      leaves: ArrayBuffer;
+      hashes: ArrayBuffer;
+    }
   | { clean: false; from: number };
 
 let db: RawSqlite | undefined;
@@ -36,14 +43,22 @@ export function checkRange(task: RangeTask): RangeResult {
   let prev = rows[0]![6];
   for (let i = 0; i < n; i++) {
     const [seq, ts, type, action_id, actor, payload, prevHash, hash] = rows[i]!;
-    if (Number(seq) !== task.from + i || prevHash !== prev) return { clean: false, from: task.from };
+    if (Number(seq) !== task.from + i || prevHash !== prev)
+      return { clean: false, from: task.from };
     const canonical = storedCanonical({ seq: Number(seq), ts, type, action_id, actor, payload });
     if (chainHash(prevHash, canonical) !== hash) return { clean: false, from: task.from };
     leafHash(canonical).copy(leaves, 32 * i);
     hashes.write(hash, 32 * i, 'hex');
     prev = hash;
   }
-  return { clean: true, from: task.from, count: n, firstPrev: rows[0]![6], leaves: leaves.buffer.slice(leaves.byteOffset, leaves.byteOffset + leaves.byteLength), hashes: hashes.buffer.slice(hashes.byteOffset, hashes.byteOffset + hashes.byteLength) };
+  return {
+    clean: true,
+    from: task.from,
+    count: n,
+    firstPrev: rows[0]![6],
+    leaves: leaves.buffer.slice(leaves.byteOffset, leaves.byteOffset + leaves.byteLength),
+    hashes: hashes.buffer.slice(hashes.byteOffset, hashes.byteOffset + hashes.byteLength),
+  };
 }
 
 parentPort?.on('message', (task: RangeTask) => {

@@ -34,7 +34,10 @@ async function setup() {
   const trust = { keys: [loadTrustedKey(made.publicPath)] };
   const opened = await openDatabase(`sqlite:${path.join(dir, 'db.sqlite')}`);
   const add = async (n: number) => {
-    for (let i = 0; i < n; i++) await opened.db.transaction().execute((trx) => appendAudit(trx, { type: 'x.event', actor: 'alice', payload: { i } }));
+    for (let i = 0; i < n; i++)
+      await opened.db
+        .transaction()
+        .execute((trx) => appendAudit(trx, { type: 'x.event', actor: 'alice', payload: { i } }));
   };
   return { dir, signer, trust, ...opened, sq: opened.sqlite!, add };
 }
@@ -51,13 +54,19 @@ describe('the checkpoint witness', () => {
     await s.add(4);
     await createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: b });
     // Replica A's next poll sees #2 and #3 (the checkpointer checks the witness on every poll).
-    await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: a })).resolves.toBeUndefined();
+    await expect(
+      createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: a }),
+    ).resolves.toBeUndefined();
     s.sq.exec('drop trigger if exists audit_checkpoints_no_delete');
     forgeActor(s.sq, first.body.to_seq + 2);
     s.sq.prepare('delete from audit_checkpoints where idx > 1').run();
     await s.add(1);
-    await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: b })).rejects.toThrow(/missing/);
-    await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: a })).rejects.toThrow(/missing/);
+    await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: b })).rejects.toThrow(
+      /missing/,
+    );
+    await expect(createCheckpoint(s.db, s.signer, { maxRecords: 100, witness: a })).rejects.toThrow(
+      /missing/,
+    );
     expect(await verifyLog(databaseSource(s.db), s.trust)).toMatchObject({ ok: false });
     await s.close();
   });
@@ -66,12 +75,42 @@ describe('the checkpoint witness', () => {
     const s = await setup();
     const w = fileWitness(path.join(s.dir, 'w.json'));
     const errors: unknown[] = [];
-    const cper = new Checkpointer(s.db, s.signer, { every: 4, intervalMs: 10, pollMs: 10, witness: w, onError: (e) => errors.push(e) });
+    const cper = new Checkpointer(s.db, s.signer, {
+      every: 4,
+      intervalMs: 10,
+      pollMs: 10,
+      witness: w,
+      onError: (e) => errors.push(e),
+    });
     await cper.start();
     await s.add(4);
     await new Promise((r) => setTimeout(r, 200));
-    const body = { type: CHECKPOINT_TYPE, index: 2, from_seq: 5, to_seq: 1_000_000_000, tree_size: 999_999_996, root: '0'.repeat(64), chain_head: '0'.repeat(64), prev: '0'.repeat(64), signed_at: new Date().toISOString() };
-    s.sq.prepare('insert into audit_checkpoints (idx, from_seq, to_seq, root, chain_head, body, bundle, signer, created_at) values (?,?,?,?,?,?,?,?,?)').run(2, 5, 1_000_000_000, body.root, body.chain_head, canonicalJson(body), '{}', 'x', Date.now());
+    const body = {
+      type: CHECKPOINT_TYPE,
+      index: 2,
+      from_seq: 5,
+      to_seq: 1_000_000_000,
+      tree_size: 999_999_996,
+      root: '0'.repeat(64),
+      chain_head: '0'.repeat(64),
+      prev: '0'.repeat(64),
+      signed_at: new Date().toISOString(),
+    };
+    s.sq
+      .prepare(
+        'insert into audit_checkpoints (idx, from_seq, to_seq, root, chain_head, body, bundle, signer, created_at) values (?,?,?,?,?,?,?,?,?)',
+      )
+      .run(
+        2,
+        5,
+        1_000_000_000,
+        body.root,
+        body.chain_head,
+        canonicalJson(body),
+        '{}',
+        'x',
+        Date.now(),
+      );
     await s.add(20);
     await new Promise((r) => setTimeout(r, 300));
     expect(errors.map(String).join('\n')).toMatch(/checkpoint #2/);
@@ -94,7 +133,13 @@ describe('the checkpoint witness', () => {
       },
     };
     const errors: unknown[] = [];
-    const cper = new Checkpointer(s.db, s.signer, { every: 4, intervalMs: 10, pollMs: 10, witness: readOnly, onError: (e) => errors.push(e) });
+    const cper = new Checkpointer(s.db, s.signer, {
+      every: 4,
+      intervalMs: 10,
+      pollMs: 10,
+      witness: readOnly,
+      onError: (e) => errors.push(e),
+    });
     await cper.start();
     await s.add(8);
     await new Promise((r) => setTimeout(r, 200));
@@ -117,17 +162,36 @@ describe('an accepted unsigned tail', () => {
     let prev = 'ab'.repeat(32);
     const lines = [JSON.stringify({ kind: 'checkpoint', body: cp.body, bundle: cp.bundle })];
     for (let seq = 500; seq < 505; seq++) {
-      const rec = { seq, ts: new Date().toISOString(), type: 'action.approved', action_id: null, actor: 'mallory', payload: { forged: true } };
+      const rec = {
+        seq,
+        ts: new Date().toISOString(),
+        type: 'action.approved',
+        action_id: null,
+        actor: 'mallory',
+        payload: { forged: true },
+      };
       const hash = chainHash(prev, canonicalJson(rec));
       lines.push(JSON.stringify({ kind: 'record', ...rec, prev_hash: prev, hash }));
       prev = hash;
     }
     const file = path.join(s.dir, 'forged.jsonl');
     writeFileSync(file, `${lines.join('\n')}\n`);
-    expect(await verifyLog(await exportFileSource(file), s.trust, { allowUnsignedTail: true })).toMatchObject({ ok: false, problem: 'unsigned' });
+    expect(
+      await verifyLog(await exportFileSource(file), s.trust, { allowUnsignedTail: true }),
+    ).toMatchObject({ ok: false, problem: 'unsigned' });
     // Records appended after the checkpoint, dated 2099, are not a fresh tail a year from now.
-    await s.db.transaction().execute((trx) => appendAudit(trx, { type: 'x.event', actor: 'alice', payload: {}, at: Date.parse('2099-01-01T00:00:00Z') }));
-    const r = await verifyLog(databaseSource(s.db), s.trust, { allowUnsignedTail: true, now: () => Date.now() + 365 * 86_400_000 });
+    await s.db.transaction().execute((trx) =>
+      appendAudit(trx, {
+        type: 'x.event',
+        actor: 'alice',
+        payload: {},
+        at: Date.parse('2099-01-01T00:00:00Z'),
+      }),
+    );
+    const r = await verifyLog(databaseSource(s.db), s.trust, {
+      allowUnsignedTail: true,
+      now: () => Date.now() + 365 * 86_400_000,
+    });
     expect(r).toMatchObject({ ok: false, problem: 'unsigned' });
     expect(JSON.stringify(r)).toMatch(/future/);
     // A genuine short tail right after the checkpoint is accepted.
@@ -135,7 +199,9 @@ describe('an accepted unsigned tail', () => {
     await fresh.add(5);
     await createCheckpoint(fresh.db, fresh.signer, { maxRecords: 100 });
     await fresh.add(2);
-    expect(await verifyLog(databaseSource(fresh.db), fresh.trust, { allowUnsignedTail: true })).toMatchObject({ ok: true, unsignedTail: 2 });
+    expect(
+      await verifyLog(databaseSource(fresh.db), fresh.trust, { allowUnsignedTail: true }),
+    ).toMatchObject({ ok: true, unsignedTail: 2 });
     await s.close();
     await fresh.close();
   });
@@ -146,15 +212,24 @@ describe('the checkpointer against a shortened or raced log', () => {
     const s = await setup();
     const w = fileWitness(path.join(s.dir, 'w.json'));
     const errors: unknown[] = [];
-    const cper = new Checkpointer(s.db, s.signer, { every: 4, intervalMs: 3_600_000, pollMs: 10, witness: w, onError: (e) => errors.push(e) });
+    const cper = new Checkpointer(s.db, s.signer, {
+      every: 4,
+      intervalMs: 3_600_000,
+      pollMs: 10,
+      witness: w,
+      onError: (e) => errors.push(e),
+    });
     await cper.start();
     await s.add(4);
     await new Promise((r) => setTimeout(r, 150));
     await s.add(6);
     await new Promise((r) => setTimeout(r, 150));
-    // Records 5–10 are seen but not signed yet (the interval is an hour, every is 4: 8 gets signed).
+    // Records 5–10 are seen but not signed yet (the interval is an hour, every is 4: 8 gets
+    // signed).
     dropTriggers(s.sq);
-    const signedThrough = (s.sq.prepare('select max(to_seq) m from audit_checkpoints').get() as { m: number }).m;
+    const signedThrough = (
+      s.sq.prepare('select max(to_seq) m from audit_checkpoints').get() as { m: number }
+    ).m;
     s.sq.prepare('delete from audit_log where seq > ?').run(signedThrough + 1);
     forgeActor(s.sq, signedThrough + 1);
     s.sq.prepare('update audit_head set seq = ? where id = 1').run(signedThrough + 1);
@@ -168,17 +243,46 @@ describe('the checkpointer against a shortened or raced log', () => {
   it('a row slipped in while the signer signs is checked before it is believed', async () => {
     const s = await setup();
     await s.add(4);
-    const forged = { type: CHECKPOINT_TYPE, index: 1, from_seq: 1, to_seq: 1_000_000_000, tree_size: 999_999_999_999, root: '0'.repeat(64), chain_head: '0'.repeat(64), prev: '0'.repeat(64), signed_at: new Date().toISOString() };
+    const forged = {
+      type: CHECKPOINT_TYPE,
+      index: 1,
+      from_seq: 1,
+      to_seq: 1_000_000_000,
+      tree_size: 999_999_999_999,
+      root: '0'.repeat(64),
+      chain_head: '0'.repeat(64),
+      prev: '0'.repeat(64),
+      signed_at: new Date().toISOString(),
+    };
     // The attacker's insert lands between the signature and the gateway's own insert.
     const racing = {
       ...s.signer,
       signBlob: async (data: Buffer) => {
         const bundle = await s.signer.signBlob(data);
-        s.sq.prepare('insert into audit_checkpoints (idx, from_seq, to_seq, root, chain_head, body, bundle, signer, created_at) values (?,?,?,?,?,?,?,?,?)').run(1, 1, 1_000_000_000, forged.root, forged.chain_head, canonicalJson(forged), JSON.stringify(bundle), 'x', Date.now());
+        s.sq
+          .prepare(
+            'insert into audit_checkpoints (idx, from_seq, to_seq, root, chain_head, body, bundle, signer, created_at) values (?,?,?,?,?,?,?,?,?)',
+          )
+          .run(
+            1,
+            1,
+            1_000_000_000,
+            forged.root,
+            forged.chain_head,
+            canonicalJson(forged),
+            JSON.stringify(bundle),
+            'x',
+            Date.now(),
+          );
         return bundle;
       },
     };
-    await expect(createCheckpoint(s.db, racing, { maxRecords: 100, witness: fileWitness(path.join(s.dir, 'w.json')) })).rejects.toThrow(/does not continue|not signed/);
+    await expect(
+      createCheckpoint(s.db, racing, {
+        maxRecords: 100,
+        witness: fileWitness(path.join(s.dir, 'w.json')),
+      }),
+    ).rejects.toThrow(/does not continue|not signed/);
     await s.close();
   });
 });

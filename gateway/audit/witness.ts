@@ -10,7 +10,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { VerificationError } from '../schema/errors.ts';
 
-const WitnessSchema = z.strictObject({ index: z.number().int().positive(), digest: z.string().regex(/^[0-9a-f]{64}$/), to_seq: z.number().int().positive() });
+const WitnessSchema = z.strictObject({
+  index: z.number().int().positive(),
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
+  to_seq: z.number().int().positive(),
+});
 export type WitnessEntry = z.infer<typeof WitnessSchema>;
 
 export interface CheckpointWitness {
@@ -29,7 +33,9 @@ export function probeWitness(file: string): void {
     writeFileSync(probe, '', { mode: 0o600 });
     rmSync(probe, { force: true });
   } catch (err) {
-    throw new VerificationError(`the audit checkpoint witness ${file} cannot be written (${err instanceof Error ? err.message : String(err)}); set audit.witness to a writable file outside the database`);
+    throw new VerificationError(
+      `the audit checkpoint witness ${file} cannot be written (${err instanceof Error ? err.message : String(err)}); set audit.witness to a writable file outside the database`,
+    );
   }
 }
 
@@ -45,7 +51,10 @@ export function fileWitness(file: string): CheckpointWitness {
         throw err;
       }
       const parsed = WitnessSchema.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new VerificationError(`the checkpoint witness ${file} is unreadable: not signing until it is checked`);
+      if (!parsed.success)
+        throw new VerificationError(
+          `the checkpoint witness ${file} is unreadable: not signing until it is checked`,
+        );
       return parsed.data;
     },
     write(entry) {
@@ -62,5 +71,7 @@ export function fileWitness(file: string): CheckpointWitness {
 
 /** Where the witness lives: beside a local key, or under ./var for keyless signing. */
 export function witnessPath(signing: { type: 'key'; key: string } | { type: 'keyless' }): string {
-  return signing.type === 'key' ? `${signing.key}.witness.json` : path.resolve('var', 'audit', 'witness.json');
+  return signing.type === 'key'
+    ? `${signing.key}.witness.json`
+    : path.resolve('var', 'audit', 'witness.json');
 }

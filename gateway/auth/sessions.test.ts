@@ -14,7 +14,13 @@ const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   store = await openDatabase(`sqlite:${path.join(dir, 'db.sqlite')}`);
-  for (const [name, role] of [['op', 'operator'], ['bot', 'agent'], ['aud', 'auditor'], ['gone', 'operator']] as const) tokens[name] = (await createToken(store.db, name, role, 'test')).token;
+  for (const [name, role] of [
+    ['op', 'operator'],
+    ['bot', 'agent'],
+    ['aud', 'auditor'],
+    ['gone', 'operator'],
+  ] as const)
+    tokens[name] = (await createToken(store.db, name, role, 'test')).token;
 });
 afterAll(async () => {
   await store.close();
@@ -26,15 +32,30 @@ describe('console sessions', () => {
     const r = await login(store.db, config, tokens.op!, 1_000);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect((await resume(store.db, config, r.cookie, 2_000))?.principal).toEqual({ id: 'op', role: 'operator' });
+    expect((await resume(store.db, config, r.cookie, 2_000))?.principal).toEqual({
+      id: 'op',
+      role: 'operator',
+    });
     const rows = await store.db.selectFrom('console_sessions').select('id').execute();
     expect(rows.map((x) => x.id)).not.toContain(r.cookie);
   });
 
   it('agent tokens and unknown tokens are refused, naming who; the caller audits refusals in aggregate', async () => {
-    expect(await login(store.db, config, tokens.bot!, 1_000)).toEqual({ ok: false, reason: 'role_not_allowed', role: 'agent', name: 'bot' });
-    expect(await login(store.db, config, 'il_nope', 1_000)).toEqual({ ok: false, reason: 'unknown_token' });
-    const refused = await store.db.selectFrom('audit_log').select(['actor']).where('type', '=', 'console.login_refused').execute();
+    expect(await login(store.db, config, tokens.bot!, 1_000)).toEqual({
+      ok: false,
+      reason: 'role_not_allowed',
+      role: 'agent',
+      name: 'bot',
+    });
+    expect(await login(store.db, config, 'il_nope', 1_000)).toEqual({
+      ok: false,
+      reason: 'unknown_token',
+    });
+    const refused = await store.db
+      .selectFrom('audit_log')
+      .select(['actor'])
+      .where('type', '=', 'console.login_refused')
+      .execute();
     expect(refused).toEqual([]);
   });
 
@@ -64,7 +85,11 @@ describe('console sessions', () => {
     expect(await resume(store.db, config, out, start + 2)).toBeUndefined();
 
     const revoked = await open('gone');
-    await store.db.updateTable('tokens').set({ revoked_at: start + 5 }).where('name', '=', 'gone').execute();
+    await store.db
+      .updateTable('tokens')
+      .set({ revoked_at: start + 5 })
+      .where('name', '=', 'gone')
+      .execute();
     expect(await resume(store.db, config, revoked, start + 10)).toBeUndefined();
     expect(await resume(store.db, config, 'x'.repeat(500), start)).toBeUndefined();
   });

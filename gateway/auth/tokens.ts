@@ -13,12 +13,23 @@ import type { Conn } from '../store/conn.ts';
 import type { Db } from '../store/db.ts';
 import { activeTokenByHash, countTokens, insertToken, sameNameRows } from '../store/tokens.ts';
 
-export { ROLES, RoleSchema, TOKEN_NAME_PATTERN, TOKEN_NAME_RULE, TokenNameSchema } from '../schema/principal.ts';
+export {
+  ROLES,
+  RoleSchema,
+  TOKEN_NAME_PATTERN,
+  TOKEN_NAME_RULE,
+  TokenNameSchema,
+} from '../schema/principal.ts';
 export type { CreatedToken, Principal, Role } from '../schema/principal.ts';
 
 export const newSecret = (): string => `il_${randomBytes(32).toString('base64url')}`;
 
-export async function createToken(db: Db, name: string, role: Role, createdBy: string): Promise<CreatedToken> {
+export async function createToken(
+  db: Db,
+  name: string,
+  role: Role,
+  createdBy: string,
+): Promise<CreatedToken> {
   const token = newSecret();
   const id = randomUUID();
   const key = nameKey(name);
@@ -26,9 +37,25 @@ export async function createToken(db: Db, name: string, role: Role, createdBy: s
     // Names are one per person as people read them: "Alice" is taken when "alice" exists,
     // revoked or not (a revoked name stays in the audit trail; rotate gives it a new secret).
     const [existing] = await sameNameRows(trx, key, { activeOnly: false });
-    if (existing) throw new InterlockError('conflict', `a token named ${existing.name} already exists (names are compared ignoring case and Unicode width); rotate it for a new secret`, { field: 'name' });
-    await insertToken(trx, { id, name, name_key: key, role, hash: sha256Hex(token), created_at: Date.now() });
-    await appendAudit(trx, { type: 'token.created', actor: createdBy, payload: { token_id: id, name, role } });
+    if (existing)
+      throw new InterlockError(
+        'conflict',
+        `a token named ${existing.name} already exists (names are compared ignoring case and Unicode width); rotate it for a new secret`,
+        { field: 'name' },
+      );
+    await insertToken(trx, {
+      id,
+      name,
+      name_key: key,
+      role,
+      hash: sha256Hex(token),
+      created_at: Date.now(),
+    });
+    await appendAudit(trx, {
+      type: 'token.created',
+      actor: createdBy,
+      payload: { token_id: id, name, role },
+    });
   });
   return { id, name, role, token };
 }
@@ -47,7 +74,12 @@ export async function authenticate(db: Db, token: string): Promise<Principal | u
  */
 export async function requireCurrentCredential(trx: Conn, principal: Principal): Promise<void> {
   if (principal.credential === undefined) return;
-  if (!(await activeTokenByHash(trx, principal.credential))) throw new InterlockError('unauthorized', 'the bearer token was revoked or rotated while this request was in flight', { field: 'Authorization' });
+  if (!(await activeTokenByHash(trx, principal.credential)))
+    throw new InterlockError(
+      'unauthorized',
+      'the bearer token was revoked or rotated while this request was in flight',
+      { field: 'Authorization' },
+    );
 }
 
 export { countTokens };

@@ -33,8 +33,12 @@ export const auditUsage = `  interlock keys generate [--out ./var/keys/audit.key
       Sign every record not yet covered by a checkpoint, now.`;
 
 /** Public keys (and, for keyless bundles, a trusted root) from the command line. */
-export async function trustFromArgs(keys: string[] | undefined, trustedRoot: string | undefined): Promise<TrustPolicy> {
-  if ((!keys || keys.length === 0) && !trustedRoot) throw new UsageError('--key PUB.pem is required (the public key the gateway signs with)');
+export async function trustFromArgs(
+  keys: string[] | undefined,
+  trustedRoot: string | undefined,
+): Promise<TrustPolicy> {
+  if ((!keys || keys.length === 0) && !trustedRoot)
+    throw new UsageError('--key PUB.pem is required (the public key the gateway signs with)');
   return {
     keys: (keys ?? []).map(loadTrustedKey),
     ...(trustedRoot ? { trustedRoot: JSON.parse(await readInput(trustedRoot)) as unknown } : {}),
@@ -44,16 +48,24 @@ export async function trustFromArgs(keys: string[] | undefined, trustedRoot: str
 function parseSeq(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} takes a record sequence number (a positive integer)`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} takes a record sequence number (a positive integer)`);
   return n;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function describeReport(report: LogReport): string {
-  if (!report.ok) return `audit verification FAILED at seq ${report.seq} (${report.problem}): ${report.message}`;
-  const range = report.records === 0 ? 'no records' : `${plural(report.records, 'record')} (${report.firstSeq}–${report.lastSeq})`;
-  const signed = report.checkpoints === 0 ? 'no signed checkpoints' : `${plural(report.checkpoints, 'signed checkpoint')} through seq ${report.signedThrough}`;
+  if (!report.ok)
+    return `audit verification FAILED at seq ${report.seq} (${report.problem}): ${report.message}`;
+  const range =
+    report.records === 0
+      ? 'no records'
+      : `${plural(report.records, 'record')} (${report.firstSeq}–${report.lastSeq})`;
+  const signed =
+    report.checkpoints === 0
+      ? 'no signed checkpoints'
+      : `${plural(report.checkpoints, 'signed checkpoint')} through seq ${report.signedThrough}`;
   const tail = report.unsignedTail;
   return `audit intact: ${range}, ${signed}${tail > 0 ? `, ${plural(tail, 'later record')} chained but not signed (accepted: --allow-unsigned-tail)` : ''}; head ${report.head.slice(0, 16)}…`;
 }
@@ -63,7 +75,9 @@ export async function runKeysCommand(argv: string[]): Promise<number> {
   if (sub !== 'generate') throw new UsageError(`usage:\n${auditUsage}`);
   const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
   const made = generateSigningKey(values.out ?? './var/keys/audit.key');
-  console.log(`private key: ${made.privatePath} (mode 0600; keep it secret)\npublic key:  ${made.publicPath}\nkey id:      ${made.hint}`);
+  console.log(
+    `private key: ${made.privatePath} (mode 0600; keep it secret)\npublic key:  ${made.publicPath}\nkey id:      ${made.hint}`,
+  );
   return 0;
 }
 
@@ -93,11 +107,16 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
   switch (sub) {
     case 'verify': {
       const trust = await trustFromArgs(values.key, values['trusted-root']);
-      if (values.db && values.export) throw new UsageError('give either --db or --export, not both');
+      if (values.db && values.export)
+        throw new UsageError('give either --db or --export, not both');
       let report: LogReport;
       const maxRecords = parseSeq(values['max-unsigned'], '--max-unsigned');
-      const maxAge = values['max-unsigned-age'] === undefined ? undefined : durationMs(values['max-unsigned-age']);
-      if (values['max-unsigned-age'] !== undefined && maxAge === undefined) throw new UsageError('--max-unsigned-age takes a duration such as 30s, 5m or 1h');
+      const maxAge =
+        values['max-unsigned-age'] === undefined
+          ? undefined
+          : durationMs(values['max-unsigned-age']);
+      if (values['max-unsigned-age'] !== undefined && maxAge === undefined)
+        throw new UsageError('--max-unsigned-age takes a duration such as 30s, 5m or 1h');
       const options: VerifyOptions = {
         allowUnsignedTail: values['allow-unsigned-tail'] === true,
         ...(maxRecords !== undefined ? { maxUnsignedRecords: maxRecords } : {}),
@@ -109,7 +128,9 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
         const url = dbUrl();
         const { db, sqlite, close } = await openDatabase(url);
         try {
-          report = sqlite ? await verifyLogParallel(url.replace(/^sqlite:/, ''), db, sqlite, trust, options) : await verifyLog(databaseSource(db), trust, options);
+          report = sqlite
+            ? await verifyLogParallel(url.replace(/^sqlite:/, ''), db, sqlite, trust, options)
+            : await verifyLog(databaseSource(db), trust, options);
         } finally {
           await close();
         }
@@ -122,8 +143,12 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       const to = parseSeq(values.to, '--to');
       const { db, close } = await openDatabase(dbUrl());
       try {
-        for await (const line of exportAudit(db, { ...(from ? { from } : {}), ...(to ? { to } : {}) })) {
-          if (!process.stdout.write(`${line}\n`)) await new Promise((r) => process.stdout.once('drain', r));
+        for await (const line of exportAudit(db, {
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
+        })) {
+          if (!process.stdout.write(`${line}\n`))
+            await new Promise((r) => process.stdout.once('drain', r));
         }
       } finally {
         await close();
@@ -143,7 +168,8 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
     }
     case 'verify-proof': {
       const file = positionals[0];
-      if (!file) throw new UsageError('verify-proof needs the proof file (or - for standard input)');
+      if (!file)
+        throw new UsageError('verify-proof needs the proof file (or - for standard input)');
       const trust = await trustFromArgs(values.key, values['trusted-root']);
       let doc: unknown;
       try {
@@ -152,7 +178,9 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
         throw new VerificationError(`${file} is not valid JSON`);
       }
       const record = verifyInclusionProof(doc, trust);
-      console.log(`proof valid: record ${record.seq} (${record.type}) is included in the signed audit log`);
+      console.log(
+        `proof valid: record ${record.seq} (${record.type}) is included in the signed audit log`,
+      );
       return 0;
     }
     case 'checkpoint': {
@@ -160,8 +188,15 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       const { signer } = signerFromConfig(config.audit.signing);
       const { db, close } = await openDatabase(values.db ?? config.database.url);
       try {
-        const { made, through } = await signPending(db, signer, { maxRecords: config.audit.checkpoint.every, witness: fileWitness(config.audit.witness ?? witnessPath(config.audit.signing)) });
-        console.log(made === 0 ? 'nothing to sign: every record is covered by a checkpoint' : `signed ${made} checkpoint(s) through seq ${through}`);
+        const { made, through } = await signPending(db, signer, {
+          maxRecords: config.audit.checkpoint.every,
+          witness: fileWitness(config.audit.witness ?? witnessPath(config.audit.signing)),
+        });
+        console.log(
+          made === 0
+            ? 'nothing to sign: every record is covered by a checkpoint'
+            : `signed ${made} checkpoint(s) through seq ${through}`,
+        );
       } finally {
         await close();
       }
@@ -171,4 +206,3 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
       throw new UsageError(`usage:\n${auditUsage}`);
   }
 }
-

@@ -38,19 +38,36 @@ export interface CiStep {
   durationMs: number;
 }
 
-async function step(name: string, run: () => Promise<Omit<CiStep, 'name' | 'durationMs'>>): Promise<CiStep> {
+async function step(
+  name: string,
+  run: () => Promise<Omit<CiStep, 'name' | 'durationMs'>>,
+): Promise<CiStep> {
   const t0 = performance.now();
   try {
     return { name, ...(await run()), durationMs: Math.round(performance.now() - t0) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return { name, ok: false, summary: message.split('\n')[0]!, failures: message.split('\n').slice(0, 20), durationMs: Math.round(performance.now() - t0) };
+    return {
+      name,
+      ok: false,
+      summary: message.split('\n')[0]!,
+      failures: message.split('\n').slice(0, 20),
+      durationMs: Math.round(performance.now() - t0),
+    };
   }
 }
 
 export function markdownReport(steps: readonly CiStep[], ok: boolean): string {
-  const lines = [`## Interlock CI: ${ok ? 'passed' : 'FAILED'}`, '', '| check | result | summary | time |', '| --- | --- | --- | ---: |'];
-  for (const s of steps) lines.push(`| ${s.name} | ${s.ok ? 'pass' : '**FAIL**'} | ${s.summary.replace(/\|/g, '\\|')} | ${(s.durationMs / 1000).toFixed(1)} s |`);
+  const lines = [
+    `## Interlock CI: ${ok ? 'passed' : 'FAILED'}`,
+    '',
+    '| check | result | summary | time |',
+    '| --- | --- | --- | ---: |',
+  ];
+  for (const s of steps)
+    lines.push(
+      `| ${s.name} | ${s.ok ? 'pass' : '**FAIL**'} | ${s.summary.replace(/\|/g, '\\|')} | ${(s.durationMs / 1000).toFixed(1)} s |`,
+    );
   for (const s of steps.filter((x) => !x.ok && x.failures.length)) {
     lines.push('', `### ${s.name}`, '', '```', ...s.failures, '```');
   }
@@ -58,7 +75,13 @@ export function markdownReport(steps: readonly CiStep[], ok: boolean): string {
 }
 
 const asResult = (s: CiStep | undefined, report?: unknown): CheckResult =>
-  s ? { status: s.ok ? 'passed' : 'failed', summary: s.summary, report: report ?? { failures: s.failures } } : { status: 'not_run', reason: 'not part of this run' };
+  s
+    ? {
+        status: s.ok ? 'passed' : 'failed',
+        summary: s.summary,
+        report: report ?? { failures: s.failures },
+      }
+    : { status: 'not_run', reason: 'not part of this run' };
 
 export async function runCiCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -81,7 +104,8 @@ export async function runCiCommand(argv: string[]): Promise<number> {
   const specsDir = path.resolve(values.specs ?? path.join(projectRoot, 'specs'));
   const threshold = Number(values.threshold ?? 90);
   const runs = Number(values.runs ?? 100);
-  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError('--threshold takes a percentage from 0 to 100');
+  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100)
+    throw new UsageError('--threshold takes a percentage from 0 to 100');
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs takes a positive integer');
 
   const steps: CiStep[] = [];
@@ -94,7 +118,14 @@ export async function runCiCommand(argv: string[]): Promise<number> {
       try {
         const r = await runOpa(['check', '--strict', staged.dir]);
         const out = staged.unstage(`${r.stderr}\n${r.stdout}`).trim();
-        return { ok: r.exitCode === 0, summary: r.exitCode === 0 ? `${sources.filter((s) => s.kind !== 'data' && s.kind !== 'invariant').length} Rego files check` : out.split('\n')[0]!, failures: r.exitCode === 0 ? [] : out.split('\n') };
+        return {
+          ok: r.exitCode === 0,
+          summary:
+            r.exitCode === 0
+              ? `${sources.filter((s) => s.kind !== 'data' && s.kind !== 'invariant').length} Rego files check`
+              : out.split('\n')[0]!,
+          failures: r.exitCode === 0 ? [] : out.split('\n'),
+        };
       } finally {
         await staged.remove();
       }
@@ -104,34 +135,83 @@ export async function runCiCommand(argv: string[]): Promise<number> {
   steps.push(
     await step('opa test', async () => {
       const r = await runPolicyTests({ policyDir, threshold, extraSources: extra });
-      policyReport = { passed: r.passed, failed: r.failed, coverage: r.coverage, cases: r.cases.map((c) => ({ name: `${c.package}.${c.name}`, passed: c.passed })) };
-      const failures = r.cases.filter((c) => !c.passed).map((c) => `${c.package}.${c.name} (${c.file}:${c.line})${c.message ? `: ${c.message}` : ''}`);
-      if (r.coverage < threshold) failures.push(`coverage ${r.coverage} % is under the threshold ${threshold} %`);
-      return { ok: r.ok, summary: `${r.passed} passed, ${r.failed} failed; coverage ${r.coverage} % (threshold ${threshold} %)`, failures };
+      policyReport = {
+        passed: r.passed,
+        failed: r.failed,
+        coverage: r.coverage,
+        cases: r.cases.map((c) => ({ name: `${c.package}.${c.name}`, passed: c.passed })),
+      };
+      const failures = r.cases
+        .filter((c) => !c.passed)
+        .map(
+          (c) => `${c.package}.${c.name} (${c.file}:${c.line})${c.message ? `: ${c.message}` : ''}`,
+        );
+      if (r.coverage < threshold)
+        failures.push(`coverage ${r.coverage} % is under the threshold ${threshold} %`);
+      return {
+        ok: r.ok,
+        summary: `${r.passed} passed, ${r.failed} failed; coverage ${r.coverage} % (threshold ${threshold} %)`,
+        failures,
+      };
     }),
   );
   steps.push(
     await step('invariants check', async () => {
       const sources = await invariantSources(invariantsDir, policyDir);
-      const bundle = await compilePolicy({ policyDir, cacheDir: defaultCacheDir, extraSources: sources });
+      const bundle = await compilePolicy({
+        policyDir,
+        cacheDir: defaultCacheDir,
+        extraSources: sources,
+      });
       const count = bundle.data.invariant_manifest?.ids.length ?? 0;
-      return { ok: true, summary: `${count} invariants compile into bundle ${bundle.digest.slice(0, 12)}…`, failures: [] };
+      return {
+        ok: true,
+        summary: `${count} invariants compile into bundle ${bundle.digest.slice(0, 12)}…`,
+        failures: [],
+      };
     }),
   );
   let invariantReport: unknown;
   steps.push(
     await step('invariants test', async () => {
       const r = await runInvariantSuite(invariantsDir, policyDir, { runs });
-      invariantReport = { bundle: r.bundle, results: r.results.map((x) => ({ id: x.id, ok: x.ok, decisions: x.decisions, ...(x.failure ? { failure: x.failure.problem } : {}) })) };
-      return { ok: r.ok, summary: r.summary, failures: r.results.filter((x) => !x.ok).map((x) => `${x.id}: ${x.failure?.problem ?? 'failed'}`) };
+      invariantReport = {
+        bundle: r.bundle,
+        results: r.results.map((x) => ({
+          id: x.id,
+          ok: x.ok,
+          decisions: x.decisions,
+          ...(x.failure ? { failure: x.failure.problem } : {}),
+        })),
+      };
+      return {
+        ok: r.ok,
+        summary: r.summary,
+        failures: r.results
+          .filter((x) => !x.ok)
+          .map((x) => `${x.id}: ${x.failure?.problem ?? 'failed'}`),
+      };
     }),
   );
   let specReport: unknown;
   steps.push(
     await step('specs (TLC)', async () => {
       const r = await runSpecs(specsDir, { mutants: true });
-      specReport = r.results.map(({ violation, ...rest }) => ({ ...rest, ...(violation ? { violation: { property: violation.property, kind: violation.kind, states: violation.trace.length } } : {}) }));
-      const failures = r.results.filter((x) => (x.config === 'mutant' ? !x.violation : !x.ok)).flatMap((x) => describeSpecResult(x).split('\n'));
+      specReport = r.results.map(({ violation, ...rest }) => ({
+        ...rest,
+        ...(violation
+          ? {
+              violation: {
+                property: violation.property,
+                kind: violation.kind,
+                states: violation.trace.length,
+              },
+            }
+          : {}),
+      }));
+      const failures = r.results
+        .filter((x) => (x.config === 'mutant' ? !x.violation : !x.ok))
+        .flatMap((x) => describeSpecResult(x).split('\n'));
       return { ok: r.ok, summary: r.summary, failures };
     }),
   );
@@ -141,11 +221,18 @@ export async function runCiCommand(argv: string[]): Promise<number> {
     console.log(`${s.ok ? 'pass' : 'FAIL'}  ${s.name}: ${s.summary}`);
     if (!s.ok) for (const f of s.failures) console.log(`      ${f}`);
   }
-  console.log(ok ? 'interlock ci: all checks passed' : `interlock ci: ${steps.filter((s) => !s.ok).length} of ${steps.length} checks FAILED`);
+  console.log(
+    ok
+      ? 'interlock ci: all checks passed'
+      : `interlock ci: ${steps.filter((s) => !s.ok).length} of ${steps.length} checks FAILED`,
+  );
 
   const out = path.resolve(values.out ?? '.');
   await mkdir(out, { recursive: true });
-  await writeFile(path.join(out, 'ci-report.json'), `${JSON.stringify({ ok, steps, policyTests: policyReport, invariantTests: invariantReport, specs: specReport }, null, 2)}\n`);
+  await writeFile(
+    path.join(out, 'ci-report.json'),
+    `${JSON.stringify({ ok, steps, policyTests: policyReport, invariantTests: invariantReport, specs: specReport }, null, 2)}\n`,
+  );
   await writeFile(path.join(out, 'ci-report.md'), markdownReport(steps, ok));
 
   if (values.evidence) {
@@ -165,7 +252,9 @@ export async function runCiCommand(argv: string[]): Promise<number> {
         checkpointEvery: config.audit.checkpoint.every,
       });
       await writeFile(values.evidence, `${JSON.stringify(bundle, null, 2)}\n`);
-      console.log(`evidence written to ${values.evidence}: ${statement.subject.length} subjects, records ${statement.predicate.window.from_seq}–${statement.predicate.window.to_seq}`);
+      console.log(
+        `evidence written to ${values.evidence}: ${statement.subject.length} subjects, records ${statement.predicate.window.from_seq}–${statement.predicate.window.to_seq}`,
+      );
     } finally {
       await close();
     }

@@ -29,32 +29,70 @@ function parseBound(value: string | undefined, flag: string): Bound | undefined 
   if (value === undefined) return undefined;
   if (/^\d+$/.test(value)) return { seq: Number(value) };
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new UsageError(`${flag} takes a record sequence number or an ISO 8601 time`);
+  if (Number.isNaN(t))
+    throw new UsageError(`${flag} takes a record sequence number or an ISO 8601 time`);
   return { time: new Date(t).toISOString() };
 }
 
 /** A results file from another checker: at least whether it passed and a one-line summary. */
 const ResultsFileSchema = z.looseObject({ ok: z.boolean(), summary: z.string().optional() });
 
-async function resultsFrom(file: string | undefined, what: string, folder: string, root: string): Promise<CheckResult> {
+async function resultsFrom(
+  file: string | undefined,
+  what: string,
+  folder: string,
+  root: string,
+): Promise<CheckResult> {
   if (!file) {
-    return { status: 'not_run', reason: existsSync(path.join(root, folder)) ? `no ${what} results were given (--${folder === 'specs' ? 'spec' : 'invariant'}-results)` : `this project has no ${folder}/ folder` };
+    return {
+      status: 'not_run',
+      reason: existsSync(path.join(root, folder))
+        ? `no ${what} results were given (--${folder === 'specs' ? 'spec' : 'invariant'}-results)`
+        : `this project has no ${folder}/ folder`,
+    };
   }
   const parsed = ResultsFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-  if (!parsed.success) throw new UsageError(`${file}: expected a JSON object with "ok" (boolean) and "summary"`);
-  return { status: parsed.data.ok ? 'passed' : 'failed', summary: parsed.data.summary ?? `${what}: ${parsed.data.ok ? 'passed' : 'failed'}`, report: parsed.data };
+  if (!parsed.success)
+    throw new UsageError(`${file}: expected a JSON object with "ok" (boolean) and "summary"`);
+  return {
+    status: parsed.data.ok ? 'passed' : 'failed',
+    summary: parsed.data.summary ?? `${what}: ${parsed.data.ok ? 'passed' : 'failed'}`,
+    report: parsed.data,
+  };
 }
 
 /** Runs the invariants' property tests now (100 scenarios each) for the evidence. */
 async function invariantSuiteResult(root: string): Promise<CheckResult> {
-  const r = await runInvariantSuite(path.join(root, 'invariants'), path.join(root, 'policies'), { runs: 100 });
-  return { status: r.ok ? 'passed' : 'failed', summary: r.summary, report: { bundle: r.bundle, results: r.results.map((x) => ({ id: x.id, ok: x.ok, runs: x.runs, decisions: x.decisions, ...(x.failure ? { failure: x.failure.problem } : {}) })) } };
+  const r = await runInvariantSuite(path.join(root, 'invariants'), path.join(root, 'policies'), {
+    runs: 100,
+  });
+  return {
+    status: r.ok ? 'passed' : 'failed',
+    summary: r.summary,
+    report: {
+      bundle: r.bundle,
+      results: r.results.map((x) => ({
+        id: x.id,
+        ok: x.ok,
+        runs: x.runs,
+        decisions: x.decisions,
+        ...(x.failure ? { failure: x.failure.problem } : {}),
+      })),
+    },
+  };
 }
 
 /** Model-checks the specs now with TLC for the evidence. */
 async function specResult(root: string): Promise<CheckResult> {
   const r = await runSpecs(path.join(root, 'specs'), { mutants: false });
-  return { status: r.ok ? 'passed' : 'failed', summary: r.summary, report: r.results.map(({ violation, ...rest }) => ({ ...rest, ...(violation ? { violation: { property: violation.property, kind: violation.kind } } : {}) })) };
+  return {
+    status: r.ok ? 'passed' : 'failed',
+    summary: r.summary,
+    report: r.results.map(({ violation, ...rest }) => ({
+      ...rest,
+      ...(violation ? { violation: { property: violation.property, kind: violation.kind } } : {}),
+    })),
+  };
 }
 
 export async function runEvidenceCommand(argv: string[]): Promise<number> {
@@ -97,9 +135,22 @@ export async function runEvidenceCommand(argv: string[]): Promise<number> {
           sourcesRoot: root,
           ...(from ? { from } : {}),
           ...(to ? { to } : {}),
-          policyTests: values['skip-policy-tests'] ? { status: 'not_run', reason: 'skipped (--skip-policy-tests)' } : 'run',
-          invariantTests: values['invariant-results'] || !existsSync(path.join(root, 'invariants')) ? await resultsFrom(values['invariant-results'], 'invariant property test', 'invariants', root) : await invariantSuiteResult(root),
-          modelChecks: values['spec-results'] || !existsSync(path.join(root, 'specs')) ? await resultsFrom(values['spec-results'], 'TLA+ model check', 'specs', root) : await specResult(root),
+          policyTests: values['skip-policy-tests']
+            ? { status: 'not_run', reason: 'skipped (--skip-policy-tests)' }
+            : 'run',
+          invariantTests:
+            values['invariant-results'] || !existsSync(path.join(root, 'invariants'))
+              ? await resultsFrom(
+                  values['invariant-results'],
+                  'invariant property test',
+                  'invariants',
+                  root,
+                )
+              : await invariantSuiteResult(root),
+          modelChecks:
+            values['spec-results'] || !existsSync(path.join(root, 'specs'))
+              ? await resultsFrom(values['spec-results'], 'TLA+ model check', 'specs', root)
+              : await specResult(root),
           checkpointEvery: config.audit.checkpoint.every,
         });
         // Written whole or not at all.
@@ -107,7 +158,9 @@ export async function runEvidenceCommand(argv: string[]): Promise<number> {
         await writeFile(tmp, `${JSON.stringify(bundle, null, 2)}\n`);
         await rename(tmp, values.out);
         const p = statement.predicate;
-        console.log(`evidence written to ${values.out}: records ${p.window.from_seq}–${p.window.to_seq}, ${p.decisions.length} decision cards, ${p.checkpoints.length} checkpoints, ${statement.subject.length} subjects; signed by ${signer.identity}`);
+        console.log(
+          `evidence written to ${values.out}: records ${p.window.from_seq}–${p.window.to_seq}, ${p.decisions.length} decision cards, ${p.checkpoints.length} checkpoints, ${statement.subject.length} subjects; signed by ${signer.identity}`,
+        );
       } finally {
         await close();
       }
@@ -121,19 +174,38 @@ export async function runEvidenceCommand(argv: string[]): Promise<number> {
       try {
         text = await readFile(file, 'utf8');
       } catch (err) {
-        throw new VerificationError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+        throw new VerificationError(
+          `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        );
       }
-      const report = await verifyEvidence(text, trust, values.sources ? path.resolve(values.sources) : undefined);
+      const report = await verifyEvidence(
+        text,
+        trust,
+        values.sources ? path.resolve(values.sources) : undefined,
+      );
       const p = report.statement.predicate;
       if (values.json) {
-        console.log(JSON.stringify({ ok: true, window: p.window, summary: p.summary, results: p.results, subjects: report.statement.subject.length, subjectsChecked: report.subjectsChecked }));
+        console.log(
+          JSON.stringify({
+            ok: true,
+            window: p.window,
+            summary: p.summary,
+            results: p.results,
+            subjects: report.statement.subject.length,
+            subjectsChecked: report.subjectsChecked,
+          }),
+        );
       } else {
         const results = Object.entries(p.results)
-          .map(([k, r]) => `${k.replace('_', ' ')}: ${r.status === 'not_run' ? 'not run' : r.summary}`)
+          .map(
+            ([k, r]) => `${k.replace('_', ' ')}: ${r.status === 'not_run' ? 'not run' : r.summary}`,
+          )
           .join('; ');
         console.log(
           `evidence valid: records ${p.window.from_seq}–${p.window.to_seq} (${p.window.from_ts ?? '?'} to ${p.window.to_ts ?? '?'}), ${p.decisions.length} decision cards, ${p.checkpoints.length} signed checkpoints; ${results}; ` +
-            (report.subjectsChecked === null ? `${report.statement.subject.length} subjects (not compared with files; pass --sources DIR)` : `all ${report.subjectsChecked} subjects match ${values.sources}`),
+            (report.subjectsChecked === null
+              ? `${report.statement.subject.length} subjects (not compared with files; pass --sources DIR)`
+              : `all ${report.subjectsChecked} subjects match ${values.sources}`),
         );
       }
       return 0;

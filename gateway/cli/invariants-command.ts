@@ -22,8 +22,16 @@ export const invariantsUsage = `  interlock invariants check [--dir invariants] 
 async function compileAll(dir: string, policyDir: string) {
   const files = await readInvariantSources(dir);
   const data = mergePolicyData(await readPolicySources(policyDir));
-  const compiled = await compileInvariants(files, data, path.relative(process.cwd(), dir) || path.basename(dir));
-  const bundle = await compilePolicy({ policyDir, cacheDir: defaultCacheDir, extraSources: compiled.sources });
+  const compiled = await compileInvariants(
+    files,
+    data,
+    path.relative(process.cwd(), dir) || path.basename(dir),
+  );
+  const bundle = await compilePolicy({
+    policyDir,
+    cacheDir: defaultCacheDir,
+    extraSources: compiled.sources,
+  });
   return { files, compiled, bundle };
 }
 
@@ -34,13 +42,26 @@ export interface SuiteReport {
   results: InvariantResult[];
 }
 
-/** Compiles the invariants with the policies and property-tests each one (also used by `evidence build`). */
-export async function runInvariantSuite(dir: string, policyDir: string, options: { runs: number; seed?: number; ids?: string[] }): Promise<SuiteReport> {
+/**
+ * Compiles the invariants with the policies and property-tests each one (also used by `evidence
+ * build`).
+ */
+export async function runInvariantSuite(
+  dir: string,
+  policyDir: string,
+  options: { runs: number; seed?: number; ids?: string[] },
+): Promise<SuiteReport> {
   const { compiled, bundle } = await compileAll(dir, policyDir);
   const evaluator = await loadEvaluator(bundle);
   const chosen = compiled.loaded.filter((l) => !options.ids || options.ids.includes(l.inv.id));
-  for (const id of options.ids ?? []) if (!chosen.some((l) => l.inv.id === id)) throw new UsageError(`no invariant ${id}`);
-  const results = chosen.map((li) => testInvariant(li, evaluator, evaluator.data, { runs: options.runs, ...(options.seed !== undefined ? { seed: options.seed } : {}) }));
+  for (const id of options.ids ?? [])
+    if (!chosen.some((l) => l.inv.id === id)) throw new UsageError(`no invariant ${id}`);
+  const results = chosen.map((li) =>
+    testInvariant(li, evaluator, evaluator.data, {
+      runs: options.runs,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    }),
+  );
   const failed = results.filter((r) => !r.ok).length;
   const summary = `${results.length - failed} of ${results.length} invariants hold over ${options.runs} random scenarios each (${results.reduce((n, r) => n + r.decisions, 0)} decisions)`;
   return { ok: failed === 0, summary, bundle: bundle.digest, results };
@@ -50,7 +71,14 @@ export async function runInvariantsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { dir: { type: 'string' }, policies: { type: 'string' }, runs: { type: 'string' }, seed: { type: 'string' }, id: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+    options: {
+      dir: { type: 'string' },
+      policies: { type: 'string' },
+      runs: { type: 'string' },
+      seed: { type: 'string' },
+      id: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    },
     strict: true,
   });
   const dir = path.resolve(values.dir ?? defaultInvariantsDir);
@@ -58,19 +86,28 @@ export async function runInvariantsCommand(argv: string[]): Promise<number> {
   switch (sub) {
     case 'check': {
       const { files, compiled, bundle } = await compileAll(dir, policyDir);
-      console.log(`${compiled.loaded.length} invariants in ${files.length} files compile with the policies; bundle ${bundle.digest.slice(0, 16)}…`);
+      console.log(
+        `${compiled.loaded.length} invariants in ${files.length} files compile with the policies; bundle ${bundle.digest.slice(0, 16)}…`,
+      );
       return 0;
     }
     case 'test': {
       const runs = Number(values.runs ?? 200);
-      if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs takes a positive integer');
+      if (!Number.isInteger(runs) || runs < 1)
+        throw new UsageError('--runs takes a positive integer');
       const seed = values.seed !== undefined ? Number(values.seed) : undefined;
-      if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed takes an integer');
-      const report = await runInvariantSuite(dir, policyDir, { runs, ...(seed !== undefined ? { seed } : {}), ...(values.id ? { ids: values.id } : {}) });
+      if (seed !== undefined && !Number.isInteger(seed))
+        throw new UsageError('--seed takes an integer');
+      const report = await runInvariantSuite(dir, policyDir, {
+        runs,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(values.id ? { ids: values.id } : {}),
+      });
       if (values.json) {
         console.log(JSON.stringify(report, null, 2));
       } else {
-        for (const r of report.results) console.log(r.ok ? `ok   ${r.id} (${r.decisions} decisions)` : describeFailure(r));
+        for (const r of report.results)
+          console.log(r.ok ? `ok   ${r.id} (${r.decisions} decisions)` : describeFailure(r));
         console.log(report.summary);
       }
       return report.ok ? 0 : 1;

@@ -16,7 +16,15 @@ import { readInput, UsageError } from './args.ts';
 
 const EvalInputSchema = z.strictObject({
   action: z.unknown(),
-  actor: z.union([z.string().min(1).transform((id) => ({ id, roles: [] as string[] })), ActorSchema]).default({ id: 'cli', roles: [] }),
+  actor: z
+    .union([
+      z
+        .string()
+        .min(1)
+        .transform((id) => ({ id, roles: [] as string[] })),
+      ActorSchema,
+    ])
+    .default({ id: 'cli', roles: [] }),
   context: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -31,37 +39,56 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { dir: { type: 'string' }, invariants: { type: 'string' }, threshold: { type: 'string' }, input: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      dir: { type: 'string' },
+      invariants: { type: 'string' },
+      threshold: { type: 'string' },
+      input: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     strict: true,
   });
   const policyDir = path.resolve(values.dir ?? defaultPolicyDir);
   const cacheDir = defaultCacheDir;
   // The invariants compile into the same bundle; a policy tree elsewhere brings its own (or none).
-  const invariantsDir = path.resolve(values.invariants ?? (values.dir ? path.join(path.dirname(policyDir), 'invariants') : defaultInvariantsDir));
+  const invariantsDir = path.resolve(
+    values.invariants ??
+      (values.dir ? path.join(path.dirname(policyDir), 'invariants') : defaultInvariantsDir),
+  );
   const extraSources = await invariantSources(invariantsDir, policyDir);
 
   switch (sub) {
     case 'build': {
       const b = await compilePolicy({ policyDir, cacheDir, extraSources });
       console.log(b.digest);
-      console.error(`${b.fromCache ? 'unchanged (cached)' : 'compiled'}: ${b.sources.filter((s) => s.kind !== 'rego_test').length} sources`);
+      console.error(
+        `${b.fromCache ? 'unchanged (cached)' : 'compiled'}: ${b.sources.filter((s) => s.kind !== 'rego_test').length} sources`,
+      );
       return 0;
     }
     case 'test': {
       const threshold = Number(values.threshold ?? 90);
-      if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError('--threshold takes a percentage from 0 to 100');
+      if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100)
+        throw new UsageError('--threshold takes a percentage from 0 to 100');
       const r = await runPolicyTests({ policyDir, threshold, extraSources });
       if (values.json) {
         console.log(JSON.stringify(r, null, 2));
       } else {
-        for (const c of r.cases) console.log(`${c.passed ? 'PASS' : 'FAIL'} ${c.package}.${c.name} (${c.file}:${c.line})${c.message ? `\n     ${c.message}` : ''}`);
-        for (const u of r.uncovered) console.log(`uncovered: ${u.file} lines ${u.lines.join(', ')}`);
-        console.log(`policy tests: ${r.passed} passed, ${r.failed} failed; coverage ${r.coverage}% (threshold ${r.threshold}%)`);
+        for (const c of r.cases)
+          console.log(
+            `${c.passed ? 'PASS' : 'FAIL'} ${c.package}.${c.name} (${c.file}:${c.line})${c.message ? `\n     ${c.message}` : ''}`,
+          );
+        for (const u of r.uncovered)
+          console.log(`uncovered: ${u.file} lines ${u.lines.join(', ')}`);
+        console.log(
+          `policy tests: ${r.passed} passed, ${r.failed} failed; coverage ${r.coverage}% (threshold ${r.threshold}%)`,
+        );
       }
       return r.ok ? 0 : 1;
     }
     case 'eval': {
-      if (!values.input) throw new UsageError('policy eval needs --input FILE (or - for standard input)');
+      if (!values.input)
+        throw new UsageError('policy eval needs --input FILE (or - for standard input)');
       let raw: unknown;
       try {
         raw = JSON.parse(await readInput(values.input));
@@ -69,21 +96,39 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
         throw new UsageError(`--input is not JSON: ${(err as Error).message}`);
       }
       const illFormed = illFormedField(raw);
-      if (illFormed !== undefined) throw new UsageError(`input: ${illFormed.toWellFormed()}: ${ILL_FORMED_MESSAGE}`);
+      if (illFormed !== undefined)
+        throw new UsageError(`input: ${illFormed.toWellFormed()}: ${ILL_FORMED_MESSAGE}`);
       const parsed = EvalInputSchema.safeParse(raw);
-      if (!parsed.success) throw new UsageError(`input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-      const evaluator = await loadEvaluator(await compilePolicy({ policyDir, cacheDir, extraSources }));
+      if (!parsed.success)
+        throw new UsageError(
+          `input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        );
+      const evaluator = await loadEvaluator(
+        await compilePolicy({ policyDir, cacheDir, extraSources }),
+      );
       let context;
       try {
-        context = withContextDefaults(parsed.data.context, Date.now(), evaluator.data.invariant_manifest);
+        context = withContextDefaults(
+          parsed.data.context,
+          Date.now(),
+          evaluator.data.invariant_manifest,
+        );
       } catch (err) {
-        const issues = err instanceof z.ZodError ? err.issues.map((i) => `context.${i.path.join('.')}: ${i.message}`).join('; ') : String(err);
+        const issues =
+          err instanceof z.ZodError
+            ? err.issues.map((i) => `context.${i.path.join('.')}: ${i.message}`).join('; ')
+            : String(err);
         throw new UsageError(`input: ${issues}`);
       }
       // No target driver here: a bare program name is taken as a system binary (the first of
       // the policy's system binary directories that has it on this machine, else the first).
-      const resolveProgram = (name: string) => systemBinary(name, evaluator.data.shell?.system_bin_dirs);
-      const decision = decide({ envelope: parsed.data.action, actor: parsed.data.actor, context, resolveProgram }, evaluator, () => performance.now());
+      const resolveProgram = (name: string) =>
+        systemBinary(name, evaluator.data.shell?.system_bin_dirs);
+      const decision = decide(
+        { envelope: parsed.data.action, actor: parsed.data.actor, context, resolveProgram },
+        evaluator,
+        () => performance.now(),
+      );
       console.log(JSON.stringify(decision, null, 2));
       return 0;
     }

@@ -19,13 +19,19 @@ export const serveUsage = `  interlock serve [--config interlock.yaml] [--port N
 export async function runServe(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } },
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+    },
     strict: true,
   });
   const config = loadConfig(values.config);
   if (values.port !== undefined) {
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be an integer 0–65535');
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError('--port must be an integer 0–65535');
     config.server.port = port;
   }
   if (values.host) config.server.host = values.host;
@@ -35,15 +41,21 @@ export async function runServe(argv: string[]): Promise<number> {
     gateway = await startGateway(config);
   } catch (err) {
     if (err instanceof Error && 'code' in err && err.code === 'EADDRINUSE') {
-      console.error(`interlock: ${config.server.host}:${config.server.port} is already in use; stop the other process or pass --port`);
+      console.error(
+        `interlock: ${config.server.host}:${config.server.port} is already in use; stop the other process or pass --port`,
+      );
       return 1;
     }
     throw err;
   }
   if (gateway.bootstrapToken) {
-    console.log(`\nFirst start: an admin token was created. It is shown once; store it now.\n\n  INTERLOCK_TOKEN=${gateway.bootstrapToken.token}\n`);
+    console.log(
+      `\nFirst start: an admin token was created. It is shown once; store it now.\n\n  INTERLOCK_TOKEN=${gateway.bootstrapToken.token}\n`,
+    );
   }
-  console.log(`interlock listening on ${gateway.url}  (console: ${gateway.url}/console, API: ${gateway.url}/openapi.json, metrics: ${gateway.url}/metrics)`);
+  console.log(
+    `interlock listening on ${gateway.url}  (console: ${gateway.url}/console, API: ${gateway.url}/openapi.json, metrics: ${gateway.url}/metrics)`,
+  );
   await new Promise<void>((resolve) => {
     const shutdown = (): void => {
       process.off('SIGINT', shutdown);
@@ -58,22 +70,36 @@ export async function runServe(argv: string[]): Promise<number> {
 
 export async function runToken(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'create' && sub !== 'revoke' && sub !== 'rotate') throw new UsageError(`usage:\n${serveUsage}`);
-  const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' }, db: { type: 'string' } }, strict: true });
+  if (sub !== 'create' && sub !== 'revoke' && sub !== 'rotate')
+    throw new UsageError(`usage:\n${serveUsage}`);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      role: { type: 'string' },
+      name: { type: 'string' },
+      config: { type: 'string' },
+      db: { type: 'string' },
+    },
+    strict: true,
+  });
   const name = TokenNameSchema.safeParse(values.name);
   if (!name.success) throw new UsageError('--name is required (letters, digits, . _ @ -)');
   const role = RoleSchema.safeParse(values.role);
-  if (sub === 'create' && !role.success) throw new UsageError('--role must be one of agent, operator, admin, auditor');
-  if (sub !== 'create' && values.role !== undefined) throw new UsageError(`token ${sub} takes no --role`);
+  if (sub === 'create' && !role.success)
+    throw new UsageError('--role must be one of agent, operator, admin, auditor');
+  if (sub !== 'create' && values.role !== undefined)
+    throw new UsageError(`token ${sub} takes no --role`);
   const config = loadConfig(values.config);
   const { db, close } = await openDatabase(values.db ?? config.database.url);
   // A running gateway in another process sees the change on its next request; its open
   // event streams notice at their next idle check (at most 15 s).
   const events = { publish: () => undefined };
   try {
-    if (sub === 'create' && role.success) console.log((await createToken(db, name.data, role.data, 'cli')).token);
+    if (sub === 'create' && role.success)
+      console.log((await createToken(db, name.data, role.data, 'cli')).token);
     else if (sub === 'rotate') console.log((await rotateToken(db, events, name.data, 'cli')).token);
-    else if (sub === 'revoke') console.log(`revoked ${(await revokeToken(db, events, name.data, 'cli')).name}`);
+    else if (sub === 'revoke')
+      console.log(`revoked ${(await revokeToken(db, events, name.data, 'cli')).name}`);
   } finally {
     await close();
   }

@@ -13,21 +13,29 @@ export const specsUsage = `  interlock specs check [--spec NAME …] [--mutants]
 export function describeSpecResult(r: SpecResult): string {
   const stats = `${r.states ?? '?'} states, ${r.distinct ?? '?'} distinct, depth ${r.depth ?? '?'}, ${(r.durationMs / 1000).toFixed(1)} s`;
   if (r.config === 'mutant') {
-    if (!r.expects) return `FAIL ${r.spec} (mutant): its configuration names no property it must violate (add a line "\\* Expect: Property")`;
-    if (!r.violation) return `FAIL ${r.spec} (mutant): the broken variant passed TLC (${stats}); the model does not catch the bug it is meant to catch`;
-    if (r.violation.property !== r.expects) return `FAIL ${r.spec} (mutant): TLC refutes it with ${r.violation.property}, not ${r.expects}: the mutant breaks something other than what it is meant to`;
+    if (!r.expects)
+      return `FAIL ${r.spec} (mutant): its configuration names no property it must violate (add a line "\\* Expect: Property")`;
+    if (!r.violation)
+      return `FAIL ${r.spec} (mutant): the broken variant passed TLC (${stats}); the model does not catch the bug it is meant to catch`;
+    if (r.violation.property !== r.expects)
+      return `FAIL ${r.spec} (mutant): TLC refutes it with ${r.violation.property}, not ${r.expects}: the mutant breaks something other than what it is meant to`;
     return `ok   ${r.spec} (mutant): TLC finds the bug: ${r.violation.kind} ${r.violation.property} violated after ${r.violation.trace.length} states`;
   }
   if (r.ok) return `ok   ${r.spec}: ${stats}`;
-  if (r.violation) return `FAIL ${r.spec}: ${r.violation.kind} ${r.violation.property} violated (${r.violation.message})\n${formatTrace(r.violation.trace)}`;
+  if (r.violation)
+    return `FAIL ${r.spec}: ${r.violation.kind} ${r.violation.property} violated (${r.violation.message})\n${formatTrace(r.violation.trace)}`;
   return `FAIL ${r.spec}: TLC exit ${r.exitCode}\n${r.errors.join('\n')}`;
 }
 
 /** Runs the specs (and their mutants); passes when every spec holds and every mutant fails. */
-export async function runSpecs(dir: string, options: { names?: string[]; mutants: boolean }): Promise<{ ok: boolean; results: SpecResult[]; summary: string }> {
+export async function runSpecs(
+  dir: string,
+  options: { names?: string[]; mutants: boolean },
+): Promise<{ ok: boolean; results: SpecResult[]; summary: string }> {
   const all = await listSpecs(dir);
   const specs = all.filter((s) => !options.names || options.names.includes(s.name));
-  for (const n of options.names ?? []) if (!all.some((s) => s.name === n)) throw new UsageError(`no spec ${n} in ${dir}`);
+  for (const n of options.names ?? [])
+    if (!all.some((s) => s.name === n)) throw new UsageError(`no spec ${n} in ${dir}`);
   const results: SpecResult[] = [];
   for (const s of specs) {
     results.push(await checkSpec(dir, s));
@@ -35,7 +43,8 @@ export async function runSpecs(dir: string, options: { names?: string[]; mutants
   }
   // A mutant counts as caught only by the property it names: another violation means the
   // mutant (or the spec) is not testing what it says.
-  const caught = (r: SpecResult): boolean => r.violation !== undefined && r.expects !== undefined && r.violation.property === r.expects;
+  const caught = (r: SpecResult): boolean =>
+    r.violation !== undefined && r.expects !== undefined && r.violation.property === r.expects;
   const good = (r: SpecResult): boolean => (r.config === 'mutant' ? caught(r) : r.ok);
   const failed = results.filter((r) => !good(r)).length;
   const specCount = results.filter((r) => r.config === 'spec').length;
@@ -47,9 +56,21 @@ export async function runSpecs(dir: string, options: { names?: string[]; mutants
 export async function runSpecsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'check') throw new UsageError(`usage:\n${specsUsage}`);
-  const { values } = parseArgs({ args: rest, options: { spec: { type: 'string', multiple: true }, mutants: { type: 'boolean' }, json: { type: 'boolean' }, dir: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      spec: { type: 'string', multiple: true },
+      mutants: { type: 'boolean' },
+      json: { type: 'boolean' },
+      dir: { type: 'string' },
+    },
+    strict: true,
+  });
   const dir = path.resolve(values.dir ?? path.join(projectRoot, 'specs'));
-  const report = await runSpecs(dir, { ...(values.spec ? { names: values.spec } : {}), mutants: values.mutants ?? false });
+  const report = await runSpecs(dir, {
+    ...(values.spec ? { names: values.spec } : {}),
+    mutants: values.mutants ?? false,
+  });
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else {
     for (const r of report.results) console.log(describeSpecResult(r));

@@ -10,7 +10,10 @@ import { z } from 'zod';
 import { describeIssues, fieldIssues, ValidationError } from '../schema/errors.ts';
 
 const TargetSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/).max(128),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/)
+    .max(128),
   driver: z.string().min(1),
   level: z.string().default('L3'),
   /** Driver-specific; each driver validates its own options. */
@@ -22,10 +25,17 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
-      bodyLimitBytes: z.number().int().positive().max(16 * 1024 * 1024).default(64 * 1024),
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .positive()
+        .max(16 * 1024 * 1024)
+        .default(64 * 1024),
     })
     .prefault({}),
-  database: z.strictObject({ url: z.string().min(1).default('sqlite:./var/interlock.db') }).prefault({}),
+  database: z
+    .strictObject({ url: z.string().min(1).default('sqlite:./var/interlock.db') })
+    .prefault({}),
   policyDir: z.string().optional(),
   /** Recompile and swap the policy bundle when its files change. */
   watchPolicies: z.boolean().default(false),
@@ -33,8 +43,17 @@ export const ConfigSchema = z.strictObject({
   targets: z
     .array(TargetSchema)
     .min(1)
-    .default([{ id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { journalFile: './var/sim-roaster-1.jsonl' } }]),
-  batches: z.strictObject({ maxActions: z.number().int().min(1).max(1000).default(10) }).prefault({}),
+    .default([
+      {
+        id: 'roaster-1',
+        driver: 'sim-roaster',
+        level: 'L3',
+        options: { journalFile: './var/sim-roaster-1.jsonl' },
+      },
+    ]),
+  batches: z
+    .strictObject({ maxActions: z.number().int().min(1).max(1000).default(10) })
+    .prefault({}),
   executor: z
     .strictObject({
       retries: z.number().int().min(0).max(10).default(3),
@@ -62,7 +81,9 @@ export const ConfigSchema = z.strictObject({
         .discriminatedUnion('type', [
           z.strictObject({
             type: z.literal('key'),
-            /** ECDSA P-256 private key (PKCS#8 PEM); its public key is `<name>.pub.pem` beside it. */
+            /**
+             * ECDSA P-256 private key (PKCS#8 PEM); its public key is `<name>.pub.pem` beside it.
+             */
             key: z.string().min(1).default('./var/keys/audit.key'),
             /** Generate the key pair on first start when the file does not exist. */
             generate: z.boolean().default(true),
@@ -77,7 +98,10 @@ export const ConfigSchema = z.strictObject({
           }),
         ])
         .prefault({ type: 'key' }),
-      /** The signer's record of its last checkpoint, outside the database: default `<key>.witness.json` (keyless: var/audit/witness.json). */
+      /**
+       * The signer's record of its last checkpoint, outside the database: default
+       * `<key>.witness.json` (keyless: var/audit/witness.json).
+       */
       witness: z.string().min(1).optional(),
     })
     .prefault({}),
@@ -106,14 +130,32 @@ export const ConfigSchema = z.strictObject({
   console: z
     .strictObject({
       /** A console session ends this long after login, whatever happens. */
-      sessionTtlMs: z.number().int().min(60_000).max(7 * 86_400_000).default(8 * 3_600_000),
+      sessionTtlMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .max(7 * 86_400_000)
+        .default(8 * 3_600_000),
       /** …and this long after its last request. */
-      idleTimeoutMs: z.number().int().min(60_000).max(86_400_000).default(30 * 60_000),
-      /** Secure cookies: `auto` sets the flag when the request arrived over TLS (or a proxy says so). */
+      idleTimeoutMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .max(86_400_000)
+        .default(30 * 60_000),
+      /**
+       * Secure cookies: `auto` sets the flag when the request arrived over TLS (or a proxy says
+       * so).
+       */
       secureCookies: z.enum(['auto', 'always', 'never']).default('auto'),
-      /** Failed logins allowed per client address, and per token prefix, in one window; then 429. */
+      /**
+       * Failed logins allowed per client address, and per token prefix, in one window; then 429.
+       */
       loginFailures: z.number().int().min(1).max(10_000).default(10),
-      /** The throttle's window, which is also how often refused logins are audited (one record per client). */
+      /**
+       * The throttle's window, which is also how often refused logins are audited (one record per
+       * client).
+       */
       loginWindowMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
     })
     .prefault({}),
@@ -132,10 +174,14 @@ export function loadConfig(file: string | undefined, cwd = process.cwd()): Confi
     try {
       raw = yaml.load(readFileSync(chosen, 'utf8')) ?? {};
     } catch (err) {
-      throw new ValidationError(`${chosen}: ${err instanceof Error ? err.message : String(err)}`, [{ field: '(file)', message: 'not valid YAML' }]);
+      throw new ValidationError(`${chosen}: ${err instanceof Error ? err.message : String(err)}`, [
+        { field: '(file)', message: 'not valid YAML' },
+      ]);
     }
   } else if (file) {
-    throw new ValidationError(`config file ${file} does not exist`, [{ field: '--config', message: 'no such file' }]);
+    throw new ValidationError(`config file ${file} does not exist`, [
+      { field: '--config', message: 'no such file' },
+    ]);
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -146,6 +192,9 @@ export function loadConfig(file: string | undefined, cwd = process.cwd()): Confi
   if (process.env.DATABASE_URL) parsed.data.database.url = process.env.DATABASE_URL;
   const ids = parsed.data.targets.map((t) => t.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (dup) throw new ValidationError(`${chosen}: target ${dup} is configured twice`, [{ field: 'targets', message: `duplicate id ${dup}` }]);
+  if (dup)
+    throw new ValidationError(`${chosen}: target ${dup} is configured twice`, [
+      { field: 'targets', message: `duplicate id ${dup}` },
+    ]);
   return parsed.data;
 }

@@ -84,14 +84,19 @@ export class ShellAnalyser {
    * `anyCharacters` analyses non-ASCII argv too (the invariants' reference evaluator, which
    * only needs the programs); the policy never receives such an analysis.
    */
-  analyse(argv: readonly string[], options: { anyCharacters?: boolean } = {}): ShellAnalysis | undefined {
+  analyse(
+    argv: readonly string[],
+    options: { anyCharacters?: boolean } = {},
+  ): ShellAnalysis | undefined {
     if (!options.anyCharacters && !argv.every((w) => MIRRORED_CHARACTERS.test(w))) return undefined;
     const top = [...argv];
     const l0 = this.expand([top]);
     const l1 = this.expand(this.scriptArgvs(this.scriptsIn(l0)));
     const l2 = this.expand(this.scriptArgvs(this.scriptsIn(l1)));
     const invocations = uniqueArgvs([...l0, ...l1, ...l2]);
-    const scripts = [...new Set([...this.scriptsIn(l0), ...this.scriptsIn(l1), ...this.scriptsIn(l2)])];
+    const scripts = [
+      ...new Set([...this.scriptsIn(l0), ...this.scriptsIn(l1), ...this.scriptsIn(l2)]),
+    ];
     const pipedInto = new Set<string>();
     for (const s of scripts) {
       const parts = s.split('|');
@@ -102,7 +107,9 @@ export class ShellAnalyser {
     const problems = new Map<string, OptionProblem>();
     for (const a of invocations) {
       const spec = this.specOf(a);
-      if (spec) for (const p of optionProblems(a, spec)) problems.set(`${p.program}\u0000${p.option}\u0000${p.problem}`, p);
+      if (spec)
+        for (const p of optionProblems(a, spec))
+          problems.set(`${p.program}\u0000${p.option}\u0000${p.problem}`, p);
     }
     return {
       argv: top,
@@ -144,7 +151,9 @@ export class ShellAnalyser {
     const direct: Argv[] = [];
     for (const argv of argvs) for (const a of this.chain(argv)) if (a.length > 0) direct.push(a);
     const out = [...direct];
-    for (const d of direct) for (const sub of findExecs(d)) for (const a of this.chain(sub)) if (a.length > 0) out.push(a);
+    for (const d of direct)
+      for (const sub of findExecs(d))
+        for (const a of this.chain(sub)) if (a.length > 0) out.push(a);
     return uniqueArgvs(out);
   }
 
@@ -156,7 +165,8 @@ export class ShellAnalyser {
     if (i === undefined || i >= argv.length) return undefined;
     for (let j = 1; j < i; j++) {
       const w = argv[j]!;
-      if (optionWord(w, spec) && !consumed(argv, j, spec) && !w.startsWith('--') && w.includes('c')) return argv[i];
+      if (optionWord(w, spec) && !consumed(argv, j, spec) && !w.startsWith('--') && w.includes('c'))
+        return argv[i];
     }
     return undefined;
   }
@@ -184,7 +194,9 @@ export class ShellAnalyser {
   tooDeep(l2: readonly Argv[], invocations: readonly Argv[]): boolean {
     if (l2.some((a) => this.shellCScript(a) !== undefined)) return true;
     if (invocations.some((a) => this.#wrappers.has(program(this.chain(a)[5]!)))) return true;
-    return invocations.some((a) => findExecs(a).some((sub) => this.chain(sub).some((b) => findExecs(b).length > 0)));
+    return invocations.some((a) =>
+      findExecs(a).some((sub) => this.chain(sub).some((b) => findExecs(b).length > 0)),
+    );
   }
 }
 
@@ -297,13 +309,16 @@ function optionProblems(argv: Argv, spec: Options): OptionProblem[] {
     const taken = consumed(argv, i, spec);
     const kind = wordKind(w, spec);
     if (!taken && kind === 'opaque') out.push({ program: prog, option: w, problem: 'opaque' });
-    else if (!taken && kind === 'unknown') out.push({ program: prog, option: w, problem: 'unknown' });
-    else if (taken && kind === 'value_next') out.push({ program: prog, option: w, problem: 'ambiguous_value' });
+    else if (!taken && kind === 'unknown')
+      out.push({ program: prog, option: w, problem: 'unknown' });
+    else if (taken && kind === 'value_next')
+      out.push({ program: prog, option: w, problem: 'ambiguous_value' });
   }
   // An option right after the wrapper's own positionals: where the command starts is unclear.
   if (first !== undefined && spec.ownPositionals > 0) {
     const w = argv[first + spec.ownPositionals];
-    if (w !== undefined && w.startsWith('-')) out.push({ program: prog, option: w, problem: 'unknown' });
+    if (w !== undefined && w.startsWith('-'))
+      out.push({ program: prog, option: w, problem: 'unknown' });
   }
   return out;
 }

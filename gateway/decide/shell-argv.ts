@@ -18,13 +18,17 @@ export interface ShellRefusal {
   reason: string;
 }
 
-export type Canonical = { ok: true; params: Record<string, unknown> } | { ok: false; refusal: ShellRefusal };
+export type Canonical =
+  { ok: true; params: Record<string, unknown> } | { ok: false; refusal: ShellRefusal };
 
 /** Turns a program name without a slash into the absolute path that would run, if any. */
 export type ProgramResolver = (name: string) => string | undefined;
 
 /** The same set as a JavaScript character class over code points (u flag). */
-const HIDDEN = new RegExp(`[${HIDDEN_RANGES.map(([a, b]) => (a === b ? u(a) : `${u(a)}-${u(b)}`)).join('')}]|\\p{Cs}`, 'u');
+const HIDDEN = new RegExp(
+  `[${HIDDEN_RANGES.map(([a, b]) => (a === b ? u(a) : `${u(a)}-${u(b)}`)).join('')}]|\\p{Cs}`,
+  'u',
+);
 
 /** The same set for RE2 (the policy's `baseline.shell.hidden_character`); pinned by a test. */
 export const HIDDEN_CHARACTER_RE2 = `[${HIDDEN_RANGES.map(([a, b]) => (a === b ? x(a) : `${x(a)}-${x(b)}`)).join('')}]`;
@@ -89,7 +93,9 @@ export function describeCharacter(cp: number): string {
 }
 
 /** The first hidden or separating character of s: its code point and 1-based character position. */
-export function findHiddenCharacter(s: string): { codePoint: number; position: number } | undefined {
+export function findHiddenCharacter(
+  s: string,
+): { codePoint: number; position: number } | undefined {
   if (!HIDDEN.test(s)) return undefined;
   let position = 0;
   for (const ch of s) {
@@ -114,8 +120,15 @@ const OPERATOR_CHARACTERS = new Set(['|', '&', ';', '<', '>', '(', ')']);
 export function tokenize(command: string): { argv: string[] } | { refusal: ShellRefusal } {
   const hidden = hiddenRefusal('the command', command);
   if (hidden) return { refusal: hidden };
-  const syntax = (what: string, at: number, rule = 'baseline.shell.operator'): { refusal: ShellRefusal } => ({
-    refusal: { rule, reason: `${what} at character ${at + 1} is not allowed: commands run as a single argv, never through a shell, and nothing is expanded` },
+  const syntax = (
+    what: string,
+    at: number,
+    rule = 'baseline.shell.operator',
+  ): { refusal: ShellRefusal } => ({
+    refusal: {
+      rule,
+      reason: `${what} at character ${at + 1} is not allowed: commands run as a single argv, never through a shell, and nothing is expanded`,
+    },
   });
   const argv: string[] = [];
   let word = '';
@@ -147,14 +160,23 @@ export function tokenize(command: string): { argv: string[] } | { refusal: Shell
       let j = i + 1;
       for (; j < chars.length && chars[j] !== '"'; j++) {
         const c = chars[j]!;
-        if (c === '$' || c === '`') return syntax(`expansion (${c}) inside double quotes`, j, 'baseline.shell.expansion');
-        if (c === '\\' && j + 1 < chars.length && (chars[j + 1] === '"' || chars[j + 1] === '\\' || chars[j + 1] === '$' || chars[j + 1] === '`')) {
+        if (c === '$' || c === '`')
+          return syntax(`expansion (${c}) inside double quotes`, j, 'baseline.shell.expansion');
+        if (
+          c === '\\' &&
+          j + 1 < chars.length &&
+          (chars[j + 1] === '"' ||
+            chars[j + 1] === '\\' ||
+            chars[j + 1] === '$' ||
+            chars[j + 1] === '`')
+        ) {
           word += chars[++j]!;
         } else {
           word += c;
         }
       }
-      if (j >= chars.length) return syntax('an unbalanced double quote', i, 'baseline.shell.syntax');
+      if (j >= chars.length)
+        return syntax('an unbalanced double quote', i, 'baseline.shell.syntax');
       inWord = true;
       i = j;
       continue;
@@ -166,13 +188,17 @@ export function tokenize(command: string): { argv: string[] } | { refusal: Shell
     inWord = true;
   }
   if (inWord) argv.push(word);
-  if (argv.length === 0 || argv[0] === '') return { refusal: { rule: 'baseline.shell.empty', reason: 'shell.exec command runs no program' } };
+  if (argv.length === 0 || argv[0] === '')
+    return {
+      refusal: { rule: 'baseline.shell.empty', reason: 'shell.exec command runs no program' },
+    };
   return { argv };
 }
 
 /** checkArgv refuses an argv (given directly or tokenized) that is empty or hides characters. */
 export function checkArgv(argv: readonly string[]): ShellRefusal | undefined {
-  if (argv.length === 0 || argv[0] === '') return { rule: 'baseline.shell.empty', reason: 'shell.exec argv runs no program' };
+  if (argv.length === 0 || argv[0] === '')
+    return { rule: 'baseline.shell.empty', reason: 'shell.exec argv runs no program' };
   for (const [i, w] of argv.entries()) {
     const hidden = hiddenRefusal(`argv[${i}]`, w);
     if (hidden) return hidden;
@@ -180,7 +206,9 @@ export function checkArgv(argv: readonly string[]): ShellRefusal | undefined {
   return undefined;
 }
 
-/** Whether both spellings were given: the caller reports it as a validation error on params.argv. */
+/**
+ * Whether both spellings were given: the caller reports it as a validation error on params.argv.
+ */
 export function hasBothSpellings(params: Record<string, unknown>): boolean {
   return params.argv !== undefined && params.command !== undefined;
 }
@@ -192,21 +220,39 @@ const ArgvSchema = z.array(z.string());
  * argv[0] resolved to an absolute path when it has no slash and the resolver knows it.
  * Params already in canonical form come back unchanged (after the same checks).
  */
-export function canonicalShellParams(params: Record<string, unknown>, resolve?: ProgramResolver): Canonical {
+export function canonicalShellParams(
+  params: Record<string, unknown>,
+  resolve?: ProgramResolver,
+): Canonical {
   const { command, argv: given, ...rest } = params;
   let argv: string[];
   if (given !== undefined) {
     const parsed = ArgvSchema.safeParse(given);
-    if (!parsed.success) return { ok: false, refusal: { rule: 'baseline.shell.syntax', reason: 'params.argv must be an array of strings' } };
+    if (!parsed.success)
+      return {
+        ok: false,
+        refusal: {
+          rule: 'baseline.shell.syntax',
+          reason: 'params.argv must be an array of strings',
+        },
+      };
     argv = parsed.data;
   } else if (typeof command === 'string') {
     const t = tokenize(command);
     if ('refusal' in t) return { ok: false, refusal: t.refusal };
     argv = t.argv;
   } else {
-    return { ok: false, refusal: { rule: 'baseline.shell.empty', reason: 'shell.exec needs params.argv or params.command' } };
+    return {
+      ok: false,
+      refusal: {
+        rule: 'baseline.shell.empty',
+        reason: 'shell.exec needs params.argv or params.command',
+      },
+    };
   }
-  const refusal = checkArgv(argv) ?? (typeof rest.cwd === 'string' ? hiddenRefusal('params.cwd', rest.cwd) : undefined);
+  const refusal =
+    checkArgv(argv) ??
+    (typeof rest.cwd === 'string' ? hiddenRefusal('params.cwd', rest.cwd) : undefined);
   if (refusal) return { ok: false, refusal };
   const program = argv[0]!;
   if (resolve && !program.includes('/')) {

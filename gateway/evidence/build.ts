@@ -1,4 +1,6 @@
-/** `interlock evidence build`: assemble, check and sign the evidence statement for an audit window. */
+/**
+ * `interlock evidence build`: assemble, check and sign the evidence statement for an audit window.
+ */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RawSqlite } from '../store/audit-raw.ts';
@@ -16,7 +18,13 @@ import type { Signer } from '../signing/signer.ts';
 import type { Db } from '../store/db.ts';
 import { decisionCards } from './cards.ts';
 import { collectSubjects, POLICY_BUNDLE_SUBJECT } from './subjects.ts';
-import { EVIDENCE_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE, STATEMENT_TYPE, type CheckResult, type EvidenceStatement } from './statement.ts';
+import {
+  EVIDENCE_PREDICATE_TYPE,
+  IN_TOTO_PAYLOAD_TYPE,
+  STATEMENT_TYPE,
+  type CheckResult,
+  type EvidenceStatement,
+} from './statement.ts';
 import { checkpointsOverlapping, headSeq, recordEnds, seqAtTime } from '../store/audit-log.ts';
 
 /** A window bound: a record sequence number or an ISO 8601 time. */
@@ -41,7 +49,11 @@ export interface BuildOptions {
   now?: () => number;
 }
 
-async function resolveWindow(db: Db, from: Bound | undefined, to: Bound | undefined): Promise<{ fromSeq: number; toSeq: number }> {
+async function resolveWindow(
+  db: Db,
+  from: Bound | undefined,
+  to: Bound | undefined,
+): Promise<{ fromSeq: number; toSeq: number }> {
   const head = await headSeq(db);
   const seqAt = async (b: Bound, side: 'from' | 'to'): Promise<number> => {
     if ('seq' in b) return b.seq;
@@ -51,33 +63,63 @@ async function resolveWindow(db: Db, from: Bound | undefined, to: Bound | undefi
   const toSeq = Math.min(to ? await seqAt(to, 'to') : head, head);
   // An empty log (a CI job with no gateway history) gives evidence about sources and checks only.
   if (head === 0 && !from && !to) return { fromSeq: 1, toSeq: 0 };
-  if (toSeq < fromSeq) throw new InterlockError('validation_failed', `the window holds no audit records (from seq ${fromSeq}, to seq ${toSeq}, head ${head})`, { field: '--from' });
+  if (toSeq < fromSeq)
+    throw new InterlockError(
+      'validation_failed',
+      `the window holds no audit records (from seq ${fromSeq}, to seq ${toSeq}, head ${head})`,
+      { field: '--from' },
+    );
   return { fromSeq, toSeq };
 }
 
 async function policyTestResult(sourcesRoot: string): Promise<CheckResult> {
   const policyDir = path.join(sourcesRoot, 'policies');
-  const r = await runPolicyTests({ policyDir, threshold: 0, extraSources: await invariantSources(path.join(sourcesRoot, 'invariants'), policyDir) });
+  const r = await runPolicyTests({
+    policyDir,
+    threshold: 0,
+    extraSources: await invariantSources(path.join(sourcesRoot, 'invariants'), policyDir),
+  });
   return {
     status: r.failed === 0 ? 'passed' : 'failed',
     summary: `${r.passed} passed, ${r.failed} failed; coverage ${r.coverage.toFixed(1)} %`,
-    report: { passed: r.passed, failed: r.failed, coverage: r.coverage, cases: r.cases.map((c) => ({ name: `${c.package}.${c.name}`, passed: c.passed })) },
+    report: {
+      passed: r.passed,
+      failed: r.failed,
+      coverage: r.coverage,
+      cases: r.cases.map((c) => ({ name: `${c.package}.${c.name}`, passed: c.passed })),
+    },
   };
 }
 
-const count = (values: string[]): Record<string, number> => values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
+const count = (values: string[]): Record<string, number> =>
+  values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
 
-export async function buildEvidence(options: BuildOptions): Promise<{ statement: EvidenceStatement; bundle: SerializedBundle }> {
+export async function buildEvidence(
+  options: BuildOptions,
+): Promise<{ statement: EvidenceStatement; bundle: SerializedBundle }> {
   const { db, signer } = options;
   const { fromSeq, toSeq } = await resolveWindow(db, options.from, options.to);
 
-  // Anchor the window's end in a signed checkpoint, then refuse to vouch for a log that does not verify.
-  await signPending(db, signer, { maxRecords: options.checkpointEvery, through: toSeq, ...(options.now ? { now: options.now } : {}), ...(options.witness ? { witness: options.witness } : {}) });
+  // Anchor the window's end in a signed checkpoint, then refuse to vouch for a log that does not
+  // verify.
+  await signPending(db, signer, {
+    maxRecords: options.checkpointEvery,
+    through: toSeq,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.witness ? { witness: options.witness } : {}),
+  });
   if (signer.publicKey) {
     // Records after the window may be waiting for their checkpoint; the window itself was just
     // signed. An empty log gives evidence about sources and checks only.
-    const report = await verifyLog(databaseSource(db, options.sqlite ? { sqlite: options.sqlite } : {}), { keys: [signer.publicKey] }, { allowUnsignedTail: true });
-    if (!report.ok && report.problem !== 'empty') throw new VerificationError(`the audit log does not verify (seq ${report.seq}: ${report.message}); no evidence is signed over it`);
+    const report = await verifyLog(
+      databaseSource(db, options.sqlite ? { sqlite: options.sqlite } : {}),
+      { keys: [signer.publicKey] },
+      { allowUnsignedTail: true },
+    );
+    if (!report.ok && report.problem !== 'empty')
+      throw new VerificationError(
+        `the audit log does not verify (seq ${report.seq}: ${report.message}); no evidence is signed over it`,
+      );
   }
 
   const records = await recordEnds(db, [fromSeq, toSeq]);
@@ -86,7 +128,9 @@ export async function buildEvidence(options: BuildOptions): Promise<{ statement:
   const checkpointRows = await checkpointsOverlapping(db, fromSeq, toSeq);
   const cards = await decisionCards(db, fromSeq, toSeq);
   const subjects = await collectSubjects(options.sourcesRoot);
-  const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    version: string;
+  };
 
   const statement: EvidenceStatement = {
     _type: STATEMENT_TYPE,
@@ -95,15 +139,31 @@ export async function buildEvidence(options: BuildOptions): Promise<{ statement:
     predicate: {
       generator: { name: 'interlock', version: pkg.version },
       built_at: new Date((options.now ?? Date.now)()).toISOString(),
-      window: { from_seq: fromSeq, to_seq: toSeq, from_ts: first?.ts ?? null, to_ts: last?.ts ?? null, records: Math.max(0, toSeq - fromSeq + 1), chain_head: last?.hash ?? '' },
-      policy_bundle: { digest: subjects.find((s) => s.name === POLICY_BUNDLE_SUBJECT)!.digest.sha256 },
+      window: {
+        from_seq: fromSeq,
+        to_seq: toSeq,
+        from_ts: first?.ts ?? null,
+        to_ts: last?.ts ?? null,
+        records: Math.max(0, toSeq - fromSeq + 1),
+        chain_head: last?.hash ?? '',
+      },
+      policy_bundle: {
+        digest: subjects.find((s) => s.name === POLICY_BUNDLE_SUBJECT)!.digest.sha256,
+      },
       results: {
-        policy_tests: options.policyTests === 'run' ? await policyTestResult(options.sourcesRoot) : options.policyTests,
+        policy_tests:
+          options.policyTests === 'run'
+            ? await policyTestResult(options.sourcesRoot)
+            : options.policyTests,
         invariant_tests: options.invariantTests,
         model_checks: options.modelChecks,
       },
       decisions: cards,
-      summary: { actions: cards.length, by_effect: count(cards.map((c) => c.decision?.effect ?? 'none')), by_status: count(cards.map((c) => c.status)) },
+      summary: {
+        actions: cards.length,
+        by_effect: count(cards.map((c) => c.decision?.effect ?? 'none')),
+        by_status: count(cards.map((c) => c.status)),
+      },
       checkpoints: checkpointRows.map((row) => {
         const cp = rowToCheckpoint(row);
         return { body: cp.body, bundle: cp.bundle as Record<string, unknown> };
@@ -111,6 +171,9 @@ export async function buildEvidence(options: BuildOptions): Promise<{ statement:
     },
   };
   // Canonical bytes: the signed payload does not depend on key order or whitespace.
-  const bundle = await signer.signEnvelope(Buffer.from(canonicalJson(statement)), IN_TOTO_PAYLOAD_TYPE);
+  const bundle = await signer.signEnvelope(
+    Buffer.from(canonicalJson(statement)),
+    IN_TOTO_PAYLOAD_TYPE,
+  );
   return { statement, bundle };
 }

@@ -12,7 +12,11 @@ const ENDINGS = new Set(['REJECTED', 'VETOED', 'CANCELLED', 'EXPIRED', 'DENIED']
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-export async function decisionCards(db: Db, fromSeq: number, toSeq: number): Promise<DecisionCard[]> {
+export async function decisionCards(
+  db: Db,
+  fromSeq: number,
+  toSeq: number,
+): Promise<DecisionCard[]> {
   const rows = await actionRecordsIn(db, fromSeq, toSeq);
   const cards = new Map<string, DecisionCard>();
   for (const r of rows) {
@@ -41,14 +45,28 @@ export async function decisionCards(db: Db, fromSeq: number, toSeq: number): Pro
     if (!card) continue;
     card.records.push(Number(r.seq));
     if (r.type === 'decision.proposal') {
-      card.decision = { effect: str(p.effect), stage: str(p.stage), level: str(p.level), rules: p.rules, reasons: p.reasons, policy_digest: p.policy_digest ?? null };
+      card.decision = {
+        effect: str(p.effect),
+        stage: str(p.stage),
+        level: str(p.level),
+        rules: p.rules,
+        reasons: p.reasons,
+        policy_digest: p.policy_digest ?? null,
+      };
     } else if (r.type === 'approval.granted') {
       card.approvers.push({ actor: r.actor, role: str(p.role), at: r.ts });
     } else if (r.type.startsWith('action.')) {
       const to = str(p.to) || r.type.slice('action.'.length).toUpperCase();
       card.status = to;
-      if (ENDINGS.has(to)) card.ended_by = { actor: r.actor, status: to, ...(typeof p.reason === 'string' ? { reason: p.reason } : {}), at: r.ts };
-      if (p.outcome && typeof p.outcome === 'object') card.outcome = p.outcome as Record<string, unknown>;
+      if (ENDINGS.has(to))
+        card.ended_by = {
+          actor: r.actor,
+          status: to,
+          ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
+          at: r.ts,
+        };
+      if (p.outcome && typeof p.outcome === 'object')
+        card.outcome = p.outcome as Record<string, unknown>;
     }
   }
   return [...cards.values()];

@@ -13,7 +13,11 @@ export const EVIDENCE_PREDICATE_TYPE = 'https://interlock.dev/evidence/v1';
 
 /** A check that ran (with its report) or did not (with the reason). */
 export const CheckResultSchema = z.union([
-  z.strictObject({ status: z.enum(['passed', 'failed']), summary: z.string(), report: z.unknown() }),
+  z.strictObject({
+    status: z.enum(['passed', 'failed']),
+    summary: z.string(),
+    report: z.unknown(),
+  }),
   z.strictObject({ status: z.literal('not_run'), reason: z.string() }),
 ]);
 export type CheckResult = z.infer<typeof CheckResultSchema>;
@@ -30,12 +34,26 @@ export const DecisionCardSchema = z.strictObject({
   proposed_at: z.string(),
   digest: z.string(),
   decision: z
-    .strictObject({ effect: z.string(), stage: z.string(), level: z.string(), rules: z.unknown(), reasons: z.unknown(), policy_digest: z.unknown() })
+    .strictObject({
+      effect: z.string(),
+      stage: z.string(),
+      level: z.string(),
+      rules: z.unknown(),
+      reasons: z.unknown(),
+      policy_digest: z.unknown(),
+    })
     .nullable(),
   approvers: z.array(z.strictObject({ actor: Actor, role: z.string(), at: z.string() })),
   /** The last lifecycle status seen inside the window. */
   status: z.string(),
-  ended_by: z.strictObject({ actor: Actor, status: z.string(), reason: z.string().optional(), at: z.string() }).nullable(),
+  ended_by: z
+    .strictObject({
+      actor: Actor,
+      status: z.string(),
+      reason: z.string().optional(),
+      at: z.string(),
+    })
+    .nullable(),
   outcome: z.record(z.string(), z.unknown()).nullable(),
   /** The audit records the card was built from. */
   records: z.array(z.number().int().positive()),
@@ -55,16 +73,28 @@ export const PredicateSchema = z.strictObject({
     chain_head: z.string(),
   }),
   policy_bundle: z.strictObject({ digest: Hex64 }),
-  results: z.strictObject({ policy_tests: CheckResultSchema, invariant_tests: CheckResultSchema, model_checks: CheckResultSchema }),
+  results: z.strictObject({
+    policy_tests: CheckResultSchema,
+    invariant_tests: CheckResultSchema,
+    model_checks: CheckResultSchema,
+  }),
   decisions: z.array(DecisionCardSchema),
-  summary: z.strictObject({ actions: z.number().int(), by_effect: z.record(z.string(), z.number()), by_status: z.record(z.string(), z.number()) }),
-  checkpoints: z.array(z.strictObject({ body: CheckpointBodySchema, bundle: z.record(z.string(), z.unknown()) })),
+  summary: z.strictObject({
+    actions: z.number().int(),
+    by_effect: z.record(z.string(), z.number()),
+    by_status: z.record(z.string(), z.number()),
+  }),
+  checkpoints: z.array(
+    z.strictObject({ body: CheckpointBodySchema, bundle: z.record(z.string(), z.unknown()) }),
+  ),
 });
 export type EvidencePredicate = z.infer<typeof PredicateSchema>;
 
 export const StatementSchema = z.strictObject({
   _type: z.literal(STATEMENT_TYPE),
-  subject: z.array(z.strictObject({ name: z.string().min(1), digest: z.strictObject({ sha256: Hex64 }) })).min(1),
+  subject: z
+    .array(z.strictObject({ name: z.string().min(1), digest: z.strictObject({ sha256: Hex64 }) }))
+    .min(1),
   predicateType: z.literal(EVIDENCE_PREDICATE_TYPE),
   predicate: PredicateSchema,
 });

@@ -35,17 +35,29 @@ async function filesUnder(root: string, dir: string): Promise<string[]> {
     .sort();
 }
 
-/** The digest the gateway stamps on decisions: the policies plus the invariants compiled with them. */
+/**
+ * The digest the gateway stamps on decisions: the policies plus the invariants compiled with them.
+ */
 export async function policyBundleDigest(root: string): Promise<string> {
   const policyDir = path.join(root, 'policies');
-  const sources = await loadSources({ policyDir, cacheDir: '', extraSources: await invariantSources(path.join(root, 'invariants'), policyDir) });
+  const sources = await loadSources({
+    policyDir,
+    cacheDir: '',
+    extraSources: await invariantSources(path.join(root, 'invariants'), policyDir),
+  });
   return sourcesDigest(sources);
 }
 
 export async function collectSubjects(root: string): Promise<Subject[]> {
-  const subjects: Subject[] = [{ name: POLICY_BUNDLE_SUBJECT, digest: { sha256: await policyBundleDigest(root) } }];
+  const subjects: Subject[] = [
+    { name: POLICY_BUNDLE_SUBJECT, digest: { sha256: await policyBundleDigest(root) } },
+  ];
   for (const dir of SUBJECT_DIRS) {
-    for (const file of await filesUnder(root, dir)) subjects.push({ name: file, digest: { sha256: sha256(await readFile(path.join(root, file))) } });
+    for (const file of await filesUnder(root, dir))
+      subjects.push({
+        name: file,
+        digest: { sha256: sha256(await readFile(path.join(root, file))) },
+      });
   }
   return subjects;
 }
@@ -55,14 +67,22 @@ export interface SubjectMismatch {
   problem: 'missing' | 'changed' | 'unlisted';
 }
 
-/** Compares subjects with the files under `root`: changed, missing, and files the evidence does not list. */
-export async function checkSubjects(subjects: readonly Subject[], root: string): Promise<SubjectMismatch[]> {
+/**
+ * Compares subjects with the files under `root`: changed, missing, and files the evidence does not
+ * list.
+ */
+export async function checkSubjects(
+  subjects: readonly Subject[],
+  root: string,
+): Promise<SubjectMismatch[]> {
   const problems: SubjectMismatch[] = [];
   const listed = new Set(subjects.map((s) => s.name));
   for (const s of subjects) {
     if (s.name === POLICY_BUNDLE_SUBJECT) {
-      if (!existsSync(path.join(root, 'policies'))) problems.push({ name: s.name, problem: 'missing' });
-      else if ((await policyBundleDigest(root)) !== s.digest.sha256) problems.push({ name: s.name, problem: 'changed' });
+      if (!existsSync(path.join(root, 'policies')))
+        problems.push({ name: s.name, problem: 'missing' });
+      else if ((await policyBundleDigest(root)) !== s.digest.sha256)
+        problems.push({ name: s.name, problem: 'changed' });
       continue;
     }
     // Subject names are relative paths; one that climbs out of the root is not ours to read.
@@ -71,10 +91,12 @@ export async function checkSubjects(subjects: readonly Subject[], root: string):
       problems.push({ name: s.name, problem: 'missing' });
       continue;
     }
-    if (sha256(await readFile(file)) !== s.digest.sha256) problems.push({ name: s.name, problem: 'changed' });
+    if (sha256(await readFile(file)) !== s.digest.sha256)
+      problems.push({ name: s.name, problem: 'changed' });
   }
   for (const dir of SUBJECT_DIRS) {
-    for (const file of await filesUnder(root, dir)) if (!listed.has(file)) problems.push({ name: file, problem: 'unlisted' });
+    for (const file of await filesUnder(root, dir))
+      if (!listed.has(file)) problems.push({ name: file, problem: 'unlisted' });
   }
   return problems;
 }

@@ -15,10 +15,19 @@ import type { Dialect } from '../store/dialect.ts';
 export type ClaimVerdict = { ok: true } | { ok: false; cancel?: string; wait?: string };
 
 /** `estopExempt`: the catalog lets this kind run during a stop (aborts, emergency shutdown). */
-export async function claimGuard(trx: Tx, dialect: Dialect, row: { id: string; target: string }, recheckStartedAt: number, estopExempt: boolean): Promise<ClaimVerdict> {
+export async function claimGuard(
+  trx: Tx,
+  dialect: Dialect,
+  row: { id: string; target: string },
+  recheckStartedAt: number,
+  estopExempt: boolean,
+): Promise<ClaimVerdict> {
   const facts = await claimFacts(trx, dialect, row);
-  if (facts.estopEngaged && !estopExempt) return { ok: false, cancel: 'emergency stop engaged before the action started' };
-  if (facts.levelUpdatedAt !== undefined && facts.levelUpdatedAt >= recheckStartedAt) return { ok: false, wait: 'the level changed during the re-check; deciding again' };
-  if (facts.busyWith) return { ok: false, wait: `action ${facts.busyWith} is running on ${row.target}` };
+  if (facts.estopEngaged && !estopExempt)
+    return { ok: false, cancel: 'emergency stop engaged before the action started' };
+  if (facts.levelUpdatedAt !== undefined && facts.levelUpdatedAt >= recheckStartedAt)
+    return { ok: false, wait: 'the level changed during the re-check; deciding again' };
+  if (facts.busyWith)
+    return { ok: false, wait: `action ${facts.busyWith} is running on ${row.target}` };
   return { ok: true };
 }

@@ -19,7 +19,12 @@ import { transition } from '../lifecycle/transition.ts';
 import { actionDigest } from '../lifecycle/views.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import { TransientDriverError, type ExecutionResult, type TargetState } from '../schema/driver.ts';
-import { approvalBindings, approvedQueue, batchPredecessorStatus, renewLeases } from '../store/execution.ts';
+import {
+  approvalBindings,
+  approvedQueue,
+  batchPredecessorStatus,
+  renewLeases,
+} from '../store/execution.ts';
 import { tokenNamed } from '../store/tokens.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { claimGuard } from './claim-guard.ts';
@@ -35,7 +40,9 @@ export interface ExecutorOptions {
 export class Executor {
   readonly id = randomUUID();
   readonly #running = new Map<string, AbortController>();
-  /** Running actions of estop-exempt kinds: how a target gets safe, so a stop does not abort them. */
+  /**
+   * Running actions of estop-exempt kinds: how a target gets safe, so a stop does not abort them.
+   */
   readonly #exempt = new Set<string>();
   readonly #busy = new Set<string>();
   readonly #tasks = new Set<Promise<void>>();
@@ -52,7 +59,13 @@ export class Executor {
     await reconcile(this.deps, { orphanedOnly: false, executorId: this.id });
     const onError = this.options.onError ?? (() => undefined);
     this.#stops.push(every(this.deps.config.executor.pollMs, () => this.tick(), onError));
-    this.#stops.push(every(Math.max(500, Math.floor(this.deps.config.executor.leaseMs / 3)), () => this.#maintain(), onError));
+    this.#stops.push(
+      every(
+        Math.max(500, Math.floor(this.deps.config.executor.leaseMs / 3)),
+        () => this.#maintain(),
+        onError,
+      ),
+    );
     this.#stops.push(
       this.deps.events.subscribe((e) => {
         if (e.status === 'APPROVED' || e.type === 'action.finished') this.kick();
@@ -109,7 +122,8 @@ export class Executor {
 
   async #tick(): Promise<void> {
     // Another replica may have engaged the emergency stop: its abort cannot reach our commands.
-    if (this.#running.size > this.#exempt.size && (await estopEngaged(this.deps))) this.abortAll('emergency stop engaged (seen in the shared database)');
+    if (this.#running.size > this.#exempt.size && (await estopEngaged(this.deps)))
+      this.abortAll('emergency stop engaged (seen in the shared database)');
     const rows = await approvedQueue(this.deps.db, 200);
     for (const row of rows) {
       if (this.#busy.has(row.target)) continue;
@@ -126,14 +140,33 @@ export class Executor {
     }
   }
 
-  /** A batch member runs only after its predecessor completed; if that ended otherwise, it is cancelled. */
+  /**
+   * A batch member runs only after its predecessor completed; if that ended otherwise, it is
+   * cancelled.
+   */
   async #batchAllows(row: ActionsTable): Promise<boolean> {
     if (row.batch_id === null || row.batch_seq === null || row.batch_seq === 0) return true;
     const prevStatus = await batchPredecessorStatus(this.deps.db, row.batch_id, row.batch_seq);
     if (prevStatus === undefined || prevStatus === 'COMPLETED') return true;
-    if (['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED', 'EXECUTING', 'UNKNOWN', 'PROPOSED'].includes(prevStatus)) return false;
+    if (
+      ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED', 'EXECUTING', 'UNKNOWN', 'PROPOSED'].includes(
+        prevStatus,
+      )
+    )
+      return false;
     await inTx(this.deps, (trx, events) =>
-      transition(trx, { id: row.id, from: 'APPROVED', to: 'CANCELLED', actor: 'system', reason: `batch member ${row.batch_seq} ended ${prevStatus}`, at: this.deps.now() }, events),
+      transition(
+        trx,
+        {
+          id: row.id,
+          from: 'APPROVED',
+          to: 'CANCELLED',
+          actor: 'system',
+          reason: `batch member ${row.batch_seq} ended ${prevStatus}`,
+          at: this.deps.now(),
+        },
+        events,
+      ),
     );
     return false;
   }
@@ -158,8 +191,13 @@ export class Executor {
     } catch (err) {
       blockReason = `re-check failed: ${err instanceof Error ? err.message : String(err)}`;
     }
-    // The level in force may have dropped since (a person, a circuit breaker): it may now want approvals nobody gave.
-    const neededNow = recheck?.decision.effect === 'require_approval' && !recheck.decision.approval?.vetoWindowSeconds ? { count: recheck.decision.approval?.count ?? 0, level: recheck.level } : undefined;
+    // The level in force may have dropped since (a person, a circuit breaker): it may now want
+    // approvals nobody gave.
+    const neededNow =
+      recheck?.decision.effect === 'require_approval' &&
+      !recheck.decision.approval?.vetoWindowSeconds
+        ? { count: recheck.decision.approval?.count ?? 0, level: recheck.level }
+        : undefined;
     blockReason ??= await this.#bindingProblem(row, params, neededNow);
     if (!target) blockReason ??= `target ${row.target} is not configured`;
 
@@ -167,16 +205,65 @@ export class Executor {
     // The state the re-check decided on; a state that could not be read made it deny.
     const stateBefore = recheck?.state ?? {};
     const claimed = await inTx(deps, async (trx, events) => {
-      // Before anything is recorded: a claim that must wait leaves no trace and is retried next poll.
-      const guard = await claimGuard(trx, deps.dialect, row, recheckStartedAt, deps.policy()?.data.catalog[row.kind]?.estop_exempt === true);
+      // Before anything is recorded: a claim that must wait leaves no trace and is retried next
+      // poll.
+      const guard = await claimGuard(
+        trx,
+        deps.dialect,
+        row,
+        recheckStartedAt,
+        deps.policy()?.data.catalog[row.kind]?.estop_exempt === true,
+      );
       if (!guard.ok) {
-        if (guard.cancel) await transition(trx, { id: row.id, from: 'APPROVED', to: 'CANCELLED', actor: 'executor', reason: guard.cancel, set: { finished_at: now }, at: now }, events);
+        if (guard.cancel)
+          await transition(
+            trx,
+            {
+              id: row.id,
+              from: 'APPROVED',
+              to: 'CANCELLED',
+              actor: 'executor',
+              reason: guard.cancel,
+              set: { finished_at: now },
+              at: now,
+            },
+            events,
+          );
         return false;
       }
-      const decisionId = recheck ? await recordDecision(trx, row.id, 'executor', recheck.level, recheck.decision, 'recheck', now) : null;
+      const decisionId = recheck
+        ? await recordDecision(
+            trx,
+            row.id,
+            'executor',
+            recheck.level,
+            recheck.decision,
+            'recheck',
+            now,
+          )
+        : null;
       if (blockReason) {
-        await transition(trx, { id: row.id, from: 'APPROVED', to: 'BLOCKED', actor: 'executor', reason: blockReason, set: { finished_at: now }, detail: { decision_id: decisionId }, at: now }, events);
-        events.push({ type: 'action.finished', actionId: row.id, target: row.target, status: 'BLOCKED', at: now });
+        await transition(
+          trx,
+          {
+            id: row.id,
+            from: 'APPROVED',
+            to: 'BLOCKED',
+            actor: 'executor',
+            reason: blockReason,
+            set: { finished_at: now },
+            detail: { decision_id: decisionId },
+            at: now,
+          },
+          events,
+        );
+        events.push({
+          type: 'action.finished',
+          actionId: row.id,
+          target: row.target,
+          status: 'BLOCKED',
+          at: now,
+        });
         return false;
       }
       return transition(
@@ -186,7 +273,11 @@ export class Executor {
           from: 'APPROVED',
           to: 'EXECUTING',
           actor: 'executor',
-          set: { started_at: now, executor_id: this.id, lease_until: now + deps.config.executor.leaseMs },
+          set: {
+            started_at: now,
+            executor_id: this.id,
+            lease_until: now + deps.config.executor.leaseMs,
+          },
           detail: { decision_id: decisionId, executor: this.id, state_before: stateBefore },
           at: now,
         },
@@ -219,7 +310,12 @@ export class Executor {
     } catch (err) {
       stateAfter = { error: err instanceof Error ? err.message : String(err) };
     }
-    const to: Status = result.status === 'completed' ? 'COMPLETED' : result.status === 'aborted' ? 'ABORTED' : 'FAILED';
+    const to: Status =
+      result.status === 'completed'
+        ? 'COMPLETED'
+        : result.status === 'aborted'
+          ? 'ABORTED'
+          : 'FAILED';
     const outcome = {
       result: result.status,
       ...(result.message ? { message: result.message } : {}),
@@ -238,7 +334,11 @@ export class Executor {
     await this.options.afterOutcome?.(row.target);
   }
 
-  async #attempt(row: ActionsTable, params: Record<string, unknown>, signal: AbortSignal): Promise<{ result: ExecutionResult; attempts: number }> {
+  async #attempt(
+    row: ActionsTable,
+    params: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<{ result: ExecutionResult; attempts: number }> {
     const { retries, backoffMs } = this.deps.config.executor;
     const driver = this.deps.targets.get(row.target)?.driver;
     if (!driver) return { result: { status: 'failed', message: 'no driver' }, attempts: 0 };
@@ -248,14 +348,25 @@ export class Executor {
     try {
       for (;;) {
         attempts++;
-        if (signal.aborted) return { result: { status: 'aborted', message: reasonOf(signal) }, attempts };
+        if (signal.aborted)
+          return { result: { status: 'aborted', message: reasonOf(signal) }, attempts };
         try {
-          const result = await driver.writeCommand({ id: row.id, kind: row.kind, params, target: row.target, digest: row.action_digest }, { idempotencyKey: row.id, signal });
+          const result = await driver.writeCommand(
+            { id: row.id, kind: row.kind, params, target: row.target, digest: row.action_digest },
+            { idempotencyKey: row.id, signal },
+          );
           return { result, attempts };
         } catch (err) {
-          if (signal.aborted) return { result: { status: 'aborted', message: reasonOf(signal) }, attempts };
+          if (signal.aborted)
+            return { result: { status: 'aborted', message: reasonOf(signal) }, attempts };
           if (!(err instanceof TransientDriverError) || attempts > retries) {
-            return { result: { status: 'failed', message: err instanceof Error ? err.message : String(err) }, attempts };
+            return {
+              result: {
+                status: 'failed',
+                message: err instanceof Error ? err.message : String(err),
+              },
+              attempts,
+            };
           }
           try {
             await sleep(backoffMs * 2 ** (attempts - 1), undefined, { signal });
@@ -269,29 +380,74 @@ export class Executor {
     }
   }
 
-  async #finish(id: string, target: string, to: Status, reason: string | null, stored: Record<string, unknown>, outcome: Record<string, unknown>, attempts: number): Promise<void> {
+  async #finish(
+    id: string,
+    target: string,
+    to: Status,
+    reason: string | null,
+    stored: Record<string, unknown>,
+    outcome: Record<string, unknown>,
+    attempts: number,
+  ): Promise<void> {
     const now = this.deps.now();
     await inTx(this.deps, async (trx: Tx, events) => {
-      const set = { finished_at: now, lease_until: null, attempts, outcome: JSON.stringify(stored) };
+      const set = {
+        finished_at: now,
+        lease_until: null,
+        attempts,
+        outcome: JSON.stringify(stored),
+      };
       const moved =
-        (await transition(trx, { id, from: 'EXECUTING', to, actor: 'executor', reason, set, detail: { outcome }, at: now }, events)) ||
+        (await transition(
+          trx,
+          {
+            id,
+            from: 'EXECUTING',
+            to,
+            actor: 'executor',
+            reason,
+            set,
+            detail: { outcome },
+            at: now,
+          },
+          events,
+        )) ||
         // Another process presumed this executor dead and marked it UNKNOWN: settle it from here.
-        (await transition(trx, { id, from: 'UNKNOWN', to, actor: 'executor', reason, set, detail: { outcome }, at: now }, events));
-      if (moved) events.push({ type: 'action.finished', actionId: id, target, status: to, at: now });
+        (await transition(
+          trx,
+          { id, from: 'UNKNOWN', to, actor: 'executor', reason, set, detail: { outcome }, at: now },
+          events,
+        ));
+      if (moved)
+        events.push({ type: 'action.finished', actionId: id, target, status: to, at: now });
     });
   }
 
-  /** Approvals must be bound to exactly this action's content, and enough of them: as recorded, and as the level in force now asks. */
-  async #bindingProblem(row: ActionsTable, params: Record<string, unknown>, neededNow?: { count: number; level: string }): Promise<string | undefined> {
+  /**
+   * Approvals must be bound to exactly this action's content, and enough of them: as recorded, and
+   * as the level in force now asks.
+   */
+  async #bindingProblem(
+    row: ActionsTable,
+    params: Record<string, unknown>,
+    neededNow?: { count: number; level: string },
+  ): Promise<string | undefined> {
     const approvals = await approvalBindings(this.deps.db, row.id);
     // People, not spellings: "alice" and "Alice" are one approver.
     const distinct = new Set(approvals.map((a) => nameKey(a.actor)));
-    if (neededNow && neededNow.count > 0 && row.veto_deadline === null && distinct.size < neededNow.count) {
+    if (
+      neededNow &&
+      neededNow.count > 0 &&
+      row.veto_deadline === null &&
+      distinct.size < neededNow.count
+    ) {
       return `at level ${neededNow.level} ${row.kind} needs ${neededNow.count} approval(s); it has ${distinct.size}`;
     }
     const digest = actionDigest(row.kind, row.target, params);
-    if (digest !== row.action_digest) return 'the action changed after it was decided (digest mismatch)';
-    if (approvals.some((a) => a.action_digest !== digest)) return 'an approval is bound to a different action digest';
+    if (digest !== row.action_digest)
+      return 'the action changed after it was decided (digest mismatch)';
+    if (approvals.some((a) => a.action_digest !== digest))
+      return 'an approval is bound to a different action digest';
     if (distinct.has(nameKey(row.proposer))) return 'the proposer approved its own action';
     if (row.veto_deadline === null && distinct.size < Number(row.approvals_required)) {
       return `only ${distinct.size} of ${row.approvals_required} required approvals are recorded`;
@@ -302,7 +458,11 @@ export class Executor {
   async #principal(name: string): Promise<Principal & { revoked: boolean }> {
     const token = await tokenNamed(this.deps.db, name);
     const role = RoleSchema.safeParse(token?.role);
-    return { id: name, role: role.success ? role.data : 'agent', revoked: token !== undefined && token.revoked_at !== null };
+    return {
+      id: name,
+      role: role.success ? role.data : 'agent',
+      revoked: token !== undefined && token.revoked_at !== null,
+    };
   }
 
   async #maintain(): Promise<void> {
@@ -318,7 +478,14 @@ function reasonOf(signal: AbortSignal): string {
   return reason instanceof Error ? reason.message : 'aborted';
 }
 
-/** The `*_sha256` fields of a driver's output (shell: stdout_sha256, stderr_sha256), for the audit record. */
+/**
+ * The `*_sha256` fields of a driver's output (shell: stdout_sha256, stderr_sha256), for the audit
+ * record.
+ */
 function outputDigests(output: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(output).filter((e): e is [string, string] => e[0].endsWith('_sha256') && typeof e[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(output).filter(
+      (e): e is [string, string] => e[0].endsWith('_sha256') && typeof e[1] === 'string',
+    ),
+  );
 }

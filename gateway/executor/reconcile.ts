@@ -25,7 +25,18 @@ export async function reconcile(deps: Deps, options: ReconcileOptions): Promise<
   let orphaned = 0;
   for (const row of orphans) {
     const moved = await inTx(deps, (trx, events) =>
-      transition(trx, { id: row.id, from: 'EXECUTING', to: 'UNKNOWN', actor: 'system', reason: `executor ${row.executor_id ?? '?'} stopped renewing its lease`, at: now }, events),
+      transition(
+        trx,
+        {
+          id: row.id,
+          from: 'EXECUTING',
+          to: 'UNKNOWN',
+          actor: 'system',
+          reason: `executor ${row.executor_id ?? '?'} stopped renewing its lease`,
+          at: now,
+        },
+        events,
+      ),
     );
     if (moved) orphaned++;
   }
@@ -53,13 +64,28 @@ export async function reconcile(deps: Deps, options: ReconcileOptions): Promise<
           to: outcome.to,
           actor: 'system',
           reason: outcome.reason,
-          set: { finished_at: at, lease_until: null, outcome: JSON.stringify({ result: outcome.to.toLowerCase(), reconciled: true, driver_status: status }) },
+          set: {
+            finished_at: at,
+            lease_until: null,
+            outcome: JSON.stringify({
+              result: outcome.to.toLowerCase(),
+              reconciled: true,
+              driver_status: status,
+            }),
+          },
           detail: { reconciled: true, driver_status: status },
           at,
         },
         events,
       );
-      if (ok) events.push({ type: 'action.finished', actionId: row.id, target: row.target, status: outcome.to, at });
+      if (ok)
+        events.push({
+          type: 'action.finished',
+          actionId: row.id,
+          target: row.target,
+          status: outcome.to,
+          at,
+        });
       return ok;
     });
     if (moved) settled++;
@@ -72,11 +98,20 @@ function settle(status: CommandStatus): { to: Status; reason: string } | undefin
     case 'completed':
       return { to: 'COMPLETED', reason: 'reconciled: the target reports the command applied' };
     case 'failed':
-      return { to: 'FAILED', reason: `reconciled: the target reports the command failed${status.message ? `: ${status.message}` : ''}` };
+      return {
+        to: 'FAILED',
+        reason: `reconciled: the target reports the command failed${status.message ? `: ${status.message}` : ''}`,
+      };
     case 'aborted':
-      return { to: 'ABORTED', reason: 'reconciled: the target reports the command was not applied' };
+      return {
+        to: 'ABORTED',
+        reason: 'reconciled: the target reports the command was not applied',
+      };
     case 'not_found':
-      return { to: 'FAILED', reason: 'reconciled: the target never received the command; it was not re-sent' };
+      return {
+        to: 'FAILED',
+        reason: 'reconciled: the target never received the command; it was not re-sent',
+      };
     case 'in_progress':
       return undefined;
   }

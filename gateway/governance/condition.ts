@@ -15,7 +15,8 @@ function check(e: Expr, field: string): void {
   };
   switch (e.t) {
     case 'path':
-      if (e.segs.length !== 1 || !KNOWN.has(e.segs[0]!)) bad(`unknown metric ${e.segs.join('.')}; known: ${METRIC_NAMES.join(', ')}`);
+      if (e.segs.length !== 1 || !KNOWN.has(e.segs[0]!))
+        bad(`unknown metric ${e.segs.join('.')}; known: ${METRIC_NAMES.join(', ')}`);
       return;
     case 'num':
     case 'bool':
@@ -28,7 +29,8 @@ function check(e: Expr, field: string): void {
       check(e.l, field);
       return check(e.r, field);
     case 'call':
-      if (!['abs', 'min', 'max'].includes(e.fn)) bad(`unknown function ${e.fn}; conditions may use abs, min, max`);
+      if (!['abs', 'min', 'max'].includes(e.fn))
+        bad(`unknown function ${e.fn}; conditions may use abs, min, max`);
       return e.args.forEach((a) => check(a, field));
     default:
       return bad(`${e.t} values have no use in a condition`);
@@ -42,7 +44,10 @@ export function parseCondition(text: string, field = 'condition'): Expr {
     ast = parseExpression(text);
   } catch (err) {
     const at = err instanceof ExpressionSyntaxError ? ` at column ${err.offset + 1}` : '';
-    throw new ValidationError(`${field}: ${err instanceof Error ? err.message : String(err)}${at}`, [{ field, message: `not a condition${at}` }]);
+    throw new ValidationError(
+      `${field}: ${err instanceof Error ? err.message : String(err)}${at}`,
+      [{ field, message: `not a condition${at}` }],
+    );
   }
   check(ast, field);
   return ast;

@@ -27,16 +27,33 @@ const ItemSchema = z
     label: z.string(),
     points: z.number().int().positive(),
     required: z.boolean().default(false),
-    metric: z.strictObject({ name: z.string(), op: z.enum(['<', '<=', '>', '>=', '==']), value: z.number() }).optional(),
-    attest: z.strictObject({ roles: z.array(z.enum(['admin', 'operator', 'auditor', 'agent'])).min(1) }).optional(),
+    metric: z
+      .strictObject({
+        name: z.string(),
+        op: z.enum(['<', '<=', '>', '>=', '==']),
+        value: z.number(),
+      })
+      .optional(),
+    attest: z
+      .strictObject({ roles: z.array(z.enum(['admin', 'operator', 'auditor', 'agent'])).min(1) })
+      .optional(),
   })
-  .refine((i) => (i.metric === undefined) !== (i.attest === undefined), 'an item is either computed (metric) or attested (attest)');
+  .refine(
+    (i) => (i.metric === undefined) !== (i.attest === undefined),
+    'an item is either computed (metric) or attested (attest)',
+  );
 
 export const ChecklistSchema = z.strictObject({
   window: z.string().regex(/^\d+(ms|s|m|h|d)$/),
   attestation_valid_days: z.number().int().positive(),
-  thresholds: z.strictObject({ ready: z.number().min(0).max(1), almost_ready: z.number().min(0).max(1) }),
-  expansion: z.strictObject({ required_roles: z.array(z.enum(['admin', 'operator', 'auditor'])).min(2), min_days_at_level: z.number().int().nonnegative() }),
+  thresholds: z.strictObject({
+    ready: z.number().min(0).max(1),
+    almost_ready: z.number().min(0).max(1),
+  }),
+  expansion: z.strictObject({
+    required_roles: z.array(z.enum(['admin', 'operator', 'auditor'])).min(2),
+    min_days_at_level: z.number().int().nonnegative(),
+  }),
   checklist: z.array(ItemSchema).min(1),
 });
 export type Checklist = z.infer<typeof ChecklistSchema>;
@@ -49,7 +66,10 @@ export function loadChecklist(file: string): Checklist {
   }
   const ids = parsed.data.checklist.map((i) => i.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (dup) throw new ValidationError(`${file}: item ${dup} is listed twice`, [{ field: 'checklist', message: `duplicate id ${dup}` }]);
+  if (dup)
+    throw new ValidationError(`${file}: item ${dup} is listed twice`, [
+      { field: 'checklist', message: `duplicate id ${dup}` },
+    ]);
   return parsed.data;
 }
 
@@ -81,10 +101,16 @@ export interface ReadinessReport {
   metrics: Record<string, number | null>;
 }
 
-const compare = (a: number, op: string, b: number): boolean => (op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : a === b);
+const compare = (a: number, op: string, b: number): boolean =>
+  op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : a === b;
 
-export async function assessReadiness(deps: Deps, checklist: Checklist, target: string): Promise<ReadinessReport> {
-  if (!deps.targets.has(target)) throw new InterlockError('not_found', `no target ${target}`, { field: 'target' });
+export async function assessReadiness(
+  deps: Deps,
+  checklist: Checklist,
+  target: string,
+): Promise<ReadinessReport> {
+  if (!deps.targets.has(target))
+    throw new InterlockError('not_found', `no target ${target}`, { field: 'target' });
   const now = deps.now();
   const w = await windowMetrics(deps.db, target, now - durationMs(checklist.window)!);
   const level = await storedLevelRow(deps.db, target);
@@ -111,14 +137,39 @@ export async function assessReadiness(deps: Deps, checklist: Checklist, target: 
     let evidence: Record<string, unknown> = {};
     if (item.metric) {
       const value = metrics[item.metric.name];
-      passed = value !== null && value !== undefined && compare(value, item.metric.op, item.metric.value);
-      evidence = { metric: item.metric.name, value: value ?? null, wanted: `${item.metric.op} ${item.metric.value}` };
+      passed =
+        value !== null && value !== undefined && compare(value, item.metric.op, item.metric.value);
+      evidence = {
+        metric: item.metric.name,
+        value: value ?? null,
+        wanted: `${item.metric.op} ${item.metric.value}`,
+      };
     } else {
-      const a = attestations.find((x) => x.item === item.id && item.attest!.roles.includes(x.role as never));
+      const a = attestations.find(
+        (x) => x.item === item.id && item.attest!.roles.includes(x.role as never),
+      );
       passed = a !== undefined;
-      evidence = a ? { attestedBy: a.actor, role: a.role, at: new Date(Number(a.created_at)).toISOString(), attestation: a.id } : { wanted: `an attestation by ${item.attest!.roles.join(' or ')}` };
+      evidence = a
+        ? {
+            attestedBy: a.actor,
+            role: a.role,
+            at: new Date(Number(a.created_at)).toISOString(),
+            attestation: a.id,
+          }
+        : { wanted: `an attestation by ${item.attest!.roles.join(' or ')}` };
     }
-    return { id: item.id, category: item.category, group: item.group, label: item.label, points: item.points, earned: passed ? item.points : 0, required: item.required, passed, source: item.metric ? 'metric' : 'attestation', evidence };
+    return {
+      id: item.id,
+      category: item.category,
+      group: item.group,
+      label: item.label,
+      points: item.points,
+      earned: passed ? item.points : 0,
+      required: item.required,
+      passed,
+      source: item.metric ? 'metric' : 'attestation',
+      evidence,
+    };
   });
   const max = items.reduce((n, i) => n + i.points, 0);
   const score = items.reduce((n, i) => n + i.earned, 0);
@@ -130,8 +181,24 @@ export async function assessReadiness(deps: Deps, checklist: Checklist, target: 
     c.earned += i.earned;
     c.max += i.points;
   }
-  const status = ratio >= checklist.thresholds.ready && blockers.length === 0 ? 'ready' : ratio >= checklist.thresholds.almost_ready ? 'almost_ready' : 'needs_work';
-  return { target, assessedAt: new Date(now).toISOString(), score, max, ratio: Math.round(ratio * 10000) / 10000, status, categories, blockers, items, metrics };
+  const status =
+    ratio >= checklist.thresholds.ready && blockers.length === 0
+      ? 'ready'
+      : ratio >= checklist.thresholds.almost_ready
+        ? 'almost_ready'
+        : 'needs_work';
+  return {
+    target,
+    assessedAt: new Date(now).toISOString(),
+    score,
+    max,
+    ratio: Math.round(ratio * 10000) / 10000,
+    status,
+    categories,
+    blockers,
+    items,
+    metrics,
+  };
 }
 
 export const AttestationBodySchema = z.strictObject({
@@ -141,19 +208,64 @@ export const AttestationBodySchema = z.strictObject({
 });
 
 /** Records a person's attestation, signed by the gateway's key and chained into the audit log. */
-export async function attest(deps: Deps, checklist: Checklist, signer: Signer, principal: Principal, body: z.infer<typeof AttestationBodySchema>) {
-  if (!deps.targets.has(body.target)) throw new InterlockError('not_found', `no target ${body.target}`, { field: 'target' });
+export async function attest(
+  deps: Deps,
+  checklist: Checklist,
+  signer: Signer,
+  principal: Principal,
+  body: z.infer<typeof AttestationBodySchema>,
+) {
+  if (!deps.targets.has(body.target))
+    throw new InterlockError('not_found', `no target ${body.target}`, { field: 'target' });
   const item = checklist.checklist.find((i) => i.id === body.item);
-  if (!item) throw new ValidationError(`no checklist item ${body.item}`, [{ field: 'item', message: 'not in the readiness checklist' }]);
-  if (!item.attest) throw new ValidationError(`${body.item} is computed from metrics, not attested`, [{ field: 'item', message: 'computed, not attested' }]);
-  if (!item.attest.roles.includes(principal.role as never)) throw new InterlockError('forbidden', `attesting ${item.id} needs role ${item.attest.roles.join(' or ')} (you are ${principal.role})`);
+  if (!item)
+    throw new ValidationError(`no checklist item ${body.item}`, [
+      { field: 'item', message: 'not in the readiness checklist' },
+    ]);
+  if (!item.attest)
+    throw new ValidationError(`${body.item} is computed from metrics, not attested`, [
+      { field: 'item', message: 'computed, not attested' },
+    ]);
+  if (!item.attest.roles.includes(principal.role as never))
+    throw new InterlockError(
+      'forbidden',
+      `attesting ${item.id} needs role ${item.attest.roles.join(' or ')} (you are ${principal.role})`,
+    );
   const now = deps.now();
   const id = randomUUID();
-  const record = { id, item: item.id, target: body.target, actor: principal.id, role: principal.role, statement: body.statement, at: new Date(now).toISOString() };
+  const record = {
+    id,
+    item: item.id,
+    target: body.target,
+    actor: principal.id,
+    role: principal.role,
+    statement: body.statement,
+    at: new Date(now).toISOString(),
+  };
   const bundle = await signer.signBlob(Buffer.from(canonicalJson(record)));
   await inTx(deps, async (trx) => {
-    await insertAttestation(trx, { id, item: item.id, target: body.target, actor: principal.id, role: principal.role, statement: body.statement, bundle: JSON.stringify(bundle), created_at: now });
-    await appendAudit(trx, { type: 'readiness.attested', actor: principal.id, at: now, payload: { attestation: id, item: item.id, target: body.target, role: principal.role, statement: body.statement } });
+    await insertAttestation(trx, {
+      id,
+      item: item.id,
+      target: body.target,
+      actor: principal.id,
+      role: principal.role,
+      statement: body.statement,
+      bundle: JSON.stringify(bundle),
+      created_at: now,
+    });
+    await appendAudit(trx, {
+      type: 'readiness.attested',
+      actor: principal.id,
+      at: now,
+      payload: {
+        attestation: id,
+        item: item.id,
+        target: body.target,
+        role: principal.role,
+        statement: body.statement,
+      },
+    });
   });
   return { ...record, bundle };
 }

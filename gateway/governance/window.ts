@@ -8,10 +8,30 @@ import { decidedCounts, finishedCounts, incidentCounts } from '../store/window.t
 
 export type { WindowMetrics };
 
-export const METRIC_NAMES = ['executions', 'completed', 'failures', 'blocked', 'error_rate', 'success_rate', 'max_kind_failures', 'rollbacks', 'rollback_rate', 'critical_incidents', 'estop_drills'] as const;
+export const METRIC_NAMES = [
+  'executions',
+  'completed',
+  'failures',
+  'blocked',
+  'error_rate',
+  'success_rate',
+  'max_kind_failures',
+  'rollbacks',
+  'rollback_rate',
+  'critical_incidents',
+  'estop_drills',
+] as const;
 
 const FINISHED = ['COMPLETED', 'FAILED', 'ABORTED'];
-const APPROVED_LIKE = ['APPROVED', 'EXECUTING', 'COMPLETED', 'FAILED', 'ABORTED', 'BLOCKED', 'UNKNOWN'];
+const APPROVED_LIKE = [
+  'APPROVED',
+  'EXECUTING',
+  'COMPLETED',
+  'FAILED',
+  'ABORTED',
+  'BLOCKED',
+  'UNKNOWN',
+];
 const DECLINED = ['REJECTED', 'EXPIRED', 'VETOED'];
 
 /** Rollbacks: completed actions whose kind is a rollback or an abort. */
@@ -44,8 +64,12 @@ export async function windowMetrics(db: Db, target: string, since: number): Prom
   const worst = [...failuresByKind.entries()].sort((a, b) => b[1] - a[1])[0];
 
   const decided = await decidedCounts(db, target, since, [...APPROVED_LIKE, ...DECLINED]);
-  const approved = decided.filter((r) => APPROVED_LIKE.includes(r.status)).reduce((n, r) => n + Number(r.n), 0);
-  const declined = decided.filter((r) => DECLINED.includes(r.status)).reduce((n, r) => n + Number(r.n), 0);
+  const approved = decided
+    .filter((r) => APPROVED_LIKE.includes(r.status))
+    .reduce((n, r) => n + Number(r.n), 0);
+  const declined = decided
+    .filter((r) => DECLINED.includes(r.status))
+    .reduce((n, r) => n + Number(r.n), 0);
 
   // Incidents: every emergency stop, and driver errors of this target.
   const sinceIso = new Date(since).toISOString();

@@ -21,8 +21,17 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
       if (result.success) return;
       const issues = fieldIssues(result.error.issues);
       const principal = c.get('principal') as AppEnv['Variables']['principal'] | undefined;
-      await recordAudit(s.deps, [{ type: 'request.invalid', actor: principal?.id ?? 'anonymous', payload: { method: c.req.method, path: c.req.path, issues } }]);
-      return c.json(errorBody('validation_failed', describeIssues(issues), issues[0]?.field, issues), 422);
+      await recordAudit(s.deps, [
+        {
+          type: 'request.invalid',
+          actor: principal?.id ?? 'anonymous',
+          payload: { method: c.req.method, path: c.req.path, issues },
+        },
+      ]);
+      return c.json(
+        errorBody('validation_failed', describeIssues(issues), issues[0]?.field, issues),
+        422,
+      );
     },
   });
 
@@ -31,7 +40,15 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
     '*',
     bodyLimit({
       maxSize: limit,
-      onError: (c) => c.json(errorBody('payload_too_large', `the request body exceeds the ${limit}-byte limit`, '(body)'), 413),
+      onError: (c) =>
+        c.json(
+          errorBody(
+            'payload_too_large',
+            `the request body exceeds the ${limit}-byte limit`,
+            '(body)',
+          ),
+          413,
+        ),
     }),
   );
 
@@ -42,16 +59,28 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Interlock', version: '0.1.0', description: 'Policy-as-code gateway for actuation' },
+    info: {
+      title: 'Interlock',
+      version: '0.1.0',
+      description: 'Policy-as-code gateway for actuation',
+    },
   });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+  });
 
   app.use('/v1/*', authentication(s.deps.db));
   // A lone surrogate anywhere in a JSON body is refused before any route reads it (the Wasm
   // engine is handed UTF-8, which cannot carry one). The parsed body stays cached for the route.
   // After authentication, so only a known token can add the audit record.
   app.use('/v1/*', async (c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD' || !(c.req.header('content-type') ?? '').includes('json')) return next();
+    if (
+      c.req.method === 'GET' ||
+      c.req.method === 'HEAD' ||
+      !(c.req.header('content-type') ?? '').includes('json')
+    )
+      return next();
     let body: unknown;
     try {
       body = await c.req.json();
@@ -62,8 +91,26 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
     if (field === undefined) return next();
     const issues = [{ field, message: ILL_FORMED_MESSAGE }];
     const principal = c.get('principal') as AppEnv['Variables']['principal'] | undefined;
-    await recordAudit(s.deps, [{ type: 'request.invalid', actor: principal?.id ?? 'anonymous', payload: { method: c.req.method, path: c.req.path, issues: issues.map((i) => ({ ...i, field: i.field.toWellFormed() })) } }]);
-    return c.json(errorBody('validation_failed', describeIssues(issues).toWellFormed(), field.toWellFormed(), issues.map((i) => ({ ...i, field: i.field.toWellFormed() }))), 422);
+    await recordAudit(s.deps, [
+      {
+        type: 'request.invalid',
+        actor: principal?.id ?? 'anonymous',
+        payload: {
+          method: c.req.method,
+          path: c.req.path,
+          issues: issues.map((i) => ({ ...i, field: i.field.toWellFormed() })),
+        },
+      },
+    ]);
+    return c.json(
+      errorBody(
+        'validation_failed',
+        describeIssues(issues).toWellFormed(),
+        field.toWellFormed(),
+        issues.map((i) => ({ ...i, field: i.field.toWellFormed() })),
+      ),
+      422,
+    );
   });
 
   governanceRoutes(app, s);
@@ -72,7 +119,11 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   observeRoutes(app, s);
   policyRoutes(app, s);
 
-  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
-  app.onError((err, c) => handleError(err, c, (e) => s.log.error({ err: e, path: c.req.path }, 'unhandled error')));
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404),
+  );
+  app.onError((err, c) =>
+    handleError(err, c, (e) => s.log.error({ err: e, path: c.req.path }, 'unhandled error')),
+  );
   return app;
 }

@@ -16,12 +16,31 @@ export function authentication(db: Deps['db']) {
     const header = c.req.header('authorization');
     if (!header) {
       c.header('WWW-Authenticate', 'Bearer realm="interlock"');
-      return c.json(errorBody('unauthorized', 'missing Authorization header: send "Authorization: Bearer <token>"', 'Authorization'), 401);
+      return c.json(
+        errorBody(
+          'unauthorized',
+          'missing Authorization header: send "Authorization: Bearer <token>"',
+          'Authorization',
+        ),
+        401,
+      );
     }
     const token = bearerOf(header);
-    if (!token) return c.json(errorBody('unauthorized', 'the Authorization header must be "Bearer <token>"', 'Authorization'), 401);
+    if (!token)
+      return c.json(
+        errorBody(
+          'unauthorized',
+          'the Authorization header must be "Bearer <token>"',
+          'Authorization',
+        ),
+        401,
+      );
     const principal = await authenticate(db, token);
-    if (!principal) return c.json(errorBody('unauthorized', 'the bearer token is unknown or revoked', 'Authorization'), 401);
+    if (!principal)
+      return c.json(
+        errorBody('unauthorized', 'the bearer token is unknown or revoked', 'Authorization'),
+        401,
+      );
     c.set('principal', principal);
     await next();
   });
@@ -33,7 +52,14 @@ export function requireRole(capability: Capability) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const principal = c.get('principal');
     if (!roles.includes(principal.role)) {
-      return c.json(errorBody('forbidden', `this route needs role ${roles.join(' or ')}; the token ${principal.id} has role ${principal.role}`, 'Authorization'), 403);
+      return c.json(
+        errorBody(
+          'forbidden',
+          `this route needs role ${roles.join(' or ')}; the token ${principal.id} has role ${principal.role}`,
+          'Authorization',
+        ),
+        403,
+      );
     }
     await next();
   });

@@ -12,12 +12,17 @@ export async function optionalBody<T>(req: HonoRequest, schema: z.ZodType<T>): P
     try {
       value = JSON.parse(text);
     } catch {
-      throw new ValidationError('Malformed JSON in request body', [{ field: '(body)', message: 'not valid JSON' }]);
+      throw new ValidationError('Malformed JSON in request body', [
+        { field: '(body)', message: 'not valid JSON' },
+      ]);
     }
   }
   // The console's JSON posts come through here too: a lone surrogate is refused by name.
   const illFormed = illFormedField(value);
-  if (illFormed !== undefined) throw new ValidationError(`${illFormed.toWellFormed()}: ${ILL_FORMED_MESSAGE}`, [{ field: illFormed.toWellFormed(), message: ILL_FORMED_MESSAGE }]);
+  if (illFormed !== undefined)
+    throw new ValidationError(`${illFormed.toWellFormed()}: ${ILL_FORMED_MESSAGE}`, [
+      { field: illFormed.toWellFormed(), message: ILL_FORMED_MESSAGE },
+    ]);
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issues = fieldIssues(parsed.error.issues);

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../lifecycle/events.ts';
 import { eventStream } from './event-stream.ts';
 
-async function read(res: Response, until: (text: string) => boolean, timeoutMs: number): Promise<string> {
+async function read(
+  res: Response,
+  until: (text: string) => boolean,
+  timeoutMs: number,
+): Promise<string> {
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let text = '';
@@ -26,7 +30,14 @@ describe('event streams', () => {
   it('a busy stream whose token was revoked elsewhere ends within its re-check time', async () => {
     const bus = new EventBus();
     let valid = true;
-    const app = new Hono().get('/events', (c) => eventStream(c, bus, { now: Date.now, encode: (e) => ({ event: e.type, data: '{}' }), stillValid: async () => valid, idleMs: 200 }));
+    const app = new Hono().get('/events', (c) =>
+      eventStream(c, bus, {
+        now: Date.now,
+        encode: (e) => ({ event: e.type, data: '{}' }),
+        stillValid: async () => valid,
+        idleMs: 200,
+      }),
+    );
     const res = await app.request('/events');
     const ticker = setInterval(() => bus.publish({ type: 'tick', at: Date.now() }), 20);
     try {
@@ -45,7 +56,14 @@ describe('event streams', () => {
 
   it('an ending event closes the stream at once, without waiting for a re-check', async () => {
     const bus = new EventBus();
-    const app = new Hono().get('/events', (c) => eventStream(c, bus, { now: Date.now, encode: (e) => ({ event: e.type, data: '{}' }), endsOn: (e) => e.type === 'token.ended', idleMs: 60_000 }));
+    const app = new Hono().get('/events', (c) =>
+      eventStream(c, bus, {
+        now: Date.now,
+        encode: (e) => ({ event: e.type, data: '{}' }),
+        endsOn: (e) => e.type === 'token.ended',
+        idleMs: 60_000,
+      }),
+    );
     const res = await app.request('/events');
     setTimeout(() => bus.publish({ type: 'token.ended', at: Date.now() }), 50);
     const started = Date.now();

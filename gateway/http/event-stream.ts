@@ -6,11 +6,15 @@ import type { EventBus, LifecycleEvent } from '../lifecycle/events.ts';
 export interface StreamOptions {
   /** How one event is written. */
   encode(event: LifecycleEvent): { event: string; data: string };
-  /** Asked when the stream has been idle; false ends it after an `ended` event (an expired session). */
+  /**
+   * Asked when the stream has been idle; false ends it after an `ended` event (an expired session).
+   */
   stillValid?: () => Promise<boolean>;
   /** An event that ends this stream at once (its token was revoked or rotated). */
   endsOn?: (event: LifecycleEvent) => boolean;
-  /** How long a stream goes without a keep-alive and without re-checking stillValid (default 15 s). */
+  /**
+   * How long a stream goes without a keep-alive and without re-checking stillValid (default 15 s).
+   */
   idleMs?: number;
   now: () => number;
 }

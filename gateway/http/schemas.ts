@@ -1,13 +1,23 @@
 /** Request and response schemas of the HTTP API; the OpenAPI document is generated from them. */
 import { z } from '@hono/zod-openapi';
 import { ActionEnvelopeSchema } from '../schema/action.ts';
-import { ApproveBodySchema, OptionalReasonBodySchema, ReasonBodySchema, SetAutonomyBodySchema } from '../schema/bodies.ts';
+import {
+  ApproveBodySchema,
+  OptionalReasonBodySchema,
+  ReasonBodySchema,
+  SetAutonomyBodySchema,
+} from '../schema/bodies.ts';
 import { STATUSES } from '../lifecycle/states.ts';
 import { DecisionViewSchema } from '../schema/decision.ts';
 import { ActionViewSchema, BreakerEventSchema } from '../schema/views.ts';
 
 export const BreakerEventViewSchema = BreakerEventSchema.meta({ id: 'BreakerEvent' });
-import { RoleSchema, TOKEN_NAME_PATTERN, TOKEN_NAME_RULE, TokenNameSchema } from '../auth/tokens.ts';
+import {
+  RoleSchema,
+  TOKEN_NAME_PATTERN,
+  TOKEN_NAME_RULE,
+  TokenNameSchema,
+} from '../auth/tokens.ts';
 
 export const ErrorSchema = z
   .object({
@@ -28,16 +38,32 @@ export const DecisionSchema = DecisionViewSchema.meta({ id: 'Decision' });
 
 export const ActionSchema = ActionViewSchema.meta({ id: 'Action' });
 
-export const ProposeResponseSchema = z.object({ action: ActionSchema, decision: DecisionSchema }).openapi('ProposeResponse');
+export const ProposeResponseSchema = z
+  .object({ action: ActionSchema, decision: DecisionSchema })
+  .openapi('ProposeResponse');
 
 export const ReasonSchema = ReasonBodySchema;
 export const OptionalReasonSchema = OptionalReasonBodySchema;
 export { ApproveBodySchema };
 
-export const VerdictSchema = z.object({ action: ActionSchema, approvals: z.number().int(), required: z.number().int() }).openapi('Verdict');
+export const VerdictSchema = z
+  .object({ action: ActionSchema, approvals: z.number().int(), required: z.number().int() })
+  .openapi('Verdict');
 
-export const IdParamSchema = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
-export const TargetParamSchema = z.object({ target: z.string().min(1).max(128).openapi({ param: { name: 'target', in: 'path' } }) });
+export const IdParamSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+export const TargetParamSchema = z.object({
+  target: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: 'target', in: 'path' } }),
+});
 
 const limit = z.coerce.number().int().min(1).max(500).default(50);
 
@@ -48,14 +74,24 @@ export const ListActionsQuerySchema = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
-export const ActionListSchema = z.object({ actions: z.array(ActionSchema), nextCursor: z.string().nullable() }).openapi('ActionList');
+export const ActionListSchema = z
+  .object({ actions: z.array(ActionSchema), nextCursor: z.string().nullable() })
+  .openapi('ActionList');
 
 export const BatchBodySchema = z
-  .strictObject({ actions: z.array(EnvelopeSchema).min(1), rationale: z.string().max(4000).optional() })
+  .strictObject({
+    actions: z.array(EnvelopeSchema).min(1),
+    rationale: z.string().max(4000).optional(),
+  })
   .openapi('BatchProposal');
 
 export const BatchSchema = z
-  .looseObject({ id: z.string(), proposer: z.string(), status: z.string(), actions: z.array(ActionSchema) })
+  .looseObject({
+    id: z.string(),
+    proposer: z.string(),
+    status: z.string(),
+    actions: z.array(ActionSchema),
+  })
   .openapi('Batch');
 
 export const EstopSchema = z.looseObject({ engaged: z.boolean() }).openapi('EmergencyStop');
@@ -90,14 +126,30 @@ export const AuditRecordSchema = z
   })
   .openapi('AuditRecord');
 
-export const AuditPageSchema = z.object({ records: z.array(AuditRecordSchema), nextCursor: z.number().int().nullable() }).openapi('AuditPage');
+export const AuditPageSchema = z
+  .object({ records: z.array(AuditRecordSchema), nextCursor: z.number().int().nullable() })
+  .openapi('AuditPage');
 
 export const TokenBodySchema = z.strictObject({ name: TokenNameSchema, role: RoleSchema });
-export const TokenSchema = z.object({ id: z.string(), name: z.string(), role: RoleSchema, token: z.string() }).openapi('Token');
-export const RevokedTokenSchema = z.object({ id: z.string(), name: z.string(), role: RoleSchema, revokedAt: z.number().int() }).openapi('RevokedToken');
-export const TokenNameParamSchema = z.object({ name: z.string().min(1).max(100).regex(TOKEN_NAME_PATTERN, TOKEN_NAME_RULE).openapi({ param: { name: 'name', in: 'path' } }) });
+export const TokenSchema = z
+  .object({ id: z.string(), name: z.string(), role: RoleSchema, token: z.string() })
+  .openapi('Token');
+export const RevokedTokenSchema = z
+  .object({ id: z.string(), name: z.string(), role: RoleSchema, revokedAt: z.number().int() })
+  .openapi('RevokedToken');
+export const TokenNameParamSchema = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(TOKEN_NAME_PATTERN, TOKEN_NAME_RULE)
+    .openapi({ param: { name: 'name', in: 'path' } }),
+});
 
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
 export const errors = {
   400: json(ErrorSchema, 'Malformed request'),
   401: json(ErrorSchema, 'Missing or unknown bearer token'),

@@ -9,7 +9,12 @@ import type { Signer } from '../signing/signer.ts';
 
 export interface ReadyReport {
   ready: boolean;
-  checks: { policy: boolean; engine: { healthy: boolean; rebuilds: number; lastFault?: { error: string; at: number } }; database: boolean; drivers: Record<string, boolean> };
+  checks: {
+    policy: boolean;
+    engine: { healthy: boolean; rebuilds: number; lastFault?: { error: string; at: number } };
+    database: boolean;
+    drivers: Record<string, boolean>;
+  };
   policyDigest: string | null;
   /** This process's executor id (actions.executor_id): tells replicas apart. */
   instance: string;

@@ -5,7 +5,8 @@ export interface Span {
   end: number;
 }
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '<' | '<=' | '>' | '>=' | '==' | '!=' | 'in' | 'not in' | 'and' | 'or';
+export type BinaryOp =
+  '+' | '-' | '*' | '/' | '<' | '<=' | '>' | '>=' | '==' | '!=' | 'in' | 'not in' | 'and' | 'or';
 
 export type Expr = Span &
   (

@@ -9,7 +9,18 @@ import type { InvariantErrors, LoadedInvariant, SourcedExpr } from './load.ts';
 
 export type Ty = 'number' | 'string' | 'bool' | 'list' | 'null' | 'any';
 
-export const ROOTS = ['action', 'params', 'state', 'next', 'last', 'level', 'now', 'actor', 'batch', 'clock'] as const;
+export const ROOTS = [
+  'action',
+  'params',
+  'state',
+  'next',
+  'last',
+  'level',
+  'now',
+  'actor',
+  'batch',
+  'clock',
+] as const;
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -26,7 +37,12 @@ export function clockMinutes(text: string): number | undefined {
 
 /** Glob matching as Rego's glob.match with no delimiters does it: `*` is any run of characters. */
 export function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(value);
 }
 
@@ -37,7 +53,14 @@ interface Env {
   errors: InvariantErrors;
 }
 
-const paramTy = (t: string): Ty => (t === 'number' || t === 'integer' ? 'number' : t === 'boolean' ? 'bool' : t === 'string_list' ? 'list' : 'string');
+const paramTy = (t: string): Ty =>
+  t === 'number' || t === 'integer'
+    ? 'number'
+    : t === 'boolean'
+      ? 'bool'
+      : t === 'string_list'
+        ? 'list'
+        : 'string';
 
 function paramType(env: Env, name: string): { ty: Ty } | { error: string } {
   const types = new Set<Ty>();
@@ -47,8 +70,14 @@ function paramType(env: Env, name: string): { ty: Ty } | { error: string } {
     if (spec) types.add(paramTy(spec.type));
     else lacking.push(kind);
   }
-  if (lacking.length === env.kinds.length) return { error: `unknown path params.${name}: no kind in scope (${env.kinds.join(', ')}) has a param "${name}"` };
-  if (lacking.length > 0) return { error: `params.${name} is not a param of ${lacking.join(', ')}; narrow the scope to kinds that have it` };
+  if (lacking.length === env.kinds.length)
+    return {
+      error: `unknown path params.${name}: no kind in scope (${env.kinds.join(', ')}) has a param "${name}"`,
+    };
+  if (lacking.length > 0)
+    return {
+      error: `params.${name} is not a param of ${lacking.join(', ')}; narrow the scope to kinds that have it`,
+    };
   return { ty: types.size === 1 ? [...types][0]! : 'any' };
 }
 
@@ -58,7 +87,10 @@ function stateType(env: Env, field: string, root: string): { ty: Ty } | { error:
   for (const pack of packs) {
     const fields = env.data.state_fields[pack];
     const t = fields?.[field];
-    if (!t) return { error: `unknown path ${root}.${field}: the ${pack} state has ${fields ? Object.keys(fields).join(', ') : 'no declared fields (state_fields.' + pack + ')'}` };
+    if (!t)
+      return {
+        error: `unknown path ${root}.${field}: the ${pack} state has ${fields ? Object.keys(fields).join(', ') : 'no declared fields (state_fields.' + pack + ')'}`,
+      };
     ty = ty === undefined || ty === t ? t : 'any';
   }
   return { ty: ty ?? 'any' };
@@ -67,35 +99,54 @@ function stateType(env: Env, field: string, root: string): { ty: Ty } | { error:
 function pathType(env: Env, segs: string[]): { ty: Ty } | { error: string } {
   const [root, a, b, ...rest] = segs;
   const path = segs.join('.');
-  const leaf = (ok: boolean, ty: Ty, hint: string): { ty: Ty } | { error: string } => (ok ? { ty } : { error: `unknown path ${path}; ${hint}` });
+  const leaf = (ok: boolean, ty: Ty, hint: string): { ty: Ty } | { error: string } =>
+    ok ? { ty } : { error: `unknown path ${path}; ${hint}` };
   switch (root) {
     case 'action':
       if (a === 'params' && b !== undefined && rest.length === 0) return paramType(env, b);
-      return leaf((a === 'kind' || a === 'target') && b === undefined, 'string', 'action has kind, target and params.<name>');
+      return leaf(
+        (a === 'kind' || a === 'target') && b === undefined,
+        'string',
+        'action has kind, target and params.<name>',
+      );
     case 'params':
-      return a !== undefined && b === undefined ? paramType(env, a) : { error: `unknown path ${path}; use params.<name>` };
+      return a !== undefined && b === undefined
+        ? paramType(env, a)
+        : { error: `unknown path ${path}; use params.<name>` };
     case 'state':
     case 'next':
-      return a !== undefined && b === undefined ? stateType(env, a, root) : { error: `unknown path ${path}; use ${root}.<field>` };
+      return a !== undefined && b === undefined
+        ? stateType(env, a, root)
+        : { error: `unknown path ${path}; use ${root}.<field>` };
     case 'last':
-      if (b !== undefined || a === undefined) return { error: `unknown path ${path}; use last.at, last.value or last.<param>` };
+      if (b !== undefined || a === undefined)
+        return { error: `unknown path ${path}; use last.at, last.value or last.<param>` };
       if (a === 'at' || a === 'value') return { ty: 'number' };
       return paramType(env, a);
     case 'level':
     case 'now':
       return leaf(a === undefined, root === 'level' ? 'string' : 'number', `${root} has no fields`);
     case 'actor':
-      return leaf((a === 'id' || a === 'roles') && b === undefined, a === 'roles' ? 'list' : 'string', 'actor has id and roles');
+      return leaf(
+        (a === 'id' || a === 'roles') && b === undefined,
+        a === 'roles' ? 'list' : 'string',
+        'actor has id and roles',
+      );
     case 'batch':
       return leaf(a === 'size' && b === undefined, 'number', 'batch has size');
     case 'clock':
-      return leaf((a === 'minute' || a === 'weekday') && b === undefined, 'number', 'clock has minute (of the day) and weekday (0 = Sunday)');
+      return leaf(
+        (a === 'minute' || a === 'weekday') && b === undefined,
+        'number',
+        'clock has minute (of the day) and weekday (0 = Sunday)',
+      );
     default:
       return { error: `unknown path ${path}; paths start with ${ROOTS.join(', ')}` };
   }
 }
 
-const compatible = (a: Ty, b: Ty): boolean => a === b || a === 'any' || b === 'any' || a === 'null' || b === 'null';
+const compatible = (a: Ty, b: Ty): boolean =>
+  a === b || a === 'any' || b === 'any' || a === 'null' || b === 'null';
 
 function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
   const fail = (node: Expr, message: string): Ty => {
@@ -104,7 +155,8 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
   };
   const want = (node: Expr, ty: Ty, what: string): void => {
     const got = typeOf(node, env, src);
-    if (!compatible(got, ty) || got === 'null') fail(node, `type error: ${what} must be ${ty}, not ${got}`);
+    if (!compatible(got, ty) || got === 'null')
+      fail(node, `type error: ${what} must be ${ty}, not ${got}`);
   };
   const literal = (node: Expr | undefined, what: string): string | undefined => {
     if (node?.t === 'str') return node.v;
@@ -148,7 +200,14 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
         case '>=': {
           const l = typeOf(e.l, env, src);
           const r = typeOf(e.r, env, src);
-          if (!((l === 'number' || l === 'string' || l === 'any') && compatible(l, r) && r !== 'null' && r !== 'bool' && r !== 'list')) fail(e, `type error: cannot compare ${l} ${e.op} ${r}`);
+          if (!(
+            (l === 'number' || l === 'string' || l === 'any') &&
+            compatible(l, r) &&
+            r !== 'null' &&
+            r !== 'bool' &&
+            r !== 'list'
+          ))
+            fail(e, `type error: cannot compare ${l} ${e.op} ${r}`);
           return 'bool';
         }
         case '==':
@@ -175,7 +234,10 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
       const args = e.args;
       const arity = (n: number, max = n): boolean => {
         if (args.length < n || args.length > max) {
-          fail(e, `${e.fn} takes ${n === max ? n : `${n} to ${max}`} argument${max === 1 ? '' : 's'}, not ${args.length}`);
+          fail(
+            e,
+            `${e.fn} takes ${n === max ? n : `${n} to ${max}`} argument${max === 1 ? '' : 's'}, not ${args.length}`,
+          );
           return false;
         }
         return true;
@@ -196,7 +258,8 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
           if (arity(2)) {
             literal(args[0], 'the kind pattern');
             const w = literal(args[1], 'the window');
-            if (w !== undefined && durationMs(w) === undefined) fail(args[1]!, `"${w}" is not a window like 10s, 5m, 1h`);
+            if (w !== undefined && durationMs(w) === undefined)
+              fail(args[1]!, `"${w}" is not a window like 10s, 5m, 1h`);
           }
           return 'number';
         }
@@ -206,7 +269,8 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
             if (p !== undefined) {
               const r = paramType(env, p);
               if ('error' in r) fail(args[0]!, r.error);
-              else if (r.ty !== 'number') fail(args[0]!, `ramp needs a numeric param; ${p} is ${r.ty}`);
+              else if (r.ty !== 'number')
+                fail(args[0]!, `ramp needs a numeric param; ${p} is ${r.ty}`);
             }
           }
           return 'number';
@@ -215,7 +279,8 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
           if (arity(2)) {
             for (const a of args) {
               const c = literal(a, 'a time of day');
-              if (c !== undefined && clockMinutes(c) === undefined) fail(a, `"${c}" is not a time of day HH:MM`);
+              if (c !== undefined && clockMinutes(c) === undefined)
+                fail(a, `"${c}" is not a time of day HH:MM`);
             }
           }
           return 'bool';
@@ -227,7 +292,8 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
             if (args[0]!.t !== 'num') fail(args[0]!, 'at_most needs a number literal first');
             literal(args[1], 'the kind pattern');
             const w = literal(args[2], 'the window');
-            if (w !== undefined && durationMs(w) === undefined) fail(args[2]!, `"${w}" is not a window like 10s, 5m, 1h`);
+            if (w !== undefined && durationMs(w) === undefined)
+              fail(args[2]!, `"${w}" is not a window like 10s, 5m, 1h`);
           }
           return 'bool';
         case 'matches': {
@@ -252,9 +318,20 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
           // anywhere in it: after wrappers, inside `sh -c` scripts, through `find -exec`.
           if (arity(1)) {
             const list = args[0]!;
-            if (list.t !== 'list' || list.items.length === 0 || list.items.some((i) => i.t !== 'str')) fail(list, 'runs takes a non-empty list of program names as string literals');
-            const lacking = env.kinds.filter((k) => env.data.catalog[k]?.params.argv?.type !== 'string_list');
-            if (lacking.length > 0) fail(e, `runs applies to kinds with an argv (shell.exec); ${lacking.join(', ')} has none: narrow the scope`);
+            if (
+              list.t !== 'list' ||
+              list.items.length === 0 ||
+              list.items.some((i) => i.t !== 'str')
+            )
+              fail(list, 'runs takes a non-empty list of program names as string literals');
+            const lacking = env.kinds.filter(
+              (k) => env.data.catalog[k]?.params.argv?.type !== 'string_list',
+            );
+            if (lacking.length > 0)
+              fail(
+                e,
+                `runs applies to kinds with an argv (shell.exec); ${lacking.join(', ')} has none: narrow the scope`,
+              );
           }
           return 'bool';
         case 'exists':
@@ -262,7 +339,10 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
           else if (args[0]?.t === 'path') typeOf(args[0], env, src);
           return 'bool';
         default:
-          return fail(e, `unknown function ${e.fn}; known: abs, min, max, len, count, history.count, ramp, within, never, at_most, matches, startswith, endswith, contains, runs, exists`);
+          return fail(
+            e,
+            `unknown function ${e.fn}; known: abs, min, max, len, count, history.count, ramp, within, never, at_most, matches, startswith, endswith, contains, runs, exists`,
+          );
       }
     }
   }
@@ -270,7 +350,11 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
 
 /** The catalog kinds an invariant covers (scope, narrowed by when.kinds). */
 export function kindsInScope(inv: LoadedInvariant['inv'], data: PolicyData): string[] {
-  return Object.keys(data.catalog).filter((k) => inv.scope.kinds.some((p) => globMatch(p, k)) && (!inv.when?.kinds || inv.when.kinds.some((p) => globMatch(p, k))));
+  return Object.keys(data.catalog).filter(
+    (k) =>
+      inv.scope.kinds.some((p) => globMatch(p, k)) &&
+      (!inv.when?.kinds || inv.when.kinds.some((p) => globMatch(p, k))),
+  );
 }
 
 /**
@@ -280,23 +364,46 @@ export function kindsInScope(inv: LoadedInvariant['inv'], data: PolicyData): str
  */
 const GLOB_SYNTAX = /[[\]{}\\]|\*\*/;
 
-export function checkInvariants(loaded: readonly LoadedInvariant[], data: PolicyData, errors: InvariantErrors): void {
+export function checkInvariants(
+  loaded: readonly LoadedInvariant[],
+  data: PolicyData,
+  errors: InvariantErrors,
+): void {
   for (const li of loaded) {
-    for (const p of [...li.inv.scope.kinds, ...(li.inv.scope.targets ?? []), ...(li.inv.when?.kinds ?? [])]) {
-      if (GLOB_SYNTAX.test(p)) errors.add(li.file, { line: li.line, column: 1 }, `${li.inv.id}: glob ${JSON.stringify(p)} uses syntax other than * and ?; only those two mean the same in every evaluator`);
+    for (const p of [
+      ...li.inv.scope.kinds,
+      ...(li.inv.scope.targets ?? []),
+      ...(li.inv.when?.kinds ?? []),
+    ]) {
+      if (GLOB_SYNTAX.test(p))
+        errors.add(
+          li.file,
+          { line: li.line, column: 1 },
+          `${li.inv.id}: glob ${JSON.stringify(p)} uses syntax other than * and ?; only those two mean the same in every evaluator`,
+        );
     }
     const kinds = kindsInScope(li.inv, data);
     if (kinds.length === 0) {
-      errors.add(li.file, { line: li.line, column: 1 }, `${li.inv.id}: its scope matches no kind in the catalog (${li.inv.scope.kinds.join(', ')})`);
+      errors.add(
+        li.file,
+        { line: li.line, column: 1 },
+        `${li.inv.id}: its scope matches no kind in the catalog (${li.inv.scope.kinds.join(', ')})`,
+      );
       continue;
     }
     for (const lvl of li.inv.when?.levels ?? []) {
-      if (!data.autonomy.order.includes(lvl) && !(lvl in data.autonomy.aliases)) errors.add(li.file, { line: li.line, column: 1 }, `${li.inv.id}: unknown level ${lvl}`);
+      if (!data.autonomy.order.includes(lvl) && !(lvl in data.autonomy.aliases))
+        errors.add(li.file, { line: li.line, column: 1 }, `${li.inv.id}: unknown level ${lvl}`);
     }
     const env: Env = { file: li.file, kinds, data, errors };
     const top = (src: SourcedExpr, what: string): void => {
       const ty = typeOf(src.ast, env, src);
-      if (ty !== 'bool' && ty !== 'any') errors.add(li.file, src.at(src.ast.start), `type error: ${what} must be a condition (bool), not ${ty}`);
+      if (ty !== 'bool' && ty !== 'any')
+        errors.add(
+          li.file,
+          src.at(src.ast.start),
+          `type error: ${what} must be a condition (bool), not ${ty}`,
+        );
     };
     if (li.when) top(li.when, 'when.expr');
     for (const a of li.asserts) {

@@ -32,5 +32,9 @@ export type Invariant = z.infer<typeof InvariantSchema>;
 export const InvariantFileSchema = z.strictObject({ invariants: z.array(InvariantSchema).min(1) });
 
 export function invariantJsonSchema(): unknown {
-  return { $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'Interlock invariants file', ...z.toJSONSchema(InvariantFileSchema) };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'Interlock invariants file',
+    ...z.toJSONSchema(InvariantFileSchema),
+  };
 }

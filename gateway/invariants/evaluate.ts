@@ -17,13 +17,25 @@ type T = boolean | undefined;
 export interface DecisionInput {
   action: { kind: string; target: string; params: Record<string, unknown> };
   actor: { id: string; roles: string[] };
-  context: Record<string, unknown> & { level: string; now: number; state?: Record<string, unknown>; history?: { last?: Record<string, Record<string, unknown>>; rate?: Record<string, unknown>; counts?: Record<string, number> }; clock?: { minute: number; weekday: number }; batch?: { size: number } };
+  context: Record<string, unknown> & {
+    level: string;
+    now: number;
+    state?: Record<string, unknown>;
+    history?: {
+      last?: Record<string, Record<string, unknown>>;
+      rate?: Record<string, unknown>;
+      counts?: Record<string, number>;
+    };
+    clock?: { minute: number; weekday: number };
+    batch?: { size: number };
+  };
 }
 
 const get = (o: unknown, ...keys: string[]): V => {
   let cur = o;
   for (const k of keys) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, k)) return undefined;
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, k))
+      return undefined;
     cur = (cur as Record<string, unknown>)[k];
   }
   return cur;
@@ -49,7 +61,9 @@ const grid = (x: number): number => Math.sign(x) * Math.round(Math.abs(x) * 1_00
 /** The value's type as Rego's type_name says it. */
 const kindOf = (v: V): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
-/** OPA's arithmetic is exact decimal; 12 significant digits make 0.1 + 0.2 come out as 0.3 here too. */
+/**
+ * OPA's arithmetic is exact decimal; 12 significant digits make 0.1 + 0.2 come out as 0.3 here too.
+ */
 const exact = (x: number): number => Number(x.toPrecision(12));
 
 export class Evaluator {
@@ -58,16 +72,22 @@ export class Evaluator {
     private readonly data: PolicyData,
   ) {}
 
-  /** The base name of every program the action's argv runs (shell.exec), or undefined without one. */
+  /**
+   * The base name of every program the action's argv runs (shell.exec), or undefined without one.
+   */
   private programs(): string[] | undefined {
     const argv = get(this.input.action.params, 'argv');
     const syntax = this.data.shell?.syntax;
-    if (!Array.isArray(argv) || !argv.every((w) => typeof w === 'string') || !syntax) return undefined;
-    return new ShellAnalyser(syntax).analyse(argv, { anyCharacters: true })?.invocations.map(program);
+    if (!Array.isArray(argv) || !argv.every((w) => typeof w === 'string') || !syntax)
+      return undefined;
+    return new ShellAnalyser(syntax)
+      .analyse(argv, { anyCharacters: true })
+      ?.invocations.map(program);
   }
 
   private last(): Record<string, unknown> | undefined {
-    return get(this.input.context, 'history', 'last', this.input.action.kind) as Record<string, unknown> | undefined;
+    return get(this.input.context, 'history', 'last', this.input.action.kind) as
+      Record<string, unknown> | undefined;
   }
 
   path(segs: string[]): V {
@@ -162,7 +182,12 @@ export class Evaluator {
   }
 
   private count(kind: string, window: string): number | undefined {
-    const c = get(this.input.context, 'history', 'counts', countKey({ kind, window_ms: durationMs(window)! }));
+    const c = get(
+      this.input.context,
+      'history',
+      'counts',
+      countKey({ kind, window_ms: durationMs(window)! }),
+    );
     return typeof c === 'number' ? c : undefined;
   }
 
@@ -204,16 +229,23 @@ export class Evaluator {
             const l = this.value(e.l);
             const r = this.value(e.r);
             if (l === undefined || r === undefined) return undefined;
-            // Values of different types compare as neither true nor false (null aside: a test for absence).
+            // Values of different types compare as neither true nor false (null aside: a test for
+            // absence).
             if (e.l.t !== 'null' && e.r.t !== 'null' && kindOf(l) !== kindOf(r)) return undefined;
             switch (e.op) {
               case '==':
-                return typeof l === 'number' && typeof r === 'number' ? grid(l) === grid(r) : equal(l, r);
+                return typeof l === 'number' && typeof r === 'number'
+                  ? grid(l) === grid(r)
+                  : equal(l, r);
               case '!=':
-                return typeof l === 'number' && typeof r === 'number' ? grid(l) !== grid(r) : !equal(l, r);
+                return typeof l === 'number' && typeof r === 'number'
+                  ? grid(l) !== grid(r)
+                  : !equal(l, r);
             }
-            if (typeof l !== typeof r || (typeof l !== 'number' && typeof l !== 'string')) return undefined;
-            const [a, b] = typeof l === 'number' ? [grid(l), grid(r as number)] : [l as string, r as string];
+            if (typeof l !== typeof r || (typeof l !== 'number' && typeof l !== 'string'))
+              return undefined;
+            const [a, b] =
+              typeof l === 'number' ? [grid(l), grid(r as number)] : [l as string, r as string];
             return e.op === '<' ? a < b : e.op === '<=' ? a <= b : e.op === '>' ? a > b : a >= b;
           }
         }
@@ -228,7 +260,12 @@ export class Evaluator {
             return inWindow(m, clockMinutes(lit(a))!, clockMinutes(lit(b))!);
           }
           case 'never':
-            return this.truth({ t: 'not', e: { t: 'bin', op: 'and', l: a!, r: b!, start: 0, end: 0 }, start: 0, end: 0 });
+            return this.truth({
+              t: 'not',
+              e: { t: 'bin', op: 'and', l: a!, r: b!, start: 0, end: 0 },
+              start: 0,
+              end: 0,
+            });
           case 'at_most': {
             const n = this.count(lit(b), lit(c));
             const limit = this.value(a!);
@@ -245,7 +282,11 @@ export class Evaluator {
             const s = this.value(a!);
             const t = this.value(b!);
             if (typeof s !== 'string' || typeof t !== 'string') return undefined;
-            return e.fn === 'startswith' ? s.startsWith(t) : e.fn === 'endswith' ? s.endsWith(t) : s.includes(t);
+            return e.fn === 'startswith'
+              ? s.startsWith(t)
+              : e.fn === 'endswith'
+                ? s.endsWith(t)
+                : s.includes(t);
           }
           case 'runs': {
             const programs = this.programs();
@@ -268,17 +309,25 @@ export function inWindow(minute: number, from: number, to: number): boolean {
   return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
 }
 
-/** Whether an invariant is violated by this input, by the reference semantics (undefined counts as violated). */
+/**
+ * Whether an invariant is violated by this input, by the reference semantics (undefined counts as
+ * violated).
+ */
 export function violates(li: LoadedInvariant, input: DecisionInput, data: PolicyData): boolean {
   const { inv } = li;
   const kind = input.action.kind;
   if (!inv.scope.kinds.some((p) => globMatch(p, kind))) return false;
-  if (inv.scope.targets && !inv.scope.targets.some((p) => globMatch(p, input.action.target))) return false;
+  if (inv.scope.targets && !inv.scope.targets.some((p) => globMatch(p, input.action.target)))
+    return false;
   if (inv.when?.kinds && !inv.when.kinds.some((p) => globMatch(p, kind))) return false;
   if (inv.when?.levels && !inv.when.levels.includes(input.context.level)) return false;
   if (inv.when?.time) {
     const m = get(input.context, 'clock', 'minute');
-    if (typeof m === 'number' && !inWindow(m, clockMinutes(inv.when.time.from)!, clockMinutes(inv.when.time.to)!)) return false;
+    if (
+      typeof m === 'number' &&
+      !inWindow(m, clockMinutes(inv.when.time.from)!, clockMinutes(inv.when.time.to)!)
+    )
+      return false;
   }
   const ev = new Evaluator(input, data);
   if (li.when && ev.truth(li.when.ast) === false) return false;

@@ -94,7 +94,8 @@ export function parseExpression(text: string): Expr {
     return parser.parse(text) as Expr;
   } catch (err) {
     const e = err as { message?: string; location?: { start: { offset: number } } };
-    if (e.location) throw new ExpressionSyntaxError(e.message ?? 'syntax error', e.location.start.offset);
+    if (e.location)
+      throw new ExpressionSyntaxError(e.message ?? 'syntax error', e.location.start.offset);
     throw err;
   }
 }

@@ -25,7 +25,11 @@ export interface LoadedInvariant {
   file: string;
   line: number;
   when?: SourcedExpr;
-  asserts: { expr: SourcedExpr; message: MessagePart[]; messageAt: (offset: number) => { line: number; column: number } }[];
+  asserts: {
+    expr: SourcedExpr;
+    message: MessagePart[];
+    messageAt: (offset: number) => { line: number; column: number };
+  }[];
 }
 
 export interface InvariantSource {
@@ -41,7 +45,10 @@ export async function readInvariantSources(dir: string): Promise<InvariantSource
   for (const e of entries) {
     if (!e.isFile() || !/\.ya?ml$/.test(e.name)) continue;
     const abs = path.join(e.parentPath, e.name);
-    out.push({ path: path.relative(dir, abs).split(path.sep).join('/'), content: await readFile(abs, 'utf8') });
+    out.push({
+      path: path.relative(dir, abs).split(path.sep).join('/'),
+      content: await readFile(abs, 'utf8'),
+    });
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -58,13 +65,20 @@ export class InvariantErrors {
   }
   throwIfAny(): void {
     if (this.list.length === 0) return;
-    const lines = this.list.slice(0, 20).map((l) => `${l.file}:${l.line}:${l.column ?? 1}: ${l.message}`);
+    const lines = this.list
+      .slice(0, 20)
+      .map((l) => `${l.file}:${l.line}:${l.column ?? 1}: ${l.message}`);
     throw new PolicyCompileError(`invariants do not compile:\n${lines.join('\n')}`, this.list);
   }
 }
 
 /** Where, in the file, offset `o` of a scalar's value lies. */
-function scalarLocator(text: string, node: Scalar | undefined, counter: LineCounter, value: string): (o: number) => { line: number; column: number } {
+function scalarLocator(
+  text: string,
+  node: Scalar | undefined,
+  counter: LineCounter,
+  value: string,
+): (o: number) => { line: number; column: number } {
   const range = node?.range;
   let base = range ? range[0] : 0;
   if (node && (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE)) base += 1;
@@ -83,7 +97,11 @@ function nodeAt(doc: ReturnType<typeof parseDocument>, keys: readonly PropertyKe
   return doc.getIn(keys as (string | number)[], true);
 }
 
-function positionOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, keys: readonly PropertyKey[]): { line: number; column: number } {
+function positionOf(
+  doc: ReturnType<typeof parseDocument>,
+  counter: LineCounter,
+  keys: readonly PropertyKey[],
+): { line: number; column: number } {
   // The deepest node that exists on the path.
   for (let n = keys.length; n >= 0; n--) {
     const node = nodeAt(doc, keys.slice(0, n)) as { range?: [number, number, number] } | undefined;
@@ -97,7 +115,12 @@ function positionOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter,
 
 const TEMPLATE = /\{\{\s*([^}]*?)\s*\}\}/g;
 
-function parseMessage(message: string, at: (o: number) => { line: number; column: number }, file: string, errors: InvariantErrors): MessagePart[] {
+function parseMessage(
+  message: string,
+  at: (o: number) => { line: number; column: number },
+  file: string,
+  errors: InvariantErrors,
+): MessagePart[] {
   const parts: MessagePart[] = [];
   let last = 0;
   for (const m of message.matchAll(TEMPLATE)) {
@@ -106,10 +129,19 @@ function parseMessage(message: string, at: (o: number) => { line: number; column
     const innerAt = m.index + m[0].indexOf(inner);
     try {
       const ast = parseExpression(inner);
-      if (ast.t !== 'path') errors.add(file, at(innerAt), `message templates hold a path like {{params.value}}, not "${inner}"`);
+      if (ast.t !== 'path')
+        errors.add(
+          file,
+          at(innerAt),
+          `message templates hold a path like {{params.value}}, not "${inner}"`,
+        );
       else parts.push({ path: ast, text: inner });
     } catch (err) {
-      errors.add(file, at(innerAt + (err instanceof ExpressionSyntaxError ? err.offset : 0)), `in message template: ${err instanceof Error ? err.message : String(err)}`);
+      errors.add(
+        file,
+        at(innerAt + (err instanceof ExpressionSyntaxError ? err.offset : 0)),
+        `in message template: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     last = m.index + m[0].length;
   }
@@ -117,32 +149,56 @@ function parseMessage(message: string, at: (o: number) => { line: number; column
   return parts;
 }
 
-/** Parses every file; returns the invariants, or throws one PolicyCompileError listing every problem. */
-export function loadInvariants(sources: readonly InvariantSource[], displayDir = 'invariants'): LoadedInvariant[] {
+/**
+ * Parses every file; returns the invariants, or throws one PolicyCompileError listing every
+ * problem.
+ */
+export function loadInvariants(
+  sources: readonly InvariantSource[],
+  displayDir = 'invariants',
+): LoadedInvariant[] {
   const errors = new InvariantErrors();
   const loaded: LoadedInvariant[] = [];
   const seen = new Map<string, string>();
   for (const src of sources) {
     const file = `${displayDir}/${src.path}`;
     const counter = new LineCounter();
-    const doc = parseDocument(src.content, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(src.content, {
+      lineCounter: counter,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const p = counter.linePos(e.pos[0]);
-        errors.add(file, { line: p.line, column: p.col }, `not valid YAML: ${e.message.split('\n')[0]}`);
+        errors.add(
+          file,
+          { line: p.line, column: p.col },
+          `not valid YAML: ${e.message.split('\n')[0]}`,
+        );
       }
       continue;
     }
     const parsed = InvariantFileSchema.safeParse(doc.toJS());
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.add(file, positionOf(doc, counter, issue.path), `${issue.path.join('.') || '(file)'}: ${issue.message}`);
+      for (const issue of parsed.error.issues)
+        errors.add(
+          file,
+          positionOf(doc, counter, issue.path),
+          `${issue.path.join('.') || '(file)'}: ${issue.message}`,
+        );
       continue;
     }
     parsed.data.invariants.forEach((inv, i) => {
       const base = ['invariants', i];
       const line = positionOf(doc, counter, base).line;
       const previous = seen.get(inv.id);
-      if (previous) errors.add(file, positionOf(doc, counter, [...base, 'id']), `invariant ${inv.id} is defined twice (also in ${previous})`);
+      if (previous)
+        errors.add(
+          file,
+          positionOf(doc, counter, [...base, 'id']),
+          `invariant ${inv.id} is defined twice (also in ${previous})`,
+        );
       seen.set(inv.id, `${file}:${line}`);
       const sourced = (keys: (string | number)[], text: string): SourcedExpr | undefined => {
         const node = nodeAt(doc, keys);
@@ -150,16 +206,28 @@ export function loadInvariants(sources: readonly InvariantSource[], displayDir =
         try {
           return { text, ast: parseExpression(text), at };
         } catch (err) {
-          errors.add(file, at(err instanceof ExpressionSyntaxError ? err.offset : 0), `${keys.slice(2).join('.')}: ${err instanceof Error ? err.message : String(err)}`);
+          errors.add(
+            file,
+            at(err instanceof ExpressionSyntaxError ? err.offset : 0),
+            `${keys.slice(2).join('.')}: ${err instanceof Error ? err.message : String(err)}`,
+          );
           return undefined;
         }
       };
-      const when = inv.when?.expr !== undefined ? sourced([...base, 'when', 'expr'], inv.when.expr) : undefined;
+      const when =
+        inv.when?.expr !== undefined
+          ? sourced([...base, 'when', 'expr'], inv.when.expr)
+          : undefined;
       const asserts: LoadedInvariant['asserts'] = [];
       inv.assert.forEach((a, k) => {
         const expr = sourced([...base, 'assert', k, 'expr'], a.expr);
         const msgNode = nodeAt(doc, [...base, 'assert', k, 'message']);
-        const messageAt = scalarLocator(src.content, isScalar(msgNode) ? msgNode : undefined, counter, a.message);
+        const messageAt = scalarLocator(
+          src.content,
+          isScalar(msgNode) ? msgNode : undefined,
+          counter,
+          a.message,
+        );
         const message = parseMessage(a.message, messageAt, file, errors);
         if (expr) asserts.push({ expr, message, messageAt });
       });

@@ -18,9 +18,16 @@ export interface PatternAt {
 export async function invalidRe2Patterns(patterns: readonly PatternAt[]): Promise<PatternAt[]> {
   const unique = [...new Set(patterns.map((p) => p.pattern))];
   if (unique.length === 0) return [];
-  const r = await execa(opaBinary(), ['eval', '--format', 'json', '--stdin-input', 'x := {p: regex.is_valid(p) | some p in input}'], { input: JSON.stringify(unique), reject: false, timeout: 60_000 });
-  if (r.exitCode !== 0) throw new Error(`opa eval failed while checking regexes: ${String(r.stderr)}`);
-  const out = JSON.parse(String(r.stdout)) as { result?: { bindings?: { x?: Record<string, boolean> } }[] };
+  const r = await execa(
+    opaBinary(),
+    ['eval', '--format', 'json', '--stdin-input', 'x := {p: regex.is_valid(p) | some p in input}'],
+    { input: JSON.stringify(unique), reject: false, timeout: 60_000 },
+  );
+  if (r.exitCode !== 0)
+    throw new Error(`opa eval failed while checking regexes: ${String(r.stderr)}`);
+  const out = JSON.parse(String(r.stdout)) as {
+    result?: { bindings?: { x?: Record<string, boolean> } }[];
+  };
   const valid = out.result?.[0]?.bindings?.x ?? {};
   return patterns.filter((p) => valid[p.pattern] !== true);
 }

@@ -18,13 +18,19 @@ export interface CountQuery {
   /** The kind glob as written. */
   kind: string;
   window_ms: number;
-  /** The catalog kinds the glob names, resolved at compile time so the gateway counts with `kind IN (…)`. */
+  /**
+   * The catalog kinds the glob names, resolved at compile time so the gateway counts with `kind IN
+   * (…)`.
+   */
   kinds: string[];
 }
 
 export interface InvariantManifest {
   ids: string[];
-  /** Windowed counts the gateway must supply in context.history.counts, keyed `${kind}@${window_ms}`. */
+  /**
+   * Windowed counts the gateway must supply in context.history.counts, keyed
+   * `${kind}@${window_ms}`.
+   */
   counts: CountQuery[];
   /** Kinds whose last completed params the gateway must supply in context.history.last. */
   last: string[];
@@ -32,7 +38,14 @@ export interface InvariantManifest {
 
 const q = (s: string): string => JSON.stringify(s);
 
-const FLIP: Record<string, string> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<', '==': '!=', '!=': '==' };
+const FLIP: Record<string, string> = {
+  '<': '>=',
+  '<=': '>',
+  '>': '<=',
+  '>=': '<',
+  '==': '!=',
+  '!=': '==',
+};
 
 class Gen {
   readonly rules: string[] = [];
@@ -48,20 +61,32 @@ class Gen {
   /** A helper rule true when any of the bodies succeeds. */
   helper(bodies: string[][]): string {
     const name = `${this.prefix}_h${this.#n++}`;
-    for (const body of bodies) this.rules.push(`${name} if {\n${(body.length ? body : ['true']).map((s) => `\t${s}`).join('\n')}\n}`);
+    for (const body of bodies)
+      this.rules.push(
+        `${name} if {\n${(body.length ? body : ['true']).map((s) => `\t${s}`).join('\n')}\n}`,
+      );
     return name;
   }
 
-  /** 1 when the proposed action is of a kind the pattern names (it counts toward "at most N"), else 0. */
+  /**
+   * 1 when the proposed action is of a kind the pattern names (it counts toward "at most N"), else
+   * 0.
+   */
   self(pattern: string): string {
     const kinds = Object.keys(this.data.catalog).filter((k) => globMatch(pattern, k));
     const name = `${this.prefix}_h${this.#n++}`;
-    this.rules.push(`${name} := 1 if {\n\tinput.action.kind in {${kinds.map(q).join(', ')}}\n} else := 0`);
+    this.rules.push(
+      `${name} := 1 if {\n\tinput.action.kind in {${kinds.map(q).join(', ')}}\n} else := 0`,
+    );
     return name;
   }
 
   count(kind: string, window: string): string {
-    const query = { kind, window_ms: durationMs(window)!, kinds: Object.keys(this.data.catalog).filter((k) => globMatch(kind, k)) };
+    const query = {
+      kind,
+      window_ms: durationMs(window)!,
+      kinds: Object.keys(this.data.catalog).filter((k) => globMatch(kind, k)),
+    };
     this.counts.set(countKey(query), query);
     return `input.context.history.counts[${q(countKey(query))}]`;
   }
@@ -110,7 +135,8 @@ class Gen {
       case 'neg':
         return `(0 - ${this.term(e.e)})`;
       case 'bin':
-        if (['+', '-', '*', '/'].includes(e.op)) return `(${this.term(e.l)} ${e.op} ${this.term(e.r)})`;
+        if (['+', '-', '*', '/'].includes(e.op))
+          return `(${this.term(e.l)} ${e.op} ${this.term(e.r)})`;
         break;
       case 'call':
         switch (e.fn) {
@@ -235,7 +261,10 @@ class Gen {
       case 'matches': {
         const s = this.term(a!);
         const need = requiredLiterals(lit(b));
-        return [...(need ? [`L.contains_any(${s}, ${JSON.stringify(need)})`] : []), `regex.match(${q(lit(b))}, ${s})`];
+        return [
+          ...(need ? [`L.contains_any(${s}, ${JSON.stringify(need)})`] : []),
+          `regex.match(${q(lit(b))}, ${s})`,
+        ];
       }
       case 'startswith':
       case 'endswith':
@@ -266,7 +295,9 @@ class Gen {
         // Else-chained, so the regex runs only when the cheap test cannot decide.
         if (need) {
           const name = `${this.prefix}_h${this.#n++}`;
-          this.rules.push(`${name} := true if {\n\tnot L.contains_any(${s}, ${JSON.stringify(need)})\n} else := true if {\n\tnot regex.match(${q(lit(b))}, ${s})\n}`);
+          this.rules.push(
+            `${name} := true if {\n\tnot L.contains_any(${s}, ${JSON.stringify(need)})\n} else := true if {\n\tnot regex.match(${q(lit(b))}, ${s})\n}`,
+          );
           return [`_ = ${s}`, `${name} == true`];
         }
         return [`_ = ${s}`, `not regex.match(${q(lit(b))}, ${s})`];
@@ -301,7 +332,12 @@ export function requiredLiterals(re: string): string[] | undefined {
   for (let i = 0; i < re.length; i++) if (re[i] === '|' && depthAt(re, i) === 0) return undefined;
   const words = /\((?:\?:)?([A-Za-z0-9_-]+(?:\|[A-Za-z0-9_-]+)*)\)/.exec(re);
   // Only a group at nesting depth 0 is mandatory, and only if nothing can skip it.
-  if (words && depthAt(re, words.index) === 0 && !/^[?*]|^\{0/.test(re.slice(words.index + words[0].length))) return words[1]!.split('|');
+  if (
+    words &&
+    depthAt(re, words.index) === 0 &&
+    !/^[?*]|^\{0/.test(re.slice(words.index + words[0].length))
+  )
+    return words[1]!.split('|');
   const lit = /^([^\\()[\]{}|.*+?^$]+)/.exec(re);
   if (!lit) return undefined;
   // A quantifier after the run applies to its last character, which may then be absent
@@ -338,7 +374,9 @@ function safeValue(segs: string[]): string {
     case 'next':
       return `object.get(L.next, ${q(a!)}, null)`;
     case 'last':
-      return a === 'at' || a === 'value' ? get(['"context"', '"history"', '"last"', 'input.action.kind', q(a)]) : get(['"context"', '"history"', '"last"', 'input.action.kind', '"params"', q(a!)]);
+      return a === 'at' || a === 'value'
+        ? get(['"context"', '"history"', '"last"', 'input.action.kind', q(a)])
+        : get(['"context"', '"history"', '"last"', 'input.action.kind', '"params"', q(a!)]);
     case 'level':
     case 'now':
       return get(['"context"', q(root)]);
@@ -369,7 +407,11 @@ function collectPaths(e: Expr, into: Map<string, string[]>, counts: Map<string, 
       return;
     case 'call': {
       const [kind, window] = e.fn === 'at_most' ? [e.args[1], e.args[2]] : [e.args[0], e.args[1]];
-      if ((e.fn === 'count' || e.fn === 'history.count' || e.fn === 'at_most') && kind?.t === 'str' && window?.t === 'str') {
+      if (
+        (e.fn === 'count' || e.fn === 'history.count' || e.fn === 'at_most') &&
+        kind?.t === 'str' &&
+        window?.t === 'str'
+      ) {
         const key = countKey({ kind: kind.v, window_ms: durationMs(window.v)! });
         counts.set(`count(${JSON.stringify(kind.v)}, ${JSON.stringify(window.v)})`, key);
       }
@@ -381,7 +423,10 @@ function collectPaths(e: Expr, into: Map<string, string[]>, counts: Map<string, 
   }
 }
 
-export function translateInvariants(loaded: readonly LoadedInvariant[], data: PolicyData): { rego: string; manifest: InvariantManifest } {
+export function translateInvariants(
+  loaded: readonly LoadedInvariant[],
+  data: PolicyData,
+): { rego: string; manifest: InvariantManifest } {
   const counts = new Map<string, CountQuery>();
   const lastKinds = new Set<string>();
   const blocks: string[] = [];
@@ -395,7 +440,10 @@ export function translateInvariants(loaded: readonly LoadedInvariant[], data: Po
     if (inv.scope.targets) applies.push(`L.target_in(${JSON.stringify(inv.scope.targets)})`);
     if (inv.when?.levels) applies.push(`input.context.level in ${JSON.stringify(inv.when.levels)}`);
     // Outside the window only when the clock says so: a missing clock applies the invariant.
-    if (inv.when?.time) applies.push(`not ${g.helper([['_ = L.minute', `not L.within(${clockMinutes(inv.when.time.from)}, ${clockMinutes(inv.when.time.to)})`]])}`);
+    if (inv.when?.time)
+      applies.push(
+        `not ${g.helper([['_ = L.minute', `not L.within(${clockMinutes(inv.when.time.from)}, ${clockMinutes(inv.when.time.to)})`]])}`,
+      );
     if (li.when) applies.push(`not ${g.helper([g.neg(li.when.ast)])}`);
     const appliesRule = g.helper([applies]);
 
@@ -407,9 +455,14 @@ export function translateInvariants(loaded: readonly LoadedInvariant[], data: Po
       for (const p of a.message) if ('path' in p) paths.set(p.text, p.path.segs);
       const values = [
         ...[...paths.entries()].map(([name, segs]) => `${q(name)}: ${safeValue(segs)}`),
-        ...[...countValues.entries()].map(([name, key]) => `${q(name)}: object.get(input, ["context", "history", "counts", ${q(key)}], null)`),
+        ...[...countValues.entries()].map(
+          ([name, key]) =>
+            `${q(name)}: object.get(input, ["context", "history", "counts", ${q(key)}], null)`,
+        ),
       ];
-      const message = a.message.map((p) => ('lit' in p ? q(p.lit) : `show(${safeValue(p.path.segs)})`));
+      const message = a.message.map((p) =>
+        'lit' in p ? q(p.lit) : `show(${safeValue(p.path.segs)})`,
+      );
       blocks.push(
         [
           `# ${inv.id} (${li.file}:${li.line}), assertion ${k + 1}: ${a.expr.text.replace(/\s+/g, ' ')}`,
@@ -430,7 +483,11 @@ export function translateInvariants(loaded: readonly LoadedInvariant[], data: Po
   });
   const body = blocks.join('\n');
   // Only the imports the generated rules use: `opa check --strict` refuses unused ones.
-  const imports = [...(body.includes('show(') ? ['import data.interlock.lib.fmt.show'] : []), ...(body.includes('L.') ? ['import data.interlock.lib.invariants as L'] : []), 'import rego.v1'];
+  const imports = [
+    ...(body.includes('show(') ? ['import data.interlock.lib.fmt.show'] : []),
+    ...(body.includes('L.') ? ['import data.interlock.lib.invariants as L'] : []),
+    'import rego.v1',
+  ];
   const rego = [
     '# Generated by `interlock` from invariants/**/*.yaml. Do not edit: change the YAML.',
     'package interlock.invariants',
@@ -439,5 +496,12 @@ export function translateInvariants(loaded: readonly LoadedInvariant[], data: Po
     '',
     ...blocks.flatMap((b) => [b, '']),
   ].join('\n');
-  return { rego, manifest: { ids: loaded.map((l) => l.inv.id), counts: [...counts.values()], last: [...lastKinds].sort() } };
+  return {
+    rego,
+    manifest: {
+      ids: loaded.map((l) => l.inv.id),
+      counts: [...counts.values()],
+      last: [...lastKinds].sort(),
+    },
+  };
 }

@@ -1,4 +1,7 @@
-/** Acknowledging an alert: the operator takes ownership of an ERROR or WARN row; recorded once per action. */
+/**
+ * Acknowledging an alert: the operator takes ownership of an ERROR or WARN row; recorded once per
+ * action.
+ */
 import { appendAudit } from '../audit/append.ts';
 import { InterlockError } from '../schema/errors.ts';
 import type { Principal } from '../schema/principal.ts';
@@ -7,17 +10,44 @@ import { actionById } from '../store/actions.ts';
 import { inTx, type Deps } from './deps.ts';
 import { PENDING } from './states.ts';
 
-export async function acknowledge(deps: Deps, principal: Principal, actionId: string, note: string | undefined): Promise<{ acknowledged: true; by: string }> {
+export async function acknowledge(
+  deps: Deps,
+  principal: Principal,
+  actionId: string,
+  note: string | undefined,
+): Promise<{ acknowledged: true; by: string }> {
   return inTx(deps, async (trx, events) => {
     const action = await actionById(trx, actionId);
     if (!action) throw new InterlockError('not_found', `no action ${actionId}`, { field: 'id' });
-    if ((PENDING as readonly string[]).includes(action.status)) throw new InterlockError('conflict', `action ${actionId} is ${action.status}: decide it (approve or reject) instead of acknowledging it`, { field: 'status' });
+    if ((PENDING as readonly string[]).includes(action.status))
+      throw new InterlockError(
+        'conflict',
+        `action ${actionId} is ${action.status}: decide it (approve or reject) instead of acknowledging it`,
+        { field: 'status' },
+      );
     const existing = await acknowledgementOf(trx, actionId);
     if (existing) return { acknowledged: true as const, by: existing.actor };
     const now = deps.now();
-    await insertAcknowledgement(trx, { action_id: actionId, actor: principal.id, note: note ?? null, created_at: now });
-    await appendAudit(trx, { type: 'action.acknowledged', actionId, actor: principal.id, at: now, payload: { status: action.status, ...(note ? { note } : {}) } });
-    events.push({ type: 'action.acknowledged', actionId, target: action.target, at: now, detail: { by: principal.id } });
+    await insertAcknowledgement(trx, {
+      action_id: actionId,
+      actor: principal.id,
+      note: note ?? null,
+      created_at: now,
+    });
+    await appendAudit(trx, {
+      type: 'action.acknowledged',
+      actionId,
+      actor: principal.id,
+      at: now,
+      payload: { status: action.status, ...(note ? { note } : {}) },
+    });
+    events.push({
+      type: 'action.acknowledged',
+      actionId,
+      target: action.target,
+      at: now,
+      detail: { by: principal.id },
+    });
     return { acknowledged: true as const, by: principal.id };
   });
 }

@@ -7,7 +7,10 @@ import type { Deps } from './deps.ts';
 
 export type { AuditEntry };
 
-export async function recordAudit(deps: Pick<Deps, 'db'>, entries: readonly AuditEntry[]): Promise<void> {
+export async function recordAudit(
+  deps: Pick<Deps, 'db'>,
+  entries: readonly AuditEntry[],
+): Promise<void> {
   if (entries.length === 0) return;
   await deps.db.transaction().execute((trx) => appendAuditMany(trx, entries));
 }

@@ -30,29 +30,77 @@ export async function getAutonomy(deps: Deps, target: string): Promise<AutonomyV
   };
 }
 
-export async function setAutonomy(deps: Deps, principal: Principal, target: string, requested: string, reason: string, options: { viaProposal?: boolean } = {}): Promise<AutonomyView> {
+export async function setAutonomy(
+  deps: Deps,
+  principal: Principal,
+  target: string,
+  requested: string,
+  reason: string,
+  options: { viaProposal?: boolean } = {},
+): Promise<AutonomyView> {
   requireReason(reason, 'change the autonomy level');
-  if (!deps.targets.has(target)) throw new InterlockError('not_found', `no target ${target}`, { field: 'target' });
+  if (!deps.targets.has(target))
+    throw new InterlockError('not_found', `no target ${target}`, { field: 'target' });
   const evaluator = deps.policy();
-  if (!evaluator) throw new InterlockError('policy_unavailable', 'no policy bundle is loaded: levels cannot be checked');
+  if (!evaluator)
+    throw new InterlockError(
+      'policy_unavailable',
+      'no policy bundle is loaded: levels cannot be checked',
+    );
   const level = resolveLevel(evaluator.data, requested);
   if (!level) {
-    throw new ValidationError(`unknown level ${requested}`, [{ field: 'level', message: `must be one of ${evaluator.data.autonomy.order.join(', ')} or an alias (${Object.keys(evaluator.data.autonomy.aliases).join(', ')})` }]);
+    throw new ValidationError(`unknown level ${requested}`, [
+      {
+        field: 'level',
+        message: `must be one of ${evaluator.data.autonomy.order.join(', ')} or an alias (${Object.keys(evaluator.data.autonomy.aliases).join(', ')})`,
+      },
+    ]);
   }
   const before = await getAutonomy(deps, target);
   const from = before.configured;
-  const raising = rank(evaluator.data, level) > rank(evaluator.data, resolveLevel(evaluator.data, from) ?? from);
-  if (raising && !may(principal.role, 'administer') && !options.viaProposal) throw new InterlockError('forbidden', `raising ${target} from ${from} to ${level} needs role admin (you are ${principal.role})`);
-  if (raising && (await estopEngaged(deps))) throw new InterlockError('conflict', 'the emergency stop is engaged: rearm before raising a level', { field: 'level' });
+  const raising =
+    rank(evaluator.data, level) > rank(evaluator.data, resolveLevel(evaluator.data, from) ?? from);
+  if (raising && !may(principal.role, 'administer') && !options.viaProposal)
+    throw new InterlockError(
+      'forbidden',
+      `raising ${target} from ${from} to ${level} needs role admin (you are ${principal.role})`,
+    );
+  if (raising && (await estopEngaged(deps)))
+    throw new InterlockError(
+      'conflict',
+      'the emergency stop is engaged: rearm before raising a level',
+      { field: 'level' },
+    );
   if (raising && !options.viaProposal) {
     const open = await openBreakerOn(deps.db, target);
-    if (open) throw new InterlockError('conflict', `circuit breaker ${open.rule} tripped on ${target} and is unresolved: resolve it, then raise`, { field: 'level' });
+    if (open)
+      throw new InterlockError(
+        'conflict',
+        `circuit breaker ${open.rule} tripped on ${target} and is unresolved: resolve it, then raise`,
+        { field: 'level' },
+      );
   }
   await inTx(deps, async (trx, events) => {
     const now = deps.now();
     await writeLevel(trx, { target, level, reason, updated_by: principal.id, updated_at: now });
-    await appendAudit(trx, { type: 'autonomy.changed', actor: principal.id, at: now, payload: { target, from, to: level, reason, ...(requested !== level ? { alias: requested } : {}) } });
-    events.push({ type: 'autonomy.changed', target, at: now, detail: { from, to: level, by: principal.id } });
+    await appendAudit(trx, {
+      type: 'autonomy.changed',
+      actor: principal.id,
+      at: now,
+      payload: {
+        target,
+        from,
+        to: level,
+        reason,
+        ...(requested !== level ? { alias: requested } : {}),
+      },
+    });
+    events.push({
+      type: 'autonomy.changed',
+      target,
+      at: now,
+      detail: { from, to: level, by: principal.id },
+    });
   });
   return getAutonomy(deps, target);
 }

@@ -33,14 +33,20 @@ export async function buildContext(
   action: Pick<ActionEnvelope, 'kind' | 'target'>,
   actor: Actor,
   purpose: ContextPurpose,
-  options: { excludeActionId?: string; batchSize?: number; aheadInBatch?: Record<string, number> } = {},
+  options: {
+    excludeActionId?: string;
+    batchSize?: number;
+    aheadInBatch?: Record<string, number>;
+  } = {},
 ): Promise<BuiltContext> {
   const now = deps.now();
   const [level, estop, paused, history] = await Promise.all([
     levelInForce(deps, evaluator, action.target),
     estopEngaged(deps),
     pausedBy(deps.db, action.target, action.kind),
-    evaluator ? historyFor(deps, evaluator, action, actor, purpose, now, options.excludeActionId) : Promise.resolve<DecisionContext['history']>({ last: {}, rate: {} }),
+    evaluator
+      ? historyFor(deps, evaluator, action, actor, purpose, now, options.excludeActionId)
+      : Promise.resolve<DecisionContext['history']>({ last: {}, rate: {} }),
   ]);
   const target = deps.targets.get(action.target);
   let state: Record<string, unknown> = {};
@@ -51,8 +57,11 @@ export async function buildContext(
     } catch (err) {
       stateError = `target ${action.target} did not report its state: ${err instanceof Error ? err.message : String(err)}`;
     }
-    const problem = stateError ? undefined : stateProblem(state, evaluator?.data.state_fields[action.kind.split('.')[0]!]);
-    if (problem) stateError = `target ${action.target} reported state that cannot be decided on: ${problem}`;
+    const problem = stateError
+      ? undefined
+      : stateProblem(state, evaluator?.data.state_fields[action.kind.split('.')[0]!]);
+    if (problem)
+      stateError = `target ${action.target} reported state that cannot be decided on: ${problem}`;
   }
   // Earlier members of the same batch are not stored yet: they count toward its rate limits here.
   for (const [id, extra] of Object.entries(options.aheadInBatch ?? {})) {
@@ -60,15 +69,34 @@ export async function buildContext(
     history.rate[id] = { count: (seen?.count ?? 0) + extra, oldest_at: seen?.oldest_at ?? now };
   }
   const clock = clockAt(now, deps.config.timezone);
-  const world: WorldFacts = { ...(stateError ? { stateUnavailable: stateError } : {}), ...(paused ? { pausedBy: paused } : {}) };
-  return { context: { level, state, history, now, estop, clock, ...(options.batchSize ? { batch: { size: options.batchSize } } : {}) }, world };
+  const world: WorldFacts = {
+    ...(stateError ? { stateUnavailable: stateError } : {}),
+    ...(paused ? { pausedBy: paused } : {}),
+  };
+  return {
+    context: {
+      level,
+      state,
+      history,
+      now,
+      estop,
+      clock,
+      ...(options.batchSize ? { batch: { size: options.batchSize } } : {}),
+    },
+    world,
+  };
 }
 
-export async function levelInForce(deps: Deps, evaluator: PolicyEvaluator | undefined, target: string): Promise<string> {
+export async function levelInForce(
+  deps: Deps,
+  evaluator: PolicyEvaluator | undefined,
+  target: string,
+): Promise<string> {
   const configured = deps.targets.get(target)?.initialLevel ?? 'L1';
   const raw = (await storedLevel(deps.db, target)) ?? configured;
   const level = resolveLevel(evaluator?.data, raw) ?? raw;
-  const ceiling = resolveLevel(evaluator?.data, deps.config.autonomy.ceiling) ?? deps.config.autonomy.ceiling;
+  const ceiling =
+    resolveLevel(evaluator?.data, deps.config.autonomy.ceiling) ?? deps.config.autonomy.ceiling;
   return lowerOf(evaluator?.data, level, ceiling);
 }
 
@@ -80,7 +108,9 @@ export async function estopEngaged(deps: Deps): Promise<boolean> {
 
 /** Whether a rate limit covers a kind: listed exactly, or by a prefix pattern ending in `*`. */
 export function limitApplies(limit: RateLimit, kind: string): boolean {
-  return limit.kinds.some((p) => p === kind || (p.endsWith('*') && kind.startsWith(p.slice(0, -1))));
+  return limit.kinds.some(
+    (p) => p === kind || (p.endsWith('*') && kind.startsWith(p.slice(0, -1))),
+  );
 }
 
 async function historyFor(
@@ -107,20 +137,28 @@ async function historyFor(
         ...(limit.per.includes('target') ? { target: action.target } : {}),
         kindPatterns: limit.per.includes('kind') ? [action.kind] : limit.kinds,
       });
-      rate[limit.id] = window.oldest !== undefined ? { count: window.count, oldest_at: window.oldest } : { count: window.count };
+      rate[limit.id] =
+        window.oldest !== undefined
+          ? { count: window.count, oldest_at: window.oldest }
+          : { count: window.count };
     }),
   );
 
   const last: DecisionContext['history']['last'] = {};
   const manifest = evaluator.data.invariant_manifest;
-  const ramp = evaluator.data.catalog[action.kind]?.constraints?.ramp as { param?: unknown } | undefined;
+  const ramp = evaluator.data.catalog[action.kind]?.constraints?.ramp as
+    { param?: unknown } | undefined;
   const rampParam = ramp && typeof ramp.param === 'string' ? ramp.param : undefined;
   if (rampParam || manifest?.last.includes(action.kind)) {
     const prev = await lastCompleted(deps.db, action.target, action.kind);
     if (prev) {
       const params = JSON.parse(prev.params) as Record<string, unknown>;
       const value = rampParam ? params[rampParam] : undefined;
-      last[action.kind] = { at: prev.finishedAt, params, ...(typeof value === 'number' ? { value } : {}) };
+      last[action.kind] = {
+        at: prev.finishedAt,
+        params,
+        ...(typeof value === 'number' ? { value } : {}),
+      };
     }
   }
 
@@ -129,7 +167,15 @@ async function historyFor(
   const counts: Record<string, number> = {};
   await Promise.all(
     (manifest?.counts ?? []).map(async (c) => {
-      counts[countKey(c)] = (await countInWindow(deps.db, { purpose, since: now - c.window_ms, ...exclude, target: action.target, kinds: c.kinds })).count;
+      counts[countKey(c)] = (
+        await countInWindow(deps.db, {
+          purpose,
+          since: now - c.window_ms,
+          ...exclude,
+          target: action.target,
+          kinds: c.kinds,
+        })
+      ).count;
     }),
   );
   return { last, rate, counts };
@@ -137,8 +183,17 @@ async function historyFor(
 
 /** Minute of the day and weekday (0 = Sunday) at `now` in a time zone. */
 export function clockAt(now: number, timeZone: string): { minute: number; weekday: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: 'numeric', weekday: 'short', hourCycle: 'h23' }).formatToParts(now);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hour: 'numeric',
+    minute: 'numeric',
+    weekday: 'short',
+    hourCycle: 'h23',
+  }).formatToParts(now);
   const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(part('weekday'));
-  return { minute: Number(part('hour')) * 60 + Number(part('minute')), weekday: Math.max(0, weekday) };
+  return {
+    minute: Number(part('hour')) * 60 + Number(part('minute')),
+    weekday: Math.max(0, weekday),
+  };
 }

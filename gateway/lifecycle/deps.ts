@@ -21,7 +21,10 @@ export interface Deps {
 }
 
 /** inTx runs `fn` in one transaction and publishes its events only after the commit. */
-export async function inTx<T>(deps: Deps, fn: (trx: Tx, events: LifecycleEvent[]) => Promise<T>): Promise<T> {
+export async function inTx<T>(
+  deps: Deps,
+  fn: (trx: Tx, events: LifecycleEvent[]) => Promise<T>,
+): Promise<T> {
   const events: LifecycleEvent[] = [];
   const result = await deps.db.transaction().execute((trx) => fn(trx, events));
   for (const event of events) deps.events.publish(event);

@@ -38,12 +38,23 @@ export interface Aborter {
 
 const CANCELLABLE = ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'] as const;
 
-export async function engage(deps: Deps, executor: Aborter, principal: Principal, reason: string, started = performance.now()): Promise<EstopResult> {
+export async function engage(
+  deps: Deps,
+  executor: Aborter,
+  principal: Principal,
+  reason: string,
+  started = performance.now(),
+): Promise<EstopResult> {
   requireReason(reason, 'engage the emergency stop');
   const now = deps.now();
   await inTx(deps, async (trx, events) => {
     await engageEstop(trx, { reason, actor: principal.id, at: now });
-    await appendAudit(trx, { type: 'estop.engaged', actor: principal.id, at: now, payload: { reason } });
+    await appendAudit(trx, {
+      type: 'estop.engaged',
+      actor: principal.id,
+      at: now,
+      payload: { reason },
+    });
     events.push({ type: 'estop.engaged', at: now, detail: { reason, by: principal.id } });
   });
   const aborted = executor.abortAll(`emergency stop: ${reason}`);
@@ -54,7 +65,12 @@ export async function engage(deps: Deps, executor: Aborter, principal: Principal
         await target.driver.safeState();
         return { target: target.id, ok: true, ms: round(performance.now() - t0) };
       } catch (err) {
-        return { target: target.id, ok: false, ms: round(performance.now() - t0), error: err instanceof Error ? err.message : String(err) };
+        return {
+          target: target.id,
+          ok: false,
+          ms: round(performance.now() - t0),
+          error: err instanceof Error ? err.message : String(err),
+        };
       }
     }),
   ).then((reports) => ({ reports, safeStateMs: round(performance.now() - started) }));
@@ -62,10 +78,25 @@ export async function engage(deps: Deps, executor: Aborter, principal: Principal
   const { reports, safeStateMs } = await safe;
   const count = await cancelled;
   await inTx(deps, async (trx, events) => {
-    await appendAudit(trx, { type: 'estop.safe_state', actor: 'system', payload: { targets: reports, safe_state_ms: safeStateMs, cancelled: count, aborted } });
+    await appendAudit(trx, {
+      type: 'estop.safe_state',
+      actor: 'system',
+      payload: { targets: reports, safe_state_ms: safeStateMs, cancelled: count, aborted },
+    });
     for (const r of reports.filter((x) => !x.ok)) {
-      await appendAudit(trx, { type: 'driver.error', actor: 'system', payload: { target: r.target, during: 'safe_state', error: r.error ?? 'unknown' } });
-      events.push({ type: 'error', target: r.target, at: deps.now(), detail: { message: `target ${r.target} did not reach its safe state: ${r.error ?? 'unknown error'}` } });
+      await appendAudit(trx, {
+        type: 'driver.error',
+        actor: 'system',
+        payload: { target: r.target, during: 'safe_state', error: r.error ?? 'unknown' },
+      });
+      events.push({
+        type: 'error',
+        target: r.target,
+        at: deps.now(),
+        detail: {
+          message: `target ${r.target} did not reach its safe state: ${r.error ?? 'unknown error'}`,
+        },
+      });
     }
   });
   return { engaged: true, cancelled: count, aborted, safeState: reports, safeStateMs };
@@ -78,13 +109,31 @@ async function cancelAll(deps: Deps, principal: Principal, reason: string): Prom
     const now = deps.now();
     for (const row of rows) {
       const from = row.status as (typeof CANCELLABLE)[number];
-      if (await transition(trx, { id: row.id, from, to: 'CANCELLED', actor: principal.id, reason: `emergency stop: ${reason}`, at: now }, events)) n++;
+      if (
+        await transition(
+          trx,
+          {
+            id: row.id,
+            from,
+            to: 'CANCELLED',
+            actor: principal.id,
+            reason: `emergency stop: ${reason}`,
+            at: now,
+          },
+          events,
+        )
+      )
+        n++;
     }
     return n;
   });
 }
 
-export async function rearm(deps: Deps, principal: Principal, reason: string): Promise<{ engaged: false; levels: Record<string, string> }> {
+export async function rearm(
+  deps: Deps,
+  principal: Principal,
+  reason: string,
+): Promise<{ engaged: false; levels: Record<string, string> }> {
   requireReason(reason, 'rearm');
   const evaluator = deps.policy();
   const levels: Record<string, string> = {};
@@ -92,15 +141,37 @@ export async function rearm(deps: Deps, principal: Principal, reason: string): P
   for (const id of deps.targets.keys()) current.set(id, await levelInForce(deps, evaluator, id));
   await inTx(deps, async (trx, events) => {
     const now = deps.now();
-    if (!(await releaseEstop(trx, { reason, actor: principal.id, at: now }))) throw new InterlockError('conflict', 'the emergency stop is not engaged', { field: 'estop' });
-    await appendAudit(trx, { type: 'estop.rearmed', actor: principal.id, at: now, payload: { reason } });
+    if (!(await releaseEstop(trx, { reason, actor: principal.id, at: now })))
+      throw new InterlockError('conflict', 'the emergency stop is not engaged', { field: 'estop' });
+    await appendAudit(trx, {
+      type: 'estop.rearmed',
+      actor: principal.id,
+      at: now,
+      payload: { reason },
+    });
     const cap = resolveLevel(evaluator?.data, 'L3') ?? 'L3';
     for (const [target, level] of current) {
       const capped = lowerOf(evaluator?.data, level, cap);
       levels[target] = capped;
-      await writeLevel(trx, { target, level: capped, reason: `rearm: ${reason}`, updated_by: principal.id, updated_at: now });
+      await writeLevel(trx, {
+        target,
+        level: capped,
+        reason: `rearm: ${reason}`,
+        updated_by: principal.id,
+        updated_at: now,
+      });
       if (capped !== level) {
-        await appendAudit(trx, { type: 'autonomy.changed', actor: principal.id, at: now, payload: { target, from: level, to: capped, reason: `rearm caps levels at L3: ${reason}` } });
+        await appendAudit(trx, {
+          type: 'autonomy.changed',
+          actor: principal.id,
+          at: now,
+          payload: {
+            target,
+            from: level,
+            to: capped,
+            reason: `rearm caps levels at L3: ${reason}`,
+          },
+        });
       }
     }
     events.push({ type: 'estop.rearmed', at: now, detail: { reason, by: principal.id, levels } });
@@ -108,10 +179,18 @@ export async function rearm(deps: Deps, principal: Principal, reason: string): P
   return { engaged: false, levels };
 }
 
-export async function estopStatus(deps: Deps): Promise<{ engaged: boolean; reason: string | null; by: string | null; since: string | null }> {
+export async function estopStatus(
+  deps: Deps,
+): Promise<{ engaged: boolean; reason: string | null; by: string | null; since: string | null }> {
   const row = await estopRow(deps.db);
-  if (!row) throw new InterlockError('internal', 'the emergency stop row is missing: the schema is broken');
-  return { engaged: Number(row.engaged) === 1, reason: row.reason, by: row.actor, since: row.updated_at ? new Date(Number(row.updated_at)).toISOString() : null };
+  if (!row)
+    throw new InterlockError('internal', 'the emergency stop row is missing: the schema is broken');
+  return {
+    engaged: Number(row.engaged) === 1,
+    reason: row.reason,
+    by: row.actor,
+    since: row.updated_at ? new Date(Number(row.updated_at)).toISOString() : null,
+  };
 }
 
 function round(ms: number): number {

@@ -4,7 +4,6 @@ import type { LifecycleEvent } from '../schema/lifecycle-event.ts';
 
 export type { LifecycleEvent };
 
-
 export class EventBus {
   readonly #emitter = new EventEmitter();
 

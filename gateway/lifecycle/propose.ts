@@ -4,7 +4,13 @@ import { requireCurrentCredential, type Principal } from '../auth/tokens.ts';
 import { decide, shellParamsIssue } from '../decide/pipeline.ts';
 import { canonicalShellParams, type ProgramResolver } from '../decide/shell-argv.ts';
 import { ActionEnvelopeSchema, type ActionEnvelope } from '../schema/action.ts';
-import { describeIssues, fieldIssues, InterlockError, ValidationError, type FieldIssue } from '../schema/errors.ts';
+import {
+  describeIssues,
+  fieldIssues,
+  InterlockError,
+  ValidationError,
+  type FieldIssue,
+} from '../schema/errors.ts';
 import type { Decision } from '../schema/decision.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import { actionById, actionByIdempotencyKey, approvalsOf } from '../store/actions.ts';
@@ -34,11 +40,22 @@ export interface Decided {
 const stopwatch = (): number => performance.now();
 
 /** parseProposal validates the envelope and the target; a failure is audited and thrown as 422. */
-export async function parseProposal(deps: Deps, principal: Principal, body: unknown, field = ''): Promise<ActionEnvelope> {
+export async function parseProposal(
+  deps: Deps,
+  principal: Principal,
+  body: unknown,
+  field = '',
+): Promise<ActionEnvelope> {
   const parsed = ActionEnvelopeSchema.safeParse(body);
-  if (!parsed.success) return rejectInput(deps, principal, fieldIssues(parsed.error.issues, field ? [field] : []));
+  if (!parsed.success)
+    return rejectInput(deps, principal, fieldIssues(parsed.error.issues, field ? [field] : []));
   if (!deps.targets.has(parsed.data.target)) {
-    return rejectInput(deps, principal, [{ field: prefix(field, 'target'), message: `unknown target "${parsed.data.target}" (known: ${[...deps.targets.keys()].join(', ')})` }]);
+    return rejectInput(deps, principal, [
+      {
+        field: prefix(field, 'target'),
+        message: `unknown target "${parsed.data.target}" (known: ${[...deps.targets.keys()].join(', ')})`,
+      },
+    ]);
   }
   return canonicalEnvelope(deps, principal, parsed.data, field);
 }
@@ -47,7 +64,12 @@ export async function parseProposal(deps: Deps, principal: Principal, body: unkn
  * A shell.exec command line becomes argv here, once, and the stored action carries that argv.
  * A line that cannot be tokenized is kept as given: the pipeline denies it, naming why.
  */
-async function canonicalEnvelope(deps: Deps, principal: Principal, envelope: ActionEnvelope, field: string): Promise<ActionEnvelope> {
+async function canonicalEnvelope(
+  deps: Deps,
+  principal: Principal,
+  envelope: ActionEnvelope,
+  field: string,
+): Promise<ActionEnvelope> {
   if (envelope.kind !== 'shell.exec') return envelope;
   const issue = shellParamsIssue(envelope.params);
   if (issue) return rejectInput(deps, principal, [{ ...issue, field: prefix(field, issue.field) }]);
@@ -73,7 +95,13 @@ export interface DecideOptions {
  * decide() settle the whole decision from it. Nothing is written: proposals and the executor's
  * time-of-use re-check both call it and record what they need themselves.
  */
-export async function decideNow(deps: Deps, principal: Principal, envelope: ActionEnvelope, purpose: ContextPurpose, options: DecideOptions = {}): Promise<Decided> {
+export async function decideNow(
+  deps: Deps,
+  principal: Principal,
+  envelope: ActionEnvelope,
+  purpose: ContextPurpose,
+  options: DecideOptions = {},
+): Promise<Decided> {
   const evaluator = options.evaluator ?? deps.policy();
   const actor = { id: principal.id, roles: [principal.role] };
   const { context, world } = await buildContext(deps, evaluator, envelope, actor, purpose, {
@@ -81,24 +109,59 @@ export async function decideNow(deps: Deps, principal: Principal, envelope: Acti
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     ...(options.aheadInBatch ? { aheadInBatch: options.aheadInBatch } : {}),
   });
-  const decision = decide({ envelope, actor, context, world, ...withResolver(resolverFor(deps, envelope.target)) }, evaluator, stopwatch);
-  deps.events.publish({ type: 'decision', target: envelope.target, at: deps.now(), detail: { purpose, effect: decision.effect, stage: decision.stage, rule: decision.rules[0] ?? 'none', totalUs: decision.timings.totalUs } });
-  const rates = Object.fromEntries(Object.entries(context.history.rate).map(([id, w]) => [id, w.count]));
+  const decision = decide(
+    { envelope, actor, context, world, ...withResolver(resolverFor(deps, envelope.target)) },
+    evaluator,
+    stopwatch,
+  );
+  deps.events.publish({
+    type: 'decision',
+    target: envelope.target,
+    at: deps.now(),
+    detail: {
+      purpose,
+      effect: decision.effect,
+      stage: decision.stage,
+      rule: decision.rules[0] ?? 'none',
+      totalUs: decision.timings.totalUs,
+    },
+  });
+  const rates = Object.fromEntries(
+    Object.entries(context.history.rate).map(([id, w]) => [id, w.count]),
+  );
   return { envelope, decision, level: context.level, rates, state: context.state };
 }
 
 /** decideProposal decides a proposal; one that fails validation is audited and thrown as 422. */
-export async function decideProposal(deps: Deps, principal: Principal, envelope: ActionEnvelope, options: DecideOptions & { field?: string } = {}): Promise<Decided> {
+export async function decideProposal(
+  deps: Deps,
+  principal: Principal,
+  envelope: ActionEnvelope,
+  options: DecideOptions & { field?: string } = {},
+): Promise<Decided> {
   const decided = await decideNow(deps, principal, envelope, 'proposal', options);
   const { decision } = decided;
   if (decision.stage === 'validation') {
-    const issues = (decision.issues ?? []).map((i) => ({ ...i, field: prefix(options.field ?? '', i.field) }));
-    await rejectInput(deps, principal, issues, decision.rules.includes('validation.unknown_kind') ? 'unknown_kind' : 'validation_failed');
+    const issues = (decision.issues ?? []).map((i) => ({
+      ...i,
+      field: prefix(options.field ?? '', i.field),
+    }));
+    await rejectInput(
+      deps,
+      principal,
+      issues,
+      decision.rules.includes('validation.unknown_kind') ? 'unknown_kind' : 'validation_failed',
+    );
   }
   return decided;
 }
 
-export async function propose(deps: Deps, principal: Principal, body: unknown, headerKey: string | undefined): Promise<ProposeResult> {
+export async function propose(
+  deps: Deps,
+  principal: Principal,
+  body: unknown,
+  headerKey: string | undefined,
+): Promise<ProposeResult> {
   const envelope = await parseProposal(deps, principal, body);
   const key = headerKey ?? envelope.idempotencyKey ?? null;
   if (key) {
@@ -109,7 +172,11 @@ export async function propose(deps: Deps, principal: Principal, body: unknown, h
   try {
     const { actionId } = await inTx(deps, async (trx, events) => {
       await requireCurrentCredential(trx, principal);
-      return recordProposal(trx, { envelope, proposer: principal.id, idempotencyKey: key, level, decision, now: deps.now() }, events);
+      return recordProposal(
+        trx,
+        { envelope, proposer: principal.id, idempotencyKey: key, level, decision, now: deps.now() },
+        events,
+      );
     });
     return { ...(await loadAction(deps, actionId)), replayed: false };
   } catch (err) {
@@ -123,11 +190,17 @@ export async function propose(deps: Deps, principal: Principal, body: unknown, h
 }
 
 /** dryRun decides without storing an action; the decision itself is audited. */
-export async function dryRun(deps: Deps, principal: Principal, body: unknown): Promise<DecisionView & { plan?: Record<string, unknown>; planError?: string }> {
+export async function dryRun(
+  deps: Deps,
+  principal: Principal,
+  body: unknown,
+): Promise<DecisionView & { plan?: Record<string, unknown>; planError?: string }> {
   const envelope = await parseProposal(deps, principal, body);
   const { decision, level } = await decideProposal(deps, principal, envelope);
   const now = deps.now();
-  const id = await inTx(deps, (trx) => recordDecision(trx, null, principal.id, level, decision, 'dry_run', now));
+  const id = await inTx(deps, (trx) =>
+    recordDecision(trx, null, principal.id, level, decision, 'dry_run', now),
+  );
   // What the driver would run (shell: the argv, binary and directory), without running it.
   let plan: { plan?: Record<string, unknown>; planError?: string } = {};
   const driver = deps.targets.get(envelope.target)?.driver;
@@ -141,29 +214,53 @@ export async function dryRun(deps: Deps, principal: Principal, body: unknown): P
   return { ...decision, id, level, createdAt: new Date(now).toISOString(), ...plan };
 }
 
-export async function loadAction(deps: Deps, id: string): Promise<{ action: ActionView; decision: DecisionView }> {
+export async function loadAction(
+  deps: Deps,
+  id: string,
+): Promise<{ action: ActionView; decision: DecisionView }> {
   const row = await actionById(deps.db, id);
   if (!row) throw new InterlockError('not_found', `no action ${id}`, { field: 'id' });
-  const [approvals, decision] = await Promise.all([approvalsOf(deps.db, [id]), proposalDecisionOf(deps.db, id)]);
+  const [approvals, decision] = await Promise.all([
+    approvalsOf(deps.db, [id]),
+    proposalDecisionOf(deps.db, id),
+  ]);
   if (!decision) throw new InterlockError('internal', `action ${id} has no proposal decision`);
   return { action: actionView(row, approvals), decision: decisionView(decision) };
 }
 
-async function replay(deps: Deps, principal: Principal, key: string, digest: string): Promise<ProposeResult | undefined> {
+async function replay(
+  deps: Deps,
+  principal: Principal,
+  key: string,
+  digest: string,
+): Promise<ProposeResult | undefined> {
   const row = await actionByIdempotencyKey(deps.db, principal.id, key);
   if (!row) return undefined;
   if (row.request_digest !== digest) {
-    throw new InterlockError('conflict', `Idempotency-Key ${key} was already used for a different proposal (action ${row.id})`, { field: 'Idempotency-Key' });
+    throw new InterlockError(
+      'conflict',
+      `Idempotency-Key ${key} was already used for a different proposal (action ${row.id})`,
+      { field: 'Idempotency-Key' },
+    );
   }
   return { ...(await loadAction(deps, row.id)), replayed: true };
 }
 
-async function rejectInput(deps: Deps, principal: Principal, issues: FieldIssue[], code: 'validation_failed' | 'unknown_kind' = 'validation_failed'): Promise<never> {
-  await inTx(deps, (trx) => appendAudit(trx, { type: 'action.invalid', actor: principal.id, payload: { code, issues } }));
+async function rejectInput(
+  deps: Deps,
+  principal: Principal,
+  issues: FieldIssue[],
+  code: 'validation_failed' | 'unknown_kind' = 'validation_failed',
+): Promise<never> {
+  await inTx(deps, (trx) =>
+    appendAudit(trx, { type: 'action.invalid', actor: principal.id, payload: { code, issues } }),
+  );
   throw new ValidationError(describeIssues(issues), issues, code);
 }
 
-function withResolver(resolveProgram: ProgramResolver | undefined): { resolveProgram?: ProgramResolver } {
+function withResolver(resolveProgram: ProgramResolver | undefined): {
+  resolveProgram?: ProgramResolver;
+} {
   return resolveProgram ? { resolveProgram } : {};
 }
 

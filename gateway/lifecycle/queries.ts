@@ -3,7 +3,12 @@ import { ValidationError } from '../schema/errors.ts';
 import type { Deps } from './deps.ts';
 import type { Status } from './states.ts';
 import { acknowledgedAmong } from '../store/acknowledgements.ts';
-import { approvalsOf, countsByTargetAndStatus, newestInStatus, pageOfActions } from '../store/actions.ts';
+import {
+  approvalsOf,
+  countsByTargetAndStatus,
+  newestInStatus,
+  pageOfActions,
+} from '../store/actions.ts';
 import { queryAudit, type AuditQuery, type AuditRecordView } from '../store/audit-query.ts';
 import { recordsSince, trailOf, type AuditLine } from '../store/audit-reads.ts';
 import { PENDING } from './states.ts';
@@ -18,7 +23,10 @@ export interface ListQuery {
   cursor?: string;
 }
 
-export async function listActions(deps: Deps, query: ListQuery): Promise<{ actions: ActionView[]; nextCursor: string | null }> {
+export async function listActions(
+  deps: Deps,
+  query: ListQuery,
+): Promise<{ actions: ActionView[]; nextCursor: string | null }> {
   const cursor = decodeCursor(query.cursor);
   const rows = await pageOfActions(deps.db, {
     ...(query.status ? { status: query.status } : {}),
@@ -30,27 +38,51 @@ export async function listActions(deps: Deps, query: ListQuery): Promise<{ actio
   const last = page.at(-1);
   return {
     actions: await viewsOf(deps, page),
-    nextCursor: rows.length > query.limit && last ? Buffer.from(`${last.created_at}:${last.id}`).toString('base64url') : null,
+    nextCursor:
+      rows.length > query.limit && last
+        ? Buffer.from(`${last.created_at}:${last.id}`).toString('base64url')
+        : null,
   };
 }
 
 /** Action rows as API views, with their approvals (one query for all of them). */
 export async function viewsOf(deps: Deps, rows: ActionsTable[]): Promise<ActionView[]> {
-  const approvals = await approvalsOf(deps.db, rows.map((r) => r.id));
-  return rows.map((r) => actionView(r, approvals.filter((a) => a.action_id === r.id)));
+  const approvals = await approvalsOf(
+    deps.db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) =>
+    actionView(
+      r,
+      approvals.filter((a) => a.action_id === r.id),
+    ),
+  );
 }
 
 function decodeCursor(cursor: string | undefined): { at: number; id: string } | undefined {
   if (!cursor) return undefined;
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
   const n = Number(at);
-  if (!Number.isFinite(n) || !id) throw new ValidationError('cursor is not one this API returned', [{ field: 'cursor', message: 'invalid cursor' }]);
+  if (!Number.isFinite(n) || !id)
+    throw new ValidationError('cursor is not one this API returned', [
+      { field: 'cursor', message: 'invalid cursor' },
+    ]);
   return { at: n, id };
 }
 
-/** What needs a person (pending, newest first, at most `pendingLimit`) and the newest `recentLimit` actions. */
-export async function queueRows(deps: Deps, pendingLimit: number, recentLimit: number): Promise<ActionsTable[]> {
-  const [pending, recent] = await Promise.all([newestInStatus(deps.db, PENDING, pendingLimit), pageOfActions(deps.db, { limit: recentLimit })]);
+/**
+ * What needs a person (pending, newest first, at most `pendingLimit`) and the newest `recentLimit`
+ * actions.
+ */
+export async function queueRows(
+  deps: Deps,
+  pendingLimit: number,
+  recentLimit: number,
+): Promise<ActionsTable[]> {
+  const [pending, recent] = await Promise.all([
+    newestInStatus(deps.db, PENDING, pendingLimit),
+    pageOfActions(deps.db, { limit: recentLimit }),
+  ]);
   return [...new Map([...recent, ...pending].map((r) => [r.id, r])).values()];
 }
 
@@ -75,6 +107,9 @@ export function workInFlight(deps: Deps): Promise<{ target: string; status: stri
 }
 
 /** A filtered page of the audit log, for the API. */
-export function auditPage(deps: Deps, query: AuditQuery): Promise<{ records: AuditRecordView[]; nextCursor: number | null }> {
+export function auditPage(
+  deps: Deps,
+  query: AuditQuery,
+): Promise<{ records: AuditRecordView[]; nextCursor: number | null }> {
   return queryAudit(deps.db, query);
 }

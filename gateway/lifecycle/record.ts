@@ -49,59 +49,69 @@ export async function recordDecision(
 ): Promise<string> {
   const id = randomUUID();
   await insertDecision(trx, {
-      id,
-      action_id: actionId,
-      purpose,
-      effect: decision.effect,
-      stage: decision.stage,
-      level,
-      reasons: JSON.stringify(decision.reasons),
-      rules: JSON.stringify(decision.rules),
-      approval: decision.approval ? JSON.stringify(decision.approval) : null,
-      invariants: JSON.stringify(decision.invariants),
-      retry_after_seconds: decision.retryAfterSeconds ?? null,
-      recommendation: decision.recommendation ? 1 : 0,
-      policy_digest: decision.policyDigest,
-      timings: JSON.stringify(decision.timings),
-      created_at: now,
+    id,
+    action_id: actionId,
+    purpose,
+    effect: decision.effect,
+    stage: decision.stage,
+    level,
+    reasons: JSON.stringify(decision.reasons),
+    rules: JSON.stringify(decision.rules),
+    approval: decision.approval ? JSON.stringify(decision.approval) : null,
+    invariants: JSON.stringify(decision.invariants),
+    retry_after_seconds: decision.retryAfterSeconds ?? null,
+    recommendation: decision.recommendation ? 1 : 0,
+    policy_digest: decision.policyDigest,
+    timings: JSON.stringify(decision.timings),
+    created_at: now,
   });
-  await appendAudit(trx, { type: `decision.${purpose}`, actionId, actor, at: now, payload: decisionAuditPayload(id, level, decision, purpose) });
+  await appendAudit(trx, {
+    type: `decision.${purpose}`,
+    actionId,
+    actor,
+    at: now,
+    payload: decisionAuditPayload(id, level, decision, purpose),
+  });
   return id;
 }
 
-export async function recordProposal(trx: Tx, p: DecidedProposal, events: LifecycleEvent[]): Promise<{ actionId: string; decisionId: string; status: Status }> {
+export async function recordProposal(
+  trx: Tx,
+  p: DecidedProposal,
+  events: LifecycleEvent[],
+): Promise<{ actionId: string; decisionId: string; status: Status }> {
   const id = randomUUID();
   const { envelope: e, decision: d, now } = p;
   const approval = d.approval;
   await insertAction(trx, {
-      id,
-      kind: e.kind,
-      target: e.target,
-      params: JSON.stringify(e.params),
-      rationale: e.rationale ?? null,
-      confidence: e.confidence ?? null,
-      proposer: p.proposer,
-      idempotency_key: p.idempotencyKey,
-      request_digest: requestDigest(e),
-      action_digest: actionDigest(e.kind, e.target, e.params),
-      status: 'PROPOSED',
-      status_reason: null,
-      level: p.level,
-      batch_id: p.batch?.id ?? null,
-      batch_seq: p.batch?.seq ?? null,
-      approvals_required: approval?.count ?? 0,
-      approval_roles: JSON.stringify(approval?.roles ?? []),
-      expires_at: null,
-      veto_deadline: null,
-      created_at: now,
-      updated_at: now,
-      approved_at: null,
-      started_at: null,
-      finished_at: null,
-      executor_id: null,
-      lease_until: null,
-      attempts: 0,
-      outcome: null,
+    id,
+    kind: e.kind,
+    target: e.target,
+    params: JSON.stringify(e.params),
+    rationale: e.rationale ?? null,
+    confidence: e.confidence ?? null,
+    proposer: p.proposer,
+    idempotency_key: p.idempotencyKey,
+    request_digest: requestDigest(e),
+    action_digest: actionDigest(e.kind, e.target, e.params),
+    status: 'PROPOSED',
+    status_reason: null,
+    level: p.level,
+    batch_id: p.batch?.id ?? null,
+    batch_seq: p.batch?.seq ?? null,
+    approvals_required: approval?.count ?? 0,
+    approval_roles: JSON.stringify(approval?.roles ?? []),
+    expires_at: null,
+    veto_deadline: null,
+    created_at: now,
+    updated_at: now,
+    approved_at: null,
+    started_at: null,
+    finished_at: null,
+    executor_id: null,
+    lease_until: null,
+    attempts: 0,
+    outcome: null,
   });
   await appendAudit(trx, {
     type: 'action.proposed',
@@ -129,6 +139,19 @@ export async function recordProposal(trx: Tx, p: DecidedProposal, events: Lifecy
         : to === 'PENDING_APPROVAL'
           ? { expires_at: now + (approval?.timeoutSeconds ?? 0) * 1000 }
           : {};
-  await transition(trx, { id, from: 'PROPOSED', to, actor: 'policy', reason: d.reasons.join('; ') || null, set, detail: { decision_id: decisionId }, at: now }, events);
+  await transition(
+    trx,
+    {
+      id,
+      from: 'PROPOSED',
+      to,
+      actor: 'policy',
+      reason: d.reasons.join('; ') || null,
+      set,
+      detail: { decision_id: decisionId },
+      at: now,
+    },
+    events,
+  );
   return { actionId: id, decisionId, status: to };
 }

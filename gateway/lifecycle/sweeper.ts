@@ -1,4 +1,7 @@
-/** The clock's part of the lifecycle: pending approvals expire; veto windows that pass unvetoed approve. */
+/**
+ * The clock's part of the lifecycle: pending approvals expire; veto windows that pass unvetoed
+ * approve.
+ */
 import { dueForSweep } from '../store/actions.ts';
 import { inTx, type Deps } from './deps.ts';
 import { transition } from './transition.ts';
@@ -15,13 +18,36 @@ export async function sweep(deps: Deps): Promise<SweepResult> {
   let approved = 0;
   for (const id of expiring) {
     const moved = await inTx(deps, (trx, events) =>
-      transition(trx, { id, from: 'PENDING_APPROVAL', to: 'EXPIRED', actor: 'system', reason: 'approval timed out', at: now }, events),
+      transition(
+        trx,
+        {
+          id,
+          from: 'PENDING_APPROVAL',
+          to: 'EXPIRED',
+          actor: 'system',
+          reason: 'approval timed out',
+          at: now,
+        },
+        events,
+      ),
     );
     if (moved) expired++;
   }
   for (const id of vetoPassed) {
     const moved = await inTx(deps, (trx, events) =>
-      transition(trx, { id, from: 'PENDING_VETO', to: 'APPROVED', actor: 'system', reason: 'veto window passed without a veto', set: { approved_at: now }, at: now }, events),
+      transition(
+        trx,
+        {
+          id,
+          from: 'PENDING_VETO',
+          to: 'APPROVED',
+          actor: 'system',
+          reason: 'veto window passed without a veto',
+          set: { approved_at: now },
+          at: now,
+        },
+        events,
+      ),
     );
     if (moved) approved++;
   }
@@ -29,7 +55,11 @@ export async function sweep(deps: Deps): Promise<SweepResult> {
 }
 
 /** A repeating timer that never overlaps itself and never lets an error escape. */
-export function every(ms: number, task: () => Promise<unknown>, onError: (err: unknown) => void): () => void {
+export function every(
+  ms: number,
+  task: () => Promise<unknown>,
+  onError: (err: unknown) => void,
+): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;

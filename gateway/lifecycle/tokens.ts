@@ -27,7 +27,10 @@ const WITHDRAWN = ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'] as const;
 
 /** tokenEnded(name): whether an event says that name's token was revoked or rotated. */
 export function tokenEnded(name: string): (event: LifecycleEvent) => boolean {
-  return (event) => event.type === TOKEN_ENDED_EVENT && typeof event.detail?.name === 'string' && sameName(event.detail.name, name);
+  return (event) =>
+    event.type === TOKEN_ENDED_EVENT &&
+    typeof event.detail?.name === 'string' &&
+    sameName(event.detail.name, name);
 }
 
 /**
@@ -35,13 +38,26 @@ export function tokenEnded(name: string): (event: LifecycleEvent) => boolean {
  * old secret stops authenticating with the commit, every console session that came from it ends
  * in the same transaction, and open event streams of that name end when the event arrives.
  */
-async function endToken(db: Db, events: TokenEvents, name: string, by: string, now: number, newHash: string | undefined): Promise<{ id: string; name: string; role: Role }> {
+async function endToken(
+  db: Db,
+  events: TokenEvents,
+  name: string,
+  by: string,
+  now: number,
+  newHash: string | undefined,
+): Promise<{ id: string; name: string; role: Role }> {
   const lifecycleEvents: LifecycleEvent[] = [];
   const result = await db.transaction().execute(async (trx) => {
     const candidates = await activeTokensNamed(trx, name);
-    if (candidates.length > 1) throw new InterlockError('conflict', `${candidates.length} active tokens are named ${name} up to case or width (${candidates.map((c) => c.name).join(', ')}): give the exact name`, { field: 'name' });
+    if (candidates.length > 1)
+      throw new InterlockError(
+        'conflict',
+        `${candidates.length} active tokens are named ${name} up to case or width (${candidates.map((c) => c.name).join(', ')}): give the exact name`,
+        { field: 'name' },
+      );
     const row = candidates[0];
-    if (!row) throw new InterlockError('not_found', `no active token named ${name}`, { field: 'name' });
+    if (!row)
+      throw new InterlockError('not_found', `no active token named ${name}`, { field: 'name' });
     const role = RoleSchema.parse(row.role);
     await updateToken(trx, row.id, newHash === undefined ? { revoked_at: now } : { hash: newHash });
     const sessionsEnded = await endSessionsOf(trx, row.name, now);
@@ -51,10 +67,36 @@ async function endToken(db: Db, events: TokenEvents, name: string, by: string, n
     let withdrawn = 0;
     for (const a of queued) {
       const reason = `the proposer's token was ${newHash === undefined ? 'revoked' : 'rotated'}`;
-      if (await transition(trx, { id: a.id, from: a.status as Status, to: 'CANCELLED', actor: by, reason, set: { finished_at: now }, at: now }, lifecycleEvents)) withdrawn++;
+      if (
+        await transition(
+          trx,
+          {
+            id: a.id,
+            from: a.status as Status,
+            to: 'CANCELLED',
+            actor: by,
+            reason,
+            set: { finished_at: now },
+            at: now,
+          },
+          lifecycleEvents,
+        )
+      )
+        withdrawn++;
     }
     const type = newHash === undefined ? 'token.revoked' : 'token.rotated';
-    await appendAudit(trx, { type, actor: by, at: now, payload: { token_id: row.id, name: row.name, role, sessions_ended: sessionsEnded, actions_withdrawn: withdrawn } });
+    await appendAudit(trx, {
+      type,
+      actor: by,
+      at: now,
+      payload: {
+        token_id: row.id,
+        name: row.name,
+        role,
+        sessions_ended: sessionsEnded,
+        actions_withdrawn: withdrawn,
+      },
+    });
     return { id: row.id, name: row.name, role };
   });
   for (const e of lifecycleEvents) events.publish(e);
@@ -62,11 +104,23 @@ async function endToken(db: Db, events: TokenEvents, name: string, by: string, n
   return result;
 }
 
-export async function revokeToken(db: Db, events: TokenEvents, name: string, by: string, now = Date.now()): Promise<{ id: string; name: string; role: Role; revokedAt: number }> {
+export async function revokeToken(
+  db: Db,
+  events: TokenEvents,
+  name: string,
+  by: string,
+  now = Date.now(),
+): Promise<{ id: string; name: string; role: Role; revokedAt: number }> {
   return { ...(await endToken(db, events, name, by, now, undefined)), revokedAt: now };
 }
 
-export async function rotateToken(db: Db, events: TokenEvents, name: string, by: string, now = Date.now()): Promise<CreatedToken> {
+export async function rotateToken(
+  db: Db,
+  events: TokenEvents,
+  name: string,
+  by: string,
+  now = Date.now(),
+): Promise<CreatedToken> {
   const token = newSecret();
   return { ...(await endToken(db, events, name, by, now, sha256Hex(token))), token };
 }

@@ -23,20 +23,45 @@ export interface TransitionRequest {
   at?: number;
 }
 
-export async function transition(trx: Tx, req: TransitionRequest, events?: LifecycleEvent[]): Promise<boolean> {
+export async function transition(
+  trx: Tx,
+  req: TransitionRequest,
+  events?: LifecycleEvent[],
+): Promise<boolean> {
   if (!canTransition(req.from, req.to)) {
-    throw new InterlockError('internal', `the lifecycle has no transition ${req.from} -> ${req.to}`);
+    throw new InterlockError(
+      'internal',
+      `the lifecycle has no transition ${req.from} -> ${req.to}`,
+    );
   }
   const at = req.at ?? Date.now();
-  const moved = await moveStatus(trx, { id: req.id, from: req.from, to: req.to, reason: req.reason ?? null, at, ...(req.set ? { set: req.set } : {}) });
+  const moved = await moveStatus(trx, {
+    id: req.id,
+    from: req.from,
+    to: req.to,
+    reason: req.reason ?? null,
+    at,
+    ...(req.set ? { set: req.set } : {}),
+  });
   if (!moved) return false;
   await appendAudit(trx, {
     type: `action.${req.to.toLowerCase()}`,
     actionId: req.id,
     actor: req.actor,
     at,
-    payload: { from: req.from, to: req.to, ...(req.reason ? { reason: req.reason } : {}), ...req.detail },
+    payload: {
+      from: req.from,
+      to: req.to,
+      ...(req.reason ? { reason: req.reason } : {}),
+      ...req.detail,
+    },
   });
-  events?.push({ type: 'action.status', actionId: req.id, status: req.to, at, detail: { from: req.from, ...(req.reason ? { reason: req.reason } : {}) } });
+  events?.push({
+    type: 'action.status',
+    actionId: req.id,
+    status: req.to,
+    at,
+    detail: { from: req.from, ...(req.reason ? { reason: req.reason } : {}) },
+  });
   return true;
 }

@@ -10,9 +10,13 @@ export type { DecisionView };
 
 export { actionDigest } from '../schema/canonical-json.ts';
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
+const iso = (ms: number | null): string | null =>
+  ms === null ? null : new Date(Number(ms)).toISOString();
 
-export function actionView(row: ActionsTable, approvals: Pick<ApprovalsTable, 'actor' | 'role' | 'verdict' | 'created_at'>[] = []): ActionView {
+export function actionView(
+  row: ActionsTable,
+  approvals: Pick<ApprovalsTable, 'actor' | 'role' | 'verdict' | 'created_at'>[] = [],
+): ActionView {
   return {
     id: row.id,
     kind: row.kind,
@@ -31,7 +35,9 @@ export function actionView(row: ActionsTable, approvals: Pick<ApprovalsTable, 'a
     approvals: {
       required: Number(row.approvals_required),
       roles: JSON.parse(row.approval_roles) as string[],
-      granted: approvals.filter((a) => a.verdict === 'approve').map((a) => ({ actor: a.actor, role: a.role, at: iso(a.created_at) ?? '' })),
+      granted: approvals
+        .filter((a) => a.verdict === 'approve')
+        .map((a) => ({ actor: a.actor, role: a.role, at: iso(a.created_at) ?? '' })),
     },
     expiresAt: iso(row.expires_at),
     vetoDeadline: iso(row.veto_deadline),
@@ -57,7 +63,9 @@ export function decisionView(row: DecisionsTable): DecisionView {
     rules: JSON.parse(row.rules) as string[],
     ...(approval ? { approval } : {}),
     ...(Number(row.recommendation) === 1 ? { recommendation: true } : {}),
-    ...(row.retry_after_seconds !== null ? { retryAfterSeconds: Number(row.retry_after_seconds) } : {}),
+    ...(row.retry_after_seconds !== null
+      ? { retryAfterSeconds: Number(row.retry_after_seconds) }
+      : {}),
     invariants: JSON.parse(row.invariants) as Decision['invariants'],
     policyDigest: row.policy_digest,
     timings: JSON.parse(row.timings) as Decision['timings'],
@@ -65,7 +73,12 @@ export function decisionView(row: DecisionsTable): DecisionView {
 }
 
 /** The decision as recorded in the audit log: everything needed to explain it later. */
-export function decisionAuditPayload(id: string, level: string, d: Decision, purpose: string): Record<string, unknown> {
+export function decisionAuditPayload(
+  id: string,
+  level: string,
+  d: Decision,
+  purpose: string,
+): Record<string, unknown> {
   return {
     decision_id: id,
     purpose,

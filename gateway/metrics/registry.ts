@@ -26,14 +26,53 @@ export class Metrics {
 
   constructor(private readonly deps: Deps) {
     const registers = [this.registry];
-    this.#decisions = new Counter({ name: 'interlock_decisions_total', help: 'Decisions by effect, deciding stage, first rule and purpose (proposal or time-of-use re-check)', labelNames: ['effect', 'stage', 'rule', 'purpose'], registers });
-    this.#decisionSeconds = new Histogram({ name: 'interlock_decision_duration_seconds', help: 'Time to decide, validation to verdict', labelNames: ['purpose'], buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05], registers });
-    this.#approvalSeconds = new Histogram({ name: 'interlock_approval_latency_seconds', help: 'From proposal to the approval that released it (the roaster plan: p95 < 30 s)', buckets: [1, 5, 10, 20, 30, 60, 120, 300, 900], registers });
-    this.#executions = new Counter({ name: 'interlock_executions_total', help: 'Execution outcomes (BLOCKED: refused at time of use)', labelNames: ['status'], registers });
-    this.#estops = new Counter({ name: 'interlock_emergency_stops_total', help: 'Emergency stops engaged', registers });
-    this.#engineRebuilds = new Counter({ name: 'interlock_engine_rebuilds_total', help: 'Policy engine instances discarded after a trap or error and replaced by a fresh one', registers });
-    this.#breakerEvents = new Counter({ name: 'interlock_breaker_events_total', help: 'Circuit breaker trips', labelNames: ['rule', 'action', 'severity', 'target'], registers });
-    this.readiness = new Gauge({ name: 'interlock_readiness_score', help: 'Readiness score of the last assessment (0–1)', labelNames: ['target'], registers });
+    this.#decisions = new Counter({
+      name: 'interlock_decisions_total',
+      help: 'Decisions by effect, deciding stage, first rule and purpose (proposal or time-of-use re-check)',
+      labelNames: ['effect', 'stage', 'rule', 'purpose'],
+      registers,
+    });
+    this.#decisionSeconds = new Histogram({
+      name: 'interlock_decision_duration_seconds',
+      help: 'Time to decide, validation to verdict',
+      labelNames: ['purpose'],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers,
+    });
+    this.#approvalSeconds = new Histogram({
+      name: 'interlock_approval_latency_seconds',
+      help: 'From proposal to the approval that released it (the roaster plan: p95 < 30 s)',
+      buckets: [1, 5, 10, 20, 30, 60, 120, 300, 900],
+      registers,
+    });
+    this.#executions = new Counter({
+      name: 'interlock_executions_total',
+      help: 'Execution outcomes (BLOCKED: refused at time of use)',
+      labelNames: ['status'],
+      registers,
+    });
+    this.#estops = new Counter({
+      name: 'interlock_emergency_stops_total',
+      help: 'Emergency stops engaged',
+      registers,
+    });
+    this.#engineRebuilds = new Counter({
+      name: 'interlock_engine_rebuilds_total',
+      help: 'Policy engine instances discarded after a trap or error and replaced by a fresh one',
+      registers,
+    });
+    this.#breakerEvents = new Counter({
+      name: 'interlock_breaker_events_total',
+      help: 'Circuit breaker trips',
+      labelNames: ['rule', 'action', 'severity', 'target'],
+      registers,
+    });
+    this.readiness = new Gauge({
+      name: 'interlock_readiness_score',
+      help: 'Readiness score of the last assessment (0–1)',
+      labelNames: ['target'],
+      registers,
+    });
 
     const { db } = deps;
     new Gauge({
@@ -88,7 +127,8 @@ export class Metrics {
       labelNames: ['target'],
       registers,
       async collect() {
-        for (const id of deps.targets.keys()) this.set({ target: id }, (await windowMetrics(db, id, deps.now() - 300_000)).error_rate);
+        for (const id of deps.targets.keys())
+          this.set({ target: id }, (await windowMetrics(db, id, deps.now() - 300_000)).error_rate);
       },
     });
   }
@@ -105,7 +145,11 @@ export class Metrics {
    */
   seedBreakerSeries(rules: readonly { name: string; action: string; severity: string }[]): void {
     for (const rule of rules) {
-      for (const target of this.deps.targets.keys()) this.#breakerEvents.inc({ rule: rule.name, action: rule.action, severity: rule.severity, target }, 0);
+      for (const target of this.deps.targets.keys())
+        this.#breakerEvents.inc(
+          { rule: rule.name, action: rule.action, severity: rule.severity, target },
+          0,
+        );
     }
   }
 
@@ -121,7 +165,12 @@ export class Metrics {
     const d = e.detail ?? {};
     switch (e.type) {
       case 'decision':
-        this.#decisions.inc({ effect: String(d.effect), stage: String(d.stage), rule: String(d.rule), purpose: String(d.purpose) });
+        this.#decisions.inc({
+          effect: String(d.effect),
+          stage: String(d.stage),
+          rule: String(d.rule),
+          purpose: String(d.purpose),
+        });
         this.#decisionSeconds.observe({ purpose: String(d.purpose) }, Number(d.totalUs) / 1e6);
         return;
       case 'action.approval':
@@ -134,11 +183,18 @@ export class Metrics {
         this.#estops.inc();
         return;
       case 'breaker.tripped':
-        this.#breakerEvents.inc({ rule: String(d.rule), action: String(d.action), severity: String(d.severity), target: String(e.target) });
+        this.#breakerEvents.inc({
+          rule: String(d.rule),
+          action: String(d.action),
+          severity: String(d.severity),
+          target: String(e.target),
+        });
         return;
       case 'breaker.rule_changed':
         // A rule with a new action or severity is a new series: it starts at 0 too.
-        this.seedBreakerSeries([{ name: String(d.rule), action: String(d.action), severity: String(d.severity) }]);
+        this.seedBreakerSeries([
+          { name: String(d.rule), action: String(d.action), severity: String(d.severity) },
+        ]);
         return;
       default:
         return;

@@ -1,4 +1,7 @@
-/** Compiles a policy tree (Rego + YAML data) to one Wasm module with `opa build -t wasm`, cached by digest. */
+/**
+ * Compiles a policy tree (Rego + YAML data) to one Wasm module with `opa build -t wasm`, cached by
+ * digest.
+ */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +17,9 @@ import { parseOpaLocations, stagePolicy, writeWasmCapabilities } from './stage.t
 /** The one Wasm entrypoint: every step's findings for one action. */
 export const DECISION_ENTRYPOINT = 'interlock/decision/result';
 
-/** The Rego shell analysis alone, compiled in on request (tests compare the host's copy with it). */
+/**
+ * The Rego shell analysis alone, compiled in on request (tests compare the host's copy with it).
+ */
 export const SHELL_REFERENCE_ENTRYPOINT = 'interlock/lib/command/reference';
 
 export interface CompiledBundle {
@@ -47,7 +52,9 @@ export async function compilePolicy(options: CompileOptions): Promise<CompiledBu
   const digest = sourcesDigest(sources);
   const extra = [...new Set(options.extraEntrypoints ?? [])].sort();
   // The same sources built with other entrypoints are another module.
-  const key = extra.length ? `${digest}+${createHash('sha256').update(extra.join('\n')).digest('hex').slice(0, 16)}` : digest;
+  const key = extra.length
+    ? `${digest}+${createHash('sha256').update(extra.join('\n')).digest('hex').slice(0, 16)}`
+    : digest;
   const cached = path.join(options.cacheDir, 'bundles', key, 'policy.wasm');
   if (existsSync(cached)) {
     return { digest, wasm: await readFile(cached), data, sources, fromCache: true };
@@ -59,11 +66,26 @@ export async function compilePolicy(options: CompileOptions): Promise<CompiledBu
     const caps = path.join(work, 'capabilities.json');
     await writeWasmCapabilities(caps);
     const bundle = path.join(work, 'bundle.tar.gz');
-    const built = await runOpa(['build', '-t', 'wasm', ...[DECISION_ENTRYPOINT, ...extra].flatMap((e) => ['-e', e]), '--capabilities', caps, '-o', bundle, staged.dir]);
+    const built = await runOpa([
+      'build',
+      '-t',
+      'wasm',
+      ...[DECISION_ENTRYPOINT, ...extra].flatMap((e) => ['-e', e]),
+      '--capabilities',
+      caps,
+      '-o',
+      bundle,
+      staged.dir,
+    ]);
     if (built.exitCode !== 0) {
       const text = staged.unstage(built.stderr || built.stdout);
       const locs = parseOpaLocations(text);
-      throw new PolicyCompileError(locs.length ? formatLocations('policy does not compile', locs) : `policy does not compile:\n${text}`, locs);
+      throw new PolicyCompileError(
+        locs.length
+          ? formatLocations('policy does not compile', locs)
+          : `policy does not compile:\n${text}`,
+        locs,
+      );
     }
     const out = path.join(work, 'out');
     await mkdir(out);

@@ -7,7 +7,13 @@ import { defaultCacheDir, defaultPolicyDir } from '../paths.ts';
 import { PolicyEngine } from './engine.ts';
 
 const agent = { id: 'agent-1', roles: ['agent'] };
-const context = { level: 'L3+', state: { mode: 'RUNNING' }, history: { last: {}, rate: {} }, now: 1, estop: false };
+const context = {
+  level: 'L3+',
+  state: { mode: 'RUNNING' },
+  history: { last: {}, rate: {} },
+  now: 1,
+  estop: false,
+};
 const setPower = { kind: 'roaster.set_power', target: 'roaster-1', params: { value: 10 } };
 
 let dir: string;
@@ -27,7 +33,9 @@ afterEach(async () => {
 describe('PolicyEngine', () => {
   it('denies everything before a bundle has loaded', () => {
     expect(engine.current).toBeUndefined();
-    expect(decide({ envelope: setPower, actor: agent, context }, engine.current).effect).toBe('deny');
+    expect(decide({ envelope: setPower, actor: agent, context }, engine.current).effect).toBe(
+      'deny',
+    );
   });
 
   it('keeps serving the old bundle when a reload hits a syntax error, and reports file:line', async () => {
@@ -49,7 +57,9 @@ describe('PolicyEngine', () => {
     expect(second.error.locations[0]).toMatchObject({ file: 'policy/policy.rego', line: at + 1 });
     expect(second.error.message).toContain(`policy/policy.rego:${at + 1}`);
     expect(engine.current?.digest).toBe(digest);
-    expect(decide({ envelope: setPower, actor: agent, context }, engine.current).effect).toBe('allow');
+    expect(decide({ envelope: setPower, actor: agent, context }, engine.current).effect).toBe(
+      'allow',
+    );
   });
 
   it('reports a YAML data error with file, line and column and keeps the old bundle', async () => {
@@ -65,11 +75,18 @@ describe('PolicyEngine', () => {
 
   it('denies when the loaded policy throws at evaluation time', async () => {
     // Two complete definitions that disagree: OPA aborts the evaluation with a conflict.
-    await writeFile(path.join(dir, 'policy', 'conflict.rego'), 'package interlock.policy\n\nimport rego.v1\n\ndecision := {"effect": "allow", "reasons": [], "rules": []} if input.action.params.value > 5\n');
+    await writeFile(
+      path.join(dir, 'policy', 'conflict.rego'),
+      'package interlock.policy\n\nimport rego.v1\n\ndecision := {"effect": "allow", "reasons": [], "rules": []} if input.action.params.value > 5\n',
+    );
     const r = await engine.reload();
     expect(r.ok).toBe(true);
     const d = decide({ envelope: setPower, actor: agent, context }, engine.current);
-    expect(d).toMatchObject({ effect: 'deny', stage: 'engine', rules: ['engine.evaluation_failed'] });
+    expect(d).toMatchObject({
+      effect: 'deny',
+      stage: 'engine',
+      rules: ['engine.evaluation_failed'],
+    });
     expect(d.reasons[0]).toMatch(/conflict/);
   });
 
@@ -81,7 +98,10 @@ describe('PolicyEngine', () => {
 
   it('rejects a builtin the Wasm host cannot run at build time, not at decision time', async () => {
     await engine.reload();
-    await writeFile(path.join(dir, 'policy', 'clock.rego'), 'package interlock.policy\n\nimport rego.v1\n\nnow_ns := time.now_ns()\n');
+    await writeFile(
+      path.join(dir, 'policy', 'clock.rego'),
+      'package interlock.policy\n\nimport rego.v1\n\nnow_ns := time.now_ns()\n',
+    );
     const r = await engine.reload();
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -92,7 +112,11 @@ describe('PolicyEngine', () => {
   it('picks up a file change when watching', async () => {
     let notify: (() => void) | undefined;
     engine.close();
-    engine = new PolicyEngine({ policyDir: dir, cacheDir: defaultCacheDir, onReload: (res) => res.ok && res.changed && notify?.() });
+    engine = new PolicyEngine({
+      policyDir: dir,
+      cacheDir: defaultCacheDir,
+      onReload: (res) => res.ok && res.changed && notify?.(),
+    });
     await engine.reload();
     const digest = engine.current?.digest;
     const seen = new Promise<void>((resolve) => {

@@ -16,10 +16,18 @@ export type ReloadResult =
       changed: boolean;
       fromCache: boolean;
       durationMs: number;
-      /** Who analyses shell lines for this bundle: the host's mirrored copy, or the policy's own Rego. */
+      /**
+       * Who analyses shell lines for this bundle: the host's mirrored copy, or the policy's own
+       * Rego.
+       */
       shellAnalysis: 'host' | 'policy';
     }
-  | { ok: false; error: { code: string; message: string; locations: SourceLocation[] }; digest: string | null; durationMs: number };
+  | {
+      ok: false;
+      error: { code: string; message: string; locations: SourceLocation[] };
+      digest: string | null;
+      durationMs: number;
+    };
 
 export interface PolicyEngineOptions extends CompileOptions {
   /** Produces generated sources (the invariants' Rego) afresh on every reload. */
@@ -63,28 +71,49 @@ export class PolicyEngine {
     const before = this.#current?.digest ?? null;
     let result: ReloadResult;
     try {
-      const extraSources = this.options.generate ? await this.options.generate() : this.options.extraSources;
+      const extraSources = this.options.generate
+        ? await this.options.generate()
+        : this.options.extraSources;
       const bundle = await compilePolicy({ ...this.options, extraSources });
       const changed = bundle.digest !== before;
-      if (changed || !this.#current) this.#current = await loadEvaluator(bundle, this.options.onFault);
+      if (changed || !this.#current)
+        this.#current = await loadEvaluator(bundle, this.options.onFault);
       // Same bundle: still a fresh instance, so a reload always clears a damaged engine.
       else this.#current.renew?.();
-      result = { ok: true, digest: bundle.digest, changed, fromCache: bundle.fromCache, durationMs: Math.round(performance.now() - started), shellAnalysis: shellAnalysisOf(this.#current) };
+      result = {
+        ok: true,
+        digest: bundle.digest,
+        changed,
+        fromCache: bundle.fromCache,
+        durationMs: Math.round(performance.now() - started),
+        shellAnalysis: shellAnalysisOf(this.#current),
+      };
     } catch (err) {
       const locations = err instanceof PolicyCompileError ? err.locations : [];
       const code = err instanceof InterlockError ? err.code : 'policy_compile_failed';
       const message = err instanceof Error ? err.message : String(err);
-      result = { ok: false, error: { code, message, locations }, digest: before, durationMs: Math.round(performance.now() - started) };
+      result = {
+        ok: false,
+        error: { code, message, locations },
+        digest: before,
+        durationMs: Math.round(performance.now() - started),
+      };
     }
     this.#last = result;
     this.options.onReload?.(result);
     return result;
   }
 
-  /** watch reloads after files under the policy directory (or the watched folders) change (debounced). */
+  /**
+   * watch reloads after files under the policy directory (or the watched folders) change
+   * (debounced).
+   */
   watch(debounceMs = 250): void {
     if (this.#watchers.length > 0) return;
-    for (const dir of [this.options.policyDir, ...(this.options.watchDirs ?? []).filter((d) => existsSync(d))]) {
+    for (const dir of [
+      this.options.policyDir,
+      ...(this.options.watchDirs ?? []).filter((d) => existsSync(d)),
+    ]) {
       this.#watchers.push(
         watch(dir, { recursive: true }, () => {
           clearTimeout(this.#timer);

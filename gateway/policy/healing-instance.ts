@@ -19,7 +19,9 @@ const loadPolicySync = opaApi.loadPolicySync;
 /** Wasm bytes or a compiled module, as opa-wasm takes them. */
 type Wasm = Parameters<typeof loadPolicySync>[0];
 // The runtime's WebAssembly.compile (Node's global), typed for what this module needs.
-const wasmRuntime = (globalThis as unknown as { WebAssembly: { compile(bytes: Wasm): Promise<Wasm> } }).WebAssembly;
+const wasmRuntime = (
+  globalThis as unknown as { WebAssembly: { compile(bytes: Wasm): Promise<Wasm> } }
+).WebAssembly;
 
 /** Why an instance was discarded, for the metric, the log and the audit record. */
 export interface EngineFault {
@@ -53,7 +55,12 @@ export class HealingInstance {
   ) {}
 
   /** Compiles the module once and instantiates it. */
-  static async create(wasm: Wasm, data: object, digest: string, onFault: (fault: EngineFault) => void = () => {}): Promise<HealingInstance> {
+  static async create(
+    wasm: Wasm,
+    data: object,
+    digest: string,
+    onFault: (fault: EngineFault) => void = () => {},
+  ): Promise<HealingInstance> {
     const module = await wasmRuntime.compile(wasm);
     const h = new HealingInstance(module, data, digest, onFault);
     h.#active = h.#instantiate();
@@ -61,7 +68,11 @@ export class HealingInstance {
   }
 
   get health(): EngineHealth {
-    return { healthy: this.#active !== undefined, rebuilds: this.#rebuilds, ...(this.#lastFault ? { lastFault: this.#lastFault } : {}) };
+    return {
+      healthy: this.#active !== undefined,
+      rebuilds: this.#rebuilds,
+      ...(this.#lastFault ? { lastFault: this.#lastFault } : {}),
+    };
   }
 
   /** Evaluates an entrypoint; on any failure the instance is replaced and the error rethrown. */
@@ -72,10 +83,17 @@ export class HealingInstance {
       out = policy.evaluate(input, entrypoint);
     } catch (err) {
       this.#replace(err);
-      throw err instanceof Error && err.message ? err : new Error(`the policy engine trapped: ${describe(err)}`);
+      throw err instanceof Error && err.message
+        ? err
+        : new Error(`the policy engine trapped: ${describe(err)}`);
     }
-    // A well-formed answer is a result set of at most one object; anything else is a damaged instance.
-    if (!Array.isArray(out) || out.length > 1 || (out.length === 1 && (typeof out[0] !== 'object' || out[0] === null))) {
+    // A well-formed answer is a result set of at most one object; anything else is a damaged
+    // instance.
+    if (
+      !Array.isArray(out) ||
+      out.length > 1 ||
+      (out.length === 1 && (typeof out[0] !== 'object' || out[0] === null))
+    ) {
       const err = new Error('the policy engine returned a malformed result set');
       this.#replace(err);
       throw err;
@@ -106,7 +124,9 @@ export class HealingInstance {
       this.#active = this.#instantiate();
       return this.#active;
     } catch (err) {
-      throw new EngineUnavailableError(`the policy engine cannot instantiate its module: ${describe(err)}`);
+      throw new EngineUnavailableError(
+        `the policy engine cannot instantiate its module: ${describe(err)}`,
+      );
     }
   }
 

@@ -6,7 +6,8 @@ import type { PolicySource } from './sources.ts';
 
 type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** mergePolicyData parses, merges and validates the data sources; conflicts name both files. */
 export function mergePolicyData(sources: readonly PolicySource[]): PolicyData {
@@ -22,23 +23,37 @@ export function mergePolicyData(sources: readonly PolicySource[]): PolicyData {
     } catch (err) {
       const mark = (err as { mark?: { line: number; column: number } }).mark;
       const reason = (err as { reason?: string }).reason ?? String(err);
-      errors.push({ file: src.path, line: (mark?.line ?? 0) + 1, column: (mark?.column ?? 0) + 1, message: reason });
+      errors.push({
+        file: src.path,
+        line: (mark?.line ?? 0) + 1,
+        column: (mark?.column ?? 0) + 1,
+        message: reason,
+      });
       continue;
     }
     if (doc === undefined || doc === null) continue;
     if (!isObject(doc)) {
-      errors.push({ file: src.path, line: 1, message: 'policy data must be a mapping at the top level' });
+      errors.push({
+        file: src.path,
+        line: 1,
+        message: 'policy data must be a mapping at the top level',
+      });
       continue;
     }
     mergeInto(merged, doc, [], src.path, owner, errors);
   }
-  if (errors.length > 0) throw new PolicyCompileError(formatLocations('policy data does not load', errors), errors);
+  if (errors.length > 0)
+    throw new PolicyCompileError(formatLocations('policy data does not load', errors), errors);
 
   const parsed = PolicyDataSchema.safeParse(merged);
   if (!parsed.success) {
     const locs = parsed.error.issues.map((i) => {
       const key = i.path.join('.');
-      return { file: ownerOf(owner, i.path) ?? '(policy data)', line: 0, message: `${key}: ${i.message}` };
+      return {
+        file: ownerOf(owner, i.path) ?? '(policy data)',
+        line: 0,
+        message: `${key}: ${i.message}`,
+      };
     });
     throw new PolicyCompileError(formatLocations('policy data is invalid', locs), locs);
   }
@@ -50,7 +65,14 @@ function ownerOf(owner: Map<string, string>, p: readonly PropertyKey[]): string 
   return owner.get(p.slice(0, 2).map(String).join('.')) ?? owner.get(String(p[0]));
 }
 
-function mergeInto(target: Json, doc: Json, at: string[], file: string, owner: Map<string, string>, errors: SourceLocation[]): void {
+function mergeInto(
+  target: Json,
+  doc: Json,
+  at: string[],
+  file: string,
+  owner: Map<string, string>,
+  errors: SourceLocation[],
+): void {
   for (const [k, v] of Object.entries(doc)) {
     const keyPath = [...at, k];
     const existing = target[k];
@@ -60,12 +82,22 @@ function mergeInto(target: Json, doc: Json, at: string[], file: string, owner: M
     } else if (isObject(existing) && isObject(v)) {
       mergeInto(existing, v, keyPath, file, owner, errors);
     } else {
-      errors.push({ file, line: 0, message: `${keyPath.join('.')} is also defined in ${owner.get(keyPath.slice(0, 2).join('.')) ?? 'another file'}` });
+      errors.push({
+        file,
+        line: 0,
+        message: `${keyPath.join('.')} is also defined in ${owner.get(keyPath.slice(0, 2).join('.')) ?? 'another file'}`,
+      });
     }
   }
 }
 
 /** formatLocations renders compiler locations as `file:line: message` lines. */
 export function formatLocations(title: string, locs: readonly SourceLocation[]): string {
-  return [title, ...locs.map((l) => `  ${l.file}${l.line ? `:${l.line}` : ''}${l.column ? `:${l.column}` : ''}: ${l.message}`)].join('\n');
+  return [
+    title,
+    ...locs.map(
+      (l) =>
+        `  ${l.file}${l.line ? `:${l.line}` : ''}${l.column ? `:${l.column}` : ''}: ${l.message}`,
+    ),
+  ].join('\n');
 }

@@ -18,8 +18,19 @@ export function opaBinary(): string {
   return bin;
 }
 
-/** runOpa runs opa with args and returns its exit code and output; it never throws on a non-zero exit. */
-export async function runOpa(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<OpaRun> {
-  const r = await execa(opaBinary(), args, { reject: false, cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, stripFinalNewline: true });
+/**
+ * runOpa runs opa with args and returns its exit code and output; it never throws on a non-zero
+ * exit.
+ */
+export async function runOpa(
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<OpaRun> {
+  const r = await execa(opaBinary(), args, {
+    reject: false,
+    cwd: options.cwd,
+    timeout: options.timeoutMs ?? 120_000,
+    stripFinalNewline: true,
+  });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

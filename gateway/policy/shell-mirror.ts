@@ -4,7 +4,8 @@ import type { PolicySource } from './sources.ts';
 
 // Packages whose files can define rules of interlock.lib.shell or interlock.lib.command:
 // those two and their parents (a ref head such as `lib.shell.f(x)` in package interlock).
-const ANALYSIS_PACKAGE = /^package\s+(interlock|interlock\.lib|interlock\.lib\.(shell|command)(\.[\w.]+)?)\s*$/m;
+const ANALYSIS_PACKAGE =
+  /^package\s+(interlock|interlock\.lib|interlock\.lib\.(shell|command)(\.[\w.]+)?)\s*$/m;
 
 /** shellAnalysisSources maps path → sha256 of every non-test Rego source in those packages. */
 export function shellAnalysisSources(sources: readonly PolicySource[]): Map<string, string> {

@@ -19,7 +19,13 @@ export async function readPolicySources(dir: string): Promise<PolicySource[]> {
     if (!e.isFile()) continue;
     const abs = path.join(e.parentPath, e.name);
     const rel = path.relative(dir, abs).split(path.sep).join('/');
-    const kind = e.name.endsWith('_test.rego') ? 'rego_test' : e.name.endsWith('.rego') ? 'rego' : /\.ya?ml$/.test(e.name) ? 'data' : undefined;
+    const kind = e.name.endsWith('_test.rego')
+      ? 'rego_test'
+      : e.name.endsWith('.rego')
+        ? 'rego'
+        : /\.ya?ml$/.test(e.name)
+          ? 'data'
+          : undefined;
     if (!kind) continue;
     sources.push({ path: rel, kind, content: await readFile(abs, 'utf8') });
   }
@@ -31,7 +37,10 @@ export function byPath(a: PolicySource, b: PolicySource): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-/** sourcesDigest is sha256 over the sorted (path, content) pairs of the sources a bundle is built from. */
+/**
+ * sourcesDigest is sha256 over the sorted (path, content) pairs of the sources a bundle is built
+ * from.
+ */
 export function sourcesDigest(sources: readonly PolicySource[]): string {
   const h = createHash('sha256');
   for (const s of sources) {

@@ -17,11 +17,20 @@ export interface StagedPolicy {
 }
 
 /** stagePolicy writes the sources (tests only when asked) and data.json to a new temp folder. */
-export async function stagePolicy(sources: readonly PolicySource[], data: PolicyData, options: { includeTests: boolean }): Promise<StagedPolicy> {
+export async function stagePolicy(
+  sources: readonly PolicySource[],
+  data: PolicyData,
+  options: { includeTests: boolean },
+): Promise<StagedPolicy> {
   const root = await mkdtemp(path.join(tmpdir(), 'interlock-policy-'));
   const dir = path.join(root, 'src');
   for (const s of sources) {
-    if (s.kind === 'data' || s.kind === 'invariant' || (s.kind === 'rego_test' && !options.includeTests)) continue;
+    if (
+      s.kind === 'data' ||
+      s.kind === 'invariant' ||
+      (s.kind === 'rego_test' && !options.includeTests)
+    )
+      continue;
     const file = path.join(dir, s.path);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, s.content);
@@ -40,7 +49,12 @@ export async function stagePolicy(sources: readonly PolicySource[], data: Policy
 export function parseOpaLocations(text: string): SourceLocation[] {
   const locs: SourceLocation[] = [];
   for (const m of text.matchAll(/([^\s:]+\.rego):(\d+)(?::(\d+))?: ([^\n]+)/g)) {
-    locs.push({ file: m[1] ?? '', line: Number(m[2]), ...(m[3] ? { column: Number(m[3]) } : {}), message: (m[4] ?? '').trim() });
+    locs.push({
+      file: m[1] ?? '',
+      line: Number(m[2]),
+      ...(m[3] ? { column: Number(m[3]) } : {}),
+      message: (m[4] ?? '').trim(),
+    });
   }
   return locs;
 }
@@ -52,7 +66,16 @@ export function parseOpaLocations(text: string): SourceLocation[] {
  */
 export async function writeWasmCapabilities(file: string): Promise<void> {
   const require = createRequire(import.meta.url);
-  const hostCaps = JSON.parse(await readFile(path.join(path.dirname(require.resolve('@open-policy-agent/opa-wasm')), '..', 'capabilities.json'), 'utf8')) as { builtins: { name: string }[] };
+  const hostCaps = JSON.parse(
+    await readFile(
+      path.join(
+        path.dirname(require.resolve('@open-policy-agent/opa-wasm')),
+        '..',
+        'capabilities.json',
+      ),
+      'utf8',
+    ),
+  ) as { builtins: { name: string }[] };
   const supported = new Set(hostCaps.builtins.map((b) => b.name));
   const current = await runOpa(['capabilities', '--current']);
   if (current.exitCode !== 0) throw new Error(`opa capabilities failed: ${current.stderr}`);

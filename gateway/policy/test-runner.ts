@@ -1,4 +1,7 @@
-/** Runs the policy tree's Rego unit tests with `opa test` and measures coverage of the policies (not of the tests). */
+/**
+ * Runs the policy tree's Rego unit tests with `opa test` and measures coverage of the policies (not
+ * of the tests).
+ */
 import { z } from 'zod';
 import { mergePolicyData } from './load-data.ts';
 import { runOpa } from './opa-cli.ts';
@@ -37,14 +40,32 @@ const ResultSchema = z.array(
   }),
 );
 
-const Range = z.looseObject({ start: z.looseObject({ row: z.number() }), end: z.looseObject({ row: z.number() }) });
+const Range = z.looseObject({
+  start: z.looseObject({ row: z.number() }),
+  end: z.looseObject({ row: z.number() }),
+});
 const CoverageSchema = z.looseObject({
-  files: z.record(z.string(), z.looseObject({ covered: z.array(Range).optional(), not_covered: z.array(Range).optional() })).default({}),
+  files: z
+    .record(
+      z.string(),
+      z.looseObject({ covered: z.array(Range).optional(), not_covered: z.array(Range).optional() }),
+    )
+    .default({}),
 });
 
-/** runPolicyTests runs every *_test.rego under policyDir; ok needs all passing and coverage ≥ threshold. */
-export async function runPolicyTests(options: { policyDir: string; threshold: number; extraSources?: PolicySource[] }): Promise<PolicyTestReport> {
-  const sources = [...(await readPolicySources(options.policyDir)), ...(options.extraSources ?? [])];
+/**
+ * runPolicyTests runs every *_test.rego under policyDir; ok needs all passing and coverage ≥
+ * threshold.
+ */
+export async function runPolicyTests(options: {
+  policyDir: string;
+  threshold: number;
+  extraSources?: PolicySource[];
+}): Promise<PolicyTestReport> {
+  const sources = [
+    ...(await readPolicySources(options.policyDir)),
+    ...(options.extraSources ?? []),
+  ];
   const staged = await stagePolicy(sources, mergePolicyData(sources), { includeTests: true });
   try {
     const run = await runOpa(['test', '--format=json', staged.dir]);
@@ -58,8 +79,20 @@ export async function runPolicyTests(options: { policyDir: string; threshold: nu
       .filter((r) => !r.skip)
       .map((r) => {
         const passed = !r.fail && r.error === undefined;
-        const message = r.error !== undefined ? staged.unstage(JSON.stringify(r.error)) : r.fail ? 'assertion failed' : undefined;
-        return { name: r.name, package: r.package, file: staged.unstage(r.location.file), line: r.location.row, passed, ...(message ? { message } : {}) };
+        const message =
+          r.error !== undefined
+            ? staged.unstage(JSON.stringify(r.error))
+            : r.fail
+              ? 'assertion failed'
+              : undefined;
+        return {
+          name: r.name,
+          package: r.package,
+          file: staged.unstage(r.location.file),
+          line: r.location.row,
+          passed,
+          ...(message ? { message } : {}),
+        };
       });
 
     const cov = await runOpa(['test', '--coverage', '--format=json', staged.dir]);
@@ -69,9 +102,14 @@ export async function runPolicyTests(options: { policyDir: string; threshold: nu
     let total = 0;
     const uncovered: { file: string; lines: number[] }[] = [];
     for (const [file, f] of Object.entries(files)) {
-      // Generated invariant Rego is covered by the invariants' property tests, not by Rego unit tests.
-      if (file.endsWith('_test.rego') || staged.unstage(file).startsWith('invariants.gen/')) continue;
-      const lines = (rs: z.infer<typeof Range>[] | undefined): number[] => (rs ?? []).flatMap((r) => Array.from({ length: r.end.row - r.start.row + 1 }, (_, i) => r.start.row + i));
+      // Generated invariant Rego is covered by the invariants' property tests, not by Rego unit
+      // tests.
+      if (file.endsWith('_test.rego') || staged.unstage(file).startsWith('invariants.gen/'))
+        continue;
+      const lines = (rs: z.infer<typeof Range>[] | undefined): number[] =>
+        (rs ?? []).flatMap((r) =>
+          Array.from({ length: r.end.row - r.start.row + 1 }, (_, i) => r.start.row + i),
+        );
       const c = lines(f.covered);
       const n = lines(f.not_covered);
       covered += c.length;
@@ -80,7 +118,15 @@ export async function runPolicyTests(options: { policyDir: string; threshold: nu
     }
     const coverage = total === 0 ? 0 : Math.round((covered / total) * 10000) / 100;
     const failed = cases.filter((c) => !c.passed).length;
-    return { passed: cases.length - failed, failed, cases, coverage, uncovered, threshold: options.threshold, ok: failed === 0 && cases.length > 0 && coverage >= options.threshold };
+    return {
+      passed: cases.length - failed,
+      failed,
+      cases,
+      coverage,
+      uncovered,
+      threshold: options.threshold,
+      ok: failed === 0 && cases.length > 0 && coverage >= options.threshold,
+    };
   } finally {
     await staged.remove();
   }

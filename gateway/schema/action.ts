@@ -6,12 +6,19 @@ export const KindSchema = z
   .string()
   .min(3)
   .max(128)
-  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'must be a dotted lower-case name such as roaster.set_power');
+  .regex(
+    /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/,
+    'must be a dotted lower-case name such as roaster.set_power',
+  );
 
 /** The proposal body. The actor is never part of it: it comes from authentication. */
 export const ActionEnvelopeSchema = z.strictObject({
   kind: KindSchema,
-  target: z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a target id (letters, digits, . _ : -)'),
+  target: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a target id (letters, digits, . _ : -)'),
   params: z.record(z.string(), z.unknown()).default({}),
   rationale: z.string().max(4000).optional(),
   confidence: z.number().min(0).max(1).optional(),

@@ -10,13 +10,21 @@ import { REASON_MAX_LENGTH, RequiredReasonText } from './reason.ts';
 export const ReasonBodySchema = z.strictObject({ reason: RequiredReasonText });
 
 /** A step where a reason is welcome: cancel, abort, acknowledge, approve a batch. */
-export const OptionalReasonBodySchema = z.strictObject({ reason: z.string().max(REASON_MAX_LENGTH).optional() });
+export const OptionalReasonBodySchema = z.strictObject({
+  reason: z.string().max(REASON_MAX_LENGTH).optional(),
+});
 
 /** An approval, optionally bound to the digest of the action the approver saw. */
 export const ApproveBodySchema = z.strictObject({
   reason: z.string().max(REASON_MAX_LENGTH).optional(),
-  digest: z.string().regex(/^[0-9a-f]{64}$/, 'must be the action digest (64 hex characters)').optional(),
+  digest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be the action digest (64 hex characters)')
+    .optional(),
 });
 
 /** A change of autonomy level, always with a reason. */
-export const SetAutonomyBodySchema = z.strictObject({ level: z.string().min(1).max(64), reason: RequiredReasonText });
+export const SetAutonomyBodySchema = z.strictObject({
+  level: z.string().min(1).max(64),
+  reason: RequiredReasonText,
+});

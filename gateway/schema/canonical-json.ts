@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import canonicalizeCjs from 'canonicalize';
 
-// A CommonJS module whose typings declare an ES default export: at runtime the import is the function.
+// A CommonJS module whose typings declare an ES default export: at runtime the import is the
+// function.
 const canonicalize = canonicalizeCjs as unknown as (input: unknown) => string | undefined;
 
 /** canonicalJson is RFC 8785 (JCS); it rejects values JSON cannot carry. */
@@ -23,6 +24,10 @@ export function sha256Hex(text: string): string {
  * The digest an action is decided, approved and executed under: kind, target and params in
  * canonical JSON. Approvals bind to it; the executor and the shell driver refuse a mismatch.
  */
-export function actionDigest(kind: string, target: string, params: Record<string, unknown>): string {
+export function actionDigest(
+  kind: string,
+  target: string,
+  params: Record<string, unknown>,
+): string {
   return sha256Hex(canonicalJson({ kind, target, params }));
 }

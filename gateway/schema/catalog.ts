@@ -29,7 +29,15 @@ export const CatalogEntrySchema = z.strictObject({
   // Read by Rego; their shape is the policy's business.
   constraints: z.record(z.string(), z.unknown()).optional(),
   /** What the action does to the target's state, for invariants on the projected `next` state. */
-  effects: z.record(z.string(), z.union([z.strictObject({ param: z.string() }), z.strictObject({ set: z.union([z.string(), z.number(), z.boolean()]) })])).optional(),
+  effects: z
+    .record(
+      z.string(),
+      z.union([
+        z.strictObject({ param: z.string() }),
+        z.strictObject({ set: z.union([z.string(), z.number(), z.boolean()]) }),
+      ]),
+    )
+    .optional(),
 });
 
 export type CatalogEntry = z.infer<typeof CatalogEntrySchema>;
@@ -46,7 +54,9 @@ export function paramsSchema(entry: CatalogEntry): z.ZodType<Record<string, unkn
 
 function fieldSchema(spec: ParamSpec): z.ZodType {
   if (spec.enum) {
-    return z.union(spec.enum.map((v) => z.literal(v)) as [z.ZodLiteral, z.ZodLiteral, ...z.ZodLiteral[]]);
+    return z.union(
+      spec.enum.map((v) => z.literal(v)) as [z.ZodLiteral, z.ZodLiteral, ...z.ZodLiteral[]],
+    );
   }
   switch (spec.type) {
     case 'boolean':

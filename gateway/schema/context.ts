@@ -1,15 +1,25 @@
 /** The decision context: what the gateway knows about the target and its history at `now`. */
 import { z } from 'zod';
 
-/** The last completed action of a kind on the target: the ramp param's value, all its params, when. */
-export const LastValueSchema = z.strictObject({ value: z.number().optional(), at: z.number(), params: z.record(z.string(), z.unknown()).optional() });
-export const RateWindowSchema = z.strictObject({ count: z.number().int().nonnegative(), oldest_at: z.number().optional() });
+/**
+ * The last completed action of a kind on the target: the ramp param's value, all its params, when.
+ */
+export const LastValueSchema = z.strictObject({
+  value: z.number().optional(),
+  at: z.number(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+export const RateWindowSchema = z.strictObject({
+  count: z.number().int().nonnegative(),
+  oldest_at: z.number().optional(),
+});
 
 /**
  * The key of one windowed count in `history.counts`: the kind pattern and the window. The
  * invariant compiler names the counts it needs with it, and the gateway fills them in by it.
  */
-export const countKey = (q: { kind: string; window_ms: number }): string => `${q.kind}@${q.window_ms}`;
+export const countKey = (q: { kind: string; window_ms: number }): string =>
+  `${q.kind}@${q.window_ms}`;
 
 export const HistorySchema = z.strictObject({
   /** Last accepted value per kind, for ramp limits. */
@@ -29,7 +39,12 @@ export const DecisionContextSchema = z.strictObject({
   now: z.number().int().nonnegative(),
   estop: z.boolean().default(false),
   /** Local time of day in the gateway's configured time zone, for time-window invariants. */
-  clock: z.strictObject({ minute: z.number().int().min(0).max(1439), weekday: z.number().int().min(0).max(6) }).optional(),
+  clock: z
+    .strictObject({
+      minute: z.number().int().min(0).max(1439),
+      weekday: z.number().int().min(0).max(6),
+    })
+    .optional(),
   /** Set when the action is part of a batch. */
   batch: z.strictObject({ size: z.number().int().positive() }).optional(),
 });

@@ -38,7 +38,10 @@ export const InvariantViolationSchema = z.object({
 });
 export type InvariantViolation = z.infer<typeof InvariantViolationSchema>;
 
-/** A decision: the pipeline's output. The type, the API's schema and its OpenAPI entry come from this. */
+/**
+ * A decision: the pipeline's output. The type, the API's schema and its OpenAPI entry come from
+ * this.
+ */
 export const DecisionSchema = z.object({
   effect: EffectSchema,
   stage: DecisionStageSchema,
@@ -58,7 +61,11 @@ export const DecisionSchema = z.object({
 export type Decision = z.infer<typeof DecisionSchema>;
 
 /** A recorded decision, as the API returns it. */
-export const DecisionViewSchema = DecisionSchema.extend({ id: z.string(), level: z.string(), createdAt: z.string() });
+export const DecisionViewSchema = DecisionSchema.extend({
+  id: z.string(),
+  level: z.string(),
+  createdAt: z.string(),
+});
 export type DecisionView = z.infer<typeof DecisionViewSchema>;
 
 const FindingSchema = z.looseObject({ rule: z.string(), reason: z.string() });

@@ -66,7 +66,10 @@ export interface Driver {
    * the argv it decides on, so argv[0] is decided as it will execute.
    */
   resolveProgram?(name: string): string | undefined;
-  /** What the driver would do for these params, without doing it (dry runs); throws why it would not. */
+  /**
+   * What the driver would do for these params, without doing it (dry runs); throws why it would
+   * not.
+   */
   plan?(params: Record<string, unknown>): Record<string, unknown>;
 }
 

@@ -32,9 +32,19 @@ interface PathIssue {
   readonly message: string;
 }
 
-/** fieldIssues names each issue's field by its dotted path under `prefix`; an empty path is `fallback`. */
-export function fieldIssues(issues: readonly PathIssue[], prefix: readonly string[] = [], fallback = '(body)'): FieldIssue[] {
-  return issues.map((i) => ({ field: [...prefix, ...i.path.map(String)].join('.') || fallback, message: i.message }));
+/**
+ * fieldIssues names each issue's field by its dotted path under `prefix`; an empty path is
+ * `fallback`.
+ */
+export function fieldIssues(
+  issues: readonly PathIssue[],
+  prefix: readonly string[] = [],
+  fallback = '(body)',
+): FieldIssue[] {
+  return issues.map((i) => ({
+    field: [...prefix, ...i.path.map(String)].join('.') || fallback,
+    message: i.message,
+  }));
 }
 
 /** describeIssues is the one-line message for a list of field issues. */
@@ -86,7 +96,10 @@ export class PolicyCompileError extends InterlockError {
 /** An external tool (opa, java) that the setup script installs is missing. */
 export class ToolchainMissingError extends InterlockError {
   constructor(tool: string, path: string) {
-    super('toolchain_missing', `${tool} not found at ${path}: run \`npm run setup\` (scripts/setup.sh) first`);
+    super(
+      'toolchain_missing',
+      `${tool} not found at ${path}: run \`npm run setup\` (scripts/setup.sh) first`,
+    );
   }
 }
 

@@ -1,4 +1,6 @@
-/** The loaded policy as the decision pipeline sees it: data for validation, and one evaluate call. */
+/**
+ * The loaded policy as the decision pipeline sees it: data for validation, and one evaluate call.
+ */
 import type { PolicyData } from './policy-data.ts';
 import type { ShellAnalysis } from './shell.ts';
 

@@ -35,4 +35,3 @@ export const HIDDEN_RANGES: readonly [number, number][] = [
   [0xe0000, 0xe007f],
   [0xe0100, 0xe01ef],
 ];
-

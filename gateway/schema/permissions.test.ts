@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { approverRoles, may, MAY, refusal, type VerdictSubject } from './permissions.ts';
 import { ROLES } from './principal.ts';
 
-const subject = (over: Partial<VerdictSubject> = {}): VerdictSubject => ({ status: 'PENDING_APPROVAL', proposer: 'agent-1', approvalRoles: [], approvedBy: [], ...over });
+const subject = (over: Partial<VerdictSubject> = {}): VerdictSubject => ({
+  status: 'PENDING_APPROVAL',
+  proposer: 'agent-1',
+  approvalRoles: [],
+  approvedBy: [],
+  ...over,
+});
 
 describe('permissions', () => {
   it('gives each capability to exactly the roles the table names', () => {
@@ -18,10 +24,19 @@ describe('permissions', () => {
   it('approval: the named roles only, never the proposer (by person), and once per person', () => {
     expect(refusal({ id: 'op-1', role: 'operator' }, 'approve', subject())).toBeUndefined();
     expect(refusal({ id: 'agent-2', role: 'agent' }, 'approve', subject())?.code).toBe('forbidden');
-    expect(refusal({ id: 'auditor', role: 'auditor' }, 'approve', subject())?.code).toBe('forbidden');
-    expect(refusal({ id: 'op-1', role: 'operator' }, 'approve', subject({ approvalRoles: ['admin'] }))?.code).toBe('forbidden');
-    expect(refusal({ id: 'Agent-1', role: 'operator' }, 'approve', subject())?.message).toMatch(/proposed this action/);
-    expect(refusal({ id: 'op-1', role: 'operator' }, 'approve', subject({ approvedBy: ['OP-1'] }))?.code).toBe('conflict');
+    expect(refusal({ id: 'auditor', role: 'auditor' }, 'approve', subject())?.code).toBe(
+      'forbidden',
+    );
+    expect(
+      refusal({ id: 'op-1', role: 'operator' }, 'approve', subject({ approvalRoles: ['admin'] }))
+        ?.code,
+    ).toBe('forbidden');
+    expect(refusal({ id: 'Agent-1', role: 'operator' }, 'approve', subject())?.message).toMatch(
+      /proposed this action/,
+    );
+    expect(
+      refusal({ id: 'op-1', role: 'operator' }, 'approve', subject({ approvedBy: ['OP-1'] }))?.code,
+    ).toBe('conflict');
   });
 
   it('cancel: the proposer, or a decider; reject, veto and abort: deciders', () => {

@@ -50,23 +50,42 @@ export type VerdictKind = 'approve' | 'reject' | 'veto' | 'cancel' | 'abort';
  * action, or undefined when they may. Checks roles and people only; the lifecycle also checks
  * the status and deadline at the moment it holds the row.
  */
-export function refusal(principal: Principal, verdict: VerdictKind, subject: VerdictSubject): { code: 'forbidden' | 'conflict'; message: string } | undefined {
+export function refusal(
+  principal: Principal,
+  verdict: VerdictKind,
+  subject: VerdictSubject,
+): { code: 'forbidden' | 'conflict'; message: string } | undefined {
   const own = sameName(subject.proposer, principal.id);
   const needs = (roles: readonly string[], what: string) =>
-    roles.includes(principal.role) ? undefined : { code: 'forbidden' as const, message: `role ${principal.role} cannot ${what}; it needs one of: ${roles.join(', ')}` };
+    roles.includes(principal.role)
+      ? undefined
+      : {
+          code: 'forbidden' as const,
+          message: `role ${principal.role} cannot ${what}; it needs one of: ${roles.join(', ')}`,
+        };
   switch (verdict) {
     case 'approve': {
       const role = needs(approverRoles(subject.approvalRoles), 'approve this action');
       if (role) return role;
-      if (own) return { code: 'forbidden', message: `${principal.id} proposed this action and cannot approve it` };
-      if (subject.approvedBy.some((a) => sameName(a, principal.id))) return { code: 'conflict', message: `${principal.id} has already approved this action; an approver counts once` };
+      if (own)
+        return {
+          code: 'forbidden',
+          message: `${principal.id} proposed this action and cannot approve it`,
+        };
+      if (subject.approvedBy.some((a) => sameName(a, principal.id)))
+        return {
+          code: 'conflict',
+          message: `${principal.id} has already approved this action; an approver counts once`,
+        };
       return undefined;
     }
     case 'reject':
     case 'veto':
       return needs(approverRoles(subject.approvalRoles), `${verdict} this action`);
     case 'cancel':
-      return own ? undefined : needs(MAY.decide, `cancel an action proposed by ${subject.proposer}`);
+      return own
+        ? undefined
+        : needs(MAY.decide, `cancel an action proposed by ${subject.proposer}`);
     case 'abort':
       return needs(MAY.decide, 'abort an execution');
   }

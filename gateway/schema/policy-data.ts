@@ -46,17 +46,30 @@ export const PolicyDataSchema = z.looseObject({
       safe_prefixes: z.array(z.array(z.string()).min(1)).default([]),
       package_name_prefixes: z.array(z.array(z.string()).min(1)).default([]),
       /** Where a safe command's argv[0] must live (absolute directories, with a trailing slash). */
-      system_bin_dirs: z.array(z.string().regex(/^\/(.+\/)?$/, 'an absolute directory ending in /')).default([]),
+      system_bin_dirs: z
+        .array(z.string().regex(/^\/(.+\/)?$/, 'an absolute directory ending in /'))
+        .default([]),
       syntax: ShellSyntaxSchema,
     })
     .optional(),
-  /** Per pack (the kind's prefix before the first dot): the target state's fields and their types, for invariants. */
-  state_fields: z.record(z.string(), z.record(z.string(), z.enum(['number', 'string', 'bool']))).default({}),
+  /**
+   * Per pack (the kind's prefix before the first dot): the target state's fields and their types,
+   * for invariants.
+   */
+  state_fields: z
+    .record(z.string(), z.record(z.string(), z.enum(['number', 'string', 'bool'])))
+    .default({}),
   /** Written by the invariants compiler: what the gateway must put in the decision context. */
   invariant_manifest: z
     .strictObject({
       ids: z.array(z.string()),
-      counts: z.array(z.strictObject({ kind: z.string(), window_ms: z.number().int().positive(), kinds: z.array(z.string()) })),
+      counts: z.array(
+        z.strictObject({
+          kind: z.string(),
+          window_ms: z.number().int().positive(),
+          kinds: z.array(z.string()),
+        }),
+      ),
       last: z.array(z.string()),
     })
     .optional(),

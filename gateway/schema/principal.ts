@@ -7,7 +7,11 @@ export type Role = z.infer<typeof RoleSchema>;
 
 export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
 export const TOKEN_NAME_RULE = 'letters, digits, . _ @ -';
-export const TokenNameSchema = z.string().min(1).max(100).regex(TOKEN_NAME_PATTERN, TOKEN_NAME_RULE);
+export const TokenNameSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(TOKEN_NAME_PATTERN, TOKEN_NAME_RULE);
 
 export interface Principal {
   id: string;

@@ -21,11 +21,15 @@ const BLANK_GLYPHS: readonly [number, number][] = [
   [0x1d159, 0x1d159],
   [0x13441, 0x13446],
 ];
-const INVISIBLE = new RegExp(`[\\p{White_Space}\\p{Cc}\\p{Cf}\\p{M}\\p{Co}\\p{Cn}\\p{Cs}${[...HIDDEN_RANGES, ...BLANK_GLYPHS].map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('')}]`, 'gu');
+const INVISIBLE = new RegExp(
+  `[\\p{White_Space}\\p{Cc}\\p{Cf}\\p{M}\\p{Co}\\p{Cn}\\p{Cs}${[...HIDDEN_RANGES, ...BLANK_GLYPHS].map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)).join('')}]`,
+  'gu',
+);
 // Something a reader sees: a letter, digit, punctuation mark or symbol.
 const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 
-export const BLANK_REASON_MESSAGE = 'must say why: blank, whitespace-only or invisible text is not a reason';
+export const BLANK_REASON_MESSAGE =
+  'must say why: blank, whitespace-only or invisible text is not a reason';
 
 /** isBlankReason: nothing would be visible if this reason were shown. */
 export function isBlankReason(reason: string): boolean {
@@ -33,7 +37,10 @@ export function isBlankReason(reason: string): boolean {
 }
 
 /** The schema of a required reason: present, at most 2,000 characters, not blank. */
-export const RequiredReasonText = z.string().max(REASON_MAX_LENGTH).refine((s) => !isBlankReason(s), BLANK_REASON_MESSAGE);
+export const RequiredReasonText = z
+  .string()
+  .max(REASON_MAX_LENGTH)
+  .refine((s) => !isBlankReason(s), BLANK_REASON_MESSAGE);
 
 /**
  * requireReason is the domain's own check, for callers that bypass the HTTP schemas (the
@@ -41,7 +48,11 @@ export const RequiredReasonText = z.string().max(REASON_MAX_LENGTH).refine((s) =
  */
 export function requireReason(reason: string | undefined, what: string): string {
   if (reason === undefined || isBlankReason(reason)) {
-    throw new InterlockError('validation_failed', `a reason is required to ${what}: ${BLANK_REASON_MESSAGE}`, { field: 'reason' });
+    throw new InterlockError(
+      'validation_failed',
+      `a reason is required to ${what}: ${BLANK_REASON_MESSAGE}`,
+      { field: 'reason' },
+    );
   }
   return reason;
 }

@@ -2,7 +2,9 @@
 import { z } from 'zod';
 
 /** data.shell.syntax: what the shell analysis knows about programs. */
-/** How one program's options are read (GNU getopt): which take a value, which a whole command line. */
+/**
+ * How one program's options are read (GNU getopt): which take a value, which a whole command line.
+ */
 export const OptionSpecSchema = z.strictObject({
   short_flags: z.array(z.string().length(1)).optional(),
   short_values: z.array(z.string().length(1)).optional(),
@@ -10,7 +12,10 @@ export const OptionSpecSchema = z.strictObject({
   long_flags: z.array(z.string().min(1)).optional(),
   long_values: z.array(z.string().min(1)).optional(),
   long_opaque: z.array(z.string().min(1)).optional(),
-  /** Positional arguments that belong to the program before the command it runs (timeout's duration). */
+  /**
+   * Positional arguments that belong to the program before the command it runs (timeout's
+   * duration).
+   */
   own_positionals: z.number().int().min(0).optional(),
   /** env: NAME=VALUE words before the command are assignments. */
   assignments: z.boolean().optional(),
@@ -24,10 +29,18 @@ export const ShellSyntaxSchema = z.strictObject({
   shells: z.array(z.string()),
   shell_options: OptionSpecSchema,
   interpreters: z.array(z.string()),
-  deletion_markers: z.array(z.string().min(1).refine((m) => m === m.toLowerCase(), 'lower case (compared with lower-cased words)')),
+  deletion_markers: z.array(
+    z
+      .string()
+      .min(1)
+      .refine((m) => m === m.toLowerCase(), 'lower case (compared with lower-cased words)'),
+  ),
   opaque_programs: z.array(z.string()),
   code_runners: z.array(z.string()).default([]),
-  wrappers: z.record(z.string(), OptionSpecSchema.nullable().transform((s) => s ?? {})),
+  wrappers: z.record(
+    z.string(),
+    OptionSpecSchema.nullable().transform((s) => s ?? {}),
+  ),
 });
 
 export type ShellSyntax = z.infer<typeof ShellSyntaxSchema>;

@@ -9,15 +9,30 @@ import { illFormedField } from './unicode.ts';
 export type StateFieldType = 'number' | 'string' | 'bool';
 
 /** Why this state cannot be decided on, or undefined when it can. */
-export function stateProblem(state: Record<string, unknown>, fields: Readonly<Record<string, StateFieldType>> | undefined): string | undefined {
+export function stateProblem(
+  state: Record<string, unknown>,
+  fields: Readonly<Record<string, StateFieldType>> | undefined,
+): string | undefined {
   const illFormed = illFormedField(state, ['state']);
   if (illFormed !== undefined) return `${illFormed} is not well-formed Unicode`;
   for (const [field, type] of Object.entries(fields ?? {})) {
     if (!Object.hasOwn(state, field)) continue;
     const value = state[field];
     if (value === null || value === undefined) continue;
-    const actual = typeof value === 'number' ? (Number.isFinite(value) ? 'number' : 'non-finite number') : typeof value === 'boolean' ? 'bool' : typeof value === 'string' ? 'string' : Array.isArray(value) ? 'list' : typeof value;
-    if (actual !== type) return `state.${field} is ${describe(value, actual)}, where the catalog declares ${type}`;
+    const actual =
+      typeof value === 'number'
+        ? Number.isFinite(value)
+          ? 'number'
+          : 'non-finite number'
+        : typeof value === 'boolean'
+          ? 'bool'
+          : typeof value === 'string'
+            ? 'string'
+            : Array.isArray(value)
+              ? 'list'
+              : typeof value;
+    if (actual !== type)
+      return `state.${field} is ${describe(value, actual)}, where the catalog declares ${type}`;
   }
   return undefined;
 }

@@ -30,4 +30,5 @@ function fieldName(path: string[]): string {
   return path.length ? path.join('.') : '(body)';
 }
 
-export const ILL_FORMED_MESSAGE = 'not well-formed Unicode (a lone UTF-16 surrogate): refused before any policy runs';
+export const ILL_FORMED_MESSAGE =
+  'not well-formed Unicode (a lone UTF-16 surrogate): refused before any policy runs';

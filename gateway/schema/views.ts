@@ -1,4 +1,7 @@
-/** What the API returns for an action and a breaker event. The types and the OpenAPI entries come from these. */
+/**
+ * What the API returns for an action and a breaker event. The types and the OpenAPI entries come
+ * from these.
+ */
 import { z } from 'zod';
 import { StatusSchema } from './status.ts';
 
@@ -16,7 +19,9 @@ export const ActionViewSchema = z.object({
   level: z.string(),
   batchId: z.string().nullable(),
   batchSeq: z.number().int().nullable(),
-  digest: z.string().describe('sha256 of canonical {kind, target, params}: what approvals are bound to'),
+  digest: z
+    .string()
+    .describe('sha256 of canonical {kind, target, params}: what approvals are bound to'),
   approvals: z.object({
     required: z.number().int(),
     roles: z.array(z.string()),
@@ -71,6 +76,11 @@ export const BreakerEventSchema = z.object({
    * resolution is what keeps it from tripping again: resolving sets a fence, and the rule
    * counts only what happened after it.
    */
-  windowClearsAt: z.string().nullable().describe('When what tripped it leaves the window; before that only a resolution (its fence) stops it tripping again'),
+  windowClearsAt: z
+    .string()
+    .nullable()
+    .describe(
+      'When what tripped it leaves the window; before that only a resolution (its fence) stops it tripping again',
+    ),
 });
 export type BreakerEvent = z.infer<typeof BreakerEventSchema>;

@@ -29,9 +29,15 @@ export function signerFromConfig(signing: Config['audit']['signing']): SignerSet
   }
   let generated: SignerSetup['generated'];
   if (!existsSync(signing.key)) {
-    if (!signing.generate) throw new KeyError(`signing key ${signing.key} does not exist (run \`interlock keys generate --out ${signing.key}\`)`);
+    if (!signing.generate)
+      throw new KeyError(
+        `signing key ${signing.key} does not exist (run \`interlock keys generate --out ${signing.key}\`)`,
+      );
     const made = generateSigningKey(signing.key);
     generated = { privatePath: made.privatePath, publicPath: made.publicPath };
   }
-  return { signer: localKeySigner(loadSigningKey(signing.key)), ...(generated ? { generated } : {}) };
+  return {
+    signer: localKeySigner(loadSigningKey(signing.key)),
+    ...(generated ? { generated } : {}),
+  };
 }

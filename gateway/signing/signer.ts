@@ -6,7 +6,13 @@
  */
 import { createSign } from 'node:crypto';
 import { bundleFromJSON, bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
-import { DSSEBundleBuilder, FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, type Signer as SigstoreSigner } from '@sigstore/sign';
+import {
+  DSSEBundleBuilder,
+  FulcioSigner,
+  MessageSignatureBundleBuilder,
+  RekorWitness,
+  type Signer as SigstoreSigner,
+} from '@sigstore/sign';
 import type { SigningKey, TrustedKey } from './keys.ts';
 
 export type { SerializedBundle };
@@ -22,7 +28,12 @@ export interface Signer {
   signEnvelope(payload: Buffer, payloadType: string): Promise<SerializedBundle>;
 }
 
-function bundleSigner(identity: string, signer: SigstoreSigner, witnesses: ConstructorParameters<typeof DSSEBundleBuilder>[0]['witnesses'], publicKey?: TrustedKey): Signer {
+function bundleSigner(
+  identity: string,
+  signer: SigstoreSigner,
+  witnesses: ConstructorParameters<typeof DSSEBundleBuilder>[0]['witnesses'],
+  publicKey?: TrustedKey,
+): Signer {
   const blob = new MessageSignatureBundleBuilder({ signer, witnesses });
   const envelope = new DSSEBundleBuilder({ signer, witnesses });
   return {
@@ -31,7 +42,8 @@ function bundleSigner(identity: string, signer: SigstoreSigner, witnesses: Const
     signBlob: async (data) => bundleToJSON(await blob.create({ data })),
     signEnvelope: async (payload, payloadType) => {
       const bundle = bundleToJSON(await envelope.create({ data: payload, type: payloadType }));
-      // Only without a transparency log entry (which records the envelope as it was) may the keyid change.
+      // Only without a transparency log entry (which records the envelope as it was) may the keyid
+      // change.
       if (witnesses.length > 0) return bundle;
       // The DSSE keyid is not signed. cosign skips a signature whose keyid is not its own idea of
       // the key's id (which is not our hint), so leave it empty: "whichever key verifies".
@@ -42,15 +54,22 @@ function bundleSigner(identity: string, signer: SigstoreSigner, witnesses: Const
   };
 }
 
-/** Offline signing with a local key: no certificate, no transparency log, no timestamp authority. */
+/**
+ * Offline signing with a local key: no certificate, no transparency log, no timestamp authority.
+ */
 export function localKeySigner(key: SigningKey): Signer {
   const { privateKey, publicKey } = key;
-  return bundleSigner(`key:${publicKey.hint.slice(0, 16)}`, {
-    sign: async (data) => ({
-      signature: createSign('sha256').update(data).sign(privateKey),
-      key: { $case: 'publicKey', publicKey: publicKey.pem, hint: publicKey.hint },
-    }),
-  }, [], publicKey);
+  return bundleSigner(
+    `key:${publicKey.hint.slice(0, 16)}`,
+    {
+      sign: async (data) => ({
+        signature: createSign('sha256').update(data).sign(privateKey),
+        key: { $case: 'publicKey', publicKey: publicKey.pem, hint: publicKey.hint },
+      }),
+    },
+    [],
+    publicKey,
+  );
 }
 
 export interface KeylessOptions {
@@ -66,6 +85,14 @@ export interface KeylessOptions {
 
 /** Keyless signing: an ephemeral key certified by Fulcio, each signature witnessed by Rekor. */
 export function keylessSigner(options: KeylessOptions): Signer {
-  const signer = new FulcioSigner({ fulcioBaseURL: options.fulcioURL, identityProvider: { getToken: options.identityToken } });
-  return bundleSigner(options.identity ?? `keyless:${options.fulcioURL}`, signer, [new RekorWitness({ rekorBaseURL: options.rekorURL, ...(options.rekorEntryType ? { entryType: options.rekorEntryType } : {}) })]);
+  const signer = new FulcioSigner({
+    fulcioBaseURL: options.fulcioURL,
+    identityProvider: { getToken: options.identityToken },
+  });
+  return bundleSigner(options.identity ?? `keyless:${options.fulcioURL}`, signer, [
+    new RekorWitness({
+      rekorBaseURL: options.rekorURL,
+      ...(options.rekorEntryType ? { entryType: options.rekorEntryType } : {}),
+    }),
+  ]);
 }

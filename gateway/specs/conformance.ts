@@ -23,10 +23,14 @@ export function specTransitions(tla: string): Pair[] {
     else if (tla[end] === '}' && --depth === 0) break;
   }
   const body = tla.slice(open, end);
-  return [...body.matchAll(/<<\s*"([A-Z_]+)"\s*,\s*"([A-Z_]+)"\s*>>/g)].map((m) => [m[1]!, m[2]!] as const);
+  return [...body.matchAll(/<<\s*"([A-Z_]+)"\s*,\s*"([A-Z_]+)"\s*>>/g)].map(
+    (m) => [m[1]!, m[2]!] as const,
+  );
 }
 
-export function codeTransitions(table: Readonly<Record<string, readonly string[]>> = TRANSITIONS): Pair[] {
+export function codeTransitions(
+  table: Readonly<Record<string, readonly string[]>> = TRANSITIONS,
+): Pair[] {
   return Object.entries(table).flatMap(([from, tos]) => tos.map((to) => [from, to] as const));
 }
 
@@ -39,7 +43,10 @@ export function compareTransitions(spec: readonly Pair[], code: readonly Pair[])
   const key = (p: Pair): string => `${p[0]} -> ${p[1]}`;
   const s = new Set(spec.map(key));
   const c = new Set(code.map(key));
-  return { onlyInCode: [...c].filter((k) => !s.has(k)).sort(), onlyInSpec: [...s].filter((k) => !c.has(k)).sort() };
+  return {
+    onlyInCode: [...c].filter((k) => !s.has(k)).sort(),
+    onlyInSpec: [...s].filter((k) => !c.has(k)).sort(),
+  };
 }
 
 /** One audit record, as much of it as the check needs. */
@@ -55,9 +62,14 @@ const HELD = new Set(['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED']);
 
 /**
  * Checks a lifecycle trace against the spec's transitions and safety properties; returns the
- * problems found. `exemptKinds` are the estop-exempt kinds, which the spec lets start during a stop.
+ * problems found. `exemptKinds` are the estop-exempt kinds, which the spec lets start during a
+ * stop.
  */
-export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[], exemptKinds: ReadonlySet<string> = new Set()): string[] {
+export function checkTrace(
+  records: readonly TraceRecord[],
+  spec: readonly Pair[],
+  exemptKinds: ReadonlySet<string> = new Set(),
+): string[] {
   const allowed = new Set(spec.map((p) => `${p[0]} -> ${p[1]}`));
   const problems: string[] = [];
   const status = new Map<string, string>();
@@ -78,8 +90,11 @@ export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[
       swept = false;
     } else if (r.type === 'estop.safe_state') {
       swept = true;
-      const held = [...status].filter(([a, s]) => HELD.has(s) && !exemptKinds.has(kind.get(a) ?? '')).map(([a]) => a);
-      if (held.length > 0) problems.push(`seq ${r.seq}: the stop's sweep left ${held.join(', ')} held`);
+      const held = [...status]
+        .filter(([a, s]) => HELD.has(s) && !exemptKinds.has(kind.get(a) ?? ''))
+        .map(([a]) => a);
+      if (held.length > 0)
+        problems.push(`seq ${r.seq}: the stop's sweep left ${held.join(', ')} held`);
     } else if (r.type === 'estop.rearmed') {
       estop = false;
     } else if (id && r.type === 'action.proposed') {
@@ -92,28 +107,47 @@ export function checkTrace(records: readonly TraceRecord[], spec: readonly Pair[
       recheck.set(id, String(p.effect));
     } else if (id && r.type === 'approval.granted') {
       // People, not spellings: "op1" and "OP1" are one approver (gateway/auth/names.ts).
-      if (nameKey(r.actor) === nameKey(proposer.get(id) ?? '')) problems.push(`seq ${r.seq}: ${r.actor} approved their own action ${id}`);
+      if (nameKey(r.actor) === nameKey(proposer.get(id) ?? ''))
+        problems.push(`seq ${r.seq}: ${r.actor} approved their own action ${id}`);
       (approvers.get(id) ?? approvers.set(id, new Set()).get(id)!).add(nameKey(r.actor));
       quorum.set(id, Number(p.required));
-    } else if (id && r.type.startsWith('action.') && typeof p.from === 'string' && typeof p.to === 'string') {
+    } else if (
+      id &&
+      r.type.startsWith('action.') &&
+      typeof p.from === 'string' &&
+      typeof p.to === 'string'
+    ) {
       const from = p.from;
       const to = p.to;
-      if (status.get(id) !== undefined && status.get(id) !== from) problems.push(`seq ${r.seq}: ${id} moves from ${from}, but it was ${status.get(id)}`);
-      if (!allowed.has(`${from} -> ${to}`)) problems.push(`seq ${r.seq}: ${id} takes ${from} -> ${to}, which the spec does not allow`);
-      if (from === 'PENDING_APPROVAL' && to === 'APPROVED' && (approvers.get(id)?.size ?? 0) < (quorum.get(id) ?? 1)) {
-        problems.push(`seq ${r.seq}: ${id} approved with ${approvers.get(id)?.size ?? 0} of ${quorum.get(id)} approvals`);
+      if (status.get(id) !== undefined && status.get(id) !== from)
+        problems.push(`seq ${r.seq}: ${id} moves from ${from}, but it was ${status.get(id)}`);
+      if (!allowed.has(`${from} -> ${to}`))
+        problems.push(`seq ${r.seq}: ${id} takes ${from} -> ${to}, which the spec does not allow`);
+      if (
+        from === 'PENDING_APPROVAL' &&
+        to === 'APPROVED' &&
+        (approvers.get(id)?.size ?? 0) < (quorum.get(id) ?? 1)
+      ) {
+        problems.push(
+          `seq ${r.seq}: ${id} approved with ${approvers.get(id)?.size ?? 0} of ${quorum.get(id)} approvals`,
+        );
       }
       if (to === 'EXECUTING') {
         starts.set(id, (starts.get(id) ?? 0) + 1);
         if (starts.get(id)! > 1) problems.push(`seq ${r.seq}: ${id} starts a second time`);
-        if (estop && !exemptKinds.has(kind.get(id) ?? '')) problems.push(`seq ${r.seq}: ${id} starts during an emergency stop`);
+        if (estop && !exemptKinds.has(kind.get(id) ?? ''))
+          problems.push(`seq ${r.seq}: ${id} starts during an emergency stop`);
         // The spec's Claim: the time-of-use re-check decides between EXECUTING and BLOCKED.
-        if (recheck.get(id) === 'deny') problems.push(`seq ${r.seq}: ${id} starts although its time-of-use re-check denied it`);
+        if (recheck.get(id) === 'deny')
+          problems.push(`seq ${r.seq}: ${id} starts although its time-of-use re-check denied it`);
       }
       // Straight to APPROVED only on a decision that did not deny (allow, or no approval needed).
-      if (from === 'PROPOSED' && to === 'APPROVED' && effect.get(id) === 'deny') problems.push(`seq ${r.seq}: ${id} approved on a deny decision`);
-      if (from === 'PROPOSED' && to === 'DENIED' && effect.get(id) !== 'deny') problems.push(`seq ${r.seq}: ${id} denied on a ${effect.get(id) ?? 'missing'} decision`);
-      if (estop && swept && HELD.has(to) && !exemptKinds.has(kind.get(id) ?? '')) problems.push(`seq ${r.seq}: ${id} becomes ${to} after the stop's sweep`);
+      if (from === 'PROPOSED' && to === 'APPROVED' && effect.get(id) === 'deny')
+        problems.push(`seq ${r.seq}: ${id} approved on a deny decision`);
+      if (from === 'PROPOSED' && to === 'DENIED' && effect.get(id) !== 'deny')
+        problems.push(`seq ${r.seq}: ${id} denied on a ${effect.get(id) ?? 'missing'} decision`);
+      if (estop && swept && HELD.has(to) && !exemptKinds.has(kind.get(id) ?? ''))
+        problems.push(`seq ${r.seq}: ${id} becomes ${to} after the stop's sweep`);
       status.set(id, to);
     }
   }

@@ -37,7 +37,8 @@ interface Message {
 export function messages(output: string): Message[] {
   const out: Message[] = [];
   const re = /@!@!@STARTMSG (\d+):(\d+) @!@!@\n([\s\S]*?)@!@!@ENDMSG \1 @!@!@/g;
-  for (const m of output.matchAll(re)) out.push({ code: Number(m[1]), severity: Number(m[2]), body: m[3]!.trimEnd() });
+  for (const m of output.matchAll(re))
+    out.push({ code: Number(m[1]), severity: Number(m[2]), body: m[3]!.trimEnd() });
   return out;
 }
 
@@ -61,7 +62,13 @@ export function parseState(body: string): TraceState | undefined {
   return { index: Number(m[1]), action, vars };
 }
 
-const VIOLATIONS: Record<number, SpecViolation['kind']> = { 2110: 'invariant', 2112: 'action property', 2116: 'temporal property', 2114: 'deadlock', 2132: 'assertion' };
+const VIOLATIONS: Record<number, SpecViolation['kind']> = {
+  2110: 'invariant',
+  2112: 'action property',
+  2116: 'temporal property',
+  2114: 'deadlock',
+  2132: 'assertion',
+};
 
 export function parseOutput(output: string): ParsedOutput {
   const msgs = messages(output);
@@ -82,8 +89,14 @@ export function parseOutput(output: string): ParsedOutput {
       if (st) trace.push(st);
     } else if (VIOLATIONS[m.code]) {
       const kind = VIOLATIONS[m.code]!;
-      const named = /(?:Invariant|Action property|Temporal property|property) (\S+) is violated/.exec(m.body);
-      result.violation = { property: named?.[1] ?? (kind === 'deadlock' ? 'deadlock' : kind), kind, message: m.body.split('\n')[0]!, trace };
+      const named =
+        /(?:Invariant|Action property|Temporal property|property) (\S+) is violated/.exec(m.body);
+      result.violation = {
+        property: named?.[1] ?? (kind === 'deadlock' ? 'deadlock' : kind),
+        kind,
+        message: m.body.split('\n')[0]!,
+        trace,
+      };
     } else if (m.severity === 1 && m.code !== 2121) {
       result.errors.push(m.body);
     }

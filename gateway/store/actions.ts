@@ -15,8 +15,16 @@ export async function actionById(db: Conn, id: string): Promise<ActionsTable | u
  * Claims the row for this transaction (a row lock on PostgreSQL; SQLite's one writer is the
  * transaction already) and returns it, or undefined when there is no such action.
  */
-export async function lockAction(trx: Tx, id: string, now: number): Promise<ActionsTable | undefined> {
-  const touched = await trx.updateTable('actions').set({ updated_at: now }).where('id', '=', id).executeTakeFirst();
+export async function lockAction(
+  trx: Tx,
+  id: string,
+  now: number,
+): Promise<ActionsTable | undefined> {
+  const touched = await trx
+    .updateTable('actions')
+    .set({ updated_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (Number(touched.numUpdatedRows) !== 1) return undefined;
   return trx.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
@@ -27,7 +35,14 @@ export async function lockAction(trx: Tx, id: string, now: number): Promise<Acti
  */
 export async function moveStatus(
   trx: Tx,
-  move: { id: string; from: string; to: string; reason: string | null; at: number; set?: Partial<Omit<ActionsTable, 'id' | 'status'>> },
+  move: {
+    id: string;
+    from: string;
+    to: string;
+    reason: string | null;
+    at: number;
+    set?: Partial<Omit<ActionsTable, 'id' | 'status'>>;
+  },
 ): Promise<boolean> {
   const result = await trx
     .updateTable('actions')
@@ -39,20 +54,54 @@ export async function moveStatus(
 }
 
 /** The proposer's earlier action under an Idempotency-Key. */
-export async function actionByIdempotencyKey(db: Conn, proposer: string, key: string): Promise<Pick<ActionsTable, 'id' | 'request_digest'> | undefined> {
-  return db.selectFrom('actions').select(['id', 'request_digest']).where('proposer', '=', proposer).where('idempotency_key', '=', key).executeTakeFirst();
+export async function actionByIdempotencyKey(
+  db: Conn,
+  proposer: string,
+  key: string,
+): Promise<Pick<ActionsTable, 'id' | 'request_digest'> | undefined> {
+  return db
+    .selectFrom('actions')
+    .select(['id', 'request_digest'])
+    .where('proposer', '=', proposer)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
 }
 
 /** A proposer's actions in the given statuses (what revoking their token withdraws). */
-export async function actionsOfProposer(trx: Conn, proposer: string, statuses: readonly string[]): Promise<Pick<ActionsTable, 'id' | 'status'>[]> {
-  return trx.selectFrom('actions').select(['id', 'status']).where('proposer', '=', proposer).where('status', 'in', [...statuses]).execute();
+export async function actionsOfProposer(
+  trx: Conn,
+  proposer: string,
+  statuses: readonly string[],
+): Promise<Pick<ActionsTable, 'id' | 'status'>[]> {
+  return trx
+    .selectFrom('actions')
+    .select(['id', 'status'])
+    .where('proposer', '=', proposer)
+    .where('status', 'in', [...statuses])
+    .execute();
 }
 
 /** Pending actions whose deadline has come: approvals timed out, veto windows passed. */
-export async function dueForSweep(db: Conn, now: number, limit: number): Promise<{ expiring: string[]; vetoPassed: string[] }> {
+export async function dueForSweep(
+  db: Conn,
+  now: number,
+  limit: number,
+): Promise<{ expiring: string[]; vetoPassed: string[] }> {
   const [expiring, vetoPassed] = await Promise.all([
-    db.selectFrom('actions').select('id').where('status', '=', 'PENDING_APPROVAL').where('expires_at', '<=', now).limit(limit).execute(),
-    db.selectFrom('actions').select('id').where('status', '=', 'PENDING_VETO').where('veto_deadline', '<=', now).limit(limit).execute(),
+    db
+      .selectFrom('actions')
+      .select('id')
+      .where('status', '=', 'PENDING_APPROVAL')
+      .where('expires_at', '<=', now)
+      .limit(limit)
+      .execute(),
+    db
+      .selectFrom('actions')
+      .select('id')
+      .where('status', '=', 'PENDING_VETO')
+      .where('veto_deadline', '<=', now)
+      .limit(limit)
+      .execute(),
   ]);
   return { expiring: expiring.map((r) => r.id), vetoPassed: vetoPassed.map((r) => r.id) };
 }
@@ -66,24 +115,47 @@ export async function pageOfActions(
   if (q.status) query = query.where('status', '=', q.status);
   if (q.target) query = query.where('target', '=', q.target);
   const after = q.after;
-  if (after) query = query.where((eb) => eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]));
+  if (after)
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '<', after.at),
+        eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)]),
+      ]),
+    );
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
 }
 
 /** The actions of a batch, in batch order. */
 export async function actionsOfBatch(db: Conn, batchId: string): Promise<ActionsTable[]> {
-  return db.selectFrom('actions').selectAll().where('batch_id', '=', batchId).orderBy('batch_seq').execute();
+  return db
+    .selectFrom('actions')
+    .selectAll()
+    .where('batch_id', '=', batchId)
+    .orderBy('batch_seq')
+    .execute();
 }
 
-export type ApprovalLine = Pick<ApprovalsTable, 'action_id' | 'actor' | 'role' | 'verdict' | 'created_at'>;
+export type ApprovalLine = Pick<
+  ApprovalsTable,
+  'action_id' | 'actor' | 'role' | 'verdict' | 'created_at'
+>;
 
 /** The approvals and other verdicts on these actions, in one query. */
 export async function approvalsOf(db: Conn, actionIds: readonly string[]): Promise<ApprovalLine[]> {
   if (actionIds.length === 0) return [];
-  return db.selectFrom('approvals').select(['action_id', 'actor', 'role', 'verdict', 'created_at']).where('action_id', 'in', [...actionIds]).orderBy('created_at').execute();
+  return db
+    .selectFrom('approvals')
+    .select(['action_id', 'actor', 'role', 'verdict', 'created_at'])
+    .where('action_id', 'in', [...actionIds])
+    .orderBy('created_at')
+    .execute();
 }
 
-export async function insertApproval(trx: Tx, row: Insertable<ApprovalsTable>, options: { ignoreDuplicate?: boolean } = {}): Promise<void> {
+export async function insertApproval(
+  trx: Tx,
+  row: Insertable<ApprovalsTable>,
+  options: { ignoreDuplicate?: boolean } = {},
+): Promise<void> {
   let q = trx.insertInto('approvals').values(row);
   if (options.ignoreDuplicate) q = q.onConflict((oc) => oc.doNothing());
   await q.execute();
@@ -91,22 +163,47 @@ export async function insertApproval(trx: Tx, row: Insertable<ApprovalsTable>, o
 
 /** Who has approved an action so far (one line per approval). */
 export async function approversOf(trx: Conn, actionId: string): Promise<string[]> {
-  const rows = await trx.selectFrom('approvals').select('actor').where('action_id', '=', actionId).where('verdict', '=', 'approve').execute();
+  const rows = await trx
+    .selectFrom('approvals')
+    .select('actor')
+    .where('action_id', '=', actionId)
+    .where('verdict', '=', 'approve')
+    .execute();
   return rows.map((r) => r.actor);
 }
 
 /** Every action in the given statuses (what the emergency stop cancels). */
-export async function actionsInStatus(db: Conn, statuses: readonly string[]): Promise<Pick<ActionsTable, 'id' | 'status'>[]> {
-  return db.selectFrom('actions').select(['id', 'status']).where('status', 'in', [...statuses]).execute();
+export async function actionsInStatus(
+  db: Conn,
+  statuses: readonly string[],
+): Promise<Pick<ActionsTable, 'id' | 'status'>[]> {
+  return db
+    .selectFrom('actions')
+    .select(['id', 'status'])
+    .where('status', 'in', [...statuses])
+    .execute();
 }
 
 /** The newest actions in the given statuses, at most `limit`. */
-export async function newestInStatus(db: Conn, statuses: readonly string[], limit: number): Promise<ActionsTable[]> {
-  return db.selectFrom('actions').selectAll().where('status', 'in', [...statuses]).orderBy('created_at', 'desc').limit(limit).execute();
+export async function newestInStatus(
+  db: Conn,
+  statuses: readonly string[],
+  limit: number,
+): Promise<ActionsTable[]> {
+  return db
+    .selectFrom('actions')
+    .selectAll()
+    .where('status', 'in', [...statuses])
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /** How many actions each target has in each of the given statuses. */
-export async function countsByTargetAndStatus(db: Conn, statuses: readonly string[]): Promise<{ target: string; status: string; n: number }[]> {
+export async function countsByTargetAndStatus(
+  db: Conn,
+  statuses: readonly string[],
+): Promise<{ target: string; status: string; n: number }[]> {
   const rows = await db
     .selectFrom('actions')
     .select(['target', 'status'])
@@ -119,6 +216,10 @@ export async function countsByTargetAndStatus(db: Conn, statuses: readonly strin
 
 /** How many actions are in the given statuses. */
 export async function countInStatus(db: Conn, statuses: readonly string[]): Promise<number> {
-  const r = await db.selectFrom('actions').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', [...statuses]).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('actions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', [...statuses])
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -24,14 +24,26 @@ export async function reserveSeqs(trx: Tx, n: number): Promise<{ seq: number; ha
 }
 
 /** Writes records (in slices: SQLite caps bound parameters per statement) and the new head hash. */
-export async function writeRecords(trx: Tx, rows: readonly AuditLogTable[], headHash: string): Promise<void> {
+export async function writeRecords(
+  trx: Tx,
+  rows: readonly AuditLogTable[],
+  headHash: string,
+): Promise<void> {
   // 8 columns × 500 rows stays well inside SQLite's limit.
-  for (let i = 0; i < rows.length; i += 500) await trx.insertInto('audit_log').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await trx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + 500))
+      .execute();
   await trx.updateTable('audit_head').set({ hash: headHash }).where('id', '=', 1).execute();
 }
 
 export async function headRow(db: Conn): Promise<{ seq: number; hash: string } | undefined> {
-  const row = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
+  const row = await db
+    .selectFrom('audit_head')
+    .select(['seq', 'hash'])
+    .where('id', '=', 1)
+    .executeTakeFirst();
   return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
 }
 
@@ -41,12 +53,27 @@ export async function headSeq(db: Conn): Promise<number> {
 }
 
 /** Up to `limit` records from `fromSeq` on, in order. */
-export async function recordsFrom(db: Conn, fromSeq: number, limit: number): Promise<AuditLogTable[]> {
-  return db.selectFrom('audit_log').selectAll().where('seq', '>=', fromSeq).orderBy('seq').limit(limit).execute();
+export async function recordsFrom(
+  db: Conn,
+  fromSeq: number,
+  limit: number,
+): Promise<AuditLogTable[]> {
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('seq', '>=', fromSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
 }
 
 /** Up to `limit` records after `after` and at most `to`, in order. */
-export async function recordsAfter(db: Conn, after: number, limit: number, to?: number): Promise<AuditLogTable[]> {
+export async function recordsAfter(
+  db: Conn,
+  after: number,
+  limit: number,
+  to?: number,
+): Promise<AuditLogTable[]> {
   let q = db.selectFrom('audit_log').selectAll().where('seq', '>', after);
   if (to !== undefined) q = q.where('seq', '<=', to);
   return q.orderBy('seq').limit(limit).execute();
@@ -54,28 +81,55 @@ export async function recordsAfter(db: Conn, after: number, limit: number, to?: 
 
 /** Every record in [from, to], in order. */
 export async function recordRange(db: Conn, from: number, to: number): Promise<AuditLogTable[]> {
-  return db.selectFrom('audit_log').selectAll().where('seq', '>=', from).where('seq', '<=', to).orderBy('seq').execute();
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('seq', '>=', from)
+    .where('seq', '<=', to)
+    .orderBy('seq')
+    .execute();
 }
 
 export async function recordExists(db: Conn, seq: number): Promise<boolean> {
-  return (await db.selectFrom('audit_log').select('seq').where('seq', '=', seq).executeTakeFirst()) !== undefined;
+  return (
+    (await db.selectFrom('audit_log').select('seq').where('seq', '=', seq).executeTakeFirst()) !==
+    undefined
+  );
 }
 
 /** seq, time and hash of the given records. */
-export async function recordEnds(db: Conn, seqs: readonly number[]): Promise<{ seq: number; ts: string; hash: string }[]> {
-  const rows = await db.selectFrom('audit_log').select(['seq', 'ts', 'hash']).where('seq', 'in', [...seqs]).execute();
+export async function recordEnds(
+  db: Conn,
+  seqs: readonly number[],
+): Promise<{ seq: number; ts: string; hash: string }[]> {
+  const rows = await db
+    .selectFrom('audit_log')
+    .select(['seq', 'ts', 'hash'])
+    .where('seq', 'in', [...seqs])
+    .execute();
   return rows.map((r) => ({ seq: Number(r.seq), ts: r.ts, hash: r.hash }));
 }
 
 /** The first record at or after a time, or the last at or before it. */
-export async function seqAtTime(db: Conn, isoTime: string, side: 'from' | 'to'): Promise<number | undefined> {
+export async function seqAtTime(
+  db: Conn,
+  isoTime: string,
+  side: 'from' | 'to',
+): Promise<number | undefined> {
   const q = db.selectFrom('audit_log').select('seq').where('seq', '>=', FIRST_SEQ);
-  const row = side === 'from' ? await q.where('ts', '>=', isoTime).orderBy('seq').limit(1).executeTakeFirst() : await q.where('ts', '<=', isoTime).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const row =
+    side === 'from'
+      ? await q.where('ts', '>=', isoTime).orderBy('seq').limit(1).executeTakeFirst()
+      : await q.where('ts', '<=', isoTime).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return row ? Number(row.seq) : undefined;
 }
 
 /** Records about actions in [from, to], in order. */
-export async function actionRecordsIn(db: Conn, fromSeq: number, toSeq: number): Promise<Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>[]> {
+export async function actionRecordsIn(
+  db: Conn,
+  fromSeq: number,
+  toSeq: number,
+): Promise<Pick<AuditLogTable, 'seq' | 'ts' | 'type' | 'action_id' | 'actor' | 'payload'>[]> {
   return db
     .selectFrom('audit_log')
     .select(['seq', 'ts', 'type', 'action_id', 'actor', 'payload'])
@@ -89,17 +143,32 @@ export async function actionRecordsIn(db: Conn, fromSeq: number, toSeq: number):
 // --- checkpoints ---------------------------------------------------------------
 
 export async function latestCheckpointText(db: Conn): Promise<CheckpointText | undefined> {
-  return db.selectFrom('audit_checkpoints').select(['body', 'bundle']).orderBy('idx', 'desc').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('audit_checkpoints')
+    .select(['body', 'bundle'])
+    .orderBy('idx', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function checkpointTextAt(db: Conn, idx: number): Promise<CheckpointText | undefined> {
-  return db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('idx', '=', idx).executeTakeFirst();
+  return db
+    .selectFrom('audit_checkpoints')
+    .select(['body', 'bundle'])
+    .where('idx', '=', idx)
+    .executeTakeFirst();
 }
 
 /** Checkpoints from index `idx` on, or the newest one alone when no index is given. */
-export async function checkpointsFromIndex(db: Conn, idx: number | undefined): Promise<(CheckpointText & { idx: number })[]> {
+export async function checkpointsFromIndex(
+  db: Conn,
+  idx: number | undefined,
+): Promise<(CheckpointText & { idx: number })[]> {
   const q = db.selectFrom('audit_checkpoints').select(['idx', 'body', 'bundle']);
-  const rows = idx !== undefined ? await q.where('idx', '>=', idx).orderBy('idx').execute() : await q.orderBy('idx', 'desc').limit(1).execute();
+  const rows =
+    idx !== undefined
+      ? await q.where('idx', '>=', idx).orderBy('idx').execute()
+      : await q.orderBy('idx', 'desc').limit(1).execute();
   return rows.map((r) => ({ ...r, idx: Number(r.idx) }));
 }
 
@@ -108,20 +177,51 @@ export async function allCheckpointTexts(db: Conn): Promise<CheckpointText[]> {
 }
 
 /** Checkpoints whose range ends inside [from, to]. */
-export async function checkpointsEndingIn(db: Conn, from: number, to: number): Promise<CheckpointText[]> {
-  return db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('to_seq', '>=', from).where('to_seq', '<=', to).orderBy('idx').execute();
+export async function checkpointsEndingIn(
+  db: Conn,
+  from: number,
+  to: number,
+): Promise<CheckpointText[]> {
+  return db
+    .selectFrom('audit_checkpoints')
+    .select(['body', 'bundle'])
+    .where('to_seq', '>=', from)
+    .where('to_seq', '<=', to)
+    .orderBy('idx')
+    .execute();
 }
 
 /** Checkpoints whose range overlaps [from, to]. */
-export async function checkpointsOverlapping(db: Conn, from: number, to: number): Promise<CheckpointText[]> {
-  return db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('to_seq', '>=', from).where('from_seq', '<=', to).orderBy('idx').execute();
+export async function checkpointsOverlapping(
+  db: Conn,
+  from: number,
+  to: number,
+): Promise<CheckpointText[]> {
+  return db
+    .selectFrom('audit_checkpoints')
+    .select(['body', 'bundle'])
+    .where('to_seq', '>=', from)
+    .where('from_seq', '<=', to)
+    .orderBy('idx')
+    .execute();
 }
 
 /** The checkpoint whose range holds `seq`. */
-export async function checkpointCovering(db: Conn, seq: number): Promise<CheckpointText | undefined> {
-  return db.selectFrom('audit_checkpoints').select(['body', 'bundle']).where('from_seq', '<=', seq).where('to_seq', '>=', seq).executeTakeFirst();
+export async function checkpointCovering(
+  db: Conn,
+  seq: number,
+): Promise<CheckpointText | undefined> {
+  return db
+    .selectFrom('audit_checkpoints')
+    .select(['body', 'bundle'])
+    .where('from_seq', '<=', seq)
+    .where('to_seq', '>=', seq)
+    .executeTakeFirst();
 }
 
-export async function insertCheckpoint(db: Conn, row: Insertable<AuditCheckpointsTable>): Promise<void> {
+export async function insertCheckpoint(
+  db: Conn,
+  row: Insertable<AuditCheckpointsTable>,
+): Promise<void> {
   await db.insertInto('audit_checkpoints').values(row).execute();
 }

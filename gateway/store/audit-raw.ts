@@ -7,13 +7,27 @@ import SQLite from 'better-sqlite3';
 export type RawSqlite = SQLite.Database;
 
 /** One stored record as an array: seq, ts, type, action_id, actor, payload, prev_hash, hash. */
-export type RawRecord = [seq: number, ts: string, type: string, actionId: string | null, actor: string, payload: string, prevHash: string, hash: string];
+export type RawRecord = [
+  seq: number,
+  ts: string,
+  type: string,
+  actionId: string | null,
+  actor: string,
+  payload: string,
+  prevHash: string,
+  hash: string,
+];
 
 const COLUMNS = 'seq, ts, type, action_id, actor, payload, prev_hash, hash';
 
-/** Pages of records in seq order, from the lowest stored seq (a record below 1 must reach the verifier). */
+/**
+ * Pages of records in seq order, from the lowest stored seq (a record below 1 must reach the
+ * verifier).
+ */
 export function* rawRecordPages(sqlite: RawSqlite, pageSize: number): Generator<RawRecord[]> {
-  const page = sqlite.prepare(`SELECT ${COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
+  const page = sqlite
+    .prepare(`SELECT ${COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`)
+    .raw(true);
   let after = Number.MIN_SAFE_INTEGER;
   for (;;) {
     const rows = page.all(after, pageSize) as RawRecord[];
@@ -30,5 +44,8 @@ export function openRawReadOnly(file: string): RawSqlite {
 
 /** Records with seq in [from, to], in order. */
 export function rawRecordRange(sqlite: RawSqlite, from: number, to: number): RawRecord[] {
-  return sqlite.prepare(`SELECT ${COLUMNS} FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq`).raw(true).all(from, to) as RawRecord[];
+  return sqlite
+    .prepare(`SELECT ${COLUMNS} FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq`)
+    .raw(true)
+    .all(from, to) as RawRecord[];
 }

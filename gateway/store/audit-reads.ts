@@ -1,4 +1,7 @@
-/** Reads of the audit log for people: an action's trail, a time window. Only records in the chain (seq ≥ 1). */
+/**
+ * Reads of the audit log for people: an action's trail, a time window. Only records in the chain
+ * (seq ≥ 1).
+ */
 import type { Conn } from './conn.ts';
 
 /**
@@ -17,7 +20,14 @@ export interface AuditLine {
   payload: Record<string, unknown>;
 }
 
-const line = (r: { seq: number; ts: string; type: string; actor: string; action_id: string | null; payload: string }): AuditLine => ({
+const line = (r: {
+  seq: number;
+  ts: string;
+  type: string;
+  actor: string;
+  action_id: string | null;
+  payload: string;
+}): AuditLine => ({
   seq: Number(r.seq),
   ts: r.ts,
   type: r.type,
@@ -27,12 +37,25 @@ const line = (r: { seq: number; ts: string; type: string; actor: string; action_
 });
 
 export async function trailOf(db: Conn, actionId: string): Promise<AuditLine[]> {
-  const rows = await db.selectFrom('audit_log').select(['seq', 'ts', 'type', 'actor', 'action_id', 'payload']).where('action_id', '=', actionId).where('seq', '>=', FIRST_SEQ).orderBy('seq').execute();
+  const rows = await db
+    .selectFrom('audit_log')
+    .select(['seq', 'ts', 'type', 'actor', 'action_id', 'payload'])
+    .where('action_id', '=', actionId)
+    .where('seq', '>=', FIRST_SEQ)
+    .orderBy('seq')
+    .execute();
   return rows.map(line);
 }
 
 export async function recordsSince(db: Conn, fromIso: string, limit: number): Promise<AuditLine[]> {
-  const rows = await db.selectFrom('audit_log').select(['seq', 'ts', 'type', 'actor', 'action_id', 'payload']).where('ts', '>=', fromIso).where('seq', '>=', FIRST_SEQ).orderBy('seq').limit(limit).execute();
+  const rows = await db
+    .selectFrom('audit_log')
+    .select(['seq', 'ts', 'type', 'actor', 'action_id', 'payload'])
+    .where('ts', '>=', fromIso)
+    .where('seq', '>=', FIRST_SEQ)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
   return rows.map(line);
 }
 
@@ -40,7 +63,10 @@ export async function recordsSince(db: Conn, fromIso: string, limit: number): Pr
 export async function auditProgress(db: Conn): Promise<{ head: number; signed: number }> {
   const [head, signed] = await Promise.all([
     db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirst(),
-    db.selectFrom('audit_checkpoints').select((eb) => eb.fn.max('to_seq').as('m')).executeTakeFirst(),
+    db
+      .selectFrom('audit_checkpoints')
+      .select((eb) => eb.fn.max('to_seq').as('m'))
+      .executeTakeFirst(),
   ]);
   return { head: Number(head?.seq ?? 0), signed: Number(signed?.m ?? 0) };
 }

@@ -3,7 +3,11 @@ import type { Conn, Tx } from './conn.ts';
 import type { BreakerEventsTable, BreakerRulesTable } from './types.ts';
 
 /** The rule of the unresolved breaker event that paused `kind` on `target`, if any. */
-export async function pausedBy(db: Conn, target: string, kind: string): Promise<string | undefined> {
+export async function pausedBy(
+  db: Conn,
+  target: string,
+  kind: string,
+): Promise<string | undefined> {
   const row = await db
     .selectFrom('paused_kinds')
     .innerJoin('breaker_events', 'breaker_events.id', 'paused_kinds.event_id')
@@ -15,19 +19,35 @@ export async function pausedBy(db: Conn, target: string, kind: string): Promise<
 }
 
 /** An unresolved breaker event on a target, if any. */
-export async function openBreakerOn(db: Conn, target: string): Promise<{ rule: string } | undefined> {
-  return db.selectFrom('breaker_events').select('rule').where('target', '=', target).where('resolved_at', 'is', null).executeTakeFirst();
+export async function openBreakerOn(
+  db: Conn,
+  target: string,
+): Promise<{ rule: string } | undefined> {
+  return db
+    .selectFrom('breaker_events')
+    .select('rule')
+    .where('target', '=', target)
+    .where('resolved_at', 'is', null)
+    .executeTakeFirst();
 }
 
 /** How many breaker events are unresolved. */
 export async function countOpenBreakers(db: Conn): Promise<number> {
-  const r = await db.selectFrom('breaker_events').select((eb) => eb.fn.countAll<number>().as('n')).where('resolved_at', 'is', null).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('breaker_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('resolved_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
 /** Inserts a rule unless one of that name exists (seeding never overwrites a person's edit). */
 export async function insertRuleIfAbsent(db: Conn, row: BreakerRulesTable): Promise<void> {
-  await db.insertInto('breaker_rules').values(row).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await db
+    .insertInto('breaker_rules')
+    .values(row)
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
 }
 
 export async function allRules(db: Conn): Promise<BreakerRulesTable[]> {
@@ -38,18 +58,31 @@ export async function ruleNamed(db: Conn, name: string): Promise<BreakerRulesTab
   return db.selectFrom('breaker_rules').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
-export async function updateRule(trx: Tx, name: string, change: Partial<Omit<BreakerRulesTable, 'name'>>): Promise<void> {
+export async function updateRule(
+  trx: Tx,
+  name: string,
+  change: Partial<Omit<BreakerRulesTable, 'name'>>,
+): Promise<void> {
   await trx.updateTable('breaker_rules').set(change).where('name', '=', name).execute();
 }
 
 /** Each rule's window, by name. */
 export async function ruleWindows(db: Conn): Promise<Map<string, number>> {
-  return new Map((await db.selectFrom('breaker_rules').select(['name', 'window_ms']).execute()).map((r) => [r.name, Number(r.window_ms)]));
+  return new Map(
+    (await db.selectFrom('breaker_rules').select(['name', 'window_ms']).execute()).map((r) => [
+      r.name,
+      Number(r.window_ms),
+    ]),
+  );
 }
 
 /** How many rules are enabled. */
 export async function countEnabledRules(db: Conn): Promise<number> {
-  const r = await db.selectFrom('breaker_rules').select((eb) => eb.fn.countAll<number>().as('n')).where('enabled', '=', 1).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('breaker_rules')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('enabled', '=', 1)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -66,14 +99,24 @@ export async function resolvedFences(db: Conn, target: string): Promise<Map<stri
 }
 
 /** Breaker events, newest first. */
-export async function breakerEvents(db: Conn, options: { unresolved?: boolean; target?: string; limit: number }): Promise<BreakerEventsTable[]> {
-  let q = db.selectFrom('breaker_events').selectAll().orderBy('created_at', 'desc').limit(options.limit);
+export async function breakerEvents(
+  db: Conn,
+  options: { unresolved?: boolean; target?: string; limit: number },
+): Promise<BreakerEventsTable[]> {
+  let q = db
+    .selectFrom('breaker_events')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .limit(options.limit);
   if (options.unresolved) q = q.where('resolved_at', 'is', null);
   if (options.target) q = q.where('target', '=', options.target);
   return q.execute();
 }
 
-export async function breakerEventById(db: Conn, id: string): Promise<BreakerEventsTable | undefined> {
+export async function breakerEventById(
+  db: Conn,
+  id: string,
+): Promise<BreakerEventsTable | undefined> {
   return db.selectFrom('breaker_events').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
@@ -81,13 +124,31 @@ export async function insertBreakerEvent(trx: Tx, row: BreakerEventsTable): Prom
   await trx.insertInto('breaker_events').values(row).execute();
 }
 
-/** Pauses a kind on a target for an event (a kind already paused stays paused by its first event). */
-export async function pauseKind(trx: Tx, row: { target: string; kind: string; event_id: string; created_at: number }): Promise<void> {
-  await trx.insertInto('paused_kinds').values(row).onConflict((oc) => oc.columns(['target', 'kind']).doNothing()).execute();
+/**
+ * Pauses a kind on a target for an event (a kind already paused stays paused by its first event).
+ */
+export async function pauseKind(
+  trx: Tx,
+  row: { target: string; kind: string; event_id: string; created_at: number },
+): Promise<void> {
+  await trx
+    .insertInto('paused_kinds')
+    .values(row)
+    .onConflict((oc) => oc.columns(['target', 'kind']).doNothing())
+    .execute();
 }
 
 /** Resolves an open event and lifts the pauses it caused. */
-export async function resolveBreakerEvent(trx: Tx, id: string, resolution: { at: number; by: string; reason: string }): Promise<void> {
-  await trx.updateTable('breaker_events').set({ resolved_at: resolution.at, resolved_by: resolution.by, resolution: resolution.reason }).where('id', '=', id).where('resolved_at', 'is', null).execute();
+export async function resolveBreakerEvent(
+  trx: Tx,
+  id: string,
+  resolution: { at: number; by: string; reason: string },
+): Promise<void> {
+  await trx
+    .updateTable('breaker_events')
+    .set({ resolved_at: resolution.at, resolved_by: resolution.by, resolution: resolution.reason })
+    .where('id', '=', id)
+    .where('resolved_at', 'is', null)
+    .execute();
   await trx.deleteFrom('paused_kinds').where('event_id', '=', id).execute();
 }

@@ -17,7 +17,11 @@ export type Db = Kysely<Database>;
 export interface OpenedDb {
   db: Db;
   dialect: Dialect;
-  /** The SQLite handle, for bulk reads by one-shot tools (verify, evidence) where Kysely's row objects cost too much; it bypasses Kysely's connection queue, so never while the gateway runs on it. */
+  /**
+   * The SQLite handle, for bulk reads by one-shot tools (verify, evidence) where Kysely's row
+   * objects cost too much; it bypasses Kysely's connection queue, so never while the gateway runs
+   * on it.
+   */
   sqlite?: SQLite.Database;
   /** PostgreSQL: the connection pool (the event relay sends its NOTIFYs through it). */
   pool?: pg.Pool;
@@ -43,7 +47,8 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     // process: the pool discards it and the next query opens a new one.
     pool.on('error', (err) => options.onIdleError?.(err));
     // …and neither may a connection lost while checked out between two queries: pg emits that
-    // on the client, where nobody listens. The query in flight (if any) still fails and answers 503.
+    // on the client, where nobody listens. The query in flight (if any) still fails and answers
+    // 503.
     pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pgPool = pool;
@@ -60,7 +65,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
   await migrate(db, dialect);
-  return { db, dialect, ...(sqlite ? { sqlite } : {}), ...(pgPool ? { pool: pgPool } : {}), close: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    ...(sqlite ? { sqlite } : {}),
+    ...(pgPool ? { pool: pgPool } : {}),
+    close: () => db.destroy(),
+  };
 }
 
 export async function migrate(db: Db, dialect: Dialect): Promise<void> {
@@ -68,7 +79,11 @@ export async function migrate(db: Db, dialect: Dialect): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new InterlockError('internal', `database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new InterlockError(
+      'internal',
+      `database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 

@@ -8,6 +8,14 @@ export async function insertDecision(trx: Tx, row: Insertable<DecisionsTable>): 
 }
 
 /** The decision an action was proposed with. */
-export async function proposalDecisionOf(db: Conn, actionId: string): Promise<DecisionsTable | undefined> {
-  return db.selectFrom('decisions').selectAll().where('action_id', '=', actionId).where('purpose', '=', 'proposal').executeTakeFirst();
+export async function proposalDecisionOf(
+  db: Conn,
+  actionId: string,
+): Promise<DecisionsTable | undefined> {
+  return db
+    .selectFrom('decisions')
+    .selectAll()
+    .where('action_id', '=', actionId)
+    .where('purpose', '=', 'proposal')
+    .executeTakeFirst();
 }

@@ -47,8 +47,11 @@ export class EventRelay {
 
   #send(event: LifecycleEvent): void {
     let payload = JSON.stringify({ origin: this.origin, event });
-    if (payload.length > MAX_PAYLOAD) payload = JSON.stringify({ origin: this.origin, event: { ...event, detail: undefined } });
-    this.pool.query('select pg_notify($1, $2)', [CHANNEL, payload]).catch((err: unknown) => this.onError(err instanceof Error ? err : new Error(String(err))));
+    if (payload.length > MAX_PAYLOAD)
+      payload = JSON.stringify({ origin: this.origin, event: { ...event, detail: undefined } });
+    this.pool
+      .query('select pg_notify($1, $2)', [CHANNEL, payload])
+      .catch((err: unknown) => this.onError(err instanceof Error ? err : new Error(String(err))));
   }
 
   async #listen(resync: boolean): Promise<void> {
@@ -61,7 +64,10 @@ export class EventRelay {
     client.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
       try {
-        const { origin, event } = JSON.parse(msg.payload) as { origin: string; event: LifecycleEvent };
+        const { origin, event } = JSON.parse(msg.payload) as {
+          origin: string;
+          event: LifecycleEvent;
+        };
         if (origin !== this.origin) this.bus.publishRemote(event);
       } catch (err) {
         this.onError(err instanceof Error ? err : new Error(String(err)));

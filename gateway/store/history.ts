@@ -25,31 +25,52 @@ export interface WindowQuery {
 }
 
 function windowed(db: Conn, w: WindowQuery) {
-  const timeColumn: 'created_at' | 'started_at' = w.purpose === 'proposal' ? 'created_at' : 'started_at';
+  const timeColumn: 'created_at' | 'started_at' =
+    w.purpose === 'proposal' ? 'created_at' : 'started_at';
   let q = db.selectFrom('actions').where(timeColumn, '>=', w.since);
-  q = w.purpose === 'proposal' ? q.where('status', 'not in', ['DENIED']) : q.where('started_at', 'is not', null);
+  q =
+    w.purpose === 'proposal'
+      ? q.where('status', 'not in', ['DENIED'])
+      : q.where('started_at', 'is not', null);
   if (w.excludeActionId) q = q.where('id', '!=', w.excludeActionId);
   if (w.proposer !== undefined) q = q.where('proposer', '=', w.proposer);
   if (w.target !== undefined) q = q.where('target', '=', w.target);
   if (w.kinds) q = q.where('kind', 'in', [...w.kinds]);
   const patterns = w.kindPatterns;
   if (patterns && !patterns.includes('*')) {
-    q = q.where((eb) => eb.or(patterns.map((p) => (p.endsWith('*') ? eb(sql`substr(kind, 1, ${p.length - 1})`, '=', p.slice(0, -1)) : eb('kind', '=', p)))));
+    q = q.where((eb) =>
+      eb.or(
+        patterns.map((p) =>
+          p.endsWith('*')
+            ? eb(sql`substr(kind, 1, ${p.length - 1})`, '=', p.slice(0, -1))
+            : eb('kind', '=', p),
+        ),
+      ),
+    );
   }
   return { q, timeColumn };
 }
 
 /** How many actions the window counts, and when the oldest of them entered it. */
-export async function countInWindow(db: Conn, w: WindowQuery): Promise<{ count: number; oldest?: number }> {
+export async function countInWindow(
+  db: Conn,
+  w: WindowQuery,
+): Promise<{ count: number; oldest?: number }> {
   if (w.kinds && w.kinds.length === 0) return { count: 0 };
   const { q, timeColumn } = windowed(db, w);
-  const row = await q.select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min(timeColumn).as('oldest')]).executeTakeFirstOrThrow();
+  const row = await q
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min(timeColumn).as('oldest')])
+    .executeTakeFirstOrThrow();
   const count = Number(row.n);
   return count > 0 && row.oldest !== null ? { count, oldest: Number(row.oldest) } : { count };
 }
 
 /** The params and finish time of the last completed action of a kind on a target. */
-export async function lastCompleted(db: Conn, target: string, kind: string): Promise<{ params: string; finishedAt: number } | undefined> {
+export async function lastCompleted(
+  db: Conn,
+  target: string,
+  kind: string,
+): Promise<{ params: string; finishedAt: number } | undefined> {
   const prev = await db
     .selectFrom('actions')
     .select(['params', 'finished_at'])
@@ -59,5 +80,7 @@ export async function lastCompleted(db: Conn, target: string, kind: string): Pro
     .orderBy('finished_at', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return prev && prev.finished_at !== null ? { params: prev.params, finishedAt: Number(prev.finished_at) } : undefined;
+  return prev && prev.finished_at !== null
+    ? { params: prev.params, finishedAt: Number(prev.finished_at) }
+    : undefined;
 }

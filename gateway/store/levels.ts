@@ -3,12 +3,20 @@ import type { Conn, Tx } from './conn.ts';
 import type { AutonomyTable } from './types.ts';
 
 export async function storedLevel(db: Conn, target: string): Promise<string | undefined> {
-  const row = await db.selectFrom('autonomy_levels').select('level').where('target', '=', target).executeTakeFirst();
+  const row = await db
+    .selectFrom('autonomy_levels')
+    .select('level')
+    .where('target', '=', target)
+    .executeTakeFirst();
   return row?.level;
 }
 
 export async function storedLevelRow(db: Conn, target: string): Promise<AutonomyTable | undefined> {
-  return db.selectFrom('autonomy_levels').selectAll().where('target', '=', target).executeTakeFirst();
+  return db
+    .selectFrom('autonomy_levels')
+    .selectAll()
+    .where('target', '=', target)
+    .executeTakeFirst();
 }
 
 export async function writeLevel(trx: Tx, row: AutonomyTable): Promise<void> {

@@ -7,7 +7,10 @@ import type { Database, TokensTable } from './types.ts';
 type Conn = Db | Transaction<Database>;
 
 export async function insertToken(trx: Conn, row: Omit<TokensTable, 'revoked_at'>): Promise<void> {
-  await trx.insertInto('tokens').values({ ...row, revoked_at: null }).execute();
+  await trx
+    .insertInto('tokens')
+    .values({ ...row, revoked_at: null })
+    .execute();
 }
 
 /**
@@ -15,11 +18,21 @@ export async function insertToken(trx: Conn, row: Omit<TokensTable, 'revoked_at'
  * (name_key `key#id`) or an older replica (name_key null) left behind. LIKE's wildcards may
  * match more; the comparison in code decides.
  */
-export async function sameNameRows(db: Conn, key: string, options: { activeOnly: boolean }): Promise<TokensTable[]> {
+export async function sameNameRows(
+  db: Conn,
+  key: string,
+  options: { activeOnly: boolean },
+): Promise<TokensTable[]> {
   let q = db
     .selectFrom('tokens')
     .selectAll()
-    .where((eb) => eb.or([eb('name_key', '=', key), eb('name_key', 'like', `${key}#%`), eb('name_key', 'is', null)]));
+    .where((eb) =>
+      eb.or([
+        eb('name_key', '=', key),
+        eb('name_key', 'like', `${key}#%`),
+        eb('name_key', 'is', null),
+      ]),
+    );
   if (options.activeOnly) q = q.where('revoked_at', 'is', null);
   return (await q.execute()).filter((r) => nameKey(r.name) === key);
 }
@@ -30,32 +43,64 @@ export async function sameNameRows(db: Conn, key: string, options: { activeOnly:
  * else every active row that reads the same.
  */
 export async function activeTokensNamed(trx: Conn, name: string): Promise<TokensTable[]> {
-  const exact = await trx.selectFrom('tokens').selectAll().where('name', '=', name).where('revoked_at', 'is', null).executeTakeFirst();
+  const exact = await trx
+    .selectFrom('tokens')
+    .selectAll()
+    .where('name', '=', name)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return exact ? [exact] : sameNameRows(trx, nameKey(name), { activeOnly: true });
 }
 
 /** Revoke (revoked_at) or rotate (a new hash) one token row. */
-export async function updateToken(trx: Conn, id: string, change: { revoked_at: number } | { hash: string }): Promise<void> {
+export async function updateToken(
+  trx: Conn,
+  id: string,
+  change: { revoked_at: number } | { hash: string },
+): Promise<void> {
   await trx.updateTable('tokens').set(change).where('id', '=', id).execute();
 }
 
 /** The active token whose secret hashes to `hash`. */
-export async function activeTokenByHash(db: Conn, hash: string): Promise<Pick<TokensTable, 'id' | 'name' | 'role'> | undefined> {
-  return db.selectFrom('tokens').select(['id', 'name', 'role']).where('hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+export async function activeTokenByHash(
+  db: Conn,
+  hash: string,
+): Promise<Pick<TokensTable, 'id' | 'name' | 'role'> | undefined> {
+  return db
+    .selectFrom('tokens')
+    .select(['id', 'name', 'role'])
+    .where('hash', '=', hash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
 }
 
 export async function countTokens(db: Conn): Promise<number> {
-  const row = await db.selectFrom('tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** End every open console session of an actor; returns how many ended. */
 export async function endSessionsOf(trx: Conn, actor: string, now: number): Promise<number> {
-  const r = await trx.updateTable('console_sessions').set({ ended_at: now }).where('actor', '=', actor).where('ended_at', 'is', null).executeTakeFirst();
+  const r = await trx
+    .updateTable('console_sessions')
+    .set({ ended_at: now })
+    .where('actor', '=', actor)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
 /** A token by its exact name, revoked or not: whose word an action was proposed on. */
-export async function tokenNamed(db: Conn, name: string): Promise<Pick<TokensTable, 'role' | 'revoked_at'> | undefined> {
-  return db.selectFrom('tokens').select(['role', 'revoked_at']).where('name', '=', name).executeTakeFirst();
+export async function tokenNamed(
+  db: Conn,
+  name: string,
+): Promise<Pick<TokensTable, 'role' | 'revoked_at'> | undefined> {
+  return db
+    .selectFrom('tokens')
+    .select(['role', 'revoked_at'])
+    .where('name', '=', name)
+    .executeTakeFirst();
 }

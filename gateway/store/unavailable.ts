@@ -4,10 +4,19 @@
  * cannot connect, SQLite busy past its timeout.
  */
 
-const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
-// SQLSTATE class 08 (connection exception), 57P01–57P03 (admin or crash shutdown, cannot connect now), 53300 (too many connections).
+const NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
+// SQLSTATE class 08 (connection exception), 57P01–57P03 (admin or crash shutdown, cannot connect
+// now), 53300 (too many connections).
 const PG_STATES = /^(08\d{3}|57P0[1-3]|53300)$/;
-const MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|database is locked/i;
+const MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|database is locked/i;
 
 export function databaseUnavailable(err: unknown, depth = 0): boolean {
   if (!(err instanceof Error) || depth > 3) return false;

@@ -9,7 +9,9 @@ let shared: Promise<PolicyEvaluator> | undefined;
 
 /** defaultEvaluator compiles policies/ (or reuses the digest cache) and loads it as Wasm. */
 export function defaultEvaluator(): Promise<PolicyEvaluator> {
-  shared ??= compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir }).then(loadEvaluator);
+  shared ??= compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir }).then(
+    loadEvaluator,
+  );
   return shared;
 }
 
@@ -18,7 +20,9 @@ let withInvariants: Promise<PolicyEvaluator> | undefined;
 /** The shipped policies and invariants, compiled into one bundle as the gateway runs them. */
 export function shippedEvaluator(): Promise<PolicyEvaluator> {
   withInvariants ??= invariantSources(defaultInvariantsDir, defaultPolicyDir)
-    .then((extraSources) => compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, extraSources }))
+    .then((extraSources) =>
+      compilePolicy({ policyDir: defaultPolicyDir, cacheDir: defaultCacheDir, extraSources }),
+    )
     .then(loadEvaluator);
   return withInvariants;
 }

@@ -20,7 +20,13 @@ export interface TestGateway {
   tokens: Record<string, string>;
   /** Moves the gateway's clock forward (approval timeouts, veto windows). */
   advance(ms: number): void;
-  api<T = Record<string, unknown>>(token: string | undefined, method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+  api<T = Record<string, unknown>>(
+    token: string | undefined,
+    method: string,
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -33,7 +39,11 @@ export const DEFAULT_USERS: Record<string, Role> = {
   auditor: 'auditor',
 };
 
-export async function startTestGateway(config: Record<string, unknown> = {}, users: Record<string, Role> = DEFAULT_USERS, options: { log?: Logger } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  config: Record<string, unknown> = {},
+  users: Record<string, Role> = DEFAULT_USERS,
+  options: { log?: Logger } = {},
+): Promise<TestGateway> {
   const dir = mkdtempSync(path.join(tmpdir(), 'interlock-e2e-'));
   // Under INTERLOCK_TEST_DB=postgres every test gateway gets a fresh database in the run's cluster.
   const pgUrl = inject('pgUrl');
@@ -41,16 +51,30 @@ export async function startTestGateway(config: Record<string, unknown> = {}, use
   const parsed = ConfigSchema.parse({
     server: { port: 0 },
     database: { url: pgDb?.url ?? `sqlite:${path.join(dir, 'interlock.db')}` },
-    targets: [{ id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { mode: 'RUNNING', journalFile: path.join(dir, 'roaster-1.jsonl') } }],
+    targets: [
+      {
+        id: 'roaster-1',
+        driver: 'sim-roaster',
+        level: 'L3',
+        options: { mode: 'RUNNING', journalFile: path.join(dir, 'roaster-1.jsonl') },
+      },
+    ],
     executor: { pollMs: 50, backoffMs: 10 },
     sweepMs: 50,
     ...config,
-    audit: { signing: { type: 'key', key: path.join(dir, 'keys', 'audit.key') }, ...(config.audit as object | undefined) },
+    audit: {
+      signing: { type: 'key', key: path.join(dir, 'keys', 'audit.key') },
+      ...(config.audit as object | undefined),
+    },
   });
   let offset = 0;
-  const gw = await startGateway(parsed, { log: options.log ?? pino({ level: 'silent' }), now: () => Date.now() + offset });
+  const gw = await startGateway(parsed, {
+    log: options.log ?? pino({ level: 'silent' }),
+    now: () => Date.now() + offset,
+  });
   const tokens: Record<string, string> = { admin: gw.bootstrapToken?.token ?? '' };
-  for (const [name, role] of Object.entries(users)) tokens[name] = (await createToken(gw.services.deps.db, name, role, 'test')).token;
+  for (const [name, role] of Object.entries(users))
+    tokens[name] = (await createToken(gw.services.deps.db, name, role, 'test')).token;
   return {
     gw,
     dir,
@@ -59,7 +83,13 @@ export async function startTestGateway(config: Record<string, unknown> = {}, use
     advance: (ms) => {
       offset += ms;
     },
-    api: <T>(token: string | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => api<T>(gw.url, token, method, url, body, headers),
+    api: <T>(
+      token: string | undefined,
+      method: string,
+      url: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => api<T>(gw.url, token, method, url, body, headers),
     close: async () => {
       await gw.stop();
       await pgDb?.drop();
@@ -69,7 +99,11 @@ export async function startTestGateway(config: Record<string, unknown> = {}, use
 }
 
 /** Polls until `check` returns a value or the deadline passes. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -80,6 +114,19 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
 }
 
 export interface ActionBody {
-  action: { id: string; status: string; digest: string; proposer: string; approvals: { required: number; granted: unknown[] }; outcome: Record<string, unknown> | null };
-  decision: { effect: string; stage: string; reasons: string[]; rules: string[]; recommendation?: boolean };
+  action: {
+    id: string;
+    status: string;
+    digest: string;
+    proposer: string;
+    approvals: { required: number; granted: unknown[] };
+    outcome: Record<string, unknown> | null;
+  };
+  decision: {
+    effect: string;
+    stage: string;
+    reasons: string[];
+    rules: string[];
+    recommendation?: boolean;
+  };
 }

@@ -33,11 +33,15 @@ export interface Cluster {
 const USER = 'interlock';
 
 export function postgresBinDir(): string | undefined {
-  if (process.env.INTERLOCK_PG_BIN && existsSync(path.join(process.env.INTERLOCK_PG_BIN, 'initdb'))) return process.env.INTERLOCK_PG_BIN;
+  if (process.env.INTERLOCK_PG_BIN && existsSync(path.join(process.env.INTERLOCK_PG_BIN, 'initdb')))
+    return process.env.INTERLOCK_PG_BIN;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  for (const v of versions) if (existsSync(path.join(root, v, 'bin', 'initdb'))) return path.join(root, v, 'bin');
+  const versions = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
+  for (const v of versions)
+    if (existsSync(path.join(root, v, 'bin', 'initdb'))) return path.join(root, v, 'bin');
   return undefined;
 }
 
@@ -58,8 +62,13 @@ function uid(name: string): { uid: number; gid: number } {
   return { uid: Number(out), gid: Number(gid) };
 }
 
-/** A fresh database on a running cluster, from its maintenance URL; returns its URL and a dropper. */
-export async function freshDatabase(adminUrl: string, prefix = 't'): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A fresh database on a running cluster, from its maintenance URL; returns its URL and a dropper.
+ */
+export async function freshDatabase(
+  adminUrl: string,
+  prefix = 't',
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = async (q: string): Promise<void> => {
     const c = new pg.Client({ connectionString: adminUrl });
@@ -84,7 +93,10 @@ export interface ClusterOptions {
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const bin = postgresBinDir();
-  if (!bin) throw new Error('PostgreSQL server binaries not found (apt-get install postgresql, or set INTERLOCK_PG_BIN)');
+  if (!bin)
+    throw new Error(
+      'PostgreSQL server binaries not found (apt-get install postgresql, or set INTERLOCK_PG_BIN)',
+    );
   const dir = mkdtempSync(path.join(tmpdir(), 'interlock-pg-'));
   const data = path.join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -93,17 +105,44 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     chownSync(dir, owner.uid, owner.gid);
     chmodSync(dir, 0o700);
   }
-  const run = (cmd: string, args: string[]) => (asRoot ? execa('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args]) : execa(path.join(bin, cmd), args));
-  await run('initdb', ['-D', data, '-U', USER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  const run = (cmd: string, args: string[]) =>
+    asRoot
+      ? execa('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args])
+      : execa(path.join(bin, cmd), args);
+  await run('initdb', [
+    '-D',
+    data,
+    '-U',
+    USER,
+    '--auth=trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
   const port = await freePort();
   const settings = [
     `-p ${port}`,
     `-k ${dir}`,
-    "-c listen_addresses=127.0.0.1",
+    '-c listen_addresses=127.0.0.1',
     `-c max_connections=${options.maxConnections ?? 200}`,
-    ...(options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
+    ...(options.durable
+      ? []
+      : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ');
-  const start = () => run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+  const start = () =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'server.log'),
+      '-o',
+      settings,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
   await start();
   const url = `postgres://${USER}@127.0.0.1:${port}/postgres`;
   const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {

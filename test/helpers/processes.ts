@@ -22,7 +22,10 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnGateway(configFile: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+export async function spawnGateway(
+  configFile: string,
+  env: Record<string, string> = {},
+): Promise<GatewayProcess> {
   const proc = execa('node', [BIN, 'serve', '--config', configFile, '--port', '0'], {
     cwd: path.dirname(configFile),
     env: { INTERLOCK_LOG_LEVEL: 'warn', ...env },
@@ -32,7 +35,10 @@ export async function spawnGateway(configFile: string, env: Record<string, strin
   });
   let out = '';
   const started = new Promise<{ url: string; adminToken?: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start within 60 s:\n${out}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`gateway did not start within 60 s:\n${out}`)),
+      60_000,
+    );
     const onData = (chunk: Buffer): void => {
       out += chunk.toString('utf8');
       const m = /interlock listening on (http:\/\/\S+)/.exec(out);
@@ -46,7 +52,9 @@ export async function spawnGateway(configFile: string, env: Record<string, strin
     proc.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
     void proc.then((r) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited (${String(r.exitCode ?? r.signal)}) before listening:\n${out}`));
+      reject(
+        new Error(`gateway exited (${String(r.exitCode ?? r.signal)}) before listening:\n${out}`),
+      );
     });
   });
   const { url, adminToken } = await started;
@@ -78,14 +86,32 @@ export interface ReplicaSetup {
  * A config for gateways sharing one database. `policy: 'load'` swaps in roomy rate limits and
  * no invariants, for runs that drive thousands of actions at one target on purpose.
  */
-export function replicaConfig(options: { databaseUrl: string; targets: unknown[]; policy?: 'shipped' | 'load'; extra?: Record<string, unknown> }): ReplicaSetup {
+export function replicaConfig(options: {
+  databaseUrl: string;
+  targets: unknown[];
+  policy?: 'shipped' | 'load';
+  extra?: Record<string, unknown>;
+}): ReplicaSetup {
   const dir = mkdtempSync(path.join(tmpdir(), 'interlock-replicas-'));
   let policyDir = path.join(ROOT, 'policies');
   let invariantsDir = path.join(ROOT, 'invariants');
   if (options.policy === 'load') {
     policyDir = path.join(dir, 'policies');
     cpSync(path.join(ROOT, 'policies'), policyDir, { recursive: true });
-    writeFileSync(path.join(policyDir, 'data/rate-limits.yaml'), yaml.dump({ rate_limits: [{ id: 'actor_actions_per_minute', kinds: ['*'], per: ['actor'], max: 1_000_000, window_seconds: 60 }] }));
+    writeFileSync(
+      path.join(policyDir, 'data/rate-limits.yaml'),
+      yaml.dump({
+        rate_limits: [
+          {
+            id: 'actor_actions_per_minute',
+            kinds: ['*'],
+            per: ['actor'],
+            max: 1_000_000,
+            window_seconds: 60,
+          },
+        ],
+      }),
+    );
     invariantsDir = path.join(dir, 'invariants');
     mkdirSync(invariantsDir);
   }
@@ -97,7 +123,10 @@ export function replicaConfig(options: { databaseUrl: string; targets: unknown[]
     targets: options.targets,
     executor: { pollMs: 50, backoffMs: 10, leaseMs: 3000 },
     sweepMs: 100,
-    audit: { checkpoint: { every: 500, intervalMs: 1000 }, signing: { type: 'key', key: path.join(dir, 'keys/audit.key') } },
+    audit: {
+      checkpoint: { every: 500, intervalMs: 1000 },
+      signing: { type: 'key', key: path.join(dir, 'keys/audit.key') },
+    },
     ...options.extra,
   };
   const configFile = path.join(dir, 'interlock.yaml');
@@ -105,11 +134,24 @@ export function replicaConfig(options: { databaseUrl: string; targets: unknown[]
   return { dir, configFile, publicKey: path.join(dir, 'keys/audit.pub.pem') };
 }
 
-/** One JSON call: bearer token, JSON body (a string is sent as is), the body parsed when it is JSON. */
-export async function api<T = Record<string, unknown>>(base: string, token: string | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+/**
+ * One JSON call: bearer token, JSON body (a string is sent as is), the body parsed when it is JSON.
+ */
+export async function api<T = Record<string, unknown>>(
+  base: string,
+  token: string | undefined,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(`${base}${url}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.text();

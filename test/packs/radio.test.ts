@@ -5,48 +5,113 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RadioSimDriver } from '../../drivers/radio-sim/driver.ts';
-import { startTestGateway, waitFor, type ActionBody, type TestGateway } from '../helpers/gateway.ts';
+import {
+  startTestGateway,
+  waitFor,
+  type ActionBody,
+  type TestGateway,
+} from '../helpers/gateway.ts';
 
 let t: TestGateway;
 let station: RadioSimDriver;
 beforeAll(async () => {
   t = await startTestGateway({ targets: [{ id: 'station', driver: 'radio-sim', level: 'L2' }] });
+  // The gateway's clock starts at the next midday (its zone is UTC), whatever the hour this runs
+  // at: the overnight window's campaign rule (00:00–06:00) is not what these tests are about.
+  const day = 86_400_000;
+  const now = Date.now();
+  const noon = Math.floor(now / day) * day + day / 2;
+  t.advance((noon > now ? noon : noon + day) - now);
   station = t.gw.services.deps.targets.get('station')!.driver as RadioSimDriver;
 }, 60_000);
 afterAll(async () => {
   await t?.close();
 });
 
-const propose = (kind: string, params: Record<string, unknown>) => t.api<ActionBody & { decision: { invariants: { id: string }[] } }>(t.tokens.agent, 'POST', '/v1/actions', { target: 'station', kind, params });
+const propose = (kind: string, params: Record<string, unknown>) =>
+  t.api<ActionBody & { decision: { invariants: { id: string }[] } }>(
+    t.tokens.agent,
+    'POST',
+    '/v1/actions',
+    { target: 'station', kind, params },
+  );
 const approveAndRun = async (kind: string, params: Record<string, unknown>) => {
   const r = await propose(kind, params);
   expect(r.body.action.status, JSON.stringify(r.body.decision)).toBe('PENDING_APPROVAL');
-  await t.api(t.tokens.op1, 'POST', `/v1/actions/${r.body.action.id}/approve`, { reason: 'producer checked' });
-  await waitFor(async () => ((await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${r.body.action.id}`)).body.action.status === 'COMPLETED' ? true : undefined), 10_000, `${kind} to air`);
+  await t.api(t.tokens.op1, 'POST', `/v1/actions/${r.body.action.id}/approve`, {
+    reason: 'producer checked',
+  });
+  await waitFor(
+    async () =>
+      (await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${r.body.action.id}`)).body
+        .action.status === 'COMPLETED'
+        ? true
+        : undefined,
+    10_000,
+    `${kind} to air`,
+  );
   return r.body.action.id;
 };
 
 describe('radio cross-mode invariants', () => {
   it('mode transitions are authenticated and audited, by alias', async () => {
-    expect((await t.api(t.tokens.agent, 'PUT', '/v1/autonomy/station', { level: 'semi_auto', reason: 'agent wants more' })).status).toBe(403);
-    expect((await t.api(t.tokens.admin, 'PUT', '/v1/autonomy/station', { level: 'semi_auto', reason: 'morning show' })).status).toBe(200);
-    const audit = await t.api<{ records: { actor: string; payload: Record<string, unknown> }[] }>(t.tokens.auditor, 'GET', '/v1/audit?type=autonomy.changed&limit=10');
-    expect(audit.body.records.at(-1)).toMatchObject({ actor: 'admin', payload: { target: 'station', from: 'L2', to: 'L3', alias: 'semi_auto' } });
+    expect(
+      (
+        await t.api(t.tokens.agent, 'PUT', '/v1/autonomy/station', {
+          level: 'semi_auto',
+          reason: 'agent wants more',
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await t.api(t.tokens.admin, 'PUT', '/v1/autonomy/station', {
+          level: 'semi_auto',
+          reason: 'morning show',
+        })
+      ).status,
+    ).toBe(200);
+    const audit = await t.api<{ records: { actor: string; payload: Record<string, unknown> }[] }>(
+      t.tokens.auditor,
+      'GET',
+      '/v1/audit?type=autonomy.changed&limit=10',
+    );
+    expect(audit.body.records.at(-1)).toMatchObject({
+      actor: 'admin',
+      payload: { target: 'station', from: 'L2', to: 'L3', alias: 'semi_auto' },
+    });
   });
 
   it('every live write carries its provenance, traceable in the audit log', async () => {
     const ids = [
-      await approveAndRun('radio.playlist.commit', { block: 'morning', tracks: 12, catalog: 'approved' }),
-      await approveAndRun('radio.ad.insert', { block: 'morning', campaign: 'coffee', campaign_pool: 'daypart', catalog: 'approved' }),
+      await approveAndRun('radio.playlist.commit', {
+        block: 'morning',
+        tracks: 12,
+        catalog: 'approved',
+      }),
+      await approveAndRun('radio.ad.insert', {
+        block: 'morning',
+        campaign: 'coffee',
+        campaign_pool: 'daypart',
+        catalog: 'approved',
+      }),
       await approveAndRun('radio.script.publish', { script: 'intro', daypart: 'morning' }),
     ];
     expect(station.onAir.map((e) => e.actionId)).toEqual(ids);
-    const audit = await t.api<{ records: { type: string; action_id: string | null }[] }>(t.tokens.auditor, 'GET', '/v1/audit?type=action.completed&limit=50');
+    const audit = await t.api<{ records: { type: string; action_id: string | null }[] }>(
+      t.tokens.auditor,
+      'GET',
+      '/v1/audit?type=action.completed&limit=50',
+    );
     for (const id of ids) expect(audit.body.records.some((r) => r.action_id === id)).toBe(true);
   });
 
   it('a rollback restores exactly one subsystem to its previous version', async () => {
-    await approveAndRun('radio.playlist.commit', { block: 'morning', tracks: 20, catalog: 'approved' });
+    await approveAndRun('radio.playlist.commit', {
+      block: 'morning',
+      tracks: 20,
+      catalog: 'approved',
+    });
     const adsBefore = structuredClone(station.current('ads'));
     const scriptsBefore = structuredClone(station.current('scripts'));
     await approveAndRun('radio.rollback', { subsystem: 'playlist' });
@@ -56,25 +121,52 @@ describe('radio cross-mode invariants', () => {
   });
 
   it('a guardrail violation is refused with a structured incident record', async () => {
-    // Past the 15-minute ad spacing, and to midday (the gateway's zone is UTC) so the overnight
-    // window's rule does not apply either: the catalog guardrail is the only one broken,
-    // whatever the hour this test runs at.
-    const at = Date.now() + 16 * 60_000;
-    const day = 86_400_000;
-    const noon = Math.floor(at / day) * day + day / 2;
-    t.advance((noon >= at ? noon : noon + day) - Date.now());
-    const r = await propose('radio.ad.insert', { block: 'morning', campaign: 'pirate', campaign_pool: 'daypart', catalog: 'bootleg' });
+    // Past the 15-minute ad spacing, so the catalog guardrail is the only one broken.
+    t.advance(16 * 60_000);
+    const r = await propose('radio.ad.insert', {
+      block: 'morning',
+      campaign: 'pirate',
+      campaign_pool: 'daypart',
+      catalog: 'bootleg',
+    });
     expect(r.body.decision).toMatchObject({ effect: 'deny', stage: 'invariants' });
-    const audit = await t.api<{ records: { type: string; action_id: string | null; payload: { invariants: { id: string; severity: string; message: string; values: Record<string, unknown> }[] } }[] }>(t.tokens.auditor, 'GET', '/v1/audit?type=decision.proposal&limit=50');
+    const audit = await t.api<{
+      records: {
+        type: string;
+        action_id: string | null;
+        payload: {
+          invariants: {
+            id: string;
+            severity: string;
+            message: string;
+            values: Record<string, unknown>;
+          }[];
+        };
+      }[];
+    }>(t.tokens.auditor, 'GET', '/v1/audit?type=decision.proposal&limit=50');
     const record = audit.body.records.find((x) => x.action_id === r.body.action.id)!;
-    expect(record.payload.invariants).toEqual([{ id: 'INV.RADIO.APPROVED_CATALOG', severity: 'critical', message: 'catalog bootleg is not approved for live use', values: { 'params.catalog': 'bootleg' } }]);
+    expect(record.payload.invariants).toEqual([
+      {
+        id: 'INV.RADIO.APPROVED_CATALOG',
+        severity: 'critical',
+        message: 'catalog bootleg is not approved for live use',
+        values: { 'params.catalog': 'bootleg' },
+      },
+    ]);
   });
 
   it('the global stop puts the safe loop on air and holds every write until rearm', async () => {
-    const pending = await propose('radio.playlist.commit', { block: 'noon', tracks: 8, catalog: 'approved' });
+    const pending = await propose('radio.playlist.commit', {
+      block: 'noon',
+      tracks: 8,
+      catalog: 'approved',
+    });
     await t.api(t.tokens.op1, 'POST', '/v1/estop', { reason: 'dead air risk' });
     expect((await station.readState()).mode).toBe('safe_loop');
-    expect((await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${pending.body.action.id}`)).body.action.status).toBe('CANCELLED');
+    expect(
+      (await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${pending.body.action.id}`)).body
+        .action.status,
+    ).toBe('CANCELLED');
     const during = await propose('radio.script.publish', { script: 'outro', daypart: 'midday' });
     expect(during.body.decision.effect).toBe('deny');
   });

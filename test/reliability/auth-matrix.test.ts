@@ -64,33 +64,54 @@ const EXPECTED: Record<string, Who[]> = {
 
 let t: TestGateway;
 beforeAll(async () => {
-  t = await startTestGateway({}, { agent: 'agent', operator: 'operator', admin2: 'admin', auditor: 'auditor' });
+  t = await startTestGateway(
+    {},
+    { agent: 'agent', operator: 'operator', admin2: 'admin', auditor: 'auditor' },
+  );
 });
 afterAll(async () => {
   await t?.close();
 });
 
-const tokenOf = (who: Who): string | undefined => (who === 'none' ? undefined : who === 'admin' ? t.tokens.admin2 : t.tokens[who]);
+const tokenOf = (who: Who): string | undefined =>
+  who === 'none' ? undefined : who === 'admin' ? t.tokens.admin2 : t.tokens[who];
 
-async function call(who: Who, method: string, url: string): Promise<{ status: number; message: string }> {
+async function call(
+  who: Who,
+  method: string,
+  url: string,
+): Promise<{ status: number; message: string }> {
   const controller = new AbortController();
   const token = tokenOf(who);
   const res = await fetch(`${t.gw.url}${url}`, {
     method: method.toUpperCase(),
     signal: controller.signal,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === 'get' ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(method === 'get' ? {} : { 'content-type': 'application/json' }),
+    },
     ...(method === 'get' ? {} : { body: '{}' }),
   });
   // The event stream never ends: its status is the answer.
-  const message = (res.headers.get('content-type') ?? '').includes('json') ? JSON.stringify(await res.json()) : '';
+  const message = (res.headers.get('content-type') ?? '').includes('json')
+    ? JSON.stringify(await res.json())
+    : '';
   controller.abort();
   return { status: res.status, message };
 }
 
 describe('auth matrix', () => {
   it('covers every route the OpenAPI document lists', async () => {
-    const doc = (await t.api<{ paths: Record<string, Record<string, unknown>> }>(undefined, 'GET', '/openapi.json')).body;
-    const listed = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m} ${p}`));
+    const doc = (
+      await t.api<{ paths: Record<string, Record<string, unknown>> }>(
+        undefined,
+        'GET',
+        '/openapi.json',
+      )
+    ).body;
+    const listed = Object.entries(doc.paths).flatMap(([p, methods]) =>
+      Object.keys(methods).map((m) => `${m} ${p}`),
+    );
     expect(listed.filter((r) => !(r in EXPECTED))).toEqual([]);
   });
 
@@ -99,16 +120,29 @@ describe('auth matrix', () => {
     let calls = 0;
     for (const [route, allowed] of Object.entries(EXPECTED)) {
       const [method, template] = route.split(' ') as [string, string];
-      const url = template.replace('{id}', 'no-such-id').replace('{target}', 'roaster-1').replace('{name}', 'no-such-rule');
+      const url = template
+        .replace('{id}', 'no-such-id')
+        .replace('{target}', 'roaster-1')
+        .replace('{name}', 'no-such-rule');
       for (const who of WHO) {
         const r = await call(who, method, url);
         calls++;
         const roleRefused = r.status === 403 && r.message.includes('this route needs role');
-        const verdict = who === 'none' && !allowed.includes('none') ? r.status === 401 : allowed.includes(who) ? r.status !== 401 && !roleRefused && r.status < 500 : roleRefused;
+        const verdict =
+          who === 'none' && !allowed.includes('none')
+            ? r.status === 401
+            : allowed.includes(who)
+              ? r.status !== 401 && !roleRefused && r.status < 500
+              : roleRefused;
         if (!verdict) wrong.push(`${route} as ${who}: ${r.status} ${r.message.slice(0, 120)}`);
       }
     }
-    record('auth-matrix', { routes: Object.keys(EXPECTED).length, roles: WHO.length, calls, violations: wrong.length });
+    record('auth-matrix', {
+      routes: Object.keys(EXPECTED).length,
+      roles: WHO.length,
+      calls,
+      violations: wrong.length,
+    });
     expect(wrong).toEqual([]);
   });
 });

@@ -6,7 +6,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyChain } from '../../gateway/audit/verify-chain.ts';
-import { startTestGateway, waitFor, type ActionBody, type TestGateway } from '../helpers/gateway.ts';
+import {
+  startTestGateway,
+  waitFor,
+  type ActionBody,
+  type TestGateway,
+} from '../helpers/gateway.ts';
 import { startCluster, type Cluster } from '../helpers/postgres.ts';
 import { record, scale } from './record.ts';
 
@@ -14,10 +19,16 @@ let cluster: Cluster;
 let t: TestGateway;
 
 beforeAll(async () => {
-  // Durable settings: the outage is an immediate (crash) shutdown, and what was committed must survive it.
+  // Durable settings: the outage is an immediate (crash) shutdown, and what was committed must
+  // survive it.
   cluster = await startCluster({ durable: true });
   const url = await cluster.createDatabase('outage');
-  t = await startTestGateway({ database: { url }, targets: [{ id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { mode: 'RUNNING' } }] });
+  t = await startTestGateway({
+    database: { url },
+    targets: [
+      { id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { mode: 'RUNNING' } },
+    ],
+  });
 }, 120_000);
 afterAll(async () => {
   await t?.close().catch(() => undefined);
@@ -27,7 +38,11 @@ afterAll(async () => {
 const state = () => t.gw.services.deps.targets.get('roaster-1')!.driver.readState();
 
 it('refuses with 503 while the database is down, executes nothing, and recovers', async () => {
-  const pending = await t.api<ActionBody>(t.tokens.agent, 'POST', '/v1/actions', { target: 'roaster-1', kind: 'roaster.set_fan', params: { value: 4 } });
+  const pending = await t.api<ActionBody>(t.tokens.agent, 'POST', '/v1/actions', {
+    target: 'roaster-1',
+    kind: 'roaster.set_fan',
+    params: { value: 4 },
+  });
   expect(pending.body.action.status).toBe('PENDING_APPROVAL');
   const fanBefore = (await state()).fan;
 
@@ -39,7 +54,11 @@ it('refuses with 503 while the database is down, executes nothing, and recovers'
     const until = Date.now() + 2000;
     while (Date.now() < until) {
       const calls = await Promise.all([
-        t.api(t.tokens.agent, 'POST', '/v1/actions', { target: 'roaster-1', kind: 'roaster.set_fan', params: { value: 5 } }),
+        t.api(t.tokens.agent, 'POST', '/v1/actions', {
+          target: 'roaster-1',
+          kind: 'roaster.set_fan',
+          params: { value: 5 },
+        }),
         t.api(t.tokens.op1, 'POST', `/v1/actions/${pending.body.action.id}/approve`, {}),
         t.api(t.tokens.op1, 'GET', '/v1/actions'),
       ]);
@@ -55,18 +74,43 @@ it('refuses with 503 while the database is down, executes nothing, and recovers'
     // Nothing executed: the approval could not be recorded, the roaster is untouched.
     expect((await state()).fan).toBe(fanBefore);
     await cluster.start();
-    await waitFor(async () => ((await t.api(undefined, 'GET', '/ready')).status === 200 ? true : undefined), 20_000, 'readiness after the outage');
+    await waitFor(
+      async () => ((await t.api(undefined, 'GET', '/ready')).status === 200 ? true : undefined),
+      20_000,
+      'readiness after the outage',
+    );
   }
   expect(Object.keys(during).filter((s) => s !== '503')).toEqual([]);
 
   // Work resumes: the pending action is still pending, and approving it now runs it.
-  const after = await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${pending.body.action.id}`);
+  const after = await t.api<ActionBody>(
+    t.tokens.agent,
+    'GET',
+    `/v1/actions/${pending.body.action.id}`,
+  );
   expect(after.status, JSON.stringify(after.body)).toBe(200);
   expect(after.body.action.status).toBe('PENDING_APPROVAL');
   await t.api(t.tokens.op1, 'POST', `/v1/actions/${pending.body.action.id}/approve`, {});
-  await waitFor(async () => ((await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${pending.body.action.id}`)).body.action.status === 'COMPLETED' ? true : undefined), 10_000, 'execution after recovery');
+  await waitFor(
+    async () =>
+      (await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${pending.body.action.id}`)).body
+        .action.status === 'COMPLETED'
+        ? true
+        : undefined,
+    10_000,
+    'execution after recovery',
+  );
   expect((await state()).fan).toBe(4);
   const chain = await verifyChain(t.gw.services.deps.db);
   expect(chain.ok).toBe(true);
-  record('database-outage', { outages, secondsEach: 2, requestsDuringOutages: requests, statuses: during, executedDuringOutage: 0, recovered: true, auditIntact: chain.ok, violations: 0 });
+  record('database-outage', {
+    outages,
+    secondsEach: 2,
+    requestsDuringOutages: requests,
+    statuses: during,
+    executedDuringOutage: 0,
+    recovered: true,
+    auditIntact: chain.ok,
+    violations: 0,
+  });
 }, 180_000);

@@ -14,7 +14,11 @@ let t: TestGateway;
 let actionId = '';
 beforeAll(async () => {
   t = await startTestGateway({ server: { port: 0, bodyLimitBytes: 64 * 1024 } });
-  const r = await t.api<{ action: { id: string } }>(t.tokens.agent, 'POST', '/v1/actions', { kind: 'roaster.set_drum', target: 'roaster-1', params: { rpm: 40 } });
+  const r = await t.api<{ action: { id: string } }>(t.tokens.agent, 'POST', '/v1/actions', {
+    kind: 'roaster.set_drum',
+    target: 'roaster-1',
+    params: { rpm: 40 },
+  });
   actionId = r.body.action.id;
 });
 afterAll(async () => {
@@ -53,11 +57,41 @@ const POLLUTERS = [
 
 const body = fc.oneof(
   fc.constantFrom(...POLLUTERS).map((text) => ({ text, type: 'application/json' })),
-  fc.integer({ min: 100, max: 20_000 }).map((n) => ({ text: deep(n, '1'), type: 'application/json' })),
-  fc.integer({ min: 100, max: 20_000 }).map((n) => ({ text: deepArray(n), type: 'application/json' })),
-  fc.integer({ min: 1000, max: 200_000 }).map((n) => ({ text: JSON.stringify({ kind: 'roaster.set_power', target: 'roaster-1', params: { value: 1 }, rationale: 'x'.repeat(n), reason: 'y'.repeat(n) }), type: 'application/json' })),
-  fc.uint8Array({ minLength: 1, maxLength: 512 }).map((bytes) => ({ bytes: Buffer.concat([Buffer.from('{"reason":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(bytes), Buffer.from('"}')]), type: 'application/json' })),
-  fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', '', 'application/json; charset=utf-16').map((type) => ({ text: '{"reason":"x","kind":"roaster.set_power"}', type })),
+  fc
+    .integer({ min: 100, max: 20_000 })
+    .map((n) => ({ text: deep(n, '1'), type: 'application/json' })),
+  fc
+    .integer({ min: 100, max: 20_000 })
+    .map((n) => ({ text: deepArray(n), type: 'application/json' })),
+  fc.integer({ min: 1000, max: 200_000 }).map((n) => ({
+    text: JSON.stringify({
+      kind: 'roaster.set_power',
+      target: 'roaster-1',
+      params: { value: 1 },
+      rationale: 'x'.repeat(n),
+      reason: 'y'.repeat(n),
+    }),
+    type: 'application/json',
+  })),
+  fc.uint8Array({ minLength: 1, maxLength: 512 }).map((bytes) => ({
+    bytes: Buffer.concat([
+      Buffer.from('{"reason":"'),
+      Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+      Buffer.from(bytes),
+      Buffer.from('"}'),
+    ]),
+    type: 'application/json',
+  })),
+  fc
+    .constantFrom(
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/xml',
+      '',
+      'application/json; charset=utf-16',
+    )
+    .map((type) => ({ text: '{"reason":"x","kind":"roaster.set_power"}', type })),
   fc.jsonValue({ maxDepth: 6 }).map((v) => ({ text: JSON.stringify(v), type: 'application/json' })),
   fc.string({ maxLength: 300 }).map((text) => ({ text, type: 'application/json' })),
 );
@@ -67,7 +101,13 @@ const body = fc.oneof(
  * connection without reading the rest, which fetch reports as a socket error. Reading the
  * socket directly sees the status the gateway actually sent.
  */
-function rawRequest(port: number, method: string, url: string, headers: Record<string, string>, payload: Buffer): Promise<number> {
+function rawRequest(
+  port: number,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  payload: Buffer,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let got = '';
@@ -78,7 +118,15 @@ function rawRequest(port: number, method: string, url: string, headers: Record<s
       if (m?.[1]) resolve(Number(m[1]));
       else reject(new Error(`no HTTP response (${got.slice(0, 80)})`));
     });
-    const head = [`${method} ${url} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', `Content-Length: ${payload.length}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+    const head = [
+      `${method} ${url} HTTP/1.1`,
+      'Host: 127.0.0.1',
+      'Connection: close',
+      `Content-Length: ${payload.length}`,
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      '',
+      '',
+    ].join('\r\n');
     // No half-close: the server answers, then closes (Connection: close). A FIN sent before the
     // answer would let Node's HTTP server drop the response of a slow request.
     socket.write(head);
@@ -91,22 +139,44 @@ it('only 4xx, no pollution, the gateway keeps serving', async () => {
   const statuses = new Map<number, number>();
   const fives: string[] = [];
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: 14 }), body, fc.constantFrom('agent', 'op1', 'admin'), async (routeIndex, b, who) => {
-      const [method, url] = ROUTES(actionId)[routeIndex]!;
-      const payload = 'bytes' in b ? b.bytes : b.text;
-      const headers = { authorization: `Bearer ${t.tokens[who]}`, ...(b.type ? { 'content-type': b.type } : {}) };
-      const status = await rawRequest(t.gw.port, method, url, headers, method === 'GET' ? Buffer.alloc(0) : Buffer.from(payload));
-      inputs++;
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      if (status >= 500) fives.push(`${method} ${url} ${b.type} → ${status}`);
-      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 14 }),
+      body,
+      fc.constantFrom('agent', 'op1', 'admin'),
+      async (routeIndex, b, who) => {
+        const [method, url] = ROUTES(actionId)[routeIndex]!;
+        const payload = 'bytes' in b ? b.bytes : b.text;
+        const headers = {
+          authorization: `Bearer ${t.tokens[who]}`,
+          ...(b.type ? { 'content-type': b.type } : {}),
+        };
+        const status = await rawRequest(
+          t.gw.port,
+          method,
+          url,
+          headers,
+          method === 'GET' ? Buffer.alloc(0) : Buffer.from(payload),
+        );
+        inputs++;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status >= 500) fives.push(`${method} ${url} ${b.type} → ${status}`);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      },
+    ),
     { numRuns: scale(300, 5000) },
   );
   const health = await fetch(`${t.gw.url}/health`);
   expect(health.status).toBe(200);
   const chain = await verifyChain(t.gw.services.deps.db);
   expect(chain.ok).toBe(true);
-  record('hostile-input', { routes: ROUTES(actionId).length, inputs, statuses: Object.fromEntries(statuses), fiveHundreds: fives.length, polluted: 0, stillServing: true, auditIntact: chain.ok });
+  record('hostile-input', {
+    routes: ROUTES(actionId).length,
+    inputs,
+    statuses: Object.fromEntries(statuses),
+    fiveHundreds: fives.length,
+    polluted: 0,
+    stillServing: true,
+    auditIntact: chain.ok,
+  });
   expect(fives).toEqual([]);
 }, 600_000);

@@ -15,5 +15,8 @@ export function record(part: string, result: Record<string, unknown>): void {
   if (process.env.RELIABILITY_RECORD !== '1') return;
   const dir = path.resolve(import.meta.dirname, '../../bench/results/reliability');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${part}.json`), `${JSON.stringify({ part, at: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`);
+  writeFileSync(
+    path.join(dir, `${part}.json`),
+    `${JSON.stringify({ part, at: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`,
+  );
 }

@@ -6,7 +6,9 @@ import type { TestProject } from 'vitest/node';
 // The `pgUrl` it provides is declared beside the cluster helper (test/helpers/postgres.ts).
 import { startCluster } from '../helpers/postgres.ts';
 
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+export default async function setup(
+  project: TestProject,
+): Promise<(() => Promise<void>) | undefined> {
   if (process.env.INTERLOCK_TEST_DB !== 'postgres') {
     project.provide('pgUrl', undefined);
     return undefined;

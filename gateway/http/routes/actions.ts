@@ -34,20 +34,37 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       method: 'post',
       path: '/v1/actions',
       summary: 'Propose an action',
-      description: 'Decides the action and records it. An `Idempotency-Key` header (or `idempotencyKey` field) makes a retry return the same action.',
+      description:
+        'Decides the action and records it. An `Idempotency-Key` header (or `idempotencyKey` field) makes a retry return the same action.',
       middleware: [proposers],
-      request: { body: { content: { 'application/json': { schema: EnvelopeSchema } }, required: true } },
-      responses: { 201: json(ProposeResponseSchema, 'The action and its decision'), 200: json(ProposeResponseSchema, 'A retry with the same Idempotency-Key: the earlier action'), 409: json(ProposeResponseSchema, 'Idempotency-Key reused for a different proposal'), ...errors },
+      request: {
+        body: { content: { 'application/json': { schema: EnvelopeSchema } }, required: true },
+      },
+      responses: {
+        201: json(ProposeResponseSchema, 'The action and its decision'),
+        200: json(
+          ProposeResponseSchema,
+          'A retry with the same Idempotency-Key: the earlier action',
+        ),
+        409: json(ProposeResponseSchema, 'Idempotency-Key reused for a different proposal'),
+        ...errors,
+      },
     }),
     async (c) => {
       const key = c.req.header('idempotency-key');
       if (key !== undefined && (key.length === 0 || key.length > 200)) {
-        throw new InterlockError('validation_failed', 'Idempotency-Key must be 1–200 characters', { field: 'Idempotency-Key' });
+        throw new InterlockError('validation_failed', 'Idempotency-Key must be 1–200 characters', {
+          field: 'Idempotency-Key',
+        });
       }
       const result = await propose(s.deps, c.get('principal'), c.req.valid('json'), key);
-      if (result.decision.retryAfterSeconds !== undefined) c.header('Retry-After', String(result.decision.retryAfterSeconds));
+      if (result.decision.retryAfterSeconds !== undefined)
+        c.header('Retry-After', String(result.decision.retryAfterSeconds));
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
-      return c.json({ action: result.action, decision: result.decision }, result.replayed ? 200 : 201);
+      return c.json(
+        { action: result.action, decision: result.decision },
+        result.replayed ? 200 : 201,
+      );
     },
   );
 
@@ -56,9 +73,12 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       method: 'post',
       path: '/v1/decisions',
       summary: 'Dry-run decision',
-      description: 'Decides as a proposal would, against the live context; stores nothing but an audit record.',
+      description:
+        'Decides as a proposal would, against the live context; stores nothing but an audit record.',
       middleware: [proposers],
-      request: { body: { content: { 'application/json': { schema: EnvelopeSchema } }, required: true } },
+      request: {
+        body: { content: { 'application/json': { schema: EnvelopeSchema } }, required: true },
+      },
       responses: { 200: json(DecisionSchema, 'The decision'), ...errors },
     }),
     async (c) => c.json(await dryRun(s.deps, c.get('principal'), c.req.valid('json')), 200),
@@ -83,7 +103,11 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       summary: 'One action and its decision',
       middleware: [anyone],
       request: { params: IdParamSchema },
-      responses: { 200: json(ProposeResponseSchema, 'The action'), 404: json(ProposeResponseSchema, 'No such action'), ...errors },
+      responses: {
+        200: json(ProposeResponseSchema, 'The action'),
+        404: json(ProposeResponseSchema, 'No such action'),
+        ...errors,
+      },
     }),
     async (c) => c.json(await loadAction(s.deps, c.req.valid('param').id), 200),
   );
@@ -93,9 +117,13 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       method: 'post',
       path: '/v1/actions/{id}/approve',
       summary: 'Approve a pending action',
-      description: 'Counts once per person; the proposer cannot approve. With `digest`, the approval is refused unless it matches the action.',
+      description:
+        'Counts once per person; the proposer cannot approve. With `digest`, the approval is refused unless it matches the action.',
       middleware: [deciders],
-      request: { params: IdParamSchema, body: { content: { 'application/json': { schema: ApproveBodySchema } }, required: false } },
+      request: {
+        params: IdParamSchema,
+        body: { content: { 'application/json': { schema: ApproveBodySchema } }, required: false },
+      },
       responses: { 200: json(VerdictSchema, 'The verdict was recorded'), ...errors },
     }),
     async (c) => {
@@ -113,7 +141,10 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
         path: `/v1/actions/{id}/${how}`,
         summary: how === 'reject' ? 'Reject a pending action' : 'Veto an action in its veto window',
         middleware: [deciders],
-        request: { params: IdParamSchema, body: { content: { 'application/json': { schema: ReasonSchema } }, required: true } },
+        request: {
+          params: IdParamSchema,
+          body: { content: { 'application/json': { schema: ReasonSchema } }, required: true },
+        },
         responses: { 200: json(VerdictSchema, 'The verdict was recorded'), ...errors },
       }),
       async (c) => {
@@ -131,7 +162,13 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       summary: 'Cancel an action that has not started',
       description: 'The proposer may cancel its own action; operators and admins any.',
       middleware: [proposers],
-      request: { params: IdParamSchema, body: { content: { 'application/json': { schema: OptionalReasonSchema } }, required: false } },
+      request: {
+        params: IdParamSchema,
+        body: {
+          content: { 'application/json': { schema: OptionalReasonSchema } },
+          required: false,
+        },
+      },
       responses: { 200: json(VerdictSchema, 'Cancelled'), ...errors },
     }),
     async (c) => {
@@ -148,8 +185,17 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       path: '/v1/actions/{id}/abort',
       summary: 'Abort an executing action',
       middleware: [deciders],
-      request: { params: IdParamSchema, body: { content: { 'application/json': { schema: OptionalReasonSchema } }, required: false } },
-      responses: { 202: json(ProposeResponseSchema, 'The abort was signalled; the outcome follows'), ...errors },
+      request: {
+        params: IdParamSchema,
+        body: {
+          content: { 'application/json': { schema: OptionalReasonSchema } },
+          required: false,
+        },
+      },
+      responses: {
+        202: json(ProposeResponseSchema, 'The abort was signalled; the outcome follows'),
+        ...errors,
+      },
     }),
     async (c) => c.json(await abortExecuting(s.deps, s.executor, c.req.valid('param').id), 202),
   );

@@ -7,7 +7,12 @@ import type { AppEnv } from '../env.ts';
 import type { Services } from '../services.ts';
 import { errors, json } from '../schemas.ts';
 
-const LocationSchema = z.object({ file: z.string(), line: z.number().int(), column: z.number().int().optional(), message: z.string() });
+const LocationSchema = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int().optional(),
+  message: z.string(),
+});
 
 const ReloadedSchema = z
   .object({
@@ -45,11 +50,24 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       path: '/v1/policies',
       summary: 'The policy bundle in force',
       middleware: [requireRole('read')],
-      responses: { 200: json(PolicyStatusSchema, 'Its digest, who analyses shell lines, and the latest reload'), ...errors },
+      responses: {
+        200: json(
+          PolicyStatusSchema,
+          'Its digest, who analyses shell lines, and the latest reload',
+        ),
+        ...errors,
+      },
     }),
     (c) => {
       const current = s.policy.current;
-      return c.json({ digest: current?.digest ?? null, shellAnalysis: current ? shellAnalysisOf(current) : null, lastReload: s.policy.lastReload ?? null }, 200);
+      return c.json(
+        {
+          digest: current?.digest ?? null,
+          shellAnalysis: current ? shellAnalysisOf(current) : null,
+          lastReload: s.policy.lastReload ?? null,
+        },
+        200,
+      );
     },
   );
 
@@ -61,7 +79,16 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       description:
         'Compiles policies and invariants afresh. On success the new bundle serves every later decision; on a compile error the running bundle keeps serving and the answer (422) lists each error at file:line. Either way the attempt is audited.',
       middleware: [requireRole('administer')],
-      responses: { 200: json(ReloadedSchema, 'The bundle now in force'), 422: json(ReloadFailedSchema, 'The tree does not compile; the previous bundle stays in force'), 400: errors[400], 401: errors[401], 403: errors[403] },
+      responses: {
+        200: json(ReloadedSchema, 'The bundle now in force'),
+        422: json(
+          ReloadFailedSchema,
+          'The tree does not compile; the previous bundle stays in force',
+        ),
+        400: errors[400],
+        401: errors[401],
+        403: errors[403],
+      },
     }),
     async (c) => {
       const before = s.policy.current?.digest ?? null;
@@ -69,8 +96,16 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       const at = s.deps.now();
       const payload = result.ok
         ? { ok: true, before, digest: result.digest, changed: result.changed }
-        : { ok: false, before, digest: result.digest, error: result.error.message, locations: result.error.locations };
-      await recordAudit(s.deps, [{ type: 'policy.reload', actor: c.get('principal').id, at, payload }]);
+        : {
+            ok: false,
+            before,
+            digest: result.digest,
+            error: result.error.message,
+            locations: result.error.locations,
+          };
+      await recordAudit(s.deps, [
+        { type: 'policy.reload', actor: c.get('principal').id, at, payload },
+      ]);
       return result.ok ? c.json(result, 200) : c.json(result, 422);
     },
   );

@@ -39,10 +39,27 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('outcome', 'text')
     .execute();
-  await db.schema.createIndex('actions_idempotency').on('actions').columns(['proposer', 'idempotency_key']).unique().execute();
-  await db.schema.createIndex('actions_status').on('actions').columns(['status', 'created_at']).execute();
-  await db.schema.createIndex('actions_target').on('actions').columns(['target', 'created_at']).execute();
-  await db.schema.createIndex('actions_batch').on('actions').columns(['batch_id', 'batch_seq']).execute();
+  await db.schema
+    .createIndex('actions_idempotency')
+    .on('actions')
+    .columns(['proposer', 'idempotency_key'])
+    .unique()
+    .execute();
+  await db.schema
+    .createIndex('actions_status')
+    .on('actions')
+    .columns(['status', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('actions_target')
+    .on('actions')
+    .columns(['target', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('actions_batch')
+    .on('actions')
+    .columns(['batch_id', 'batch_seq'])
+    .execute();
 
   await db.schema
     .createTable('decisions')
@@ -62,7 +79,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('timings', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('decisions_action').on('decisions').columns(['action_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('decisions_action')
+    .on('decisions')
+    .columns(['action_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('approvals')
@@ -76,7 +97,12 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
   // One verdict of each kind per person per action: a second approval cannot count twice.
-  await db.schema.createIndex('approvals_once').on('approvals').columns(['action_id', 'actor', 'verdict']).unique().execute();
+  await db.schema
+    .createIndex('approvals_once')
+    .on('approvals')
+    .columns(['action_id', 'actor', 'verdict'])
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('batches')
@@ -115,7 +141,10 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('actor', 'text')
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.insertInto('estop' as never).values({ id: 1, engaged: 0, updated_at: 0 } as never).execute();
+  await db
+    .insertInto('estop' as never)
+    .values({ id: 1, engaged: 0, updated_at: 0 } as never)
+    .execute();
 
   await db.schema
     .createTable('audit_log')
@@ -128,7 +157,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('prev_hash', 'text', (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('audit_action').on('audit_log').columns(['action_id', 'seq']).execute();
+  await db.schema
+    .createIndex('audit_action')
+    .on('audit_log')
+    .columns(['action_id', 'seq'])
+    .execute();
   await db.schema.createIndex('audit_type').on('audit_log').columns(['type', 'seq']).execute();
 
   // The chain head: one row, locked by every append, so concurrent writers queue in order.
@@ -138,11 +171,16 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('seq', 'bigint', (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
     .execute();
-  await db.insertInto('audit_head' as never).values({ id: 1, seq: 0, hash: '0'.repeat(64) } as never).execute();
+  await db
+    .insertInto('audit_head' as never)
+    .values({ id: 1, seq: 0, hash: '0'.repeat(64) } as never)
+    .execute();
 
   if (dialect === 'postgres') {
     // One trigger function for every append-only table; it names the table it guards.
-    await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$`.execute(db);
+    await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$`.execute(
+      db,
+    );
   }
   await appendOnly(db, dialect, 'audit_log', 'seq');
 }

@@ -1,4 +1,7 @@
-/** Governance: circuit-breaker rules and events, paused kinds, readiness attestations, expansion proposals, cycle reports. */
+/**
+ * Governance: circuit-breaker rules and events, paused kinds, readiness attestations, expansion
+ * proposals, cycle reports.
+ */
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../dialect.ts';
 
@@ -29,7 +32,11 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     .addColumn('resolved_by', 'text')
     .addColumn('resolution', 'text')
     .execute();
-  await db.schema.createIndex('breaker_events_open').on('breaker_events').columns(['target', 'resolved_at']).execute();
+  await db.schema
+    .createIndex('breaker_events_open')
+    .on('breaker_events')
+    .columns(['target', 'resolved_at'])
+    .execute();
   await db.schema
     .createTable('paused_kinds')
     .addColumn('target', 'text', (c) => c.notNull())
@@ -49,7 +56,11 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     .addColumn('bundle', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('attestations_item').on('attestations').columns(['target', 'item', 'created_at']).execute();
+  await db.schema
+    .createIndex('attestations_item')
+    .on('attestations')
+    .columns(['target', 'item', 'created_at'])
+    .execute();
   await db.schema
     .createTable('expansion_proposals')
     .addColumn('id', 'text', (c) => c.primaryKey())

@@ -10,7 +10,10 @@ import type { Dialect } from '../dialect.ts';
 
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema.alterTable('tokens').addColumn('name_key', 'text').execute();
-  const rows = await sql<{ id: string; name: string }>`select id, name from tokens order by created_at, id`.execute(db);
+  const rows = await sql<{
+    id: string;
+    name: string;
+  }>`select id, name from tokens order by created_at, id`.execute(db);
   const taken = new Set<string>();
   for (const { id, name } of rows.rows) {
     // Names that already collide keep working; only the first holds the plain key, so no new
@@ -19,6 +22,11 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     taken.add(nameKey(name));
     await sql`update tokens set name_key = ${key} where id = ${id}`.execute(db);
   }
-  await db.schema.createIndex('tokens_name_fold_unique').unique().on('tokens').column('name_key').execute();
+  await db.schema
+    .createIndex('tokens_name_fold_unique')
+    .unique()
+    .on('tokens')
+    .column('name_key')
+    .execute();
   await db.schema.alterTable('console_sessions').addColumn('token_hash', 'text').execute();
 }

@@ -1,4 +1,6 @@
-/** The migration set, in order. Each migration receives the dialect so DDL can differ where it must. */
+/**
+ * The migration set, in order. Each migration receives the dialect so DDL can differ where it must.
+ */
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
 import * as checkpoints from './002-checkpoints.ts';
