@@ -29,13 +29,12 @@ import { evaluateBreakers, listRules, seedRules } from './governance/breakers.ts
 import { loadChecklist } from './governance/readiness.ts';
 import { Metrics } from './metrics/registry.ts';
 import { PolicyEngine } from './policy/engine.ts';
-import { appendAudit } from './audit/append.ts';
-import { inTx } from './lifecycle/deps.ts';
+import { recordAudit } from './lifecycle/audit.ts';
 import type { EngineFault } from './policy/healing-instance.ts';
-import { databaseAnswers, openDatabase } from './store/db.ts';
+import { databaseAnswers, openDatabase, type Db } from './store/db.ts';
 import { signerFromConfig } from './signing/from-config.ts';
 import { fileWitness, probeWitness, witnessPath } from './audit/witness.ts';
-import { createTargets } from './targets.ts';
+import { createTargets, type Target } from './targets.ts';
 
 export interface GatewayHandle {
   url: string;
@@ -59,55 +58,16 @@ export async function startGateway(
   options: StartOptions = {},
 ): Promise<GatewayHandle> {
   const log = options.log ?? pino({ level: process.env.INTERLOCK_LOG_LEVEL ?? 'info' });
-  // The signing key is checked before anything starts: a gateway that cannot sign its audit log
-  // does not run.
-  const signing = signerFromConfig(config.audit.signing);
-  // …and so is the witness of its checkpoints, which must be writable for the same reason.
-  const witnessFile = config.audit.witness ?? witnessPath(config.audit.signing);
-  probeWitness(witnessFile);
-  if (signing.generated)
-    log.warn(
-      { privateKey: signing.generated.privatePath, publicKey: signing.generated.publicPath },
-      'generated an audit signing key; give auditors the public key and keep the private key away from the database',
-    );
+  const { signing, witnessFile } = auditSigning(config, log);
   const { db, dialect, close, pool } = await openDatabase(config.database.url, {
     onIdleError: (err) =>
       log.warn({ err: err.message }, 'database connection dropped; it will be reopened'),
   });
-  const policyDir = path.resolve(config.policyDir ?? defaultPolicyDir);
-  const invariantsDir = path.resolve(config.invariantsDir ?? defaultInvariantsDir);
   // Set once the metrics and the database are up: what happens when an engine instance fails.
   let engineFault: (fault: EngineFault) => void = (fault) =>
     log.error({ fault }, 'policy engine instance replaced after a failure');
-  const engine = new PolicyEngine({
-    onFault: (fault) => engineFault(fault),
-    policyDir,
-    cacheDir: defaultCacheDir,
-    generate: () => invariantSources(invariantsDir, policyDir),
-    watchDirs: [invariantsDir],
-    onReload: (r) =>
-      r.ok
-        ? log.info(
-            { digest: r.digest, ms: r.durationMs, shellAnalysis: r.shellAnalysis },
-            'policy bundle loaded',
-          )
-        : log.error(
-            { error: r.error },
-            'policy bundle failed to load; the previous bundle stays in force',
-          ),
-  });
-  // A policy that does not compile leaves no bundle: every decision denies and /ready says so.
-  await engine.reload();
-  if (config.watchPolicies) engine.watch();
-
-  const targets = createTargets(config.targets);
-  for (const target of targets.values()) {
-    try {
-      await target.driver.connect();
-    } catch (err) {
-      log.error({ target: target.id, err }, 'driver failed to connect');
-    }
-  }
+  const engine = await startEngine(config, log, (fault) => engineFault(fault));
+  const targets = await connectTargets(config, log);
   const bootstrapToken = await bootstrapAdmin(db);
 
   const deps: Deps = {
@@ -153,25 +113,7 @@ export async function startGateway(
   });
   await checkpointer.start();
 
-  const ready = async (): Promise<ReadyReport> => {
-    const database = await databaseAnswers(db);
-    const drivers = Object.fromEntries(
-      [...targets.values()].map((t) => [t.id, t.driver.connected]),
-    );
-    const policy = engine.current !== undefined;
-    const health = engine.current?.health?.();
-    const engineCheck = {
-      healthy: policy && (health?.healthy ?? true),
-      rebuilds: health?.rebuilds ?? 0,
-      ...(health?.lastFault ? { lastFault: health.lastFault } : {}),
-    };
-    return {
-      ready: policy && engineCheck.healthy && database && Object.values(drivers).every(Boolean),
-      checks: { policy, engine: engineCheck, database, drivers },
-      policyDigest: engine.current?.digest ?? null,
-      instance: executor.id,
-    };
-  };
+  const ready = (): Promise<ReadyReport> => readiness(db, targets, engine, executor.id);
   const stopBreakers = every(
     config.governance.breakerIntervalMs,
     async () => {
@@ -186,13 +128,13 @@ export async function startGateway(
     metrics.engineRebuilt();
     log.error({ fault }, 'policy engine instance replaced after a failure');
     // Audited off the decision path: the failing decision has already been denied.
-    void inTx(deps, (trx) =>
-      appendAudit(trx, {
+    void recordAudit(deps, [
+      {
         type: 'engine.rebuilt',
         actor: 'gateway',
         payload: { policy_digest: fault.digest, error: fault.error.toWellFormed().slice(0, 500) },
-      }),
-    ).catch((err: unknown) => log.error({ err }, 'could not audit the engine rebuild'));
+      },
+    ]).catch((err: unknown) => log.error({ err }, 'could not audit the engine rebuild'));
   };
   const checklist = loadChecklist(path.resolve(config.governance.checklist ?? defaultChecklist));
   const services: Services = {
@@ -239,14 +181,7 @@ export async function startGateway(
   };
   let server: ServerType;
   try {
-    server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve(
-        { fetch: app.fetch, hostname: config.server.host, port: config.server.port },
-        () => resolve(s),
-      );
-      // A port in use is an ordinary start-up failure, not an unhandled 'error' event.
-      s.once('error', reject);
-    });
+    server = await listen(app.fetch, config);
   } catch (err) {
     stopTimers();
     await release();
@@ -273,4 +208,104 @@ export async function startGateway(
       await release();
     },
   };
+}
+
+/**
+ * The signing key and the checkpoint witness are checked before anything starts: a gateway that
+ * cannot sign its audit log, or whose witness is not writable, does not run.
+ */
+function auditSigning(
+  config: Config,
+  log: Logger,
+): { signing: ReturnType<typeof signerFromConfig>; witnessFile: string } {
+  const signing = signerFromConfig(config.audit.signing);
+  const witnessFile = config.audit.witness ?? witnessPath(config.audit.signing);
+  probeWitness(witnessFile);
+  if (signing.generated)
+    log.warn(
+      { privateKey: signing.generated.privatePath, publicKey: signing.generated.publicPath },
+      'generated an audit signing key; give auditors the public key and keep the private key away from the database',
+    );
+  return { signing, witnessFile };
+}
+
+/** The policy engine on the configured policies and invariants, with its first bundle loaded. */
+async function startEngine(
+  config: Config,
+  log: Logger,
+  onFault: (fault: EngineFault) => void,
+): Promise<PolicyEngine> {
+  const policyDir = path.resolve(config.policyDir ?? defaultPolicyDir);
+  const invariantsDir = path.resolve(config.invariantsDir ?? defaultInvariantsDir);
+  const engine = new PolicyEngine({
+    onFault,
+    policyDir,
+    cacheDir: defaultCacheDir,
+    generate: () => invariantSources(invariantsDir, policyDir),
+    watchDirs: [invariantsDir],
+    onReload: (r) =>
+      r.ok
+        ? log.info(
+            { digest: r.digest, ms: r.durationMs, shellAnalysis: r.shellAnalysis },
+            'policy bundle loaded',
+          )
+        : log.error(
+            { error: r.error },
+            'policy bundle failed to load; the previous bundle stays in force',
+          ),
+  });
+  // A policy that does not compile leaves no bundle: every decision denies and /ready says so.
+  await engine.reload();
+  if (config.watchPolicies) engine.watch();
+  return engine;
+}
+
+/** The configured targets, each connected (a target that fails to connect is logged, not fatal). */
+async function connectTargets(config: Config, log: Logger): Promise<Map<string, Target>> {
+  const targets = createTargets(config.targets);
+  for (const target of targets.values()) {
+    try {
+      await target.driver.connect();
+    } catch (err) {
+      log.error({ target: target.id, err }, 'driver failed to connect');
+    }
+  }
+  return targets;
+}
+
+/** /ready: a bundle is loaded and healthy, the database answers, every driver is connected. */
+async function readiness(
+  db: Db,
+  targets: Map<string, Target>,
+  engine: PolicyEngine,
+  instance: string,
+): Promise<ReadyReport> {
+  const database = await databaseAnswers(db);
+  const drivers = Object.fromEntries([...targets.values()].map((t) => [t.id, t.driver.connected]));
+  const policy = engine.current !== undefined;
+  const health = engine.current?.health?.();
+  const engineCheck = {
+    healthy: policy && (health?.healthy ?? true),
+    rebuilds: health?.rebuilds ?? 0,
+    ...(health?.lastFault ? { lastFault: health.lastFault } : {}),
+  };
+  return {
+    ready: policy && engineCheck.healthy && database && Object.values(drivers).every(Boolean),
+    checks: { policy, engine: engineCheck, database, drivers },
+    policyDigest: engine.current?.digest ?? null,
+    instance,
+  };
+}
+
+/** Listens on the configured address; a port in use rejects instead of an unhandled 'error'. */
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  config: Config,
+): Promise<ServerType> {
+  return new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch, hostname: config.server.host, port: config.server.port }, () =>
+      resolve(s),
+    );
+    s.once('error', reject);
+  });
 }

@@ -29,6 +29,12 @@ const deciders = requireRole('decide');
 const anyone = requireRole('read');
 
 export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  proposalRoutes(app, s);
+  verdictRoutes(app, s);
+}
+
+/** Proposing and dry-running actions, and reading them. */
+function proposalRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(
     createRoute({
       method: 'post',
@@ -111,7 +117,10 @@ export function actionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
     }),
     async (c) => c.json(await loadAction(s.deps, c.req.valid('param').id), 200),
   );
+}
 
+/** Approving, rejecting, vetoing, cancelling and aborting an action. */
+function verdictRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(
     createRoute({
       method: 'post',

@@ -26,6 +26,12 @@ const deciders = requireRole('decide');
 const anyone = requireRole('read');
 
 export function controlRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  batchRoutes(app, s);
+  stopAndLevelRoutes(app, s);
+}
+
+/** Batches: propose, read, cancel, approve. */
+function batchRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(
     createRoute({
       method: 'post',
@@ -104,7 +110,10 @@ export function controlRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       );
     },
   );
+}
 
+/** The emergency stop and the autonomy level of each target. */
+function stopAndLevelRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   app.openapi(
     createRoute({
       method: 'get',

@@ -64,8 +64,14 @@ const TargetQuerySchema = z.object({ target: z.string().min(1).max(128) });
 const CycleBodySchema = z.strictObject({ target: z.string().min(1).max(128) });
 
 export function governanceRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
-  const g = s.governance;
+  breakerRoutes(app, s);
+  readinessRoutes(app, s);
+  expansionRoutes(app, s);
+}
 
+/** Prometheus metrics, circuit-breaker rules and their events. */
+function breakerRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  const g = s.governance;
   app.get('/metrics', async (c) => {
     c.header('content-type', g.metrics.registry.contentType);
     return c.body(await g.metrics.registry.metrics());
@@ -167,7 +173,11 @@ export function governanceRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
         200,
       ),
   );
+}
 
+/** The readiness checklist and its attestations. */
+function readinessRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  const g = s.governance;
   app.openapi(
     createRoute({
       method: 'get',
@@ -205,7 +215,11 @@ export function governanceRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
         201,
       ),
   );
+}
 
+/** The governance cycle, its reports and the expansion proposals it makes. */
+function expansionRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  const g = s.governance;
   app.openapi(
     createRoute({
       method: 'post',
