@@ -67,9 +67,6 @@ function Rollback({ d }: { d: CardData }) {
 
 export function Card({ d, tz }: { d: CardData; tz: string }) {
   const a = d.item.action;
-  const constraints = d.entry?.constraints;
-  const affected = Object.keys(d.entry?.effects ?? {});
-  const state = d.target?.state ?? {};
   return (
     <article
       class={`card sev-${d.item.severity.toLowerCase()}`}
@@ -77,74 +74,9 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
       data-status={a.status}
       aria-labelledby="card-title"
     >
-      <header>
-        <p class="badges">
-          <SeverityBadge severity={d.item.severity} /> <StatusChip status={a.status} />{' '}
-          <ConfidenceBadge pill={d.item.confidence} />
-        </p>
-        <h2 id="card-title" tabindex={-1}>
-          {d.item.label}
-        </h2>
-        <p class="headline">{d.item.headline}</p>
-        {a.statusReason ? (
-          <p class="reason">
-            Reason: <span class="status-reason">{a.statusReason}</span>
-          </p>
-        ) : null}
-        <p class="controls-line">
-          <Controls item={d.item} />
-          {d.item.can.cancel ? (
-            <button
-              type="button"
-              class="btn-quiet"
-              data-act="cancel"
-              data-id={a.id}
-              data-label={d.item.label}
-            >
-              Cancel
-            </button>
-          ) : null}
-          {d.item.can.abort ? (
-            <button
-              type="button"
-              class="btn-danger"
-              data-act="abort"
-              data-id={a.id}
-              data-label={d.item.label}
-            >
-              Abort
-            </button>
-          ) : null}
-          <button type="button" class="btn-quiet" data-close-drawer>
-            Close
-          </button>
-        </p>
-        {d.item.ownProposal ? (
-          <p class="own-note">You proposed this action, so you cannot approve it.</p>
-        ) : null}
-      </header>
+      <CardHeader d={d} />
 
-      <section aria-labelledby="sec-action">
-        <h3 id="sec-action">Action</h3>
-        <dl class="facts">
-          <Field name="Kind">{a.kind}</Field>
-          <Field name="Target">{a.target}</Field>
-          <Field name="Proposed by">{a.proposer}</Field>
-          <Field name="Level">{a.level}</Field>
-          <Field name="Confidence">{d.item.confidence.detail}</Field>
-          <Field name="Approvals">
-            <span class="approvals">
-              <span class="count">{a.approvals.granted.length}</span> of {a.approvals.required}
-            </span>
-            {a.approvals.granted.length
-              ? ` (${a.approvals.granted.map((g) => g.actor).join(', ')})`
-              : ''}
-          </Field>
-          <Field name="Digest">
-            <code>{a.digest}</code>
-          </Field>
-        </dl>
-      </section>
+      <ActionFacts d={d} />
 
       <OutputSection outcome={a.outcome} />
 
@@ -153,154 +85,290 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
         <p class="rationale">{a.rationale ?? 'The proposer gave no rationale.'}</p>
       </section>
 
-      <section aria-labelledby="sec-rule">
-        <h3 id="sec-rule">Policy rule path</h3>
-        <p>
-          Effect <strong>{d.decision.effect}</strong> at stage <strong>{d.decision.stage}</strong>.
-        </p>
-        <ul class="rules">
-          {d.decision.rules.map((r) => (
-            <li>
-              <code class="rule-path">{r}</code>{' '}
-              <button
-                type="button"
-                class="btn-quiet btn-small"
-                data-copy={r}
-                aria-label={`Copy rule path ${r}`}
-              >
-                Copy
-              </button>
-            </li>
-          ))}
-        </ul>
-        {d.decision.reasons.length ? (
-          <ul class="reasons">
-            {d.decision.reasons.map((r) => (
-              <li>{r}</li>
-            ))}
-          </ul>
-        ) : null}
-      </section>
+      <RulePath d={d} />
 
-      <section aria-labelledby="sec-assets">
-        <h3 id="sec-assets">Affected target and assets</h3>
-        <p>
-          {a.target} ({d.target?.driver ?? 'unknown driver'},{' '}
-          {d.target?.connected ? 'connected' : 'not connected'})
-          {affected.length ? `: changes ${affected.join(', ')}` : ''}.
-        </p>
-        <pre class="state" aria-label="Target state now">
-          {pretty(state)}
-        </pre>
-      </section>
+      <AffectedTarget d={d} />
 
-      <section aria-labelledby="sec-constraints">
-        <h3 id="sec-constraints">Constraints that applied</h3>
-        {constraints ? (
-          <pre>{pretty(constraints)}</pre>
-        ) : (
-          <p>The catalog sets no constraints for {a.kind}.</p>
-        )}
-        <p>
-          Risk class: <strong>{d.entry?.risk ?? 'unknown'}</strong>
-          {d.decision.approval
-            ? ` — needs ${d.decision.approval.count} approval(s) from ${d.decision.approval.roles.join(' or ')} within ${d.decision.approval.timeoutSeconds} s`
-            : ''}
-          .
-        </p>
-      </section>
+      <Constraints d={d} />
 
-      <section aria-labelledby="sec-invariants">
-        <h3 id="sec-invariants">Invariants</h3>
-        {d.decision.invariants.length === 0 ? (
-          <p>No invariant was violated.</p>
-        ) : (
-          <ul class="violations">
-            {d.decision.invariants.map((v) => (
-              <li>
-                <code>{v.id}</code>: {v.message}
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+      <Invariants d={d} />
 
-      <section aria-labelledby="sec-inputs">
-        <h3 id="sec-inputs">Decision inputs</h3>
-        <pre>
-          {pretty({
-            kind: a.kind,
-            target: a.target,
-            params: a.params,
-            level: a.level,
-            confidence: a.confidence,
-            proposer: a.proposer,
-            policyDigest: d.decision.policyDigest,
-          })}
-        </pre>
-      </section>
+      <DecisionInputs d={d} />
 
       <section aria-labelledby="sec-timing">
         <h3 id="sec-timing">Timing</h3>
         <Timing d={d} />
       </section>
 
-      {d.batch ? (
-        <section aria-labelledby="sec-batch">
-          <h3 id="sec-batch">Batch of {d.batch.actions.length}</h3>
-          <ol class="batch-members">
-            {d.batchItems.map((m) => (
-              <li data-id={m.action.id}>
-                <StatusChip status={m.action.status} /> {m.label}
-              </li>
-            ))}
-          </ol>
-          {d.batchItems.some((m) => m.can.approve) ? (
-            <button type="button" class="btn-primary" data-act="approve-batch" data-id={d.batch.id}>
-              Review and approve all {d.batchItems.filter((m) => m.can.approve).length}
-            </button>
-          ) : null}
-        </section>
-      ) : null}
+      <BatchMembers d={d} />
 
       <section aria-labelledby="sec-rollback">
         <h3 id="sec-rollback">Rollback</h3>
         <Rollback d={d} />
       </section>
 
-      <section aria-labelledby="sec-trail">
-        <h3 id="sec-trail">Audit trail</h3>
-        <table class="trail">
-          <thead>
-            <tr>
-              <th scope="col">Seq</th>
-              <th scope="col">Time</th>
-              <th scope="col">Event</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.trail.map((r) => (
-              <tr>
-                <td>{r.seq}</td>
-                <td>
-                  <time datetime={r.ts}>{clock(r.ts, tz)}</time>
-                </td>
-                <td>{r.type}</td>
-                <td>{r.actor}</td>
-                <td>
-                  <details>
-                    <summary>payload</summary>
-                    <pre>{pretty(r.payload)}</pre>
-                  </details>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <AuditTrail d={d} tz={tz} />
     </article>
+  );
+}
+
+/** The badges, the title, why it is where it is, and what this viewer can do. */
+function CardHeader({ d }: { d: CardData }) {
+  const a = d.item.action;
+  return (
+    <header>
+      <p class="badges">
+        <SeverityBadge severity={d.item.severity} /> <StatusChip status={a.status} />{' '}
+        <ConfidenceBadge pill={d.item.confidence} />
+      </p>
+      <h2 id="card-title" tabindex={-1}>
+        {d.item.label}
+      </h2>
+      <p class="headline">{d.item.headline}</p>
+      {a.statusReason ? (
+        <p class="reason">
+          Reason: <span class="status-reason">{a.statusReason}</span>
+        </p>
+      ) : null}
+      <p class="controls-line">
+        <Controls item={d.item} />
+        {d.item.can.cancel ? (
+          <button
+            type="button"
+            class="btn-quiet"
+            data-act="cancel"
+            data-id={a.id}
+            data-label={d.item.label}
+          >
+            Cancel
+          </button>
+        ) : null}
+        {d.item.can.abort ? (
+          <button
+            type="button"
+            class="btn-danger"
+            data-act="abort"
+            data-id={a.id}
+            data-label={d.item.label}
+          >
+            Abort
+          </button>
+        ) : null}
+        <button type="button" class="btn-quiet" data-close-drawer>
+          Close
+        </button>
+      </p>
+      {d.item.ownProposal ? (
+        <p class="own-note">You proposed this action, so you cannot approve it.</p>
+      ) : null}
+    </header>
+  );
+}
+
+/** Who proposed what, at which level, and how many approvals it has. */
+function ActionFacts({ d }: { d: CardData }) {
+  const a = d.item.action;
+  return (
+    <section aria-labelledby="sec-action">
+      <h3 id="sec-action">Action</h3>
+      <dl class="facts">
+        <Field name="Kind">{a.kind}</Field>
+        <Field name="Target">{a.target}</Field>
+        <Field name="Proposed by">{a.proposer}</Field>
+        <Field name="Level">{a.level}</Field>
+        <Field name="Confidence">{d.item.confidence.detail}</Field>
+        <Field name="Approvals">
+          <span class="approvals">
+            <span class="count">{a.approvals.granted.length}</span> of {a.approvals.required}
+          </span>
+          {a.approvals.granted.length
+            ? ` (${a.approvals.granted.map((g) => g.actor).join(', ')})`
+            : ''}
+        </Field>
+        <Field name="Digest">
+          <code>{a.digest}</code>
+        </Field>
+      </dl>
+    </section>
+  );
+}
+
+/** The effect, the stage that settled it, and the rule path, each copyable. */
+function RulePath({ d }: { d: CardData }) {
+  return (
+    <section aria-labelledby="sec-rule">
+      <h3 id="sec-rule">Policy rule path</h3>
+      <p>
+        Effect <strong>{d.decision.effect}</strong> at stage <strong>{d.decision.stage}</strong>.
+      </p>
+      <ul class="rules">
+        {d.decision.rules.map((r) => (
+          <li>
+            <code class="rule-path">{r}</code>{' '}
+            <button
+              type="button"
+              class="btn-quiet btn-small"
+              data-copy={r}
+              aria-label={`Copy rule path ${r}`}
+            >
+              Copy
+            </button>
+          </li>
+        ))}
+      </ul>
+      {d.decision.reasons.length ? (
+        <ul class="reasons">
+          {d.decision.reasons.map((r) => (
+            <li>{r}</li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
+/** The target, its driver and connection, what the action changes, and its state now. */
+function AffectedTarget({ d }: { d: CardData }) {
+  const a = d.item.action;
+  const affected = Object.keys(d.entry?.effects ?? {});
+  const state = d.target?.state ?? {};
+  return (
+    <section aria-labelledby="sec-assets">
+      <h3 id="sec-assets">Affected target and assets</h3>
+      <p>
+        {a.target} ({d.target?.driver ?? 'unknown driver'},{' '}
+        {d.target?.connected ? 'connected' : 'not connected'})
+        {affected.length ? `: changes ${affected.join(', ')}` : ''}.
+      </p>
+      <pre class="state" aria-label="Target state now">
+        {pretty(state)}
+      </pre>
+    </section>
+  );
+}
+
+/** The catalog constraints and risk class that applied. */
+function Constraints({ d }: { d: CardData }) {
+  const a = d.item.action;
+  const constraints = d.entry?.constraints;
+  return (
+    <section aria-labelledby="sec-constraints">
+      <h3 id="sec-constraints">Constraints that applied</h3>
+      {constraints ? (
+        <pre>{pretty(constraints)}</pre>
+      ) : (
+        <p>The catalog sets no constraints for {a.kind}.</p>
+      )}
+      <p>
+        Risk class: <strong>{d.entry?.risk ?? 'unknown'}</strong>
+        {d.decision.approval
+          ? ` — needs ${d.decision.approval.count} approval(s) from ${d.decision.approval.roles.join(' or ')} within ${d.decision.approval.timeoutSeconds} s`
+          : ''}
+        .
+      </p>
+    </section>
+  );
+}
+
+/** The invariants the decision found violated. */
+function Invariants({ d }: { d: CardData }) {
+  return (
+    <section aria-labelledby="sec-invariants">
+      <h3 id="sec-invariants">Invariants</h3>
+      {d.decision.invariants.length === 0 ? (
+        <p>No invariant was violated.</p>
+      ) : (
+        <ul class="violations">
+          {d.decision.invariants.map((v) => (
+            <li>
+              <code>{v.id}</code>: {v.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** The inputs the decision was made on. */
+function DecisionInputs({ d }: { d: CardData }) {
+  const a = d.item.action;
+  return (
+    <section aria-labelledby="sec-inputs">
+      <h3 id="sec-inputs">Decision inputs</h3>
+      <pre>
+        {pretty({
+          kind: a.kind,
+          target: a.target,
+          params: a.params,
+          level: a.level,
+          confidence: a.confidence,
+          proposer: a.proposer,
+          policyDigest: d.decision.policyDigest,
+        })}
+      </pre>
+    </section>
+  );
+}
+
+/** The other members of the action's batch, and approving them together. */
+function BatchMembers({ d }: { d: CardData }) {
+  if (!d.batch) return null;
+
+  return (
+    <section aria-labelledby="sec-batch">
+      <h3 id="sec-batch">Batch of {d.batch.actions.length}</h3>
+      <ol class="batch-members">
+        {d.batchItems.map((m) => (
+          <li data-id={m.action.id}>
+            <StatusChip status={m.action.status} /> {m.label}
+          </li>
+        ))}
+      </ol>
+      {d.batchItems.some((m) => m.can.approve) ? (
+        <button type="button" class="btn-primary" data-act="approve-batch" data-id={d.batch.id}>
+          Review and approve all {d.batchItems.filter((m) => m.can.approve).length}
+        </button>
+      ) : null}
+    </section>
+  );
+}
+
+/** Every audit record of the action, oldest first. */
+function AuditTrail({ d, tz }: { d: CardData; tz: string }) {
+  return (
+    <section aria-labelledby="sec-trail">
+      <h3 id="sec-trail">Audit trail</h3>
+      <table class="trail">
+        <thead>
+          <tr>
+            <th scope="col">Seq</th>
+            <th scope="col">Time</th>
+            <th scope="col">Event</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {d.trail.map((r) => (
+            <tr>
+              <td>{r.seq}</td>
+              <td>
+                <time datetime={r.ts}>{clock(r.ts, tz)}</time>
+              </td>
+              <td>{r.type}</td>
+              <td>{r.actor}</td>
+              <td>
+                <details>
+                  <summary>payload</summary>
+                  <pre>{pretty(r.payload)}</pre>
+                </details>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
