@@ -148,21 +148,41 @@ function pathType(env: Env, segs: string[]): { ty: Ty } | { error: string } {
 const compatible = (a: Ty, b: Ty): boolean =>
   a === b || a === 'any' || b === 'any' || a === 'null' || b === 'null';
 
+/** The checks typeOf's cases share: report at a node, require a type, require a string literal. */
+interface Checker {
+  env: Env;
+  src: SourcedExpr;
+  fail(node: Expr, message: string): Ty;
+  want(node: Expr, ty: Ty, what: string): void;
+  literal(node: Expr | undefined, what: string): string | undefined;
+  typeOf(node: Expr): Ty;
+}
+
+function checker(env: Env, src: SourcedExpr): Checker {
+  const k: Checker = {
+    env,
+    src,
+    fail(node, message) {
+      env.errors.add(env.file, src.at(node.start), message);
+      return 'any';
+    },
+    want(node, ty, what) {
+      const got = k.typeOf(node);
+      if (!compatible(got, ty) || got === 'null')
+        k.fail(node, `type error: ${what} must be ${ty}, not ${got}`);
+    },
+    literal(node, what) {
+      if (node?.t === 'str') return node.v;
+      if (node) k.fail(node, `${what} must be a string literal`);
+      return undefined;
+    },
+    typeOf: (node) => typeOf(node, env, src),
+  };
+  return k;
+}
+
 function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
-  const fail = (node: Expr, message: string): Ty => {
-    env.errors.add(env.file, src.at(node.start), message);
-    return 'any';
-  };
-  const want = (node: Expr, ty: Ty, what: string): void => {
-    const got = typeOf(node, env, src);
-    if (!compatible(got, ty) || got === 'null')
-      fail(node, `type error: ${what} must be ${ty}, not ${got}`);
-  };
-  const literal = (node: Expr | undefined, what: string): string | undefined => {
-    if (node?.t === 'str') return node.v;
-    if (node) fail(node, `${what} must be a string literal`);
-    return undefined;
-  };
+  const k = checker(env, src);
   switch (e.t) {
     case 'num':
       return 'number';
@@ -177,174 +197,181 @@ function typeOf(e: Expr, env: Env, src: SourcedExpr): Ty {
       return 'list';
     case 'path': {
       const r = pathType(env, e.segs);
-      return 'error' in r ? fail(e, r.error) : r.ty;
+      return 'error' in r ? k.fail(e, r.error) : r.ty;
     }
     case 'neg':
-      want(e.e, 'number', 'the operand of unary -');
+      k.want(e.e, 'number', 'the operand of unary -');
       return 'number';
     case 'not':
-      want(e.e, 'bool', 'the operand of not');
+      k.want(e.e, 'bool', 'the operand of not');
       return 'bool';
-    case 'bin': {
-      switch (e.op) {
-        case '+':
-        case '-':
-        case '*':
-        case '/':
-          want(e.l, 'number', `the left side of ${e.op}`);
-          want(e.r, 'number', `the right side of ${e.op}`);
-          return 'number';
-        case '<':
-        case '<=':
-        case '>':
-        case '>=': {
-          const l = typeOf(e.l, env, src);
-          const r = typeOf(e.r, env, src);
-          if (!(
-            (l === 'number' || l === 'string' || l === 'any') &&
-            compatible(l, r) &&
-            r !== 'null' &&
-            r !== 'bool' &&
-            r !== 'list'
-          ))
-            fail(e, `type error: cannot compare ${l} ${e.op} ${r}`);
-          return 'bool';
-        }
-        case '==':
-        case '!=': {
-          const l = typeOf(e.l, env, src);
-          const r = typeOf(e.r, env, src);
-          if (!compatible(l, r)) fail(e, `type error: ${l} ${e.op} ${r} is never true`);
-          return 'bool';
-        }
-        case 'in':
-        case 'not in':
-          typeOf(e.l, env, src);
-          want(e.r, 'list', `the right side of ${e.op}`);
-          return 'bool';
-        case 'and':
-        case 'or':
-          want(e.l, 'bool', `the left side of ${e.op}`);
-          want(e.r, 'bool', `the right side of ${e.op}`);
-          return 'bool';
-      }
-      return 'any';
+    case 'bin':
+      return binaryType(e, k);
+    case 'call':
+      return callType(e, k);
+  }
+}
+
+/** Arithmetic wants numbers; comparisons want comparable sides; `in` wants a list; logic wants bools. */
+function binaryType(e: Extract<Expr, { t: 'bin' }>, k: Checker): Ty {
+  const { fail, want } = k;
+  const typeOf = (node: Expr): Ty => k.typeOf(node);
+  switch (e.op) {
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+      want(e.l, 'number', `the left side of ${e.op}`);
+      want(e.r, 'number', `the right side of ${e.op}`);
+      return 'number';
+    case '<':
+    case '<=':
+    case '>':
+    case '>=': {
+      const l = typeOf(e.l);
+      const r = typeOf(e.r);
+      if (!(
+        (l === 'number' || l === 'string' || l === 'any') &&
+        compatible(l, r) &&
+        r !== 'null' &&
+        r !== 'bool' &&
+        r !== 'list'
+      ))
+        fail(e, `type error: cannot compare ${l} ${e.op} ${r}`);
+      return 'bool';
     }
-    case 'call': {
-      const args = e.args;
-      const arity = (n: number, max = n): boolean => {
-        if (args.length < n || args.length > max) {
+    case '==':
+    case '!=': {
+      const l = typeOf(e.l);
+      const r = typeOf(e.r);
+      if (!compatible(l, r)) fail(e, `type error: ${l} ${e.op} ${r} is never true`);
+      return 'bool';
+    }
+    case 'in':
+    case 'not in':
+      typeOf(e.l);
+      want(e.r, 'list', `the right side of ${e.op}`);
+      return 'bool';
+    case 'and':
+    case 'or':
+      want(e.l, 'bool', `the left side of ${e.op}`);
+      want(e.r, 'bool', `the right side of ${e.op}`);
+      return 'bool';
+  }
+  return 'any';
+}
+
+/** Each function's arity and argument types; literals where the compiler needs them. */
+function callType(e: Extract<Expr, { t: 'call' }>, k: Checker): Ty {
+  const { env, src, fail, want, literal } = k;
+  const typeOf = (node: Expr): Ty => k.typeOf(node);
+  const args = e.args;
+  const arity = (n: number, max = n): boolean => {
+    if (args.length < n || args.length > max) {
+      fail(
+        e,
+        `${e.fn} takes ${n === max ? n : `${n} to ${max}`} argument${max === 1 ? '' : 's'}, not ${args.length}`,
+      );
+      return false;
+    }
+    return true;
+  };
+  switch (e.fn) {
+    case 'abs':
+      if (arity(1)) want(args[0]!, 'number', 'the argument of abs');
+      return 'number';
+    case 'min':
+    case 'max':
+      if (arity(2, 16)) for (const a of args) want(a, 'number', `an argument of ${e.fn}`);
+      return 'number';
+    case 'len':
+      if (arity(1)) typeOf(args[0]!);
+      return 'number';
+    case 'count':
+    case 'history.count': {
+      if (arity(2)) {
+        literal(args[0], 'the kind pattern');
+        const w = literal(args[1], 'the window');
+        if (w !== undefined && durationMs(w) === undefined)
+          fail(args[1]!, `"${w}" is not a window like 10s, 5m, 1h`);
+      }
+      return 'number';
+    }
+    case 'ramp': {
+      if (arity(1)) {
+        const p = literal(args[0], 'the param name');
+        if (p !== undefined) {
+          const r = paramType(env, p);
+          if ('error' in r) fail(args[0]!, r.error);
+          else if (r.ty !== 'number') fail(args[0]!, `ramp needs a numeric param; ${p} is ${r.ty}`);
+        }
+      }
+      return 'number';
+    }
+    case 'within':
+      if (arity(2)) {
+        for (const a of args) {
+          const c = literal(a, 'a time of day');
+          if (c !== undefined && clockMinutes(c) === undefined)
+            fail(a, `"${c}" is not a time of day HH:MM`);
+        }
+      }
+      return 'bool';
+    case 'never':
+      if (arity(2)) for (const a of args) want(a, 'bool', 'an argument of never');
+      return 'bool';
+    case 'at_most':
+      if (arity(3)) {
+        if (args[0]!.t !== 'num') fail(args[0]!, 'at_most needs a number literal first');
+        literal(args[1], 'the kind pattern');
+        const w = literal(args[2], 'the window');
+        if (w !== undefined && durationMs(w) === undefined)
+          fail(args[2]!, `"${w}" is not a window like 10s, 5m, 1h`);
+      }
+      return 'bool';
+    case 'matches': {
+      if (arity(2)) {
+        want(args[0]!, 'string', 'the subject of matches');
+        const re = literal(args[1], 'the pattern');
+        // Checked by OPA's own RE2 once every invariant is read (compile.ts, re2.ts).
+        if (re !== undefined) env.errors.pattern(re, env.file, src.at(args[1]!.start));
+      }
+      return 'bool';
+    }
+    case 'startswith':
+    case 'endswith':
+    case 'contains':
+      if (arity(2)) {
+        want(args[0]!, 'string', `the first argument of ${e.fn}`);
+        want(args[1]!, 'string', `the second argument of ${e.fn}`);
+      }
+      return 'bool';
+    case 'runs':
+      // runs(["curl", "wget"]): the shell command runs one of these programs, by base name,
+      // anywhere in it: after wrappers, inside `sh -c` scripts, through `find -exec`.
+      if (arity(1)) {
+        const list = args[0]!;
+        if (list.t !== 'list' || list.items.length === 0 || list.items.some((i) => i.t !== 'str'))
+          fail(list, 'runs takes a non-empty list of program names as string literals');
+        const lacking = env.kinds.filter(
+          (k) => env.data.catalog[k]?.params.argv?.type !== 'string_list',
+        );
+        if (lacking.length > 0)
           fail(
             e,
-            `${e.fn} takes ${n === max ? n : `${n} to ${max}`} argument${max === 1 ? '' : 's'}, not ${args.length}`,
-          );
-          return false;
-        }
-        return true;
-      };
-      switch (e.fn) {
-        case 'abs':
-          if (arity(1)) want(args[0]!, 'number', 'the argument of abs');
-          return 'number';
-        case 'min':
-        case 'max':
-          if (arity(2, 16)) for (const a of args) want(a, 'number', `an argument of ${e.fn}`);
-          return 'number';
-        case 'len':
-          if (arity(1)) typeOf(args[0]!, env, src);
-          return 'number';
-        case 'count':
-        case 'history.count': {
-          if (arity(2)) {
-            literal(args[0], 'the kind pattern');
-            const w = literal(args[1], 'the window');
-            if (w !== undefined && durationMs(w) === undefined)
-              fail(args[1]!, `"${w}" is not a window like 10s, 5m, 1h`);
-          }
-          return 'number';
-        }
-        case 'ramp': {
-          if (arity(1)) {
-            const p = literal(args[0], 'the param name');
-            if (p !== undefined) {
-              const r = paramType(env, p);
-              if ('error' in r) fail(args[0]!, r.error);
-              else if (r.ty !== 'number')
-                fail(args[0]!, `ramp needs a numeric param; ${p} is ${r.ty}`);
-            }
-          }
-          return 'number';
-        }
-        case 'within':
-          if (arity(2)) {
-            for (const a of args) {
-              const c = literal(a, 'a time of day');
-              if (c !== undefined && clockMinutes(c) === undefined)
-                fail(a, `"${c}" is not a time of day HH:MM`);
-            }
-          }
-          return 'bool';
-        case 'never':
-          if (arity(2)) for (const a of args) want(a, 'bool', 'an argument of never');
-          return 'bool';
-        case 'at_most':
-          if (arity(3)) {
-            if (args[0]!.t !== 'num') fail(args[0]!, 'at_most needs a number literal first');
-            literal(args[1], 'the kind pattern');
-            const w = literal(args[2], 'the window');
-            if (w !== undefined && durationMs(w) === undefined)
-              fail(args[2]!, `"${w}" is not a window like 10s, 5m, 1h`);
-          }
-          return 'bool';
-        case 'matches': {
-          if (arity(2)) {
-            want(args[0]!, 'string', 'the subject of matches');
-            const re = literal(args[1], 'the pattern');
-            // Checked by OPA's own RE2 once every invariant is read (compile.ts, re2.ts).
-            if (re !== undefined) env.errors.pattern(re, env.file, src.at(args[1]!.start));
-          }
-          return 'bool';
-        }
-        case 'startswith':
-        case 'endswith':
-        case 'contains':
-          if (arity(2)) {
-            want(args[0]!, 'string', `the first argument of ${e.fn}`);
-            want(args[1]!, 'string', `the second argument of ${e.fn}`);
-          }
-          return 'bool';
-        case 'runs':
-          // runs(["curl", "wget"]): the shell command runs one of these programs, by base name,
-          // anywhere in it: after wrappers, inside `sh -c` scripts, through `find -exec`.
-          if (arity(1)) {
-            const list = args[0]!;
-            if (
-              list.t !== 'list' ||
-              list.items.length === 0 ||
-              list.items.some((i) => i.t !== 'str')
-            )
-              fail(list, 'runs takes a non-empty list of program names as string literals');
-            const lacking = env.kinds.filter(
-              (k) => env.data.catalog[k]?.params.argv?.type !== 'string_list',
-            );
-            if (lacking.length > 0)
-              fail(
-                e,
-                `runs applies to kinds with an argv (shell.exec); ${lacking.join(', ')} has none: narrow the scope`,
-              );
-          }
-          return 'bool';
-        case 'exists':
-          if (arity(1) && args[0]!.t !== 'path') fail(args[0]!, 'exists takes a path');
-          else if (args[0]?.t === 'path') typeOf(args[0], env, src);
-          return 'bool';
-        default:
-          return fail(
-            e,
-            `unknown function ${e.fn}; known: abs, min, max, len, count, history.count, ramp, within, never, at_most, matches, startswith, endswith, contains, runs, exists`,
+            `runs applies to kinds with an argv (shell.exec); ${lacking.join(', ')} has none: narrow the scope`,
           );
       }
-    }
+      return 'bool';
+    case 'exists':
+      if (arity(1) && args[0]!.t !== 'path') fail(args[0]!, 'exists takes a path');
+      else if (args[0]?.t === 'path') typeOf(args[0]);
+      return 'bool';
+    default:
+      return fail(
+        e,
+        `unknown function ${e.fn}; known: abs, min, max, len, count, history.count, ramp, within, never, at_most, matches, startswith, endswith, contains, runs, exists`,
+      );
   }
 }
 
