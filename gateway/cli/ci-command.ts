@@ -15,7 +15,7 @@ import { defaultCacheDir, projectRoot } from '../paths.ts';
 import { compilePolicy } from '../policy/compile.ts';
 import { mergePolicyData } from '../policy/load-data.ts';
 import { runOpa } from '../policy/opa-cli.ts';
-import { readPolicySources } from '../policy/sources.ts';
+import { readPolicySources, type PolicySource } from '../policy/sources.ts';
 import { stagePolicy } from '../policy/stage.ts';
 import { runPolicyTests } from '../policy/test-runner.ts';
 import { signerFromConfig } from '../signing/from-config.ts';
@@ -83,7 +83,19 @@ const asResult = (s: CiStep | undefined, report?: unknown): CheckResult =>
       }
     : { status: 'not_run', reason: 'not part of this run' };
 
-export async function runCiCommand(argv: string[]): Promise<number> {
+interface CiOptions {
+  policyDir: string;
+  invariantsDir: string;
+  specsDir: string;
+  threshold: number;
+  runs: number;
+  out: string;
+  evidence?: string;
+  config?: string;
+  db?: string;
+}
+
+function parseCiArgs(argv: string[]): CiOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -99,124 +111,149 @@ export async function runCiCommand(argv: string[]): Promise<number> {
     },
     strict: true,
   });
-  const policyDir = path.resolve(values.policies ?? path.join(projectRoot, 'policies'));
-  const invariantsDir = path.resolve(values.invariants ?? path.join(projectRoot, 'invariants'));
-  const specsDir = path.resolve(values.specs ?? path.join(projectRoot, 'specs'));
   const threshold = Number(values.threshold ?? 90);
   const runs = Number(values.runs ?? 100);
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100)
     throw new UsageError('--threshold takes a percentage from 0 to 100');
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs takes a positive integer');
+  return {
+    policyDir: path.resolve(values.policies ?? path.join(projectRoot, 'policies')),
+    invariantsDir: path.resolve(values.invariants ?? path.join(projectRoot, 'invariants')),
+    specsDir: path.resolve(values.specs ?? path.join(projectRoot, 'specs')),
+    threshold,
+    runs,
+    out: path.resolve(values.out ?? '.'),
+    ...(values.evidence ? { evidence: values.evidence } : {}),
+    ...(values.config ? { config: values.config } : {}),
+    ...(values.db ? { db: values.db } : {}),
+  };
+}
 
-  const steps: CiStep[] = [];
-  const extra = await invariantSources(invariantsDir, policyDir).catch(() => []);
+/** A step's outcome and the detailed report it adds to ci-report.json. */
+interface Checked {
+  step: CiStep;
+  report?: unknown;
+}
 
-  steps.push(
-    await step('opa check', async () => {
-      const sources = [...(await readPolicySources(policyDir)), ...extra];
-      const staged = await stagePolicy(sources, mergePolicyData(sources), { includeTests: true });
-      try {
-        const r = await runOpa(['check', '--strict', staged.dir]);
-        const out = staged.unstage(`${r.stderr}\n${r.stdout}`).trim();
-        return {
-          ok: r.exitCode === 0,
-          summary:
-            r.exitCode === 0
-              ? `${sources.filter((s) => s.kind !== 'data' && s.kind !== 'invariant').length} Rego files check`
-              : out.split('\n')[0]!,
-          failures: r.exitCode === 0 ? [] : out.split('\n'),
-        };
-      } finally {
-        await staged.remove();
-      }
-    }),
-  );
-  let policyReport: unknown;
-  steps.push(
-    await step('opa test', async () => {
-      const r = await runPolicyTests({ policyDir, threshold, extraSources: extra });
-      policyReport = {
-        passed: r.passed,
-        failed: r.failed,
-        coverage: r.coverage,
-        cases: r.cases.map((c) => ({ name: `${c.package}.${c.name}`, passed: c.passed })),
-      };
-      const failures = r.cases
-        .filter((c) => !c.passed)
-        .map(
-          (c) => `${c.package}.${c.name} (${c.file}:${c.line})${c.message ? `: ${c.message}` : ''}`,
-        );
-      if (r.coverage < threshold)
-        failures.push(`coverage ${r.coverage} % is under the threshold ${threshold} %`);
+async function opaCheck(o: CiOptions, extra: PolicySource[]): Promise<Checked> {
+  const done = await step('opa check', async () => {
+    const sources = [...(await readPolicySources(o.policyDir)), ...extra];
+    const staged = await stagePolicy(sources, mergePolicyData(sources), { includeTests: true });
+    try {
+      const r = await runOpa(['check', '--strict', staged.dir]);
+      const out = staged.unstage(`${r.stderr}\n${r.stdout}`).trim();
       return {
-        ok: r.ok,
-        summary: `${r.passed} passed, ${r.failed} failed; coverage ${r.coverage} % (threshold ${threshold} %)`,
-        failures,
+        ok: r.exitCode === 0,
+        summary:
+          r.exitCode === 0
+            ? `${sources.filter((s) => s.kind !== 'data' && s.kind !== 'invariant').length} Rego files check`
+            : out.split('\n')[0]!,
+        failures: r.exitCode === 0 ? [] : out.split('\n'),
       };
-    }),
-  );
-  steps.push(
-    await step('invariants check', async () => {
-      const sources = await invariantSources(invariantsDir, policyDir);
-      const bundle = await compilePolicy({
-        policyDir,
-        cacheDir: defaultCacheDir,
-        extraSources: sources,
-      });
-      const count = bundle.data.invariant_manifest?.ids.length ?? 0;
-      return {
-        ok: true,
-        summary: `${count} invariants compile into bundle ${bundle.digest.slice(0, 12)}…`,
-        failures: [],
-      };
-    }),
-  );
-  let invariantReport: unknown;
-  steps.push(
-    await step('invariants test', async () => {
-      const r = await runInvariantSuite(invariantsDir, policyDir, { runs });
-      invariantReport = {
-        bundle: r.bundle,
-        results: r.results.map((x) => ({
-          id: x.id,
-          ok: x.ok,
-          decisions: x.decisions,
-          ...(x.failure ? { failure: x.failure.problem } : {}),
-        })),
-      };
-      return {
-        ok: r.ok,
-        summary: r.summary,
-        failures: r.results
-          .filter((x) => !x.ok)
-          .map((x) => `${x.id}: ${x.failure?.problem ?? 'failed'}`),
-      };
-    }),
-  );
-  let specReport: unknown;
-  steps.push(
-    await step('specs (TLC)', async () => {
-      const r = await runSpecs(specsDir, { mutants: true });
-      specReport = r.results.map(({ violation, ...rest }) => ({
-        ...rest,
-        ...(violation
-          ? {
-              violation: {
-                property: violation.property,
-                kind: violation.kind,
-                states: violation.trace.length,
-              },
-            }
-          : {}),
-      }));
-      const failures = r.results
-        .filter((x) => (x.config === 'mutant' ? !x.violation : !x.ok))
-        .flatMap((x) => describeSpecResult(x).split('\n'));
-      return { ok: r.ok, summary: r.summary, failures };
-    }),
-  );
+    } finally {
+      await staged.remove();
+    }
+  });
+  return { step: done };
+}
 
-  const ok = steps.every((s) => s.ok);
+async function policyTests(o: CiOptions, extra: PolicySource[]): Promise<Checked> {
+  let report: unknown;
+  const done = await step('opa test', async () => {
+    const r = await runPolicyTests({
+      policyDir: o.policyDir,
+      threshold: o.threshold,
+      extraSources: extra,
+    });
+    report = {
+      passed: r.passed,
+      failed: r.failed,
+      coverage: r.coverage,
+      cases: r.cases.map((c) => ({ name: `${c.package}.${c.name}`, passed: c.passed })),
+    };
+    const failures = r.cases
+      .filter((c) => !c.passed)
+      .map(
+        (c) => `${c.package}.${c.name} (${c.file}:${c.line})${c.message ? `: ${c.message}` : ''}`,
+      );
+    if (r.coverage < o.threshold)
+      failures.push(`coverage ${r.coverage} % is under the threshold ${o.threshold} %`);
+    return {
+      ok: r.ok,
+      summary: `${r.passed} passed, ${r.failed} failed; coverage ${r.coverage} % (threshold ${o.threshold} %)`,
+      failures,
+    };
+  });
+  return { step: done, report };
+}
+
+async function invariantsCompile(o: CiOptions): Promise<Checked> {
+  const done = await step('invariants check', async () => {
+    const sources = await invariantSources(o.invariantsDir, o.policyDir);
+    const bundle = await compilePolicy({
+      policyDir: o.policyDir,
+      cacheDir: defaultCacheDir,
+      extraSources: sources,
+    });
+    const count = bundle.data.invariant_manifest?.ids.length ?? 0;
+    return {
+      ok: true,
+      summary: `${count} invariants compile into bundle ${bundle.digest.slice(0, 12)}…`,
+      failures: [],
+    };
+  });
+  return { step: done };
+}
+
+async function invariantTests(o: CiOptions): Promise<Checked> {
+  let report: unknown;
+  const done = await step('invariants test', async () => {
+    const r = await runInvariantSuite(o.invariantsDir, o.policyDir, { runs: o.runs });
+    report = {
+      bundle: r.bundle,
+      results: r.results.map((x) => ({
+        id: x.id,
+        ok: x.ok,
+        decisions: x.decisions,
+        ...(x.failure ? { failure: x.failure.problem } : {}),
+      })),
+    };
+    return {
+      ok: r.ok,
+      summary: r.summary,
+      failures: r.results
+        .filter((x) => !x.ok)
+        .map((x) => `${x.id}: ${x.failure?.problem ?? 'failed'}`),
+    };
+  });
+  return { step: done, report };
+}
+
+async function modelChecks(o: CiOptions): Promise<Checked> {
+  let report: unknown;
+  const done = await step('specs (TLC)', async () => {
+    const r = await runSpecs(o.specsDir, { mutants: true });
+    report = r.results.map(({ violation, ...rest }) => ({
+      ...rest,
+      ...(violation
+        ? {
+            violation: {
+              property: violation.property,
+              kind: violation.kind,
+              states: violation.trace.length,
+            },
+          }
+        : {}),
+    }));
+    const failures = r.results
+      .filter((x) => (x.config === 'mutant' ? !x.violation : !x.ok))
+      .flatMap((x) => describeSpecResult(x).split('\n'));
+    return { ok: r.ok, summary: r.summary, failures };
+  });
+  return { step: done, report };
+}
+
+function printSummary(steps: CiStep[], ok: boolean): void {
   for (const s of steps) {
     console.log(`${s.ok ? 'pass' : 'FAIL'}  ${s.name}: ${s.summary}`);
     if (!s.ok) for (const f of s.failures) console.log(`      ${f}`);
@@ -226,38 +263,55 @@ export async function runCiCommand(argv: string[]): Promise<number> {
       ? 'interlock ci: all checks passed'
       : `interlock ci: ${steps.filter((s) => !s.ok).length} of ${steps.length} checks FAILED`,
   );
+}
 
-  const out = path.resolve(values.out ?? '.');
-  await mkdir(out, { recursive: true });
-  await writeFile(
-    path.join(out, 'ci-report.json'),
-    `${JSON.stringify({ ok, steps, policyTests: policyReport, invariantTests: invariantReport, specs: specReport }, null, 2)}\n`,
-  );
-  await writeFile(path.join(out, 'ci-report.md'), markdownReport(steps, ok));
-
-  if (values.evidence) {
-    const config = loadConfig(values.config);
-    const { signer } = signerFromConfig(config.audit.signing);
-    const { db, sqlite, close } = await openDatabase(values.db ?? config.database.url);
-    try {
-      const byName = (n: string) => steps.find((s) => s.name === n);
-      const { bundle, statement } = await buildEvidence({
-        db,
-        ...(sqlite ? { sqlite } : {}),
-        signer,
-        sourcesRoot: path.dirname(policyDir),
-        policyTests: asResult(byName('opa test'), policyReport),
-        invariantTests: asResult(byName('invariants test'), invariantReport),
-        modelChecks: asResult(byName('specs (TLC)'), specReport),
-        checkpointEvery: config.audit.checkpoint.every,
-      });
-      await writeFile(values.evidence, `${JSON.stringify(bundle, null, 2)}\n`);
-      console.log(
-        `evidence written to ${values.evidence}: ${statement.subject.length} subjects, records ${statement.predicate.window.from_seq}–${statement.predicate.window.to_seq}`,
-      );
-    } finally {
-      await close();
-    }
+/** Signs an evidence bundle of the configured audit log with the CI results in it. */
+async function writeEvidence(
+  o: CiOptions & { evidence: string },
+  checked: Record<'policy' | 'invariants' | 'specs', Checked>,
+): Promise<void> {
+  const config = loadConfig(o.config);
+  const { signer } = signerFromConfig(config.audit.signing);
+  const { db, sqlite, close } = await openDatabase(o.db ?? config.database.url);
+  try {
+    const { bundle, statement } = await buildEvidence({
+      db,
+      ...(sqlite ? { sqlite } : {}),
+      signer,
+      sourcesRoot: path.dirname(o.policyDir),
+      policyTests: asResult(checked.policy.step, checked.policy.report),
+      invariantTests: asResult(checked.invariants.step, checked.invariants.report),
+      modelChecks: asResult(checked.specs.step, checked.specs.report),
+      checkpointEvery: config.audit.checkpoint.every,
+    });
+    await writeFile(o.evidence, `${JSON.stringify(bundle, null, 2)}\n`);
+    console.log(
+      `evidence written to ${o.evidence}: ${statement.subject.length} subjects, records ${statement.predicate.window.from_seq}–${statement.predicate.window.to_seq}`,
+    );
+  } finally {
+    await close();
   }
+}
+
+export async function runCiCommand(argv: string[]): Promise<number> {
+  const o = parseCiArgs(argv);
+  const extra = await invariantSources(o.invariantsDir, o.policyDir).catch(() => []);
+  const check = await opaCheck(o, extra);
+  const policy = await policyTests(o, extra);
+  const compiled = await invariantsCompile(o);
+  const invariants = await invariantTests(o);
+  const specs = await modelChecks(o);
+  const steps = [check, policy, compiled, invariants, specs].map((c) => c.step);
+  const ok = steps.every((s) => s.ok);
+  printSummary(steps, ok);
+
+  await mkdir(o.out, { recursive: true });
+  await writeFile(
+    path.join(o.out, 'ci-report.json'),
+    `${JSON.stringify({ ok, steps, policyTests: policy.report, invariantTests: invariants.report, specs: specs.report }, null, 2)}\n`,
+  );
+  await writeFile(path.join(o.out, 'ci-report.md'), markdownReport(steps, ok));
+  if (o.evidence)
+    await writeEvidence({ ...o, evidence: o.evidence }, { policy, invariants, specs });
   return ok ? 0 : 1;
 }
