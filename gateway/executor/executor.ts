@@ -37,6 +37,16 @@ export interface ExecutorOptions {
   afterOutcome?: (target: string) => Promise<void>;
 }
 
+/** A configured target, as the lifecycle's dependencies hold it. */
+type Target = NonNullable<ReturnType<Deps['targets']['get']>>;
+
+/** What the time-of-use check found: the re-check, when it started, and why not to run. */
+interface TimeOfUse {
+  recheckStartedAt: number;
+  recheck?: Awaited<ReturnType<typeof decideNow>>;
+  blockReason?: string;
+}
+
 export class Executor {
   readonly id = randomUUID();
   readonly #running = new Map<string, AbortController>();
@@ -172,13 +182,26 @@ export class Executor {
   }
 
   async #run(row: ActionsTable): Promise<void> {
-    const deps = this.deps;
-    const target = deps.targets.get(row.target);
+    const target = this.deps.targets.get(row.target);
     const params = JSON.parse(row.params) as Record<string, unknown>;
+    const check = await this.#timeOfUse(row, params, target !== undefined);
+    const claimed = await this.#claim(row, check);
+    if (!claimed || !target) return;
+    await this.#execute(row, params, target, check.recheck?.state ?? {});
+  }
+
+  /**
+   * Time of use: decide again against the current world, and check the approvals' binding.
+   * Returns why the action must not run (if it must not), with the re-check that said so.
+   */
+  async #timeOfUse(
+    row: ActionsTable,
+    params: Record<string, unknown>,
+    targetKnown: boolean,
+  ): Promise<TimeOfUse> {
+    const deps = this.deps;
     const envelope: ActionEnvelope = { kind: row.kind, target: row.target, params };
     const proposer = await this.#principal(row.proposer);
-
-    // Time of use: decide again against the current world, and check the approvals' binding.
     let blockReason: string | undefined;
     // A revoked proposer is a compromised or retired identity: what it queued does not run,
     // approved or not (a veto window would otherwise run it on the agent's word alone).
@@ -199,12 +222,26 @@ export class Executor {
         ? { count: recheck.decision.approval?.count ?? 0, level: recheck.level }
         : undefined;
     blockReason ??= await this.#bindingProblem(row, params, neededNow);
-    if (!target) blockReason ??= `target ${row.target} is not configured`;
+    if (!targetKnown) blockReason ??= `target ${row.target} is not configured`;
 
+    return {
+      recheckStartedAt,
+      ...(recheck ? { recheck } : {}),
+      ...(blockReason ? { blockReason } : {}),
+    };
+  }
+
+  /**
+   * Claims the action in one transaction: the re-check's decision is recorded, and the action
+   * moves to BLOCKED, CANCELLED (the claim guard says so) or EXECUTING. True when it is ours to run.
+   */
+  async #claim(row: ActionsTable, check: TimeOfUse): Promise<boolean> {
+    const deps = this.deps;
+    const { recheck, blockReason, recheckStartedAt } = check;
     const now = deps.now();
     // The state the re-check decided on; a state that could not be read made it deny.
     const stateBefore = recheck?.state ?? {};
-    const claimed = await inTx(deps, async (trx, events) => {
+    return inTx(deps, async (trx, events) => {
       // Before anything is recorded: a claim that must wait leaves no trace and is retried next
       // poll.
       const guard = await claimGuard(
@@ -284,8 +321,16 @@ export class Executor {
         events,
       );
     });
-    if (!claimed || !target) return;
+  }
 
+  /** Runs a claimed action through its driver and records the outcome. */
+  async #execute(
+    row: ActionsTable,
+    params: Record<string, unknown>,
+    target: Target,
+    stateBefore: Record<string, unknown>,
+  ): Promise<void> {
+    const deps = this.deps;
     // A checkpoint before the write gives operators a rollback reference (drivers that keep them).
     let checkpoint: string | undefined;
     try {
