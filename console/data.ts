@@ -31,7 +31,7 @@ import type {
   TargetStatus,
   TimelineData,
 } from './model/view-data.ts';
-import { may, refusal, type VerdictKind } from '../gateway/schema/permissions.ts';
+import { offersFor } from './model/offers.ts';
 import { sameName } from '../gateway/schema/names.ts';
 
 export type { AuditLine, CardData, QueueItem, StatusData, TargetStatus, TimelineData };
@@ -55,18 +55,7 @@ function toItem(
     recoveryKind: entry?.estop_exempt === true,
     acknowledged,
   });
-  const decides = may(viewer.role, 'decide');
-  const own = sameName(action.proposer, viewer.id);
   const pending = (PENDING as readonly string[]).includes(action.status);
-  // The lifecycle's own table decides what is offered: the console never computes it again.
-  const subject = {
-    status: action.status,
-    proposer: action.proposer,
-    approvalRoles: action.approvals.roles,
-    approvedBy: action.approvals.granted.map((g) => g.actor),
-  };
-  const allowed = (verdict: VerdictKind): boolean =>
-    refusal(viewer, verdict, subject) === undefined;
   return {
     action,
     label,
@@ -77,19 +66,8 @@ function toItem(
     // A pending action is resolved by deciding it, not by acknowledging it.
     unresolved: pending ? true : unresolved(severity, acknowledged),
     confidence: confidencePill(action.confidence),
-    ownProposal: own,
-    can: {
-      approve: pending && allowed('approve'),
-      // The proposer is offered cancel, not reject or veto, of their own action.
-      reject: !own && action.status === 'PENDING_APPROVAL' && allowed('reject'),
-      veto: !own && action.status === 'PENDING_VETO' && allowed('veto'),
-      cancel:
-        ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'].includes(action.status) &&
-        allowed('cancel'),
-      abort: action.status === 'EXECUTING' && allowed('abort'),
-      acknowledge:
-        decides && !pending && (severity === 'ERROR' || severity === 'WARN') && !acknowledged,
-    },
+    ownProposal: sameName(action.proposer, viewer.id),
+    can: offersFor(viewer, action, { severity, acknowledged }),
   };
 }
 

@@ -8,7 +8,7 @@ import type { Signer } from '../signing/signer.ts';
 import { checkWitness, createCheckpoint, lastCheckpoint } from './checkpoint.ts';
 import { VerificationError } from '../schema/errors.ts';
 import type { CheckpointWitness } from './witness.ts';
-import { headRow, headSeq } from '../store/audit-log.ts';
+import { headRow, MissingHeadError, requireHeadSeq } from '../store/audit-log.ts';
 
 export interface CheckpointerOptions {
   every: number;
@@ -91,7 +91,7 @@ export class Checkpointer {
     await this.observeHead();
     if (this.options.witness) await checkWitness(this.db, this.signer, this.options.witness);
     for (;;) {
-      const waiting = (await headSeq(this.db)) - this.signedTo;
+      const waiting = (await requireHeadSeq(this.db)) - this.signedTo;
       if (waiting <= 0) return;
       const due =
         force ||
@@ -115,7 +115,7 @@ export class Checkpointer {
   /** Remembers the head; the same seq with another hash is a rewrite, reported at once. */
   private async observeHead(): Promise<void> {
     const head = await headRow(this.db);
-    if (!head) return;
+    if (!head) throw new VerificationError(new MissingHeadError().message);
     const seq = head.seq;
     const before = this.observed.get(seq);
     if (before !== undefined && before !== head.hash)

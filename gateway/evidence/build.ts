@@ -25,7 +25,12 @@ import {
   type CheckResult,
   type EvidenceStatement,
 } from './statement.ts';
-import { checkpointsOverlapping, headSeq, recordEnds, seqAtTime } from '../store/audit-log.ts';
+import {
+  checkpointsOverlapping,
+  recordEnds,
+  requireHeadSeq,
+  seqAtTime,
+} from '../store/audit-log.ts';
 
 /** A window bound: a record sequence number or an ISO 8601 time. */
 export type Bound = { seq: number } | { time: string };
@@ -54,7 +59,7 @@ async function resolveWindow(
   from: Bound | undefined,
   to: Bound | undefined,
 ): Promise<{ fromSeq: number; toSeq: number }> {
-  const head = await headSeq(db);
+  const head = await requireHeadSeq(db);
   const seqAt = async (b: Bound, side: 'from' | 'to'): Promise<number> => {
     if ('seq' in b) return b.seq;
     return (await seqAtTime(db, b.time, side)) ?? (side === 'from' ? head + 1 : 0);

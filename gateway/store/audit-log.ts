@@ -47,9 +47,30 @@ export async function headRow(db: Conn): Promise<{ seq: number; hash: string } |
   return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
 }
 
-/** The head's seq (0 for a log without a head row). */
+/** The head's seq (0 for a log without a head row), for readers that only report progress. */
 export async function headSeq(db: Conn): Promise<number> {
   return (await headRow(db))?.seq ?? 0;
+}
+
+/**
+ * The head's seq, for the signer and evidence. Migrations create the head row and nothing
+ * deletes it, so a missing row means someone with write access removed it: that is an error,
+ * never an empty log (which would stop signing quietly, or sign evidence over no records).
+ */
+export async function requireHeadSeq(db: Conn): Promise<number> {
+  const head = await headRow(db);
+  if (!head) throw new MissingHeadError();
+  return head.seq;
+}
+
+export class MissingHeadError extends Error {
+  readonly code = 'audit_head_missing';
+  constructor() {
+    super(
+      'the audit log has no head row: it was deleted; nothing is signed until this is investigated (interlock audit verify)',
+    );
+    this.name = 'MissingHeadError';
+  }
 }
 
 /** Up to `limit` records from `fromSeq` on, in order. */
