@@ -47,6 +47,7 @@ describe('interlock ci', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     for (const name of [
       'opa check',
+      'opa fmt',
       'opa test',
       'invariants check',
       'invariants test',
@@ -61,6 +62,7 @@ describe('interlock ci', () => {
     expect(report.ok).toBe(true);
     expect(report.steps.map((s) => s.name)).toEqual([
       'opa check',
+      'opa fmt',
       'opa test',
       'invariants check',
       'invariants test',
@@ -116,7 +118,7 @@ describe('interlock ci', () => {
     expect(r.stdout).toMatch(
       /data\.interlock\.baseline_test\.test_denied_patterns \(baseline\/baseline_test\.rego:\d+\)/,
     );
-    expect(r.stdout).toContain('interlock ci: 1 of 5 checks FAILED');
+    expect(r.stdout).toContain('interlock ci: 1 of 6 checks FAILED');
     expect(readFileSync(path.join(out, 'ci-report.md'), 'utf8')).toContain('### opa test');
   }, 180_000);
 });

@@ -17,6 +17,7 @@ import { mergePolicyData } from '../policy/load-data.ts';
 import { runOpa } from '../policy/opa-cli.ts';
 import { readPolicySources, type PolicySource } from '../policy/sources.ts';
 import { stagePolicy } from '../policy/stage.ts';
+import { unformattedRego } from '../policy/format-check.ts';
 import { runPolicyTests } from '../policy/test-runner.ts';
 import { signerFromConfig } from '../signing/from-config.ts';
 import { openDatabase } from '../store/db.ts';
@@ -153,6 +154,22 @@ async function opaCheck(o: CiOptions, extra: PolicySource[]): Promise<Checked> {
     } finally {
       await staged.remove();
     }
+  });
+  return { step: done };
+}
+
+/** Every Rego file exactly as `opa fmt` writes it: what compliance teams' editors will write too. */
+async function opaFormat(o: CiOptions): Promise<Checked> {
+  const done = await step('opa fmt', async () => {
+    const files = await unformattedRego(o.policyDir);
+    return {
+      ok: files.length === 0,
+      summary:
+        files.length === 0
+          ? 'every Rego file is as opa fmt writes it'
+          : `${files.length} file(s) not as opa fmt writes them: run opa fmt -w`,
+      failures: files.map((f) => path.relative(o.policyDir, f)),
+    };
   });
   return { step: done };
 }
@@ -297,11 +314,12 @@ export async function runCiCommand(argv: string[]): Promise<number> {
   const o = parseCiArgs(argv);
   const extra = await invariantSources(o.invariantsDir, o.policyDir).catch(() => []);
   const check = await opaCheck(o, extra);
+  const format = await opaFormat(o);
   const policy = await policyTests(o, extra);
   const compiled = await invariantsCompile(o);
   const invariants = await invariantTests(o);
   const specs = await modelChecks(o);
-  const steps = [check, policy, compiled, invariants, specs].map((c) => c.step);
+  const steps = [check, format, policy, compiled, invariants, specs].map((c) => c.step);
   const ok = steps.every((s) => s.ok);
   printSummary(steps, ok);
 

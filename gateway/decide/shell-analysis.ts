@@ -17,7 +17,7 @@ import { findHiddenCharacter } from './shell-argv.ts';
  * bundle (the Rego analysis runs, slower) until the copy is brought level and re-pinned.
  */
 export const MIRRORED_SOURCES: Readonly<Record<string, string>> = {
-  'lib/command.rego': '084b8856d3882b76f8396a98804475c1df7ca495a0e122016f3607c3d16930c1',
+  'lib/command.rego': 'ae1c5e5389f48fd7bfd299844d2de19e83445af6c1a98c1e9405a1a1186ab6dd',
   'lib/shell.rego': 'e573294fc2057895d73001ac3879c6cd18c16cecda5629b5cfe930ae2689ef0e',
 };
 

@@ -7,9 +7,9 @@
 package interlock.baseline
 
 import data.interlock.lib.command as cmd
-import data.interlock.lib.shell
 import data.interlock.lib.fmt.quote
 import data.interlock.lib.fmt.show
+import data.interlock.lib.shell
 import rego.v1
 
 action := input.action
@@ -239,7 +239,7 @@ matches_program(prog, spec) if {
 }
 
 # rm reads -r, -R, --recursive and any unambiguous prefix of it (--recur); -f, --force, --forc.
-rm_recursive(_, shorts) if some c in {"r", "R"} & shorts
+rm_recursive(_, shorts) if some c in ({"r", "R"} & shorts)
 
 rm_recursive(options, _) if {
 	some w in options

@@ -20,15 +20,25 @@ supplied := a if {
 	a.argv == argv
 }
 
-invocations := {c | some c in supplied.invocations} if supplied else := analysed_invocations
+invocations := {c | some c in supplied.invocations} if {
+	supplied
+} else := analysed_invocations
 
-scripts := {s | some s in supplied.scripts} if supplied else := analysed_scripts
+scripts := {s | some s in supplied.scripts} if {
+	supplied
+} else := analysed_scripts
 
-script_operators := {o | some o in supplied.script_operators} if supplied else := analysed_script_operators
+script_operators := {o | some o in supplied.script_operators} if {
+	supplied
+} else := analysed_script_operators
 
-piped_into := {p | some p in supplied.piped_into} if supplied else := analysed_piped_into
+piped_into := {p | some p in supplied.piped_into} if {
+	supplied
+} else := analysed_piped_into
 
-option_problems := {p | some p in supplied.option_problems} if supplied else := analysed_option_problems
+option_problems := {p | some p in supplied.option_problems} if {
+	supplied
+} else := analysed_option_problems
 
 too_deep if supplied.too_deep == true
 
@@ -77,14 +87,18 @@ analysed_piped_into := shell.piped_into_of(analysed_scripts)
 
 analysed_option_problems := shell.option_problems_of(analysed_invocations)
 
-analysed_too_deep := true if shell.too_deep_of(levels, analysed_invocations) else := false
+analysed_too_deep if {
+	shell.too_deep_of(levels, analysed_invocations)
+} else := false
 
-analysed_ambiguous_quoting := true if shell.ambiguous_of(analysed_scripts) else := false
+analysed_ambiguous_quoting if {
+	shell.ambiguous_of(analysed_scripts)
+} else := false
 
 # The characters gateway/decide/shell-argv.ts refuses (HIDDEN_CHARACTER_RE2, pinned by a test).
 hidden_character_regex := `[\x{0000}-\x{001F}\x{007F}-\x{009F}\x{00A0}\x{00AD}\x{034F}\x{061C}\x{115F}-\x{1160}\x{1680}\x{17B4}-\x{17B5}\x{180B}-\x{180F}\x{2000}-\x{200F}\x{2028}-\x{202F}\x{205F}-\x{206F}\x{2800}\x{3000}\x{3164}\x{FE00}-\x{FE0F}\x{FEFF}\x{FFA0}\x{FFF0}-\x{FFFB}\x{13430}-\x{1343F}\x{1BCA0}-\x{1BCA3}\x{1D173}-\x{1D17A}\x{E0000}-\x{E007F}\x{E0100}-\x{E01EF}]`
 
-analysed_hidden_character := true if {
+analysed_hidden_character if {
 	regex.match(hidden_character_regex, concat(" ", argv))
 } else := false
 

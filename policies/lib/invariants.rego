@@ -12,7 +12,9 @@ import rego.v1
 # the ramp constraint compare numbers this way: OPA's Go evaluator and its Wasm runtime round a
 # sum such as 1.1 + 0.2 differently (1.1 + 0.2 <= 1.3 is false in one and true in the other),
 # and on the 10^-6 grid both agree. Limits finer than a millionth are not representable.
-num(x) := round(x * 1000000) if is_number(x) else := x
+num(x) := round(x * 1000000) if {
+	is_number(x)
+} else := x
 
 # runs_any(names): the shell.exec argv runs one of these programs (base names), anywhere in it.
 runs_any(names) if {

@@ -45,7 +45,9 @@ key := concat("", [action.kind, ":", class]) if {
 classification := "safe" if {
 	action.kind == "shell.exec"
 	safe_argv(cmd.argv)
-} else := "unclassified" if action.kind == "shell.exec"
+} else := "unclassified" if {
+	action.kind == "shell.exec"
+}
 
 safe_argv(argv) if {
 	name := system_binary(argv[0])
