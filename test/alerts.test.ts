@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import yaml from 'js-yaml';
+import { parse as parseYamlText, stringify as toYaml } from 'yaml';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateBreakers } from '../gateway/governance/breakers.ts';
@@ -45,7 +45,9 @@ type AlertRule = {
 };
 
 function criticalIncidentRule(): AlertRule {
-  const doc = yaml.load(readFileSync(rulesFile, 'utf8')) as { groups: { rules: AlertRule[] }[] };
+  const doc = parseYamlText(readFileSync(rulesFile, 'utf8')) as {
+    groups: { rules: AlertRule[] }[];
+  };
   return doc.groups.flatMap((g) => g.rules).find((r) => r.alert === 'CriticalIncident')!;
 }
 
@@ -84,7 +86,7 @@ describe('the shipped CriticalIncident alert', () => {
         const testFile = path.join(work, 'first-trip.test.yml');
         writeFileSync(
           testFile,
-          yaml.dump({
+          toYaml({
             rule_files: [rulesFile],
             evaluation_interval: '1m',
             tests: [

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import { parse as parseYamlText } from 'yaml';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../gateway/paths.ts';
@@ -453,7 +453,7 @@ describe('deploy/', () => {
       }
       expect(used.size).toBeGreaterThan(8);
       for (const name of used) expect(exported, name).toContain(name);
-      const alerts = yaml.load(
+      const alerts = parseYamlText(
         readFileSync(path.join(projectRoot, 'deploy/prometheus/alerts.yml'), 'utf8'),
       ) as { groups: { rules: { alert: string }[] }[] };
       expect(alerts.groups[0]!.rules.map((r) => r.alert)).toEqual([

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import { parseYaml } from '../schema/yaml.ts';
 import { z } from 'zod';
 import { describeIssues, fieldIssues, ValidationError } from '../schema/errors.ts';
 
@@ -172,9 +172,10 @@ export function loadConfig(file: string | undefined, cwd = process.cwd()): Confi
   let raw: unknown = {};
   if (existsSync(chosen)) {
     try {
-      raw = yaml.load(readFileSync(chosen, 'utf8')) ?? {};
+      raw = parseYaml(readFileSync(chosen, 'utf8'), chosen) ?? {};
     } catch (err) {
-      throw new ValidationError(`${chosen}: ${err instanceof Error ? err.message : String(err)}`, [
+      // The message names the file, line and column (schema/yaml.ts).
+      throw new ValidationError(err instanceof Error ? err.message : String(err), [
         { field: '(file)', message: 'not valid YAML' },
       ]);
     }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
+import { parseYaml } from '../schema/yaml.ts';
 import { z } from 'zod';
 import { appendAudit } from '../audit/append.ts';
 import { canonicalJson } from '../schema/canonical-json.ts';
@@ -59,7 +59,7 @@ export const ChecklistSchema = z.strictObject({
 export type Checklist = z.infer<typeof ChecklistSchema>;
 
 export function loadChecklist(file: string): Checklist {
-  const parsed = ChecklistSchema.safeParse(yaml.load(readFileSync(file, 'utf8')));
+  const parsed = ChecklistSchema.safeParse(parseYaml(readFileSync(file, 'utf8'), file));
   if (!parsed.success) {
     const issues = fieldIssues(parsed.error.issues, [], '(file)');
     throw new ValidationError(`${file}: ${describeIssues(issues)}`, issues);

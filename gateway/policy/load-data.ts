@@ -1,5 +1,5 @@
 /** Merges the policy tree's YAML files into the one `data` document Rego reads. */
-import yaml from 'js-yaml';
+import { parseYaml, YamlError } from '../schema/yaml.ts';
 import { PolicyCompileError, type SourceLocation } from '../schema/errors.ts';
 import { PolicyDataSchema, type PolicyData } from '../schema/policy-data.ts';
 import type { PolicySource } from './sources.ts';
@@ -19,16 +19,10 @@ export function mergePolicyData(sources: readonly PolicySource[]): PolicyData {
     if (src.kind !== 'data') continue;
     let doc: unknown;
     try {
-      doc = yaml.load(src.content, { filename: src.path, schema: yaml.CORE_SCHEMA });
+      doc = parseYaml(src.content, src.path);
     } catch (err) {
-      const mark = (err as { mark?: { line: number; column: number } }).mark;
-      const reason = (err as { reason?: string }).reason ?? String(err);
-      errors.push({
-        file: src.path,
-        line: (mark?.line ?? 0) + 1,
-        column: (mark?.column ?? 0) + 1,
-        message: reason,
-      });
+      if (!(err instanceof YamlError)) throw err;
+      errors.push({ file: src.path, line: err.line, column: err.column, message: err.reason });
       continue;
     }
     if (doc === undefined || doc === null) continue;

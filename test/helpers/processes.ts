@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import yaml from 'js-yaml';
+import { stringify as toYaml } from 'yaml';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/interlock.js');
@@ -100,7 +100,7 @@ export function replicaConfig(options: {
     cpSync(path.join(ROOT, 'policies'), policyDir, { recursive: true });
     writeFileSync(
       path.join(policyDir, 'data/rate-limits.yaml'),
-      yaml.dump({
+      toYaml({
         rate_limits: [
           {
             id: 'actor_actions_per_minute',
@@ -130,7 +130,7 @@ export function replicaConfig(options: {
     ...options.extra,
   };
   const configFile = path.join(dir, 'interlock.yaml');
-  writeFileSync(configFile, yaml.dump(config));
+  writeFileSync(configFile, toYaml(config));
   return { dir, configFile, publicKey: path.join(dir, 'keys/audit.pub.pem') };
 }
 
