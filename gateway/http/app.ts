@@ -13,6 +13,7 @@ import { observeRoutes } from './routes/observe.ts';
 import { policyRoutes } from './routes/policies.ts';
 import type { Services } from './services.ts';
 import { ILL_FORMED_MESSAGE, illFormedField } from '../schema/unicode.ts';
+import { finishDocument, registerPlainRoutes } from './openapi-doc.ts';
 
 export function createApp(s: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -57,17 +58,31 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
     const report = await s.ready();
     return c.json(report, report.ready ? 200 : 503);
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Interlock',
-      version: '0.1.0',
-      description: 'Policy-as-code gateway for actuation',
-    },
-  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
+  });
+  registerPlainRoutes(app);
+  app.get('/openapi.json', (c) =>
+    c.json(
+      finishDocument(
+        app.getOpenAPI31Document({
+          openapi: '3.1.0',
+          info: {
+            title: 'Interlock',
+            version: '0.1.0',
+            description: 'Policy-as-code gateway for actuation',
+            license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+          },
+          servers: [{ url: 'http://127.0.0.1:8080', description: 'the embedded default' }],
+        }),
+      ),
+    ),
+  );
+  // Methods no route answers are 405, not 404: the resource may exist.
+  app.on(['TRACE', 'CONNECT'], '*', (c) => {
+    c.header('Allow', 'GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS');
+    return c.json(errorBody('method_not_allowed', `${c.req.method} is not supported`), 405);
   });
 
   app.use('/v1/*', authentication(s.deps.db));

@@ -150,9 +150,19 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
   description,
 });
+/** The error responses every /v1 operation can give (gateway/http/errors.ts maps codes to these). */
 export const errors = {
   400: json(ErrorSchema, 'Malformed request'),
   401: json(ErrorSchema, 'Missing or unknown bearer token'),
   403: json(ErrorSchema, 'The token’s role may not do this'),
+  404: json(ErrorSchema, 'No such action, batch, target, token or event'),
+  409: json(
+    ErrorSchema,
+    'The state does not allow this (already decided, past its deadline, taken)',
+  ),
+  413: json(ErrorSchema, 'The body is larger than server.bodyLimitBytes'),
+  415: json(ErrorSchema, 'The body is not application/json'),
   422: json(ErrorSchema, 'A field failed validation; `field` names it'),
+  500: json(ErrorSchema, 'An internal error; nothing was changed'),
+  503: json(ErrorSchema, 'The database or the policy is unavailable; retry after Retry-After'),
 } as const;

@@ -52,7 +52,6 @@ function proposalRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
           ProposeResponseSchema,
           'A retry with the same Idempotency-Key: the earlier action',
         ),
-        409: json(ProposeResponseSchema, 'Idempotency-Key reused for a different proposal'),
         ...errors,
       },
     }),
@@ -111,7 +110,6 @@ function proposalRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       request: { params: IdParamSchema },
       responses: {
         200: json(ProposeResponseSchema, 'The action'),
-        404: json(ProposeResponseSchema, 'No such action'),
         ...errors,
       },
     }),
