@@ -7,6 +7,7 @@ import * as checkpoints from './002-checkpoints.ts';
 import * as governance from './003-governance.ts';
 import * as consoleTables from './004-console.ts';
 import * as tokenNames from './005-token-names.ts';
+import * as hotPathIndexes from './006-hot-path-indexes.ts';
 import type { Dialect } from '../dialect.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '003-governance': { up: (db: Kysely<unknown>) => governance.up(db, dialect) },
     '004-console': { up: (db: Kysely<unknown>) => consoleTables.up(db, dialect) },
     '005-token-names': { up: (db: Kysely<unknown>) => tokenNames.up(db, dialect) },
+    '006-hot-path-indexes': { up: (db: Kysely<unknown>) => hotPathIndexes.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }

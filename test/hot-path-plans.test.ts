@@ -1,0 +1,149 @@
+/**
+ * Every query a proposal and a time-of-use re-check make is bounded by an index, by its window
+ * or its LIMIT: with 200,000 actions on one target, SQLite's query plans show no scan of the
+ * table, of an index, or of the whole target. The queries are the store's own, captured as
+ * they run against the seeded database, then explained.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  actionById,
+  actionByIdempotencyKey,
+  approvalsOf,
+  dueForSweep,
+} from '../gateway/store/actions.ts';
+import { pausedBy } from '../gateway/store/breakers.ts';
+import { openDatabase, type OpenedDb } from '../gateway/store/db.ts';
+import { proposalDecisionOf } from '../gateway/store/decisions.ts';
+import { estopRow } from '../gateway/store/estop.ts';
+import { countInWindow, lastCompleted } from '../gateway/store/history.ts';
+import { storedLevel } from '../gateway/store/levels.ts';
+import { activeTokenByHash } from '../gateway/store/tokens.ts';
+import type { Database } from '../gateway/store/types.ts';
+
+const ROWS = 200_000;
+const NOW = 1_800_000_000_000;
+const dir = mkdtempSync(path.join(tmpdir(), 'interlock-plans-'));
+let opened: OpenedDb;
+let db: Kysely<Database>;
+const captured: CompiledQuery[] = [];
+
+beforeAll(async () => {
+  opened = await openDatabase(`sqlite:${path.join(dir, 'db.sqlite')}`);
+  const sqlite = opened.sqlite!;
+  // Seeded directly: a year of one busy target, every status, two proposers, a few kinds.
+  const insert = sqlite.prepare(
+    `insert into actions (id, kind, target, params, proposer, request_digest, action_digest, status, level, approvals_required, approval_roles, created_at, updated_at, started_at, finished_at, attempts)
+     values (?, ?, 'roaster-1', '{"value":50}', ?, 'r', 'a', ?, 'L3', 0, '[]', ?, ?, ?, ?, 0)`,
+  );
+  const statuses = ['COMPLETED', 'DENIED', 'FAILED', 'EXPIRED', 'REJECTED', 'CANCELLED'];
+  const kinds = ['roaster.set_power', 'roaster.set_fan', 'roaster.preheat', 'shell.exec'];
+  sqlite.transaction(() => {
+    for (let i = 0; i < ROWS; i++) {
+      const at = NOW - (ROWS - i) * 150_000;
+      const status = statuses[i % statuses.length]!;
+      const ran = status === 'COMPLETED' || status === 'FAILED';
+      insert.run(
+        `a${i}`,
+        kinds[i % kinds.length],
+        i % 3 ? 'agent-1' : 'agent-2',
+        status,
+        at,
+        at,
+        ran ? at : null,
+        status === 'DENIED' ? null : at,
+      );
+    }
+  })();
+  sqlite.exec('analyze');
+  db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    log: (event) => {
+      if (event.level === 'query') captured.push(event.query);
+    },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await opened.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the hot-path reads and returns the SQL they sent. */
+async function hotPathQueries(): Promise<CompiledQuery[]> {
+  captured.length = 0;
+  const since = NOW - 60_000;
+  await countInWindow(db, {
+    purpose: 'proposal',
+    since,
+    target: 'roaster-1',
+    kindPatterns: ['roaster.set_*'],
+  });
+  await countInWindow(db, { purpose: 'proposal', since, proposer: 'agent-1', kindPatterns: ['*'] });
+  await countInWindow(db, {
+    purpose: 'proposal',
+    since,
+    proposer: 'agent-1',
+    target: 'roaster-1',
+    kindPatterns: ['shell.exec'],
+  });
+  await countInWindow(db, {
+    purpose: 'execution',
+    since,
+    target: 'roaster-1',
+    kindPatterns: ['roaster.set_*'],
+    excludeActionId: 'a1',
+  });
+  await countInWindow(db, {
+    purpose: 'proposal',
+    since: NOW - 10_000,
+    target: 'roaster-1',
+    kinds: ['roaster.set_power'],
+  });
+  await lastCompleted(db, 'roaster-1', 'roaster.set_power');
+  await pausedBy(db, 'roaster-1', 'roaster.set_power');
+  await storedLevel(db, 'roaster-1');
+  await estopRow(db);
+  await actionByIdempotencyKey(db, 'agent-1', 'k');
+  await actionById(db, 'a199999');
+  await approvalsOf(db, ['a199999']);
+  await proposalDecisionOf(db, 'a199999');
+  await activeTokenByHash(db, 'h');
+  await dueForSweep(db, NOW, 500);
+  return [...captured];
+}
+
+function plan(q: CompiledQuery): string[] {
+  const rows = opened
+    .sqlite!.prepare(`explain query plan ${q.sql}`)
+    .all(...(q.parameters as unknown[])) as { detail: string }[];
+  return rows.map((r) => r.detail);
+}
+
+describe(`hot-path queries over ${ROWS.toLocaleString('en')} actions on one target`, () => {
+  it('are all searches bounded by an index: no table scan, no index scan, never the whole target', async () => {
+    const queries = await hotPathQueries();
+    expect(queries.length).toBeGreaterThanOrEqual(15);
+    const unbounded: string[] = [];
+    for (const q of queries) {
+      for (const detail of plan(q)) {
+        const scans =
+          /^SCAN (actions|approvals|decisions|tokens|paused_kinds|breaker_events)\b/.test(detail);
+        const wholeTarget = /^SEARCH actions\b.*\((target|proposer)=\?\)$/.test(detail);
+        if (scans || wholeTarget) unbounded.push(`${detail}   ← ${q.sql}`);
+      }
+    }
+    expect(unbounded).toEqual([]);
+  });
+
+  it('the last completed action is one index probe, not a sort of the target', async () => {
+    captured.length = 0;
+    await lastCompleted(db, 'roaster-1', 'roaster.set_power');
+    const details = plan(captured[0]!);
+    expect(details.join('\n')).toMatch(/USING (COVERING )?INDEX actions_last_completed/);
+    expect(details.join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+});
