@@ -80,13 +80,11 @@ async function stateOf(t: Target): Promise<Record<string, unknown> | { error: st
   }
 }
 
-const acknowledgedIds = acknowledged;
-
 export async function queue(deps: Deps, viewer: Principal): Promise<QueueItem[]> {
   const rows = await queueRows(deps, 500, RECENT_LIMIT);
   const [views, acks] = await Promise.all([
     viewsOf(deps, rows),
-    acknowledgedIds(
+    acknowledged(
       deps,
       rows.map((r) => r.id),
     ),
@@ -113,12 +111,12 @@ export async function queue(deps: Deps, viewer: Principal): Promise<QueueItem[]>
 
 export async function queueItem(deps: Deps, viewer: Principal, id: string): Promise<QueueItem> {
   const { action } = await loadAction(deps, id);
-  return toItem(deps, viewer, action, (await acknowledgedIds(deps, [id])).has(id));
+  return toItem(deps, viewer, action, (await acknowledged(deps, [id])).has(id));
 }
 
 export async function card(deps: Deps, viewer: Principal, id: string): Promise<CardData> {
   const { action, decision } = await loadAction(deps, id);
-  const acks = await acknowledgedIds(deps, [id]);
+  const acks = await acknowledged(deps, [id]);
   const item = toItem(deps, viewer, action, acks.has(id));
   const trail = (await auditTrail(deps, id)).map((r) => ({
     seq: r.seq,
@@ -129,7 +127,7 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
   }));
   const batch = action.batchId ? await getBatch(deps, action.batchId) : undefined;
   const batchAcks = batch
-    ? await acknowledgedIds(
+    ? await acknowledged(
         deps,
         batch.actions.map((a) => a.id),
       )

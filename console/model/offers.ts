@@ -3,6 +3,7 @@
  * Deciding at all is a capability of the role (the routes check it); the lifecycle's own
  * permissions table (gateway/schema/permissions.ts) then says which verdicts are theirs.
  */
+import { CANCELLABLE, PENDING } from '../../gateway/lifecycle/states.ts';
 import type { ActionView } from '../../gateway/schema/views.ts';
 import { may, refusal, type VerdictKind } from '../../gateway/schema/permissions.ts';
 import { sameName } from '../../gateway/schema/names.ts';
@@ -17,9 +18,6 @@ export interface Offers {
   abort: boolean;
   acknowledge: boolean;
 }
-
-const PENDING = ['PENDING_APPROVAL', 'PENDING_VETO'];
-const CANCELLABLE = ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'];
 
 export function offersFor(
   viewer: Principal,

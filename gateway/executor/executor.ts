@@ -19,12 +19,8 @@ import { transition } from '../lifecycle/transition.ts';
 import { actionDigest } from '../lifecycle/views.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import { TransientDriverError, type ExecutionResult, type TargetState } from '../schema/driver.ts';
-import {
-  approvalBindings,
-  approvedQueue,
-  batchPredecessorStatus,
-  renewLeases,
-} from '../store/execution.ts';
+import { approvedQueue, batchPredecessorStatus, renewLeases } from '../store/execution.ts';
+import { approvalBindings } from '../store/actions.ts';
 import { tokenNamed } from '../store/tokens.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { claimGuard } from './claim-guard.ts';

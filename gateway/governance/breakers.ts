@@ -206,23 +206,13 @@ const eventView = (r: BreakerEventsTable, windowMs?: number): BreakerEvent => ({
     windowMs === undefined ? null : new Date(Number(r.created_at) + windowMs).toISOString(),
 });
 
-const windowsByRule = ruleWindows;
-
-/**
- * The fence of each rule on a target: the trip time of its latest resolved event. What that
- * trip counted has been dealt with by a person and never trips the rule again. What happened
- * after the trip (while the event was open, the rule could not trip again) still counts: a
- * resolution must not silence an incident nobody looked at.
- */
-const fences = resolvedFences;
-
 export async function listEvents(
   db: Db,
   options: { unresolved?: boolean; target?: string; limit?: number } = {},
 ): Promise<BreakerEvent[]> {
   const [rows, windows] = await Promise.all([
     breakerEvents(db, { ...options, limit: options.limit ?? 100 }),
-    windowsByRule(db),
+    ruleWindows(db),
   ]);
   return rows.map((r) => eventView(r, windows.get(r.rule)));
 }
@@ -264,7 +254,7 @@ export async function evaluateBreakers(deps: Deps, target: string): Promise<Brea
   const open = new Set(
     (await listEvents(deps.db, { unresolved: true, target })).map((e) => e.rule),
   );
-  const fenced = await fences(deps.db, target);
+  const fenced = await resolvedFences(deps.db, target);
   const now = deps.now();
   const bySince = new Map<number, WindowMetrics>();
   const created: BreakerEvent[] = [];
@@ -381,5 +371,5 @@ export async function resolveEvent(
   });
   const row = await breakerEventById(deps.db, done.id);
   if (!row) throw new InterlockError('not_found', `no breaker event ${done.id}`, { field: 'id' });
-  return eventView(row, (await windowsByRule(deps.db)).get(done.rule));
+  return eventView(row, (await ruleWindows(deps.db)).get(done.rule));
 }

@@ -13,6 +13,7 @@ import { writeLevel } from '../store/levels.ts';
 import { inTx, type Deps } from './deps.ts';
 import { levelInForce } from './context.ts';
 import { lowerOf, resolveLevel } from './levels.ts';
+import { CANCELLABLE, type Status } from './states.ts';
 import { transition } from './transition.ts';
 
 export interface SafeStateReport {
@@ -35,8 +36,6 @@ export interface EstopResult {
 export interface Aborter {
   abortAll(reason: string): number;
 }
-
-const CANCELLABLE = ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'] as const;
 
 export async function engage(
   deps: Deps,
@@ -108,7 +107,7 @@ async function cancelAll(deps: Deps, principal: Principal, reason: string): Prom
     let n = 0;
     const now = deps.now();
     for (const row of rows) {
-      const from = row.status as (typeof CANCELLABLE)[number];
+      const from = row.status as Status;
       if (
         await transition(
           trx,

@@ -31,6 +31,10 @@ export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
 
 export const PENDING: readonly Status[] = ['PENDING_APPROVAL', 'PENDING_VETO'];
 export const TERMINAL: readonly Status[] = STATUSES.filter((s) => TRANSITIONS[s].length === 0);
+/** Statuses an action can still be withdrawn from: pending, or approved and not started. */
+export const CANCELLABLE: readonly Status[] = STATUSES.filter((s) =>
+  TRANSITIONS[s].includes('CANCELLED'),
+);
 
 export function canTransition(from: Status, to: Status): boolean {
   return TRANSITIONS[from].includes(to);

@@ -12,7 +12,7 @@ import { RoleSchema, type CreatedToken, type Role } from '../schema/principal.ts
 import type { Db } from '../store/db.ts';
 import { actionsOfProposer } from '../store/actions.ts';
 import { activeTokensNamed, endSessionsOf, updateToken } from '../store/tokens.ts';
-import type { Status } from './states.ts';
+import { CANCELLABLE, type Status } from './states.ts';
 import { transition } from './transition.ts';
 
 /** Where revocation and rotation announce themselves: open event streams end on it. */
@@ -21,9 +21,6 @@ export interface TokenEvents {
 }
 
 export const TOKEN_ENDED_EVENT = 'token.ended';
-
-/** Actions a token's old secret may have queued and that have not started. */
-const WITHDRAWN = ['PENDING_APPROVAL', 'PENDING_VETO', 'APPROVED'] as const;
 
 /** tokenEnded(name): whether an event says that name's token was revoked or rotated. */
 export function tokenEnded(name: string): (event: LifecycleEvent) => boolean {
@@ -63,7 +60,7 @@ async function endToken(
     const sessionsEnded = await endSessionsOf(trx, row.name, now);
     // What the old secret queued is withdrawn: a leaked secret is rotated or revoked precisely
     // because its holder may not be who proposed those actions.
-    const queued = await actionsOfProposer(trx, row.name, WITHDRAWN);
+    const queued = await actionsOfProposer(trx, row.name, CANCELLABLE);
     let withdrawn = 0;
     for (const a of queued) {
       const reason = `the proposer's token was ${newHash === undefined ? 'revoked' : 'rotated'}`;

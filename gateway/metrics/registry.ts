@@ -9,7 +9,7 @@ import { rank } from '../lifecycle/levels.ts';
 import type { LifecycleEvent } from '../lifecycle/events.ts';
 import { windowMetrics } from '../governance/window.ts';
 import { countInStatus } from '../store/actions.ts';
-import { auditProgress } from '../store/audit-reads.ts';
+import { headSeq, signedThrough } from '../store/audit-log.ts';
 import { countOpenBreakers } from '../store/breakers.ts';
 
 export class Metrics {
@@ -96,7 +96,7 @@ export class Metrics {
       help: 'Sequence number of the newest audit record',
       registers,
       async collect() {
-        this.set((await auditProgress(db)).head);
+        this.set(await headSeq(db));
       },
     });
     new Gauge({
@@ -104,7 +104,7 @@ export class Metrics {
       help: 'Last audit record covered by a signed checkpoint',
       registers,
       async collect() {
-        this.set((await auditProgress(db)).signed);
+        this.set(await signedThrough(db));
       },
     });
     new Gauge({

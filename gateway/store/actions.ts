@@ -161,15 +161,22 @@ export async function insertApproval(
   await q.execute();
 }
 
-/** Who has approved an action so far (one line per approval). */
-export async function approversOf(trx: Conn, actionId: string): Promise<string[]> {
-  const rows = await trx
+/** Each approval of an action with the digest it was given for. */
+export async function approvalBindings(
+  db: Conn,
+  actionId: string,
+): Promise<{ actor: string; action_digest: string }[]> {
+  return db
     .selectFrom('approvals')
-    .select('actor')
+    .select(['actor', 'action_digest'])
     .where('action_id', '=', actionId)
     .where('verdict', '=', 'approve')
     .execute();
-  return rows.map((r) => r.actor);
+}
+
+/** Who has approved an action so far (one line per approval). */
+export async function approversOf(trx: Conn, actionId: string): Promise<string[]> {
+  return (await approvalBindings(trx, actionId)).map((r) => r.actor);
 }
 
 /** Every action in the given statuses (what the emergency stop cancels). */

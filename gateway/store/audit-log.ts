@@ -73,6 +73,15 @@ export class MissingHeadError extends Error {
   }
 }
 
+/** The last record a signed checkpoint covers (0 before the first checkpoint). */
+export async function signedThrough(db: Conn): Promise<number> {
+  const row = await db
+    .selectFrom('audit_checkpoints')
+    .select((eb) => eb.fn.max('to_seq').as('m'))
+    .executeTakeFirst();
+  return Number(row?.m ?? 0);
+}
+
 /** Up to `limit` records from `fromSeq` on, in order. */
 export async function recordsFrom(
   db: Conn,

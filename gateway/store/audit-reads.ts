@@ -58,15 +58,3 @@ export async function recordsSince(db: Conn, fromIso: string, limit: number): Pr
     .execute();
   return rows.map(line);
 }
-
-/** The newest sequence number, and the last one a signed checkpoint covers. */
-export async function auditProgress(db: Conn): Promise<{ head: number; signed: number }> {
-  const [head, signed] = await Promise.all([
-    db.selectFrom('audit_head').select('seq').where('id', '=', 1).executeTakeFirst(),
-    db
-      .selectFrom('audit_checkpoints')
-      .select((eb) => eb.fn.max('to_seq').as('m'))
-      .executeTakeFirst(),
-  ]);
-  return { head: Number(head?.seq ?? 0), signed: Number(signed?.m ?? 0) };
-}

@@ -86,7 +86,12 @@ export async function countEnabledRules(db: Conn): Promise<number> {
   return Number(r.n);
 }
 
-/** Per rule on a target, the trip time of its latest resolved event. */
+/**
+ * The fence of each rule on a target: the trip time of its latest resolved event. What that
+ * trip counted has been dealt with by a person and never trips the rule again. What happened
+ * after the trip (while the event was open, the rule could not trip again) still counts: a
+ * resolution must not silence an incident nobody looked at.
+ */
 export async function resolvedFences(db: Conn, target: string): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('breaker_events')

@@ -33,19 +33,6 @@ export async function batchPredecessorStatus(
   return prev?.status;
 }
 
-/** Each approval of an action with the digest it was given for. */
-export async function approvalBindings(
-  db: Conn,
-  actionId: string,
-): Promise<{ actor: string; action_digest: string }[]> {
-  return db
-    .selectFrom('approvals')
-    .select(['actor', 'action_digest'])
-    .where('action_id', '=', actionId)
-    .where('verdict', '=', 'approve')
-    .execute();
-}
-
 /** Extends this executor's leases on the executions it still runs. */
 export async function renewLeases(
   db: Conn,

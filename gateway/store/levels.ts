@@ -20,10 +20,10 @@ export async function storedLevelRow(db: Conn, target: string): Promise<Autonomy
 }
 
 export async function writeLevel(trx: Tx, row: AutonomyTable): Promise<void> {
-  const { target, ...change } = row;
+  const { target: _target, ...change } = row;
   await trx
     .insertInto('autonomy_levels')
-    .values({ target, ...change })
+    .values(row)
     .onConflict((oc) => oc.column('target').doUpdateSet(change))
     .execute();
 }
