@@ -147,3 +147,18 @@ describe(`hot-path queries over ${ROWS.toLocaleString('en')} actions on one targ
     expect(details.join('\n')).not.toMatch(/TEMP B-TREE/);
   });
 });
+
+describe('rate-limit windows', () => {
+  it('count accepted proposals from the index alone: denied rows are not in it', async () => {
+    const since = NOW - 60_000;
+    const windows = [
+      { target: 'roaster-1', kindPatterns: ['roaster.set_*'], index: 'actions_target_live_window' },
+      { proposer: 'agent-1', kindPatterns: ['*'], index: 'actions_proposer_live_window' },
+    ];
+    for (const { index, ...w } of windows) {
+      captured.length = 0;
+      await countInWindow(db, { purpose: 'proposal', since, ...w });
+      expect(plan(captured[0]!).join('\n')).toContain(`USING COVERING INDEX ${index}`);
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { InterlockError } from '../schema/errors.ts';
 import type { Dialect } from './dialect.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { cachingStatements } from './statement-cache.ts';
 import type { Database } from './types.ts';
 
 export type Db = Kysely<Database>;
@@ -62,7 +63,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma('foreign_keys = ON');
     // INSERT OR REPLACE deletes the row it replaces; without this the delete trigger stays silent.
     sqlite.pragma('recursive_triggers = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    });
   }
   await migrate(db, dialect);
   return {

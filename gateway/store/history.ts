@@ -30,7 +30,8 @@ function windowed(db: Conn, w: WindowQuery) {
   let q = db.selectFrom('actions').where(timeColumn, '>=', w.since);
   q =
     w.purpose === 'proposal'
-      ? q.where('status', 'not in', ['DENIED'])
+      ? // Spelled exactly as the partial indexes' predicate (migration 007), so they apply.
+        q.where(sql<boolean>`status <> 'DENIED'`)
       : q.where('started_at', 'is not', null);
   if (w.excludeActionId) q = q.where('id', '!=', w.excludeActionId);
   if (w.proposer !== undefined) q = q.where('proposer', '=', w.proposer);

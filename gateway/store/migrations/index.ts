@@ -8,6 +8,7 @@ import * as governance from './003-governance.ts';
 import * as consoleTables from './004-console.ts';
 import * as tokenNames from './005-token-names.ts';
 import * as hotPathIndexes from './006-hot-path-indexes.ts';
+import * as liveWindowIndexes from './007-live-window-indexes.ts';
 import type { Dialect } from '../dialect.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '004-console': { up: (db: Kysely<unknown>) => consoleTables.up(db, dialect) },
     '005-token-names': { up: (db: Kysely<unknown>) => tokenNames.up(db, dialect) },
     '006-hot-path-indexes': { up: (db: Kysely<unknown>) => hotPathIndexes.up(db, dialect) },
+    '007-live-window-indexes': { up: (db: Kysely<unknown>) => liveWindowIndexes.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }
