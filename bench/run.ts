@@ -7,6 +7,7 @@ import { projectRoot } from '../gateway/paths.ts';
 import { benchAudit } from './audit.ts';
 import { benchDecisionLatency } from './decision-latency.ts';
 import { benchGateway } from './gateway.ts';
+import { benchHttpVsOpa } from './http-vs-opa.ts';
 import { benchInvariantOverhead } from './invariant-overhead.ts';
 import { benchReplicas } from './replicas.ts';
 import { machine } from './stats.ts';
@@ -62,6 +63,28 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
         `| propose → decision over HTTP, concurrency ${r.propose.concurrency}, audit on, SQLite | ${r.propose.count} | ${(r.propose.p50Us / 1000).toFixed(2)} ms | ${(r.propose.p99Us / 1000).toFixed(2)} ms | ${(r.propose.maxUs / 1000).toFixed(2)} ms | ${r.propose.requestsPerSecond}/s |`,
         `| emergency stop with ${r.estop.pendingPerRun} pending, ${r.estop.targets} roasters: request → every driver safe | ${r.estop.safeState.count} | ${r.estop.safeState.p50Ms} ms | ${r.estop.safeState.p99Ms} ms | ${r.estop.safeState.maxMs} ms | |`,
         `| same, request → response (all ${r.estop.pendingPerRun} cancelled and audited) | ${r.estop.response.count} | ${r.estop.response.p50Ms} ms | ${r.estop.response.p99Ms} ms | ${r.estop.response.maxMs} ms | |`,
+      ].join('\n'),
+  },
+  'http-vs-opa': {
+    run: benchHttpVsOpa,
+    table: (r: Awaited<ReturnType<typeof benchHttpVsOpa>>) =>
+      [
+        `${r.wrk}, ${r.connections} connections, ${r.seconds} s each, one run; proposal \`${r.proposal.kind}\` (${r.effect}); OPA ${r.opaVersion}`,
+        '',
+        '| endpoint | requests | requests/s | p50 | p90 | p99 | vs. OPA |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...[
+          ['`opa run --server`, `POST /v1/data/interlock/decision/result`', r.opa, 1],
+          [
+            'Interlock `POST /v1/decisions` (dry run, audited)',
+            r.decisions,
+            r.ratios.decisionsVsOpa,
+          ],
+          ['Interlock `POST /v1/actions` (stored, audited)', r.actions, r.ratios.actionsVsOpa],
+        ].map(([name, x, ratio]) => {
+          const run = x as Awaited<ReturnType<typeof benchHttpVsOpa>>['opa'];
+          return `| ${String(name)} | ${run.requests} | ${run.requestsPerSecond} | ${run.p50Ms} ms | ${run.p90Ms} ms | ${run.p99Ms} ms | ${String(ratio)}× |`;
+        }),
       ].join('\n'),
   },
   invariants: {

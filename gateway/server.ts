@@ -32,6 +32,7 @@ import { PolicyEngine } from './policy/engine.ts';
 import { recordAudit } from './lifecycle/audit.ts';
 import type { EngineFault } from './policy/healing-instance.ts';
 import { databaseAnswers, openDatabase, type Db } from './store/db.ts';
+import { GroupCommitter } from './store/group-commit.ts';
 import { signerFromConfig } from './signing/from-config.ts';
 import { fileWitness, probeWitness, witnessPath } from './audit/witness.ts';
 import { createTargets, type Target } from './targets.ts';
@@ -60,6 +61,7 @@ export async function startGateway(
   const log = options.log ?? pino({ level: process.env.INTERLOCK_LOG_LEVEL ?? 'info' });
   const { signing, witnessFile } = auditSigning(config, log);
   const { db, dialect, close, pool } = await openDatabase(config.database.url, {
+    synchronous: config.database.synchronous,
     onIdleError: (err) =>
       log.warn({ err: err.message }, 'database connection dropped; it will be reopened'),
   });
@@ -78,6 +80,9 @@ export async function startGateway(
     events: new EventBus(),
     config,
     now: options.now ?? Date.now,
+    ...(config.database.groupCommit.maxBatch > 1
+      ? { commits: new GroupCommitter(db, config.database.groupCommit) }
+      : {}),
   };
   // Replicas on PostgreSQL hear each other's events (console streams, executor kicks).
   const relay = pool

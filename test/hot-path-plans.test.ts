@@ -9,19 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  actionById,
-  actionByIdempotencyKey,
-  approvalsOf,
-  dueForSweep,
-} from '../gateway/store/actions.ts';
-import { pausedBy } from '../gateway/store/breakers.ts';
 import { openDatabase, type OpenedDb } from '../gateway/store/db.ts';
-import { proposalDecisionOf } from '../gateway/store/decisions.ts';
-import { estopRow } from '../gateway/store/estop.ts';
 import { countInWindow, lastCompleted } from '../gateway/store/history.ts';
-import { storedLevel } from '../gateway/store/levels.ts';
-import { activeTokenByHash } from '../gateway/store/tokens.ts';
+import { runHotPathReads } from './helpers/hot-path.ts';
 import type { Database } from '../gateway/store/types.ts';
 
 const ROWS = 200_000;
@@ -72,47 +62,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the hot-path reads and returns the SQL they sent. */
 async function hotPathQueries(): Promise<CompiledQuery[]> {
   captured.length = 0;
-  const since = NOW - 60_000;
-  await countInWindow(db, {
-    purpose: 'proposal',
-    since,
-    target: 'roaster-1',
-    kindPatterns: ['roaster.set_*'],
-  });
-  await countInWindow(db, { purpose: 'proposal', since, proposer: 'agent-1', kindPatterns: ['*'] });
-  await countInWindow(db, {
-    purpose: 'proposal',
-    since,
-    proposer: 'agent-1',
-    target: 'roaster-1',
-    kindPatterns: ['shell.exec'],
-  });
-  await countInWindow(db, {
-    purpose: 'execution',
-    since,
-    target: 'roaster-1',
-    kindPatterns: ['roaster.set_*'],
-    excludeActionId: 'a1',
-  });
-  await countInWindow(db, {
-    purpose: 'proposal',
-    since: NOW - 10_000,
-    target: 'roaster-1',
-    kinds: ['roaster.set_power'],
-  });
-  await lastCompleted(db, 'roaster-1', 'roaster.set_power');
-  await pausedBy(db, 'roaster-1', 'roaster.set_power');
-  await storedLevel(db, 'roaster-1');
-  await estopRow(db);
-  await actionByIdempotencyKey(db, 'agent-1', 'k');
-  await actionById(db, 'a199999');
-  await approvalsOf(db, ['a199999']);
-  await proposalDecisionOf(db, 'a199999');
-  await activeTokenByHash(db, 'h');
-  await dueForSweep(db, NOW, 500);
+  await runHotPathReads(db, NOW);
   return [...captured];
 }
 

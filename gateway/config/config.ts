@@ -34,7 +34,23 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   database: z
-    .strictObject({ url: z.string().min(1).default('sqlite:./var/interlock.db') })
+    .strictObject({
+      url: z.string().min(1).default('sqlite:./var/interlock.db'),
+      /**
+       * SQLite: `full` syncs the log at every commit, so an acknowledged request survives a
+       * power loss; `normal` survives a crash of the process only (faster, not durable).
+       */
+      synchronous: z.enum(['full', 'normal']).default('full'),
+      /** Concurrent requests' transactions commit together (docs/operating.md#group-commit). */
+      groupCommit: z
+        .strictObject({
+          /** How long a group's first request waits for others; 0 groups what is queued. */
+          maxWaitMs: z.number().min(0).max(50).default(0),
+          /** The largest group; 1 turns group commit off. */
+          maxBatch: z.number().int().min(1).max(1000).default(64),
+        })
+        .prefault({}),
+    })
     .prefault({}),
   policyDir: z.string().optional(),
   /** Recompile and swap the policy bundle when its files change. */

@@ -8,9 +8,10 @@ import type { Deps } from './deps.ts';
 export type { AuditEntry };
 
 export async function recordAudit(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'commits'>,
   entries: readonly AuditEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  await deps.db.transaction().execute((trx) => appendAuditMany(trx, entries));
+  if (deps.commits) await deps.commits.run((trx) => appendAuditMany(trx, entries));
+  else await deps.db.transaction().execute((trx) => appendAuditMany(trx, entries));
 }

@@ -12,7 +12,7 @@ import { describeIssues, fieldIssues, InterlockError, ValidationError } from '..
 import { requireReason } from '../schema/reason.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
 import { limitApplies } from './context.ts';
-import { inTx, type Deps } from './deps.ts';
+import { inGroupTx, inTx, type Deps } from './deps.ts';
 import { decideProposal, parseProposal, type Decided } from './propose.ts';
 import { recordProposal } from './record.ts';
 import type { Status } from './states.ts';
@@ -74,7 +74,7 @@ export async function proposeBatch(
   const batchId = randomUUID();
   const firstDenied = decided.findIndex((d) => d.decision.effect === 'deny');
   const now = deps.now();
-  await inTx(deps, async (trx, events) => {
+  await inGroupTx(deps, async (trx, events) => {
     await requireCurrentCredential(trx, principal);
     await insertBatch(trx, {
       id: batchId,

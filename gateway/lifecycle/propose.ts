@@ -16,7 +16,7 @@ import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import { actionById, actionByIdempotencyKey, approvalsOf } from '../store/actions.ts';
 import { proposalDecisionOf } from '../store/decisions.ts';
 import { buildContext, type ContextPurpose } from './context.ts';
-import { inTx, type Deps } from './deps.ts';
+import { inGroupTx, type Deps } from './deps.ts';
 import { recordDecision, recordProposal, requestDigest } from './record.ts';
 import { actionView, decisionView, type ActionView, type DecisionView } from './views.ts';
 
@@ -170,7 +170,7 @@ export async function propose(
   }
   const { decision, level } = await decideProposal(deps, principal, envelope);
   try {
-    const { actionId } = await inTx(deps, async (trx, events) => {
+    const { actionId } = await inGroupTx(deps, async (trx, events) => {
       await requireCurrentCredential(trx, principal);
       return recordProposal(
         trx,
@@ -198,7 +198,7 @@ export async function dryRun(
   const envelope = await parseProposal(deps, principal, body);
   const { decision, level } = await decideProposal(deps, principal, envelope);
   const now = deps.now();
-  const id = await inTx(deps, (trx) =>
+  const id = await inGroupTx(deps, (trx) =>
     recordDecision(trx, null, principal.id, level, decision, 'dry_run', now),
   );
   // What the driver would run (shell: the argv, binary and directory), without running it.
@@ -252,7 +252,7 @@ async function rejectInput(
   issues: FieldIssue[],
   code: 'validation_failed' | 'unknown_kind' = 'validation_failed',
 ): Promise<never> {
-  await inTx(deps, (trx) =>
+  await inGroupTx(deps, (trx) =>
     appendAudit(trx, { type: 'action.invalid', actor: principal.id, payload: { code, issues } }),
   );
   throw new ValidationError(describeIssues(issues), issues, code);

@@ -10,10 +10,61 @@ import type { AuditCheckpointsTable, AuditLogTable } from './types.ts';
 export type CheckpointText = Pick<AuditCheckpointsTable, 'body' | 'bundle'>;
 
 /**
+ * A transaction that holds the head (a group commit, group-commit.ts) takes its row lock first,
+ * before any other lock, and keeps it to the commit: later appends in the transaction chain on
+ * in memory, and the head row is written once, by releaseHead. Taking it first keeps the lock
+ * order of every group the same (head, then rows), so groups on several PostgreSQL replicas
+ * cannot deadlock on it.
+ */
+interface HeadPosition {
+  seq: number;
+  hash: string;
+}
+const heldHeads = new WeakMap<Tx, HeadPosition>();
+
+export async function holdHead(trx: Tx): Promise<void> {
+  const head = await trx
+    .updateTable('audit_head')
+    .set((eb) => ({ seq: eb('seq', '+', 0) }))
+    .where('id', '=', 1)
+    .returning(['seq', 'hash'])
+    .executeTakeFirstOrThrow();
+  heldHeads.set(trx, { seq: Number(head.seq), hash: head.hash });
+}
+
+/** Where a held head stands now, to restore when a savepoint is rolled back. */
+export function headMark(trx: Tx): HeadPosition | undefined {
+  const held = heldHeads.get(trx);
+  return held ? { ...held } : undefined;
+}
+
+/** After a rollback to a savepoint taken at `mark`, the head is where it was then. */
+export function restoreHead(trx: Tx, mark: HeadPosition | undefined): void {
+  if (mark && heldHeads.has(trx)) heldHeads.set(trx, { ...mark });
+}
+
+/** Writes a held head's final seq and hash, once, before the commit. */
+export async function releaseHead(trx: Tx): Promise<void> {
+  const held = heldHeads.get(trx);
+  heldHeads.delete(trx);
+  if (!held) return;
+  await trx
+    .updateTable('audit_head')
+    .set({ seq: held.seq, hash: held.hash })
+    .where('id', '=', 1)
+    .execute();
+}
+
+/**
  * Reserves `n` sequence numbers by moving the head (its row lock serializes appenders) and
  * returns the new head seq and the hash the first new record chains from.
  */
 export async function reserveSeqs(trx: Tx, n: number): Promise<{ seq: number; hash: string }> {
+  const held = heldHeads.get(trx);
+  if (held) {
+    held.seq += n;
+    return { ...held };
+  }
   const head = await trx
     .updateTable('audit_head')
     .set((eb) => ({ seq: eb('seq', '+', n) }))
@@ -35,7 +86,9 @@ export async function writeRecords(
       .insertInto('audit_log')
       .values(rows.slice(i, i + 500))
       .execute();
-  await trx.updateTable('audit_head').set({ hash: headHash }).where('id', '=', 1).execute();
+  const held = heldHeads.get(trx);
+  if (held) held.hash = headHash;
+  else await trx.updateTable('audit_head').set({ hash: headHash }).where('id', '=', 1).execute();
 }
 
 export async function headRow(db: Conn): Promise<{ seq: number; hash: string } | undefined> {

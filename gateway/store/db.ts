@@ -30,6 +30,8 @@ export interface OpenedDb {
 }
 
 export interface OpenOptions {
+  /** SQLite's synchronous setting (config database.synchronous); default full. */
+  synchronous?: 'full' | 'normal';
   /** PostgreSQL: an idle pooled connection failed (the server went away); informational. */
   onIdleError?: (err: Error) => void;
 }
@@ -58,7 +60,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
+    // FULL: a commit is on disk before it returns, so what the gateway acknowledged survives a
+    // power loss; group commit (group-commit.ts) shares that sync between requests.
+    sqlite.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     // INSERT OR REPLACE deletes the row it replaces; without this the delete trigger stays silent.
