@@ -8,6 +8,7 @@ import { benchAudit } from './audit.ts';
 import { benchDecisionLatency } from './decision-latency.ts';
 import { benchGateway } from './gateway.ts';
 import { benchHttpVsOpa } from './http-vs-opa.ts';
+import { benchHistoryScale } from './history-scale.ts';
 import { benchInvariantOverhead } from './invariant-overhead.ts';
 import { benchReplicas } from './replicas.ts';
 import { machine } from './stats.ts';
@@ -85,6 +86,24 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
           const run = x as Awaited<ReturnType<typeof benchHttpVsOpa>>['opa'];
           return `| ${String(name)} | ${run.requests} | ${run.requestsPerSecond} | ${run.p50Ms} ms | ${run.p90Ms} ms | ${run.p99Ms} ms | ${String(ratio)}× |`;
         }),
+      ].join('\n'),
+  },
+  'history-scale': {
+    run: benchHistoryScale,
+    table: (r: Awaited<ReturnType<typeof benchHistoryScale>>) =>
+      [
+        `${r.wrk}, ${r.connections} connections, ${r.seconds} s each; \`POST /v1/actions\`, SQLite, durable commits; ${r.seededActions.toLocaleString('en')} actions seeded on the target in ${r.seedSeconds} s`,
+        '',
+        '| actions already on the target | proposals | proposals/s | p50 | p90 | p99 |',
+        '| ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...[
+          ['0', r.empty],
+          [r.seededActions.toLocaleString('en'), r.seeded],
+        ].map(([n, x]) => {
+          const run = x as typeof r.empty;
+          return `| ${String(n)} | ${run.requests} | ${run.requestsPerSecond} | ${run.p50Ms} ms | ${run.p90Ms} ms | ${run.p99Ms} ms |`;
+        }),
+        `| ratio | | ${r.ratio}× | | | |`,
       ].join('\n'),
   },
   invariants: {
