@@ -164,8 +164,9 @@ export async function propose(
 ): Promise<ProposeResult> {
   const envelope = await parseProposal(deps, principal, body);
   const key = headerKey ?? envelope.idempotencyKey ?? null;
+  const digest = key ? requestDigest(envelope) : '';
   if (key) {
-    const earlier = await replay(deps, principal, key, requestDigest(envelope));
+    const earlier = await replay(deps, principal, key, digest);
     if (earlier) return earlier;
   }
   const { decision, level } = await decideProposal(deps, principal, envelope);
@@ -182,7 +183,7 @@ export async function propose(
   } catch (err) {
     // Two retries raced past the lookup: the unique index let one in; return that one.
     if (key) {
-      const earlier = await replay(deps, principal, key, requestDigest(envelope));
+      const earlier = await replay(deps, principal, key, digest);
       if (earlier) return earlier;
     }
     throw err;

@@ -83,6 +83,8 @@ export async function recordProposal(
   const id = randomUUID();
   const { envelope: e, decision: d, now } = p;
   const approval = d.approval;
+  // One digest: the stored row, the audit record and the approvals bound to it all carry it.
+  const digest = actionDigest(e.kind, e.target, e.params);
   await insertAction(trx, {
     id,
     kind: e.kind,
@@ -93,7 +95,7 @@ export async function recordProposal(
     proposer: p.proposer,
     idempotency_key: p.idempotencyKey,
     request_digest: requestDigest(e),
-    action_digest: actionDigest(e.kind, e.target, e.params),
+    action_digest: digest,
     status: 'PROPOSED',
     status_reason: null,
     level: p.level,
@@ -126,7 +128,7 @@ export async function recordProposal(
       ...(e.confidence !== undefined ? { confidence: e.confidence } : {}),
       ...(p.idempotencyKey ? { idempotency_key: p.idempotencyKey } : {}),
       ...(p.batch ? { batch_id: p.batch.id, batch_seq: p.batch.seq } : {}),
-      digest: actionDigest(e.kind, e.target, e.params),
+      digest,
     },
   });
   const decisionId = await recordDecision(trx, id, p.proposer, p.level, d, 'proposal', now);
