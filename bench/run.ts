@@ -127,7 +127,7 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
           const base =
             r.runs.find((y) => y.database === 'postgres' && y.replicas === 1)?.requestsPerSecond ??
             1;
-          return `| ${x.database === 'sqlite' ? 'SQLite (WAL, synchronous=NORMAL)' : 'PostgreSQL (fsync on)'} | ${x.replicas} | ${x.proposals} | ${x.requestsPerSecond}/s | ${x.p50Ms} ms | ${x.p99Ms} ms | ${x.cpuBusyPercent} % | ${x.database === 'postgres' ? `${Math.round((x.requestsPerSecond / base) * 100) / 100}×` : ''} |`;
+          return `| ${x.database === 'sqlite' ? 'SQLite (WAL, synchronous=FULL, group commit)' : 'PostgreSQL (fsync on, group commit)'} | ${x.replicas} | ${x.proposals} | ${x.requestsPerSecond}/s | ${x.p50Ms} ms | ${x.p99Ms} ms | ${x.cpuBusyPercent} % | ${x.database === 'postgres' ? `${Math.round((x.requestsPerSecond / base) * 100) / 100}×` : ''} |`;
         }),
       ].join('\n'),
   },

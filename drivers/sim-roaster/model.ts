@@ -39,6 +39,14 @@ export const HARDWARE_LIMITS = {
 
 export const AMBIENT = 22;
 
+/**
+ * After a stop, an abort or an emergency shutdown the roaster cools with the fan and drum on
+ * until both temperatures are at or below this, then turns itself off, as a real roaster's
+ * cooling interlock does: from a running roast (200 °C drum) that takes about 2 minutes
+ * (model.test.ts measures it).
+ */
+export const SAFE_OFF_TEMP = 50;
+
 export function initialState(mode: RoasterMode = 'OFF'): RoasterState {
   const hot = mode === 'RUNNING' || mode === 'PREHEATING';
   return {
@@ -174,6 +182,13 @@ function step(s: RoasterState, dt: number): RoasterState {
     next.coolingLeft = round(next.coolingLeft - dt);
     if (next.coolingLeft <= 0)
       Object.assign(next, { mode: 'OFF', fan: 0, drumRpm: 0, airflow: 0, coolingLeft: null });
+  } else if (
+    next.mode === 'COOLING' &&
+    next.envTemp <= SAFE_OFF_TEMP &&
+    next.beanTemp <= SAFE_OFF_TEMP
+  ) {
+    // Cooling after a stop has no countdown: it ends when the machine is cool.
+    Object.assign(next, { mode: 'OFF', power: 0, fan: 0, drumRpm: 0, airflow: 0 });
   }
   return next;
 }
