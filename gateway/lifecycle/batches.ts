@@ -6,14 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { appendAudit } from '../audit/append.ts';
-import { requireCurrentCredential, type Principal } from '../auth/tokens.ts';
+import type { Principal } from '../auth/tokens.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import { describeIssues, fieldIssues, InterlockError, ValidationError } from '../schema/errors.ts';
 import { requireReason } from '../schema/reason.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
 import { limitApplies } from './context.ts';
 import { inGroupTx, inTx, type Deps } from './deps.ts';
-import { decideProposal, parseProposal, type Decided } from './propose.ts';
+import {
+  beginRecording,
+  decideProposal,
+  parseProposal,
+  settleRates,
+  type Decided,
+} from './propose.ts';
 import { recordProposal } from './record.ts';
 import type { Status } from './states.ts';
 import { transition } from './transition.ts';
@@ -72,10 +78,13 @@ export async function proposeBatch(
     decided.push(d);
   }
   const batchId = randomUUID();
-  const firstDenied = decided.findIndex((d) => d.decision.effect === 'deny');
   const now = deps.now();
   await inGroupTx(deps, async (trx, events) => {
-    await requireCurrentCredential(trx, principal);
+    await beginRecording(trx, principal);
+    // Counted again where they are recorded: proposals that landed since may deny a member.
+    const settled: Decided[] = [];
+    for (const d of decided) settled.push(await settleRates(trx, deps, d));
+    const firstDenied = settled.findIndex((d) => d.decision.effect === 'deny');
     await insertBatch(trx, {
       id: batchId,
       proposer: principal.id,
@@ -94,7 +103,7 @@ export async function proposeBatch(
         ...(firstDenied >= 0 ? { blocked_by: firstDenied } : {}),
       },
     });
-    for (const [seq, d] of decided.entries()) {
+    for (const [seq, d] of settled.entries()) {
       const { actionId, status } = await recordProposal(
         trx,
         {

@@ -12,6 +12,7 @@ import { pausedBy } from '../store/breakers.ts';
 import { estopRow } from '../store/estop.ts';
 import { countInWindow, lastCompleted } from '../store/history.ts';
 import { storedLevel } from '../store/levels.ts';
+import type { Conn } from '../store/conn.ts';
 import type { Deps } from './deps.ts';
 import { lowerOf, resolveLevel } from './levels.ts';
 
@@ -64,10 +65,7 @@ export async function buildContext(
       stateError = `target ${action.target} reported state that cannot be decided on: ${problem}`;
   }
   // Earlier members of the same batch are not stored yet: they count toward its rate limits here.
-  for (const [id, extra] of Object.entries(options.aheadInBatch ?? {})) {
-    const seen = history.rate[id];
-    history.rate[id] = { count: (seen?.count ?? 0) + extra, oldest_at: seen?.oldest_at ?? now };
-  }
+  history.rate = withAhead(history.rate, options.aheadInBatch, now);
   const clock = clockAt(now, deps.config.timezone);
   const world: WorldFacts = {
     ...(stateError ? { stateUnavailable: stateError } : {}),
@@ -113,23 +111,27 @@ export function limitApplies(limit: RateLimit, kind: string): boolean {
   );
 }
 
-async function historyFor(
-  deps: Deps,
+/**
+ * The rate-limit windows that cover an action, counted on `db`: the database, or the
+ * transaction that records the proposal (settleRates in propose.ts counts them again there).
+ */
+export async function rateWindows(
+  db: Conn,
   evaluator: PolicyEvaluator,
   action: Pick<ActionEnvelope, 'kind' | 'target'>,
   actor: Actor,
   purpose: ContextPurpose,
   now: number,
-  excludeActionId: string | undefined,
-): Promise<DecisionContext['history']> {
+  excludeActionId?: string,
+): Promise<DecisionContext['history']['rate']> {
   const exclude = excludeActionId ? { excludeActionId } : {};
   const rate: DecisionContext['history']['rate'] = {};
-  // Counted before the proposal is inserted: two proposals racing can both see room for one
-  // more. The executor's re-check counts executions, so an actuation limit still holds.
+  // Counted before the proposal is inserted: proposals racing could each see room for one
+  // more, so a proposal's windows are counted again where it is recorded.
   const limits = evaluator.data.rate_limits.filter((l) => limitApplies(l, action.kind));
   await Promise.all(
     limits.map(async (limit) => {
-      const window = await countInWindow(deps.db, {
+      const window = await countInWindow(db, {
         purpose,
         since: now - limit.window_seconds * 1000,
         ...exclude,
@@ -143,7 +145,34 @@ async function historyFor(
           : { count: window.count };
     }),
   );
+  return rate;
+}
 
+/** Adds a batch's earlier members, not stored yet, to the windows they count toward. */
+export function withAhead(
+  rate: DecisionContext['history']['rate'],
+  aheadInBatch: Record<string, number> | undefined,
+  now: number,
+): DecisionContext['history']['rate'] {
+  const out = { ...rate };
+  for (const [id, extra] of Object.entries(aheadInBatch ?? {})) {
+    const seen = out[id];
+    out[id] = { count: (seen?.count ?? 0) + extra, oldest_at: seen?.oldest_at ?? now };
+  }
+  return out;
+}
+
+async function historyFor(
+  deps: Deps,
+  evaluator: PolicyEvaluator,
+  action: Pick<ActionEnvelope, 'kind' | 'target'>,
+  actor: Actor,
+  purpose: ContextPurpose,
+  now: number,
+  excludeActionId: string | undefined,
+): Promise<DecisionContext['history']> {
+  const rate = await rateWindows(deps.db, evaluator, action, actor, purpose, now, excludeActionId);
+  const exclude = excludeActionId ? { excludeActionId } : {};
   const last: DecisionContext['history']['last'] = {};
   const manifest = evaluator.data.invariant_manifest;
   const ramp = evaluator.data.catalog[action.kind]?.constraints?.ramp as

@@ -35,7 +35,7 @@ export async function inTx<T>(
 }
 
 /**
- * inGroupTx is inTx for the request paths (proposals, verdicts, audit-only records): the
+ * inGroupTx is inTx for the request paths (proposals, batches, dry runs, audit-only records): the
  * transaction may commit together with other requests', and resolves only after that commit.
  * Only for short work that touches nothing but the database (a group waits for all of it) and
  * locks no existing row: a group holds the audit head from its start, so a member waiting for a

@@ -1,7 +1,7 @@
 /** Proposals and dry-run decisions: validate, build the context, decide, record. */
 import { appendAudit } from '../audit/append.ts';
 import { requireCurrentCredential, type Principal } from '../auth/tokens.ts';
-import { decide, shellParamsIssue } from '../decide/pipeline.ts';
+import { decide, shellParamsIssue, type WorldFacts } from '../decide/pipeline.ts';
 import { canonicalShellParams, type ProgramResolver } from '../decide/shell-argv.ts';
 import { ActionEnvelopeSchema, type ActionEnvelope } from '../schema/action.ts';
 import {
@@ -11,11 +11,14 @@ import {
   ValidationError,
   type FieldIssue,
 } from '../schema/errors.ts';
+import type { DecisionContext } from '../schema/context.ts';
 import type { Decision } from '../schema/decision.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import { actionById, actionByIdempotencyKey, approvalsOf } from '../store/actions.ts';
 import { proposalDecisionOf } from '../store/decisions.ts';
-import { buildContext, type ContextPurpose } from './context.ts';
+import { buildContext, rateWindows, withAhead, type ContextPurpose } from './context.ts';
+import { lockHead } from '../store/audit-log.ts';
+import type { Tx } from '../store/conn.ts';
 import { inGroupTx, type Deps } from './deps.ts';
 import { recordDecision, recordProposal, requestDigest } from './record.ts';
 import { actionView, decisionView, type ActionView, type DecisionView } from './views.ts';
@@ -35,6 +38,17 @@ export interface Decided {
   rates: Record<string, number>;
   /** The target state the decision was made on. */
   state: Record<string, unknown>;
+  /** What the decision was made from, for settleRates to decide again with fresh counts. */
+  basis: DecisionBasis;
+}
+
+interface DecisionBasis {
+  /** Undefined when no policy is loaded: the decision denied, and stays denied. */
+  evaluator: PolicyEvaluator | undefined;
+  actor: { id: string; roles: string[] };
+  context: DecisionContext;
+  world: WorldFacts;
+  aheadInBatch?: Record<string, number>;
 }
 
 const stopwatch = (): number => performance.now();
@@ -126,10 +140,79 @@ export async function decideNow(
       totalUs: decision.timings.totalUs,
     },
   });
-  const rates = Object.fromEntries(
-    Object.entries(context.history.rate).map(([id, w]) => [id, w.count]),
+  return {
+    envelope,
+    decision,
+    level: context.level,
+    rates: rateCounts(context.history.rate),
+    state: context.state,
+    basis: {
+      evaluator,
+      actor,
+      context,
+      world,
+      ...(options.aheadInBatch ? { aheadInBatch: options.aheadInBatch } : {}),
+    },
+  };
+}
+
+function rateCounts(rate: DecisionContext['history']['rate']): Record<string, number> {
+  return Object.fromEntries(Object.entries(rate).map(([id, w]) => [id, w.count]));
+}
+
+/**
+ * beginRecording opens the recording of a principal's proposals: it takes the audit head first
+ * (so nothing another transaction appends can land between what this one reads and writes:
+ * not a proposal that would fill a rate window, not a revocation of this token), then checks
+ * that the token is still current, which therefore sees any revocation committed before.
+ */
+export async function beginRecording(trx: Tx, principal: Principal): Promise<void> {
+  await lockHead(trx);
+  await requireCurrentCredential(trx, principal);
+}
+
+/**
+ * settleRates counts a proposal's rate-limit windows again inside the transaction that records
+ * it, where no other proposal can land unseen (a group holds the audit head; SQLite has one
+ * writer). When a count moved since the decision (proposals that raced it, or were decided
+ * ahead of it in the same group, have been recorded), the proposal is decided again from the
+ * same snapshot with the fresh counts: the policy's rate limit decides, as for any proposal.
+ */
+export async function settleRates(trx: Tx, deps: Deps, decided: Decided): Promise<Decided> {
+  const { evaluator, actor, context, world, aheadInBatch } = decided.basis;
+  if (!evaluator) return decided;
+  const counted = await rateWindows(
+    trx,
+    evaluator,
+    decided.envelope,
+    actor,
+    'proposal',
+    context.now,
   );
-  return { envelope, decision, level: context.level, rates, state: context.state };
+  const fresh = withAhead(counted, aheadInBatch, context.now);
+  const freshCounts = rateCounts(fresh);
+  const moved = Object.keys({ ...freshCounts, ...decided.rates }).some(
+    (id) => freshCounts[id] !== decided.rates[id],
+  );
+  if (!moved) return decided;
+  const settled = { ...context, history: { ...context.history, rate: fresh } };
+  const decision = decide(
+    {
+      envelope: decided.envelope,
+      actor,
+      context: settled,
+      world,
+      ...withResolver(resolverFor(deps, decided.envelope.target)),
+    },
+    evaluator,
+    stopwatch,
+  );
+  return {
+    ...decided,
+    decision,
+    rates: freshCounts,
+    basis: { ...decided.basis, context: settled },
+  };
 }
 
 /** decideProposal decides a proposal; one that fails validation is audited and thrown as 422. */
@@ -169,10 +252,11 @@ export async function propose(
     const earlier = await replay(deps, principal, key, digest);
     if (earlier) return earlier;
   }
-  const { decision, level } = await decideProposal(deps, principal, envelope);
+  const decided = await decideProposal(deps, principal, envelope);
   try {
     const { actionId } = await inGroupTx(deps, async (trx, events) => {
-      await requireCurrentCredential(trx, principal);
+      await beginRecording(trx, principal);
+      const { decision, level } = await settleRates(trx, deps, decided);
       return recordProposal(
         trx,
         { envelope, proposer: principal.id, idempotencyKey: key, level, decision, now: deps.now() },

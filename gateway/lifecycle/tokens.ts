@@ -11,6 +11,7 @@ import { sameName } from '../schema/names.ts';
 import { RoleSchema, type CreatedToken, type Role } from '../schema/principal.ts';
 import type { Db } from '../store/db.ts';
 import { actionsOfProposer } from '../store/actions.ts';
+import { lockHead } from '../store/audit-log.ts';
 import { activeTokensNamed, endSessionsOf, updateToken } from '../store/tokens.ts';
 import { CANCELLABLE, type Status } from './states.ts';
 import { transition } from './transition.ts';
@@ -45,6 +46,9 @@ async function endToken(
 ): Promise<{ id: string; name: string; role: Role }> {
   const lifecycleEvents: LifecycleEvent[] = [];
   const result = await db.transaction().execute(async (trx) => {
+    // The head first, as proposals take it before they check their token: a proposal either
+    // committed before this (and is withdrawn below) or sees the token ended.
+    await lockHead(trx);
     const candidates = await activeTokensNamed(trx, name);
     if (candidates.length > 1)
       throw new InterlockError(

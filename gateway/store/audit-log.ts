@@ -32,6 +32,21 @@ export async function holdHead(trx: Tx): Promise<void> {
   heldHeads.set(trx, { seq: Number(head.seq), hash: head.hash });
 }
 
+/**
+ * lockHead takes the head's row lock now, unless this transaction holds it already (a group).
+ * Work that must not interleave with other appenders (a proposal counting its rate windows, a
+ * token's revocation finding what the token queued) takes it before it reads, in the same
+ * order as a group: head first, then rows. On SQLite there is one writer anyway.
+ */
+export async function lockHead(trx: Tx): Promise<void> {
+  if (heldHeads.has(trx)) return;
+  await trx
+    .updateTable('audit_head')
+    .set((eb) => ({ seq: eb('seq', '+', 0) }))
+    .where('id', '=', 1)
+    .execute();
+}
+
 /** Where a held head stands now, to restore when a savepoint is rolled back. */
 export function headMark(trx: Tx): HeadPosition | undefined {
   const held = heldHeads.get(trx);
