@@ -138,20 +138,3 @@ describe('group commit', () => {
     await expectExactChain(1);
   });
 });
-
-describe('a member that waits on its own group', () => {
-  it('is refused at once, and the committer goes on serving', async () => {
-    const commits = new GroupCommitter(opened.db, { maxWaitMs: 0, maxBatch: 64 });
-    await expect(
-      commits.run(async (trx) => {
-        await appendAudit(trx, { type: 'outer', actor: 'test', payload: {} });
-        await commits.run((inner) =>
-          appendAudit(inner, { type: 'inner', actor: 'test', payload: {} }),
-        );
-      }),
-    ).rejects.toMatchObject({ code: 'internal' });
-    await commits.run((trx) => appendAudit(trx, { type: 'next', actor: 'test', payload: {} }));
-    expect(await auditTypes()).toEqual(['next']);
-    await expectExactChain(1);
-  });
-});
