@@ -258,6 +258,61 @@ describe('operator console', () => {
     await context.close();
   });
 
+  it('binding: the open card follows the selection, and `a` approves only the action shown, naming it', async () => {
+    const { context, page } = await loginAs(browser, t.gw.url, tok('op2'));
+    t.advance(60_000);
+    const a = (await propose(tok('agent'), 'roaster-1', 'roaster.set_airflow', { value: 55 })).body
+      .action;
+    const b = (await propose(tok('agent2'), 'roaster-1', 'roaster.set_drum', { rpm: 52 })).body
+      .action;
+    expect([a.status, b.status]).toEqual(['PENDING_APPROVAL', 'PENDING_APPROVAL']);
+    await page.waitForSelector(`#row-${a.id}`);
+    await page.waitForSelector(`#row-${b.id}`);
+    const order = await page
+      .locator('#queue-rows tr.row')
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
+    const selected = () => page.locator('#queue-rows tr.row.selected').getAttribute('data-id');
+    await page.keyboard.press('j');
+    while ((await selected()) !== a.id) await page.keyboard.press('j');
+    await page.keyboard.press('o');
+    await page.waitForSelector(`#drawer article.card[data-id="${a.id}"]`);
+    // Move the selection to B: the card shows B.
+    const toward = order.indexOf(b.id) > order.indexOf(a.id) ? 'j' : 'k';
+    while ((await selected()) !== b.id) await page.keyboard.press(toward);
+    await page.waitForSelector(`#drawer article.card[data-id="${b.id}"]`);
+    await page.keyboard.press('a');
+    await waitFor(
+      async () => ((await actionOf(b.id)).status !== 'PENDING_APPROVAL' ? true : undefined),
+      3000,
+      'the approval of the action shown',
+    );
+    expect((await actionOf(a.id)).status).toBe('PENDING_APPROVAL');
+    expect(await auditTypes(a.id)).not.toContainEqual({ type: 'approval.granted', actor: 'op2' });
+    const banner = (await page.locator('#banner').textContent()) ?? '';
+    expect(banner).toContain('roaster-1');
+    expect(banner).toMatch(/drum/i);
+    expect(banner).toMatch(/52/);
+    expect(banner).not.toMatch(/airflow|55/i);
+
+    // A stale card refuses: with its live stream cut, op3's page still shows A as pending after
+    // it was rejected; the server refuses the approval and the console shows the current version.
+    const other = await loginAs(browser, t.gw.url, tok('op3'));
+    await other.page.route('**/console/events', (route) => route.abort());
+    await other.page.goto(`${t.gw.url}/console?open=${a.id}`);
+    await other.page.waitForSelector(`#drawer article.card[data-id="${a.id}"]`);
+    await t.api(tok('op1'), 'POST', `/v1/actions/${a.id}/reject`, { reason: 'not now' });
+    await other.page.locator(`#drawer [data-act=approve][data-id="${a.id}"]`).click();
+    await other.page.waitForFunction(
+      () => document.querySelector('#banner')?.textContent?.includes('current version') === true,
+    );
+    await other.page.waitForSelector(`#drawer article.card[data-id="${a.id}"] [data-act=approve]`, {
+      state: 'detached',
+    });
+    expect((await actionOf(a.id)).status).toBe('REJECTED');
+    await other.context.close();
+    await context.close();
+  });
+
   it('refuses a state change without the CSRF token, a cross-site form post, and an agent token at login', async () => {
     const { context, page } = await loginAs(browser, t.gw.url, tok('op2'));
     const r = await propose(tok('agent'), 'roaster-1', 'roaster.set_fan', { value: 4 });

@@ -259,15 +259,18 @@ function openBatch(batchId) {
 
 async function act(button) {
   const id = button.dataset.id;
-  const label = button.dataset.label ?? '';
+  // Confirmations name the action and its target: the operator sees what was acted on.
+  const label = button.dataset.target
+    ? `${button.dataset.label ?? id} on ${button.dataset.target}`
+    : (button.dataset.label ?? '');
   const api = (verb) => `/console/api/actions/${encodeURIComponent(id)}/${verb}`;
   switch (button.dataset.act) {
     case 'approve': {
       const r = await post(api('approve'), { digest: button.dataset.digest });
       say(
         r.status === 'APPROVED'
-          ? 'Approved: it runs now.'
-          : `Approval recorded (${r.approvals} of ${r.required}).`,
+          ? `Approved: ${label}. It runs now.`
+          : `Approval recorded for ${label} (${r.approvals} of ${r.required}).`,
         'ok',
       );
       return;
@@ -336,7 +339,12 @@ document.addEventListener('click', (e) => {
     e.preventDefault();
     const row = button.closest('tr.row');
     if (row) select(row, false);
-    act(button).catch((err) => say(err.message, 'error'));
+    act(button).catch((err) => {
+      // Refused (the action changed, or is no longer waiting): show what it is now.
+      say(`${err.message} Showing the current version.`, 'error');
+      void refreshQueue();
+      void refreshCard(button.dataset.id);
+    });
     return;
   }
   const row = el.closest('tr.row');
@@ -352,8 +360,35 @@ function typing(target) {
   );
 }
 
-function press(row, act) {
-  row?.querySelector(`[data-act="${act}"]`)?.click();
+/** The action the operator is looking at: the open card, else the selected row. */
+function subjectId() {
+  const drawer = $('#drawer');
+  return drawer && !drawer.hidden && drawer.dataset.open ? drawer.dataset.open : selectedId;
+}
+
+/**
+ * Presses the first of `acts` that the shown action offers: on its open card, else on its row.
+ * Never another action's control.
+ */
+function press(acts) {
+  const id = subjectId();
+  if (!id) return;
+  const drawer = $('#drawer');
+  const scope =
+    drawer && !drawer.hidden && drawer.dataset.open === id ? drawer : $(`#row-${CSS.escape(id)}`);
+  for (const act of acts) {
+    const button = scope?.querySelector(`[data-act="${act}"][data-id="${CSS.escape(id)}"]`);
+    if (button) return void button.click();
+  }
+  say(`Nothing to ${acts.join(' or ')} on this action.`, 'info');
+}
+
+/** Moves the selection; an open card follows it, so keys act on what is shown. */
+function move(row) {
+  select(row);
+  const drawer = $('#drawer');
+  if (row && drawer && !drawer.hidden && drawer.dataset.open !== row.dataset.id)
+    void openDrawer(row.dataset.id).then(() => row.focus());
 }
 
 document.addEventListener('keydown', (e) => {
@@ -362,16 +397,16 @@ document.addEventListener('keydown', (e) => {
   const current = all.findIndex((r) => r.dataset.id === selectedId);
   switch (e.key) {
     case 'j':
-      select(all[Math.min(all.length - 1, current + 1)] ?? all[0]);
+      move(all[Math.min(all.length - 1, current + 1)] ?? all[0]);
       break;
     case 'k':
-      select(all[Math.max(0, current - 1)] ?? all[0]);
+      move(all[Math.max(0, current - 1)] ?? all[0]);
       break;
     case 'a':
-      press(all[current], 'approve');
+      press(['approve']);
       break;
     case 'r':
-      press(all[current], 'reject');
+      press(['reject', 'veto']);
       break;
     case 'o':
       if (all[current]) void openDrawer(all[current].dataset.id);

@@ -15,6 +15,8 @@ export function Controls({ item }: { item: QueueItem }) {
           data-act="approve"
           data-id={a.id}
           data-digest={a.digest}
+          data-label={item.label}
+          data-target={a.target}
           aria-keyshortcuts="a"
         >
           Approve
@@ -27,6 +29,7 @@ export function Controls({ item }: { item: QueueItem }) {
           data-act="reject"
           data-id={a.id}
           data-label={item.label}
+          data-target={a.target}
           aria-keyshortcuts="r"
         >
           Reject
@@ -39,6 +42,7 @@ export function Controls({ item }: { item: QueueItem }) {
           data-act="veto"
           data-id={a.id}
           data-label={item.label}
+          data-target={a.target}
         >
           Veto
         </button>
