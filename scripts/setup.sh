@@ -118,6 +118,20 @@ else
   say "bubblewrap missing and cannot be installed (need root + apt-get); shell targets need sandbox: none, and the shell driver tests will fail"
 fi
 
+# --- wrk (the load generator of the HTTP benchmarks; not needed by the tests) --------
+if command -v wrk >/dev/null; then
+  say "wrk present ($(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2))"
+elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  say "installing Debian wrk"
+  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; then
+    say "wrk installed"
+  else
+    say "wrk could not be installed; npm run bench -- http-vs-opa|history-scale need it"
+  fi
+else
+  say "wrk missing (need root + apt-get to install it); npm run bench -- http-vs-opa|history-scale need it"
+fi
+
 # --- PostgreSQL (the second dialect's suite and the replica tests) -----------
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 if [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ]; then
