@@ -1,5 +1,4 @@
 /** What the console's pages show, assembled from the lifecycle's own reads: nothing here writes. */
-import { getAutonomy } from '../gateway/lifecycle/autonomy.ts';
 import { estopStatus } from '../gateway/lifecycle/estop.ts';
 import type { Deps } from '../gateway/lifecycle/deps.ts';
 import { loadAction } from '../gateway/lifecycle/propose.ts';
@@ -10,13 +9,11 @@ import {
   auditTrail,
   queueRows,
   viewsOf,
-  workInFlight,
 } from '../gateway/lifecycle/queries.ts';
 import { PENDING } from '../gateway/lifecycle/states.ts';
 import type { ActionView } from '../gateway/lifecycle/views.ts';
-import { listEvents } from '../gateway/governance/breakers.ts';
+import { stateOf, targetStatuses } from '../gateway/governance/target-status.ts';
 import type { Principal } from '../gateway/schema/principal.ts';
-import type { Target } from '../gateway/targets.ts';
 import type { CatalogEntry } from '../gateway/schema/catalog.ts';
 import { confidencePill } from './model/confidence.ts';
 import { actionLabel } from './model/label.ts';
@@ -69,15 +66,6 @@ function toItem(
     ownProposal: sameName(action.proposer, viewer.id),
     can: offersFor(viewer, action, { severity, acknowledged }),
   };
-}
-
-/** The target's state now, or why it could not be read: the console shows either. */
-async function stateOf(t: Target): Promise<Record<string, unknown> | { error: string }> {
-  try {
-    return await t.driver.readState();
-  } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
-  }
 }
 
 export async function queue(deps: Deps, viewer: Principal): Promise<QueueItem[]> {
@@ -157,22 +145,7 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
 }
 
 export async function status(deps: Deps): Promise<StatusData> {
-  const counts = await workInFlight(deps);
-  const breakers = await listEvents(deps.db, { unresolved: true });
-  const targets: TargetStatus[] = [];
-  for (const t of deps.targets.values()) {
-    const state = await stateOf(t);
-    const mine = counts.filter((c) => c.target === t.id);
-    targets.push({
-      autonomy: await getAutonomy(deps, t.id),
-      driver: t.driverName,
-      connected: t.driver.connected,
-      state,
-      pending: mine.filter((c) => c.status !== 'EXECUTING').reduce((n, c) => n + Number(c.n), 0),
-      executing: mine.filter((c) => c.status === 'EXECUTING').reduce((n, c) => n + Number(c.n), 0),
-      breakers: breakers.filter((b) => b.target === t.id),
-    });
-  }
+  const targets = await targetStatuses(deps);
   const data = deps.policy()?.data;
   const alias = (name: string): string | undefined => data?.autonomy.aliases[name];
   return {

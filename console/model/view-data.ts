@@ -2,11 +2,9 @@
  * The shapes the console's pages render. Assembled by console/data.ts and console/session.ts,
  * read by the views: kept here so the views depend on the model, never on the assemblers.
  */
-import type { AutonomyView } from '../../gateway/lifecycle/autonomy.ts';
 import type { BatchView } from '../../gateway/lifecycle/batches.ts';
 import type { estopStatus } from '../../gateway/lifecycle/estop.ts';
 import type { ActionView, DecisionView } from '../../gateway/lifecycle/views.ts';
-import type { BreakerEvent } from '../../gateway/governance/breakers.ts';
 import type { CatalogEntry } from '../../gateway/schema/catalog.ts';
 import type { ConfidencePill } from './confidence.ts';
 import type { Severity } from './severity.ts';
@@ -61,15 +59,8 @@ export interface CardData {
   checkpoint: string | undefined;
 }
 
-export interface TargetStatus {
-  autonomy: AutonomyView;
-  driver: string;
-  connected: boolean;
-  state: Record<string, unknown> | { error: string };
-  pending: number;
-  executing: number;
-  breakers: BreakerEvent[];
-}
+export type { TargetStatus } from '../../gateway/governance/target-status.ts';
+import type { TargetStatus } from '../../gateway/governance/target-status.ts';
 
 export interface StatusData {
   estop: Awaited<ReturnType<typeof estopStatus>>;

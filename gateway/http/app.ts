@@ -11,6 +11,7 @@ import { controlRoutes } from './routes/control.ts';
 import { governanceRoutes } from './routes/governance.ts';
 import { observeRoutes } from './routes/observe.ts';
 import { policyRoutes } from './routes/policies.ts';
+import { targetRoutes } from './routes/targets.ts';
 import type { Services } from './services.ts';
 import { ILL_FORMED_MESSAGE, illFormedField } from '../schema/unicode.ts';
 import { finishDocument, registerPlainRoutes } from './openapi-doc.ts';
@@ -133,6 +134,7 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   controlRoutes(app, s);
   observeRoutes(app, s);
   policyRoutes(app, s);
+  targetRoutes(app, s);
 
   app.notFound((c) =>
     c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404),

@@ -10,6 +10,7 @@ import {
 import { STATUSES } from '../lifecycle/states.ts';
 import { DecisionViewSchema } from '../schema/decision.ts';
 import { ActionViewSchema, BreakerEventSchema } from '../schema/views.ts';
+import { CatalogEntrySchema } from '../schema/catalog.ts';
 
 export const BreakerEventViewSchema = BreakerEventSchema.meta({ id: 'BreakerEvent' });
 import {
@@ -100,6 +101,28 @@ export const AutonomySchema = z
   .object({ target: z.string(), level: z.string(), configured: z.string(), ceiling: z.string() })
   .openapi('Autonomy');
 export const SetAutonomySchema = SetAutonomyBodySchema;
+
+export const TargetStatusSchema = z
+  .object({
+    id: z.string(),
+    autonomy: AutonomySchema,
+    driver: z.string(),
+    connected: z.boolean(),
+    state: z.record(z.string(), z.unknown()),
+    pending: z.number().int(),
+    executing: z.number().int(),
+    breakers: z.array(BreakerEventViewSchema),
+  })
+  .openapi('TargetStatus');
+export const TargetListSchema = z
+  .object({ targets: z.array(TargetStatusSchema) })
+  .openapi('TargetList');
+export const CatalogSchema = z
+  .object({
+    policyDigest: z.string(),
+    kinds: z.record(z.string(), CatalogEntrySchema.meta({ id: 'CatalogEntry' })),
+  })
+  .openapi('Catalog');
 
 const isoTime = z.iso.datetime({ offset: true });
 
