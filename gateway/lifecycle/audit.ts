@@ -3,7 +3,7 @@
  * tokens), for callers above the lifecycle: one transaction, the records in order.
  */
 import { appendAuditMany, type AuditEntry } from '../audit/append.ts';
-import type { Deps } from './deps.ts';
+import { commitGrouped, type Deps } from './deps.ts';
 
 export type { AuditEntry };
 
@@ -12,6 +12,5 @@ export async function recordAudit(
   entries: readonly AuditEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  if (deps.commits) await deps.commits.run((trx) => appendAuditMany(trx, entries));
-  else await deps.db.transaction().execute((trx) => appendAuditMany(trx, entries));
+  await commitGrouped(deps, (trx) => appendAuditMany(trx, entries));
 }

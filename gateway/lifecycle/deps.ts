@@ -46,9 +46,16 @@ export async function inGroupTx<T>(
   deps: Deps,
   fn: (trx: Tx, events: LifecycleEvent[]) => Promise<T>,
 ): Promise<T> {
-  if (!deps.commits) return inTx(deps, fn);
   const events: LifecycleEvent[] = [];
-  const result = await deps.commits.run((trx) => fn(trx, events));
+  const result = await commitGrouped(deps, (trx) => fn(trx, events));
   for (const event of events) deps.events.publish(event);
   return result;
+}
+
+/** `work` in a group commit when the gateway groups, else in a transaction of its own. */
+export function commitGrouped<T>(
+  deps: Pick<Deps, 'db' | 'commits'>,
+  work: (trx: Tx) => Promise<T>,
+): Promise<T> {
+  return deps.commits ? deps.commits.run(work) : deps.db.transaction().execute(work);
 }

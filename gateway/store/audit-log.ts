@@ -23,13 +23,18 @@ interface HeadPosition {
 const heldHeads = new WeakMap<Tx, HeadPosition>();
 
 export async function holdHead(trx: Tx): Promise<void> {
+  heldHeads.set(trx, await moveHead(trx, 0));
+}
+
+/** Moves the head by `n` (0: only takes its row lock) and returns where it now stands. */
+async function moveHead(trx: Tx, n: number): Promise<HeadPosition> {
   const head = await trx
     .updateTable('audit_head')
-    .set((eb) => ({ seq: eb('seq', '+', 0) }))
+    .set((eb) => ({ seq: eb('seq', '+', n) }))
     .where('id', '=', 1)
     .returning(['seq', 'hash'])
     .executeTakeFirstOrThrow();
-  heldHeads.set(trx, { seq: Number(head.seq), hash: head.hash });
+  return { seq: Number(head.seq), hash: head.hash };
 }
 
 /**
@@ -39,12 +44,7 @@ export async function holdHead(trx: Tx): Promise<void> {
  * order as a group: head first, then rows. On SQLite there is one writer anyway.
  */
 export async function lockHead(trx: Tx): Promise<void> {
-  if (heldHeads.has(trx)) return;
-  await trx
-    .updateTable('audit_head')
-    .set((eb) => ({ seq: eb('seq', '+', 0) }))
-    .where('id', '=', 1)
-    .execute();
+  if (!heldHeads.has(trx)) await moveHead(trx, 0);
 }
 
 /** Where a held head stands now, to restore when a savepoint is rolled back. */
@@ -80,13 +80,7 @@ export async function reserveSeqs(trx: Tx, n: number): Promise<{ seq: number; ha
     held.seq += n;
     return { ...held };
   }
-  const head = await trx
-    .updateTable('audit_head')
-    .set((eb) => ({ seq: eb('seq', '+', n) }))
-    .where('id', '=', 1)
-    .returning(['seq', 'hash'])
-    .executeTakeFirstOrThrow();
-  return { seq: Number(head.seq), hash: head.hash };
+  return moveHead(trx, n);
 }
 
 /** Writes records (in slices: SQLite caps bound parameters per statement) and the new head hash. */
