@@ -123,11 +123,7 @@ export async function decideNow(
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     ...(options.aheadInBatch ? { aheadInBatch: options.aheadInBatch } : {}),
   });
-  const decision = decide(
-    { envelope, actor, context, world, ...withResolver(resolverFor(deps, envelope.target)) },
-    evaluator,
-    stopwatch,
-  );
+  const decision = decideOn(deps, envelope, { evaluator, actor, context, world });
   deps.events.publish({
     type: 'decision',
     target: envelope.target,
@@ -179,7 +175,7 @@ export async function beginRecording(trx: Tx, principal: Principal): Promise<voi
  * same snapshot with the fresh counts: the policy's rate limit decides, as for any proposal.
  */
 export async function settleRates(trx: Tx, deps: Deps, decided: Decided): Promise<Decided> {
-  const { evaluator, actor, context, world, aheadInBatch } = decided.basis;
+  const { evaluator, actor, context, aheadInBatch } = decided.basis;
   if (!evaluator) return decided;
   const counted = await rateWindows(
     trx,
@@ -195,24 +191,26 @@ export async function settleRates(trx: Tx, deps: Deps, decided: Decided): Promis
     (id) => freshCounts[id] !== decided.rates[id],
   );
   if (!moved) return decided;
-  const settled = { ...context, history: { ...context.history, rate: fresh } };
-  const decision = decide(
-    {
-      envelope: decided.envelope,
-      actor,
-      context: settled,
-      world,
-      ...withResolver(resolverFor(deps, decided.envelope.target)),
-    },
+  const basis = {
+    ...decided.basis,
+    context: { ...context, history: { ...context.history, rate: fresh } },
+  };
+  return {
+    ...decided,
+    decision: decideOn(deps, decided.envelope, basis),
+    rates: freshCounts,
+    basis,
+  };
+}
+
+/** The pure decision on one snapshot, with the target's program resolver (shell targets). */
+function decideOn(deps: Deps, envelope: ActionEnvelope, basis: DecisionBasis): Decision {
+  const { evaluator, actor, context, world } = basis;
+  return decide(
+    { envelope, actor, context, world, ...withResolver(resolverFor(deps, envelope.target)) },
     evaluator,
     stopwatch,
   );
-  return {
-    ...decided,
-    decision,
-    rates: freshCounts,
-    basis: { ...decided.basis, context: settled },
-  };
 }
 
 /** decideProposal decides a proposal; one that fails validation is audited and thrown as 422. */
