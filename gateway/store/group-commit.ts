@@ -38,7 +38,8 @@ export class GroupCommitter {
   readonly #db: Db;
   readonly #options: GroupCommitOptions;
   #queue: Member[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the pending flush (a timer, or an immediate when groups do not wait). */
+  #cancelPending: (() => void) | undefined;
   #flushing = false;
   readonly stats: GroupCommitStats = { groups: 0, members: 0, largest: 0 };
 
@@ -70,23 +71,23 @@ export class GroupCommitter {
       this.#startFlush();
       return;
     }
-    if (this.#timer) return;
+    if (this.#cancelPending) return;
     const flush = () => {
-      this.#timer = undefined;
+      this.#cancelPending = undefined;
       this.#startFlush();
     };
-    this.#timer =
-      this.#options.maxWaitMs > 0
-        ? setTimeout(flush, this.#options.maxWaitMs)
-        : (setImmediate(flush) as unknown as ReturnType<typeof setTimeout>);
+    if (this.#options.maxWaitMs > 0) {
+      const timer = setTimeout(flush, this.#options.maxWaitMs);
+      this.#cancelPending = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(flush);
+      this.#cancelPending = () => clearImmediate(immediate);
+    }
   }
 
   #startFlush(): void {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      clearImmediate(this.#timer as unknown as ReturnType<typeof setImmediate>);
-      this.#timer = undefined;
-    }
+    this.#cancelPending?.();
+    this.#cancelPending = undefined;
     if (this.#flushing || this.#queue.length === 0) return;
     this.#flushing = true;
     const members = this.#queue.splice(0, this.#options.maxBatch);
