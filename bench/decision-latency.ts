@@ -5,8 +5,6 @@
  * bundle with the host's shell analysis switched off (the policy's own Rego analysis, as
  * before it existed), and the bundle the gateway serves, with the invariants compiled in.
  */
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { execa } from 'execa';
 import { initialState } from '../drivers/sim-roaster/model.ts';
 import { withContextDefaults } from '../gateway/decide/defaults.ts';
@@ -21,6 +19,7 @@ import { loadEvaluator } from '../gateway/policy/wasm-policy.ts';
 import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../gateway/paths.ts';
 import type { DecisionRequest } from '../gateway/decide/pipeline.ts';
 import type { PolicyEvaluator } from '../gateway/schema/evaluator.ts';
+import { freePort, waitFor } from './net.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
 const DECISIONS = Number(process.env.BENCH_DECISIONS ?? 20_000);
@@ -142,14 +141,6 @@ function timeDecisions(
   };
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  return port;
-}
-
 export interface DecisionLatencyResult {
   inProcess: InProcessSummary;
   /** The same bundle with the host's shell analysis off: the policy analyses every line itself. */
@@ -200,15 +191,7 @@ export async function benchDecisionLatency(): Promise<DecisionLatencyResult> {
   );
   try {
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (i > 100) throw new Error('opa server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(`${base}/health`, 102);
     // OPA gets what the gateway's policy gets: shell lines already turned into argv.
     const bodies = reqs.map((r) =>
       JSON.stringify({ input: { action: canonicalAction(r), actor: r.actor, context: r.context } }),

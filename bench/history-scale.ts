@@ -12,6 +12,7 @@ import { createToken } from '../gateway/auth/tokens.ts';
 import { ConfigSchema } from '../gateway/config/config.ts';
 import { startGateway } from '../gateway/server.ts';
 import { openDatabase } from '../gateway/store/db.ts';
+import { seedHistory } from '../test/helpers/seed-history.ts';
 import { wrk, wrkVersion, CONNECTIONS, SECONDS, type WrkRun } from './wrk.ts';
 
 const SEEDED = Number(process.env.BENCH_HISTORY_ROWS ?? 1_000_000);
@@ -32,32 +33,14 @@ export interface HistoryScaleResult {
 /** A year of one target: every status, four kinds, two proposers, all older than a minute. */
 function seed(file: string, rows: number): void {
   const opened = new SQLite(file);
-  const now = Date.now() - 120_000;
-  const step = Math.floor((365 * 24 * 3_600_000) / rows);
-  const insert = opened.prepare(
-    `insert into actions (id, kind, target, params, proposer, request_digest, action_digest, status, level, approvals_required, approval_roles, created_at, updated_at, started_at, finished_at, attempts)
-     values (?, ?, 'roaster-1', '{"value":5}', ?, 'r', 'a', ?, 'L3', 0, '[]', ?, ?, ?, ?, 0)`,
-  );
-  const statuses = ['COMPLETED', 'DENIED', 'FAILED', 'EXPIRED', 'REJECTED', 'CANCELLED'];
-  const kinds = ['roaster.set_power', 'roaster.set_fan', 'roaster.preheat', 'roaster.set_drum'];
-  opened.transaction(() => {
-    for (let i = 0; i < rows; i++) {
-      const at = now - (rows - i) * step;
-      const status = statuses[i % statuses.length]!;
-      const ran = status === 'COMPLETED' || status === 'FAILED';
-      insert.run(
-        `seed-${i}`,
-        kinds[i % kinds.length],
-        i % 3 ? 'agent-1' : 'agent-2',
-        status,
-        at,
-        at,
-        ran ? at : null,
-        status === 'DENIED' ? null : at,
-      );
-    }
-  })();
-  opened.exec('analyze');
+  seedHistory(opened, {
+    rows,
+    now: Date.now() - 120_000,
+    stepMs: Math.floor((365 * 24 * 3_600_000) / rows),
+    kinds: ['roaster.set_power', 'roaster.set_fan', 'roaster.preheat', 'roaster.set_drum'],
+    idPrefix: 'seed-',
+    params: '{"value":5}',
+  });
   opened.close();
 }
 

@@ -21,7 +21,8 @@ import { compilePolicy } from '../gateway/policy/compile.ts';
 import { opaBinary, runOpa } from '../gateway/policy/opa-cli.ts';
 import { stagePolicy } from '../gateway/policy/stage.ts';
 import { canonicalJson } from '../gateway/schema/canonical-json.ts';
-import { freePort, waitFor, wrk, wrkVersion, CONNECTIONS, SECONDS, type WrkRun } from './wrk.ts';
+import { freePort, waitFor } from './net.ts';
+import { wrk, wrkVersion, CONNECTIONS, SECONDS, type WrkRun } from './wrk.ts';
 import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../gateway/paths.ts';
 
 const PROPOSAL = { kind: 'roaster.set_fan', target: 'roaster-1', params: { value: 5 } };

@@ -3,8 +3,6 @@
  * connections and duration, its own latency percentiles.
  */
 import { writeFileSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 
@@ -24,26 +22,6 @@ export interface WrkRun {
 export async function wrkVersion(): Promise<string> {
   const first = (await execa('wrk', ['-v'], { reject: false })).stdout.split('\n')[0] ?? '';
   return first.split(' [')[0] ?? first;
-}
-
-export async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  return port;
-}
-
-export async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 /** ms from wrk's "12.34ms" / "850.00us" / "1.02s". */

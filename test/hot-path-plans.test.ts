@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDb } from '../gateway/store/db.ts';
 import { countInWindow, lastCompleted } from '../gateway/store/history.ts';
 import { runHotPathReads } from './helpers/hot-path.ts';
+import { seedHistory } from './helpers/seed-history.ts';
 import type { Database } from '../gateway/store/types.ts';
 
 const ROWS = 200_000;
@@ -25,30 +26,14 @@ beforeAll(async () => {
   opened = await openDatabase(`sqlite:${path.join(dir, 'db.sqlite')}`);
   const sqlite = opened.sqlite!;
   // Seeded directly: a year of one busy target, every status, two proposers, a few kinds.
-  const insert = sqlite.prepare(
-    `insert into actions (id, kind, target, params, proposer, request_digest, action_digest, status, level, approvals_required, approval_roles, created_at, updated_at, started_at, finished_at, attempts)
-     values (?, ?, 'roaster-1', '{"value":50}', ?, 'r', 'a', ?, 'L3', 0, '[]', ?, ?, ?, ?, 0)`,
-  );
-  const statuses = ['COMPLETED', 'DENIED', 'FAILED', 'EXPIRED', 'REJECTED', 'CANCELLED'];
-  const kinds = ['roaster.set_power', 'roaster.set_fan', 'roaster.preheat', 'shell.exec'];
-  sqlite.transaction(() => {
-    for (let i = 0; i < ROWS; i++) {
-      const at = NOW - (ROWS - i) * 150_000;
-      const status = statuses[i % statuses.length]!;
-      const ran = status === 'COMPLETED' || status === 'FAILED';
-      insert.run(
-        `a${i}`,
-        kinds[i % kinds.length],
-        i % 3 ? 'agent-1' : 'agent-2',
-        status,
-        at,
-        at,
-        ran ? at : null,
-        status === 'DENIED' ? null : at,
-      );
-    }
-  })();
-  sqlite.exec('analyze');
+  seedHistory(sqlite, {
+    rows: ROWS,
+    now: NOW,
+    stepMs: 150_000,
+    kinds: ['roaster.set_power', 'roaster.set_fan', 'roaster.preheat', 'shell.exec'],
+    idPrefix: 'a',
+    params: '{"value":50}',
+  });
   db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: sqlite }),
     log: (event) => {
