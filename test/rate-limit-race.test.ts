@@ -5,7 +5,6 @@
  * decision read before its commit are counted again where the proposal is recorded.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupCommitter } from '../gateway/store/group-commit.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 let t: TestGateway | undefined;
@@ -40,12 +39,8 @@ describe('roaster_commands_per_minute (30) under 80 concurrent proposals', () =>
     ['groups that wait 5 ms', { maxWaitMs: 5, maxBatch: 64 }],
     ['no groups', { maxWaitMs: 0, maxBatch: 1 }],
   ])('accepts exactly 30 with %s', async (_name, groupCommit) => {
-    t = await startTestGateway();
-    // The helper chooses the database (a SQLite file, or a fresh PostgreSQL database); the
-    // committer is swapped on the running gateway.
-    if (groupCommit.maxBatch > 1)
-      t.gw.services.deps.commits = new GroupCommitter(t.gw.services.deps.db, groupCommit);
-    else delete t.gw.services.deps.commits;
+    t = await startTestGateway({ database: { groupCommit } });
+    expect(t.gw.services.deps.commits !== undefined).toBe(groupCommit.maxBatch > 1);
 
     const proposed = await flood(t, 80);
     const accepted = proposed.filter((p) => p.action?.status !== 'DENIED');

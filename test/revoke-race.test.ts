@@ -6,7 +6,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createToken } from '../gateway/auth/tokens.ts';
-import { GroupCommitter } from '../gateway/store/group-commit.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 let t: TestGateway | undefined;
@@ -49,10 +48,10 @@ describe('revocation during a flood of proposals', () => {
     ['in groups', true],
     ['without groups', false],
   ])('leaves none of the token’s proposals queued, %s', async (_name, grouped) => {
-    t = await startTestGateway();
-    const deps = t.gw.services.deps;
-    if (grouped) deps.commits = new GroupCommitter(deps.db, { maxWaitMs: 0, maxBatch: 64 });
-    else delete deps.commits;
+    t = await startTestGateway({
+      database: { groupCommit: grouped ? { maxWaitMs: 0, maxBatch: 64 } : { maxBatch: 1 } },
+    });
+    expect(t.gw.services.deps.commits !== undefined).toBe(grouped);
     let queued = 0;
     for (let i = 0; i < 6; i++) queued += await round(t, `flooder-${i}`, 5 + i * 3);
     expect(queued).toBe(0);

@@ -50,7 +50,6 @@ export async function startTestGateway(
   const pgDb = pgUrl ? await freshDatabase(pgUrl) : undefined;
   const parsed = ConfigSchema.parse({
     server: { port: 0 },
-    database: { url: pgDb?.url ?? `sqlite:${path.join(dir, 'interlock.db')}` },
     targets: [
       {
         id: 'roaster-1',
@@ -62,6 +61,11 @@ export async function startTestGateway(
     executor: { pollMs: 50, backoffMs: 10 },
     sweepMs: 50,
     ...config,
+    // A test's database options (group commit, its own URL) add to the chosen database.
+    database: {
+      url: pgDb?.url ?? `sqlite:${path.join(dir, 'interlock.db')}`,
+      ...(config.database as object | undefined),
+    },
     audit: {
       signing: { type: 'key', key: path.join(dir, 'keys', 'audit.key') },
       ...(config.audit as object | undefined),
