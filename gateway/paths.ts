@@ -10,4 +10,6 @@ export const toolsDir = process.env.INTERLOCK_TOOLS_DIR ?? path.join(projectRoot
 export const defaultPolicyDir = path.join(projectRoot, 'policies');
 export const defaultCacheDir = path.join(projectRoot, '.cache');
 export const defaultInvariantsDir = path.join(projectRoot, 'invariants');
+/** Where `interlock invariants rego` writes the invariants' Rego for plain `opa test`. */
+export const defaultInvariantsRegoDir = path.join(projectRoot, '.cache', 'invariants-rego');
 export const defaultChecklist = path.join(projectRoot, 'governance', 'readiness.yaml');

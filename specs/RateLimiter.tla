@@ -2,7 +2,7 @@
 (***************************************************************************)
 (* A sliding-window rate limit: the gateway counts executions started in   *)
 (* the window (lifecycle/context.ts, purpose "execution") and the policy   *)
-(* denies at the limit (policies/ratelimit). Never more than Max starts in *)
+(* denies at the limit (policies/interlock/ratelimit). Never more than Max starts in *)
 (* any Window consecutive ticks. Mutant = TRUE compares with <= instead of *)
 (* < (an off-by-one that lets one more through).                           *)
 (***************************************************************************)

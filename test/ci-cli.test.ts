@@ -92,7 +92,7 @@ describe('interlock ci', () => {
     cpSync(path.join(projectRoot, 'invariants'), path.join(tree, 'invariants'), {
       recursive: true,
     });
-    const file = path.join(tree, 'policies', 'baseline', 'baseline.rego');
+    const file = path.join(tree, 'policies', 'interlock', 'baseline', 'baseline.rego');
     const rego = readFileSync(file, 'utf8');
     // The change: rm -r is no longer denied as long as it is forced.
     const broken = rego.replace(
@@ -116,7 +116,7 @@ describe('interlock ci', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/FAIL {2}opa test: \d+ passed, [1-9]\d* failed/);
     expect(r.stdout).toMatch(
-      /data\.interlock\.baseline_test\.test_denied_patterns \(baseline\/baseline_test\.rego:\d+\)/,
+      /data\.interlock\.baseline_test\.test_denied_patterns \(interlock\/baseline\/baseline_test\.rego:\d+\)/,
     );
     expect(r.stdout).toContain('interlock ci: 1 of 6 checks FAILED');
     expect(readFileSync(path.join(out, 'ci-report.md'), 'utf8')).toContain('### opa test');

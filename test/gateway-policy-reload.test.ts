@@ -82,12 +82,12 @@ describe('policy reload over HTTP', () => {
 
   it('keeps the running bundle on a syntax error and names file:line; a fixed tree swaps in', async () => {
     const before = (await t.api<Status>(t.tokens.agent, 'GET', '/v1/policies')).body.digest!;
-    const original = readFileSync(path.join(policyDir, 'policy/policy.rego'), 'utf8');
+    const original = readFileSync(path.join(policyDir, 'interlock/policy/policy.rego'), 'utf8');
     const lines = original.split('\n');
     const brokenLine =
       lines.findIndex((l) => l.startsWith('automatic if entry.always_allowed')) + 1;
     writeFileSync(
-      path.join(policyDir, 'policy/policy.rego'),
+      path.join(policyDir, 'interlock/policy/policy.rego'),
       [...lines.slice(0, brokenLine - 1), 'broken := ]', ...lines.slice(brokenLine - 1)].join('\n'),
     );
 
@@ -97,9 +97,9 @@ describe('policy reload over HTTP', () => {
     expect(failed.body.digest).toBe(before);
     expect(failed.body.error?.code).toBe('policy_compile_failed');
     expect(failed.body.error?.locations).toContainEqual(
-      expect.objectContaining({ file: 'policy/policy.rego', line: brokenLine }),
+      expect.objectContaining({ file: 'interlock/policy/policy.rego', line: brokenLine }),
     );
-    expect(failed.body.error?.message).toContain(`policy/policy.rego:${brokenLine}`);
+    expect(failed.body.error?.message).toContain(`interlock/policy/policy.rego:${brokenLine}`);
 
     // The old bundle still decides.
     const still = await setPower();
@@ -107,8 +107,8 @@ describe('policy reload over HTTP', () => {
     expect(still.body).toMatchObject({ effect: 'require_approval', policyDigest: before });
 
     // A good change: set_power becomes automatic at L3 too.
-    writeFileSync(path.join(policyDir, 'policy/policy.rego'), original);
-    edit('data/autonomy.yaml', (s) =>
+    writeFileSync(path.join(policyDir, 'interlock/policy/policy.rego'), original);
+    edit('autonomy.yaml', (s) =>
       s.replace('  whitelist:\n', '  whitelist:\n    L3: [roaster.set_power]\n'),
     );
     const swapped = await t.api<Reload>(t.tokens.admin, 'POST', '/v1/policies/reload');
@@ -143,7 +143,10 @@ describe('policy reload over HTTP', () => {
       'sudo -u root id',
     ];
     const withHost = await Promise.all(hostile.map((c) => dryRun(c)));
-    edit('lib/shell.rego', (s) => `${s}\n# a local note: any edit switches the host copy off\n`);
+    edit(
+      'interlock/lib/shell.rego',
+      (s) => `${s}\n# a local note: any edit switches the host copy off\n`,
+    );
     const reloaded = await t.api<Reload>(t.tokens.admin, 'POST', '/v1/policies/reload');
     expect(reloaded.body).toMatchObject({ ok: true, changed: true, shellAnalysis: 'policy' });
     expect((await t.api<Status>(t.tokens.agent, 'GET', '/v1/policies')).body.shellAnalysis).toBe(

@@ -157,7 +157,7 @@ describe('interlock policy build / test', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'interlock-weakened-'));
     try {
       await cp(defaultPolicyDir, dir, { recursive: true });
-      const file = path.join(dir, 'baseline', 'baseline.rego');
+      const file = path.join(dir, 'interlock', 'baseline', 'baseline.rego');
       await writeFile(
         file,
         (await readFile(file, 'utf8')).replace(

@@ -1,11 +1,17 @@
 /** `interlock invariants check|test|schema`. */
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileInvariants } from '../invariants/compile.ts';
 import { invariantJsonSchema } from '../invariants/dsl.ts';
 import { readInvariantSources } from '../invariants/load.ts';
 import { describeFailure, testInvariant, type InvariantResult } from '../invariants/property.ts';
-import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../paths.ts';
+import {
+  defaultCacheDir,
+  defaultInvariantsDir,
+  defaultInvariantsRegoDir,
+  defaultPolicyDir,
+} from '../paths.ts';
 import { compilePolicy } from '../policy/compile.ts';
 import { mergePolicyData } from '../policy/load-data.ts';
 import { readPolicySources } from '../policy/sources.ts';
@@ -16,6 +22,9 @@ export const invariantsUsage = `  interlock invariants check [--dir invariants] 
       Parse, type-check against the catalog and compile with the policies; errors as file:line:col.
   interlock invariants test [--runs N] [--seed S] [--id ID …] [--json] [--dir …] [--policies …]
       Property-test every invariant through the real decision pipeline; exit 1 with the shrunk counterexample.
+  interlock invariants rego [--out .cache/invariants-rego] [--dir …] [--policies …]
+      Write the Rego the invariants compile to, for plain OPA tools:
+      opa test policies/ .cache/invariants-rego/
   interlock invariants schema
       Print the JSON Schema of invariant files (for editors).`;
 
@@ -78,6 +87,7 @@ export async function runInvariantsCommand(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       id: { type: 'string', multiple: true },
       json: { type: 'boolean' },
+      out: { type: 'string' },
     },
     strict: true,
   });
@@ -111,6 +121,18 @@ export async function runInvariantsCommand(argv: string[]): Promise<number> {
         console.log(report.summary);
       }
       return report.ok ? 0 : 1;
+    }
+    case 'rego': {
+      // The same Rego the gateway compiles into its bundle, so that `opa test policies/ OUT`
+      // resolves data.interlock.invariants as `interlock policy test` does.
+      const { compiled } = await compileAll(dir, policyDir);
+      const out = path.resolve(values.out ?? defaultInvariantsRegoDir);
+      await mkdir(out, { recursive: true });
+      await writeFile(path.join(out, 'invariants.rego'), compiled.rego);
+      console.log(
+        `${compiled.loaded.length} invariants written to ${path.relative(process.cwd(), out) || '.'}/invariants.rego`,
+      );
+      return 0;
     }
     case 'schema':
       console.log(JSON.stringify(invariantJsonSchema(), null, 2));

@@ -17,8 +17,8 @@ import { findHiddenCharacter } from './shell-argv.ts';
  * bundle (the Rego analysis runs, slower) until the copy is brought level and re-pinned.
  */
 export const MIRRORED_SOURCES: Readonly<Record<string, string>> = {
-  'lib/command.rego': 'ae1c5e5389f48fd7bfd299844d2de19e83445af6c1a98c1e9405a1a1186ab6dd',
-  'lib/shell.rego': 'e573294fc2057895d73001ac3879c6cd18c16cecda5629b5cfe930ae2689ef0e',
+  'interlock/lib/command.rego': 'ae1c5e5389f48fd7bfd299844d2de19e83445af6c1a98c1e9405a1a1186ab6dd',
+  'interlock/lib/shell.rego': 'e573294fc2057895d73001ac3879c6cd18c16cecda5629b5cfe930ae2689ef0e',
 };
 
 // The Rego's patterns. RE2's \s is [\t\n\f\r ]; JavaScript's is wider, so it is spelled out.

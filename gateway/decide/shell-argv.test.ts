@@ -182,7 +182,10 @@ describe('canonicalShellParams', () => {
   });
 
   it('uses the same character set as the policy (RE2 spelling pinned in interlock.lib.command)', () => {
-    const rego = readFileSync(new URL('../../policies/lib/command.rego', import.meta.url), 'utf8');
+    const rego = readFileSync(
+      new URL('../../policies/interlock/lib/command.rego', import.meta.url),
+      'utf8',
+    );
     expect(rego).toContain(`hidden_character_regex := \`${HIDDEN_CHARACTER_RE2}\``);
   });
 });

@@ -53,7 +53,9 @@ export async function compileInvariants(
   if (loaded.length > 0) {
     sources.push({ path: 'invariants.gen/invariants.rego', kind: 'rego', content: rego });
     sources.push({
-      path: 'invariants.gen/manifest.yaml',
+      // At the root, so that it merges as `data.invariant_manifest` (data sits at its folder's
+      // path); only the gateway reads it, never Rego.
+      path: 'invariant-manifest.gen.yaml',
       kind: 'data',
       content: JSON.stringify({ invariant_manifest: manifest }),
     });

@@ -43,7 +43,7 @@ describe('PolicyEngine', () => {
     expect(first.ok).toBe(true);
     const digest = engine.current?.digest;
 
-    const file = path.join(dir, 'policy', 'policy.rego');
+    const file = path.join(dir, 'interlock', 'policy', 'policy.rego');
     const src = await readFile(file, 'utf8');
     const lines = src.split('\n');
     const at = lines.findIndex((l) => l.startsWith('levels :='));
@@ -54,8 +54,8 @@ describe('PolicyEngine', () => {
     expect(second.ok).toBe(false);
     if (second.ok) return;
     expect(second.error.code).toBe('policy_compile_failed');
-    expect(second.error.locations[0]).toMatchObject({ file: 'policy/policy.rego', line: at + 1 });
-    expect(second.error.message).toContain(`policy/policy.rego:${at + 1}`);
+    expect(second.error.locations[0]).toMatchObject({ file: 'interlock/policy/policy.rego', line: at + 1 });
+    expect(second.error.message).toContain(`interlock/policy/policy.rego:${at + 1}`);
     expect(engine.current?.digest).toBe(digest);
     expect(decide({ envelope: setPower, actor: agent, context }, engine.current).effect).toBe(
       'allow',
@@ -65,18 +65,18 @@ describe('PolicyEngine', () => {
   it('reports a YAML data error with file, line and column and keeps the old bundle', async () => {
     await engine.reload();
     const digest = engine.current?.digest;
-    await writeFile(path.join(dir, 'data', 'broken.yaml'), 'catalog:\n  x.y: [unclosed\n');
+    await writeFile(path.join(dir, 'broken.yaml'), 'catalog:\n  x.y: [unclosed\n');
     const r = await engine.reload();
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.error.locations[0]).toMatchObject({ file: 'data/broken.yaml', line: 3 });
+    expect(r.error.locations[0]).toMatchObject({ file: 'broken.yaml', line: 3 });
     expect(engine.current?.digest).toBe(digest);
   });
 
   it('denies when the loaded policy throws at evaluation time', async () => {
     // Two complete definitions that disagree: OPA aborts the evaluation with a conflict.
     await writeFile(
-      path.join(dir, 'policy', 'conflict.rego'),
+      path.join(dir, 'interlock', 'policy', 'conflict.rego'),
       'package interlock.policy\n\nimport rego.v1\n\ndecision := {"effect": "allow", "reasons": [], "rules": []} if input.action.params.value > 5\n',
     );
     const r = await engine.reload();
@@ -99,7 +99,7 @@ describe('PolicyEngine', () => {
   it('rejects a builtin the Wasm host cannot run at build time, not at decision time', async () => {
     await engine.reload();
     await writeFile(
-      path.join(dir, 'policy', 'clock.rego'),
+      path.join(dir, 'interlock', 'policy', 'clock.rego'),
       'package interlock.policy\n\nimport rego.v1\n\nnow_ns := time.now_ns()\n',
     );
     const r = await engine.reload();
@@ -123,7 +123,7 @@ describe('PolicyEngine', () => {
       notify = resolve;
     });
     engine.watch(50);
-    await writeFile(path.join(dir, 'data', 'extra.yaml'), 'extra_note: hello\n');
+    await writeFile(path.join(dir, 'extra.yaml'), 'extra_note: hello\n');
     await seen;
     expect(engine.current?.digest).not.toBe(digest);
   });

@@ -9,7 +9,13 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** mergePolicyData parses, merges and validates the data sources; conflicts name both files. */
+/**
+ * mergePolicyData parses, merges and validates the data sources; conflicts name both files.
+ *
+ * A file is merged at the path of its folder, as `opa test`, `opa eval -d` and the editors' OPA
+ * integrations load it: `autonomy.yaml` at the tree's root is `data.autonomy` when it holds an
+ * `autonomy:` key, and `shell/syntax.yaml` holding `wrappers:` is `data.shell.wrappers`.
+ */
 export function mergePolicyData(sources: readonly PolicySource[]): PolicyData {
   const merged: Json = {};
   const owner = new Map<string, string>();
@@ -34,7 +40,8 @@ export function mergePolicyData(sources: readonly PolicySource[]): PolicyData {
       });
       continue;
     }
-    mergeInto(merged, doc, [], src.path, owner, errors);
+    const folder = src.path.split('/').slice(0, -1);
+    mergeInto(merged, nestUnder(folder, doc), [], src.path, owner, errors);
   }
   if (errors.length > 0)
     throw new PolicyCompileError(formatLocations('policy data does not load', errors), errors);
@@ -52,6 +59,11 @@ export function mergePolicyData(sources: readonly PolicySource[]): PolicyData {
     throw new PolicyCompileError(formatLocations('policy data is invalid', locs), locs);
   }
   return parsed.data;
+}
+
+/** nestUnder wraps doc in one object per folder name, outermost first. */
+function nestUnder(folder: readonly string[], doc: Json): Json {
+  return folder.reduceRight<Json>((inner, name) => ({ [name]: inner }), doc);
 }
 
 /** The file that defined the key's first two levels, or else its top level. */

@@ -189,7 +189,7 @@ describe('decisions with and without the host copy', () => {
 
   it('is switched off for a bundle whose analysis sources differ from the mirrored ones', () => {
     const edited = bundle.sources.map((s) =>
-      s.path === 'lib/shell.rego' ? { ...s, content: `${s.content}\n# edited\n` } : s,
+      s.path === 'interlock/lib/shell.rego' ? { ...s, content: `${s.content}\n# edited\n` } : s,
     );
     expect(hostShellAnalyser({ sources: edited, data: bundle.data })).toBeUndefined();
     const extra = [
@@ -217,15 +217,15 @@ describe('decisions with and without the host copy', () => {
 
   it('refuses shell word lists of the wrong shape when the data merges, naming the key', () => {
     const broken = bundle.sources.map((s) =>
-      s.path === 'data/catalog-shell.yaml'
+      s.path === 'catalog-shell.yaml'
         ? { ...s, content: s.content.replace(/^ {6}env:\n(?: {8}.*\n)+/m, '      env: [-u, -C]\n') }
         : s,
     );
-    expect(broken.find((s) => s.path === 'data/catalog-shell.yaml')!.content).toContain(
+    expect(broken.find((s) => s.path === 'catalog-shell.yaml')!.content).toContain(
       'env: [-u, -C]',
     );
     expect(() => mergePolicyData(broken)).toThrow(
-      /data\/catalog-shell\.yaml.*shell\.syntax\.wrappers/s,
+      /catalog-shell\.yaml.*shell\.syntax\.wrappers/s,
     );
   });
 });

@@ -99,7 +99,7 @@ export function replicaConfig(options: {
     policyDir = path.join(dir, 'policies');
     cpSync(path.join(ROOT, 'policies'), policyDir, { recursive: true });
     writeFileSync(
-      path.join(policyDir, 'data/rate-limits.yaml'),
+      path.join(policyDir, 'rate-limits.yaml'),
       toYaml({
         rate_limits: [
           {
