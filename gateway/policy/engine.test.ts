@@ -54,7 +54,10 @@ describe('PolicyEngine', () => {
     expect(second.ok).toBe(false);
     if (second.ok) return;
     expect(second.error.code).toBe('policy_compile_failed');
-    expect(second.error.locations[0]).toMatchObject({ file: 'interlock/policy/policy.rego', line: at + 1 });
+    expect(second.error.locations[0]).toMatchObject({
+      file: 'interlock/policy/policy.rego',
+      line: at + 1,
+    });
     expect(second.error.message).toContain(`interlock/policy/policy.rego:${at + 1}`);
     expect(engine.current?.digest).toBe(digest);
     expect(decide({ envelope: setPower, actor: agent, context }, engine.current).effect).toBe(

@@ -221,11 +221,7 @@ describe('decisions with and without the host copy', () => {
         ? { ...s, content: s.content.replace(/^ {6}env:\n(?: {8}.*\n)+/m, '      env: [-u, -C]\n') }
         : s,
     );
-    expect(broken.find((s) => s.path === 'catalog-shell.yaml')!.content).toContain(
-      'env: [-u, -C]',
-    );
-    expect(() => mergePolicyData(broken)).toThrow(
-      /catalog-shell\.yaml.*shell\.syntax\.wrappers/s,
-    );
+    expect(broken.find((s) => s.path === 'catalog-shell.yaml')!.content).toContain('env: [-u, -C]');
+    expect(() => mergePolicyData(broken)).toThrow(/catalog-shell\.yaml.*shell\.syntax\.wrappers/s);
   });
 });
