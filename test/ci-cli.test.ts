@@ -3,13 +3,22 @@
  * written; exit 1 naming the failing test when a policy change breaks a baseline deny; and
  * `--evidence` signs a bundle that carries the run's results.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyEvidence } from '../gateway/evidence/verify.ts';
 import { projectRoot } from '../gateway/paths.ts';
+import { regalBinary } from '../gateway/policy/regal-lint.ts';
 import { loadTrustedKey } from '../gateway/signing/keys.ts';
 
 const bin = path.join(projectRoot, 'bin', 'interlock.js');
@@ -48,6 +57,7 @@ describe('interlock ci', () => {
     for (const name of [
       'opa check',
       'opa fmt',
+      'regal lint',
       'opa test',
       'invariants check',
       'invariants test',
@@ -63,6 +73,7 @@ describe('interlock ci', () => {
     expect(report.steps.map((s) => s.name)).toEqual([
       'opa check',
       'opa fmt',
+      'regal lint',
       'opa test',
       'invariants check',
       'invariants test',
@@ -101,6 +112,12 @@ describe('interlock ci', () => {
     );
     expect(broken).not.toBe(rego);
     writeFileSync(file, broken);
+    // And a file Regal flags: a package outside the folder it names.
+    mkdirSync(path.join(tree, 'policies', 'site'));
+    writeFileSync(
+      path.join(tree, 'policies', 'site', 'hours.rego'),
+      'package interlock.hours\n\nimport rego.v1\n\nopen_at(9)\n',
+    );
     const out = path.join(work, 'broken');
     const r = await interlock([
       'ci',
@@ -118,7 +135,14 @@ describe('interlock ci', () => {
     expect(r.stdout).toMatch(
       /data\.interlock\.baseline_test\.test_denied_patterns \(interlock\/baseline\/baseline_test\.rego:\d+\)/,
     );
-    expect(r.stdout).toContain('interlock ci: 1 of 6 checks FAILED');
+    if (existsSync(regalBinary())) {
+      expect(r.stdout).toMatch(/FAIL {2}regal lint: 1 violation\(s\) in \d+ Rego files/);
+      expect(r.stdout).toContain('site/hours.rego:1:9: directory-package-mismatch');
+      expect(r.stdout).toContain('interlock ci: 2 of 7 checks FAILED');
+    } else {
+      expect(r.stdout).toMatch(/pass {2}regal lint: skipped/);
+      expect(r.stdout).toContain('interlock ci: 1 of 7 checks FAILED');
+    }
     expect(readFileSync(path.join(out, 'ci-report.md'), 'utf8')).toContain('### opa test');
   }, 180_000);
 });

@@ -144,7 +144,7 @@ describe('policy reload over HTTP', () => {
     ];
     const withHost = await Promise.all(hostile.map((c) => dryRun(c)));
     edit(
-      'interlock/lib/shell.rego',
+      'interlock/lib/shell/shell.rego',
       (s) => `${s}\n# a local note: any edit switches the host copy off\n`,
     );
     const reloaded = await t.api<Reload>(t.tokens.admin, 'POST', '/v1/policies/reload');

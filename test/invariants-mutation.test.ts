@@ -50,7 +50,7 @@ interface Mutation {
   name: string;
   /** Edits the generated invariants Rego. */
   generated?: (rego: string) => string;
-  /** Edits the policy library (policies/interlock/lib/invariants.rego). */
+  /** Edits the policy library (policies/interlock/lib/invariants/invariants.rego). */
   library?: (rego: string) => string;
 }
 
@@ -124,7 +124,7 @@ describe('every compiler mutation is caught by the invariant property tests', ()
         policyDir = mkdtempSync(path.join(tmpdir(), 'interlock-mutant-'));
         dirs.push(policyDir);
         cpSync(defaultPolicyDir, policyDir, { recursive: true });
-        const lib = path.join(policyDir, 'interlock', 'lib', 'invariants.rego');
+        const lib = path.join(policyDir, 'interlock', 'lib', 'invariants', 'invariants.rego');
         const before = readFileSync(lib, 'utf8');
         writeFileSync(lib, m.library(before));
         expect(readFileSync(lib, 'utf8'), 'the mutation changed nothing').not.toBe(before);

@@ -18,6 +18,7 @@ import { runOpa } from '../policy/opa-cli.ts';
 import { readPolicySources, type PolicySource } from '../policy/sources.ts';
 import { stagePolicy } from '../policy/stage.ts';
 import { unformattedRego } from '../policy/format-check.ts';
+import { lintRego } from '../policy/regal-lint.ts';
 import { runPolicyTests } from '../policy/test-runner.ts';
 import { signerFromConfig } from '../signing/from-config.ts';
 import { openDatabase } from '../store/db.ts';
@@ -27,7 +28,7 @@ import { describeSpecResult, runSpecs } from './specs-command.ts';
 
 export const ciUsage = `  interlock ci [--policies DIR] [--invariants DIR] [--specs DIR] [--threshold 90] [--runs 100]
                [--out DIR] [--evidence FILE [--config F] [--db URL]]
-      The CI gate: opa check, opa test (coverage threshold), invariants check and test, TLA+
+      The CI gate: opa check, opa fmt, regal lint, opa test (coverage threshold), invariants check and test, TLA+
       specs (mutants must fail). Writes ci-report.json and ci-report.md; exit 0 only if all pass.`;
 
 export interface CiStep {
@@ -174,6 +175,26 @@ async function opaFormat(o: CiOptions): Promise<Checked> {
   return { step: done };
 }
 
+/** Regal's lint rules with the tree's `.regal/config.yaml`: what the editors' linter shows. */
+async function regalLint(o: CiOptions): Promise<Checked> {
+  const done = await step('regal lint', async () => {
+    const r = await lintRego(o.policyDir);
+    // Optional like cosign: where Regal cannot be built the step says so and passes.
+    if (!r.ran) return { ok: true, summary: `skipped: ${r.reason}`, failures: [] };
+    return {
+      ok: r.violations.length === 0,
+      summary:
+        r.violations.length === 0
+          ? `${r.files} Rego files, no violations`
+          : `${r.violations.length} violation(s) in ${r.files} Rego files`,
+      failures: r.violations.map(
+        (v) => `${v.file}:${v.line}:${v.column}: ${v.rule}: ${v.description}`,
+      ),
+    };
+  });
+  return { step: done };
+}
+
 async function policyTests(o: CiOptions, extra: PolicySource[]): Promise<Checked> {
   let report: unknown;
   const done = await step('opa test', async () => {
@@ -315,11 +336,12 @@ export async function runCiCommand(argv: string[]): Promise<number> {
   const extra = await invariantSources(o.invariantsDir, o.policyDir).catch(() => []);
   const check = await opaCheck(o, extra);
   const format = await opaFormat(o);
+  const lint = await regalLint(o);
   const policy = await policyTests(o, extra);
   const compiled = await invariantsCompile(o);
   const invariants = await invariantTests(o);
   const specs = await modelChecks(o);
-  const steps = [check, format, policy, compiled, invariants, specs].map((c) => c.step);
+  const steps = [check, format, lint, policy, compiled, invariants, specs].map((c) => c.step);
   const ok = steps.every((s) => s.ok);
   printSummary(steps, ok);
 

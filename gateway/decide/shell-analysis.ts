@@ -17,8 +17,10 @@ import { findHiddenCharacter } from './shell-argv.ts';
  * bundle (the Rego analysis runs, slower) until the copy is brought level and re-pinned.
  */
 export const MIRRORED_SOURCES: Readonly<Record<string, string>> = {
-  'interlock/lib/command.rego': 'ae1c5e5389f48fd7bfd299844d2de19e83445af6c1a98c1e9405a1a1186ab6dd',
-  'interlock/lib/shell.rego': 'e573294fc2057895d73001ac3879c6cd18c16cecda5629b5cfe930ae2689ef0e',
+  'interlock/lib/command/command.rego':
+    '8eea410bc5354bcf826a7982b3307ab93434469b500f9bbde59ff815d3fad052',
+  'interlock/lib/shell/shell.rego':
+    '0e5c592727c2a01c539f6062a8450ada3faac93eacdd2241dd5e08f587dfdc1b',
 };
 
 // The Rego's patterns. RE2's \s is [\t\n\f\r ]; JavaScript's is wider, so it is spelled out.
@@ -157,7 +159,7 @@ export class ShellAnalyser {
     return uniqueArgvs(out);
   }
 
-  /** shell_c_script: the script a `sh -c ... SCRIPT` invocation runs. */
+  /** c_script: the script a `sh -c ... SCRIPT` invocation runs. */
   shellCScript(argv: Argv): string | undefined {
     if (!this.#shells.has(program(argv))) return undefined;
     const spec = this.#shellOptions;

@@ -183,7 +183,7 @@ describe('canonicalShellParams', () => {
 
   it('uses the same character set as the policy (RE2 spelling pinned in interlock.lib.command)', () => {
     const rego = readFileSync(
-      new URL('../../policies/interlock/lib/command.rego', import.meta.url),
+      new URL('../../policies/interlock/lib/command/command.rego', import.meta.url),
       'utf8',
     );
     expect(rego).toContain(`hidden_character_regex := \`${HIDDEN_CHARACTER_RE2}\``);

@@ -244,7 +244,7 @@ class Gen {
     const r = this.term(e.r);
     if (e.l.t === 'null' || e.r.t === 'null') return [`${l} ${op} ${r}`];
     // Numbers compare on a 10^-6 grid: OPA's Go evaluator and its Wasm one round sums such as
-    // 1.1 + 0.2 differently, and on the grid they agree (L.num, policies/interlock/lib/invariants.rego).
+    // 1.1 + 0.2 differently, and on the grid they agree (L.num, policies/interlock/lib/invariants/invariants.rego).
     return [`type_name(${l}) == type_name(${r})`, `L.num(${l}) ${op} L.num(${r})`];
   }
 

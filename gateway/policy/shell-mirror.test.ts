@@ -189,7 +189,9 @@ describe('decisions with and without the host copy', () => {
 
   it('is switched off for a bundle whose analysis sources differ from the mirrored ones', () => {
     const edited = bundle.sources.map((s) =>
-      s.path === 'interlock/lib/shell.rego' ? { ...s, content: `${s.content}\n# edited\n` } : s,
+      s.path === 'interlock/lib/shell/shell.rego'
+        ? { ...s, content: `${s.content}\n# edited\n` }
+        : s,
     );
     expect(hostShellAnalyser({ sources: edited, data: bundle.data })).toBeUndefined();
     const extra = [

@@ -2,25 +2,34 @@
 # change. They are part of the baseline: no level or approval lifts them.
 package interlock.baseline
 
-import data.interlock.lib.fmt.show
+import data.interlock.lib.fmt
 import data.interlock.lib.invariants
 import rego.v1
 
 state := object.get(input, ["context", "state"], {})
 
-deny contains finding("baseline.constraint.require_state", concat("", [action.kind, " requires the target in state ", concat(" or ", allowed), "; its state is unknown"])) if {
+deny contains finding(
+	"baseline.constraint.require_state",
+	concat("", [action.kind, " requires the target in state ", concat(" or ", allowed), "; its state is unknown"]),
+) if {
 	allowed := entry.constraints.require_state
 	not state.mode
 }
 
-deny contains finding("baseline.constraint.require_state", concat("", [action.kind, " requires the target in state ", concat(" or ", allowed), "; it is ", show(state.mode)])) if {
+deny contains finding(
+	"baseline.constraint.require_state",
+	concat("", [action.kind, " requires the target in state ", concat(" or ", allowed), "; it is ", fmt.show(state.mode)]),
+) if {
 	allowed := entry.constraints.require_state
 	state.mode
 	not state.mode in allowed
 }
 
 # A setpoint may move at most ramp_per_second units per second since its last accepted change.
-deny contains finding("baseline.constraint.ramp", concat("", [action.kind, ".", c.param, " would change by ", show(delta), " in ", show(round(elapsed * 10) / 10), " s; the ramp limit is ", show(c.per_second), " per second"])) if {
+deny contains finding("baseline.constraint.ramp", concat("", [
+	action.kind, ".", c.param, " would change by ", fmt.show(delta), " in ", fmt.show(round(elapsed * 10) / 10),
+	" s; the ramp limit is ", fmt.show(c.per_second), " per second",
+])) if {
 	c := entry.constraints.ramp
 	last := input.context.history.last[action.kind]
 	value := action.params[c.param]

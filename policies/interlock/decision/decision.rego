@@ -8,6 +8,10 @@ package interlock.decision
 
 import rego.v1
 
+# METADATA
+# title: Decision result
+# description: Every step's findings for one proposed action, read by the gateway.
+# entrypoint: true
 result := {
 	"baseline": [f | some f in data.interlock.baseline.deny],
 	"invariants": [v | some v in data.interlock.invariants.violation],

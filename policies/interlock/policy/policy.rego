@@ -7,8 +7,7 @@
 package interlock.policy
 
 import data.interlock.lib.command as cmd
-import data.interlock.lib.fmt.quote
-import data.interlock.lib.fmt.show
+import data.interlock.lib.fmt
 import rego.v1
 
 action := input.action
@@ -24,7 +23,7 @@ level := data.autonomy.aliases[input.context.level] if {
 
 # Each level's position in the order, computed once per decision (a function would be
 # re-run at every call: Wasm memoizes rules, not functions).
-ranks := {x: i | some i, x in levels}
+ranks[x] := i if some i, x in levels
 
 # Whitelist entries in force: every addition at or below the current level.
 whitelist contains key if {
@@ -34,8 +33,8 @@ whitelist contains key if {
 }
 
 # A classified action is looked up as kind:class (shell.exec:safe).
-key := concat("", [action.kind, ":", class]) if {
-	class := classification
+key := concat("", [action.kind, ":", classification]) if {
+	classification
 } else := action.kind
 
 # Safe (automatic where shell.exec:safe is whitelisted) is decided on argv alone: argv[0] is
@@ -96,7 +95,10 @@ approval := {
 	"timeout_seconds": approval_rule.timeout_seconds,
 }
 
-veto_approval := object.union(approval, {"count": 0, "veto_window_seconds": data.autonomy.veto_window_seconds})
+veto_approval := object.union(
+	approval,
+	{"count": 0, "veto_window_seconds": data.autonomy.veto_window_seconds},
+)
 
 known_level if ranks[level]
 
@@ -111,39 +113,57 @@ automatic if {
 
 # --- the decision: the first matching branch wins -----------------------------
 
-decision := d if {
+decision := unknown_level if {
 	not known_level
-	d := deny_with("policy.level.unknown", concat("", ["autonomy level ", quote(object.get(input, ["context", "level"], null)), " is not one of ", concat(", ", levels)]))
-} else := d if {
+} else := unknown_kind if {
 	not entry
-	d := deny_with("policy.catalog.unknown_kind", concat("", ["action kind ", quote(action.kind), " is not in the catalog"]))
-} else := d if {
+} else := allow_with("policy.kind.always_allowed", concat("", [action.kind, " is always allowed"])) if {
 	entry.always_allowed
-	d := allow_with("policy.kind.always_allowed", concat("", [action.kind, " is always allowed"]))
-} else := d if {
+} else := recommendation if {
 	level in data.autonomy.recommend_only
-	d := {
-		"effect": "deny",
-		"recommendation": true,
-		"reasons": [concat("", ["level ", level, " recommends only: recorded as a recommendation, not executed"])],
-		"rules": ["policy.level.recommend_only"],
-	}
-} else := d if {
+} else := allow_with(concat("", ["policy.whitelist.", level]), concat("", [key, " is automatic at level ", level])) if {
 	automatic
-	d := allow_with(concat("", ["policy.whitelist.", level]), concat("", [key, " is automatic at level ", level]))
-} else := d if {
+} else := veto if {
 	level in data.autonomy.veto_levels
 	entry.risk != "critical"
-	d := {
-		"effect": "require_approval",
-		"approval": veto_approval,
-		"reasons": [concat("", [key, " at level ", level, " executes after a ", show(data.autonomy.veto_window_seconds), " s veto window unless vetoed"])],
-		"rules": [concat("", ["policy.veto.", level])],
-	}
-} else := {
+} else := needs_approval
+
+# The branches' decisions, named so that the order above reads at a glance. Each is computed
+# only when its branch is reached.
+unknown_level := deny_with("policy.level.unknown", concat("", [
+	"autonomy level ", fmt.quote(object.get(input, ["context", "level"], null)),
+	" is not one of ", concat(", ", levels),
+]))
+
+unknown_kind := deny_with(
+	"policy.catalog.unknown_kind",
+	concat("", ["action kind ", fmt.quote(action.kind), " is not in the catalog"]),
+)
+
+recommendation := {
+	"effect": "deny",
+	"recommendation": true,
+	"reasons": [concat("", ["level ", level, " recommends only: recorded as a recommendation, not executed"])],
+	"rules": ["policy.level.recommend_only"],
+}
+
+veto := {
+	"effect": "require_approval",
+	"approval": veto_approval,
+	"reasons": [concat("", [
+		key, " at level ", level, " executes after a ",
+		fmt.show(data.autonomy.veto_window_seconds), " s veto window unless vetoed",
+	])],
+	"rules": [concat("", ["policy.veto.", level])],
+}
+
+needs_approval := {
 	"effect": "require_approval",
 	"approval": approval,
-	"reasons": [concat("", [key, " at level ", level, " needs ", show(approval.count), " approval(s) from ", concat(" or ", approval.roles), " (risk ", entry.risk, ")"])],
+	"reasons": [concat("", [
+		key, " at level ", level, " needs ", fmt.show(approval.count), " approval(s) from ",
+		concat(" or ", approval.roles), " (risk ", entry.risk, ")",
+	])],
 	"rules": [concat("", ["policy.approval.", entry.risk])],
 }
 

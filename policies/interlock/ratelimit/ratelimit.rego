@@ -6,7 +6,7 @@
 #   input.context.history.rate[<limit id>]; this package decides and says when to retry.
 package interlock.ratelimit
 
-import data.interlock.lib.fmt.show
+import data.interlock.lib.fmt
 import rego.v1
 
 action := input.action
@@ -28,12 +28,17 @@ exceeded contains finding if {
 	retry := retry_after(window, limit)
 	finding := {
 		"rule": concat("", ["ratelimit.", limit.id]),
-		"reason": concat("", ["rate limit ", limit.id, ": ", show(window.count), " of ", show(limit.max), " per ", show(limit.window_seconds), " s used (per ", concat(", ", limit.per), "); retry in ", show(retry), " s"]),
+		"reason": concat("", [
+			"rate limit ", limit.id, ": ", fmt.show(window.count), " of ", fmt.show(limit.max),
+			" per ", fmt.show(limit.window_seconds), " s used (per ", concat(", ", limit.per),
+			"); retry in ", fmt.show(retry), " s",
+		]),
 		"retry_after_seconds": retry,
 	}
 }
 
 # Seconds until the oldest counted action leaves the window (the whole window if unknown).
-retry_after(window, limit) := ceil(max([(window.oldest_at + (limit.window_seconds * 1000)) - input.context.now, 0]) / 1000) if {
+retry_after(window, limit) := ceil(max([left_ms, 0]) / 1000) if {
 	window.oldest_at
+	left_ms := (window.oldest_at + (limit.window_seconds * 1000)) - input.context.now
 } else := limit.window_seconds

@@ -3,14 +3,19 @@ package interlock.ratelimit_test
 import data.interlock.ratelimit
 import rego.v1
 
-inp(kind, rate) := {"action": {"kind": kind, "target": "roaster-1", "params": {}}, "context": {"level": "L3", "now": 100000, "history": {"rate": rate}}}
+inp(kind, rate) := {
+	"action": {"kind": kind, "target": "roaster-1", "params": {}},
+	"context": {"level": "L3", "now": 100000, "history": {"rate": rate}},
+}
+
+per_minute(n) := {"roaster_commands_per_minute": {"count": n, "oldest_at": 50000}}
 
 test_under_limit if {
-	count(ratelimit.exceeded) == 0 with input as inp("roaster.set_power", {"roaster_commands_per_minute": {"count": 29, "oldest_at": 50000}})
+	count(ratelimit.exceeded) == 0 with input as inp("roaster.set_power", per_minute(29))
 }
 
 test_at_limit_denies_with_retry_after if {
-	got := ratelimit.exceeded with input as inp("roaster.set_power", {"roaster_commands_per_minute": {"count": 30, "oldest_at": 50000}})
+	got := ratelimit.exceeded with input as inp("roaster.set_power", per_minute(30))
 	some f in got
 	f.rule == "ratelimit.roaster_commands_per_minute"
 	f.retry_after_seconds == 10

@@ -53,11 +53,11 @@ test_invocations_keep_every_wrapper if {
 }
 
 test_shell_scripts_are_found_after_the_options if {
-	shell.shell_c_script(["bash", "-c", "--", "x"]) == "x"
-	shell.shell_c_script(["bash", "-e", "-c", "x"]) == "x"
-	shell.shell_c_script(["bash", "-o", "errexit", "-c", "x"]) == "x"
-	shell.shell_c_script(["sh", "-euxc", "x", "arg0"]) == "x"
-	not shell.shell_c_script(["bash", "script.sh", "-c", "x"])
+	shell.c_script(["bash", "-c", "--", "x"]) == "x"
+	shell.c_script(["bash", "-e", "-c", "x"]) == "x"
+	shell.c_script(["bash", "-o", "errexit", "-c", "x"]) == "x"
+	shell.c_script(["sh", "-euxc", "x", "arg0"]) == "x"
+	not shell.c_script(["bash", "script.sh", "-c", "x"])
 }
 
 test_find_exec_runs_its_command if {

@@ -13,9 +13,9 @@ import rego.v1
 
 syntax := data.shell.syntax
 
-shells := {s | some s in syntax.shells}
+known_shells := {s | some s in syntax.shells}
 
-interpreters := shells | {s | some s in syntax.interpreters}
+interpreters := known_shells | {s | some s in syntax.interpreters}
 
 wrappers := syntax.wrappers
 
@@ -61,7 +61,7 @@ resolve_long(name, spec) := name if {
 
 # word_kind(w, spec) says how getopt reads one option word: flag, value_next (its value is
 # the next word), value_inline, opaque (a whole command line as one string) or unknown.
-word_kind(w, _) := "flag" if w == "-"
+word_kind("-", _) := "flag"
 
 word_kind(w, spec) := k if {
 	startswith(w, "--")
@@ -81,7 +81,7 @@ long_kind(name, _, spec) := "opaque" if name in opts(spec, "long_opaque")
 
 long_kind(name, inline, spec) := "value_inline" if {
 	name in opts(spec, "long_values")
-	inline
+	inline == true
 }
 
 long_kind(name, inline, spec) := "value_next" if {
@@ -243,10 +243,10 @@ expand(argvs) := direct | {a |
 
 # --- shell scripts ----------------------------------------------------------------------
 
-# shell_c_script(argv) is the script a `sh -c ... SCRIPT` invocation runs: the first word
+# c_script(argv) is the script a `sh -c ... SCRIPT` invocation runs: the first word
 # after the shell's options, when one of them is -c.
-shell_c_script(argv) := argv[i] if {
-	program(argv) in shells
+c_script(argv) := argv[i] if {
+	program(argv) in known_shells
 	spec := syntax.shell_options
 	i := first_positional(argv, spec)
 	some j, w in argv
@@ -321,7 +321,7 @@ script_argvs(scripts) := {argv |
 	count(argv) > 0
 }
 
-scripts_in(argvs) := {s | some a in argvs; s := shell_c_script(a)}
+scripts_in(argvs) := {s | some a in argvs; s := c_script(a)}
 
 # --- the analysis, by depth ------------------------------------------------------------
 
@@ -354,7 +354,7 @@ script_operators_of(scripts) := {o | some s in scripts; some o in operators(s)}
 # wrappers deeper than unwrap strips, or `find -exec` runs another `find -exec`.
 too_deep_of(lv, _) if {
 	some a in lv[2]
-	shell_c_script(a)
+	c_script(a)
 }
 
 too_deep_of(_, invocations) if {
@@ -379,7 +379,7 @@ ambiguous_of(scripts) if {
 # spec_of(argv) is how the options of argv's program are read, for wrappers and shells.
 spec_of(argv) := wrappers[program(argv)]
 
-spec_of(argv) := syntax.shell_options if program(argv) in shells
+spec_of(argv) := syntax.shell_options if program(argv) in known_shells
 
 # option_problems_of(invocations) is every wrapper or shell option the analysis cannot read.
 option_problems_of(invocations) := {p |

@@ -3,7 +3,11 @@ package interlock.lib.invariants_test
 import data.interlock.lib.invariants
 import rego.v1
 
-catalog := {"roaster.set_power": {"risk": "low", "params": {}, "effects": {"power": {"param": "value"}, "mode": {"set": "RUNNING"}}}}
+catalog := {"roaster.set_power": {
+	"risk": "low",
+	"params": {},
+	"effects": {"power": {"param": "value"}, "mode": {"set": "RUNNING"}},
+}}
 
 input_at(minute) := {
 	"action": {"kind": "roaster.set_power", "target": "roaster-1", "params": {"value": 60}},
