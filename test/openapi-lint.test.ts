@@ -59,6 +59,27 @@ describe('the OpenAPI document', () => {
     const status = r?.status ?? (await rawStatus(t.gw.url, 'TRACE /v1/actions HTTP/1.1'));
     expect(status).toBe(405);
   });
+
+  it('answers any method a path does not serve with 405 and the methods it does serve', async () => {
+    const auth = { authorization: `Bearer ${t.tokens.admin}` };
+    const query = await fetch(`${t.gw.url}/v1/actions`, { method: 'QUERY', headers: auth });
+    expect(query.status).toBe(405);
+    expect(query.headers.get('allow')).toBe('POST, GET, HEAD');
+    expect(((await query.json()) as { error: { code: string } }).error.code).toBe(
+      'method_not_allowed',
+    );
+    const del = await fetch(`${t.gw.url}/v1/actions/some-id`, { method: 'DELETE', headers: auth });
+    expect(del.status).toBe(405);
+    expect(del.headers.get('allow')).toBe('GET, HEAD');
+    const probe = await fetch(`${t.gw.url}/health`, { method: 'PATCH' });
+    expect(probe.status).toBe(405);
+    // A path no route serves stays a 404. A method no route serves anywhere is refused from the
+    // path alone; the usual methods still need a token first under /v1.
+    expect((await fetch(`${t.gw.url}/v1/nothing-here`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${t.gw.url}/v1/actions`, { method: 'QUERY' })).status).toBe(405);
+    expect((await fetch(`${t.gw.url}/v1/nothing`, { method: 'QUERY' })).status).toBe(404);
+    expect((await fetch(`${t.gw.url}/v1/actions/x`, { method: 'DELETE' })).status).toBe(401);
+  });
 });
 
 async function rawStatus(url: string, requestLine: string): Promise<number> {

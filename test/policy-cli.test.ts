@@ -158,13 +158,11 @@ describe('interlock policy build / test', () => {
     try {
       await cp(defaultPolicyDir, dir, { recursive: true });
       const file = path.join(dir, 'interlock', 'baseline', 'baseline.rego');
-      await writeFile(
-        file,
-        (await readFile(file, 'utf8')).replace(
-          '"names": ["sudo", "sudoedit",',
-          '"names": ["sudoedit",',
-        ),
-      );
+      const original = await readFile(file, 'utf8');
+      const weakened = original.replace('\t\t\t"sudo", "sudoedit",', '\t\t\t"sudoedit",');
+      // A replacement that no longer applies would leave the test passing on nothing.
+      expect(weakened).not.toBe(original);
+      await writeFile(file, weakened);
       const r = await interlock(['policy', 'test', '--dir', dir]);
       expect(r.exitCode).toBe(1);
       expect(r.stdout).toMatch(/FAIL data\.interlock\.baseline_test\.test_denied_patterns/);

@@ -1,5 +1,6 @@
 /** The Hono application: middleware order, routes, the OpenAPI document, error mapping. */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { recordAudit } from '../lifecycle/audit.ts';
 import { describeIssues, fieldIssues } from '../schema/errors.ts';
@@ -14,7 +15,10 @@ import { policyRoutes } from './routes/policies.ts';
 import { targetRoutes } from './routes/targets.ts';
 import type { Services } from './services.ts';
 import { ILL_FORMED_MESSAGE, illFormedField } from '../schema/unicode.ts';
-import { finishDocument, registerPlainRoutes } from './openapi-doc.ts';
+import { finishDocument, methodsByPath, registerPlainRoutes } from './openapi-doc.ts';
+
+/** The methods routes are registered for; any other is answered from the path alone. */
+const ROUTED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function createApp(s: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -64,26 +68,26 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
     scheme: 'bearer',
   });
   registerPlainRoutes(app);
-  app.get('/openapi.json', (c) =>
-    c.json(
-      finishDocument(
-        app.getOpenAPI31Document({
-          openapi: '3.1.0',
-          info: {
-            title: 'Interlock',
-            version: '0.1.0',
-            description: 'Policy-as-code gateway for actuation',
-            license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
-          },
-          servers: [{ url: 'http://127.0.0.1:8080', description: 'the embedded default' }],
-        }),
-      ),
-    ),
-  );
-  // Methods no route answers are 405, not 404: the resource may exist.
-  app.on(['TRACE', 'CONNECT'], '*', (c) => {
-    c.header('Allow', 'GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS');
-    return c.json(errorBody('method_not_allowed', `${c.req.method} is not supported`), 405);
+  const openApiDocument = () =>
+    finishDocument(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'Interlock',
+          version: '0.1.0',
+          description: 'Policy-as-code gateway for actuation',
+          license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+        },
+        servers: [{ url: 'http://127.0.0.1:8080', description: 'the embedded default' }],
+      }),
+    );
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  // A method no route serves anywhere (TRACE, QUERY, CONNECT…) is refused before any token is
+  // asked for: the answer depends on the path alone. The usual methods pass untouched and meet
+  // the not-found handler below when their path does not serve them.
+  app.use('*', async (c, next) => {
+    if (ROUTED_METHODS.has(c.req.method)) return next();
+    return methodNotAllowed(c);
   });
 
   app.use('/v1/*', authentication(s.deps.db));
@@ -136,9 +140,24 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   policyRoutes(app, s);
   targetRoutes(app, s);
 
-  app.notFound((c) =>
-    c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404),
-  );
+  // A method a path does not serve (DELETE on a list…) is a 405 naming the methods it does
+  // serve, not a 404: the resource exists. The routes are all registered by now.
+  let allowedMethods: ((path: string) => string[]) | undefined;
+  const methodNotAllowed = (c: Context<AppEnv>) => {
+    allowedMethods ??= methodsByPath(openApiDocument());
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length === 0)
+      return c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404);
+    c.header('Allow', allowed.join(', '));
+    return c.json(
+      errorBody(
+        'method_not_allowed',
+        `${c.req.method} is not served on ${c.req.path}; it serves ${allowed.join(', ')}`,
+      ),
+      405,
+    );
+  };
+  app.notFound(methodNotAllowed);
   app.onError((err, c) =>
     handleError(err, c, (e) => s.log.error({ err: e, path: c.req.path }, 'unhandled error')),
   );

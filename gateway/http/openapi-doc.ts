@@ -12,10 +12,31 @@ type Operation = { operationId?: string; security?: unknown[] };
 /** Routes anyone may call: the probes, the metrics and the document itself. */
 const OPEN = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
 
-/** Every route answers a method it does not serve (TRACE, CONNECT) with 405. */
+/** Every route answers a method it does not serve (TRACE, QUERY, …) with 405 and `Allow`. */
 const NOT_ALLOWED = {
-  405: { description: 'A method this server does not serve (TRACE, CONNECT)' },
+  405: { description: 'A method this path does not serve; `Allow` names those it does' },
 };
+
+/**
+ * methodsByPath maps a request path to the methods the document serves on it (HEAD with
+ * GET, as Hono answers it), or none when no operation's path template matches.
+ */
+export function methodsByPath(doc: Pick<Doc, 'paths'>): (path: string) => string[] {
+  const templates = Object.entries(doc.paths ?? {}).map(([template, item]) => {
+    const methods = Object.keys(item ?? {})
+      .filter((m) => HTTP_METHODS.has(m))
+      .map((m) => m.toUpperCase());
+    if (methods.includes('GET')) methods.push('HEAD');
+    const pattern = template
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+      .join('[^/]+');
+    return { re: new RegExp(`^${pattern}/?$`), methods };
+  });
+  return (path) => [...new Set(templates.filter((t) => t.re.test(path)).flatMap((t) => t.methods))];
+}
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 
 /** An operationId from the method and path: `post /v1/actions/{id}/approve` → `postActionsIdApprove`. */
 export function operationIdOf(method: string, path: string): string {
@@ -63,7 +84,22 @@ export function registerPlainRoutes(app: OpenAPIHono<AppEnv>): void {
     responses: {
       200: {
         description: 'The event stream',
-        content: { 'text/event-stream': { schema: { type: 'string' } } },
+        // One server-sent event: its name and its data, a JSON text (`hello`, then action and
+        // stop events).
+        content: {
+          'text/event-stream': {
+            schema: {
+              type: 'object',
+              properties: {
+                event: { type: 'string' },
+                data: { type: 'string', contentMediaType: 'application/json' },
+                id: { type: 'string' },
+                retry: { type: 'integer' },
+              },
+              required: ['data'],
+            },
+          },
+        },
       },
       401: { description: 'Missing or unknown bearer token' },
       403: { description: 'The token’s role may not watch events' },

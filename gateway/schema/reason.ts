@@ -39,6 +39,7 @@ export function isBlankReason(reason: string): boolean {
 /** The schema of a required reason: present, at most 2,000 characters, not blank. */
 export const RequiredReasonText = z
   .string()
+  .min(1, { message: BLANK_REASON_MESSAGE, abort: true })
   .max(REASON_MAX_LENGTH)
   .refine((s) => !isBlankReason(s), BLANK_REASON_MESSAGE);
 
