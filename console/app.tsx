@@ -22,6 +22,10 @@ const STATIC: Record<string, { type: string; body: string }> = {
     type: 'text/javascript; charset=utf-8',
     body: readFileSync(new URL('./static/console.js', import.meta.url), 'utf8'),
   },
+  'favicon.svg': {
+    type: 'image/svg+xml',
+    body: readFileSync(new URL('./static/favicon.svg', import.meta.url), 'utf8'),
+  },
   'console.css': {
     type: 'text/css; charset=utf-8',
     body: readFileSync(new URL('./static/console.css', import.meta.url), 'utf8'),

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Deps } from '../gateway/lifecycle/deps.ts';
 import { estopStatus } from '../gateway/lifecycle/estop.ts';
+import { waitingCount } from '../gateway/lifecycle/waiting.ts';
 import { may } from '../gateway/schema/permissions.ts';
 import { card, queue, queueItem, status, timeline } from './data.ts';
 import type { ConsoleEnv } from './security.ts';
@@ -24,7 +25,12 @@ const chrome = async (
   deps: Deps,
   session: ConsoleEnv['Variables']['session'],
   page: Chrome['page'],
-): Promise<Chrome> => ({ session, page, estop: await estopStatus(deps) });
+): Promise<Chrome> => ({
+  session,
+  page,
+  estop: await estopStatus(deps),
+  waiting: await waitingCount(deps),
+});
 
 export function pageRoutes(app: ConsoleApp, deps: Deps): void {
   const tz = deps.config.timezone;
@@ -97,6 +103,8 @@ export function fragmentRoutes(app: ConsoleApp, deps: Deps): void {
       />,
     ),
   );
+  // How many actions wait for a person: the script puts it in the page title.
+  app.get('/fragments/waiting', async (c) => c.json({ waiting: await waitingCount(deps) }));
   app.get('/fragments/estop-state', async (c) =>
     c.html(<EstopState estop={await estopStatus(deps)} />),
   );

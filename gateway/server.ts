@@ -164,6 +164,8 @@ export async function startGateway(
     (err) => log.error({ err }, 'login refusal audit error'),
   );
   app.get('/', (c) => c.redirect('/console', 302));
+  // Browsers ask for /favicon.ico whatever the page links; the console's icon is an SVG.
+  app.get('/favicon.ico', (c) => c.redirect('/console/static/favicon.svg', 301));
 
   // Shutdown, shared by stop() and a start that fails to listen.
   const stopTimers = (): void => {

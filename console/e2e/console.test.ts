@@ -3,6 +3,8 @@
  * simulated roasters), Debian's Chromium through playwright-core, operators and agents
  * acting concurrently. Screenshots for the README are written to docs/console/.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,8 @@ import {
   type ActionBody,
   type TestGateway,
 } from '../../test/helpers/gateway.ts';
+import { api, replicaConfig, spawnGateway } from '../../test/helpers/processes.ts';
+import { freePort } from '../../bench/net.ts';
 import { launch, loginAs } from './browser.ts';
 
 const SHOTS = path.resolve(import.meta.dirname, '../../docs/console');
@@ -313,6 +317,57 @@ describe('operator console', () => {
     await context.close();
   });
 
+  it('layout and keys: no horizontal overflow at 1280×800 or 390×844, drawer open or closed; `?` lists the keys; Ctrl+Enter submits a reason; SVG icons and a favicon', async () => {
+    const { context, page } = await loginAs(browser, t.gw.url, tok('op2'));
+    t.advance(60_000);
+    const pending = (await propose(tok('agent'), 'roaster-1', 'roaster.set_power', { value: 35 }))
+      .body.action;
+    await page.waitForSelector(`#row-${pending.id}`);
+    const overflow = () =>
+      page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth);
+    for (const size of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(size);
+      await page.goto('/console');
+      await page.waitForSelector(`#row-${pending.id}`);
+      expect(await overflow(), `${size.width}px, drawer closed`).toBeLessThanOrEqual(0);
+      await page.click(`#row-${pending.id}`);
+      await page.keyboard.press('o');
+      await page.waitForSelector(`#drawer article.card[data-id="${pending.id}"]`);
+      expect(await overflow(), `${size.width}px, drawer open`).toBeLessThanOrEqual(0);
+      await page.keyboard.press('Escape');
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // `?` lists the keys.
+    await page.keyboard.press('?');
+    await page.waitForSelector('#keys-dialog[open]');
+    expect(await page.textContent('#keys-dialog')).toContain('Ctrl+Enter');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#keys-dialog', { state: 'hidden' });
+
+    // `r` on the selected row asks for a reason; Ctrl+Enter submits it.
+    await page.click(`#row-${pending.id}`);
+    await page.keyboard.press('r');
+    await page.waitForSelector('#reason-dialog[open]');
+    await page.fill('#reason-text', 'not at this temperature');
+    await page.keyboard.press('Control+Enter');
+    await waitFor(
+      async () => ((await actionOf(pending.id)).status === 'REJECTED' ? true : undefined),
+      3000,
+      'the rejection submitted with Ctrl+Enter',
+    );
+
+    // Icons are inline SVG (no emoji font needed); the favicon is served.
+    expect(await page.locator('.badge svg.icon').count()).toBeGreaterThan(0);
+    const icon = await fetch(`${t.gw.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toContain('image/svg+xml');
+    await context.close();
+  });
+
   it('refuses a state change without the CSRF token, a cross-site form post, and an agent token at login', async () => {
     const { context, page } = await loginAs(browser, t.gw.url, tok('op2'));
     const r = await propose(tok('agent'), 'roaster-1', 'roaster.set_fan', { value: 4 });
@@ -483,4 +538,58 @@ describe('operator console', () => {
     await page.screenshot({ path: path.join(SHOTS, 'timeline.png'), fullPage: false });
     await context.close();
   });
+});
+
+describe('a console whose gateway dies', () => {
+  it('says the page may be stale within 3 s of losing the gateway, and stops saying it once it is back; the title counts what waits', async () => {
+    // A real process on a fixed port, killed with SIGKILL and started again on the same
+    // database: the browser's event stream reconnects by itself.
+    const setup = replicaConfig({
+      databaseUrl: `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'interlock-dies-')), 'db.sqlite')}`,
+      targets: [
+        { id: 'roaster-1', driver: 'sim-roaster', level: 'L3', options: { mode: 'RUNNING' } },
+      ],
+    });
+    const port = await freePort();
+    let gw = await spawnGateway(setup.configFile, {}, port);
+    const admin = gw.adminToken!;
+    const { context, page } = await loginAs(browser, gw.url, admin);
+    try {
+      expect(await page.title()).toBe('Queue · Interlock');
+      expect(await page.isHidden('#connection-lost')).toBe(true);
+
+      // A proposal that waits for a person shows in the title.
+      const agentToken = (
+        await api<{ token: string }>(gw.url, admin, 'POST', '/v1/tokens', {
+          name: 'agent-dies',
+          role: 'agent',
+        })
+      ).body.token;
+      await api(gw.url, agentToken, 'POST', '/v1/actions', {
+        kind: 'roaster.set_power',
+        target: 'roaster-1',
+        params: { value: 40 },
+      });
+      await page.waitForFunction(() => document.title === '(1) Queue · Interlock', null, {
+        timeout: 5_000,
+      });
+
+      const killedAt = Date.now();
+      await gw.kill();
+      await page.waitForSelector('#connection-lost', { state: 'visible', timeout: 3_000 });
+      expect(Date.now() - killedAt).toBeLessThan(3_000);
+      expect(await page.textContent('#connection-lost')).toContain(
+        'Connection lost — what you see may be stale',
+      );
+
+      gw = await spawnGateway(setup.configFile, {}, port);
+      await page.waitForSelector('#connection-lost', { state: 'hidden', timeout: 15_000 });
+      expect(await page.getAttribute('body', 'data-live')).toBe('true');
+      expect(await page.title()).toBe('(1) Queue · Interlock');
+    } finally {
+      await context.close();
+      await gw.stop();
+      rmSync(setup.dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -149,6 +149,7 @@ function soon(key, ms, fn) {
 }
 
 function onChange(change) {
+  soon('title', 300, refreshTitle);
   if (change.type?.startsWith('estop.'))
     soon('estop', 50, () => refreshBody('#estop-state', '/console/fragments/estop-state'));
   if (page === 'queue') soon('queue', 80, refreshQueue);
@@ -162,21 +163,43 @@ function onChange(change) {
     );
 }
 
+/** Keeps "(3) Queue · Interlock" current: the count of actions waiting for a person. */
+async function refreshTitle() {
+  const title = $('title');
+  try {
+    const res = await fetch('/console/fragments/waiting', {
+      headers: { accept: 'application/json' },
+    });
+    if (!res.ok) return;
+    const { waiting } = await res.json();
+    title.textContent = `${waiting > 0 ? `(${waiting}) ` : ''}${title.dataset.base} · Interlock`;
+  } catch {
+    // The connection banner says the page may be stale; the title keeps its last count.
+  }
+}
+
+/** The banner that says the page may be stale, shown while the event stream is down. */
+function connectionLost(lost) {
+  document.body.dataset.live = lost ? 'false' : 'true';
+  const banner = $('#connection-lost');
+  if (banner) banner.hidden = !lost;
+}
+
 function connect() {
   const events = new EventSource('/console/events');
   events.addEventListener('hello', () => {
     // Anything missed while disconnected: refresh everything once.
     onChange({ type: 'estop.hello' });
-    document.body.dataset.live = 'true';
+    connectionLost(false);
   });
   events.addEventListener('change', (e) => onChange(JSON.parse(e.data)));
   events.addEventListener('ended', () => {
     events.close();
     location.href = '/console/login';
   });
-  events.addEventListener('error', () => {
-    document.body.dataset.live = 'false';
-  });
+  // The browser fires `error` as soon as the stream drops (a dead gateway closes its socket) and
+  // then retries on its own; `hello` on the new stream hides the banner again.
+  events.addEventListener('error', () => connectionLost(true));
 }
 
 // --- dialogs ----------------------------------------------------------------------
@@ -185,6 +208,17 @@ function connect() {
  * Asks for a reason; resolves with it, or undefined when cancelled. `send` may throw to keep the
  * dialog open.
  */
+// Ctrl+Enter (Cmd+Enter on a Mac) submits the reason being typed, in any dialog's form.
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey)) return;
+  const field = e.target;
+  if (!(field instanceof HTMLElement) || !field.matches('textarea, input')) return;
+  const form = field.closest('dialog[open] form');
+  if (!form) return;
+  e.preventDefault();
+  form.requestSubmit();
+});
+
 function askReason(title, what, confirmLabel, send) {
   const dialog = $('#reason-dialog');
   $('#reason-title').textContent = title;
@@ -396,6 +430,12 @@ document.addEventListener('keydown', (e) => {
   const all = rows();
   const current = all.findIndex((r) => r.dataset.id === selectedId);
   switch (e.key) {
+    case '?':
+      $('#keys-dialog')?.showModal();
+      break;
+    case 'S':
+      if ($('#estop-open')) void openEstop();
+      break;
     case 'j':
       move(all[Math.min(all.length - 1, current + 1)] ?? all[0]);
       break;

@@ -6,13 +6,12 @@
 import type { ConfidencePill } from '../model/confidence.ts';
 import type { Severity } from '../model/severity.ts';
 import { statusLabel } from './format.ts';
-
-const ICON: Record<Severity, string> = { ERROR: '⛔', WARN: '⚠', RECOVERED: '✔', INFO: 'ℹ' };
+import { SeverityIcon } from './icons.tsx';
 
 export function SeverityBadge({ severity }: { severity: Severity }) {
   return (
     <span class={`badge sev-${severity.toLowerCase()}`}>
-      <span aria-hidden="true">{ICON[severity]}</span> {severity}
+      <SeverityIcon severity={severity} /> {severity}
     </span>
   );
 }

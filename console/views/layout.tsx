@@ -11,7 +11,27 @@ export interface Chrome {
   session: Session;
   estop: { engaged: boolean; reason: string | null; by: string | null };
   page: 'queue' | 'status' | 'timeline' | 'card';
+  /** Actions waiting for a person, shown in the title: "(3) Queue · Interlock". */
+  waiting: number;
 }
+
+/** The document title; the script keeps its count current. */
+export function pageTitle(title: string, waiting: number): string {
+  return `${waiting > 0 ? `(${waiting}) ` : ''}${title} · Interlock`;
+}
+
+/** The keyboard, as the `?` dialog lists it; console.js implements each. */
+const KEYS: [string, string][] = [
+  ['j / k', 'select the next / previous action'],
+  ['o', 'open the selected action’s card'],
+  ['a', 'approve the action shown (the open card, else the selected row)'],
+  ['r', 'reject it, or veto it in its veto window'],
+  ['!', 'open the most urgent item'],
+  ['Esc', 'close the card or a dialog'],
+  ['Shift+S', 'emergency stop (asks first)'],
+  ['Ctrl+Enter', 'submit a reason (Cmd+Enter on a Mac)'],
+  ['?', 'this list'],
+];
 
 const NAV: { page: Chrome['page']; href: string; label: string }[] = [
   { page: 'queue', href: '/console', label: 'Queue' },
@@ -51,7 +71,8 @@ export function Layout({
         <meta name="csrf-token" content={chrome.session.csrf} />
         <meta name="actor" content={chrome.session.principal.id} />
         <meta name="page" content={chrome.page} />
-        <title>{title} · Interlock</title>
+        <title data-base={title}>{pageTitle(title, chrome.waiting)}</title>
+        <link rel="icon" href="/console/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/console/static/console.css" />
         <script type="module" src="/console/static/console.js"></script>
       </head>
@@ -95,6 +116,9 @@ export function Layout({
           ) : null}
         </header>
         <EstopState estop={chrome.estop} />
+        <p id="connection-lost" class="connection-lost" role="alert" hidden>
+          Connection lost — what you see may be stale. Reconnecting…
+        </p>
         <div id="banner" role="status" aria-live="polite"></div>
         <main id="main">{children}</main>
         <dialog id="estop-dialog" aria-labelledby="estop-title">
@@ -132,6 +156,26 @@ export function Layout({
               </button>
               <button type="button" class="btn-quiet" data-close="reason-dialog">
                 Cancel
+              </button>
+            </div>
+          </form>
+        </dialog>
+        <dialog id="keys-dialog" aria-labelledby="keys-title">
+          <form method="dialog">
+            <h2 id="keys-title">Keys</h2>
+            <dl class="keys">
+              {KEYS.map(([key, what]) => (
+                <>
+                  <dt>
+                    <kbd>{key}</kbd>
+                  </dt>
+                  <dd>{what}</dd>
+                </>
+              ))}
+            </dl>
+            <div class="buttons">
+              <button type="submit" class="btn-quiet">
+                Close
               </button>
             </div>
           </form>

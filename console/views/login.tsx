@@ -8,6 +8,7 @@ export function LoginPage({ next, error }: { next: string; error?: string }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>Log in · Interlock</title>
+        <link rel="icon" href="/console/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/console/static/console.css" />
       </head>
       <body class="login">

@@ -149,29 +149,32 @@ export function QueuePage({
         <p class="summary" id="queue-summary">
           <span id="pending-count">{pending}</span> waiting for a decision. Keys: <kbd>j</kbd>/
           <kbd>k</kbd> move, <kbd>a</kbd> approve, <kbd>r</kbd> reject, <kbd>o</kbd> open,{' '}
-          <kbd>!</kbd> latest high-severity item.
+          <kbd>!</kbd> latest high-severity item, <kbd>?</kbd> all keys.
         </p>
       </div>
       <div class="split">
-        <table
-          id="queue"
-          class="queue"
-          aria-label="Actions, unresolved errors first, then newest first"
-        >
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Action</th>
-              <th scope="col">Confidence</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Status</th>
-              <th scope="col">Waiting</th>
-              <th scope="col">Approvals</th>
-              <th scope="col">Controls</th>
-            </tr>
-          </thead>
-          <QueueRows items={items} now={now} tz={tz} />
-        </table>
+        {/* The table scrolls sideways inside its column, never the page. */}
+        <div class="queue-scroll">
+          <table
+            id="queue"
+            class="queue"
+            aria-label="Actions, unresolved errors first, then newest first"
+          >
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Action</th>
+                <th scope="col">Confidence</th>
+                <th scope="col">Severity</th>
+                <th scope="col">Status</th>
+                <th scope="col">Waiting</th>
+                <th scope="col">Approvals</th>
+                <th scope="col">Controls</th>
+              </tr>
+            </thead>
+            <QueueRows items={items} now={now} tz={tz} />
+          </table>
+        </div>
         <aside
           id="drawer"
           class="drawer"

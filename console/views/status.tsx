@@ -4,6 +4,7 @@
  */
 import type { StatusData } from '../model/view-data.ts';
 import { pretty } from './format.ts';
+import { SeverityIcon } from './icons.tsx';
 
 export function StatusBody({
   s,
@@ -81,7 +82,7 @@ export function StatusBody({
                     ? 'closed'
                     : t.breakers.map((b) => (
                         <span class="badge sev-error">
-                          <span aria-hidden="true">⛔</span> {b.rule} ({b.action})
+                          <SeverityIcon severity="ERROR" /> {b.rule} ({b.action})
                           {b.windowClearsAt
                             ? `, window clears ${b.windowClearsAt.slice(11, 19)} UTC`
                             : ''}

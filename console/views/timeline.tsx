@@ -6,6 +6,7 @@
 import type { TimelineData } from '../model/view-data.ts';
 import { LANES, ticks, type TimelineEvent } from '../model/timeline.ts';
 import { clock } from './format.ts';
+import { SeverityIcon } from './icons.tsx';
 
 const WIDTH = 1000;
 const LANE_H = 56;
@@ -153,7 +154,9 @@ export function TimelinePage({ t, tz }: { t: TimelineData; tz: string }) {
         <span class="key lane-decision">● Decision</span>{' '}
         <span class="key lane-incident">◆ Incident</span>{' '}
         <span class="key lane-intervention">■ Intervention</span>{' '}
-        <span class="key lane-recovery">✔ Recovery</span>
+        <span class="key lane-recovery">
+          <SeverityIcon severity="RECOVERED" /> Recovery
+        </span>
       </p>
       <TimelineBody t={t} tz={tz} />
     </>

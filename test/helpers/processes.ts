@@ -25,8 +25,9 @@ export interface GatewayProcess {
 export async function spawnGateway(
   configFile: string,
   env: Record<string, string> = {},
+  port = 0,
 ): Promise<GatewayProcess> {
-  const proc = execa('node', [BIN, 'serve', '--config', configFile, '--port', '0'], {
+  const proc = execa('node', [BIN, 'serve', '--config', configFile, '--port', String(port)], {
     cwd: path.dirname(configFile),
     env: { INTERLOCK_LOG_LEVEL: 'warn', ...env },
     reject: false,

@@ -1,0 +1,9 @@
+/** How many actions wait for a person: the count in the console's title. */
+import { countInStatus } from '../store/actions.ts';
+import type { Deps } from './deps.ts';
+import { PENDING } from './states.ts';
+
+/** waitingCount counts actions pending approval or in a veto window. */
+export function waitingCount(deps: Pick<Deps, 'db'>): Promise<number> {
+  return countInStatus(deps.db, PENDING);
+}
