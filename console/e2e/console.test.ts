@@ -368,6 +368,33 @@ describe('operator console', () => {
     await context.close();
   });
 
+  it('Status re-reads the state of a target that changes with no lifecycle event', async () => {
+    const { context, page } = await loginAs(browser, t.gw.url, tok('auditor'));
+    await page.goto('/console/status');
+    // Connected, and the one refresh the stream's `hello` triggers has landed.
+    await page.waitForSelector('body[data-live="true"]');
+    await page.waitForTimeout(1_000);
+    const cell = page.locator('pre[data-state-of="roaster-2"]');
+    const before = await cell.textContent();
+    // Someone at the machine's own panel: the driver is told directly, so nothing is proposed,
+    // decided or executed through the gateway, and no lifecycle event says the state changed.
+    const panel = t.gw.services.deps.targets.get('roaster-2')!.driver;
+    const state = await panel.readState();
+    const off = state['mode'] === 'OFF';
+    await panel.writeCommand(
+      off
+        ? { id: 'panel-1', kind: 'roaster.preheat', params: { target_temp: 180 } }
+        : { id: 'panel-1', kind: 'roaster.set_fan', params: { value: state['fan'] === 3 ? 4 : 3 } },
+      { signal: new AbortController().signal, idempotencyKey: 'panel-1' },
+    );
+    await page.waitForFunction(
+      (was) => document.querySelector('pre[data-state-of="roaster-2"]')?.textContent !== was,
+      before,
+      { timeout: 3_000 },
+    );
+    await context.close();
+  });
+
   it('refuses a state change without the CSRF token, a cross-site form post, and an agent token at login', async () => {
     const { context, page } = await loginAs(browser, t.gw.url, tok('op2'));
     const r = await propose(tok('agent'), 'roaster-1', 'roaster.set_fan', { value: 4 });

@@ -487,6 +487,16 @@ setInterval(() => {
     cell.textContent = waited(Date.now() - Date.parse(cell.dataset.since));
 }, 1000);
 
+// A target's state changes without a lifecycle event (a roaster heats and cools): Status
+// re-reads it every 2 s while the page is shown and connected, unless the operator is working
+// in it (focus inside the table, or a dialog open).
+if (page === 'status')
+  setInterval(() => {
+    if (document.hidden || document.body.dataset.live !== 'true' || $('dialog[open]')) return;
+    if (document.activeElement?.closest?.('#status-body')) return;
+    soon('status', 0, () => refreshBody('#status-body', '/console/fragments/status'));
+  }, 2000);
+
 const open = $('#drawer')?.dataset.open;
 if (open) void openDrawer(open);
 connect();
