@@ -24,19 +24,29 @@ opa="$tools/opa"
 # The version is read whole before grep looks at it: `grep -q` stops reading at the first match,
 # and under pipefail the writer's SIGPIPE would count as "not installed" and rebuild it.
 version_of() { "$1" version 2>/dev/null || true; }
+
+# go_build_tool OUT MODULE@VERSION PACKAGE [LDFLAGS] builds PACKAGE with CGO_ENABLED=0 into OUT,
+# in a throwaway module: `go install pkg@v` refuses modules whose go.mod has replace directives.
+# On failure it prints the go command's output and returns non-zero, leaving OUT as it was.
+go_build_tool() {
+  local out="$1" module="$2" package="$3" ldflags="${4:-}" build status=0
+  build="$(mktemp -d)"
+  ( cd "$build" \
+    && go mod init interlock-tools >/dev/null 2>&1 \
+    && go get "$module" >"$build/go.log" 2>&1 \
+    && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$package" >>"$build/go.log" 2>&1 ) \
+    || { status=$?; tail -n 20 "$build/go.log" >&2 || true; }
+  rm -rf "$build"
+  [ "$status" -eq 0 ] || return "$status"
+  mv "$out.tmp" "$out"
+}
 if [ -x "$opa" ] && grep -q "^Version: ${OPA_VERSION#v}$" <<<"$(version_of "$opa")"; then
   say "opa ${OPA_VERSION} present ($opa)"
 else
   command -v go >/dev/null || { say "go is required to build opa"; exit 1; }
   say "building opa ${OPA_VERSION} from the Go module proxy (CGO_ENABLED=0)"
-  build="$(mktemp -d)"
-  # A throwaway module: `go install pkg@v` refuses modules whose go.mod has replace directives.
-  ( cd "$build" \
-    && go mod init interlock-tools >/dev/null 2>&1 \
-    && go get "github.com/open-policy-agent/opa@${OPA_VERSION}" \
-    && CGO_ENABLED=0 go build -trimpath -o "$opa.tmp" github.com/open-policy-agent/opa )
-  mv "$opa.tmp" "$opa"
-  rm -rf "$build"
+  go_build_tool "$opa" "github.com/open-policy-agent/opa@${OPA_VERSION}" \
+    github.com/open-policy-agent/opa || { say "opa could not be built"; exit 1; }
   say "opa built: $("$opa" version | head -1)"
 fi
 
@@ -48,18 +58,14 @@ elif [ "${INTERLOCK_SKIP_COSIGN:-}" = "1" ]; then
   say "cosign skipped (INTERLOCK_SKIP_COSIGN=1); its cross-check test will be skipped"
 else
   say "building cosign ${COSIGN_VERSION} from the Go module proxy (CGO_ENABLED=0; optional)"
-  build="$(mktemp -d)"
-  if ( cd "$build" \
-      && go mod init interlock-tools >/dev/null 2>&1 \
-      && go get "github.com/sigstore/cosign/v3/cmd/cosign@${COSIGN_VERSION}" >/dev/null 2>&1 \
-      && CGO_ENABLED=0 go build -trimpath -ldflags "-X sigs.k8s.io/release-utils/version.gitVersion=${COSIGN_VERSION}" -o "$cosign.tmp" github.com/sigstore/cosign/v3/cmd/cosign ); then
-    mv "$cosign.tmp" "$cosign"
+  if go_build_tool "$cosign" "github.com/sigstore/cosign/v3/cmd/cosign@${COSIGN_VERSION}" \
+      github.com/sigstore/cosign/v3/cmd/cosign \
+      "-X sigs.k8s.io/release-utils/version.gitVersion=${COSIGN_VERSION}"; then
     say "cosign built: $("$cosign" version 2>/dev/null | grep GitVersion)"
   else
     # Not fatal: cosign is a second opinion, not part of Interlock.
     say "cosign could not be built; its cross-check test will be skipped"
   fi
-  rm -rf "$build"
 fi
 
 # --- Regal (optional: the Rego linter the editors' OPA integration runs; a step of interlock ci) ---
@@ -70,18 +76,14 @@ elif [ "${INTERLOCK_SKIP_REGAL:-}" = "1" ]; then
   say "regal skipped (INTERLOCK_SKIP_REGAL=1); interlock ci reports its lint step as skipped"
 else
   say "building regal ${REGAL_VERSION} from the Go module proxy (CGO_ENABLED=0; optional)"
-  build="$(mktemp -d)"
-  if ( cd "$build" \
-      && go mod init interlock-tools >/dev/null 2>&1 \
-      && go get "github.com/open-policy-agent/regal@${REGAL_VERSION}" >/dev/null 2>&1 \
-      && CGO_ENABLED=0 go build -trimpath -ldflags "-X github.com/open-policy-agent/regal/pkg/version.Version=${REGAL_VERSION}" -o "$regal.tmp" github.com/open-policy-agent/regal ); then
-    mv "$regal.tmp" "$regal"
+  if go_build_tool "$regal" "github.com/open-policy-agent/regal@${REGAL_VERSION}" \
+      github.com/open-policy-agent/regal \
+      "-X github.com/open-policy-agent/regal/pkg/version.Version=${REGAL_VERSION}"; then
     say "regal built: $("$regal" version 2>/dev/null | grep '^Version')"
   else
     # Not fatal: without it interlock ci says the lint step was skipped.
     say "regal could not be built; interlock ci reports its lint step as skipped"
   fi
-  rm -rf "$build"
 fi
 
 # --- promtool (Prometheus's rule engine: evaluates deploy/prometheus/alerts.yml in a test) ---
@@ -92,18 +94,14 @@ elif [ "${INTERLOCK_SKIP_PROMTOOL:-}" = "1" ]; then
   say "promtool skipped (INTERLOCK_SKIP_PROMTOOL=1); the alert-rule test will be skipped (it fails under CI)"
 else
   say "building promtool ${PROMETHEUS_MODULE_VERSION} from the Go module proxy (CGO_ENABLED=0; a few minutes the first time)"
-  build="$(mktemp -d)"
-  if ( cd "$build" \
-      && go mod init interlock-tools >/dev/null 2>&1 \
-      && go get "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_MODULE_VERSION}" >/dev/null 2>&1 \
-      && CGO_ENABLED=0 go build -trimpath -o "$promtool.tmp" github.com/prometheus/prometheus/cmd/promtool ); then
-    mv "$promtool.tmp" "$promtool"
+  if go_build_tool "$promtool" \
+      "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_MODULE_VERSION}" \
+      github.com/prometheus/prometheus/cmd/promtool; then
     printf '%s\n' "$PROMETHEUS_MODULE_VERSION" >"$promtool.version"
     say "promtool built"
   else
     say "promtool could not be built; the alert-rule test will be skipped locally and fail under CI"
   fi
-  rm -rf "$build"
 fi
 
 # --- TLC -------------------------------------------------------------------
