@@ -25,12 +25,10 @@ const chrome = async (
   deps: Deps,
   session: ConsoleEnv['Variables']['session'],
   page: Chrome['page'],
-): Promise<Chrome> => ({
-  session,
-  page,
-  estop: await estopStatus(deps),
-  waiting: await waitingCount(deps),
-});
+): Promise<Chrome> => {
+  const [estop, waiting] = await Promise.all([estopStatus(deps), waitingCount(deps)]);
+  return { session, page, estop, waiting };
+};
 
 export function pageRoutes(app: ConsoleApp, deps: Deps): void {
   const tz = deps.config.timezone;

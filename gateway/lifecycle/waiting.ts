@@ -1,4 +1,4 @@
-/** How many actions wait for a person: the count in the console's title. */
+/** How many actions wait for a person: the console's title and the pending-approvals gauge. */
 import { countInStatus } from '../store/actions.ts';
 import type { Deps } from './deps.ts';
 import { PENDING } from './states.ts';

@@ -6,9 +6,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deps } from '../lifecycle/deps.ts';
 import { levelInForce } from '../lifecycle/context.ts';
 import { rank } from '../lifecycle/levels.ts';
+import { waitingCount } from '../lifecycle/waiting.ts';
 import type { LifecycleEvent } from '../lifecycle/events.ts';
 import { windowMetrics } from '../governance/window.ts';
-import { countInStatus } from '../store/actions.ts';
 import { headSeq, signedThrough } from '../store/audit-log.ts';
 import { countOpenBreakers } from '../store/breakers.ts';
 
@@ -80,7 +80,7 @@ export class Metrics {
       help: 'Actions waiting for approval or a veto window',
       registers,
       async collect() {
-        this.set(await countInStatus(db, ['PENDING_APPROVAL', 'PENDING_VETO']));
+        this.set(await waitingCount({ db }));
       },
     });
     new Gauge({
