@@ -1,12 +1,13 @@
-/** Loopback helpers the benchmarks share: a free port, and waiting for a server to answer. */
+/** Loopback helpers the benchmarks and tests share: a free port, and waiting for a server to answer. */
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 
+/** A loopback port nothing listens on, released before it is returned. */
 export async function freePort(): Promise<number> {
   const srv = createServer().listen(0, '127.0.0.1');
   await once(srv, 'listening');
   const port = (srv.address() as { port: number }).port;
-  srv.close();
+  await new Promise((resolve) => srv.close(resolve));
   return port;
 }
 
