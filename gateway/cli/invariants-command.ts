@@ -28,7 +28,8 @@ export const invariantsUsage = `  interlock invariants check [--dir invariants] 
   interlock invariants schema
       Print the JSON Schema of invariant files (for editors).`;
 
-async function compileAll(dir: string, policyDir: string) {
+/** The invariants parsed, checked against the catalog and translated to Rego. */
+async function translateAll(dir: string, policyDir: string) {
   const files = await readInvariantSources(dir);
   const data = mergePolicyData(await readPolicySources(policyDir));
   const compiled = await compileInvariants(
@@ -36,6 +37,12 @@ async function compileAll(dir: string, policyDir: string) {
     data,
     path.relative(process.cwd(), dir) || path.basename(dir),
   );
+  return { files, compiled };
+}
+
+/** translateAll, then the policy bundle built with them (to Wasm). */
+async function compileAll(dir: string, policyDir: string) {
+  const { files, compiled } = await translateAll(dir, policyDir);
   const bundle = await compilePolicy({
     policyDir,
     cacheDir: defaultCacheDir,
@@ -125,7 +132,8 @@ export async function runInvariantsCommand(argv: string[]): Promise<number> {
     case 'rego': {
       // The same Rego the gateway compiles into its bundle, so that `opa test policies/ OUT`
       // resolves data.interlock.invariants as `interlock policy test` does.
-      const { compiled } = await compileAll(dir, policyDir);
+      // Writing the Rego needs no Wasm build; `check` compiles it with the policies.
+      const { compiled } = await translateAll(dir, policyDir);
       const out = path.resolve(values.out ?? defaultInvariantsRegoDir);
       await mkdir(out, { recursive: true });
       await writeFile(path.join(out, 'invariants.rego'), compiled.rego);
