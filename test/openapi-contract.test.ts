@@ -103,6 +103,21 @@ async function call(method: string, template: string, c: Call = {}) {
   return { status: res.status, body };
 }
 
+/** call(), and the response is a success (2xx). */
+async function succeeds(method: string, template: string, c: Call = {}) {
+  const r = await call(method, template, c);
+  expect(r.status, `${method} ${template}`).toBeGreaterThanOrEqual(200);
+  expect(r.status, `${method} ${template}`).toBeLessThan(300);
+  return r;
+}
+
+/** call(), and the response has the given status. */
+async function answers(status: number, method: string, template: string, c: Call = {}) {
+  const r = await call(method, template, c);
+  expect(r.status, `${method} ${template}`).toBe(status);
+  return r;
+}
+
 const roaster = { kind: 'roaster.set_power', target: 'roaster-1', params: { value: 40 } };
 const reason = { reason: 'contract test' };
 
@@ -136,238 +151,158 @@ describe('every operation of the OpenAPI document', () => {
 
   it('answers as documented on the way a client uses it, each response valid', async () => {
     const { admin, agent, op1, auditor } = t.tokens;
-    const ok = (r: { status: number }, what: string) => {
-      expect(r.status, what).toBeGreaterThanOrEqual(200);
-      expect(r.status, what).toBeLessThan(300);
-    };
 
     // Probes and metrics.
-    for (const p of ['/health', '/ready', '/metrics']) ok(await call('GET', p), p);
-    ok(await call('GET', '/v1/events', { token: op1 }), 'events');
+    for (const p of ['/health', '/ready', '/metrics']) await succeeds('GET', p);
+    await succeeds('GET', '/v1/events', { token: op1 });
 
     // Actions: propose, read, list, decide, approve, reject, cancel, veto and abort.
-    const proposed = await call('POST', '/v1/actions', { token: agent, body: roaster });
-    ok(proposed, 'propose');
+    const proposed = await succeeds('POST', '/v1/actions', { token: agent, body: roaster });
     const action = (proposed.body as { action: { id: string; digest: string } }).action;
-    ok(await call('GET', '/v1/actions/{id}', { token: auditor, params: { id: action.id } }), 'get');
-    expect(
-      (await call('GET', '/v1/actions/{id}', { token: auditor, params: { id: 'nope' } })).status,
-    ).toBe(404);
-    ok(await call('GET', '/v1/actions', { token: auditor, query: 'limit=5' }), 'list');
-    ok(await call('POST', '/v1/decisions', { token: agent, body: roaster }), 'decisions');
-    ok(
-      await call('POST', '/v1/actions/{id}/approve', {
-        token: op1,
-        params: { id: action.id },
-        body: { digest: action.digest, ...reason },
-      }),
-      'approve',
-    );
+    await succeeds('GET', '/v1/actions/{id}', { token: auditor, params: { id: action.id } });
+    await answers(404, 'GET', '/v1/actions/{id}', { token: auditor, params: { id: 'nope' } });
+    await succeeds('GET', '/v1/actions', { token: auditor, query: 'limit=5' });
+    await succeeds('POST', '/v1/decisions', { token: agent, body: roaster });
+    await succeeds('POST', '/v1/actions/{id}/approve', {
+      token: op1,
+      params: { id: action.id },
+      body: { digest: action.digest, ...reason },
+    });
     const second = (await call('POST', '/v1/actions', { token: agent, body: roaster })).body as {
       action: { id: string };
     };
-    ok(
-      await call('POST', '/v1/actions/{id}/reject', {
-        token: op1,
-        params: { id: second.action.id },
-        body: reason,
-      }),
-      'reject',
-    );
+    await succeeds('POST', '/v1/actions/{id}/reject', {
+      token: op1,
+      params: { id: second.action.id },
+      body: reason,
+    });
     const third = (await call('POST', '/v1/actions', { token: agent, body: roaster })).body as {
       action: { id: string };
     };
-    ok(
-      await call('POST', '/v1/actions/{id}/cancel', {
-        token: agent,
-        params: { id: third.action.id },
-        body: reason,
-      }),
-      'cancel',
-    );
+    await succeeds('POST', '/v1/actions/{id}/cancel', {
+      token: agent,
+      params: { id: third.action.id },
+      body: reason,
+    });
     // Neither in a veto window nor running: a documented refusal, in the documented shape.
-    expect(
-      (
-        await call('POST', '/v1/actions/{id}/veto', {
-          token: op1,
-          params: { id: third.action.id },
-          body: reason,
-        })
-      ).status,
-    ).toBe(409);
-    expect(
-      (
-        await call('POST', '/v1/actions/{id}/abort', {
-          token: op1,
-          params: { id: third.action.id },
-          body: reason,
-        })
-      ).status,
-    ).toBe(409);
+    await answers(409, 'POST', '/v1/actions/{id}/veto', {
+      token: op1,
+      params: { id: third.action.id },
+      body: reason,
+    });
+    await answers(409, 'POST', '/v1/actions/{id}/abort', {
+      token: op1,
+      params: { id: third.action.id },
+      body: reason,
+    });
 
     // Batches.
-    const batch = await call('POST', '/v1/batches', {
+    const batch = await succeeds('POST', '/v1/batches', {
       token: agent,
       body: {
         actions: [roaster, { kind: 'roaster.set_drum', target: 'roaster-1', params: { rpm: 50 } }],
       },
     });
-    ok(batch, 'batch');
     const batchId = (batch.body as { id: string }).id;
-    ok(
-      await call('GET', '/v1/batches/{id}', { token: auditor, params: { id: batchId } }),
-      'batch get',
-    );
-    ok(
-      await call('POST', '/v1/batches/{id}/approve', {
-        token: op1,
-        params: { id: batchId },
-        body: reason,
-      }),
-      'batch approve',
-    );
+    await succeeds('GET', '/v1/batches/{id}', { token: auditor, params: { id: batchId } });
+    await succeeds('POST', '/v1/batches/{id}/approve', {
+      token: op1,
+      params: { id: batchId },
+      body: reason,
+    });
     const batch2 = (
       await call('POST', '/v1/batches', { token: agent, body: { actions: [roaster] } })
     ).body as { id: string };
-    ok(
-      await call('POST', '/v1/batches/{id}/cancel', {
-        token: agent,
-        params: { id: batch2.id },
-        body: reason,
-      }),
-      'batch cancel',
-    );
+    await succeeds('POST', '/v1/batches/{id}/cancel', {
+      token: agent,
+      params: { id: batch2.id },
+      body: reason,
+    });
 
     // Levels, targets, catalog, policies, audit.
-    ok(
-      await call('GET', '/v1/autonomy/{target}', {
-        token: auditor,
-        params: { target: 'roaster-1' },
-      }),
-      'level',
-    );
-    ok(
-      await call('PUT', '/v1/autonomy/{target}', {
-        token: admin,
-        params: { target: 'roaster-1' },
-        body: { level: 'L3', ...reason },
-      }),
-      'set level',
-    );
-    ok(await call('GET', '/v1/targets', { token: agent }), 'targets');
-    ok(
-      await call('GET', '/v1/targets/{target}', { token: agent, params: { target: 'roaster-1' } }),
-      'target',
-    );
-    expect(
-      (await call('GET', '/v1/targets/{target}', { token: agent, params: { target: 'nope' } }))
-        .status,
-    ).toBe(404);
-    ok(await call('GET', '/v1/catalog', { token: agent }), 'catalog');
-    ok(await call('GET', '/v1/policies', { token: auditor }), 'policies');
-    ok(await call('POST', '/v1/policies/reload', { token: admin }), 'reload');
-    ok(await call('GET', '/v1/audit', { token: auditor, query: 'limit=10' }), 'audit');
+    await succeeds('GET', '/v1/autonomy/{target}', {
+      token: auditor,
+      params: { target: 'roaster-1' },
+    });
+    await succeeds('PUT', '/v1/autonomy/{target}', {
+      token: admin,
+      params: { target: 'roaster-1' },
+      body: { level: 'L3', ...reason },
+    });
+    await succeeds('GET', '/v1/targets', { token: agent });
+    await succeeds('GET', '/v1/targets/{target}', {
+      token: agent,
+      params: { target: 'roaster-1' },
+    });
+    await answers(404, 'GET', '/v1/targets/{target}', { token: agent, params: { target: 'nope' } });
+    await succeeds('GET', '/v1/catalog', { token: agent });
+    await succeeds('GET', '/v1/policies', { token: auditor });
+    await succeeds('POST', '/v1/policies/reload', { token: admin });
+    await succeeds('GET', '/v1/audit', { token: auditor, query: 'limit=10' });
 
     // Breakers and governance.
     const rules = (await call('GET', '/v1/breakers/rules', { token: auditor })).body as {
       rules: { name: string }[];
     };
     const rule = rules.rules[0]!.name;
-    ok(
-      await call('GET', '/v1/breakers/rules/{name}', { token: auditor, params: { name: rule } }),
-      'rule',
-    );
-    ok(
-      await call('PATCH', '/v1/breakers/rules/{name}', {
-        token: admin,
-        params: { name: rule },
-        body: { enabled: true },
-      }),
-      'patch rule',
-    );
-    ok(
-      await call('GET', '/v1/breakers/events', { token: auditor, query: 'limit=5' }),
-      'breaker events',
-    );
-    expect(
-      (
-        await call('POST', '/v1/breakers/events/{id}/resolve', {
-          token: admin,
-          params: { id: '999999' },
-          body: reason,
-        })
-      ).status,
-    ).toBe(404);
-    ok(
-      await call('GET', '/v1/readiness', { token: auditor, query: 'target=roaster-1' }),
-      'readiness',
-    );
+    await succeeds('GET', '/v1/breakers/rules/{name}', { token: auditor, params: { name: rule } });
+    await succeeds('PATCH', '/v1/breakers/rules/{name}', {
+      token: admin,
+      params: { name: rule },
+      body: { enabled: true },
+    });
+    await succeeds('GET', '/v1/breakers/events', { token: auditor, query: 'limit=5' });
+    await answers(404, 'POST', '/v1/breakers/events/{id}/resolve', {
+      token: admin,
+      params: { id: '999999' },
+      body: reason,
+    });
+    await succeeds('GET', '/v1/readiness', { token: auditor, query: 'target=roaster-1' });
     const attest = await call('POST', '/v1/readiness/attestations', {
       token: admin,
       body: { target: 'roaster-1', item: 'no-such-item', statement: 'checked' },
     });
     expect(attest.status).toBeGreaterThanOrEqual(400);
-    const cycle = await call('POST', '/v1/governance/run-cycle', {
+    const cycle = await succeeds('POST', '/v1/governance/run-cycle', {
       token: admin,
       body: { target: 'roaster-1' },
     });
-    ok(cycle, 'run cycle');
     const reports = (await call('GET', '/v1/governance/reports', { token: auditor })).body as {
       reports: { id: string | number }[];
     };
-    ok(
-      await call('GET', '/v1/governance/reports/{id}', {
-        token: auditor,
-        params: { id: String(reports.reports[0]!.id) },
-      }),
-      'report',
-    );
-    ok(await call('GET', '/v1/governance/proposals', { token: auditor }), 'proposals');
-    expect(
-      (
-        await call('POST', '/v1/governance/proposals/{id}/approve', {
-          token: admin,
-          params: { id: '999999' },
-        })
-      ).status,
-    ).toBe(404);
-    expect(
-      (
-        await call('POST', '/v1/governance/proposals/{id}/reject', {
-          token: admin,
-          params: { id: '999999' },
-          body: reason,
-        })
-      ).status,
-    ).toBe(404);
+    await succeeds('GET', '/v1/governance/reports/{id}', {
+      token: auditor,
+      params: { id: String(reports.reports[0]!.id) },
+    });
+    await succeeds('GET', '/v1/governance/proposals', { token: auditor });
+    await answers(404, 'POST', '/v1/governance/proposals/{id}/approve', {
+      token: admin,
+      params: { id: '999999' },
+    });
+    await answers(404, 'POST', '/v1/governance/proposals/{id}/reject', {
+      token: admin,
+      params: { id: '999999' },
+      body: reason,
+    });
 
     // Tokens.
-    ok(
-      await call('POST', '/v1/tokens', {
-        token: admin,
-        body: { name: 'contract-agent', role: 'agent' },
-      }),
-      'token',
-    );
-    ok(
-      await call('POST', '/v1/tokens/{name}/rotate', {
-        token: admin,
-        params: { name: 'contract-agent' },
-      }),
-      'rotate',
-    );
-    ok(
-      await call('DELETE', '/v1/tokens/{name}', {
-        token: admin,
-        params: { name: 'contract-agent' },
-      }),
-      'revoke',
-    );
+    await succeeds('POST', '/v1/tokens', {
+      token: admin,
+      body: { name: 'contract-agent', role: 'agent' },
+    });
+    await succeeds('POST', '/v1/tokens/{name}/rotate', {
+      token: admin,
+      params: { name: 'contract-agent' },
+    });
+    await succeeds('DELETE', '/v1/tokens/{name}', {
+      token: admin,
+      params: { name: 'contract-agent' },
+    });
 
     // The emergency stop last: it holds every target until rearmed.
-    ok(await call('GET', '/v1/estop', { token: auditor }), 'estop state');
-    ok(await call('POST', '/v1/estop', { token: op1, body: reason }), 'estop');
-    ok(await call('POST', '/v1/estop/rearm', { token: admin, body: reason }), 'rearm');
+    await succeeds('GET', '/v1/estop', { token: auditor });
+    await succeeds('POST', '/v1/estop', { token: op1, body: reason });
+    await succeeds('POST', '/v1/estop/rearm', { token: admin, body: reason });
   }, 60_000);
 
   it('has called every operation in the document', () => {
