@@ -263,7 +263,7 @@ describe('every operation of the OpenAPI document', () => {
       body: { target: 'roaster-1', item: 'no-such-item', statement: 'checked' },
     });
     expect(attest.status).toBeGreaterThanOrEqual(400);
-    const cycle = await succeeds('POST', '/v1/governance/run-cycle', {
+    await succeeds('POST', '/v1/governance/run-cycle', {
       token: admin,
       body: { target: 'roaster-1' },
     });
