@@ -19,6 +19,15 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
+    {
+      name: 'nothing-imports-bench',
+      severity: 'error',
+      comment:
+        'Benchmarks sit on top: tests and the conformance mutation copies run without bench/, ' +
+        'so shared helpers live in test/helpers/.',
+      from: { pathNot: '^bench/' },
+      to: { path: '^bench/' },
+    },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
     {
       name: 'sql-only-in-store',

@@ -19,7 +19,7 @@ import { loadEvaluator } from '../gateway/policy/wasm-policy.ts';
 import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../gateway/paths.ts';
 import type { DecisionRequest } from '../gateway/decide/pipeline.ts';
 import type { PolicyEvaluator } from '../gateway/schema/evaluator.ts';
-import { freePort, waitFor } from './net.ts';
+import { freePort, waitFor } from '../test/helpers/net.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
 const DECISIONS = Number(process.env.BENCH_DECISIONS ?? 20_000);

@@ -21,7 +21,7 @@ import { compilePolicy } from '../gateway/policy/compile.ts';
 import { opaBinary, runOpa } from '../gateway/policy/opa-cli.ts';
 import { stagePolicy } from '../gateway/policy/stage.ts';
 import { canonicalJson } from '../gateway/schema/canonical-json.ts';
-import { freePort, waitFor } from './net.ts';
+import { freePort, waitFor } from '../test/helpers/net.ts';
 import { wrk, wrkVersion, CONNECTIONS, SECONDS, type WrkRun } from './wrk.ts';
 import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../gateway/paths.ts';
 

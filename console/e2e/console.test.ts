@@ -16,7 +16,7 @@ import {
   type TestGateway,
 } from '../../test/helpers/gateway.ts';
 import { api, replicaConfig, spawnGateway } from '../../test/helpers/processes.ts';
-import { freePort } from '../../bench/net.ts';
+import { freePort } from '../../test/helpers/net.ts';
 import { launch, loginAs } from './browser.ts';
 
 const SHOTS = path.resolve(import.meta.dirname, '../../docs/console');

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { freePort } from '../../bench/net.ts';
+import { freePort } from './net.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
