@@ -48,6 +48,7 @@ export default tseslint.config(
           'history',
           'fetch',
           'EventSource',
+          'URLSearchParams',
           'CSS',
           'HTMLElement',
           'Element',

@@ -7,7 +7,11 @@ import {
   acknowledged,
   auditSince,
   auditTrail,
-  queueRows,
+  newestPending,
+  type ActionRow,
+  recommended,
+  searchHistory,
+  unresolvedIncidents,
   viewsOf,
 } from '../gateway/lifecycle/queries.ts';
 import { PENDING } from '../gateway/lifecycle/states.ts';
@@ -17,12 +21,20 @@ import type { Principal } from '../gateway/schema/principal.ts';
 import type { CatalogEntry } from '../gateway/schema/catalog.ts';
 import { confidencePill } from './model/confidence.ts';
 import { actionLabel } from './model/label.ts';
-import { queueOrder } from './model/queue.ts';
-import { headline, severityOf, statusLine, unresolved } from './model/severity.ts';
+import type { RecentFilter } from './model/recent-query.ts';
+import {
+  INCIDENT_STATUSES,
+  headline,
+  severityOf,
+  statusLine,
+  unresolved,
+} from './model/severity.ts';
+import { firstReason, triage } from './model/triage.ts';
 import { timelineEvents, type TimelineRecord } from './model/timeline.ts';
 import type {
   AuditLine,
   CardData,
+  QueueData,
   QueueItem,
   StatusData,
   TargetStatus,
@@ -31,10 +43,11 @@ import type {
 import { offersFor } from './model/offers.ts';
 import { sameName } from '../gateway/schema/names.ts';
 
-export type { AuditLine, CardData, QueueItem, StatusData, TargetStatus, TimelineData };
+export type { AuditLine, CardData, QueueData, QueueItem, StatusData, TargetStatus, TimelineData };
 
-/** How many settled actions the queue shows under the pending ones. */
-export const RECENT_LIMIT = 50;
+/** At most this many pending actions, and this many unresolved incidents, are read at once. */
+export const PENDING_LIMIT = 500;
+export const INCIDENT_LIMIT = 1000;
 
 const catalogEntry = (deps: Deps, kind: string): CatalogEntry | undefined =>
   deps.policy()?.data.catalog[kind];
@@ -44,6 +57,7 @@ function toItem(
   viewer: Principal,
   action: ActionView,
   acknowledged: boolean,
+  recommendation = false,
 ): QueueItem {
   const entry = catalogEntry(deps, action.kind);
   const label = actionLabel(action.kind, action.target, action.params, entry);
@@ -51,13 +65,16 @@ function toItem(
     status: action.status,
     recoveryKind: entry?.estop_exempt === true,
     acknowledged,
+    recommendation,
   });
   const pending = (PENDING as readonly string[]).includes(action.status);
   return {
     action,
     label,
-    headline: headline(action.status, label, severity),
-    line: statusLine(action.status, severity),
+    headline: headline(action.status, label, severity, recommendation),
+    line: statusLine(action.status, severity, recommendation),
+    reason: pending ? undefined : firstReason(action.statusReason),
+    recommendation,
     severity,
     acknowledged,
     // A pending action is resolved by deciding it, not by acknowledging it.
@@ -68,44 +85,57 @@ function toItem(
   };
 }
 
-export async function queue(deps: Deps, viewer: Principal): Promise<QueueItem[]> {
-  const rows = await queueRows(deps, 500, RECENT_LIMIT);
-  const [views, acks] = await Promise.all([
+/** Action rows as queue items: their approvals, acknowledgements and recommendation flags. */
+async function itemsOf(deps: Deps, viewer: Principal, rows: ActionRow[]): Promise<QueueItem[]> {
+  const ids = rows.map((r) => r.id);
+  const [views, acks, recs] = await Promise.all([
     viewsOf(deps, rows),
-    acknowledged(
-      deps,
-      rows.map((r) => r.id),
-    ),
+    acknowledged(deps, ids),
+    recommended(deps, ids),
   ]);
-  return views
-    .map((v) => toItem(deps, viewer, v, acks.has(v.id)))
-    .sort((a, b) =>
-      queueOrder(
-        {
-          id: a.action.id,
-          severity: a.severity,
-          unresolved: a.unresolved,
-          createdAt: Date.parse(a.action.createdAt),
-        },
-        {
-          id: b.action.id,
-          severity: b.severity,
-          unresolved: b.unresolved,
-          createdAt: Date.parse(b.action.createdAt),
-        },
-      ),
-    );
+  return views.map((v) => toItem(deps, viewer, v, acks.has(v.id), recs.has(v.id)));
+}
+
+/** The queue page: what needs the viewer, the incidents grouped, and a page of the history. */
+export async function queue(
+  deps: Deps,
+  viewer: Principal,
+  filter: RecentFilter,
+): Promise<QueueData> {
+  const [pendingRows, incidentRows, history] = await Promise.all([
+    newestPending(deps, PENDING_LIMIT),
+    unresolvedIncidents(deps, INCIDENT_STATUSES, INCIDENT_LIMIT),
+    searchHistory(deps, filter.search),
+  ]);
+  const [pending, incidents, recent] = await Promise.all([
+    itemsOf(deps, viewer, pendingRows),
+    itemsOf(deps, viewer, incidentRows),
+    itemsOf(deps, viewer, history.rows),
+  ]);
+  const t = triage(pending, incidents);
+  return {
+    ...t,
+    recent: filter.severity ? recent.filter((i) => i.severity === filter.severity) : recent,
+    nextCursor: history.nextCursor,
+    filter,
+    truncated: {
+      pending: pendingRows.length >= PENDING_LIMIT,
+      incidents: incidentRows.length >= INCIDENT_LIMIT,
+    },
+  };
 }
 
 export async function queueItem(deps: Deps, viewer: Principal, id: string): Promise<QueueItem> {
   const { action } = await loadAction(deps, id);
-  return toItem(deps, viewer, action, (await acknowledged(deps, [id])).has(id));
+  const [acks, recs] = await Promise.all([acknowledged(deps, [id]), recommended(deps, [id])]);
+  return toItem(deps, viewer, action, acks.has(id), recs.has(id));
 }
 
 export async function card(deps: Deps, viewer: Principal, id: string): Promise<CardData> {
   const { action, decision } = await loadAction(deps, id);
   const acks = await acknowledged(deps, [id]);
-  const item = toItem(deps, viewer, action, acks.has(id));
+  const recs = await recommended(deps, [id]);
+  const item = toItem(deps, viewer, action, acks.has(id), recs.has(id));
   const trail = (await auditTrail(deps, id)).map((r) => ({
     seq: r.seq,
     ts: r.ts,

@@ -5,13 +5,14 @@
 import { abortExecuting } from '../gateway/executor/abort.ts';
 import { optionalBody } from '../gateway/http/body.ts';
 import type { Services } from '../gateway/http/services.ts';
-import { acknowledge } from '../gateway/lifecycle/acknowledge.ts';
+import { acknowledge, acknowledgeMany } from '../gateway/lifecycle/acknowledge.ts';
 import { setAutonomy } from '../gateway/lifecycle/autonomy.ts';
 import { approveBatch } from '../gateway/lifecycle/batches.ts';
 import { engage, rearm } from '../gateway/lifecycle/estop.ts';
 import { loadAction } from '../gateway/lifecycle/propose.ts';
 import { approve, end } from '../gateway/lifecycle/verdicts.ts';
 import {
+  AcknowledgeManyBodySchema,
   ApproveBodySchema,
   OptionalReasonBodySchema,
   ReasonBodySchema,
@@ -59,6 +60,13 @@ export function mutationRoutes(app: ConsoleApp, s: Services): void {
     requireDecider(p);
     const body = await optionalBody(c.req, OptionalReasonBodySchema);
     return c.json(await acknowledge(deps, p, actionId(c.req.param('id')), body.reason));
+  });
+  // A group of repeats, all or none: a pending action among them refuses the whole request.
+  app.post('/api/actions/acknowledge', async (c) => {
+    const p = c.get('session').principal;
+    requireDecider(p);
+    const body = await optionalBody(c.req, AcknowledgeManyBodySchema);
+    return c.json(await acknowledgeMany(deps, p, body.ids, body.reason));
   });
   app.post('/api/batches/:id/approve', async (c) => {
     const p = c.get('session').principal;

@@ -9,7 +9,8 @@ import { card, queue, queueItem, status, timeline } from './data.ts';
 import type { ConsoleEnv } from './security.ts';
 import { Card } from './views/card.tsx';
 import { EstopState, Layout, type Chrome } from './views/layout.tsx';
-import { QueuePage, QueueRow, QueueRows } from './views/queue.tsx';
+import { parseRecentFilter } from './model/recent-query.ts';
+import { QueueLive, QueuePage, QueueRow, type QueueChoices } from './views/queue.tsx';
 import { StatusBody, StatusPage } from './views/status.tsx';
 import { TimelineBody, TimelinePage } from './views/timeline.tsx';
 import { actionId, type ConsoleApp } from './route-helpers.ts';
@@ -30,16 +31,23 @@ const chrome = async (
   return { session, page, estop, waiting };
 };
 
+/** What the filter form suggests: the configured targets and the catalog's kinds. */
+const choices = (deps: Deps): QueueChoices => ({
+  targets: [...deps.targets.keys()].sort(),
+  kinds: Object.keys(deps.policy()?.data.catalog ?? {}).sort(),
+});
+
 export function pageRoutes(app: ConsoleApp, deps: Deps): void {
   const tz = deps.config.timezone;
   app.get('/', async (c) => {
     const session = c.get('session');
-    const items = await queue(deps, session.principal);
+    const q = await queue(deps, session.principal, parseRecentFilter(c.req.query(), tz));
     const open = c.req.query('open');
     return c.html(
       <Layout title="Queue" chrome={await chrome(deps, session, 'queue')}>
         <QueuePage
-          items={items}
+          q={q}
+          choices={choices(deps)}
           now={deps.now()}
           tz={tz}
           {...(open ? { openId: actionId(open) } : {})}
@@ -79,11 +87,16 @@ export function pageRoutes(app: ConsoleApp, deps: Deps): void {
 
 export function fragmentRoutes(app: ConsoleApp, deps: Deps): void {
   const tz = deps.config.timezone;
-  app.get('/fragments/queue', async (c) =>
-    c.html(
-      <QueueRows items={await queue(deps, c.get('session').principal)} now={deps.now()} tz={tz} />,
-    ),
-  );
+  app.get('/fragments/queue', async (c) => {
+    const filter = parseRecentFilter(c.req.query(), tz);
+    return c.html(
+      <QueueLive
+        q={await queue(deps, c.get('session').principal, filter)}
+        now={deps.now()}
+        tz={tz}
+      />,
+    );
+  });
   app.get('/fragments/row/:id', async (c) =>
     c.html(
       <QueueRow

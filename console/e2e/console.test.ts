@@ -221,14 +221,14 @@ describe('operator console', () => {
     const r = await propose(tok('agent'), 'roaster-1', 'roaster.set_power', { value: 82 });
     const id = r.body.action.id;
     await page.waitForSelector(`#row-${id}`);
-    const first = await page.locator('#queue-rows tr.row').first().getAttribute('data-id');
+    const first = await page.locator('#queue tr.row').first().getAttribute('data-id');
     await page.keyboard.press('j');
-    expect(await page.locator('#queue-rows tr.row.selected').getAttribute('data-id')).toBe(first);
+    expect(await page.locator('#queue tr.row.selected').getAttribute('data-id')).toBe(first);
     // Focus is visible on the selected row.
     expect(
       await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle),
     ).not.toBe('none');
-    while ((await page.locator('#queue-rows tr.row.selected').getAttribute('data-id')) !== id)
+    while ((await page.locator('#queue tr.row.selected').getAttribute('data-id')) !== id)
       await page.keyboard.press('j');
     await page.keyboard.press('o');
     await page.waitForSelector(`#drawer article.card[data-id="${id}"]`);
@@ -246,15 +246,20 @@ describe('operator console', () => {
     // roaster-2 is not RUNNING: the baseline's require_state denies it.
     const denied = await propose(tok('agent'), 'roaster-2', 'roaster.set_power', { value: 50 });
     expect(denied.body.action.status, JSON.stringify(denied.body)).toBe('DENIED');
-    await page.waitForSelector(`#row-${denied.body.action.id}`);
-    expect(await page.locator('#queue-rows tr.row').first().getAttribute('data-id')).toBe(
+    await page.waitForSelector(`#incidents tr.row[data-id="${denied.body.action.id}"]`);
+    expect(await page.locator('#incidents tr.row').first().getAttribute('data-id')).toBe(
       denied.body.action.id,
     );
     await page.keyboard.press('!');
     await page.waitForSelector(`#drawer article.card[data-id="${denied.body.action.id}"]`);
     expect(await page.locator('#drawer .badge').first().textContent()).toContain('ERROR');
     await page.locator('#drawer [data-act=acknowledge]').click();
-    await page.waitForSelector(`#row-${denied.body.action.id}[data-unresolved="false"]`);
+    await page.waitForSelector(
+      `#recent-rows #row-${denied.body.action.id}[data-unresolved="false"]`,
+    );
+    expect(
+      await page.locator(`#incidents tr.row[data-id="${denied.body.action.id}"]`).count(),
+    ).toBe(0);
     expect(await auditTypes(denied.body.action.id)).toContainEqual({
       type: 'action.acknowledged',
       actor: 'op1',
@@ -273,9 +278,9 @@ describe('operator console', () => {
     await page.waitForSelector(`#row-${a.id}`);
     await page.waitForSelector(`#row-${b.id}`);
     const order = await page
-      .locator('#queue-rows tr.row')
+      .locator('#queue tr.row')
       .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
-    const selected = () => page.locator('#queue-rows tr.row.selected').getAttribute('data-id');
+    const selected = () => page.locator('#queue tr.row.selected').getAttribute('data-id');
     await page.keyboard.press('j');
     while ((await selected()) !== a.id) await page.keyboard.press('j');
     await page.keyboard.press('o');
@@ -314,6 +319,108 @@ describe('operator console', () => {
     });
     expect((await actionOf(a.id)).status).toBe('REJECTED');
     await other.context.close();
+    await context.close();
+  });
+
+  it('triage: one waiting action above fifty grouped denials at 1280×800; filters and search find an action; bulk acknowledge; an L2 recommendation is INFO', async () => {
+    const { context, page } = await loginAs(browser, t.gw.url, tok('op1'));
+    await page.setViewportSize({ width: 1280, height: 800 });
+    t.advance(60_000);
+    // roaster-2 is OFF: every set_power on it is denied, for the same reasons each time.
+    const denials: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const r = await propose(tok('agent2'), 'roaster-2', 'roaster.set_power', { value: 61 });
+      expect(r.body.action.status).toBe('DENIED');
+      denials.push(r.body.action.id);
+    }
+    const waiting = (await propose(tok('agent'), 'roaster-1', 'roaster.set_fan', { value: 5 })).body
+      .action;
+    expect(waiting.status).toBe('PENDING_APPROVAL');
+    await page.goto('/console');
+
+    // What needs the operator is first and on screen without scrolling.
+    const row = page.locator(`#needs-you #row-${waiting.id}`);
+    const bottom = await page.evaluate(
+      (id) => document.getElementById(`row-${id}`)?.getBoundingClientRect().bottom ?? Infinity,
+      waiting.id,
+    );
+    expect(await row.count()).toBe(1);
+    expect(bottom).toBeLessThanOrEqual(800);
+    expect(await row.locator('.deadline').textContent()).toMatch(/expires in \d+m/);
+
+    // The fifty are one row: count, first and last time, one reason.
+    const group = page.locator(`#incidents tr.group[data-count="50"]`);
+    expect(await group.count()).toBe(1);
+    expect(await group.getAttribute('data-id')).toBe(denials.at(-1));
+    expect(await group.locator('.times').textContent()).toBe('×50');
+    expect(await group.locator('.span').textContent()).toMatch(/\d\d:\d\d:\d\d – \d\d:\d\d:\d\d/);
+    const reason = (await group.locator('.reason').textContent()) ?? '';
+    expect(reason.length).toBeGreaterThan(0);
+    expect([...reason].length).toBeLessThanOrEqual(90);
+    // And not fifty rows anywhere on the page.
+    expect(await page.locator(`#queue #row-${denials[0]}`).count()).toBe(0);
+    await page.screenshot({ path: path.join(SHOTS, 'queue-triage.png') });
+
+    // Filters: target and status, through the form.
+    await page.fill('#recent-filter [name=target]', 'roaster-2');
+    await page.selectOption('#recent-filter [name=status]', 'DENIED');
+    await page.click('#recent-filter button[type=submit]');
+    await page.waitForURL(/target=roaster-2/);
+    const listed = await page
+      .locator('#recent-rows tr.row')
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
+    expect(listed.length).toBe(50);
+    expect(listed).toContain(denials[0]);
+    expect(listed).not.toContain(waiting.id);
+    // Search finds one action by its id; paging reaches the oldest of a longer list.
+    await page.goto(`/console?q=${denials[17]}`);
+    expect(
+      await page
+        .locator('#recent-rows tr.row')
+        .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id)),
+    ).toEqual([denials[17]]);
+    const recentIds = () =>
+      page
+        .locator('#recent-rows tr.row')
+        .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id ?? ''));
+    await page.goto('/console?proposer=agent2');
+    const first = await recentIds();
+    expect(first).toHaveLength(50);
+    await page.click('#older');
+    await page.waitForURL(/cursor=/);
+    const second = await recentIds();
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+    // A filter that cannot parse is named, and the rest of the page still works.
+    await page.goto('/console?status=EXPLODED&target=roaster-2');
+    expect(await page.locator('#filter-notices').textContent()).toContain('status');
+
+    // Bulk acknowledge, audited once per action with the person.
+    await page.goto('/console');
+    await group.locator('[data-act=acknowledge-group]').click();
+    await page.waitForSelector('#incidents tr.group[data-count="50"]', { state: 'detached' });
+    expect(await page.locator('#banner').textContent()).toContain('Acknowledged 50');
+    const acks = await t.gw.services.deps.db
+      .selectFrom('audit_log')
+      .select(['action_id', 'actor'])
+      .where('type', '=', 'action.acknowledged')
+      .where('action_id', 'in', denials)
+      .execute();
+    expect(acks).toHaveLength(50);
+    expect(new Set(acks.map((a) => a.actor))).toEqual(new Set(['op1']));
+
+    // At L2 a proposal is a recommendation: INFO, not an incident.
+    const put = (level: string) =>
+      t.api(tok('admin'), 'PUT', '/v1/autonomy/roaster-1', { level, reason: 'triage test' });
+    expect((await put('L2')).status).toBe(200);
+    const rec = (await propose(tok('agent'), 'roaster-1', 'roaster.set_fan', { value: 6 })).body
+      .action;
+    expect((await put('L3')).status).toBe(200);
+    await page.waitForSelector(`#recent-rows #row-${rec.id}`);
+    const recRow = page.locator(`#row-${rec.id}`);
+    expect(await recRow.getAttribute('data-severity')).toBe('INFO');
+    expect(await recRow.locator('.status').textContent()).toBe('Recommendation');
+    expect(await page.locator(`#incidents tr.row[data-id="${rec.id}"]`).count()).toBe(0);
     await context.close();
   });
 
@@ -461,13 +568,15 @@ describe('operator console', () => {
     expect(await page.locator('script:not([src])').count()).toBe(0);
     expect(await page.locator('[style]').count()).toBe(0);
 
-    await page.waitForSelector('#queue-rows tr.row');
+    await page.waitForSelector('#queue tr.row');
     const problems = await page.evaluate(() => {
       const out: string[] = [];
       const named = (el: Element): boolean => {
         const h = el as HTMLElement;
         if ((h.getAttribute('aria-label') ?? '').trim()) return true;
         if ((h.textContent ?? '').trim()) return true;
+        // An input inside its <label> is named by the label's text.
+        if ((h.closest('label')?.textContent ?? '').trim()) return true;
         const id = h.id;
         return id !== '' && document.querySelector(`label[for="${id}"]`) !== null;
       };

@@ -4,7 +4,7 @@
  * (back to stable), INFO otherwise. Headlines lead with state, then impact, then the next
  * action, in at most 90 characters.
  */
-import type { Status } from '../../gateway/lifecycle/states.ts';
+import { PENDING, STATUSES, type Status } from '../../gateway/lifecycle/states.ts';
 import { clip } from './label.ts';
 
 export type Severity = 'ERROR' | 'WARN' | 'RECOVERED' | 'INFO';
@@ -16,9 +16,12 @@ export interface SeverityFacts {
   /** The catalog marks recovery kinds (rollback, abort, shutdown) as allowed during a stop. */
   recoveryKind: boolean;
   acknowledged: boolean;
+  /** The decision recorded it as a recommendation (L1/L2): nothing failed, nothing is owed. */
+  recommendation?: boolean;
 }
 
 export function severityOf(f: SeverityFacts): Severity {
+  if (f.recommendation) return 'INFO';
   switch (f.status) {
     case 'FAILED':
     case 'UNKNOWN':
@@ -36,6 +39,16 @@ export function severityOf(f: SeverityFacts): Severity {
       return 'INFO';
   }
 }
+
+/**
+ * The settled statuses that stay unresolved until someone acknowledges them: ERROR and WARN
+ * ones that are not waiting for a decision.
+ */
+export const INCIDENT_STATUSES: readonly Status[] = STATUSES.filter(
+  (status) =>
+    !PENDING.includes(status) &&
+    unresolved(severityOf({ status, recoveryKind: false, acknowledged: false }), false),
+);
 
 /** ERROR and WARN rows stay unresolved until acknowledged, or (pending ones) until decided. */
 export function unresolved(severity: Severity, acknowledged: boolean): boolean {
@@ -80,15 +93,31 @@ const COPY: Record<Status, { state: string; impact: string; next: string }> = {
   },
 };
 
+// An L1/L2 proposal the policy recorded instead of running: its status is DENIED, but it is
+// information for the operator, not a failure to review.
+const RECOMMENDATION = {
+  state: 'Recommendation',
+  impact: 'recorded, not executed',
+  next: 'Act on it if you agree',
+};
+
+const copyFor = (status: Status, recommendation: boolean) =>
+  recommendation ? RECOMMENDATION : COPY[status];
+
 /** The row's second line: "Held: waits for approval. Approve or reject." */
-export function statusLine(status: Status, severity: Severity): string {
-  const c = COPY[status];
+export function statusLine(status: Status, severity: Severity, recommendation = false): string {
+  const c = copyFor(status, recommendation);
   return `${severity === 'RECOVERED' ? 'Recovered' : c.state}: ${c.impact}. ${c.next}.`;
 }
 
 /** "Held: Set burner power to 80 % on roaster-1 waits for approval. Approve or reject." */
-export function headline(status: Status, label: string, severity: Severity): string {
-  const c = COPY[status];
+export function headline(
+  status: Status,
+  label: string,
+  severity: Severity,
+  recommendation = false,
+): string {
+  const c = copyFor(status, recommendation);
   const state = severity === 'RECOVERED' ? 'Recovered' : c.state;
   const tail = ` ${c.impact}. ${c.next}.`;
   const room = HEADLINE_MAX - state.length - 2 - tail.length;

@@ -7,6 +7,7 @@ import type { estopStatus } from '../../gateway/lifecycle/estop.ts';
 import type { ActionView, DecisionView } from '../../gateway/lifecycle/views.ts';
 import type { CatalogEntry } from '../../gateway/schema/catalog.ts';
 import type { ConfidencePill } from './confidence.ts';
+import type { RecentFilter } from './recent-query.ts';
 import type { Severity } from './severity.ts';
 import type { TimelineEvent } from './timeline.ts';
 
@@ -16,6 +17,10 @@ export interface QueueItem {
   headline: string;
   /** State, impact and next step without the label, for the queue row. */
   line: string;
+  /** The first reason the gateway gave for the status, clipped for a row; none while pending. */
+  reason: string | undefined;
+  /** Recorded as a recommendation (L1/L2) rather than run. */
+  recommendation: boolean;
   severity: Severity;
   unresolved: boolean;
   acknowledged: boolean;
@@ -30,6 +35,31 @@ export interface QueueItem {
     acknowledge: boolean;
   };
   ownProposal: boolean;
+}
+
+/** Unresolved incidents of the same kind, target and first reason, folded into one row. */
+export interface IncidentGroup {
+  /** Stable for the same kind, target and reason: the console keys the row by it. */
+  key: string;
+  kind: string;
+  target: string;
+  reason: string | undefined;
+  /** Newest first. */
+  items: QueueItem[];
+  /** Epoch ms of the oldest and the newest. */
+  first: number;
+  last: number;
+}
+
+export interface QueueData {
+  needsYou: QueueItem[];
+  incidents: IncidentGroup[];
+  recent: QueueItem[];
+  /** The cursor of the next (older) page of Recent, or null on the last page. */
+  nextCursor: string | null;
+  filter: RecentFilter;
+  /** More pending actions or incidents exist than were read. */
+  truncated: { pending: boolean; incidents: boolean };
 }
 
 export interface AuditLine {

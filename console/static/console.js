@@ -49,7 +49,7 @@ function say(message, kind = 'info') {
 let selectedId;
 
 function rows() {
-  return $$('#queue-rows tr.row');
+  return $$('#queue tr.row');
 }
 
 function select(row, focus = true) {
@@ -64,25 +64,29 @@ function select(row, focus = true) {
   if (focus) row.focus();
 }
 
+// The live parts of the queue, each swapped by id; the filter form between them is left alone,
+// so what an operator types there survives a refresh.
+const LIVE_PARTS = ['#needs-you', '#incidents', '#recent-rows'];
+
 async function refreshQueue() {
-  const body = $('#queue-rows');
-  if (!body) return;
-  const fresh = await fragment('/console/fragments/queue');
+  if (!$('#queue')) return;
+  const params = new URLSearchParams(location.search);
+  params.delete('open');
+  const qs = params.toString();
+  const fresh = await fragment(`/console/fragments/queue${qs ? `?${qs}` : ''}`);
   if (!fresh) return;
-  body.replaceWith(fresh);
-  const pending = rows().filter(
-    (r) => r.dataset.status === 'PENDING_APPROVAL' || r.dataset.status === 'PENDING_VETO',
-  ).length;
-  const count = $('#pending-count');
-  if (count) count.textContent = String(pending);
+  const focusInQueue =
+    document.activeElement === document.body ||
+    document.activeElement?.closest?.('#queue tr.row') !== null;
+  for (const sel of LIVE_PARTS) {
+    const next = $(sel, fresh);
+    if (next) $(sel)?.replaceWith(next);
+  }
   if (selectedId) {
-    const row = $(`#row-${CSS.escape(selectedId)}`);
-    if (row)
-      select(
-        row,
-        document.activeElement === document.body ||
-          document.activeElement?.closest?.('#queue-rows') !== null,
-      );
+    const row =
+      $(`#row-${CSS.escape(selectedId)}`) ??
+      $(`#queue tr.row[data-id="${CSS.escape(selectedId)}"]`);
+    if (row) select(row, focusInQueue);
   }
 }
 
@@ -97,8 +101,17 @@ async function openDrawer(id) {
   drawer.replaceChildren(card);
   drawer.hidden = false;
   drawer.dataset.open = id;
-  history.replaceState(null, '', `/console?open=${encodeURIComponent(id)}`);
+  history.replaceState(null, '', withParam('open', id));
   $('#card-title', drawer)?.focus();
+}
+
+/** This page's address with one query parameter set (or removed), the filters kept. */
+function withParam(name, value) {
+  const params = new URLSearchParams(location.search);
+  if (value === undefined) params.delete(name);
+  else params.set(name, value);
+  const qs = params.toString();
+  return `${location.pathname}${qs ? `?${qs}` : ''}`;
 }
 
 function closeDrawer() {
@@ -107,7 +120,7 @@ function closeDrawer() {
   drawer.hidden = true;
   delete drawer.dataset.open;
   drawer.replaceChildren();
-  history.replaceState(null, '', '/console');
+  history.replaceState(null, '', withParam('open', undefined));
   if (selectedId) $(`#row-${CSS.escape(selectedId)}`)?.focus();
 }
 
@@ -293,10 +306,9 @@ function openBatch(batchId) {
 
 async function act(button) {
   const id = button.dataset.id;
-  // Confirmations name the action and its target: the operator sees what was acted on.
-  const label = button.dataset.target
-    ? `${button.dataset.label ?? id} on ${button.dataset.target}`
-    : (button.dataset.label ?? '');
+  // Confirmations name the action and its target (the label already ends "on <target>"): the
+  // operator sees what was acted on.
+  const label = button.dataset.label ?? id ?? '';
   const api = (verb) => `/console/api/actions/${encodeURIComponent(id)}/${verb}`;
   switch (button.dataset.act) {
     case 'approve': {
@@ -331,8 +343,14 @@ async function act(button) {
       });
     case 'acknowledge':
       await post(api('acknowledge'), {});
-      say('Acknowledged: you own this alert.', 'ok');
+      say(`Acknowledged: ${label}. You own this alert.`, 'ok');
       return;
+    case 'acknowledge-group': {
+      const ids = button.dataset.ids.split(' ');
+      const r = await post('/console/api/actions/acknowledge', { ids });
+      say(`Acknowledged ${r.acknowledged}: ${button.dataset.label}. You own these alerts.`, 'ok');
+      return;
+    }
     case 'open':
       return openDrawer(id);
     case 'approve-batch':
@@ -483,8 +501,10 @@ function waited(ms) {
 }
 
 setInterval(() => {
-  for (const cell of $$('.waiting[data-since]'))
+  for (const cell of $$('.waiting [data-since]'))
     cell.textContent = waited(Date.now() - Date.parse(cell.dataset.since));
+  for (const cell of $$('.deadline[data-deadline]'))
+    cell.textContent = `${cell.dataset.what} ${waited(Date.parse(cell.dataset.deadline) - Date.now())}`;
 }, 1000);
 
 // A target's state changes without a lifecycle event (a roaster heats and cools): Status

@@ -24,8 +24,19 @@ export function ConfidenceBadge({ pill }: { pill: ConfidencePill }) {
   );
 }
 
-export function StatusChip({ status }: { status: string }) {
-  return (
+export function StatusChip({
+  status,
+  recommendation = false,
+}: {
+  status: string;
+  recommendation?: boolean;
+}) {
+  // A recommendation is stored as DENIED (nothing ran) but reads as what it is.
+  return recommendation ? (
+    <span class="status st-recommendation" data-status={status}>
+      Recommendation
+    </span>
+  ) : (
     <span class={`status st-${status.toLowerCase()}`} data-status={status}>
       {statusLabel(status)}
     </span>

@@ -7,7 +7,9 @@ import { InterlockError } from '../schema/errors.ts';
 import type { Principal } from '../schema/principal.ts';
 import { acknowledgementOf, insertAcknowledgement } from '../store/acknowledgements.ts';
 import { actionById } from '../store/actions.ts';
+import type { Tx } from '../store/conn.ts';
 import { inTx, type Deps } from './deps.ts';
+import type { LifecycleEvent } from './events.ts';
 import { PENDING } from './states.ts';
 
 export async function acknowledge(
@@ -16,38 +18,64 @@ export async function acknowledge(
   actionId: string,
   note: string | undefined,
 ): Promise<{ acknowledged: true; by: string }> {
+  return inTx(deps, (trx, events) => acknowledgeIn(trx, events, deps, principal, actionId, note));
+}
+
+/**
+ * Acknowledges a group of repeats at once, all or none: one transaction, so a pending action
+ * among them refuses the whole group and nothing is half done. Each gets its own audit record.
+ */
+export async function acknowledgeMany(
+  deps: Deps,
+  principal: Principal,
+  actionIds: readonly string[],
+  note: string | undefined,
+): Promise<{ acknowledged: number; by: string }> {
   return inTx(deps, async (trx, events) => {
-    const action = await actionById(trx, actionId);
-    if (!action) throw new InterlockError('not_found', `no action ${actionId}`, { field: 'id' });
-    if ((PENDING as readonly string[]).includes(action.status))
-      throw new InterlockError(
-        'conflict',
-        `action ${actionId} is ${action.status}: decide it (approve or reject) instead of acknowledging it`,
-        { field: 'status' },
-      );
-    const existing = await acknowledgementOf(trx, actionId);
-    if (existing) return { acknowledged: true as const, by: existing.actor };
-    const now = deps.now();
-    await insertAcknowledgement(trx, {
-      action_id: actionId,
-      actor: principal.id,
-      note: note ?? null,
-      created_at: now,
-    });
-    await appendAudit(trx, {
-      type: 'action.acknowledged',
-      actionId,
-      actor: principal.id,
-      at: now,
-      payload: { status: action.status, ...(note ? { note } : {}) },
-    });
-    events.push({
-      type: 'action.acknowledged',
-      actionId,
-      target: action.target,
-      at: now,
-      detail: { by: principal.id },
-    });
-    return { acknowledged: true as const, by: principal.id };
+    for (const id of new Set(actionIds))
+      await acknowledgeIn(trx, events, deps, principal, id, note);
+    return { acknowledged: new Set(actionIds).size, by: principal.id };
   });
+}
+
+async function acknowledgeIn(
+  trx: Tx,
+  events: LifecycleEvent[],
+  deps: Deps,
+  principal: Principal,
+  actionId: string,
+  note: string | undefined,
+): Promise<{ acknowledged: true; by: string }> {
+  const action = await actionById(trx, actionId);
+  if (!action) throw new InterlockError('not_found', `no action ${actionId}`, { field: 'id' });
+  if ((PENDING as readonly string[]).includes(action.status))
+    throw new InterlockError(
+      'conflict',
+      `action ${actionId} is ${action.status}: decide it (approve or reject) instead of acknowledging it`,
+      { field: 'status' },
+    );
+  const existing = await acknowledgementOf(trx, actionId);
+  if (existing) return { acknowledged: true as const, by: existing.actor };
+  const now = deps.now();
+  await insertAcknowledgement(trx, {
+    action_id: actionId,
+    actor: principal.id,
+    note: note ?? null,
+    created_at: now,
+  });
+  await appendAudit(trx, {
+    type: 'action.acknowledged',
+    actionId,
+    actor: principal.id,
+    at: now,
+    payload: { status: action.status, ...(note ? { note } : {}) },
+  });
+  events.push({
+    type: 'action.acknowledged',
+    actionId,
+    target: action.target,
+    at: now,
+    detail: { by: principal.id },
+  });
+  return { acknowledged: true as const, by: principal.id };
 }

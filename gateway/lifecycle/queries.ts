@@ -9,10 +9,19 @@ import {
   newestInStatus,
   pageOfActions,
 } from '../store/actions.ts';
+import {
+  recommendedAmong,
+  searchActions,
+  unacknowledgedIn,
+  type ActionSearch,
+} from '../store/action-search.ts';
 import { queryAudit, type AuditQuery, type AuditRecordView } from '../store/audit-query.ts';
 import { recordsSince, trailOf, type AuditLine } from '../store/audit-reads.ts';
 import { PENDING } from './states.ts';
 import type { ActionsTable } from '../store/types.ts';
+
+/** A stored action row, as the read-side queries return it. */
+export type ActionRow = ActionsTable;
 import { actionView, type ActionView } from './views.ts';
 
 export interface ListQuery {
@@ -35,14 +44,46 @@ export async function listActions(
     limit: query.limit + 1,
   });
   const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    actions: await viewsOf(deps, page),
-    nextCursor:
-      rows.length > query.limit && last
-        ? Buffer.from(`${last.created_at}:${last.id}`).toString('base64url')
-        : null,
-  };
+  return { actions: await viewsOf(deps, page), nextCursor: nextCursorOf(rows, query.limit) };
+}
+
+/** The cursor after a page read with limit + 1 rows, or null when that was the last page. */
+function nextCursorOf(rows: ActionsTable[], limit: number): string | null {
+  const last = rows.slice(0, limit).at(-1);
+  return rows.length > limit && last
+    ? Buffer.from(`${last.created_at}:${last.id}`).toString('base64url')
+    : null;
+}
+
+export type HistoryQuery = Omit<ActionSearch, 'before'> & { cursor?: string };
+
+/** A filtered, searched page of the whole history, newest first, with the next page's cursor. */
+export async function searchHistory(
+  deps: Deps,
+  query: HistoryQuery,
+): Promise<{ rows: ActionsTable[]; nextCursor: string | null }> {
+  const { cursor, ...search } = query;
+  const before = decodeCursor(cursor);
+  const rows = await searchActions(deps.db, {
+    ...search,
+    ...(before ? { before } : {}),
+    limit: query.limit + 1,
+  });
+  return { rows: rows.slice(0, query.limit), nextCursor: nextCursorOf(rows, query.limit) };
+}
+
+/** Unacknowledged actions in these statuses, recommendations left out, newest first. */
+export function unresolvedIncidents(
+  deps: Deps,
+  statuses: readonly string[],
+  limit: number,
+): Promise<ActionsTable[]> {
+  return unacknowledgedIn(deps.db, statuses, limit);
+}
+
+/** Which of these actions the policy recorded as recommendations. */
+export function recommended(deps: Deps, ids: readonly string[]): Promise<Set<string>> {
+  return recommendedAmong(deps.db, ids);
 }
 
 /** Action rows as API views, with their approvals (one query for all of them). */
@@ -70,20 +111,9 @@ function decodeCursor(cursor: string | undefined): { at: number; id: string } | 
   return { at: n, id };
 }
 
-/**
- * What needs a person (pending, newest first, at most `pendingLimit`) and the newest `recentLimit`
- * actions.
- */
-export async function queueRows(
-  deps: Deps,
-  pendingLimit: number,
-  recentLimit: number,
-): Promise<ActionsTable[]> {
-  const [pending, recent] = await Promise.all([
-    newestInStatus(deps.db, PENDING, pendingLimit),
-    pageOfActions(deps.db, { limit: recentLimit }),
-  ]);
-  return [...new Map([...recent, ...pending].map((r) => [r.id, r])).values()];
+/** Pending actions (approval or veto), newest first, at most `limit`. */
+export function newestPending(deps: Deps, limit: number): Promise<ActionsTable[]> {
+  return newestInStatus(deps.db, PENDING, limit);
 }
 
 /** Which of these actions someone has acknowledged. */

@@ -14,6 +14,12 @@ export const OptionalReasonBodySchema = z.strictObject({
   reason: z.string().max(REASON_MAX_LENGTH).optional(),
 });
 
+/** Acknowledging a group of repeated incidents at once (the console's bulk acknowledge). */
+export const AcknowledgeManyBodySchema = z.strictObject({
+  ids: z.array(z.string().min(1).max(100)).min(1).max(1000),
+  reason: z.string().max(REASON_MAX_LENGTH).optional(),
+});
+
 /** An approval, optionally bound to the digest of the action the approver saw. */
 export const ApproveBodySchema = z.strictObject({
   reason: z.string().max(REASON_MAX_LENGTH).optional(),

@@ -9,6 +9,7 @@ import * as consoleTables from './004-console.ts';
 import * as tokenNames from './005-token-names.ts';
 import * as hotPathIndexes from './006-hot-path-indexes.ts';
 import * as liveWindowIndexes from './007-live-window-indexes.ts';
+import * as consolePaging from './008-console-paging.ts';
 import type { Dialect } from '../dialect.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '005-token-names': { up: (db: Kysely<unknown>) => tokenNames.up(db, dialect) },
     '006-hot-path-indexes': { up: (db: Kysely<unknown>) => hotPathIndexes.up(db, dialect) },
     '007-live-window-indexes': { up: (db: Kysely<unknown>) => liveWindowIndexes.up(db, dialect) },
+    '008-console-paging': { up: (db: Kysely<unknown>) => consolePaging.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }
