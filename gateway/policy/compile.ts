@@ -70,7 +70,6 @@ export async function compilePolicy(options: CompileOptions): Promise<CompiledBu
       'build',
       '-t',
       'wasm',
-      ...(process.env.OPT ? ['-O', process.env.OPT] : []),
       ...[DECISION_ENTRYPOINT, ...extra].flatMap((e) => ['-e', e]),
       '--capabilities',
       caps,
