@@ -114,6 +114,15 @@ describe('operator console', () => {
       await card.locator('section', { hasText: 'Audit trail' }).locator('tbody tr').count(),
     ).toBeGreaterThanOrEqual(3);
     expect(page.url()).toContain(`open=${id}`);
+    // Cancel (the action) is nowhere near Close (the card).
+    const cancelBox = await card
+      .locator('[data-act=cancel]')
+      .evaluate((el) => el.getBoundingClientRect().toJSON() as DOMRect);
+    const closeBox = await card
+      .locator('[data-close-drawer]')
+      .evaluate((el) => el.getBoundingClientRect().toJSON() as DOMRect);
+    const gap = Math.hypot(cancelBox.x - closeBox.x, cancelBox.y - closeBox.y);
+    expect(gap).toBeGreaterThan(150);
     await page.screenshot({ path: path.join(SHOTS, 'card.png') });
 
     await card.locator('[data-act=approve]').click();
@@ -125,6 +134,15 @@ describe('operator console', () => {
     expect(await rowStatus(page, id)).toBe('COMPLETED');
     expect((await roaster('roaster-1')).power).toBe(80);
     expect(await card.locator('pre.state').textContent()).toContain('"power": 80');
+    // The outcome: the state the decision used, before and after the write, and what changed.
+    const heads = await card.locator('.state-compare thead th').allTextContents();
+    expect(heads).toEqual(['Field', 'Decision used', 'Before the write', 'After the write', 'Now']);
+    const power = card.locator('.state-compare tr[data-field="power"]');
+    expect(await power.getAttribute('class')).toBe('changed');
+    expect((await power.locator('td').allTextContents()).slice(2)).toEqual(['80', '80']);
+    expect(await card.locator('.outcome-line').textContent()).toMatch(
+      /Result completed.*power \d+ → 80/,
+    );
 
     const trail = await auditTypes(id);
     expect(trail).toContainEqual({ type: 'approval.granted', actor: 'op1' });

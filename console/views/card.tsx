@@ -78,6 +78,8 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
 
       <ActionFacts d={d} />
 
+      <Outcome d={d} />
+
       <OutputSection outcome={a.outcome} />
 
       <section aria-labelledby="sec-why">
@@ -117,8 +119,18 @@ function CardHeader({ d }: { d: CardData }) {
   const a = d.item.action;
   return (
     <header>
+      {/* Close sits alone at the top, far from the buttons that change the action. */}
+      <button
+        type="button"
+        class="btn-quiet card-close"
+        data-close-drawer
+        aria-label="Close the card"
+      >
+        Close
+      </button>
       <p class="badges">
-        <SeverityBadge severity={d.item.severity} /> <StatusChip status={a.status} />{' '}
+        <SeverityBadge severity={d.item.severity} />{' '}
+        <StatusChip status={a.status} recommendation={d.item.recommendation} />{' '}
         <ConfidenceBadge pill={d.item.confidence} />
       </p>
       <h2 id="card-title" tabindex={-1}>
@@ -140,7 +152,7 @@ function CardHeader({ d }: { d: CardData }) {
             data-id={a.id}
             data-label={d.item.label}
           >
-            Cancel
+            Cancel action
           </button>
         ) : null}
         {d.item.can.abort ? (
@@ -154,14 +166,80 @@ function CardHeader({ d }: { d: CardData }) {
             Abort
           </button>
         ) : null}
-        <button type="button" class="btn-quiet" data-close-drawer>
-          Close
-        </button>
       </p>
       {d.item.ownProposal ? (
         <p class="own-note">You proposed this action, so you cannot approve it.</p>
       ) : null}
     </header>
+  );
+}
+
+const show = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
+
+/**
+ * The state the decision was made on, the state just before and just after the write, and the
+ * state now, field by field; the fields the write changed are marked in words, not colour only.
+ */
+function Outcome({ d }: { d: CardData }) {
+  const a = d.item.action;
+  const o = a.outcome ?? {};
+  const obj = (v: unknown): Record<string, unknown> | undefined =>
+    v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const used = d.decision.stateUsed;
+  const before = obj(o.state_before);
+  const after = obj(o.state_after);
+  const now = d.target && !('error' in d.target.state) ? d.target.state : undefined;
+  const columns = [
+    ['Decision used', used],
+    ['Before the write', before],
+    ['After the write', after],
+    ['Now', now],
+  ] as const;
+  const keys = [...new Set(columns.flatMap(([, s]) => (s ? Object.keys(s) : [])))].sort();
+  const changed = keys.filter(
+    (k) => before && after && JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+  );
+  return (
+    <section aria-labelledby="sec-outcome">
+      <h3 id="sec-outcome">Outcome</h3>
+      {typeof o.result === 'string' ? (
+        <p class="outcome-line">
+          Result <strong>{o.result}</strong>
+          {typeof o.attempts === 'number' ? ` after ${o.attempts} attempt(s)` : ''}
+          {typeof o.message === 'string' ? `: ${o.message}` : ''}.{' '}
+          {before && after
+            ? changed.length
+              ? `Changed: ${changed.map((k) => `${k} ${show(before[k])} → ${show(after[k])}`).join(', ')}.`
+              : 'The target reports no field changed.'
+            : ''}
+        </p>
+      ) : (
+        <p class="outcome-line">Not run{a.statusReason ? '' : ' yet'}: no outcome to show.</p>
+      )}
+      {keys.length ? (
+        <div class="table-scroll">
+          <table class="trail state-compare">
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                {columns.map(([name, s]) => (s ? <th scope="col">{name}</th> : null))}
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((k) => (
+                <tr class={changed.includes(k) ? 'changed' : undefined} data-field={k}>
+                  <th scope="row">
+                    {k}
+                    {changed.includes(k) ? <span class="changed-mark"> (changed)</span> : null}
+                  </th>
+                  {columns.map(([, s]) => (s ? <td>{show(s[k])}</td> : null))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
   );
 }
 

@@ -273,6 +273,7 @@ export class Executor {
             recheck.decision,
             'recheck',
             now,
+            recheck.state,
           )
         : null;
       if (blockReason) {

@@ -114,6 +114,7 @@ export async function proposeBatch(
           decision: d.decision,
           now,
           batch: { id: batchId, seq },
+          stateUsed: d.state,
         },
         events,
       );

@@ -254,10 +254,18 @@ export async function propose(
   try {
     const { actionId } = await inGroupTx(deps, async (trx, events) => {
       await beginRecording(trx, principal);
-      const { decision, level } = await settleRates(trx, deps, decided);
+      const { decision, level, state } = await settleRates(trx, deps, decided);
       return recordProposal(
         trx,
-        { envelope, proposer: principal.id, idempotencyKey: key, level, decision, now: deps.now() },
+        {
+          envelope,
+          proposer: principal.id,
+          idempotencyKey: key,
+          level,
+          decision,
+          now: deps.now(),
+          stateUsed: state,
+        },
         events,
       );
     });
@@ -279,10 +287,10 @@ export async function dryRun(
   body: unknown,
 ): Promise<DecisionView & { plan?: Record<string, unknown>; planError?: string }> {
   const envelope = await parseProposal(deps, principal, body);
-  const { decision, level } = await decideProposal(deps, principal, envelope);
+  const { decision, level, state } = await decideProposal(deps, principal, envelope);
   const now = deps.now();
   const id = await inGroupTx(deps, (trx) =>
-    recordDecision(trx, null, principal.id, level, decision, 'dry_run', now),
+    recordDecision(trx, null, principal.id, level, decision, 'dry_run', now, state),
   );
   // What the driver would run (shell: the argv, binary and directory), without running it.
   let plan: { plan?: Record<string, unknown>; planError?: string } = {};

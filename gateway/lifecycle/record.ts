@@ -22,6 +22,8 @@ export interface DecidedProposal {
   decision: Decision;
   now: number;
   batch?: { id: string; seq: number };
+  /** The target state the decision was made on. */
+  stateUsed?: Record<string, unknown>;
 }
 
 export function requestDigest(envelope: ActionEnvelope): string {
@@ -46,6 +48,7 @@ export async function recordDecision(
   decision: Decision,
   purpose: 'proposal' | 'recheck' | 'dry_run',
   now: number,
+  stateUsed?: Record<string, unknown>,
 ): Promise<string> {
   const id = randomUUID();
   await insertDecision(trx, {
@@ -63,6 +66,7 @@ export async function recordDecision(
     recommendation: decision.recommendation ? 1 : 0,
     policy_digest: decision.policyDigest,
     timings: JSON.stringify(decision.timings),
+    state_used: stateUsed ? JSON.stringify(stateUsed) : null,
     created_at: now,
   });
   await appendAudit(trx, {
@@ -70,7 +74,10 @@ export async function recordDecision(
     actionId,
     actor,
     at: now,
-    payload: decisionAuditPayload(id, level, decision, purpose),
+    payload: {
+      ...decisionAuditPayload(id, level, decision, purpose),
+      ...(stateUsed ? { state: stateUsed } : {}),
+    },
   });
   return id;
 }
@@ -131,7 +138,16 @@ export async function recordProposal(
       digest,
     },
   });
-  const decisionId = await recordDecision(trx, id, p.proposer, p.level, d, 'proposal', now);
+  const decisionId = await recordDecision(
+    trx,
+    id,
+    p.proposer,
+    p.level,
+    d,
+    'proposal',
+    now,
+    p.stateUsed,
+  );
   const to = statusFor(d);
   const set =
     to === 'APPROVED'

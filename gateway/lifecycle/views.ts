@@ -69,6 +69,7 @@ export function decisionView(row: DecisionsTable): DecisionView {
     invariants: JSON.parse(row.invariants) as Decision['invariants'],
     policyDigest: row.policy_digest,
     timings: JSON.parse(row.timings) as Decision['timings'],
+    ...(row.state_used ? { stateUsed: JSON.parse(row.state_used) as Record<string, unknown> } : {}),
   };
 }
 

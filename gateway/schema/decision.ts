@@ -65,6 +65,8 @@ export const DecisionViewSchema = DecisionSchema.extend({
   id: z.string(),
   level: z.string(),
   createdAt: z.string(),
+  /** The target state the decision was made on (recorded since migration 009). */
+  stateUsed: z.record(z.string(), z.unknown()).optional(),
 });
 export type DecisionView = z.infer<typeof DecisionViewSchema>;
 
