@@ -16,7 +16,8 @@ import {
 } from '../gateway/lifecycle/queries.ts';
 import { PENDING } from '../gateway/lifecycle/states.ts';
 import type { ActionView } from '../gateway/lifecycle/views.ts';
-import { stateOf, targetStatuses } from '../gateway/governance/target-status.ts';
+import { stateOf, targetStatus, targetStatuses } from '../gateway/governance/target-status.ts';
+import { may } from '../gateway/schema/permissions.ts';
 import type { Principal } from '../gateway/schema/principal.ts';
 import type { CatalogEntry } from '../gateway/schema/catalog.ts';
 import { confidencePill } from './model/confidence.ts';
@@ -156,6 +157,11 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
     typeof action.outcome?.checkpoint === 'string' ? action.outcome.checkpoint : undefined;
   return {
     item,
+    canResolve: may(viewer.role, 'administer'),
+    canProposeRollback:
+      may(viewer.role, 'decide') &&
+      typeof action.outcome?.checkpoint === 'string' &&
+      typeof t?.driver.rollbackAction === 'function',
     decision,
     entry: catalogEntry(deps, action.kind),
     trail,
@@ -168,6 +174,7 @@ export async function card(deps: Deps, viewer: Principal, id: string): Promise<C
           connected: t.driver.connected,
           rollback: typeof t.driver.restore === 'function',
           state,
+          breakers: (await targetStatus(deps, t.id)).breakers,
         }
       : undefined,
     checkpoint,

@@ -3,6 +3,7 @@
  * HTTP API (gateway/schema/bodies.ts), so the two doors cannot disagree.
  */
 import { abortExecuting } from '../gateway/executor/abort.ts';
+import { resolveEvent } from '../gateway/governance/breakers.ts';
 import { optionalBody } from '../gateway/http/body.ts';
 import type { Services } from '../gateway/http/services.ts';
 import { acknowledge, acknowledgeMany } from '../gateway/lifecycle/acknowledge.ts';
@@ -10,6 +11,7 @@ import { setAutonomy } from '../gateway/lifecycle/autonomy.ts';
 import { approveBatch } from '../gateway/lifecycle/batches.ts';
 import { engage, rearm } from '../gateway/lifecycle/estop.ts';
 import { loadAction } from '../gateway/lifecycle/propose.ts';
+import { proposeRollback } from '../gateway/lifecycle/rollback.ts';
 import { approve, end } from '../gateway/lifecycle/verdicts.ts';
 import {
   AcknowledgeManyBodySchema,
@@ -18,7 +20,7 @@ import {
   ReasonBodySchema,
   SetAutonomyBodySchema,
 } from '../gateway/schema/bodies.ts';
-import { actionId, requireDecider, type ConsoleApp } from './route-helpers.ts';
+import { actionId, requireAdmin, requireDecider, type ConsoleApp } from './route-helpers.ts';
 
 export function mutationRoutes(app: ConsoleApp, s: Services): void {
   const deps = s.deps;
@@ -67,6 +69,20 @@ export function mutationRoutes(app: ConsoleApp, s: Services): void {
     requireDecider(p);
     const body = await optionalBody(c.req, AcknowledgeManyBodySchema);
     return c.json(await acknowledgeMany(deps, p, body.ids, body.reason));
+  });
+  // As on the API: resolving a breaker is an administrator's call, with a reason.
+  app.post('/api/breakers/:id/resolve', async (c) => {
+    const p = c.get('session').principal;
+    requireAdmin(p);
+    const body = await optionalBody(c.req, ReasonBodySchema);
+    return c.json(await resolveEvent(deps, p, actionId(c.req.param('id')), body.reason));
+  });
+  // A proposal like any other, by the person who asked: it is decided by policy.
+  app.post('/api/actions/:id/rollback', async (c) => {
+    const p = c.get('session').principal;
+    requireDecider(p);
+    await optionalBody(c.req, OptionalReasonBodySchema);
+    return c.json(await proposeRollback(deps, p, actionId(c.req.param('id'))));
   });
   app.post('/api/batches/:id/approve', async (c) => {
     const p = c.get('session').principal;

@@ -71,7 +71,12 @@ export function pageRoutes(app: ConsoleApp, deps: Deps): void {
     const p = session.principal;
     return c.html(
       <Layout title="Status" chrome={await chrome(deps, session, 'status')}>
-        <StatusPage s={await status(deps)} canDecide={may(p.role, 'decide')} tz={tz} />
+        <StatusPage
+          s={await status(deps)}
+          canDecide={may(p.role, 'decide')}
+          canResolve={may(p.role, 'administer')}
+          tz={tz}
+        />
       </Layout>,
     );
   });
@@ -121,7 +126,14 @@ export function fragmentRoutes(app: ConsoleApp, deps: Deps): void {
   );
   app.get('/fragments/status', async (c) => {
     const p = c.get('session').principal;
-    return c.html(<StatusBody s={await status(deps)} canDecide={may(p.role, 'decide')} tz={tz} />);
+    return c.html(
+      <StatusBody
+        s={await status(deps)}
+        canDecide={may(p.role, 'decide')}
+        canResolve={may(p.role, 'administer')}
+        tz={tz}
+      />,
+    );
   });
   app.get('/fragments/timeline', async (c) =>
     c.html(

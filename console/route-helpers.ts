@@ -21,6 +21,16 @@ export function actionId(raw: string): string {
   return r.data;
 }
 
+/** Refuses (403) a principal the permissions table does not let administer. */
+export function requireAdmin(p: Principal): void {
+  if (!may(p.role, 'administer')) {
+    throw new InterlockError(
+      'forbidden',
+      `this needs role ${MAY.administer.join(' or ')}; ${p.id} is ${p.role}`,
+    );
+  }
+}
+
 /** Refuses (403) a principal the permissions table does not let decide. */
 export function requireDecider(p: Principal): void {
   if (!may(p.role, 'decide')) {

@@ -694,6 +694,172 @@ describe('operator console', () => {
   });
 });
 
+describe('a way back, from the console', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startTestGateway({
+      targets: [
+        {
+          id: 'roaster-7',
+          driver: 'sim-roaster',
+          level: 'L3+',
+          // The controller refuses three writes (a breaker trips); time runs 60× so a stopped
+          // roaster cools to OFF in seconds instead of minutes.
+          options: { mode: 'RUNNING', latencyMs: 150, timeScale: 60, faults: { rejectWrites: 3 } },
+        },
+      ],
+      governance: { breakerIntervalMs: 3_600_000 },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  const token = (name: string): string => g.tokens[name] ?? '';
+  type Full = ActionBody['action'] & { kind: string; params: Record<string, unknown> };
+  const actionAt = async (id: string): Promise<Full> =>
+    (await g.api<{ action: Full }>(token('agent'), 'GET', `/v1/actions/${id}`)).body.action;
+  const settled = (id: string, not: string[]) =>
+    waitFor(
+      async () => {
+        const a = await actionAt(id);
+        return not.includes(a.status) ? undefined : a;
+      },
+      15_000,
+      `action ${id} to settle`,
+    );
+  const audit = () =>
+    g.gw.services.deps.db
+      .selectFrom('audit_log')
+      .select(['type', 'actor', 'action_id'])
+      .orderBy('seq')
+      .execute();
+
+  it('an administrator resolves the tripped breakers from Status with a reason; an operator proposes a rollback from a card, and it is decided like any action', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++)
+      ids.push(
+        (
+          await g.api<ActionBody>(token('agent'), 'POST', '/v1/actions', {
+            target: 'roaster-7',
+            kind: 'roaster.set_power',
+            params: { value: 40 },
+          })
+        ).body.action.id,
+      );
+    await settled(ids[3]!, ['APPROVED', 'EXECUTING']);
+
+    const admin = await loginAs(browser, g.gw.url, token('admin'));
+    await admin.page.goto('/console/status');
+    const breakers = admin.page.locator('tr[data-target="roaster-7"] .breaker');
+    await breakers.first().waitFor();
+    const rules = await breakers.evaluateAll((els) =>
+      els.map((e) => (e as HTMLElement).dataset.rule),
+    );
+    expect(rules.sort()).toEqual(['high_error_rate', 'repeated_failures']);
+    expect(await breakers.first().locator('.breaker-facts').textContent()).toMatch(
+      /Tripped \d\d:\d\d:\d\d: \d+ failed of \d+ runs.*leaves the window at \d\d:\d\d:\d\d/,
+    );
+    await admin.page.screenshot({ path: path.join(SHOTS, 'status-breakers.png') });
+    for (const rule of rules) {
+      await admin.page.locator(`.breaker[data-rule="${rule}"] [data-act=resolve-breaker]`).click();
+      // A reason is required.
+      await admin.page.click('#reason-submit');
+      await admin.page.waitForSelector('#reason-error:has-text("reason")');
+      await admin.page.fill('#reason-text', 'controller firmware restarted; writes verified');
+      await admin.page.click('#reason-submit');
+      await admin.page.waitForSelector(`.breaker[data-rule="${rule}"]`, { state: 'detached' });
+    }
+    const who = (await admin.page.locator('.who').textContent())?.split(' ')[0] ?? '';
+    const resolved = (await audit()).filter((r) => r.type === 'breaker.resolved');
+    expect(resolved).toHaveLength(2);
+    expect(new Set(resolved.map((r) => r.actor))).toEqual(new Set([who]));
+    await admin.context.close();
+
+    // A write that completes has a checkpoint; its card proposes the rollback.
+    const before = (await g.gw.services.deps.targets.get('roaster-7')!.driver.readState()).fan;
+    const fan = (
+      await g.api<ActionBody>(token('agent'), 'POST', '/v1/actions', {
+        target: 'roaster-7',
+        kind: 'roaster.set_fan',
+        params: { value: before === 7 ? 8 : 7 },
+      })
+    ).body.action;
+    expect(fan.status).toBe('PENDING_APPROVAL');
+    expect((await g.api(token('op2'), 'POST', `/v1/actions/${fan.id}/approve`, {})).status).toBe(
+      200,
+    );
+    expect((await settled(fan.id, ['APPROVED', 'EXECUTING'])).status).toBe('COMPLETED');
+
+    const op = await loginAs(browser, g.gw.url, token('op1'));
+    await op.page.goto(`/console?open=${fan.id}`);
+    const propose = op.page.locator(`#drawer [data-act=propose-rollback][data-id="${fan.id}"]`);
+    await propose.click();
+    await op.page.waitForSelector('#drawer article.card[data-status="PENDING_APPROVAL"]');
+    const rollbackId = await op.page.locator('#drawer article.card').getAttribute('data-id');
+    expect(rollbackId).not.toBe(fan.id);
+    expect(await op.page.locator('#banner').textContent()).toContain('Rollback proposed');
+    const rb = await actionAt(rollbackId!);
+    expect([rb.kind, rb.proposer, rb.params]).toEqual([
+      'roaster.rollback',
+      'op1',
+      { checkpoint: (await actionAt(fan.id)).outcome?.checkpoint },
+    ]);
+    // The proposer cannot approve it; another operator can, and the fan goes back.
+    expect(await op.page.locator('#drawer [data-act=approve]').count()).toBe(0);
+    expect((await g.api(token('op2'), 'POST', `/v1/actions/${rb.id}/approve`, {})).status).toBe(
+      200,
+    );
+    expect((await settled(rb.id, ['APPROVED', 'EXECUTING'])).status).toBe('COMPLETED');
+    expect((await g.gw.services.deps.targets.get('roaster-7')!.driver.readState()).fan).toBe(
+      before,
+    );
+    expect(await audit()).toContainEqual({
+      type: 'action.proposed',
+      actor: 'op1',
+      action_id: rb.id,
+    });
+    await op.context.close();
+  });
+
+  it('after an emergency stop the roaster cools back to OFF on its own, and preheat is allowed again after the rearm', async () => {
+    const { context, page } = await loginAs(browser, g.gw.url, token('op1'));
+    await page.click('#estop-open');
+    await page.waitForSelector('#estop-dialog[open] #estop-radius');
+    await page.click('#estop-confirm');
+    await page.waitForSelector('#estop-state.estop-banner');
+    const driver = g.gw.services.deps.targets.get('roaster-7')!.driver;
+    expect((await driver.readState()).mode).toBe('COOLING');
+    await waitFor(
+      async () => ((await driver.readState()).mode === 'OFF' ? true : undefined),
+      20_000,
+      'the roaster to cool to OFF',
+    );
+    await page.goto('/console/status');
+    await page.locator('[data-act=rearm]').click();
+    await page.fill('#reason-text', 'roaster inspected after the stop');
+    await page.click('#reason-submit');
+    await page.waitForSelector('#estop-state.estop-ok');
+    const preheat = (
+      await g.api<ActionBody>(token('agent'), 'POST', '/v1/actions', {
+        target: 'roaster-7',
+        kind: 'roaster.preheat',
+        params: { target_temp: 200 },
+      })
+    ).body;
+    expect(preheat.action.status, JSON.stringify(preheat.decision)).toBe('PENDING_APPROVAL');
+    // Preheat is high risk: as many approvals as the policy asks for, from different people.
+    for (const who of ['op2', 'op1'])
+      if ((await actionAt(preheat.action.id)).status === 'PENDING_APPROVAL')
+        expect(
+          (await g.api(token(who), 'POST', `/v1/actions/${preheat.action.id}/approve`, {})).status,
+        ).toBe(200);
+    expect((await settled(preheat.action.id, ['APPROVED', 'EXECUTING'])).status).toBe('COMPLETED');
+    expect((await driver.readState()).mode).toBe('PREHEATING');
+    await context.close();
+  });
+});
+
 describe('a console whose gateway dies', () => {
   it('says the page may be stale within 3 s of losing the gateway, and stops saying it once it is back; the title counts what waits', async () => {
     // A real process on a fixed port, killed with SIGKILL and started again on the same

@@ -72,6 +72,10 @@ export interface AuditLine {
 
 export interface CardData {
   item: QueueItem;
+  /** The viewer may resolve breakers (administrators). */
+  canResolve: boolean;
+  /** The action has a checkpoint, its target a rollback action, and the viewer may decide. */
+  canProposeRollback: boolean;
   decision: DecisionView;
   entry: CatalogEntry | undefined;
   trail: AuditLine[];
@@ -84,6 +88,8 @@ export interface CardData {
         connected: boolean;
         rollback: boolean;
         state: Record<string, unknown> | { error: string };
+        /** Breakers open on the target: a pause or a lowered level may be why it waits. */
+        breakers: TargetStatus['breakers'];
       }
     | undefined;
   checkpoint: string | undefined;

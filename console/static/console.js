@@ -355,6 +355,19 @@ async function act(button) {
       return openDrawer(id);
     case 'approve-batch':
       return openBatch(id);
+    case 'propose-rollback': {
+      const r = await post(api('rollback'), {});
+      say(
+        `Rollback proposed: ${label} (${r.action.status.replace('_', ' ')}${r.replayed ? ', proposed before' : ''}).`,
+        'ok',
+      );
+      return openDrawer(r.action.id);
+    }
+    case 'resolve-breaker':
+      return askReason('Resolve this breaker?', label, 'Resolve', async (reason) => {
+        await post(`/console/api/breakers/${encodeURIComponent(id)}/resolve`, { reason });
+        say(`Resolved: ${label}.`, 'ok');
+      });
     case 'rearm':
       return askReason('Rearm the emergency stop?', label, 'Rearm', async (reason) => {
         await post('/console/api/estop/rearm', { reason });

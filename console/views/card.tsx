@@ -7,6 +7,7 @@ import type { CardData } from '../model/view-data.ts';
 import { ConfidenceBadge, SeverityBadge, StatusChip } from './badges.tsx';
 import { Controls } from './queue.tsx';
 import { clock, duration, pretty } from './format.ts';
+import { BreakerCard } from './status.tsx';
 
 function Field({ name, children }: { name: string; children: unknown }) {
   return (
@@ -59,8 +60,18 @@ function Rollback({ d }: { d: CardData }) {
       >
         Copy
       </button>
-      . A rollback is an action like any other: propose the target's rollback kind with this
-      reference and it is decided by policy.
+      . A rollback is an action like any other: it is proposed in your name and decided by policy.{' '}
+      {d.canProposeRollback ? (
+        <button
+          type="button"
+          class="btn-quiet"
+          data-act="propose-rollback"
+          data-id={d.item.action.id}
+          data-label={`Roll ${d.item.action.target} back to ${d.checkpoint}`}
+        >
+          Propose rollback to this checkpoint
+        </button>
+      ) : null}
     </p>
   );
 }
@@ -88,6 +99,15 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
       </section>
 
       <RulePath d={d} />
+
+      {d.target?.breakers.length ? (
+        <section aria-labelledby="sec-breakers">
+          <h3 id="sec-breakers">Breakers open on {d.target.id}</h3>
+          {d.target.breakers.map((b) => (
+            <BreakerCard b={b} tz={tz} canResolve={d.canResolve} />
+          ))}
+        </section>
+      ) : null}
 
       <AffectedTarget d={d} />
 

@@ -2,17 +2,65 @@
 /**
  * Status: per target level, driver, live state and breakers; the emergency stop's state and rearm.
  */
-import type { StatusData } from '../model/view-data.ts';
-import { pretty } from './format.ts';
+import type { StatusData, TargetStatus } from '../model/view-data.ts';
+import { clock, pretty } from './format.ts';
 import { SeverityIcon } from './icons.tsx';
+
+type Breaker = TargetStatus['breakers'][number];
+
+/**
+ * One open breaker: its rule and what it did, what it counted in its window, when it tripped,
+ * when what tripped it leaves the window, and Resolve (admins) with a reason.
+ */
+export function BreakerCard({
+  b,
+  tz,
+  canResolve,
+}: {
+  b: Breaker;
+  tz: string;
+  canResolve: boolean;
+}) {
+  const m = b.metrics;
+  return (
+    <div class="breaker" data-breaker={b.id} data-rule={b.rule}>
+      <span class="badge sev-error">
+        <SeverityIcon severity="ERROR" /> {b.rule}
+      </span>{' '}
+      <span class="breaker-action">{b.action}</span>
+      {b.kind ? <span class="breaker-kind"> on {b.kind}</span> : null}
+      <span class="breaker-facts">
+        Tripped {clock(b.createdAt, tz)}: {m.failures} failed of {m.executions} run
+        {m.executions === 1 ? '' : 's'} (error rate {Math.round(m.error_rate * 100)} %), {m.blocked}{' '}
+        blocked, {m.rollbacks} rollback{m.rollbacks === 1 ? '' : 's'}.{' '}
+        {b.windowClearsAt
+          ? `What tripped it leaves the window at ${clock(b.windowClearsAt, tz)}; until then only a resolution stops it tripping again.`
+          : ''}
+      </span>
+      {canResolve ? (
+        <button
+          type="button"
+          class="btn-quiet btn-small"
+          data-act="resolve-breaker"
+          data-id={b.id}
+          data-label={`Breaker ${b.rule} on ${b.target}`}
+        >
+          Resolve…
+        </button>
+      ) : null}
+    </div>
+  );
+}
 
 export function StatusBody({
   s,
   canDecide,
-  tz: _tz,
+  canResolve,
+  tz,
 }: {
   s: StatusData;
   canDecide: boolean;
+  canResolve: boolean;
   tz: string;
 }) {
   const lower = (level: string, to: string | undefined) =>
@@ -80,14 +128,7 @@ export function StatusBody({
                 <td>
                   {t.breakers.length === 0
                     ? 'closed'
-                    : t.breakers.map((b) => (
-                        <span class="badge sev-error">
-                          <SeverityIcon severity="ERROR" /> {b.rule} ({b.action})
-                          {b.windowClearsAt
-                            ? `, window clears ${b.windowClearsAt.slice(11, 19)} UTC`
-                            : ''}
-                        </span>
-                      ))}
+                    : t.breakers.map((b) => <BreakerCard b={b} tz={tz} canResolve={canResolve} />)}
                 </td>
                 <td>
                   <pre class="state" data-state-of={t.autonomy.target}>
@@ -129,7 +170,12 @@ export function StatusBody({
   );
 }
 
-export function StatusPage(props: { s: StatusData; canDecide: boolean; tz: string }) {
+export function StatusPage(props: {
+  s: StatusData;
+  canDecide: boolean;
+  canResolve: boolean;
+  tz: string;
+}) {
   return (
     <>
       <div class="page-head">

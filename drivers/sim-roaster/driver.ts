@@ -17,9 +17,18 @@ import {
   type TargetState,
   type WriteOptions,
 } from '../../gateway/schema/driver.ts';
-import { advance, apply, HardwareRefusal, initialState, safe, type RoasterState } from './model.ts';
+import {
+  advance,
+  apply,
+  HardwareRefusal,
+  initialState,
+  safe,
+  withSetpoints,
+  type RoasterState,
+} from './model.ts';
 
 const KEEP_CHECKPOINTS = 256;
+const ROLLBACK_KIND = 'roaster.rollback';
 
 export const SimRoasterOptionsSchema = z.strictObject({
   /** The mode the roaster starts in when it has no journal. */
@@ -127,7 +136,10 @@ export class SimRoasterDriver implements Driver {
       }
       let next: RoasterState;
       try {
-        next = apply(this.#state, cmd.kind, cmd.params);
+        next =
+          cmd.kind === ROLLBACK_KIND
+            ? withSetpoints(this.#state, this.#checkpointed(cmd.params.checkpoint))
+            : apply(this.#state, cmd.kind, cmd.params);
       } catch (err) {
         if (!(err instanceof HardwareRefusal)) throw err;
         this.#record({ id: cmd.id, event: 'failed', at: this.#now(), message: err.message });
@@ -173,6 +185,19 @@ export class SimRoasterDriver implements Driver {
     if (this.#checkpoints.size > KEEP_CHECKPOINTS)
       this.#checkpoints.delete(this.#checkpoints.keys().next().value as string);
     return { id };
+  }
+
+  rollbackAction(ref: { id: string }): { kind: string; params: Record<string, unknown> } {
+    return { kind: ROLLBACK_KIND, params: { checkpoint: ref.id } };
+  }
+
+  #checkpointed(id: unknown): RoasterState {
+    const state = typeof id === 'string' ? this.#checkpoints.get(id) : undefined;
+    if (!state)
+      throw new HardwareRefusal(
+        `no checkpoint ${String(id)}: the controller keeps the newest only`,
+      );
+    return state;
   }
 
   async restore(ref: { id: string }): Promise<void> {

@@ -134,6 +134,21 @@ export function apply(
   }
 }
 
+/**
+ * A rollback to a checkpoint: the setpoints (power, fan, drum, airflow) as they were, the
+ * rest as it is now. Temperatures and the roast clock are physics, not settings.
+ */
+export function withSetpoints(s: RoasterState, checkpoint: RoasterState): RoasterState {
+  requireMode(s, 'roaster.rollback', ['PREHEATING', 'RUNNING', 'COOLING']);
+  return {
+    ...s,
+    power: s.tripped ? 0 : checkpoint.power,
+    fan: checkpoint.fan,
+    drumRpm: checkpoint.drumRpm,
+    airflow: checkpoint.airflow,
+  };
+}
+
 /** The emergency-stop state: heat off, fan and drum on so the beans do not scorch. */
 export function safe(s: RoasterState): RoasterState {
   return {

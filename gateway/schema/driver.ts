@@ -61,6 +61,11 @@ export interface Driver {
   checkpoint?(): Promise<CheckpointRef>;
   restore?(ref: CheckpointRef): Promise<void>;
   /**
+   * The action that rolls this target back to a checkpoint, to be proposed and decided like any
+   * other: a rollback is an actuation, never a side door.
+   */
+  rollbackAction?(ref: CheckpointRef): { kind: string; params: Record<string, unknown> };
+  /**
    * The absolute path a bare program name runs as on this target (the shell driver's
    * allowlist), or undefined. The gateway calls it once, when it turns a command line into
    * the argv it decides on, so argv[0] is decided as it will execute.
