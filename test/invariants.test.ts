@@ -363,6 +363,15 @@ describe('every shipped invariant, through the real Wasm bundle', () => {
     });
   });
 
+  it('shows a time of day as a clock time in the configured zone, not a minute count', () => {
+    const d = run({
+      ...cases.find(([id]) => id === 'INV.RADIO.OVERNIGHT_CONTENT_WINDOW')![1],
+      minute: 896,
+    });
+    expect(d.reasons.join('\n')).toContain("it is 14:56 in the station's time zone");
+    expect(d.reasons.join('\n')).not.toContain('896');
+  });
+
   it('a missing value fails closed: the invariant is violated, not skipped', () => {
     const d = run({
       kind: 'agent.model_call',

@@ -6,7 +6,7 @@
 import type { CardData } from '../model/view-data.ts';
 import { ConfidenceBadge, SeverityBadge, StatusChip } from './badges.tsx';
 import { Controls } from './queue.tsx';
-import { clock, duration, pretty } from './format.ts';
+import { clock, dateTime, duration, pretty } from './format.ts';
 import { BreakerCard } from './status.tsx';
 
 function Field({ name, children }: { name: string; children: unknown }) {
@@ -18,19 +18,19 @@ function Field({ name, children }: { name: string; children: unknown }) {
   );
 }
 
-function Timing({ d }: { d: CardData }) {
+function Timing({ d, tz }: { d: CardData; tz: string }) {
   const a = d.item.action;
   const span = (from: string | null, to: string | null) =>
     from && to ? duration(Date.parse(to) - Date.parse(from)) : '—';
   return (
     <dl class="facts">
       <Field name="Decided in">{`${d.decision.timings.totalUs} µs (policy ${d.decision.timings.evaluateUs} µs)`}</Field>
-      <Field name="Proposed">{a.createdAt}</Field>
+      <Field name="Proposed">{dateTime(a.createdAt, tz)}</Field>
       <Field name="Waited for approval">{span(a.createdAt, a.approvedAt)}</Field>
-      <Field name="Started">{a.startedAt ?? '—'}</Field>
+      <Field name="Started">{dateTime(a.startedAt, tz)}</Field>
       <Field name="Ran for">{span(a.startedAt, a.finishedAt)}</Field>
-      <Field name="Approval expires">{a.expiresAt ?? '—'}</Field>
-      <Field name="Veto window ends">{a.vetoDeadline ?? '—'}</Field>
+      <Field name="Approval expires">{dateTime(a.expiresAt, tz)}</Field>
+      <Field name="Veto window ends">{dateTime(a.vetoDeadline, tz)}</Field>
     </dl>
   );
 }
@@ -119,7 +119,7 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
 
       <section aria-labelledby="sec-timing">
         <h3 id="sec-timing">Timing</h3>
-        <Timing d={d} />
+        <Timing d={d} tz={tz} />
       </section>
 
       <BatchMembers d={d} />

@@ -14,6 +14,24 @@ export function clock(iso: string | number | null, timeZone: string): string {
   }).format(d);
 }
 
+/** "2026-12-02 14:03:07" in the gateway's configured time zone. */
+export function dateTime(iso: string | number | null, timeZone: string): string {
+  if (iso === null || iso === '') return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  // Swedish writes dates as ISO does: year-month-day.
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(d);
+}
+
 /** "2m 05s", "45s", "1h 02m". */
 export function duration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

@@ -3,7 +3,7 @@
  * Status: per target level, driver, live state and breakers; the emergency stop's state and rearm.
  */
 import type { StatusData, TargetStatus } from '../model/view-data.ts';
-import { clock, pretty } from './format.ts';
+import { clock, dateTime, pretty } from './format.ts';
 import { SeverityIcon } from './icons.tsx';
 
 type Breaker = TargetStatus['breakers'][number];
@@ -72,8 +72,8 @@ export function StatusBody({
         {s.estop.engaged ? (
           <>
             <p>
-              <strong class="stopped">Engaged</strong> since {s.estop.since ?? '?'} by{' '}
-              {s.estop.by ?? '?'}: {s.estop.reason ?? ''}. Every target is in its safe state;
+              <strong class="stopped">Engaged</strong> since {dateTime(s.estop.since ?? null, tz)}{' '}
+              by {s.estop.by ?? '?'}: {s.estop.reason ?? ''}. Every target is in its safe state;
               nothing executes.
             </p>
             {canDecide ? (

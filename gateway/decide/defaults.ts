@@ -1,5 +1,10 @@
 /** Fills in what a caller of the decision pipeline left out, for dry runs and the CLI. */
-import { countKey, DecisionContextSchema, type DecisionContext } from '../schema/context.ts';
+import {
+  clockTime,
+  countKey,
+  DecisionContextSchema,
+  type DecisionContext,
+} from '../schema/context.ts';
 import type { PolicyData } from '../schema/policy-data.ts';
 
 /**
@@ -21,9 +26,12 @@ export function withContextDefaults(
   return {
     ...ctx,
     history: { ...ctx.history, counts },
-    clock: ctx.clock ?? {
-      minute: at.getUTCHours() * 60 + at.getUTCMinutes(),
-      weekday: at.getUTCDay(),
-    },
+    clock: ctx.clock
+      ? { ...ctx.clock, time: ctx.clock.time ?? clockTime(ctx.clock.minute) }
+      : {
+          minute: at.getUTCHours() * 60 + at.getUTCMinutes(),
+          weekday: at.getUTCDay(),
+          time: clockTime(at.getUTCHours() * 60 + at.getUTCMinutes()),
+        },
   };
 }

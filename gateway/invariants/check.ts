@@ -136,9 +136,9 @@ function pathType(env: Env, segs: string[]): { ty: Ty } | { error: string } {
       return leaf(a === 'size' && b === undefined, 'number', 'batch has size');
     case 'clock':
       return leaf(
-        (a === 'minute' || a === 'weekday') && b === undefined,
-        'number',
-        'clock has minute (of the day) and weekday (0 = Sunday)',
+        (a === 'minute' || a === 'weekday' || a === 'time') && b === undefined,
+        a === 'time' ? 'string' : 'number',
+        'clock has minute (of the day), weekday (0 = Sunday) and time ("HH:MM", for messages)',
       );
     default:
       return { error: `unknown path ${path}; paths start with ${ROOTS.join(', ')}` };

@@ -26,7 +26,7 @@ export interface DecisionInput {
       rate?: Record<string, unknown>;
       counts?: Record<string, number>;
     };
-    clock?: { minute: number; weekday: number };
+    clock?: { minute: number; weekday: number; time?: string };
     batch?: { size: number };
   };
 }

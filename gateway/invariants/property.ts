@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { decide, shellParamsIssue } from '../decide/pipeline.ts';
 import { canonicalShellParams } from '../decide/shell-argv.ts';
 import type { ParamSpec } from '../schema/catalog.ts';
-import { countKey, type DecisionContext } from '../schema/context.ts';
+import { clockTime, countKey, type DecisionContext } from '../schema/context.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { PolicyData } from '../schema/policy-data.ts';
 import type { Expr } from './ast.ts';
@@ -337,11 +337,9 @@ export function inputAt(
       ...(typeof value === 'number' ? { value } : {}),
     };
   }
+  const minuteNow = s.clock ? (s.clock.minute + Math.floor((at - START) / 60_000)) % 1440 : 0;
   const clock = s.clock
-    ? {
-        minute: (s.clock.minute + Math.floor((at - START) / 60_000)) % 1440,
-        weekday: s.clock.weekday,
-      }
+    ? { minute: minuteNow, weekday: s.clock.weekday, time: clockTime(minuteNow) }
     : undefined;
   return {
     action: { kind: step.kind, target: s.target, params: step.params },

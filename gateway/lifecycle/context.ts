@@ -4,7 +4,7 @@
  */
 import type { WorldFacts } from '../decide/pipeline.ts';
 import type { ActionEnvelope, Actor } from '../schema/action.ts';
-import { countKey, type DecisionContext } from '../schema/context.ts';
+import { clockTime, countKey, type DecisionContext } from '../schema/context.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
 import { stateProblem } from '../schema/state-check.ts';
@@ -229,12 +229,13 @@ function clockFormat(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
-export function clockAt(now: number, timeZone: string): { minute: number; weekday: number } {
+export function clockAt(
+  now: number,
+  timeZone: string,
+): { minute: number; weekday: number; time: string } {
   const parts = clockFormat(timeZone).formatToParts(now);
   const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(part('weekday'));
-  return {
-    minute: Number(part('hour')) * 60 + Number(part('minute')),
-    weekday: Math.max(0, weekday),
-  };
+  const minute = Number(part('hour')) * 60 + Number(part('minute'));
+  return { minute, weekday: Math.max(0, weekday), time: clockTime(minute) };
 }

@@ -30,6 +30,12 @@ export const HistorySchema = z.strictObject({
   counts: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 
+/** "HH:MM" for a minute of the day (0–1439): how messages show a clock time to people. */
+export function clockTime(minute: number): string {
+  const hh = String(Math.floor(minute / 60)).padStart(2, '0');
+  return `${hh}:${String(minute % 60).padStart(2, '0')}`;
+}
+
 export const DecisionContextSchema = z.strictObject({
   level: z.string().min(1).max(32),
   /** Target telemetry and mode from its driver; empty when unknown. */
@@ -43,6 +49,11 @@ export const DecisionContextSchema = z.strictObject({
     .strictObject({
       minute: z.number().int().min(0).max(1439),
       weekday: z.number().int().min(0).max(6),
+      /** The same minute as "HH:MM", for messages people read; filled from minute when absent. */
+      time: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+        .optional(),
     })
     .optional(),
   /** Set when the action is part of a batch. */
