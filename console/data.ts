@@ -7,6 +7,7 @@ import {
   acknowledged,
   auditSince,
   auditTrail,
+  decisionCards,
   newestPending,
   type ActionRow,
   recommended,
@@ -23,6 +24,13 @@ import type { CatalogEntry } from '../gateway/schema/catalog.ts';
 import { confidencePill } from './model/confidence.ts';
 import { actionLabel } from './model/label.ts';
 import type { RecentFilter } from './model/recent-query.ts';
+import {
+  DECISION_CARDS_LIMIT,
+  parseDecisionCardsFilter,
+  sortCards,
+  withRule,
+  type DecisionCardsData,
+} from './model/decision-cards.ts';
 import {
   INCIDENT_STATUSES,
   headline,
@@ -202,4 +210,27 @@ export async function timeline(deps: Deps, minutes: number): Promise<TimelineDat
   const from = to - minutes * 60_000;
   const records: TimelineRecord[] = await auditSince(deps, from, 5000);
   return { from, to, minutes, events: timelineEvents(records) };
+}
+
+/** The decision cards of the asked window, filtered and sorted. */
+export async function decisionCardsPage(
+  deps: Deps,
+  query: Record<string, string | undefined>,
+): Promise<DecisionCardsData> {
+  const filter = parseDecisionCardsFilter(query);
+  const to = deps.now() + 1;
+  const read = await decisionCards(deps, {
+    from: to - filter.minutes * 60_000,
+    to,
+    ...(filter.effect ? { effect: filter.effect } : {}),
+    ...(filter.kind ? { kind: filter.kind } : {}),
+    ...(filter.target ? { target: filter.target } : {}),
+    limit: DECISION_CARDS_LIMIT,
+  });
+  return {
+    cards: sortCards(withRule(read, filter.rule), filter.sort, filter.dir),
+    filter,
+    truncated: read.length >= DECISION_CARDS_LIMIT,
+    catalog: deps.policy()?.data.catalog ?? {},
+  };
 }

@@ -10,6 +10,8 @@ import type { ConsoleEnv } from './security.ts';
 import { Card } from './views/card.tsx';
 import { EstopState, Layout, type Chrome } from './views/layout.tsx';
 import { parseRecentFilter } from './model/recent-query.ts';
+import { decisionCardsPage } from './data.ts';
+import { DecisionCardsPage } from './views/decisions.tsx';
 import { QueueLive, QueuePage, QueueRow, type QueueChoices } from './views/queue.tsx';
 import { StatusBody, StatusPage } from './views/status.tsx';
 import { TimelineBody, TimelinePage } from './views/timeline.tsx';
@@ -77,6 +79,14 @@ export function pageRoutes(app: ConsoleApp, deps: Deps): void {
           canResolve={may(p.role, 'administer')}
           tz={tz}
         />
+      </Layout>,
+    );
+  });
+  app.get('/decisions', async (c) => {
+    const session = c.get('session');
+    return c.html(
+      <Layout title="Decision cards" chrome={await chrome(deps, session, 'decisions')}>
+        <DecisionCardsPage data={await decisionCardsPage(deps, c.req.query())} tz={tz} />
       </Layout>,
     );
   });

@@ -116,6 +116,32 @@ const cases: [id: string, violating: Case, compliant: Case][] = [
     { kind: 'roaster.set_power', params: { value: 35 }, state: { ...roaster, beanTemp: 235 } },
   ],
   [
+    'INV.ROASTER.ROLLBACK_BEAN_TEMP_CEILING',
+    {
+      kind: 'roaster.rollback',
+      params: { checkpoint: 'cp-1', power: 60, fan: 3, drum_rpm: 60, airflow: 30 },
+      state: { ...roaster, beanTemp: 235 },
+    },
+    {
+      kind: 'roaster.rollback',
+      params: { checkpoint: 'cp-1', power: 30, fan: 3, drum_rpm: 60, airflow: 30 },
+      state: { ...roaster, beanTemp: 235 },
+    },
+  ],
+  [
+    'INV.ROASTER.ROLLBACK_NOT_WHILE_TRIPPED',
+    {
+      kind: 'roaster.rollback',
+      params: { checkpoint: 'cp-1', power: 30, fan: 3, drum_rpm: 60, airflow: 30 },
+      state: { ...roaster, tripped: true },
+    },
+    {
+      kind: 'roaster.rollback',
+      params: { checkpoint: 'cp-1', power: 0, fan: 3, drum_rpm: 60, airflow: 30 },
+      state: { ...roaster, tripped: true },
+    },
+  ],
+  [
     'INV.ROASTER.PREHEAT_FROM_OFF',
     { kind: 'roaster.preheat', params: { target_temp: 200 }, state: roaster },
     { kind: 'roaster.preheat', params: { target_temp: 200 }, state: { ...roaster, mode: 'OFF' } },
@@ -363,6 +389,17 @@ describe('every shipped invariant, through the real Wasm bundle', () => {
     });
   });
 
+  it('a rollback is never automatic: at L5 it still waits for two people', () => {
+    const d = run({
+      kind: 'roaster.rollback',
+      params: { checkpoint: 'cp-1', power: 30, fan: 3, drum_rpm: 60, airflow: 30 },
+      state: roaster,
+      level: 'L5',
+    });
+    expect(d.effect, JSON.stringify(d)).toBe('require_approval');
+    expect(d.approval?.count).toBe(2);
+  });
+
   it('shows a time of day as a clock time in the configured zone, not a minute count', () => {
     const d = run({
       ...cases.find(([id]) => id === 'INV.RADIO.OVERNIGHT_CONTENT_WINDOW')![1],
@@ -559,7 +596,7 @@ describe('the invariants CLI', () => {
     expect(test.exitCode, test.stderr).toBe(0);
     expect(JSON.parse(test.stdout)).toMatchObject({
       ok: true,
-      summary: expect.stringMatching(/^23 of 23 invariants hold/),
+      summary: expect.stringMatching(/^25 of 25 invariants hold/),
     });
   }, 120_000);
 

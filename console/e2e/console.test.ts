@@ -442,6 +442,69 @@ describe('operator console', () => {
     await context.close();
   });
 
+  it('decision cards: a window of decisions, filtered by effect, rule, kind and target, sorted by latency, each opening its reasons and constraints inline', async () => {
+    const { context, page } = await loginAs(browser, t.gw.url, tok('op1'));
+    const denied = (await propose(tok('agent'), 'roaster-2', 'roaster.set_power', { value: 62 }))
+      .body;
+    expect(denied.action.status).toBe('DENIED');
+    const held = (await propose(tok('agent'), 'roaster-1', 'roaster.set_fan', { value: 4 })).body;
+    expect(held.action.status).toBe('PENDING_APPROVAL');
+    await page.goto('/console/decisions?minutes=60');
+    const cards = page.locator('#decision-cards details.dcard');
+    const all = await cards.evaluateAll((els) =>
+      els.map((e) => (e as HTMLElement).dataset.decision),
+    );
+    expect(all).toContain((held.decision as { id?: string }).id);
+    expect(all).toContain((denied.decision as { id?: string }).id);
+
+    await page.selectOption('#decision-filter [name=effect]', 'deny');
+    await page.fill('#decision-filter [name=target]', 'roaster-2');
+    await page.fill('#decision-filter [name=kind]', 'roaster.set_power');
+    await page.click('#decision-filter button[type=submit]');
+    await page.waitForURL(/effect=deny/);
+    const effects = await cards.evaluateAll((els) =>
+      els.map((e) => (e as HTMLElement).dataset.effect),
+    );
+    expect(effects.length).toBeGreaterThan(0);
+    expect(new Set(effects)).toEqual(new Set(['deny']));
+    expect(await cards.locator('.dtarget').allTextContents()).not.toContain(' on roaster-1');
+
+    // A rule filter is a prefix: "baseline" keeps every card with a baseline rule.
+    const firstRule = (await cards.first().locator('.drule').textContent()) ?? '';
+    await page.goto(
+      `/console/decisions?minutes=60&rule=${encodeURIComponent(firstRule.split('.')[0]!)}`,
+    );
+    for (const rule of await cards.locator('.drule').allTextContents())
+      expect(rule.startsWith(firstRule.split('.')[0]!)).toBe(true);
+
+    // Sorted by latency, slowest first, then fastest first.
+    await page.goto('/console/decisions?minutes=60');
+    await page.click('a.sort[data-sort=latency]');
+    await page.waitForURL(/sort=latency/);
+    const latencies = async () =>
+      cards.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.latency)));
+    const desc = await latencies();
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+    await page.click('a.sort[data-sort=latency]');
+    await page.waitForURL(/dir=asc/);
+    const asc = await latencies();
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+
+    // Opening one shows its reasons, rules and constraints inline.
+    await page.goto(`/console/decisions?minutes=60&target=roaster-2&effect=deny`);
+    const card = cards.first();
+    await card.locator('summary').click();
+    expect(await card.locator('.reasons li').first().isVisible()).toBe(true);
+    expect(await card.locator('.dbody').textContent()).toContain('require_state');
+    await page.screenshot({ path: path.join(SHOTS, 'decision-cards.png') });
+    // A value that does not parse is named, not a failure.
+    await page.goto('/console/decisions?minutes=abc&effect=maybe');
+    expect(await page.locator('#filter-notices').textContent()).toMatch(
+      /minutes[\s\S]*effect|effect[\s\S]*minutes/,
+    );
+    await context.close();
+  });
+
   it('layout and keys: no horizontal overflow at 1280×800 or 390×844, drawer open or closed; `?` lists the keys; Ctrl+Enter submits a reason; SVG icons and a favicon', async () => {
     const { context, page } = await loginAs(browser, t.gw.url, tok('op2'));
     t.advance(60_000);
@@ -800,16 +863,24 @@ describe('a way back, from the console', () => {
     expect(rollbackId).not.toBe(fan.id);
     expect(await op.page.locator('#banner').textContent()).toContain('Rollback proposed');
     const rb = await actionAt(rollbackId!);
+    // The rollback names the values it sets, so the policy and the invariants decide on them.
     expect([rb.kind, rb.proposer, rb.params]).toEqual([
       'roaster.rollback',
       'op1',
-      { checkpoint: (await actionAt(fan.id)).outcome?.checkpoint },
+      {
+        checkpoint: (await actionAt(fan.id)).outcome?.checkpoint,
+        power: expect.any(Number),
+        fan: before,
+        drum_rpm: expect.any(Number),
+        airflow: expect.any(Number),
+      },
     ]);
-    // The proposer cannot approve it; another operator can, and the fan goes back.
+    // The proposer cannot approve it; it is critical: two other people must.
     expect(await op.page.locator('#drawer [data-act=approve]').count()).toBe(0);
-    expect((await g.api(token('op2'), 'POST', `/v1/actions/${rb.id}/approve`, {})).status).toBe(
-      200,
-    );
+    for (const who of ['op2', 'admin'])
+      expect((await g.api(token(who), 'POST', `/v1/actions/${rb.id}/approve`, {})).status).toBe(
+        200,
+      );
     expect((await settled(rb.id, ['APPROVED', 'EXECUTING'])).status).toBe('COMPLETED');
     expect((await g.gw.services.deps.targets.get('roaster-7')!.driver.readState()).fan).toBe(
       before,

@@ -68,6 +68,32 @@ describe("the queue's Recent filters", () => {
     ).toEqual([]);
   });
 
+  it('takes a cursor only as the gateway writes one: a bad one is named, never sent to the database', () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64url');
+    expect(parseRecentFilter({ cursor: b64('1700000000000:act-1') }, 'UTC').search.cursor).toBe(
+      b64('1700000000000:act-1'),
+    );
+    for (const bad of [
+      '1.5:x',
+      '1e308:x',
+      '-1:x',
+      '123:\u0000',
+      ':x',
+      '12',
+      '12:',
+      'NaN:x',
+      '9007199254740993:x',
+      `1:${'x'.repeat(101)}`,
+    ]) {
+      const f = parseRecentFilter({ cursor: b64(bad) }, 'UTC');
+      expect(f.search.cursor, bad).toBeUndefined();
+      expect(f.notices.map((n) => n.field)).toEqual(['cursor']);
+    }
+    expect(parseRecentFilter({ cursor: 'zzz' }, 'UTC').notices.map((n) => n.field)).toEqual([
+      'cursor',
+    ]);
+  });
+
   it('never throws, whatever the query string holds', () => {
     const field = fc.constantFrom(
       'target',

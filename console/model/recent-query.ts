@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { STATUSES, type Status } from '../../gateway/lifecycle/states.ts';
-import type { HistoryQuery } from '../../gateway/lifecycle/queries.ts';
+import { parseCursor, type HistoryQuery } from '../../gateway/lifecycle/queries.ts';
 import { severityOf, type Severity } from './severity.ts';
 import { wallTimeToEpoch } from './zoned-time.ts';
 
@@ -40,7 +40,10 @@ const FIELDS = {
     .string()
     .max(200)
     .regex(/^[^\p{Cc}]*$/u, 'holds a control character'),
-  cursor: z.string().max(200),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((c) => parseCursor(c) !== undefined, 'not a page of this list'),
 } as const;
 
 type Field = keyof typeof FIELDS;

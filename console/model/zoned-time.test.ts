@@ -18,7 +18,15 @@ describe('wall times in the configured zone', () => {
   });
 
   it('refuses what is not a wall time', () => {
-    for (const bad of ['', 'today', '2026-02-31T10:00', '2026-12-02T24:00', '2026-12-02 14:05'])
+    for (const bad of [
+      '',
+      'today',
+      '2026-02-31T10:00',
+      '2026-12-02T24:00',
+      '2026-12-02 14:05',
+      '2026-12-02T14:05:60',
+      '0000-01-01T00:00',
+    ])
       expect(wallTimeToEpoch(bad, 'UTC'), bad).toBeUndefined();
   });
 

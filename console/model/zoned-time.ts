@@ -5,7 +5,7 @@
  * change lands on the offset that applies at that instant.
  */
 
-const WALL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+const WALL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::([0-5]\d))?$/;
 
 /** The zone's offset from UTC at an instant, in ms (east positive). */
 function offsetAt(epochMs: number, timeZone: string): number {
@@ -29,6 +29,8 @@ export function wallTimeToEpoch(wall: string, timeZone: string): number | undefi
   const m = WALL.exec(wall);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as number[];
+  // Date.UTC reads years 0–99 as 1900–1999; nothing the gateway stores is that old anyway.
+  if (y! < 1970) return undefined;
   const guess = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   const check = new Date(guess);
   // Date.UTC rolls 2026-02-31 over into March: refuse what does not exist rather than guess.

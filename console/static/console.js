@@ -348,7 +348,10 @@ async function act(button) {
     case 'acknowledge-group': {
       const ids = button.dataset.ids.split(' ');
       const r = await post('/console/api/actions/acknowledge', { ids });
-      say(`Acknowledged ${r.acknowledged}: ${button.dataset.label}. You own these alerts.`, 'ok');
+      say(
+        `Acknowledged ${r.acknowledged}: ${button.dataset.label}.${r.already ? ` ${r.already} were acknowledged already.` : ''} You own these alerts.`,
+        'ok',
+      );
       return;
     }
     case 'open':

@@ -10,7 +10,7 @@ import type { Session } from '../model/view-data.ts';
 export interface Chrome {
   session: Session;
   estop: { engaged: boolean; reason: string | null; by: string | null };
-  page: 'queue' | 'status' | 'timeline' | 'card';
+  page: 'queue' | 'status' | 'timeline' | 'decisions' | 'card';
   /** Actions waiting for a person, shown in the title: "(3) Queue · Interlock". */
   waiting: number;
 }
@@ -37,6 +37,7 @@ const NAV: { page: Chrome['page']; href: string; label: string }[] = [
   { page: 'queue', href: '/console', label: 'Queue' },
   { page: 'status', href: '/console/status', label: 'Status' },
   { page: 'timeline', href: '/console/timeline', label: 'Timeline' },
+  { page: 'decisions', href: '/console/decisions', label: 'Decisions' },
 ];
 
 export function EstopState({ estop }: { estop: Chrome['estop'] }) {

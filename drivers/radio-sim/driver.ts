@@ -139,19 +139,12 @@ export class RadioSimDriver implements Driver {
       case 'radio.rollback': {
         const which: Subsystem[] =
           p.subsystem === 'all' ? [...SUBSYSTEMS] : [p.subsystem as Subsystem];
-        const cp =
-          p.checkpoint === undefined ? undefined : this.#checkpoints.get(String(p.checkpoint));
-        if (p.checkpoint !== undefined && !cp)
-          throw new DriverRejectedError(`no checkpoint ${String(p.checkpoint)}`);
         entries = [];
         for (const s of which) {
-          // Back to what was on air at the checkpoint, else to the previous version; either
-          // way as a new version: history is never rewritten.
-          const back = cp ? cp.versions[s].at(-1) : this.versions[s][this.versions[s].length - 2];
-          if (!back) continue;
-          // A subsystem already as it was at the checkpoint gets no new version.
-          if (cp && JSON.stringify(back) === JSON.stringify(this.versions[s].at(-1))) continue;
-          entries.push(this.#publish(s, structuredClone(back), cmd));
+          // Back to the previous version, as a new version: history is never rewritten.
+          const previous = this.versions[s][this.versions[s].length - 2];
+          if (!previous) continue;
+          entries.push(this.#publish(s, previous, cmd));
         }
         this.mode = 'live';
         break;
@@ -191,10 +184,6 @@ export class RadioSimDriver implements Driver {
     if (this.#checkpoints.size > KEEP_CHECKPOINTS)
       this.#checkpoints.delete(this.#checkpoints.keys().next().value as string);
     return { id };
-  }
-
-  rollbackAction(ref: CheckpointRef): { kind: string; params: Record<string, unknown> } {
-    return { kind: 'radio.rollback', params: { subsystem: 'all', checkpoint: ref.id } };
   }
 
   async restore(ref: CheckpointRef): Promise<void> {

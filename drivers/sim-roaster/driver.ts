@@ -138,7 +138,7 @@ export class SimRoasterDriver implements Driver {
       try {
         next =
           cmd.kind === ROLLBACK_KIND
-            ? withSetpoints(this.#state, this.#checkpointed(cmd.params.checkpoint))
+            ? withSetpoints(this.#state, this.#checkpointed(cmd.params.checkpoint), cmd.params)
             : apply(this.#state, cmd.kind, cmd.params);
       } catch (err) {
         if (!(err instanceof HardwareRefusal)) throw err;
@@ -187,8 +187,25 @@ export class SimRoasterDriver implements Driver {
     return { id };
   }
 
-  rollbackAction(ref: { id: string }): { kind: string; params: Record<string, unknown> } {
-    return { kind: ROLLBACK_KIND, params: { checkpoint: ref.id } };
+  /**
+   * The checkpoint's setpoints written out, so the decision is on the values that will be set;
+   * undefined when the controller no longer keeps that checkpoint.
+   */
+  rollbackAction(ref: {
+    id: string;
+  }): { kind: string; params: Record<string, unknown> } | undefined {
+    const cp = this.#checkpoints.get(ref.id);
+    if (!cp) return undefined;
+    return {
+      kind: ROLLBACK_KIND,
+      params: {
+        checkpoint: ref.id,
+        power: cp.power,
+        fan: cp.fan,
+        drum_rpm: cp.drumRpm,
+        airflow: cp.airflow,
+      },
+    };
   }
 
   #checkpointed(id: unknown): RoasterState {

@@ -3,7 +3,7 @@
  * possible again, and not before.
  */
 import { describe, expect, it } from 'vitest';
-import { advance, apply, initialState, safe, SAFE_OFF_TEMP } from './model.ts';
+import { advance, apply, initialState, safe, SAFE_OFF_TEMP, withSetpoints } from './model.ts';
 
 /** Simulated seconds until the roaster is OFF, in 1 s steps (undefined past `limit`). */
 function secondsToOff(start: ReturnType<typeof initialState>, limit = 3600): number | undefined {
@@ -45,5 +45,34 @@ describe('cooling after a stop, an abort or an emergency shutdown', () => {
       s = advance(s, 1);
     }
     expect(s.mode).toBe('OFF');
+  });
+});
+
+describe('a rollback to a checkpoint', () => {
+  const running = { ...initialState('RUNNING'), power: 70, fan: 5, drumRpm: 65, airflow: 40 };
+  const cp = { ...running, power: 40, fan: 3, drumRpm: 60, airflow: 30, beanTemp: 20 };
+  const named = { checkpoint: 'cp-1', power: 40, fan: 3, drum_rpm: 60, airflow: 30 };
+
+  it('restores the setpoints the command names, and nothing else', () => {
+    const next = withSetpoints(running, cp, named);
+    expect([next.power, next.fan, next.drumRpm, next.airflow]).toEqual([40, 3, 60, 30]);
+    expect(next.beanTemp).toBe(running.beanTemp);
+    expect(next.mode).toBe('RUNNING');
+  });
+
+  it('refuses values that are not the checkpoint’s: what runs is what was decided', () => {
+    for (const field of ['power', 'fan', 'drum_rpm', 'airflow'] as const)
+      expect(() => withSetpoints(running, cp, { ...named, [field]: 1 }), field).toThrow(
+        /checkpoint holds/,
+      );
+    expect(() => withSetpoints(running, cp, { ...named, power: '40' })).toThrow(/checkpoint holds/);
+  });
+
+  it('refuses heat while cooling or off, heat on a tripped burner, and heat without fan or drum', () => {
+    expect(() => withSetpoints({ ...running, mode: 'COOLING' }, cp, named)).toThrow(/COOLING/);
+    expect(() => withSetpoints({ ...running, mode: 'OFF' }, cp, named)).toThrow(/OFF/);
+    expect(() => withSetpoints({ ...running, tripped: true }, cp, named)).toThrow(/tripped/);
+    const noDrum = { ...cp, drumRpm: 0 };
+    expect(() => withSetpoints(running, noDrum, { ...named, drum_rpm: 0 })).toThrow(/scorch/);
   });
 });

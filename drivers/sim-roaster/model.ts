@@ -136,17 +136,38 @@ export function apply(
 
 /**
  * A rollback to a checkpoint: the setpoints (power, fan, drum, airflow) as they were, the
- * rest as it is now. Temperatures and the roast clock are physics, not settings.
+ * rest as it is now. Temperatures and the roast clock are physics, not settings. The command
+ * names the values it was decided on; the controller applies them only when they are the
+ * checkpoint's, and refuses what it would refuse from any setpoint command.
  */
-export function withSetpoints(s: RoasterState, checkpoint: RoasterState): RoasterState {
-  requireMode(s, 'roaster.rollback', ['PREHEATING', 'RUNNING', 'COOLING']);
-  return {
-    ...s,
-    power: s.tripped ? 0 : checkpoint.power,
-    fan: checkpoint.fan,
-    drumRpm: checkpoint.drumRpm,
-    airflow: checkpoint.airflow,
+export function withSetpoints(
+  s: RoasterState,
+  checkpoint: RoasterState,
+  params: Record<string, unknown>,
+): RoasterState {
+  requireMode(s, 'roaster.rollback', ['PREHEATING', 'RUNNING']);
+  const named = {
+    power: params.power,
+    fan: params.fan,
+    drumRpm: params.drum_rpm,
+    airflow: params.airflow,
   };
+  for (const [field, value] of Object.entries(named))
+    if (value !== checkpoint[field as keyof RoasterState])
+      throw new HardwareRefusal(
+        `the rollback names ${field} ${String(value)}, the checkpoint holds ${String(checkpoint[field as keyof RoasterState])}`,
+      );
+  if (s.tripped && checkpoint.power > 0) throw new HardwareRefusal('the burner is tripped off');
+  const next = {
+    ...s,
+    power: within('power', checkpoint.power),
+    fan: within('fan', checkpoint.fan),
+    drumRpm: within('drumRpm', checkpoint.drumRpm),
+    airflow: within('airflow', checkpoint.airflow),
+  };
+  if (next.power > 0 && (next.fan < 1 || next.drumRpm === 0))
+    throw new HardwareRefusal('heat with the fan or the drum stopped would scorch the beans');
+  return next;
 }
 
 /** The emergency-stop state: heat off, fan and drum on so the beans do not scorch. */

@@ -18,7 +18,10 @@ export async function acknowledge(
   actionId: string,
   note: string | undefined,
 ): Promise<{ acknowledged: true; by: string }> {
-  return inTx(deps, (trx, events) => acknowledgeIn(trx, events, deps, principal, actionId, note));
+  return inTx(deps, async (trx, events) => {
+    const { acknowledged, by } = await acknowledgeIn(trx, events, deps, principal, actionId, note);
+    return { acknowledged, by };
+  });
 }
 
 /**
@@ -30,11 +33,16 @@ export async function acknowledgeMany(
   principal: Principal,
   actionIds: readonly string[],
   note: string | undefined,
-): Promise<{ acknowledged: number; by: string }> {
+): Promise<{ acknowledged: number; already: number; by: string }> {
   return inTx(deps, async (trx, events) => {
-    for (const id of new Set(actionIds))
-      await acknowledgeIn(trx, events, deps, principal, id, note);
-    return { acknowledged: new Set(actionIds).size, by: principal.id };
+    let acknowledged = 0;
+    let already = 0;
+    for (const id of new Set(actionIds)) {
+      const r = await acknowledgeIn(trx, events, deps, principal, id, note);
+      if (r.by === principal.id && r.now) acknowledged++;
+      else already++;
+    }
+    return { acknowledged, already, by: principal.id };
   });
 }
 
@@ -45,7 +53,7 @@ async function acknowledgeIn(
   principal: Principal,
   actionId: string,
   note: string | undefined,
-): Promise<{ acknowledged: true; by: string }> {
+): Promise<{ acknowledged: true; by: string; now: boolean }> {
   const action = await actionById(trx, actionId);
   if (!action) throw new InterlockError('not_found', `no action ${actionId}`, { field: 'id' });
   if ((PENDING as readonly string[]).includes(action.status))
@@ -55,7 +63,7 @@ async function acknowledgeIn(
       { field: 'status' },
     );
   const existing = await acknowledgementOf(trx, actionId);
-  if (existing) return { acknowledged: true as const, by: existing.actor };
+  if (existing) return { acknowledged: true as const, by: existing.actor, now: false };
   const now = deps.now();
   await insertAcknowledgement(trx, {
     action_id: actionId,
@@ -77,5 +85,5 @@ async function acknowledgeIn(
     at: now,
     detail: { by: principal.id },
   });
-  return { acknowledged: true as const, by: principal.id };
+  return { acknowledged: true as const, by: principal.id, now: true };
 }

@@ -15,6 +15,7 @@ import {
   unacknowledgedIn,
   type ActionSearch,
 } from '../store/action-search.ts';
+import { decisionsBetween } from '../store/decisions.ts';
 import { queryAudit, type AuditQuery, type AuditRecordView } from '../store/audit-query.ts';
 import { recordsSince, trailOf, type AuditLine } from '../store/audit-reads.ts';
 import { PENDING } from './states.ts';
@@ -22,7 +23,7 @@ import type { ActionsTable } from '../store/types.ts';
 
 /** A stored action row, as the read-side queries return it. */
 export type ActionRow = ActionsTable;
-import { actionView, type ActionView } from './views.ts';
+import { actionView, decisionView, type ActionView, type DecisionView } from './views.ts';
 
 export interface ListQuery {
   status?: Status;
@@ -100,15 +101,30 @@ export async function viewsOf(deps: Deps, rows: ActionsTable[]): Promise<ActionV
   );
 }
 
+/**
+ * The position a cursor names, or undefined when it is not one this gateway wrote: a
+ * non-negative safe integer time and a printable id of 1–100 characters, nothing else (a
+ * fraction or 1e308 would reach PostgreSQL's bigint comparison and fail there).
+ */
+export function parseCursor(cursor: string): { at: number; id: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const colon = text.indexOf(':');
+  const at = text.slice(0, colon);
+  const id = text.slice(colon + 1);
+  const n = Number(at);
+  if (colon < 1 || !/^\d+$/.test(at) || !Number.isSafeInteger(n)) return undefined;
+  if (id.length < 1 || id.length > 100 || !/^[\x21-\x7e]+$/.test(id)) return undefined;
+  return { at: n, id };
+}
+
 function decodeCursor(cursor: string | undefined): { at: number; id: string } | undefined {
   if (!cursor) return undefined;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
-  const n = Number(at);
-  if (!Number.isFinite(n) || !id)
+  const parsed = parseCursor(cursor);
+  if (!parsed)
     throw new ValidationError('cursor is not one this API returned', [
       { field: 'cursor', message: 'invalid cursor' },
     ]);
-  return { at: n, id };
+  return parsed;
 }
 
 /** Pending actions (approval or veto), newest first, at most `limit`. */
@@ -142,4 +158,29 @@ export function auditPage(
   query: AuditQuery,
 ): Promise<{ records: AuditRecordView[]; nextCursor: number | null }> {
   return queryAudit(deps.db, query);
+}
+
+/** A recorded decision with what it was about: the decision cards page's row. */
+export interface DecisionCard {
+  decision: DecisionView;
+  purpose: string;
+  actionId: string | null;
+  /** Null for a dry run, which has no stored action. */
+  kind: string | null;
+  target: string | null;
+}
+
+/** The decisions of a time window, newest first, at most `limit`. */
+export async function decisionCards(
+  deps: Deps,
+  q: { from: number; to: number; effect?: string; kind?: string; target?: string; limit: number },
+): Promise<DecisionCard[]> {
+  const rows = await decisionsBetween(deps.db, q);
+  return rows.map((r) => ({
+    decision: decisionView(r),
+    purpose: r.purpose,
+    actionId: r.action_id,
+    kind: r.kind,
+    target: r.target,
+  }));
 }

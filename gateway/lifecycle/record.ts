@@ -40,6 +40,21 @@ export function statusFor(decision: Decision): Status {
   return 'APPROVED';
 }
 
+/** States larger than this are recorded by digest: a controller may report megabytes. */
+export const STATE_RECORD_MAX_BYTES = 16_384;
+
+/**
+ * The state as a decision record keeps it: as JSON would write it (a NaN becomes null rather
+ * than failing the audit's canonical encoding), or its sha256 and size when it is too large to
+ * sign into every decision.
+ */
+export function boundedState(state: Record<string, unknown>): Record<string, unknown> {
+  const text = JSON.stringify(state);
+  if (Buffer.byteLength(text) <= STATE_RECORD_MAX_BYTES)
+    return JSON.parse(text) as Record<string, unknown>;
+  return { truncated: true, bytes: Buffer.byteLength(text), sha256: sha256Hex(text) };
+}
+
 export async function recordDecision(
   trx: Tx,
   actionId: string | null,
@@ -51,6 +66,7 @@ export async function recordDecision(
   stateUsed?: Record<string, unknown>,
 ): Promise<string> {
   const id = randomUUID();
+  const used = stateUsed ? boundedState(stateUsed) : undefined;
   await insertDecision(trx, {
     id,
     action_id: actionId,
@@ -66,7 +82,7 @@ export async function recordDecision(
     recommendation: decision.recommendation ? 1 : 0,
     policy_digest: decision.policyDigest,
     timings: JSON.stringify(decision.timings),
-    state_used: stateUsed ? JSON.stringify(stateUsed) : null,
+    state_used: used ? JSON.stringify(used) : null,
     created_at: now,
   });
   await appendAudit(trx, {
@@ -76,7 +92,7 @@ export async function recordDecision(
     at: now,
     payload: {
       ...decisionAuditPayload(id, level, decision, purpose),
-      ...(stateUsed ? { state: stateUsed } : {}),
+      ...(used ? { state: used } : {}),
     },
   });
   return id;

@@ -26,7 +26,7 @@ export async function proposeRollback(
   if (!rollback)
     throw new InterlockError(
       'conflict',
-      `target ${action.target} has no rollback action for its checkpoints`,
+      `target ${action.target} has no rollback for checkpoint ${checkpoint} (it keeps no checkpoints, or no longer keeps this one)`,
       { field: 'target' },
     );
   return propose(
@@ -38,7 +38,8 @@ export async function proposeRollback(
       params: rollback.params,
       rationale: `Roll ${action.target} back to checkpoint ${checkpoint}, taken before action ${actionId} ran`,
     },
-    // One rollback proposal per person per action: a second click returns the first.
-    `rollback-${actionId}`,
+    // A second click within the minute returns the first proposal instead of making another;
+    // after that (say the first was rejected) the rollback can be proposed again.
+    `rollback-${actionId}-${Math.floor(deps.now() / 60_000)}`,
   );
 }

@@ -64,7 +64,9 @@ export interface Driver {
    * The action that rolls this target back to a checkpoint, to be proposed and decided like any
    * other: a rollback is an actuation, never a side door.
    */
-  rollbackAction?(ref: CheckpointRef): { kind: string; params: Record<string, unknown> };
+  rollbackAction?(
+    ref: CheckpointRef,
+  ): { kind: string; params: Record<string, unknown> } | undefined;
   /**
    * The absolute path a bare program name runs as on this target (the shell driver's
    * allowlist), or undefined. The gateway calls it once, when it turns a command line into
