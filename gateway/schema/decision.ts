@@ -65,7 +65,7 @@ export const DecisionViewSchema = DecisionSchema.extend({
   id: z.string(),
   level: z.string(),
   createdAt: z.string(),
-  /** The target state the decision was made on (recorded since migration 009). */
+  /** The target state the decision was made on (recorded since migration 008). */
   stateUsed: z.record(z.string(), z.unknown()).optional(),
 });
 export type DecisionView = z.infer<typeof DecisionViewSchema>;

@@ -47,7 +47,7 @@ export interface DecisionsTable {
   retry_after_seconds: number | null;
   recommendation: number;
   policy_digest: string | null;
-  /** JSON: the target state the decision was made on; null before migration 009. */
+  /** JSON: the target state the decision was made on; null before migration 008. */
   state_used: string | null;
   timings: string;
   created_at: number;

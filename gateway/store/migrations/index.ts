@@ -9,9 +9,8 @@ import * as consoleTables from './004-console.ts';
 import * as tokenNames from './005-token-names.ts';
 import * as hotPathIndexes from './006-hot-path-indexes.ts';
 import * as liveWindowIndexes from './007-live-window-indexes.ts';
-import * as consolePaging from './008-console-paging.ts';
-import * as decisionState from './009-decision-state.ts';
-import * as decisionWindow from './010-decision-window.ts';
+import * as decisionState from './008-decision-state.ts';
+import * as decisionWindow from './009-decision-window.ts';
 import type { Dialect } from '../dialect.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -23,9 +22,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '005-token-names': { up: (db: Kysely<unknown>) => tokenNames.up(db, dialect) },
     '006-hot-path-indexes': { up: (db: Kysely<unknown>) => hotPathIndexes.up(db, dialect) },
     '007-live-window-indexes': { up: (db: Kysely<unknown>) => liveWindowIndexes.up(db, dialect) },
-    '008-console-paging': { up: (db: Kysely<unknown>) => consolePaging.up(db, dialect) },
-    '009-decision-state': { up: (db: Kysely<unknown>) => decisionState.up(db, dialect) },
-    '010-decision-window': { up: (db: Kysely<unknown>) => decisionWindow.up(db, dialect) },
+    '008-decision-state': { up: (db: Kysely<unknown>) => decisionState.up(db, dialect) },
+    '009-decision-window': { up: (db: Kysely<unknown>) => decisionWindow.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }
