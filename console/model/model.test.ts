@@ -5,7 +5,7 @@ import { confidencePill } from './confidence.ts';
 import { actionLabel, clip } from './label.ts';
 import { queueOrder, type QueueKey } from './queue.ts';
 import { HEADLINE_MAX, headline, severityOf, statusLine } from './severity.ts';
-import { laneOf, ticks, timelineEvents, type TimelineRecord } from './timeline.ts';
+import { laneOf, tickLabel, ticks, timelineEvents, type TimelineRecord } from './timeline.ts';
 
 describe('labels', () => {
   it('fills the catalog template and names the target', () => {
@@ -126,5 +126,19 @@ describe('timeline', () => {
   it('ticks every 30 s in an incident-sized window', () => {
     expect(ticks(0, 120_000)).toEqual([0, 30_000, 60_000, 90_000, 120_000]);
     expect(ticks(0, 3_600_000)).toHaveLength(13);
+  });
+  it('labels every tick differently: seconds when ticks are 30 s apart, minutes otherwise', () => {
+    const hhmmss = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+    for (const [from, to] of [
+      [0, 900_000],
+      [0, 3_600_000],
+      [0, 6 * 3_600_000],
+    ] as const) {
+      const t = ticks(from, to);
+      const labels = t.map((at) => tickLabel(hhmmss(at), t[1]! - t[0]!));
+      expect(new Set(labels).size, `${to} ms window`).toBe(labels.length);
+    }
+    expect(tickLabel('14:48:30', 30_000)).toBe('14:48:30');
+    expect(tickLabel('14:50:00', 300_000)).toBe('14:50');
   });
 });

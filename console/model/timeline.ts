@@ -128,6 +128,14 @@ export function timelineEvents(records: readonly TimelineRecord[]): TimelineEven
  * Axis ticks: every 30 s for windows up to 15 minutes (the document's incident spacing), coarser
  * beyond.
  */
+/**
+ * A tick's label from its "HH:MM:SS" clock text: minutes when every tick falls on a minute,
+ * seconds too when the ticks are 30 s apart (else two ticks a minute would read the same).
+ */
+export function tickLabel(clockText: string, stepMs: number): string {
+  return stepMs % 60_000 === 0 ? clockText.slice(0, 5) : clockText;
+}
+
 export function ticks(from: number, to: number): number[] {
   const span = to - from;
   const step = span <= 15 * 60_000 ? 30_000 : span <= 2 * 3_600_000 ? 5 * 60_000 : 30 * 60_000;

@@ -4,7 +4,7 @@
  * CSP).
  */
 import type { TimelineData } from '../model/view-data.ts';
-import { LANES, ticks, type TimelineEvent } from '../model/timeline.ts';
+import { LANES, tickLabel, ticks, type TimelineEvent } from '../model/timeline.ts';
 import { clock } from './format.ts';
 import { SeverityIcon } from './icons.tsx';
 
@@ -79,11 +79,11 @@ export function TimelineBody({ t, tz }: { t: TimelineData; tz: string }) {
             </text>
           </g>
         ))}
-        {ticks(t.from, t.to).map((at) => (
+        {ticks(t.from, t.to).map((at, _i, all) => (
           <g class="axis">
             <line x1={xOf(at)} x2={xOf(at)} y1={0} y2={LANES.length * LANE_H} class="grid" />
             <text x={xOf(at)} y={LANES.length * LANE_H + 18} class="tick-label">
-              {clock(at, tz).slice(0, 5)}
+              {tickLabel(clock(at, tz), (all[1] ?? at + 60_000) - (all[0] ?? at))}
             </text>
           </g>
         ))}
