@@ -3,12 +3,7 @@ import { ValidationError } from '../schema/errors.ts';
 import type { Deps } from './deps.ts';
 import type { Status } from './states.ts';
 import { acknowledgedAmong } from '../store/acknowledgements.ts';
-import {
-  approvalsOf,
-  countsByTargetAndStatus,
-  newestInStatus,
-  pageOfActions,
-} from '../store/actions.ts';
+import { approvalsOf, countsByTargetAndStatus, newestInStatus } from '../store/actions.ts';
 import {
   recommendedAmong,
   searchActions,
@@ -37,15 +32,13 @@ export async function listActions(
   deps: Deps,
   query: ListQuery,
 ): Promise<{ actions: ActionView[]; nextCursor: string | null }> {
-  const cursor = decodeCursor(query.cursor);
-  const rows = await pageOfActions(deps.db, {
-    ...(query.status ? { status: query.status } : {}),
+  const { rows, nextCursor } = await searchHistory(deps, {
+    ...(query.status ? { statuses: [query.status] } : {}),
     ...(query.target ? { target: query.target } : {}),
-    ...(cursor ? { after: cursor } : {}),
-    limit: query.limit + 1,
+    ...(query.cursor ? { cursor: query.cursor } : {}),
+    limit: query.limit,
   });
-  const page = rows.slice(0, query.limit);
-  return { actions: await viewsOf(deps, page), nextCursor: nextCursorOf(rows, query.limit) };
+  return { actions: await viewsOf(deps, rows), nextCursor };
 }
 
 /** The cursor after a page read with limit + 1 rows, or null when that was the last page. */

@@ -106,25 +106,6 @@ export async function dueForSweep(
   return { expiring: expiring.map((r) => r.id), vetoPassed: vetoPassed.map((r) => r.id) };
 }
 
-/** One page of actions, newest first, after a (created_at, id) cursor. */
-export async function pageOfActions(
-  db: Conn,
-  q: { status?: string; target?: string; after?: { at: number; id: string }; limit: number },
-): Promise<ActionsTable[]> {
-  let query = db.selectFrom('actions').selectAll();
-  if (q.status) query = query.where('status', '=', q.status);
-  if (q.target) query = query.where('target', '=', q.target);
-  const after = q.after;
-  if (after)
-    query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '<', after.at),
-        eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)]),
-      ]),
-    );
-  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
-}
-
 /** The actions of a batch, in batch order. */
 export async function actionsOfBatch(db: Conn, batchId: string): Promise<ActionsTable[]> {
   return db
