@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { DecisionCard } from '../../gateway/lifecycle/queries.ts';
 import type { CatalogEntry } from '../../gateway/schema/catalog.ts';
+import { FilterName, parseQueryFields } from './query-fields.ts';
 
 export type { DecisionCard };
 
@@ -23,12 +24,6 @@ export interface DecisionCardsData {
 export const SORTS = ['time', 'latency', 'effect', 'rule', 'kind', 'target'] as const;
 export type Sort = (typeof SORTS)[number];
 
-const Name = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[^\p{C}]+$/u, 'holds a control character');
-
 const FIELDS = {
   minutes: z.coerce
     .number()
@@ -36,9 +31,9 @@ const FIELDS = {
     .min(1)
     .max(7 * 1440),
   effect: z.enum(['allow', 'deny', 'require_approval']),
-  rule: Name,
-  kind: Name,
-  target: Name,
+  rule: FilterName,
+  kind: FilterName,
+  target: FilterName,
   sort: z.enum(SORTS),
   dir: z.enum(['asc', 'desc']),
 } as const;
@@ -58,16 +53,8 @@ export interface DecisionCardsFilter {
 export function parseDecisionCardsFilter(
   query: Record<string, string | undefined>,
 ): DecisionCardsFilter {
-  const out: DecisionCardsFilter = { minutes: 60, sort: 'time', dir: 'desc', notices: [] };
-  const set = out as unknown as Record<string, unknown>;
-  for (const field of Object.keys(FIELDS) as Field[]) {
-    const raw = query[field]?.trim();
-    if (raw === undefined || raw === '') continue;
-    const parsed = FIELDS[field].safeParse(raw);
-    if (parsed.success) set[field] = parsed.data;
-    else out.notices.push({ field, message: parsed.error.issues[0]?.message ?? 'invalid' });
-  }
-  return out;
+  const { values, notices } = parseQueryFields(FIELDS, query);
+  return { minutes: 60, sort: 'time', dir: 'desc', ...values, notices };
 }
 
 const firstRule = (c: DecisionCard): string => c.decision.rules[0] ?? '';

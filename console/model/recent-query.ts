@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { STATUSES, type Status } from '../../gateway/lifecycle/states.ts';
 import { parseCursor, type HistoryQuery } from '../../gateway/lifecycle/queries.ts';
+import { FilterName, parseQueryFields } from './query-fields.ts';
 import { severityOf, type Severity } from './severity.ts';
 import { wallTimeToEpoch } from './zoned-time.ts';
 
@@ -21,17 +22,10 @@ export const SEVERITIES = [
 /** The statuses the form offers, in the lifecycle's order. */
 export const FILTER_STATUSES: readonly Status[] = STATUSES;
 
-// Names as the gateway accepts them elsewhere: printable, bounded.
-const Name = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[^\p{C}]+$/u, 'holds a control character');
-
 const FIELDS = {
-  target: Name,
-  kind: Name,
-  proposer: Name,
+  target: FilterName,
+  kind: FilterName,
+  proposer: FilterName,
   status: z.enum(STATUSES),
   severity: z.enum(SEVERITIES),
   from: z.string().max(19),
@@ -74,15 +68,7 @@ export function parseRecentFilter(
   query: Record<string, string | undefined>,
   timeZone: string,
 ): RecentFilter {
-  const values: RecentFilter['values'] = {};
-  const notices: RecentFilter['notices'] = [];
-  for (const field of Object.keys(FIELDS) as Field[]) {
-    const raw = query[field]?.trim();
-    if (raw === undefined || raw === '') continue;
-    const parsed = FIELDS[field].safeParse(raw);
-    if (parsed.success) values[field] = parsed.data;
-    else notices.push({ field, message: parsed.error.issues[0]?.message ?? 'invalid' });
-  }
+  const { values, notices } = parseQueryFields(FIELDS, query);
   const instant = (field: 'from' | 'to'): number | undefined => {
     const wall = values[field];
     if (wall === undefined) return undefined;
