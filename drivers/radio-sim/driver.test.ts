@@ -1,4 +1,7 @@
-/** radio-sim: the contract suite, then versioned checkpoints and per-subsystem rollback. */
+/**
+ * radio-sim: the contract suite, then versioned checkpoints, per-subsystem rollback and the
+ * restore of a checkpoint.
+ */
 import { describe, expect, it } from 'vitest';
 import { driverContract } from '../contract.suite.ts';
 import { RadioSimDriver } from './driver.ts';
@@ -56,5 +59,70 @@ describe('radio-sim', () => {
     expect(d.versions.playlist).toHaveLength(4);
     await d.safeState();
     expect((await d.readState()).mode).toBe('safe_loop');
+  });
+
+  it('a checkpoint is restored only as decided: its versions and digest, while live, as new versions', async () => {
+    const d = new RadioSimDriver();
+    await d.connect();
+    await d.writeCommand(commit('p1', 'morning', 10), opts('p1'));
+    const cp = await d.checkpoint();
+    await d.writeCommand(commit('p2', 'morning', 12), opts('p2'));
+    await d.writeCommand(
+      { id: 's1', kind: 'radio.script.publish', params: { script: 'intro', daypart: 'morning' } },
+      opts('s1'),
+    );
+    const restore = d.rollbackAction(cp)!;
+    expect(restore.kind).toBe('radio.restore');
+    expect(restore.params).toMatchObject({
+      checkpoint: cp.id,
+      playlist_version: 1,
+      ads_version: 0,
+      scripts_version: 0,
+    });
+    expect(restore.params.content_sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    // Anything but the checkpoint's own values is refused, and nothing airs.
+    const aired = d.onAir.length;
+    for (const [key, value] of [
+      ['playlist_version', 2],
+      ['scripts_version', 1],
+      ['content_sha256', '0'.repeat(64)],
+      ['checkpoint', 'cp-1'],
+    ] as const) {
+      await expect(
+        d.writeCommand(
+          { id: `bad-${key}`, kind: 'radio.restore', params: { ...restore.params, [key]: value } },
+          opts(`bad-${key}`),
+        ),
+      ).rejects.toThrow(key === 'checkpoint' ? /no checkpoint cp-1/ : new RegExp(key));
+    }
+    expect(d.onAir).toHaveLength(aired);
+
+    // During the fallback loop old content must not air, and a restore never ends the loop.
+    await d.safeState();
+    await expect(
+      d.writeCommand({ id: 'r0', kind: 'radio.restore', params: restore.params }, opts('r0')),
+    ).rejects.toThrow(/fallback loop/);
+    expect(d.mode).toBe('safe_loop');
+    d.mode = 'live';
+
+    await d.writeCommand({ id: 'r1', kind: 'radio.restore', params: restore.params }, opts('r1'));
+    expect(d.current('playlist')).toEqual({
+      morning: { tracks: 10, catalog: 'approved', by: 'p1' },
+    });
+    expect(d.current('scripts')).toEqual({});
+    // The two changed subsystems air again as new versions; the unchanged ads log does not.
+    expect(d.onAir.slice(-2).map((e) => [e.subsystem, e.version, e.actionId])).toEqual([
+      ['playlist', 3, 'r1'],
+      ['scripts', 2, 'r1'],
+    ]);
+    expect(d.versions.ads).toHaveLength(1);
+  });
+
+  it('checkpoint ids are not reused by a new driver (a restart)', async () => {
+    const a = await new RadioSimDriver().checkpoint();
+    const b = await new RadioSimDriver().checkpoint();
+    expect(a.id).not.toBe(b.id);
+    expect(new RadioSimDriver().rollbackAction(a)).toBeUndefined();
   });
 });

@@ -2,10 +2,14 @@
  * radio-sim: a station's on-air systems (the radio document): a playlist, an ad log and
  * script packages. Every write creates a new version of its subsystem and an on-air log entry
  * carrying its provenance (the action id); a rollback restores the previous version of one
- * subsystem, or of all; the safe state is the fallback loop (music bed and legal ID).
+ * subsystem, or of all; the safe state is the fallback loop (music bed and legal ID). A
+ * checkpoint (taken before every write) can be restored by radio.restore, which names the
+ * versions and the digest of the content it puts back on air.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CommandBook } from '../command-book.ts';
+import { canonicalJson, sha256Hex } from '../../gateway/schema/canonical-json.ts';
 import {
   DriverRejectedError,
   type CheckpointRef,
@@ -18,6 +22,7 @@ import {
 } from '../../gateway/schema/driver.ts';
 
 const KEEP_CHECKPOINTS = 256;
+export const RESTORE_KIND = 'radio.restore';
 
 export const RadioSimOptionsSchema = z.strictObject({
   station: z.string().min(1).default('station'),
@@ -38,6 +43,29 @@ export interface OnAirEntry {
 
 type Content = Record<string, unknown>;
 
+interface Checkpoint {
+  mode: 'live' | 'safe_loop';
+  versions: Record<Subsystem, Content[]>;
+}
+
+/** What a checkpoint puts back on air: each subsystem's content, as one digest. */
+function contentDigest(cp: Checkpoint): string {
+  return sha256Hex(
+    canonicalJson(Object.fromEntries(SUBSYSTEMS.map((s) => [s, cp.versions[s].at(-1)]))),
+  );
+}
+
+/** The params of the radio.restore that brings a checkpoint back. */
+function restoreParams(id: string, cp: Checkpoint): Record<string, unknown> {
+  return {
+    checkpoint: id,
+    playlist_version: cp.versions.playlist.length - 1,
+    ads_version: cp.versions.ads.length - 1,
+    scripts_version: cp.versions.scripts.length - 1,
+    content_sha256: contentDigest(cp),
+  };
+}
+
 export class RadioSimDriver implements Driver {
   readonly name = 'radio-sim';
   #connected = false;
@@ -50,11 +78,7 @@ export class RadioSimDriver implements Driver {
   };
   readonly onAir: OnAirEntry[] = [];
   readonly #book = new CommandBook();
-  #checkpointSeq = 0;
-  readonly #checkpoints = new Map<
-    string,
-    { mode: 'live' | 'safe_loop'; versions: Record<Subsystem, Content[]> }
-  >();
+  readonly #checkpoints = new Map<string, Checkpoint>();
 
   constructor(options: RadioSimOptions = {}) {
     RadioSimOptionsSchema.parse(options);
@@ -149,6 +173,9 @@ export class RadioSimDriver implements Driver {
         this.mode = 'live';
         break;
       }
+      case RESTORE_KIND:
+        entries = this.#restoreCheckpoint(p, cmd);
+        break;
       default:
         throw new DriverRejectedError(`radio-sim does not know ${cmd.kind}`);
     }
@@ -177,8 +204,46 @@ export class RadioSimDriver implements Driver {
     });
   }
 
+  /**
+   * Puts a checkpoint's content back on air, each changed subsystem as a new version (history
+   * is never rewritten). It refuses unless the params are exactly the checkpoint's (what was
+   * decided is what airs) and the station is live: during the fallback loop of a stop, old
+   * content must not go on air, and a restore never ends the loop.
+   */
+  #restoreCheckpoint(p: Record<string, unknown>, cmd: DriverCommand): OnAirEntry[] {
+    if (this.mode !== 'live')
+      throw new DriverRejectedError(
+        'the fallback loop is on air: a checkpoint is restored only while the station is live',
+      );
+    const id = String(p.checkpoint);
+    const cp = this.#checkpoints.get(id);
+    if (!cp)
+      throw new DriverRejectedError(`no checkpoint ${id}: the station keeps the newest only`);
+    const expected = restoreParams(id, cp);
+    const differing = Object.keys(expected).filter((k) => expected[k] !== p[k]);
+    if (differing.length)
+      throw new DriverRejectedError(
+        `the restore's ${differing.join(', ')} are not checkpoint ${id}'s: nothing aired`,
+      );
+    const entries: OnAirEntry[] = [];
+    for (const s of SUBSYSTEMS) {
+      const content = cp.versions[s].at(-1)!;
+      if (canonicalJson(content) === canonicalJson(this.current(s))) continue;
+      entries.push(this.#publish(s, structuredClone(content), cmd));
+    }
+    return entries;
+  }
+
+  rollbackAction(
+    ref: CheckpointRef,
+  ): { kind: string; params: Record<string, unknown> } | undefined {
+    const cp = this.#checkpoints.get(ref.id);
+    return cp ? { kind: RESTORE_KIND, params: restoreParams(ref.id, cp) } : undefined;
+  }
+
   async checkpoint(): Promise<CheckpointRef> {
-    const id = `cp-${++this.#checkpointSeq}`;
+    // Random, not a counter: after a restart an old id must not name a new checkpoint.
+    const id = `cp-${randomUUID()}`;
     this.#checkpoints.set(id, { mode: this.mode, versions: structuredClone(this.versions) });
     // The executor checkpoints before every write: keep the newest only.
     if (this.#checkpoints.size > KEEP_CHECKPOINTS)

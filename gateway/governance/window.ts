@@ -34,8 +34,8 @@ const APPROVED_LIKE = [
 ];
 const DECLINED = ['REJECTED', 'EXPIRED', 'VETOED'];
 
-/** Rollbacks: completed actions whose kind is a rollback or an abort. */
-const isRollback = (kind: string): boolean => /\.(rollback|abort)$/.test(kind);
+/** Rollbacks: completed actions whose kind is a rollback, a checkpoint restore or an abort. */
+const isRollback = (kind: string): boolean => /\.(rollback|restore|abort)$/.test(kind);
 
 export async function windowMetrics(db: Db, target: string, since: number): Promise<WindowMetrics> {
   const finished = await finishedCounts(db, target, since, [...FINISHED, 'BLOCKED']);

@@ -1,10 +1,13 @@
 /**
  * The radio pack end to end, the document's cross-mode invariants through the real gateway:
  * authenticated mode transitions, provenance on every live write, per-subsystem rollback to a
- * versioned checkpoint, a structured incident record on a guardrail violation, the global stop.
+ * versioned checkpoint, the restore of a checkpoint proposed as an operator would from a card, a
+ * structured incident record on a guardrail violation, the global stop.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RadioSimDriver } from '../../drivers/radio-sim/driver.ts';
+import { windowMetrics } from '../../gateway/governance/window.ts';
+import { proposeRollback } from '../../gateway/lifecycle/rollback.ts';
 import {
   startTestGateway,
   waitFor,
@@ -14,6 +17,8 @@ import {
 
 let t: TestGateway;
 let station: RadioSimDriver;
+/** The playlist write whose checkpoint the restore tests bring back. */
+let restorable: { id: string; playlistBefore: unknown };
 beforeAll(async () => {
   t = await startTestGateway({ targets: [{ id: 'station', driver: 'radio-sim', level: 'L2' }] });
   // The gateway's clock starts at the next midday (its zone is UTC), whatever the hour this runs
@@ -120,6 +125,89 @@ describe('radio cross-mode invariants', () => {
     expect(station.current('scripts')).toEqual(scriptsBefore);
   });
 
+  it('a checkpoint restore is proposed by the person, needs two of them even at L5, and airs exactly the checkpoint', async () => {
+    const playlistBefore = structuredClone(station.current('playlist'));
+    const id = await approveAndRun('radio.playlist.commit', {
+      block: 'evening',
+      tracks: 30,
+      catalog: 'approved',
+    });
+    restorable = { id, playlistBefore };
+    await approveAndRun('radio.script.publish', { script: 'late', daypart: 'evening' });
+    const scriptsAfter = structuredClone(station.current('scripts'));
+    // The one-subsystem rollback above tripped the rollback-rate breaker, which holds the level
+    // down: an administrator resolves it first.
+    const open = await t.api<{ events: { id: string }[] }>(
+      t.tokens.admin,
+      'GET',
+      '/v1/breakers/events?unresolved=true&target=station',
+    );
+    for (const e of open.body.events)
+      await t.api(t.tokens.admin, 'POST', `/v1/breakers/events/${e.id}/resolve`, {
+        reason: 'the rollback was a drill',
+      });
+    // Lights-out overnight is L5, where every other kind runs by itself.
+    const night = await t.api(t.tokens.admin, 'PUT', '/v1/autonomy/station', {
+      level: 'lights_out_overnight',
+      reason: 'night shift',
+    });
+    expect(night.status, JSON.stringify(night.body)).toBe(200);
+    try {
+      // What the console's "Propose rollback to this checkpoint" calls, as op1.
+      const proposed = await proposeRollback(
+        t.gw.services.deps,
+        { id: 'op1', role: 'operator' },
+        id,
+      );
+      const restore = (
+        await t.api<ActionBody & { action: { kind: string; params: Record<string, unknown> } }>(
+          t.tokens.auditor,
+          'GET',
+          `/v1/actions/${proposed.action.id}`,
+        )
+      ).body.action;
+      expect(restore).toMatchObject({
+        kind: 'radio.restore',
+        proposer: 'op1',
+        status: 'PENDING_APPROVAL',
+        approvals: { required: 2 },
+      });
+      expect(restore.params).toMatchObject({
+        checkpoint: expect.stringMatching(/^cp-/),
+        content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      for (const op of [t.tokens.op2, t.tokens.admin])
+        expect(
+          (
+            await t.api(op, 'POST', `/v1/actions/${restore.id}/approve`, {
+              reason: 'yesterday evening was right',
+            })
+          ).status,
+        ).toBe(200);
+      await waitFor(
+        async () =>
+          (await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${restore.id}`)).body.action
+            .status === 'COMPLETED'
+            ? true
+            : undefined,
+        10_000,
+        'the restore to air',
+      );
+      // The playlist is back to before the write; the later script (not in the checkpoint's
+      // content) is taken back too, since the checkpoint is the whole station.
+      expect(station.current('playlist')).toEqual(playlistBefore);
+      expect(station.current('scripts')).not.toEqual(scriptsAfter);
+      expect(station.onAir.at(-1)).toMatchObject({ actionId: restore.id });
+      // The restore counts as a rollback for the rollback-rate breaker, as the rollback above did.
+      expect((await windowMetrics(t.gw.services.deps.db, 'station', 0)).rollbacks).toBe(2);
+    } finally {
+      await t.api(t.tokens.admin, 'PUT', '/v1/autonomy/station', {
+        level: 'semi_auto',
+        reason: 'day shift',
+      });
+    }
+  });
+
   it('a guardrail violation is refused with a structured incident record', async () => {
     // Past the 15-minute ad spacing, so the catalog guardrail is the only one broken.
     t.advance(16 * 60_000);
@@ -169,5 +257,21 @@ describe('radio cross-mode invariants', () => {
     ).toBe('CANCELLED');
     const during = await propose('radio.script.publish', { script: 'outro', daypart: 'midday' });
     expect(during.body.decision.effect).toBe('deny');
+    // No checkpoint goes back on air during the stop, nor after the rearm while the fallback
+    // loop still plays: the restore is not estop-exempt and requires the station live.
+    const operator = { id: 'op1', role: 'operator' } as const;
+    const duringStop = await proposeRollback(t.gw.services.deps, operator, restorable.id);
+    expect(duringStop.decision).toMatchObject({ effect: 'deny', stage: 'estop' });
+    expect(
+      (await t.api(t.tokens.admin, 'POST', '/v1/estop/rearm', { reason: 'back' })).status,
+    ).toBe(200);
+    // Past the minute in which a repeated rollback request returns the first proposal.
+    t.advance(61_000);
+    const afterRearm = await proposeRollback(t.gw.services.deps, operator, restorable.id);
+    expect(afterRearm.decision).toMatchObject({
+      effect: 'deny',
+      rules: expect.arrayContaining(['baseline.constraint.require_state']),
+    });
+    expect(station.mode).toBe('safe_loop');
   });
 });
