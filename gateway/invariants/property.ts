@@ -150,10 +150,15 @@ function paramArb(spec: ParamSpec, vocab: string[], hints: number[]): fc.Arbitra
   switch (spec.type) {
     case 'boolean':
       return fc.boolean();
-    case 'string':
-      return stringArb(vocab).filter(
-        (s) => s.length >= (spec.min_length ?? 0) && s.length <= (spec.max_length ?? 4096),
+    case 'string': {
+      const min = spec.min_length ?? 0;
+      const max = spec.max_length ?? 4096;
+      // Fitted to the declared length, not filtered: a filter almost never passes a long minimum
+      // (a 64-character digest) and the run would spin.
+      return stringArb(vocab).map((s) =>
+        s.length < min ? s + 'x'.repeat(min - s.length) : s.slice(0, max),
       );
+    }
     case 'string_list': {
       // Argv-like lists: vocabulary words (program names, with and without a directory) and shell
       // words.
