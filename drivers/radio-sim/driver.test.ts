@@ -59,6 +59,17 @@ describe('radio-sim', () => {
     expect(d.versions.playlist).toHaveLength(4);
     await d.safeState();
     expect((await d.readState()).mode).toBe('safe_loop');
+    // A rollback during the loop changes what airs later, not now: only a resume ends the loop.
+    await d.writeCommand(
+      { id: 'rb2', kind: 'radio.rollback', params: { subsystem: 'all' } },
+      opts('rb2'),
+    );
+    expect(d.mode).toBe('safe_loop');
+    await d.writeCommand({ id: 'go', kind: 'radio.resume', params: {} }, opts('go'));
+    expect(d.mode).toBe('live');
+    await expect(
+      d.writeCommand({ id: 'go2', kind: 'radio.resume', params: {} }, opts('go2')),
+    ).rejects.toThrow(/already live/);
   });
 
   it('a checkpoint is restored only as decided: its versions and digest, while live, as new versions', async () => {
@@ -75,6 +86,9 @@ describe('radio-sim', () => {
     expect(restore.kind).toBe('radio.restore');
     expect(restore.params).toMatchObject({
       checkpoint: cp.id,
+      from_playlist_version: 2,
+      from_ads_version: 0,
+      from_scripts_version: 1,
       playlist_version: 1,
       ads_version: 0,
       scripts_version: 0,
@@ -86,6 +100,7 @@ describe('radio-sim', () => {
     for (const [key, value] of [
       ['playlist_version', 2],
       ['scripts_version', 1],
+      ['from_ads_version', 1],
       ['content_sha256', '0'.repeat(64)],
       ['checkpoint', 'cp-1'],
     ] as const) {
@@ -104,19 +119,32 @@ describe('radio-sim', () => {
       d.writeCommand({ id: 'r0', kind: 'radio.restore', params: restore.params }, opts('r0')),
     ).rejects.toThrow(/fallback loop/);
     expect(d.mode).toBe('safe_loop');
-    d.mode = 'live';
+    await d.writeCommand({ id: 'go', kind: 'radio.resume', params: {} }, opts('go'));
 
-    await d.writeCommand({ id: 'r1', kind: 'radio.restore', params: restore.params }, opts('r1'));
+    // A write that airs after the proposal is not undone by it: the station has moved on.
+    await d.writeCommand(
+      {
+        id: 'a1',
+        kind: 'radio.ad.insert',
+        params: { block: 'noon', campaign: 'c1', campaign_pool: 'daypart', catalog: 'approved' },
+      },
+      opts('a1'),
+    );
+    await expect(
+      d.writeCommand({ id: 'r-stale', kind: 'radio.restore', params: restore.params }, opts('rs')),
+    ).rejects.toThrow(/from_ads_version/);
+    const current = d.rollbackAction(cp)!;
+    await d.writeCommand({ id: 'r1', kind: 'radio.restore', params: current.params }, opts('r1'));
     expect(d.current('playlist')).toEqual({
       morning: { tracks: 10, catalog: 'approved', by: 'p1' },
     });
     expect(d.current('scripts')).toEqual({});
-    // The two changed subsystems air again as new versions; the unchanged ads log does not.
-    expect(d.onAir.slice(-2).map((e) => [e.subsystem, e.version, e.actionId])).toEqual([
+    // Each changed subsystem airs again as a new version, with the restore as its provenance.
+    expect(d.onAir.slice(-3).map((e) => [e.subsystem, e.version, e.actionId])).toEqual([
       ['playlist', 3, 'r1'],
+      ['ads', 2, 'r1'],
       ['scripts', 2, 'r1'],
     ]);
-    expect(d.versions.ads).toHaveLength(1);
   });
 
   it('checkpoint ids are not reused by a new driver (a restart)', async () => {

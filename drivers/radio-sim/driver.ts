@@ -23,6 +23,7 @@ import {
 
 const KEEP_CHECKPOINTS = 256;
 export const RESTORE_KIND = 'radio.restore';
+export const RESUME_KIND = 'radio.resume';
 
 export const RadioSimOptionsSchema = z.strictObject({
   station: z.string().min(1).default('station'),
@@ -33,7 +34,7 @@ export const SUBSYSTEMS = ['playlist', 'ads', 'scripts'] as const;
 type Subsystem = (typeof SUBSYSTEMS)[number];
 
 export interface OnAirEntry {
-  subsystem: Subsystem | 'rollback' | 'safe_loop';
+  subsystem: Subsystem | 'safe_loop' | 'live';
   version: number;
   /** The action that caused it: provenance for every live write. */
   actionId: string;
@@ -55,13 +56,27 @@ function contentDigest(cp: Checkpoint): string {
   );
 }
 
-/** The params of the radio.restore that brings a checkpoint back. */
-function restoreParams(id: string, cp: Checkpoint): Record<string, unknown> {
+/** The versions each subsystem is at: what a restore replaces, or brings back. */
+function versionsOf(versions: Record<Subsystem, Content[]>, prefix = ''): Record<string, number> {
+  return Object.fromEntries(
+    SUBSYSTEMS.map((s) => [`${prefix}${s}_version`, versions[s].length - 1]),
+  );
+}
+
+/**
+ * The params of the radio.restore that brings a checkpoint back over the station as it is now:
+ * the versions it replaces are named too, so a write that airs after the proposal is never
+ * undone by an approval that did not see it.
+ */
+function restoreParams(
+  id: string,
+  cp: Checkpoint,
+  now: Record<Subsystem, Content[]>,
+): Record<string, unknown> {
   return {
     checkpoint: id,
-    playlist_version: cp.versions.playlist.length - 1,
-    ads_version: cp.versions.ads.length - 1,
-    scripts_version: cp.versions.scripts.length - 1,
+    ...versionsOf(now, 'from_'),
+    ...versionsOf(cp.versions),
     content_sha256: contentDigest(cp),
   };
 }
@@ -170,7 +185,23 @@ export class RadioSimDriver implements Driver {
           if (!previous) continue;
           entries.push(this.#publish(s, previous, cmd));
         }
+        // Content only: what airs when the station is live again. Leaving the fallback loop is
+        // radio.resume, a person's decision after the stop is re-armed.
+        break;
+      }
+      case RESUME_KIND: {
+        if (this.mode !== 'safe_loop')
+          throw new DriverRejectedError('the station is already live: nothing to resume');
         this.mode = 'live';
+        const entry: OnAirEntry = {
+          subsystem: 'live',
+          version: 0,
+          actionId: cmd.id,
+          kind: cmd.kind,
+          at: new Date().toISOString(),
+        };
+        this.onAir.push(entry);
+        entries = [entry];
         break;
       }
       case RESTORE_KIND:
@@ -219,11 +250,11 @@ export class RadioSimDriver implements Driver {
     const cp = this.#checkpoints.get(id);
     if (!cp)
       throw new DriverRejectedError(`no checkpoint ${id}: the station keeps the newest only`);
-    const expected = restoreParams(id, cp);
+    const expected = restoreParams(id, cp, this.versions);
     const differing = Object.keys(expected).filter((k) => expected[k] !== p[k]);
     if (differing.length)
       throw new DriverRejectedError(
-        `the restore's ${differing.join(', ')} are not checkpoint ${id}'s: nothing aired`,
+        `the restore's ${differing.join(', ')} are not checkpoint ${id}'s or the station's now: nothing aired`,
       );
     const entries: OnAirEntry[] = [];
     for (const s of SUBSYSTEMS) {
@@ -238,7 +269,9 @@ export class RadioSimDriver implements Driver {
     ref: CheckpointRef,
   ): { kind: string; params: Record<string, unknown> } | undefined {
     const cp = this.#checkpoints.get(ref.id);
-    return cp ? { kind: RESTORE_KIND, params: restoreParams(ref.id, cp) } : undefined;
+    return cp
+      ? { kind: RESTORE_KIND, params: restoreParams(ref.id, cp, this.versions) }
+      : undefined;
   }
 
   async checkpoint(): Promise<CheckpointRef> {

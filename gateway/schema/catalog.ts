@@ -25,6 +25,11 @@ export const CatalogEntrySchema = z.strictObject({
   risk: RiskSchema,
   always_allowed: z.boolean().optional(),
   estop_exempt: z.boolean().optional(),
+  /** Only principals with one of these roles may propose the kind (the baseline refuses others). */
+  proposer_roles: z
+    .array(z.enum(['agent', 'operator', 'admin']))
+    .min(1)
+    .optional(),
   params: z.record(z.string(), ParamSpecSchema).default({}),
   // Read by Rego; their shape is the policy's business.
   constraints: z.record(z.string(), z.unknown()).optional(),

@@ -198,6 +198,12 @@ describe('radio cross-mode invariants', () => {
       expect(station.current('playlist')).toEqual(playlistBefore);
       expect(station.current('scripts')).not.toEqual(scriptsAfter);
       expect(station.onAir.at(-1)).toMatchObject({ actionId: restore.id });
+      // An agent cannot author a restore of its own, even with the checkpoint's exact params.
+      const byAgent = await propose('radio.restore', restore.params);
+      expect(byAgent.body.decision).toMatchObject({
+        effect: 'deny',
+        rules: expect.arrayContaining(['baseline.constraint.proposer_roles']),
+      });
       // The restore counts as a rollback for the rollback-rate breaker, as the rollback above did.
       expect((await windowMetrics(t.gw.services.deps.db, 'station', 0)).rollbacks).toBe(2);
     } finally {
@@ -257,6 +263,25 @@ describe('radio cross-mode invariants', () => {
     ).toBe('CANCELLED');
     const during = await propose('radio.script.publish', { script: 'outro', daypart: 'midday' });
     expect(during.body.decision.effect).toBe('deny');
+    // A rollback passes the stop (it is estop-exempt; at L5 an agent's would run by itself) but
+    // changes what airs later: the loop stays on air.
+    const rollback = await propose('radio.rollback', { subsystem: 'all' });
+    expect(rollback.body.action.status, JSON.stringify(rollback.body.decision)).toBe(
+      'PENDING_APPROVAL',
+    );
+    await t.api(t.tokens.op1, 'POST', `/v1/actions/${rollback.body.action.id}/approve`, {
+      reason: 'take the bad playlist back',
+    });
+    await waitFor(
+      async () =>
+        (await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${rollback.body.action.id}`))
+          .body.action.status === 'COMPLETED'
+          ? true
+          : undefined,
+      10_000,
+      'the rollback during the stop',
+    );
+    expect(station.mode).toBe('safe_loop');
     // No checkpoint goes back on air during the stop, nor after the rearm while the fallback
     // loop still plays: the restore is not estop-exempt and requires the station live.
     const operator = { id: 'op1', role: 'operator' } as const;
@@ -273,5 +298,27 @@ describe('radio cross-mode invariants', () => {
       rules: expect.arrayContaining(['baseline.constraint.require_state']),
     });
     expect(station.mode).toBe('safe_loop');
+
+    // Leaving the loop is people's decision: an agent may not propose it; an operator's
+    // proposal waits for two approvals, even at L5.
+    const agentResume = await propose('radio.resume', {});
+    expect(agentResume.body.decision).toMatchObject({
+      effect: 'deny',
+      rules: expect.arrayContaining(['baseline.constraint.proposer_roles']),
+    });
+    const resume = await t.api<ActionBody>(t.tokens.op1, 'POST', '/v1/actions', {
+      target: 'station',
+      kind: 'radio.resume',
+      params: {},
+    });
+    expect(resume.body.action).toMatchObject({
+      status: 'PENDING_APPROVAL',
+      approvals: { required: 2 },
+    });
+    for (const op of [t.tokens.op2, t.tokens.admin])
+      await t.api(op, 'POST', `/v1/actions/${resume.body.action.id}/approve`, {
+        reason: 'checked the playlist',
+      });
+    await waitFor(async () => (station.mode === 'live' ? true : undefined), 10_000, 'live again');
   });
 });

@@ -270,6 +270,20 @@ test_require_state if {
 	{f.rule | some f in baseline.deny with input as no_state} == {"baseline.constraint.require_state"}
 }
 
+resume_by(roles) := {
+	"action": {"kind": "radio.resume", "target": "station", "params": {}},
+	"actor": {"id": "someone", "roles": roles},
+	"context": {"level": "L3", "now": 0, "state": {"mode": "safe_loop"}},
+}
+
+test_proposer_roles if {
+	count(baseline.deny) == 0 with input as resume_by(["operator"])
+	{f.rule | some f in baseline.deny with input as resume_by(["agent"])} == {"baseline.constraint.proposer_roles"}
+
+	# No roles at all is no allowed role.
+	{f.rule | some f in baseline.deny with input as resume_by([])} == {"baseline.constraint.proposer_roles"}
+}
+
 with_last(inp, kind, value, at) := object.union(
 	inp,
 	{"context": {"history": {"last": {kind: {"value": value, "at": at}}}}},

@@ -37,3 +37,19 @@ deny contains finding("baseline.constraint.ramp", concat("", [
 	elapsed := max([input.context.now - last.at, 0]) / 1000
 	invariants.num(delta) > invariants.num(c.per_second * elapsed)
 }
+
+# Who may propose the kind at all: an entry with proposer_roles is refused to every other role,
+# whatever the level (an agent must not author a restore of old content, say).
+deny contains finding(
+	"baseline.constraint.proposer_roles",
+	concat("", [
+		action.kind, " is proposed by ", concat(" or ", allowed), " only; ",
+		fmt.show(object.get(input, ["actor", "id"], null)), " is ", concat(" and ", roles),
+	]),
+) if {
+	allowed := entry.proposer_roles
+	roles := [r | some r in object.get(input, ["actor", "roles"], [])]
+	every r in roles {
+		not r in allowed
+	}
+}
