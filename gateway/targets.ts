@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { SimRoasterDriver, SimRoasterOptionsSchema } from '../drivers/sim-roaster/driver.ts';
 import { HttpDriver, HttpOptionsSchema } from '../drivers/http/driver.ts';
+import { McpDriver, McpOptionsSchema } from '../drivers/mcp/driver.ts';
 import { RadioSimDriver, RadioSimOptionsSchema } from '../drivers/radio-sim/driver.ts';
 import { ShellDriver, ShellOptionsSchema } from '../drivers/shell/driver.ts';
 import { TcpLineDriver, TcpLineOptionsSchema } from '../drivers/tcp-line/driver.ts';
@@ -17,6 +18,7 @@ const factories: Record<string, DriverFactory> = {
   shell: (options) => new ShellDriver(ShellOptionsSchema.parse(options)),
   http: (options) => new HttpDriver(HttpOptionsSchema.parse(options)),
   'radio-sim': (options) => new RadioSimDriver(RadioSimOptionsSchema.parse(options)),
+  mcp: (options) => new McpDriver(McpOptionsSchema.parse(options)),
 };
 
 export interface Target {

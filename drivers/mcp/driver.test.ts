@@ -1,0 +1,178 @@
+/**
+ * mcp: the contract suite against a real MCP server process (drivers/mcp/test-server.ts),
+ * then hostile upstreams, and the real @modelcontextprotocol/server-filesystem.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { driverContract } from '../contract.suite.ts';
+import { McpDriver, toolKind, type McpOptions } from './driver.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const testServer = (dir: string): McpOptions => ({
+  command: process.execPath,
+  args: ['--import', 'tsx', path.join(here, 'test-server.ts'), dir],
+  cwd: path.join(here, '..', '..'),
+});
+const opts = (id: string, signal = new AbortController().signal) => ({
+  idempotencyKey: id,
+  signal,
+});
+const call = (id: string, tool: string, params: Record<string, unknown>) => ({
+  id,
+  kind: toolKind('up', tool),
+  target: 'up',
+  params,
+});
+
+driverContract(
+  'mcp',
+  async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'interlock-mcp-'));
+    let driver = new McpDriver(testServer(dir));
+    let stalled = false;
+    return {
+      get driver() {
+        return driver;
+      },
+      command: (n: number) =>
+        stalled
+          ? call(`cmd-${n}`, 'hang', {})
+          : call(`cmd-${n}`, 'write_note', { name: `n${n}`, body: 'hi' }),
+      slowCommand: (n: number) => call(`slow-${n}`, 'slow_note', { name: `s${n}` }),
+      actuations: async () => readdirSync(dir).length,
+      stall: () => {
+        stalled = true;
+        void driver.disconnect();
+        driver = new McpDriver({ ...testServer(dir), callTimeoutMs: 300 });
+      },
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  {
+    restart:
+      'an MCP tool call has no id the server keeps: a restarted gateway cannot ask what became of it',
+    checkpoint: 'an MCP server offers no checkpoints',
+  },
+);
+
+describe('mcp: hostile upstreams give failed commands, never a crash', () => {
+  let dir: string;
+  let driver: McpDriver;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'interlock-mcp-'));
+    driver = new McpDriver({ ...testServer(dir), callTimeoutMs: 1_500, maxResultBytes: 4_096 });
+    await driver.connect();
+  }, 20_000);
+  afterAll(async () => {
+    await driver.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the tools with their input schemas', async () => {
+    const tools = await driver.listTools();
+    expect(tools.map((t) => t.name)).toContain('write_note');
+    expect(tools.find((t) => t.name === 'write_note')!.inputSchema).toMatchObject({
+      type: 'object',
+      properties: { name: { type: 'string' } },
+    });
+  });
+
+  it('a tool error is a failed command with its text; the result is hashed', async () => {
+    const r = await driver.writeCommand(call('r1', 'refuse', { why: 'no' }), opts('r1'));
+    expect(r).toMatchObject({ status: 'failed', message: 'refuse: refused: no' });
+    expect(r.output?.result_sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('an answer over the size cap is refused, not stored', async () => {
+    const r = await driver.writeCommand(call('h1', 'huge', { bytes: 10_000 }), opts('h1'));
+    expect(r).toMatchObject({ status: 'failed', message: expect.stringMatching(/cap/) });
+    expect(r.output).toBeUndefined();
+    const ok = await driver.writeCommand(call('h2', 'huge', { bytes: 100 }), opts('h2'));
+    expect(ok.status).toBe('completed');
+  });
+
+  it('a hanging tool fails at the time limit', async () => {
+    const r = await driver.writeCommand(call('g1', 'hang', {}), opts('g1'));
+    expect(r).toMatchObject({ status: 'failed', message: expect.stringMatching(/time/i) });
+  });
+
+  it('an upstream that crashes mid-call fails the call, and the next call starts it again', async () => {
+    const r = await driver.writeCommand(call('c1', 'crash', {}), opts('c1'));
+    expect(r.status).toBe('failed');
+    const next = await driver.writeCommand(
+      call('c2', 'write_note', { name: 'after-crash', body: 'x' }),
+      opts('c2'),
+    );
+    expect(next.status).toBe('completed');
+    expect(existsSync(path.join(dir, 'after-crash'))).toBe(true);
+  }, 20_000);
+
+  it('an upstream speaking garbage fails the call', async () => {
+    const r = await driver.writeCommand(call('x1', 'garbage', {}), opts('x1'));
+    expect(r.status).toBe('failed');
+  }, 20_000);
+
+  it('a kind of another target, or no tool, is refused before anything is sent', async () => {
+    await expect(
+      driver.writeCommand({ ...call('k1', 'write_note', {}), target: 'other' }, opts('k1')),
+    ).rejects.toThrow(/not one of other's/);
+    await expect(
+      driver.writeCommand({ id: 'k2', kind: 'mcp.up.', target: 'up', params: {} }, opts('k2')),
+    ).rejects.toThrow(/mcp.<target>.<tool>/);
+  });
+
+  it('the emergency stop cancels a call in flight', async () => {
+    const running = driver.writeCommand(call('e1', 'slow_note', { name: 'stopped' }), opts('e1'));
+    await new Promise((r) => setTimeout(r, 200));
+    await driver.safeState();
+    expect((await running).status).toBe('aborted');
+    await new Promise((r) => setTimeout(r, 2_200));
+    expect(existsSync(path.join(dir, 'stopped'))).toBe(false);
+  }, 20_000);
+});
+
+describe('mcp: the real @modelcontextprotocol/server-filesystem', () => {
+  let root: string;
+  let driver: McpDriver;
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'interlock-fs-'));
+    driver = new McpDriver({
+      command: process.execPath,
+      args: [
+        path.join(
+          here,
+          '..',
+          '..',
+          'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
+        ),
+        root,
+      ],
+    });
+    await driver.connect();
+  }, 20_000);
+  afterAll(async () => {
+    await driver.disconnect();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('writes and reads a file in its root, and its own refusal outside it is a failed command', async () => {
+    const file = path.join(root, 'a.txt');
+    const w = await driver.writeCommand(
+      call('w1', 'write_file', { path: file, content: 'hello' }),
+      opts('w1'),
+    );
+    expect(w.status).toBe('completed');
+    expect(readFileSync(file, 'utf8')).toBe('hello');
+    const r = await driver.writeCommand(call('r1', 'read_text_file', { path: file }), opts('r1'));
+    expect(r.output?.result).toMatchObject({ content: [{ type: 'text', text: 'hello' }] });
+    const outside = await driver.writeCommand(
+      call('o1', 'write_file', { path: path.join(root, '..', 'escaped.txt'), content: 'x' }),
+      opts('o1'),
+    );
+    expect(outside).toMatchObject({ status: 'failed', message: expect.stringMatching(/denied/i) });
+    expect(existsSync(path.join(root, '..', 'escaped.txt'))).toBe(false);
+  });
+});

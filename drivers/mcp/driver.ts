@@ -1,0 +1,221 @@
+/**
+ * mcp: an MCP server as a target. Each tool call the gateway decided on (kind
+ * `mcp.<target>.<tool>`, the tool's arguments as params) is forwarded to the upstream server,
+ * started as a process over stdio or reached over Streamable HTTP, through the official SDK
+ * client. The result is size-capped and its sha256 recorded; a tool error (`isError`) is a
+ * failed command, a crashing, hanging or garbage-speaking upstream a failed command too,
+ * never a crash of the gateway.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { z } from 'zod';
+import { CommandBook } from '../command-book.ts';
+import { canonicalJson, sha256Hex } from '../../gateway/schema/canonical-json.ts';
+import {
+  DriverRejectedError,
+  type CommandStatus,
+  type Driver,
+  type DriverCommand,
+  type ExecutionResult,
+  type TargetState,
+  type WriteOptions,
+} from '../../gateway/schema/driver.ts';
+
+export const McpOptionsSchema = z
+  .strictObject({
+    /** A server started as a process, spoken to over stdio. */
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().min(1).optional(),
+    /** A server reached over Streamable HTTP. */
+    url: z.url().optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Starting the server and the MCP handshake (a process may take seconds to start). */
+    connectTimeoutMs: z.number().int().min(10).max(600_000).default(20_000),
+    /** A call that takes longer is cancelled and fails. */
+    callTimeoutMs: z.number().int().min(10).max(3_600_000).default(30_000),
+    /** Results larger than this (as canonical JSON) are refused rather than stored or relayed. */
+    maxResultBytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(64 * 1_048_576)
+      .default(1_048_576),
+  })
+  .refine((o) => (o.command === undefined) !== (o.url === undefined), {
+    message: 'name exactly one of command (stdio) or url (Streamable HTTP)',
+    path: ['command'],
+  });
+export type McpOptions = z.input<typeof McpOptionsSchema>;
+
+/** One upstream tool as the server lists it. */
+export interface UpstreamTool {
+  name: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+}
+
+/** The kind a tool of a target is decided as. */
+export function toolKind(target: string, tool: string): string {
+  return `mcp.${target}.${tool}`;
+}
+
+export class McpDriver implements Driver {
+  readonly name = 'mcp';
+  readonly #o: z.output<typeof McpOptionsSchema>;
+  readonly #book = new CommandBook();
+  #client: Client | undefined;
+  #connecting: Promise<Client> | undefined;
+
+  constructor(options: McpOptions) {
+    this.#o = McpOptionsSchema.parse(options);
+  }
+
+  get connected(): boolean {
+    return this.#client !== undefined;
+  }
+
+  async connect(): Promise<void> {
+    await this.#session();
+  }
+
+  async disconnect(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    this.#connecting = undefined;
+    await client?.close().catch(() => undefined);
+  }
+
+  /** The connected client, connecting (once, shared by concurrent callers) when there is none. */
+  #session(): Promise<Client> {
+    if (this.#client) return Promise.resolve(this.#client);
+    this.#connecting ??= this.#open().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  async #open(): Promise<Client> {
+    const client = new Client({ name: 'interlock', version: '1' });
+    const transport: Transport = this.#o.command
+      ? new StdioClientTransport({
+          command: this.#o.command,
+          args: this.#o.args,
+          ...(this.#o.env ? { env: this.#o.env } : {}),
+          ...(this.#o.cwd ? { cwd: this.#o.cwd } : {}),
+          stderr: 'ignore',
+        })
+      : new StreamableHTTPClientTransport(new URL(this.#o.url!), {
+          requestInit: { headers: this.#o.headers },
+        });
+    // A server that exits or breaks the stream leaves no half-open session behind: the next
+    // call connects again.
+    client.onclose = () => {
+      if (this.#client === client) this.#client = undefined;
+    };
+    await client.connect(transport, { timeout: this.#o.connectTimeoutMs });
+    this.#client = client;
+    return client;
+  }
+
+  /** The upstream's tools, every page of them. */
+  async listTools(): Promise<UpstreamTool[]> {
+    const client = await this.#session();
+    const tools: UpstreamTool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {}, {
+        timeout: this.#o.callTimeoutMs,
+      });
+      for (const t of page.tools)
+        tools.push({
+          name: t.name,
+          ...(t.description ? { description: t.description } : {}),
+          inputSchema: t.inputSchema as Record<string, unknown>,
+          ...(t.annotations ? { annotations: t.annotations as Record<string, unknown> } : {}),
+        });
+      cursor = page.nextCursor;
+    } while (cursor);
+    return tools;
+  }
+
+  async readState(): Promise<TargetState> {
+    // The upstream has no state of its own to report; whether it answers is what matters.
+    return { mode: this.connected ? 'CONNECTED' : 'DISCONNECTED' };
+  }
+
+  async writeCommand(cmd: DriverCommand, options: WriteOptions): Promise<ExecutionResult> {
+    const done = this.#book.completed(cmd.id);
+    if (done) return done;
+    const tool = this.#toolOf(cmd);
+    const { controller, end } = this.#book.begin(cmd.id, options.signal);
+    try {
+      const client = await this.#session();
+      const result = await client.callTool({ name: tool, arguments: cmd.params }, undefined, {
+        signal: controller.signal,
+        timeout: this.#o.callTimeoutMs,
+      });
+      const text = canonicalJson(result);
+      const bytes = Buffer.byteLength(text);
+      if (bytes > this.#o.maxResultBytes) {
+        const message = `${tool} answered ${bytes} bytes, over the ${this.#o.maxResultBytes}-byte cap`;
+        this.#book.settle(cmd.id, { status: 'failed', message });
+        return { status: 'failed', message };
+      }
+      const output = { result: result as Record<string, unknown>, result_sha256: sha256Hex(text) };
+      if (result.isError === true) {
+        const message = `${tool}: ${firstText(result.content) ?? 'the tool reported an error'}`;
+        this.#book.settle(cmd.id, { status: 'failed', message });
+        return { status: 'failed', message, output };
+      }
+      this.#book.settle(cmd.id, { status: 'completed', output });
+      return { status: 'completed', output };
+    } catch (err) {
+      if (controller.signal.aborted) {
+        this.#book.settle(cmd.id, { status: 'aborted' });
+        return { status: 'aborted', message: `${tool} was cancelled` };
+      }
+      const message = `${tool}: ${err instanceof Error ? err.message : String(err)}`;
+      this.#book.settle(cmd.id, { status: 'failed', message });
+      return { status: 'failed', message };
+    } finally {
+      end();
+    }
+  }
+
+  #toolOf(cmd: DriverCommand): string {
+    const prefix = cmd.target ? `mcp.${cmd.target}.` : undefined;
+    if (!prefix || !cmd.kind.startsWith(prefix) || cmd.kind.length === prefix.length)
+      throw new DriverRejectedError(
+        `mcp targets run kinds mcp.<target>.<tool>; ${cmd.kind} is not one of ${cmd.target ?? '?'}'s`,
+      );
+    return cmd.kind.slice(prefix.length);
+  }
+
+  async abortCommand(commandId: string): Promise<void> {
+    this.#book.abort(commandId);
+  }
+
+  async getCommandStatus(commandId: string): Promise<CommandStatus> {
+    return this.#book.status(commandId);
+  }
+
+  /** The emergency stop: every call in flight is cancelled (the SDK sends notifications/cancelled). */
+  async safeState(): Promise<void> {
+    this.#book.abortAll('emergency stop');
+  }
+}
+
+function firstText(content: unknown): string | undefined {
+  if (!Array.isArray(content)) return undefined;
+  for (const c of content as unknown[])
+    if (c && typeof c === 'object' && (c as { type?: unknown }).type === 'text') {
+      const text = (c as { text?: unknown }).text;
+      if (typeof text === 'string') return text.slice(0, 500);
+    }
+  return undefined;
+}

@@ -1,0 +1,65 @@
+/**
+ * A real MCP server over stdio for the mcp driver's tests, built on the official SDK: notes
+ * written into a directory (the actuations the tests count), and the ways an upstream goes
+ * wrong: slow, hanging, crashing, speaking garbage, answering too much.
+ * Run: node --import tsx drivers/mcp/test-server.ts DIR
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { z } from 'zod';
+
+const dir = process.argv[2];
+if (!dir) throw new Error('usage: test-server.ts DIR');
+mkdirSync(dir, { recursive: true });
+
+const server = new McpServer({ name: 'interlock-test-upstream', version: '1.0.0' });
+const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
+
+server.registerTool(
+  'write_note',
+  { description: 'Writes a note', inputSchema: { name: z.string(), body: z.string() } },
+  async ({ name, body }) => {
+    writeFileSync(path.join(dir, path.basename(name)), body);
+    return text(`wrote ${name}`);
+  },
+);
+server.registerTool(
+  'slow_note',
+  {
+    description: 'Writes a note after two seconds, unless cancelled',
+    inputSchema: { name: z.string() },
+  },
+  async ({ name }, extra) => {
+    await sleep(2_000, undefined, { signal: extra.signal }).catch(() => undefined);
+    if (extra.signal.aborted) return text('cancelled');
+    writeFileSync(path.join(dir, path.basename(name)), 'slow');
+    return text(`wrote ${name}`);
+  },
+);
+server.registerTool('hang', { description: 'Never answers' }, async () => {
+  await new Promise(() => undefined);
+  return text('unreachable');
+});
+server.registerTool('crash', { description: 'Exits mid-call' }, async () => {
+  process.exit(3);
+});
+server.registerTool('garbage', { description: 'Writes non-JSON-RPC to stdout' }, async () => {
+  process.stdout.write('this is not json\n{"jsonrpc": "2.0", "id": \n');
+  await new Promise(() => undefined);
+  return text('unreachable');
+});
+server.registerTool(
+  'huge',
+  { description: 'Answers with n bytes of text', inputSchema: { bytes: z.number().int() } },
+  async ({ bytes }) => text('x'.repeat(bytes)),
+);
+server.registerTool(
+  'refuse',
+  { description: 'A tool error', inputSchema: { why: z.string() } },
+  async ({ why }) => ({ ...text(`refused: ${why}`), isError: true }),
+);
+
+await server.connect(new StdioServerTransport());
