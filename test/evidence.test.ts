@@ -115,7 +115,7 @@ describe('evidence build after a scripted session', () => {
     expect(p.results.policy_tests).toMatchObject({ status: 'passed' });
     expect(p.results.invariant_tests).toMatchObject({
       status: 'passed',
-      summary: expect.stringMatching(/^25 of 25 invariants hold/),
+      summary: expect.stringMatching(/^27 of 27 invariants hold/),
     });
     expect(p.results.model_checks).toMatchObject({
       status: 'passed',

@@ -591,12 +591,12 @@ describe('the invariants CLI', () => {
   it('check and test pass on the shipped invariants; test --json feeds evidence', async () => {
     const check = await interlock(['invariants', 'check']);
     expect(check.exitCode, check.stderr).toBe(0);
-    expect(check.stdout).toMatch(/^\d+ invariants in 5 files compile with the policies/);
+    expect(check.stdout).toMatch(/^\d+ invariants in 6 files compile with the policies/);
     const test = await interlock(['invariants', 'test', '--runs', '30', '--json']);
     expect(test.exitCode, test.stderr).toBe(0);
     expect(JSON.parse(test.stdout)).toMatchObject({
       ok: true,
-      summary: expect.stringMatching(/^25 of 25 invariants hold/),
+      summary: expect.stringMatching(/^27 of 27 invariants hold/),
     });
   }, 120_000);
 

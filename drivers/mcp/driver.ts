@@ -33,6 +33,11 @@ export const McpOptionsSchema = z
     /** A server reached over Streamable HTTP. */
     url: z.url().optional(),
     headers: z.record(z.string(), z.string()).default({}),
+    /**
+     * Facts about the upstream the policy and invariants read as the target's state (the
+     * filesystem pack's `root`): an MCP server reports no state of its own.
+     */
+    state: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     /** Starting the server and the MCP handshake (a process may take seconds to start). */
     connectTimeoutMs: z.number().int().min(10).max(600_000).default(20_000),
     /** A call that takes longer is cancelled and fails. */
@@ -144,8 +149,7 @@ export class McpDriver implements Driver {
   }
 
   async readState(): Promise<TargetState> {
-    // The upstream has no state of its own to report; whether it answers is what matters.
-    return { mode: this.connected ? 'CONNECTED' : 'DISCONNECTED' };
+    return { ...this.#o.state, mode: this.connected ? 'CONNECTED' : 'DISCONNECTED' };
   }
 
   async writeCommand(cmd: DriverCommand, options: WriteOptions): Promise<ExecutionResult> {

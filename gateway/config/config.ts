@@ -56,6 +56,13 @@ export const ConfigSchema = z.strictObject({
   /** Recompile and swap the policy bundle when its files change. */
   watchPolicies: z.boolean().default(false),
   autonomy: z.strictObject({ ceiling: z.string().default('L5') }).prefault({}),
+  /** The MCP front door at /mcp: how long a tool call waits for its approval and execution. */
+  mcp: z
+    .strictObject({
+      waitMs: z.number().int().min(0).max(3_600_000).default(60_000),
+      progressEveryMs: z.number().int().min(100).max(60_000).default(5_000),
+    })
+    .prefault({}),
   targets: z
     .array(TargetSchema)
     .min(1)

@@ -4,7 +4,9 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { recordAudit } from '../lifecycle/audit.ts';
 import { describeIssues, fieldIssues } from '../schema/errors.ts';
-import { authentication } from './auth.ts';
+import { authentication, requireRole } from './auth.ts';
+import { frontDoorServer } from '../mcp/front-door.ts';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
 import { actionRoutes } from './routes/actions.ts';
@@ -131,6 +133,19 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
       ),
       422,
     );
+  });
+
+  // The MCP front door (Streamable HTTP, stateless: a server per request): every tool call an
+  // MCP client makes is a proposal of the token's principal.
+  app.use('/mcp', authentication(s.deps.db), requireRole('propose'));
+  app.on(['GET', 'POST', 'DELETE'], '/mcp', async (c) => {
+    const server = frontDoorServer(s.deps, c.get('principal'), s.deps.config.mcp);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: false,
+    });
+    await server.connect(transport);
+    return transport.handleRequest(c.req.raw);
   });
 
   governanceRoutes(app, s);

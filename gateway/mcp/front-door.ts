@@ -1,0 +1,178 @@
+/**
+ * The MCP front door: an MCP server whose tools are the tools of the gateway's `mcp` targets,
+ * each call decided like any action. `tools/list` shows a target's tool as `<target>__<tool>`
+ * only when the bundle in force has a catalog entry for its kind (`mcp.<target>.<tool>`) that
+ * this principal may propose; `tools/call` proposes that kind with the arguments as params,
+ * then answers with the upstream's result once it ran, a tool error naming the reasons when it
+ * was denied or did not run, or "pending approval: action <id>" when the wait ends first (a
+ * retry with the same idempotency key answers with the outcome instead of proposing again).
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type CallToolResult,
+  type ServerNotification,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { McpDriver, toolKind } from '../../drivers/mcp/driver.ts';
+import { loadAction, propose } from '../lifecycle/propose.ts';
+import type { Deps } from '../lifecycle/deps.ts';
+import { TERMINAL } from '../lifecycle/states.ts';
+import type { Principal } from '../schema/principal.ts';
+import type { ActionView } from '../schema/views.ts';
+
+/** Separates the target from the tool in the names clients see. */
+export const TOOL_SEPARATOR = '__';
+
+export interface FrontDoorOptions {
+  /** How long a call waits for its approval and execution before answering "pending". */
+  waitMs: number;
+  /** How often a waiting call sends a progress notification (when the client asked for them). */
+  progressEveryMs: number;
+}
+
+interface Exposed {
+  target: string;
+  tool: string;
+  kind: string;
+}
+
+/** The tools this principal can reach, as clients name them. */
+async function exposedTools(
+  deps: Deps,
+  principal: Principal,
+): Promise<{ tools: Tool[]; byName: Map<string, Exposed> }> {
+  const catalog = deps.policy()?.data.catalog ?? {};
+  const tools: Tool[] = [];
+  const byName = new Map<string, Exposed>();
+  for (const target of deps.targets.values()) {
+    if (!(target.driver instanceof McpDriver)) continue;
+    // An upstream that cannot list its tools shows none; the others still do.
+    const upstream = await target.driver.listTools().catch(() => []);
+    for (const t of upstream) {
+      const kind = toolKind(target.id, t.name);
+      const entry = catalog[kind];
+      if (!entry) continue;
+      if (entry.proposer_roles && !entry.proposer_roles.includes(principal.role as never)) continue;
+      const name = `${target.id}${TOOL_SEPARATOR}${t.name}`;
+      byName.set(name, { target: target.id, tool: t.name, kind });
+      tools.push({
+        name,
+        ...(t.description ? { description: t.description } : {}),
+        inputSchema: t.inputSchema as Tool['inputSchema'],
+        ...(t.annotations ? { annotations: t.annotations } : {}),
+      });
+    }
+  }
+  return { tools, byName };
+}
+
+const toolError = (text: string): CallToolResult => ({
+  content: [{ type: 'text', text }],
+  isError: true,
+});
+
+/** What a finished (or still waiting) action answers the client. */
+function answer(action: ActionView, reasons: string[]): CallToolResult {
+  const outcome = action.outcome ?? {};
+  const output = outcome.output as { result?: CallToolResult } | undefined;
+  switch (action.status) {
+    case 'COMPLETED':
+      return output?.result ?? { content: [] };
+    case 'DENIED':
+      return toolError(`denied by Interlock (action ${action.id}): ${reasons.join('; ')}`);
+    case 'PENDING_APPROVAL':
+    case 'PENDING_VETO':
+    case 'APPROVED':
+    case 'EXECUTING':
+      return toolError(
+        `pending approval: action ${action.id} (${action.status}); call again with the same idempotency key for its outcome`,
+      );
+    default: {
+      const message = typeof outcome.message === 'string' ? `: ${outcome.message}` : '';
+      return output?.result?.isError
+        ? output.result
+        : toolError(`action ${action.id} ended ${action.status}${message}`);
+    }
+  }
+}
+
+/** Waits until the action is terminal or the wait ends, telling the client it is still waiting. */
+async function settle(
+  deps: Deps,
+  id: string,
+  options: FrontDoorOptions,
+  progress: ((n: number, message: string) => Promise<void>) | undefined,
+  signal: AbortSignal,
+): Promise<ActionView> {
+  const deadline = deps.now() + options.waitMs;
+  let current = (await loadAction(deps, id)).action;
+  let ticks = 0;
+  while (!TERMINAL.includes(current.status) && !signal.aborted) {
+    const remaining = deadline - deps.now();
+    if (remaining <= 0) break;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(remaining, options.progressEveryMs));
+      const unsubscribe = deps.events.subscribe((e) => {
+        if (e.actionId === id) done();
+      });
+      signal.addEventListener('abort', done, { once: true });
+    });
+    current = (await loadAction(deps, id)).action;
+    await progress?.(++ticks, `action ${id} is ${current.status}`).catch(() => undefined);
+  }
+  return current;
+}
+
+/** A new MCP server for one request of one principal (the transport is stateless). */
+export function frontDoorServer(
+  deps: Deps,
+  principal: Principal,
+  options: FrontDoorOptions,
+): Server {
+  const server = new Server(
+    { name: 'interlock', version: '0.1.0' },
+    { capabilities: { tools: { listChanged: false } } },
+  );
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: (await exposedTools(deps, principal)).tools,
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const { byName } = await exposedTools(deps, principal);
+    const exposed = byName.get(request.params.name);
+    // A tool tools/list did not show cannot be reached by naming it.
+    if (!exposed) return toolError(`unknown tool ${JSON.stringify(request.params.name)}`);
+    const meta = request.params._meta as Record<string, unknown> | undefined;
+    const key = typeof meta?.idempotencyKey === 'string' ? meta.idempotencyKey : undefined;
+    const proposed = await propose(
+      deps,
+      principal,
+      {
+        target: exposed.target,
+        kind: exposed.kind,
+        params: request.params.arguments ?? {},
+        rationale: `MCP tools/call ${request.params.name}`,
+      },
+      key,
+    );
+    const token = meta?.progressToken;
+    const progress =
+      typeof token === 'string' || typeof token === 'number'
+        ? (n: number, message: string) =>
+            extra.sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken: token, progress: n, message },
+            } as ServerNotification)
+        : undefined;
+    const action = await settle(deps, proposed.action.id, options, progress, extra.signal);
+    return answer(action, proposed.decision.reasons);
+  });
+  return server;
+}

@@ -1,0 +1,178 @@
+/**
+ * The MCP front door end to end: the official SDK client → Interlock's /mcp (Streamable HTTP)
+ * → the real @modelcontextprotocol/server-filesystem over stdio, serving a temp directory.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, waitFor, type ActionBody, type TestGateway } from './helpers/gateway.ts';
+
+const serverFilesystem = path.resolve(
+  'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
+);
+
+let t: TestGateway;
+let root: string;
+let outside: string;
+
+async function clientFor(token: string): Promise<Client> {
+  const client = new Client({ name: 'test-agent', version: '1' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL('/mcp', t.gw.url), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+const textOf = (r: unknown): string =>
+  ((r as CallToolResult).content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+
+beforeAll(async () => {
+  const base = mkdtempSync(path.join(tmpdir(), 'interlock-mcp-e2e-'));
+  root = path.join(base, 'root');
+  outside = path.join(base, 'outside');
+  for (const d of [root, outside]) {
+    rmSync(d, { recursive: true, force: true });
+    await import('node:fs/promises').then((fs) => fs.mkdir(d));
+  }
+  writeFileSync(path.join(root, 'hello.txt'), 'hello from the root');
+  t = await startTestGateway({
+    targets: [
+      {
+        id: 'files',
+        driver: 'mcp',
+        level: 'L3+',
+        options: {
+          command: process.execPath,
+          args: [serverFilesystem, root],
+          state: { root: `${root}/` },
+        },
+      },
+    ],
+    mcp: { waitMs: 1_500, progressEveryMs: 200 },
+  });
+}, 60_000);
+afterAll(async () => {
+  await t?.close();
+  rmSync(path.dirname(root), { recursive: true, force: true });
+});
+
+describe('the MCP front door', () => {
+  it('lists only the tools the catalog names, namespaced by target, with their schemas', async () => {
+    const client = await clientFor(t.tokens.agent!);
+    const { tools } = await client.listTools();
+    const names = tools.map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(['files__read_text_file', 'files__write_file']));
+    // No catalog entry, no tool: edit_file is hidden, and cannot be called by name either.
+    expect(names).not.toContain('files__edit_file');
+    expect(tools.find((x) => x.name === 'files__write_file')!.inputSchema).toMatchObject({
+      type: 'object',
+      required: ['path', 'content'],
+    });
+    const hidden = await client.callTool({
+      name: 'files__edit_file',
+      arguments: { path: path.join(root, 'hello.txt'), edits: [] },
+    });
+    expect(hidden.isError).toBe(true);
+    expect(textOf(hidden)).toMatch(/unknown tool/);
+    await client.close();
+  });
+
+  it('a read is automatic at L3+ and returns the upstream result, audited with its hash', async () => {
+    const client = await clientFor(t.tokens.agent!);
+    const r = await client.callTool({
+      name: 'files__read_text_file',
+      arguments: { path: path.join(root, 'hello.txt') },
+    });
+    expect(r.isError).toBeFalsy();
+    expect(textOf(r)).toBe('hello from the root');
+    const list = await t.api<{ actions: { kind: string; status: string; outcome: unknown }[] }>(
+      t.tokens.auditor,
+      'GET',
+      '/v1/actions?target=files',
+    );
+    expect(list.body.actions.find((a) => a.kind === 'mcp.files.read_text_file')).toMatchObject({
+      status: 'COMPLETED',
+      outcome: { output_digests: { result_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } },
+    });
+    await client.close();
+  });
+
+  it('a write waits for an operator: pending when the wait ends, then the outcome on retry with the same key', async () => {
+    const client = await clientFor(t.tokens.agent!);
+    const file = path.join(root, 'new.txt');
+    const call = () =>
+      client.callTool({
+        name: 'files__write_file',
+        arguments: { path: file, content: 'approved words' },
+        _meta: { idempotencyKey: 'write-new-1' },
+      });
+    const first = await call();
+    expect(first.isError).toBe(true);
+    const id = /pending approval: action (\S+)/.exec(textOf(first))?.[1];
+    expect(id, textOf(first)).toBeDefined();
+    expect(existsSync(file)).toBe(false);
+    expect(
+      (await t.api(t.tokens.op1, 'POST', `/v1/actions/${id}/approve`, { reason: 'fine' })).status,
+    ).toBe(200);
+    await waitFor(
+      async () =>
+        (await t.api<ActionBody>(t.tokens.agent, 'GET', `/v1/actions/${id}`)).body.action.status ===
+        'COMPLETED'
+          ? true
+          : undefined,
+      10_000,
+      'the write',
+    );
+    expect(readFileSync(file, 'utf8')).toBe('approved words');
+    const again = await call();
+    expect(again.isError).toBeFalsy();
+    expect(textOf(again)).toMatch(/Successfully wrote/);
+    await client.close();
+  });
+
+  it('a path outside the root is denied by the invariant and never reaches the disk', async () => {
+    const client = await clientFor(t.tokens.agent!);
+    for (const p of [path.join(outside, 'x.txt'), `${root}/../outside/y.txt`, `${root}-evil/z`]) {
+      const r = await client.callTool({ name: 'files__read_text_file', arguments: { path: p } });
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/denied by Interlock.*outside/);
+    }
+    const w = await client.callTool({
+      name: 'files__write_file',
+      arguments: { path: path.join(outside, 'w.txt'), content: 'x' },
+    });
+    expect(textOf(w)).toMatch(/denied by Interlock/);
+    expect(existsSync(path.join(outside, 'w.txt'))).toBe(false);
+    await client.close();
+  });
+
+  it('the emergency stop ends a waiting call, and refuses new ones', async () => {
+    const client = await clientFor(t.tokens.agent!);
+    const waiting = client.callTool({
+      name: 'files__write_file',
+      arguments: { path: path.join(root, 'stopped.txt'), content: 'x' },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await t.api(t.tokens.op1, 'POST', '/v1/estop', { reason: 'drill' });
+    expect(textOf(await waiting)).toMatch(/CANCELLED/);
+    const during = await client.callTool({
+      name: 'files__read_text_file',
+      arguments: { path: path.join(root, 'hello.txt') },
+    });
+    expect(textOf(during)).toMatch(/denied by Interlock.*emergency stop/);
+    expect(existsSync(path.join(root, 'stopped.txt'))).toBe(false);
+    await client.close();
+  });
+
+  it('an auditor token cannot use the front door; no token is a 401', async () => {
+    const noToken = await fetch(new URL('/mcp', t.gw.url), { method: 'POST', body: '{}' });
+    expect(noToken.status).toBe(401);
+    await expect(clientFor(t.tokens.auditor!)).rejects.toThrow(/403|forbidden/i);
+  });
+});
