@@ -115,6 +115,8 @@ module.exports = {
       g('paths.ts'),
       g('evidence/'),
     ),
+    // The MCP front door: a front door like http, through the lifecycle only.
+    layer(`^${g('mcp')}/`, g('schema/'), g('lifecycle/'), g('mcp/')),
     // The front doors: no SQL and no audit writes of their own; they go through the lifecycle.
     layer(
       `^${g('http')}/`,
@@ -126,6 +128,7 @@ module.exports = {
       g('governance/'),
       g('executor/'),
       g('metrics/'),
+      g('mcp/'),
       g('http/'),
     ),
     layer(

@@ -345,6 +345,32 @@ const cases: [id: string, violating: Case, compliant: Case][] = [
     { kind: 'radio.rollback', params: { subsystem: 'all' }, state: { mode: 'safe_loop' } },
   ],
   [
+    'INV.MCP.FILES_UNDER_ROOT',
+    {
+      kind: 'mcp.files.read_text_file',
+      params: { path: '/srv/files/../etc/passwd' },
+      state: { mode: 'CONNECTED', root: '/srv/files/' },
+    },
+    {
+      kind: 'mcp.files.read_text_file',
+      params: { path: '/srv/files/notes.txt' },
+      state: { mode: 'CONNECTED', root: '/srv/files/' },
+    },
+  ],
+  [
+    'INV.MCP.FILES_MOVE_UNDER_ROOT',
+    {
+      kind: 'mcp.files.move_file',
+      params: { source: '/srv/files/a', destination: '/srv/files-evil/a' },
+      state: { mode: 'CONNECTED', root: '/srv/files/' },
+    },
+    {
+      kind: 'mcp.files.move_file',
+      params: { source: '/srv/files/a', destination: '/srv/files/b' },
+      state: { mode: 'CONNECTED', root: '/srv/files/' },
+    },
+  ],
+  [
     'INV.GENERIC.ACTOR',
     { kind: 'roaster.abort', params: {}, state: roaster, actor: { id: '', roles: [] } },
     { kind: 'roaster.abort', params: {}, state: roaster },

@@ -20,7 +20,9 @@ import {
   type DriverCommand,
   type ExecutionResult,
   type TargetState,
+  type UpstreamTool,
   type WriteOptions,
+  toolKind,
 } from '../../gateway/schema/driver.ts';
 
 export const McpOptionsSchema = z
@@ -56,18 +58,7 @@ export const McpOptionsSchema = z
   });
 export type McpOptions = z.input<typeof McpOptionsSchema>;
 
-/** One upstream tool as the server lists it. */
-export interface UpstreamTool {
-  name: string;
-  description?: string;
-  inputSchema: Record<string, unknown>;
-  annotations?: Record<string, unknown>;
-}
-
-/** The kind a tool of a target is decided as. */
-export function toolKind(target: string, tool: string): string {
-  return `mcp.${target}.${tool}`;
-}
+export { toolKind };
 
 export class McpDriver implements Driver {
   readonly name = 'mcp';

@@ -15,10 +15,10 @@ import {
   type ServerNotification,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { McpDriver, toolKind } from '../../drivers/mcp/driver.ts';
 import { loadAction, propose } from '../lifecycle/propose.ts';
 import type { Deps } from '../lifecycle/deps.ts';
 import { TERMINAL } from '../lifecycle/states.ts';
+import { toolKind } from '../schema/driver.ts';
 import type { Principal } from '../schema/principal.ts';
 import type { ActionView } from '../schema/views.ts';
 
@@ -47,9 +47,10 @@ async function exposedTools(
   const tools: Tool[] = [];
   const byName = new Map<string, Exposed>();
   for (const target of deps.targets.values()) {
-    if (!(target.driver instanceof McpDriver)) continue;
+    const list = target.driver.listTools?.bind(target.driver);
+    if (!list) continue;
     // An upstream that cannot list its tools shows none; the others still do.
-    const upstream = await target.driver.listTools().catch(() => []);
+    const upstream = await list().catch(() => []);
     for (const t of upstream) {
       const kind = toolKind(target.id, t.name);
       const entry = catalog[kind];

@@ -46,6 +46,19 @@ export interface CheckpointRef {
   id: string;
 }
 
+/** One tool of an upstream tool server (an MCP server behind the mcp driver). */
+export interface UpstreamTool {
+  name: string;
+  description?: string;
+  inputSchema: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+}
+
+/** The kind a tool of a target is decided as: `mcp.<target>.<tool>`. */
+export function toolKind(target: string, tool: string): string {
+  return `mcp.${target}.${tool}`;
+}
+
 export interface Driver {
   readonly name: string;
   connect(): Promise<void>;
@@ -73,6 +86,8 @@ export interface Driver {
    * the argv it decides on, so argv[0] is decided as it will execute.
    */
   resolveProgram?(name: string): string | undefined;
+  /** The tools of the tool server this target fronts (the mcp driver), for the MCP front door. */
+  listTools?(): Promise<UpstreamTool[]>;
   /**
    * What the driver would do for these params, without doing it (dry runs); throws why it would
    * not.
