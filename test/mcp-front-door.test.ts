@@ -170,6 +170,23 @@ describe('the MCP front door', () => {
     await client.close();
   });
 
+  it('tool names that would not split back into one target and one tool are not offered', async () => {
+    const client = await clientFor(t.tokens.agent!);
+    for (const bad of ['files__a.b', 'files__x__y'])
+      expect(textOf(await client.callTool({ name: bad, arguments: {} }))).toMatch(/unknown tool/);
+    const r = await client.callTool({
+      name: 'files__read_text_file',
+      arguments: { path: path.join(root, 'hello.txt') },
+      _meta: { idempotencyKey: '' },
+    });
+    expect(textOf(r)).toMatch(/idempotencyKey must be/);
+    const get = await fetch(new URL('/mcp', t.gw.url), {
+      headers: { authorization: `Bearer ${t.tokens.agent}` },
+    });
+    expect(get.status).toBe(405);
+    await client.close();
+  });
+
   it('an auditor token cannot use the front door; no token is a 401', async () => {
     const noToken = await fetch(new URL('/mcp', t.gw.url), { method: 'POST', body: '{}' });
     expect(noToken.status).toBe(401);

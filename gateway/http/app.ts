@@ -138,7 +138,16 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   // The MCP front door (Streamable HTTP, stateless: a server per request): every tool call an
   // MCP client makes is a proposal of the token's principal.
   app.use('/mcp', authentication(s.deps.db), requireRole('propose'));
-  app.on(['GET', 'POST', 'DELETE'], '/mcp', async (c) => {
+  // POST only: a stateless server has no session to stream to (GET) or to end (DELETE), and
+  // clients read a 405 as "no stream offered".
+  app.on(['GET', 'DELETE'], '/mcp', (c) => {
+    c.header('Allow', 'POST');
+    return c.json(
+      errorBody('method_not_allowed', `${c.req.method} is not served on /mcp; it serves POST`),
+      405,
+    );
+  });
+  app.post('/mcp', async (c) => {
     const server = frontDoorServer(s.deps, c.get('principal'), s.deps.config.mcp);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,

@@ -25,6 +25,12 @@ import type { ActionView } from '../schema/views.ts';
 /** Separates the target from the tool in the names clients see. */
 export const TOOL_SEPARATOR = '__';
 
+/** A target id or tool name that is one segment of a kind: no dot, no separator. */
+const SEGMENT = /^(?!.*__)[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/** The idempotency key's rule, as the REST envelope has it. */
+const KEY = /^[\s\S]{1,200}$/;
+
 export interface FrontDoorOptions {
   /** How long a call waits for its approval and execution before answering "pending". */
   waitMs: number;
@@ -48,10 +54,13 @@ async function exposedTools(
   const byName = new Map<string, Exposed>();
   for (const target of deps.targets.values()) {
     const list = target.driver.listTools?.bind(target.driver);
-    if (!list) continue;
+    // The kind must split back into exactly this target and tool: a dot or the separator in
+    // either would let one upstream's tool borrow another target's catalog entry.
+    if (!list || !SEGMENT.test(target.id)) continue;
     // An upstream that cannot list its tools shows none; the others still do.
     const upstream = await list().catch(() => []);
     for (const t of upstream) {
+      if (!SEGMENT.test(t.name)) continue;
       const kind = toolKind(target.id, t.name);
       const entry = catalog[kind];
       if (!entry) continue;
@@ -151,7 +160,10 @@ export function frontDoorServer(
     // A tool tools/list did not show cannot be reached by naming it.
     if (!exposed) return toolError(`unknown tool ${JSON.stringify(request.params.name)}`);
     const meta = request.params._meta as Record<string, unknown> | undefined;
-    const key = typeof meta?.idempotencyKey === 'string' ? meta.idempotencyKey : undefined;
+    const raw = meta?.idempotencyKey;
+    if (raw !== undefined && (typeof raw !== 'string' || !KEY.test(raw) || !raw.isWellFormed()))
+      return toolError('_meta.idempotencyKey must be a well-formed string of 1 to 200 characters');
+    const key = raw as string | undefined;
     const proposed = await propose(
       deps,
       principal,
