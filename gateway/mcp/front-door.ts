@@ -18,7 +18,8 @@ import {
 import { loadAction, propose } from '../lifecycle/propose.ts';
 import type { Deps } from '../lifecycle/deps.ts';
 import { TERMINAL } from '../lifecycle/states.ts';
-import { toolKind } from '../schema/driver.ts';
+import { IdempotencyKeySchema } from '../schema/action.ts';
+import { toolKind, type Driver } from '../schema/driver.ts';
 import type { Principal } from '../schema/principal.ts';
 import type { ActionView } from '../schema/views.ts';
 
@@ -28,9 +29,6 @@ export const TOOL_SEPARATOR = '__';
 /** A target id or tool name that is one segment of a kind: no dot, no separator. */
 const SEGMENT = /^(?!.*__)[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
-/** The idempotency key's rule, as the REST envelope has it. */
-const KEY = /^[\s\S]{1,200}$/;
-
 export interface FrontDoorOptions {
   /** How long a call waits for its approval and execution before answering "pending". */
   waitMs: number;
@@ -38,44 +36,63 @@ export interface FrontDoorOptions {
   progressEveryMs: number;
 }
 
+/** One tool a principal can reach, as clients name it, with the kind it is decided as. */
 interface Exposed {
   target: string;
-  tool: string;
   kind: string;
+  tool: Tool;
 }
 
-/** The tools this principal can reach, as clients name them. */
-async function exposedTools(
+/**
+ * The tools of one target this principal can reach. The kind must split back into exactly this
+ * target and tool: a dot or the separator in either would let one upstream's tool borrow
+ * another target's catalog entry.
+ */
+async function exposedOf(
   deps: Deps,
   principal: Principal,
-): Promise<{ tools: Tool[]; byName: Map<string, Exposed> }> {
+  target: { id: string; driver: Driver },
+): Promise<Exposed[]> {
+  const list = target.driver.listTools?.bind(target.driver);
+  if (!list || !SEGMENT.test(target.id)) return [];
   const catalog = deps.policy()?.data.catalog ?? {};
-  const tools: Tool[] = [];
-  const byName = new Map<string, Exposed>();
-  for (const target of deps.targets.values()) {
-    const list = target.driver.listTools?.bind(target.driver);
-    // The kind must split back into exactly this target and tool: a dot or the separator in
-    // either would let one upstream's tool borrow another target's catalog entry.
-    if (!list || !SEGMENT.test(target.id)) continue;
-    // An upstream that cannot list its tools shows none; the others still do.
-    const upstream = await list().catch(() => []);
-    for (const t of upstream) {
-      if (!SEGMENT.test(t.name)) continue;
-      const kind = toolKind(target.id, t.name);
-      const entry = catalog[kind];
-      if (!entry) continue;
-      if (entry.proposer_roles && !entry.proposer_roles.includes(principal.role as never)) continue;
-      const name = `${target.id}${TOOL_SEPARATOR}${t.name}`;
-      byName.set(name, { target: target.id, tool: t.name, kind });
-      tools.push({
-        name,
+  // An upstream that cannot list its tools shows none; the others still do.
+  const upstream = await list().catch(() => []);
+  const exposed: Exposed[] = [];
+  for (const t of upstream) {
+    if (!SEGMENT.test(t.name)) continue;
+    const kind = toolKind(target.id, t.name);
+    const entry = catalog[kind];
+    if (!entry) continue;
+    if (entry.proposer_roles && !entry.proposer_roles.includes(principal.role as never)) continue;
+    exposed.push({
+      target: target.id,
+      kind,
+      tool: {
+        name: `${target.id}${TOOL_SEPARATOR}${t.name}`,
         ...(t.description ? { description: t.description } : {}),
         inputSchema: t.inputSchema as Tool['inputSchema'],
         ...(t.annotations ? { annotations: t.annotations } : {}),
-      });
-    }
+      },
+    });
   }
-  return { tools, byName };
+  return exposed;
+}
+
+/**
+ * The tool a client names, when this principal can reach it. Only the named target is asked
+ * for its tools: neither target ids nor tool names contain the separator, so the first one
+ * splits the name.
+ */
+async function namedTool(
+  deps: Deps,
+  principal: Principal,
+  name: string,
+): Promise<Exposed | undefined> {
+  const at = name.indexOf(TOOL_SEPARATOR);
+  const target = at > 0 ? deps.targets.get(name.slice(0, at)) : undefined;
+  if (!target) return undefined;
+  return (await exposedOf(deps, principal, target)).find((e) => e.tool.name === name);
 }
 
 const toolError = (text: string): CallToolResult => ({
@@ -151,19 +168,21 @@ export function frontDoorServer(
     { name: 'interlock', version: '0.1.0' },
     { capabilities: { tools: { listChanged: false } } },
   );
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: (await exposedTools(deps, principal)).tools,
-  }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const tools: Tool[] = [];
+    for (const target of deps.targets.values())
+      for (const e of await exposedOf(deps, principal, target)) tools.push(e.tool);
+    return { tools };
+  });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const { byName } = await exposedTools(deps, principal);
-    const exposed = byName.get(request.params.name);
+    const exposed = await namedTool(deps, principal, request.params.name);
     // A tool tools/list did not show cannot be reached by naming it.
     if (!exposed) return toolError(`unknown tool ${JSON.stringify(request.params.name)}`);
     const meta = request.params._meta as Record<string, unknown> | undefined;
-    const raw = meta?.idempotencyKey;
-    if (raw !== undefined && (typeof raw !== 'string' || !KEY.test(raw) || !raw.isWellFormed()))
+    // The REST envelope's rule for the key, and well-formed (it is stored and audited).
+    const key = IdempotencyKeySchema.optional().safeParse(meta?.idempotencyKey);
+    if (!key.success || (key.data !== undefined && !key.data.isWellFormed()))
       return toolError('_meta.idempotencyKey must be a well-formed string of 1 to 200 characters');
-    const key = raw as string | undefined;
     const proposed = await propose(
       deps,
       principal,
@@ -173,7 +192,7 @@ export function frontDoorServer(
         params: request.params.arguments ?? {},
         rationale: `MCP tools/call ${request.params.name}`,
       },
-      key,
+      key.data,
     );
     const token = meta?.progressToken;
     const progress =

@@ -12,6 +12,9 @@ export const KindSchema = z
   );
 
 /** The proposal body. The actor is never part of it: it comes from authentication. */
+/** A proposer's idempotency key: the envelope's, the header's and MCP's `_meta` one. */
+export const IdempotencyKeySchema = z.string().min(1).max(200);
+
 export const ActionEnvelopeSchema = z.strictObject({
   kind: KindSchema,
   target: z
@@ -22,7 +25,7 @@ export const ActionEnvelopeSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
   rationale: z.string().max(4000).optional(),
   confidence: z.number().min(0).max(1).optional(),
-  idempotencyKey: z.string().min(1).max(200).optional(),
+  idempotencyKey: IdempotencyKeySchema.optional(),
 });
 
 export type ActionEnvelope = z.infer<typeof ActionEnvelopeSchema>;
