@@ -435,6 +435,46 @@ describe('every shipped invariant, through the real Wasm bundle', () => {
     expect(d.reasons.join('\n')).not.toContain('896');
   });
 
+  it('the filesystem pack denies a path that hides characters, even under the root', () => {
+    const state = { mode: 'CONNECTED', root: '/srv/files/' };
+    for (const c of [
+      '\u0000',
+      '\t',
+      '\n',
+      '\u007f',
+      '\u0085',
+      '\u200b',
+      '\u200e',
+      '\u202e',
+      '\u2066',
+      '\ufeff',
+    ]) {
+      const path = `/srv/files/a${c}b`;
+      for (const d of [
+        run({ kind: 'mcp.files.write_file', params: { path, content: 'x' }, state }),
+        run({
+          kind: 'mcp.files.move_file',
+          params: { source: '/srv/files/a', destination: path },
+          state,
+        }),
+        run({
+          kind: 'mcp.files.move_file',
+          params: { source: path, destination: '/srv/files/a' },
+          state,
+        }),
+      ]) {
+        expect(d.effect, JSON.stringify(c)).toBe('deny');
+        expect(d.reasons.join('\n')).toMatch(/bidirectional character/);
+      }
+    }
+    const plain = run({
+      kind: 'mcp.files.write_file',
+      params: { path: '/srv/files/a b.txt', content: 'x' },
+      state,
+    });
+    expect(plain.invariants).toEqual([]);
+  });
+
   it('a missing value fails closed: the invariant is violated, not skipped', () => {
     const d = run({
       kind: 'agent.model_call',
@@ -547,6 +587,10 @@ describe('malformed invariant files', () => {
     );
     expect(await errorOf(inv(`'not matches(state.mode, "curl(?=x)")'`))).toMatch(
       /^invariants\/bad\.yaml:7:40: bad regex: "curl\(\?=x\)" does not compile in RE2/,
+    );
+    // The bundle's RE2 stops reading a pattern at a raw NUL; OPA's own check does not.
+    expect(await errorOf(inv(`'not matches(state.mode, "[\\u0000-\\u001F]")'`))).toMatch(
+      /bad regex: .* holds a raw NUL, where the bundle's RE2 would stop reading it; write \\x00/,
     );
   });
   it('a glob with syntax beyond * and ?, which the evaluators would read differently', async () => {

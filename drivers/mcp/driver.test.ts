@@ -80,9 +80,13 @@ describe('mcp: hostile upstreams give failed commands, never a crash', () => {
     });
   });
 
-  it('a tool error is a failed command with its text; the result is hashed', async () => {
+  it('a tool error is a completed call whose answer is an error (not a failed execution); the result is hashed', async () => {
     const r = await driver.writeCommand(call('r1', 'refuse', { why: 'no' }), opts('r1'));
-    expect(r).toMatchObject({ status: 'failed', message: 'refuse: refused: no' });
+    expect(r).toMatchObject({
+      status: 'completed',
+      message: 'refuse answered with a tool error: refused: no',
+      output: { tool_error: true, result: { isError: true } },
+    });
     expect(r.output?.result_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -158,7 +162,7 @@ describe('mcp: the real @modelcontextprotocol/server-filesystem', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('writes and reads a file in its root, and its own refusal outside it is a failed command', async () => {
+  it('writes and reads a file in its root, and its own refusal outside it is a tool error', async () => {
     const file = path.join(root, 'a.txt');
     const w = await driver.writeCommand(
       call('w1', 'write_file', { path: file, content: 'hello' }),
@@ -172,7 +176,11 @@ describe('mcp: the real @modelcontextprotocol/server-filesystem', () => {
       call('o1', 'write_file', { path: path.join(root, '..', 'escaped.txt'), content: 'x' }),
       opts('o1'),
     );
-    expect(outside).toMatchObject({ status: 'failed', message: expect.stringMatching(/denied/i) });
+    expect(outside).toMatchObject({
+      status: 'completed',
+      message: expect.stringMatching(/denied/i),
+      output: { tool_error: true },
+    });
     expect(existsSync(path.join(root, '..', 'escaped.txt'))).toBe(false);
   });
 });

@@ -3,8 +3,8 @@
  * `mcp.<target>.<tool>`, the tool's arguments as params) is forwarded to the upstream server,
  * started as a process over stdio or reached over Streamable HTTP, through the official SDK
  * client. The result is size-capped and its sha256 recorded; a tool error (`isError`) is a
- * failed command, a crashing, hanging or garbage-speaking upstream a failed command too,
- * never a crash of the gateway.
+ * completed call whose answer is an error; a crashing, hanging or garbage-speaking upstream is
+ * a failed command, never a crash of the gateway.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -161,18 +161,32 @@ export class McpDriver implements Driver {
         this.#book.settle(cmd.id, { status: 'failed', message });
         return { status: 'failed', message };
       }
-      const output = { result: result as Record<string, unknown>, result_sha256: sha256Hex(text) };
-      if (result.isError === true) {
-        const message = `${tool}: ${firstText(result.content) ?? 'the tool reported an error'}`;
-        this.#book.settle(cmd.id, { status: 'failed', message });
-        return { status: 'failed', message, output };
-      }
+      // A tool error (`isError`) is an answer the tool gave, not a failure of the upstream: the
+      // call completed, and the outcome says the answer was an error. Counting it as a failed
+      // execution would let any agent trip the breakers (and lower every agent's level) by
+      // asking for files that do not exist.
+      const toolError = result.isError === true;
+      const output = {
+        result: result as Record<string, unknown>,
+        result_sha256: sha256Hex(text),
+        ...(toolError ? { tool_error: true } : {}),
+      };
       this.#book.settle(cmd.id, { status: 'completed', output });
-      return { status: 'completed', output };
+      return toolError
+        ? {
+            status: 'completed',
+            message: `${tool} answered with a tool error: ${firstText(result.content) ?? '(no text)'}`,
+            output,
+          }
+        : { status: 'completed', output };
     } catch (err) {
       if (controller.signal.aborted) {
         this.#book.settle(cmd.id, { status: 'aborted' });
-        return { status: 'aborted', message: `${tool} was cancelled` };
+        // MCP cancellation is a request (notifications/cancelled), not a kill: say so.
+        return {
+          status: 'aborted',
+          message: `${tool} was cancelled; MCP cancellation is advisory, so the upstream may still have finished the call`,
+        };
       }
       const message = `${tool}: ${err instanceof Error ? err.message : String(err)}`;
       this.#book.settle(cmd.id, { status: 'failed', message });

@@ -7,6 +7,7 @@ import { invariantsUsage, runInvariantsCommand } from './invariants-command.ts';
 import { runSpecsCommand, specsUsage } from './specs-command.ts';
 import { ciUsage, runCiCommand } from './ci-command.ts';
 import { governanceUsage, runGovernanceCommand } from './governance-command.ts';
+import { mcpProxyUsage, runMcpProxyCommand } from './mcp-proxy-command.ts';
 import { policyUsage, runPolicyCommand } from './policy-command.ts';
 import { runServe, runToken, serveUsage } from './serve-command.ts';
 
@@ -19,7 +20,8 @@ ${specsUsage}
 ${ciUsage}
 ${governanceUsage}
 ${auditUsage}
-${evidenceUsage}`;
+${evidenceUsage}
+${mcpProxyUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -44,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return runCiCommand(rest);
     case 'governance':
       return runGovernanceCommand(rest);
+    case 'mcp-proxy':
+      return runMcpProxyCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -148,7 +148,7 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
     );
   });
   app.post('/mcp', async (c) => {
-    const server = frontDoorServer(s.deps, c.get('principal'), s.deps.config.mcp);
+    const server = frontDoorServer(s.deps, c.get('principal'), s.deps.config.mcp, c.req.raw.signal);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: false,

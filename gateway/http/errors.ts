@@ -23,6 +23,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   key_unusable: 500,
   policy_unavailable: 503,
   database_unavailable: 503,
+  gateway_unreachable: 502,
   toolchain_missing: 503,
   policy_compile_failed: 500,
   policy_data_invalid: 500,

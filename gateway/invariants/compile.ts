@@ -38,7 +38,9 @@ export async function compileInvariants(
     errors.add(
       p.file,
       p,
-      `bad regex: ${JSON.stringify(p.pattern)} does not compile in RE2, the engine the bundle runs (no lookaround, no backreferences)`,
+      p.pattern.includes('\u0000')
+        ? `bad regex: ${JSON.stringify(p.pattern)} holds a raw NUL, where the bundle's RE2 would stop reading it; write \\x00`
+        : `bad regex: ${JSON.stringify(p.pattern)} does not compile in RE2, the engine the bundle runs (no lookaround, no backreferences)`,
     );
   }
   errors.throwIfAny();

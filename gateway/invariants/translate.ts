@@ -36,7 +36,16 @@ export interface InvariantManifest {
   last: string[];
 }
 
-const q = (s: string): string => JSON.stringify(s);
+// A Rego string literal. Every character outside printable ASCII is written as an escape:
+// JSON.stringify leaves DEL, C1 controls, zero-width marks and the byte-order mark raw, and a
+// raw U+FEFF is a parse error in Rego (the others would hide text in the generated policy).
+const q = (s: string): string =>
+  JSON.stringify(s).replace(/[^\x20-\x7e]/gu, (c) =>
+    c
+      .split('')
+      .map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .join(''),
+  );
 
 const FLIP: Record<string, string> = {
   '<': '>=',

@@ -17,6 +17,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { loadAction, propose } from '../lifecycle/propose.ts';
 import type { Deps } from '../lifecycle/deps.ts';
+import { InterlockError } from '../schema/errors.ts';
+import { withoutHiddenCharacters } from '../schema/hidden-characters.ts';
 import { TERMINAL } from '../lifecycle/states.ts';
 import { IdempotencyKeySchema } from '../schema/action.ts';
 import { toolKind, type Driver } from '../schema/driver.ts';
@@ -28,6 +30,22 @@ export const TOOL_SEPARATOR = '__';
 
 /** A target id or tool name that is one segment of a kind: no dot, no separator. */
 const SEGMENT = /^(?!.*__)[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/** The longest upstream description relayed (a catalog entry's own description replaces it). */
+const MAX_DESCRIPTION = 2_000;
+
+/**
+ * What clients read about a tool. The catalog entry's description, when the policy gives one,
+ * replaces the upstream's: the text an agent acts on is then the one the compliance team
+ * reviewed, not whatever the upstream says today. Otherwise the upstream's, capped, with
+ * characters that hide text removed.
+ */
+function describe(entryDescription: string | undefined, upstream: string | undefined) {
+  if (entryDescription) return entryDescription;
+  if (!upstream) return undefined;
+  const visible = withoutHiddenCharacters(upstream);
+  return visible.length > MAX_DESCRIPTION ? `${visible.slice(0, MAX_DESCRIPTION)}…` : visible;
+}
 
 export interface FrontDoorOptions {
   /** How long a call waits for its approval and execution before answering "pending". */
@@ -65,12 +83,13 @@ async function exposedOf(
     const entry = catalog[kind];
     if (!entry) continue;
     if (entry.proposer_roles && !entry.proposer_roles.includes(principal.role as never)) continue;
+    const description = describe(entry.description, t.description);
     exposed.push({
       target: target.id,
       kind,
       tool: {
         name: `${target.id}${TOOL_SEPARATOR}${t.name}`,
-        ...(t.description ? { description: t.description } : {}),
+        ...(description ? { description } : {}),
         inputSchema: t.inputSchema as Tool['inputSchema'],
         ...(t.annotations ? { annotations: t.annotations } : {}),
       },
@@ -158,21 +177,27 @@ async function settle(
   return current;
 }
 
-/** A new MCP server for one request of one principal (the transport is stateless). */
+/**
+ * A new MCP server for one request of one principal (the transport is stateless).
+ * `disconnected` is the HTTP request's signal: a client that goes away ends its wait (its proposal stands;
+ * a retry with the same idempotency key finds it).
+ */
 export function frontDoorServer(
   deps: Deps,
   principal: Principal,
   options: FrontDoorOptions,
+  disconnected?: AbortSignal,
 ): Server {
   const server = new Server(
     { name: 'interlock', version: '0.1.0' },
     { capabilities: { tools: { listChanged: false } } },
   );
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    const tools: Tool[] = [];
-    for (const target of deps.targets.values())
-      for (const e of await exposedOf(deps, principal, target)) tools.push(e.tool);
-    return { tools };
+    // Every target asked at once: a slow upstream costs its own time limit, not the sum.
+    const perTarget = await Promise.all(
+      [...deps.targets.values()].map((target) => exposedOf(deps, principal, target)),
+    );
+    return { tools: perTarget.flat().map((e) => e.tool) };
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const exposed = await namedTool(deps, principal, request.params.name);
@@ -183,17 +208,27 @@ export function frontDoorServer(
     const key = IdempotencyKeySchema.optional().safeParse(meta?.idempotencyKey);
     if (!key.success || (key.data !== undefined && !key.data.isWellFormed()))
       return toolError('_meta.idempotencyKey must be a well-formed string of 1 to 200 characters');
-    const proposed = await propose(
-      deps,
-      principal,
-      {
-        target: exposed.target,
-        kind: exposed.kind,
-        params: request.params.arguments ?? {},
-        rationale: `MCP tools/call ${request.params.name}`,
-      },
-      key.data,
-    );
+    let proposed: Awaited<ReturnType<typeof propose>>;
+    try {
+      proposed = await propose(
+        deps,
+        principal,
+        {
+          target: exposed.target,
+          kind: exposed.kind,
+          params: request.params.arguments ?? {},
+          rationale: `MCP tools/call ${request.params.name}`,
+        },
+        key.data,
+      );
+    } catch (err) {
+      // A refusal before any decision (a malformed envelope, a key reused for another call…)
+      // is the client's to read as a tool error, like a denial; anything else is the SDK's
+      // internal error.
+      if (err instanceof InterlockError)
+        return toolError(`refused by Interlock (${err.code}): ${err.message}`);
+      throw err;
+    }
     const token = meta?.progressToken;
     const progress =
       typeof token === 'string' || typeof token === 'number'
@@ -203,7 +238,8 @@ export function frontDoorServer(
               params: { progressToken: token, progress: n, message },
             } as ServerNotification)
         : undefined;
-    const action = await settle(deps, proposed.action.id, options, progress, extra.signal);
+    const signal = disconnected ? AbortSignal.any([extra.signal, disconnected]) : extra.signal;
+    const action = await settle(deps, proposed.action.id, options, progress, signal);
     return answer(action, proposed.decision.reasons);
   });
   return server;

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'verification_failed'
   | 'key_unusable'
   | 'database_unavailable'
+  | 'gateway_unreachable'
   | 'internal';
 
 /** A problem with one input field, named by its dotted path. */

@@ -35,3 +35,13 @@ export const HIDDEN_RANGES: readonly [number, number][] = [
   [0xe0000, 0xe007f],
   [0xe0100, 0xe01ef],
 ];
+
+const HIDDEN = new RegExp(
+  `[${HIDDEN_RANGES.map(([a, b]) => `\\u{${a.toString(16)}}-\\u{${b.toString(16)}}`).join('')}]|\\p{Cs}`,
+  'gu',
+);
+
+/** The text without characters that hide text (and lone surrogates); line feeds are kept. */
+export function withoutHiddenCharacters(text: string): string {
+  return text.replace(HIDDEN, (c) => (c === '\n' ? c : ''));
+}

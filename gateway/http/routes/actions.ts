@@ -6,6 +6,7 @@ import { abortExecuting } from '../../executor/abort.ts';
 import { dryRun, loadAction, propose } from '../../lifecycle/propose.ts';
 import { approve, end } from '../../lifecycle/verdicts.ts';
 import { listActions } from '../../lifecycle/queries.ts';
+import { visibleTo } from '../../lifecycle/visibility.ts';
 import { InterlockError } from '../../schema/errors.ts';
 import { optionalBody } from '../body.ts';
 import type { Services } from '../services.ts';
@@ -98,7 +99,11 @@ function proposalRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       request: { query: ListActionsQuerySchema },
       responses: { 200: json(ActionListSchema, 'A page of actions'), ...errors },
     }),
-    async (c) => c.json(await listActions(s.deps, c.req.valid('query')), 200),
+    async (c) => {
+      const page = await listActions(s.deps, c.req.valid('query'));
+      const reader = c.get('principal');
+      return c.json({ ...page, actions: page.actions.map((a) => visibleTo(reader, a)) }, 200);
+    },
   );
 
   app.openapi(
@@ -113,7 +118,10 @@ function proposalRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
         ...errors,
       },
     }),
-    async (c) => c.json(await loadAction(s.deps, c.req.valid('param').id), 200),
+    async (c) => {
+      const loaded = await loadAction(s.deps, c.req.valid('param').id);
+      return c.json({ ...loaded, action: visibleTo(c.get('principal'), loaded.action) }, 200);
+    },
   );
 }
 
@@ -137,7 +145,13 @@ function verdictRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       const id = c.req.valid('param').id;
       const body = await optionalBody(c.req, ApproveBodySchema);
       const verdict = await approve(s.deps, c.get('principal'), id, body);
-      return c.json({ ...verdict, action: (await loadAction(s.deps, id)).action }, 200);
+      return c.json(
+        {
+          ...verdict,
+          action: visibleTo(c.get('principal'), (await loadAction(s.deps, id)).action),
+        },
+        200,
+      );
     },
   );
 
@@ -157,7 +171,13 @@ function verdictRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       async (c) => {
         const id = c.req.valid('param').id;
         const verdict = await end(s.deps, c.get('principal'), id, how, c.req.valid('json'));
-        return c.json({ ...verdict, action: (await loadAction(s.deps, id)).action }, 200);
+        return c.json(
+          {
+            ...verdict,
+            action: visibleTo(c.get('principal'), (await loadAction(s.deps, id)).action),
+          },
+          200,
+        );
       },
     );
   }
@@ -182,7 +202,13 @@ function verdictRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       const id = c.req.valid('param').id;
       const body = await optionalBody(c.req, OptionalReasonSchema);
       const verdict = await end(s.deps, c.get('principal'), id, 'cancel', body);
-      return c.json({ ...verdict, action: (await loadAction(s.deps, id)).action }, 200);
+      return c.json(
+        {
+          ...verdict,
+          action: visibleTo(c.get('principal'), (await loadAction(s.deps, id)).action),
+        },
+        200,
+      );
     },
   );
 

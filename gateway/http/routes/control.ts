@@ -1,6 +1,7 @@
 /** Batches, the emergency stop and autonomy levels. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { approveBatch, cancelBatch, getBatch, proposeBatch } from '../../lifecycle/batches.ts';
+import { visibleTo } from '../../lifecycle/visibility.ts';
 import { getAutonomy, setAutonomy } from '../../lifecycle/autonomy.ts';
 import { engage, estopStatus, rearm } from '../../lifecycle/estop.ts';
 import { requireRole } from '../auth.ts';
@@ -57,7 +58,11 @@ function batchRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       request: { params: IdParamSchema },
       responses: { 200: json(BatchSchema, 'The batch'), ...errors },
     }),
-    async (c) => c.json(await getBatch(s.deps, c.req.valid('param').id), 200),
+    async (c) => {
+      const batch = await getBatch(s.deps, c.req.valid('param').id);
+      const reader = c.get('principal');
+      return c.json({ ...batch, actions: batch.actions.map((a) => visibleTo(reader, a)) }, 200);
+    },
   );
 
   app.openapi(
