@@ -10,6 +10,7 @@ import { benchGateway } from './gateway.ts';
 import { benchHttpVsOpa } from './http-vs-opa.ts';
 import { benchHistoryScale } from './history-scale.ts';
 import { benchInvariantOverhead } from './invariant-overhead.ts';
+import { benchMcpLatency } from './mcp-latency.ts';
 import { benchReplicas } from './replicas.ts';
 import { machine } from './stats.ts';
 
@@ -129,6 +130,17 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
             1;
           return `| ${x.database === 'sqlite' ? 'SQLite (WAL, synchronous=FULL, group commit)' : 'PostgreSQL (fsync on, group commit)'} | ${x.replicas} | ${x.proposals} | ${x.requestsPerSecond}/s | ${x.p50Ms} ms | ${x.p99Ms} ms | ${x.cpuBusyPercent} % | ${x.database === 'postgres' ? `${Math.round((x.requestsPerSecond / base) * 100) / 100}×` : ''} |`;
         }),
+      ].join('\n'),
+  },
+  'mcp-latency': {
+    run: benchMcpLatency,
+    table: (r: Awaited<ReturnType<typeof benchMcpLatency>>) =>
+      [
+        '| path of an allowed `read_text_file` (server-filesystem over stdio) | calls | p50 | p99 | max | added p50 | added p99 |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+        `| direct: SDK client → server | ${r.direct.calls} | ${r.direct.p50Ms} ms | ${r.direct.p99Ms} ms | ${r.direct.maxMs} ms | | |`,
+        `| SDK client → Interlock \`/mcp\` (Streamable HTTP; decided, stored, audited on SQLite) → server | ${r.http.calls} | ${r.http.p50Ms} ms | ${r.http.p99Ms} ms | ${r.http.maxMs} ms | ${r.http.addedP50Ms} ms | ${r.http.addedP99Ms} ms |`,
+        `| SDK client → \`interlock mcp-proxy\` (stdio) → \`/mcp\` → server | ${r.proxy.calls} | ${r.proxy.p50Ms} ms | ${r.proxy.p99Ms} ms | ${r.proxy.maxMs} ms | ${r.proxy.addedP50Ms} ms | ${r.proxy.addedP99Ms} ms |`,
       ].join('\n'),
   },
   audit: {

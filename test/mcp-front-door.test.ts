@@ -248,6 +248,42 @@ describe.each<Entrance>(['Streamable HTTP', 'stdio (mcp-proxy)'])(
       await client.close();
     });
 
+    it('speaks JSON-RPC: ping, initialize, and errors for a malformed body, an unknown method, bad params', async () => {
+      const client = await clientFor(entrance, t.tokens.agent!);
+      expect(await client.ping()).toEqual({});
+      expect(client.getServerVersion()).toMatchObject({ name: 'interlock' });
+      expect(client.getServerCapabilities()).toMatchObject({ tools: {} });
+      await client.close();
+      if (entrance !== 'Streamable HTTP') return;
+      const rpc = async (body: string) => {
+        const r = await fetch(new URL('/mcp', t.gw.url), {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${t.tokens.agent}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body,
+        });
+        const text = await r.text();
+        // A stream answers with one `data:` line; a plain error with a JSON body.
+        const data = /^data: (.*)$/m.exec(text)?.[1] ?? text;
+        return { status: r.status, body: JSON.parse(data) as { error?: { code: number } } };
+      };
+      expect((await rpc('{"jsonrpc":"2.0","id":1,"method":')).body.error?.code).toBe(-32700);
+      expect((await rpc('{"jsonrpc":"2.0","id":2,"method":"no/such"}')).body.error?.code).toBe(
+        -32601,
+      );
+      expect(
+        (await rpc('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"arguments":{}}}')).body
+          .error?.code,
+      ).toBe(-32602);
+      expect(
+        (await rpc('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":7}}')).body.error
+          ?.code,
+      ).toBe(-32602);
+    });
+
     it('an auditor token cannot use the front door; no token is a 401', async () => {
       const noToken = await fetch(new URL('/mcp', t.gw.url), { method: 'POST', body: '{}' });
       expect(noToken.status).toBe(401);

@@ -128,6 +128,22 @@ describe('mcp: hostile upstreams give failed commands, never a crash', () => {
     ).rejects.toThrow(/mcp.<target>.<tool>/);
   });
 
+  it('reuses its tool list while fresh, and drops it when the upstream says the list changed', async () => {
+    const names = async () => (await driver.listTools()).map((t) => t.name);
+    const before = await names();
+    expect(before).toContain('add_tool');
+    expect(before.filter((n) => n.startsWith('extra_'))).toEqual([]);
+    const added = await driver.writeCommand(call('t1', 'add_tool', {}), opts('t1'));
+    expect(added.status).toBe('completed');
+    // Well inside the list's 30 s lifetime: only the notification can have refreshed it.
+    let after: string[] = [];
+    for (let i = 0; i < 50 && !after.includes('extra_1'); i++) {
+      after = await names();
+      if (!after.includes('extra_1')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(after).toContain('extra_1');
+  });
+
   it('the emergency stop cancels a call in flight', async () => {
     const running = driver.writeCommand(call('e1', 'slow_note', { name: 'stopped' }), opts('e1'));
     await new Promise((r) => setTimeout(r, 200));

@@ -10,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CommandBook } from '../command-book.ts';
 import { canonicalJson, sha256Hex } from '../../gateway/schema/canonical-json.ts';
@@ -42,6 +43,12 @@ export const McpOptionsSchema = z
     state: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     /** Starting the server and the MCP handshake (a process may take seconds to start). */
     connectTimeoutMs: z.number().int().min(10).max(600_000).default(20_000),
+    /**
+     * How long the upstream's tool list is reused. Listing is not free (server-filesystem
+     * builds its JSON schemas on every tools/list, ~10 ms), and the front door needs the list on
+     * every call; the upstream's notifications/tools/list_changed and a reconnect drop it at once.
+     */
+    toolListTtlMs: z.number().int().min(0).max(3_600_000).default(30_000),
     /** A call that takes longer is cancelled and fails. */
     callTimeoutMs: z.number().int().min(10).max(3_600_000).default(30_000),
     /** Results larger than this (as canonical JSON) are refused rather than stored or relayed. */
@@ -66,6 +73,7 @@ export class McpDriver implements Driver {
   readonly #book = new CommandBook();
   #client: Client | undefined;
   #connecting: Promise<Client> | undefined;
+  #tools: { at: number; list: Promise<UpstreamTool[]> } | undefined;
 
   constructor(options: McpOptions) {
     this.#o = McpOptionsSchema.parse(options);
@@ -83,6 +91,7 @@ export class McpDriver implements Driver {
     const client = this.#client;
     this.#client = undefined;
     this.#connecting = undefined;
+    this.#tools = undefined;
     await client?.close().catch(() => undefined);
   }
 
@@ -111,15 +120,34 @@ export class McpDriver implements Driver {
     // A server that exits or breaks the stream leaves no half-open session behind: the next
     // call connects again.
     client.onclose = () => {
-      if (this.#client === client) this.#client = undefined;
+      if (this.#client === client) {
+        this.#client = undefined;
+        this.#tools = undefined;
+      }
     };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      if (this.#client === client) this.#tools = undefined;
+    });
     await client.connect(transport, { timeout: this.#o.connectTimeoutMs });
     this.#client = client;
     return client;
   }
 
-  /** The upstream's tools, every page of them. */
-  async listTools(): Promise<UpstreamTool[]> {
+  /** The upstream's tools, every page of them; one listing shared while it is fresh. */
+  listTools(): Promise<UpstreamTool[]> {
+    const now = Date.now();
+    if (this.#tools && now - this.#tools.at < this.#o.toolListTtlMs) return this.#tools.list;
+    const list = this.#listAll();
+    const entry = { at: now, list };
+    this.#tools = entry;
+    // A failed listing is not kept: the next caller asks again.
+    list.catch(() => {
+      if (this.#tools === entry) this.#tools = undefined;
+    });
+    return list;
+  }
+
+  async #listAll(): Promise<UpstreamTool[]> {
     const client = await this.#session();
     const tools: UpstreamTool[] = [];
     let cursor: string | undefined;

@@ -1,7 +1,8 @@
 /**
  * A real MCP server over stdio for the mcp driver's tests, built on the official SDK: notes
  * written into a directory (the actuations the tests count), and the ways an upstream goes
- * wrong: slow, hanging, crashing, speaking garbage, answering too much.
+ * wrong: slow, hanging, crashing, speaking garbage, answering too much; and a tool list that
+ * changes at run time.
  * Run: node --import tsx drivers/mcp/test-server.ts DIR
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -60,6 +61,17 @@ server.registerTool(
   'refuse',
   { description: 'A tool error', inputSchema: { why: z.string() } },
   async ({ why }) => ({ ...text(`refused: ${why}`), isError: true }),
+);
+
+let added = 0;
+server.registerTool(
+  'add_tool',
+  { description: 'Registers one more tool (the SDK tells the client its list changed)' },
+  async () => {
+    const name = `extra_${++added}`;
+    server.registerTool(name, { description: 'Added at run time' }, async () => text(name));
+    return text(`added ${name}`);
+  },
 );
 
 await server.connect(new StdioServerTransport());

@@ -15,6 +15,7 @@ import {
   type ServerNotification,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { loadAction, propose } from '../lifecycle/propose.ts';
 import type { Deps } from '../lifecycle/deps.ts';
 import { InterlockError } from '../schema/errors.ts';
@@ -24,6 +25,14 @@ import { IdempotencyKeySchema } from '../schema/action.ts';
 import { toolKind, type Driver } from '../schema/driver.ts';
 import type { Principal } from '../schema/principal.ts';
 import type { ActionView } from '../schema/views.ts';
+
+/**
+ * tools/call as the SDK's base class parses it before any handler: only the method. The SDK
+ * parses a handler's own schema first and answers a failure -32603 (internal error); with this
+ * one, its tools/call wrapper does the checking and answers -32602 (invalid params), as JSON-RPC
+ * says a request with bad params should be answered.
+ */
+const AnyToolsCall = z.object({ method: z.literal('tools/call'), params: z.unknown() });
 
 /** Separates the target from the tool in the names clients see. */
 export const TOOL_SEPARATOR = '__';
@@ -199,7 +208,9 @@ export function frontDoorServer(
     );
     return { tools: perTarget.flat().map((e) => e.tool) };
   });
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler(AnyToolsCall, async (raw, extra) => {
+    // The SDK's wrapper has validated the request against CallToolRequestSchema by now.
+    const request = CallToolRequestSchema.parse(raw);
     const exposed = await namedTool(deps, principal, request.params.name);
     // A tool tools/list did not show cannot be reached by naming it.
     if (!exposed) return toolError(`unknown tool ${JSON.stringify(request.params.name)}`);
