@@ -136,6 +136,36 @@ describe.each<Entrance>(['Streamable HTTP', 'stdio (mcp-proxy)'])(
       expect(other).toContain("withheld: the output of another agent's action");
       const otherList = await t.api(t.tokens.agent2, 'GET', '/v1/actions?target=files');
       expect(JSON.stringify(otherList.body)).not.toContain('hello from the root');
+      // In the audit log: the proposal with its arguments, the execution with the result hash.
+      const audit = await t.api<{ records: { type: string; payload: unknown }[] }>(
+        t.tokens.auditor,
+        'GET',
+        `/v1/audit?action_id=${id}`,
+      );
+      const records = JSON.stringify(audit.body.records);
+      expect(records).toContain(JSON.stringify(path.join(root, 'hello.txt')));
+      const digest = (read as unknown as { outcome: { output_digests: { result_sha256: string } } })
+        .outcome.output_digests.result_sha256;
+      expect(records).toContain(digest);
+      // On the console: the card shows the arguments, the result and its hash.
+      const login = await fetch(new URL('/console/login', t.gw.url), {
+        method: 'POST',
+        headers: { origin: new URL(t.gw.url).origin },
+        body: new URLSearchParams({ token: t.tokens.op1! }),
+        redirect: 'manual',
+      });
+      expect(login.status, await login.clone().text()).toBe(303);
+      const cookie = login.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const card = await fetch(new URL(`/console/actions/${id}`, t.gw.url), {
+        headers: { cookie },
+      }).then((r) => r.text());
+      expect(card).toContain(path.join(root, 'hello.txt'));
+      expect(card).toContain('Tool result');
+      expect(card).toContain('hello from the root');
+      expect(card).toContain(digest);
       await client.close();
     });
 

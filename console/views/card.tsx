@@ -92,6 +92,7 @@ export function Card({ d, tz }: { d: CardData; tz: string }) {
       <Outcome d={d} />
 
       <OutputSection outcome={a.outcome} />
+      <ToolResultSection outcome={a.outcome} />
 
       <section aria-labelledby="sec-why">
         <h3 id="sec-why">Rationale</h3>
@@ -466,6 +467,44 @@ function AuditTrail({ d, tz }: { d: CardData; tz: string }) {
           ))}
         </tbody>
       </table>
+    </section>
+  );
+}
+
+/** The longest part of a tool's result the card shows (the sha256 covers all of it). */
+const RESULT_PREVIEW_CHARS = 4_000;
+
+/**
+ * What an MCP tool answered: its sha256 (the one the audit record keeps), whether the answer was
+ * a tool error, and the text of its content, cut for the card.
+ */
+function ToolResultSection(props: { outcome: Record<string, unknown> | null }) {
+  const output = props.outcome?.output;
+  if (!output || typeof output !== 'object' || Array.isArray(output)) return null;
+  const o = output as Record<string, unknown>;
+  if (typeof o.result_sha256 !== 'string') return null;
+  const content = (o.result as { content?: unknown } | undefined)?.content;
+  const text = Array.isArray(content)
+    ? content
+        .map((c: unknown) =>
+          c && typeof c === 'object' && (c as { type?: unknown }).type === 'text'
+            ? String((c as { text?: unknown }).text ?? '')
+            : `[${String((c as { type?: unknown } | null)?.type ?? 'content')}]`,
+        )
+        .join('\n')
+    : '';
+  const cut = text.length > RESULT_PREVIEW_CHARS;
+  return (
+    <section aria-labelledby="sec-result">
+      <h3 id="sec-result">Tool result</h3>
+      {o.tool_error === true ? <p>The tool answered with an error.</p> : null}
+      <pre class="output" aria-label="tool result">
+        {(cut ? `${text.slice(0, RESULT_PREVIEW_CHARS)}…` : text) || '(no text)'}
+      </pre>
+      <p class="muted">
+        sha256 <code>{o.result_sha256}</code>
+        {cut ? ' (of the whole result; the text above is cut)' : ''}
+      </p>
     </section>
   );
 }
