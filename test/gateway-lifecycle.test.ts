@@ -346,6 +346,26 @@ describe('proposals', () => {
     expect(agent2.status).toBe(201);
   });
 
+  it('params nested deeper than 32 levels are a 422 naming params, with or without a key; the next proposal is unharmed', async () => {
+    // Written as text: the test's own JSON.stringify would run out of stack first.
+    const deep = `${'{"a":'.repeat(5_000)}62${'}'.repeat(5_000)}`;
+    for (const headers of [{}, { 'Idempotency-Key': 'deep-1' }] as Record<string, string>[]) {
+      const r = await t.api<{ error: { code: string; field?: string; message: string } }>(
+        t.tokens.agent,
+        'POST',
+        '/v1/actions',
+        `{"target":"roaster-1","kind":"roaster.set_drum","params":{"rpm":${deep}}}`,
+        headers,
+      );
+      expect(r.status, JSON.stringify(r.body)).toBe(422);
+      expect(JSON.stringify(r.body)).toMatch(/params.*must not nest deeper than 32 levels/);
+    }
+    const next = await propose({ kind: 'roaster.set_drum', params: { rpm: 61 } }, t.tokens.agent, {
+      'Idempotency-Key': 'deep-1',
+    });
+    expect(next.status).toBe(201);
+  });
+
   it('a dry run stores no action but is audited', async () => {
     const before = await t.api<{ actions: unknown[] }>(
       t.tokens.agent,

@@ -215,7 +215,7 @@ describe.each<Entrance>(['Streamable HTTP', 'stdio (mcp-proxy)'])(
           name: 'files__write_file',
           arguments: { path: p, content: 'x' },
         });
-        expect(textOf(r)).toMatch(/denied by Interlock.*bidirectional/);
+        expect(textOf(r)).toMatch(/denied by Interlock.*bidirectional or invisible/);
       }
       const w = await client.callTool({
         name: 'files__write_file',
@@ -239,6 +239,30 @@ describe.each<Entrance>(['Streamable HTTP', 'stdio (mcp-proxy)'])(
       expect(seen.length).toBeGreaterThanOrEqual(3);
       expect(seen.map((p) => p.progress)).toEqual([...seen.keys()].map((i) => i + 1));
       expect(seen[0]!.message).toMatch(/action \S+ is PENDING_APPROVAL/);
+      await client.close();
+    });
+
+    it('replays of one key do not pile up waits: one call waits, the others answer at once', async () => {
+      const client = await clientFor(entrance, t.tokens.agent!);
+      const call = () => {
+        const started = performance.now();
+        return client
+          .callTool({
+            name: 'files__create_directory',
+            arguments: { path: path.join(root, 'replayed') },
+            _meta: { idempotencyKey: 'replayed-1' },
+          })
+          .then((r) => ({ text: textOf(r), ms: performance.now() - started }));
+      };
+      // The first proposes and waits; the replays arrive while it waits.
+      const first = call();
+      await new Promise((r) => setTimeout(r, 200));
+      const replays = await Promise.all(Array.from({ length: 8 }, call));
+      for (const r of replays) {
+        expect(r.text).toMatch(/pending approval/);
+        expect(r.ms).toBeLessThan(1_000); // the wait is 1.5 s
+      }
+      expect((await first).text).toMatch(/pending approval/);
       await client.close();
     });
 

@@ -84,16 +84,22 @@ describe('mcp: hostile upstreams give failed commands, never a crash', () => {
     const r = await driver.writeCommand(call('r1', 'refuse', { why: 'no' }), opts('r1'));
     expect(r).toMatchObject({
       status: 'completed',
-      message: 'refuse answered with a tool error: refused: no',
+      // The tool's text is in the output (the proposer's to read), not in the message.
+      message: 'refuse answered with a tool error',
       output: { tool_error: true, result: { isError: true } },
     });
     expect(r.output?.result_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('an answer over the size cap is refused, not stored', async () => {
+  it('an answer over the size cap is neither stored nor relayed: an error answer, not a failed target', async () => {
     const r = await driver.writeCommand(call('h1', 'huge', { bytes: 10_000 }), opts('h1'));
-    expect(r).toMatchObject({ status: 'failed', message: expect.stringMatching(/cap/) });
-    expect(r.output).toBeUndefined();
+    expect(r).toMatchObject({
+      status: 'completed',
+      message: expect.stringMatching(/over the \d+-byte cap/),
+      output: { tool_error: true, over_cap: true, result: { isError: true } },
+    });
+    expect(JSON.stringify(r.output)).not.toContain('x'.repeat(100));
+    expect(r.output?.result_sha256).toMatch(/^[0-9a-f]{64}$/);
     const ok = await driver.writeCommand(call('h2', 'huge', { bytes: 100 }), opts('h2'));
     expect(ok.status).toBe('completed');
   });
@@ -194,9 +200,10 @@ describe('mcp: the real @modelcontextprotocol/server-filesystem', () => {
     );
     expect(outside).toMatchObject({
       status: 'completed',
-      message: expect.stringMatching(/denied/i),
+      message: 'write_file answered with a tool error',
       output: { tool_error: true },
     });
+    expect(JSON.stringify(outside.output)).toMatch(/denied/i);
     expect(existsSync(path.join(root, '..', 'escaped.txt'))).toBe(false);
   });
 });

@@ -185,9 +185,23 @@ export class McpDriver implements Driver {
       const text = canonicalJson(result);
       const bytes = Buffer.byteLength(text);
       if (bytes > this.#o.maxResultBytes) {
+        // Not stored and not relayed. It is the answer's fault, not the upstream's (any agent
+        // can ask for a big file), so the call completed with an error answer: a failure here
+        // would count against the target and let one agent trip the breakers for everyone.
         const message = `${tool} answered ${bytes} bytes, over the ${this.#o.maxResultBytes}-byte cap`;
-        this.#book.settle(cmd.id, { status: 'failed', message });
-        return { status: 'failed', message };
+        const refusal = {
+          content: [{ type: 'text', text: `${message}; nothing was relayed` }],
+          isError: true,
+        };
+        const output = {
+          result: refusal,
+          result_sha256: sha256Hex(text),
+          result_bytes: bytes,
+          tool_error: true,
+          over_cap: true,
+        };
+        this.#book.settle(cmd.id, { status: 'completed', output });
+        return { status: 'completed', message, output };
       }
       // A tool error (`isError`) is an answer the tool gave, not a failure of the upstream: the
       // call completed, and the outcome says the answer was an error. Counting it as a failed
@@ -203,7 +217,9 @@ export class McpDriver implements Driver {
       return toolError
         ? {
             status: 'completed',
-            message: `${tool} answered with a tool error: ${firstText(result.content) ?? '(no text)'}`,
+            // The error's text stays in the output, which only the proposer and people read:
+            // a message is shown to every reader of the action.
+            message: `${tool} answered with a tool error`,
             output,
           }
         : { status: 'completed', output };
@@ -245,14 +261,4 @@ export class McpDriver implements Driver {
   async safeState(): Promise<void> {
     this.#book.abortAll('emergency stop');
   }
-}
-
-function firstText(content: unknown): string | undefined {
-  if (!Array.isArray(content)) return undefined;
-  for (const c of content as unknown[])
-    if (c && typeof c === 'object' && (c as { type?: unknown }).type === 'text') {
-      const text = (c as { text?: unknown }).text;
-      if (typeof text === 'string') return text.slice(0, 500);
-    }
-  return undefined;
 }

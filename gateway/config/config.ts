@@ -61,6 +61,12 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       waitMs: z.number().int().min(0).max(3_600_000).default(60_000),
       progressEveryMs: z.number().int().min(100).max(60_000).default(5_000),
+      /**
+       * Calls one principal may have waiting at once; beyond, a held call answers "pending" at
+       * once. Each action has at most one waiting call: a replay of its key while one waits
+       * answers at once too.
+       */
+      maxWaitsPerPrincipal: z.number().int().min(0).max(10_000).default(16),
     })
     .prefault({}),
   targets: z

@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { recordAudit } from '../lifecycle/audit.ts';
 import { describeIssues, fieldIssues } from '../schema/errors.ts';
 import { authentication, requireRole } from './auth.ts';
-import { frontDoorServer } from '../mcp/front-door.ts';
+import { frontDoorServer, Waits } from '../mcp/front-door.ts';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
@@ -138,6 +138,7 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   // The MCP front door (Streamable HTTP, stateless: a server per request): every tool call an
   // MCP client makes is a proposal of the token's principal.
   app.use('/mcp', authentication(s.deps.db), requireRole('propose'));
+  const mcpWaits = new Waits();
   // POST only: a stateless server has no session to stream to (GET) or to end (DELETE), and
   // clients read a 405 as "no stream offered".
   app.on(['GET', 'DELETE'], '/mcp', (c) => {
@@ -148,7 +149,13 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
     );
   });
   app.post('/mcp', async (c) => {
-    const server = frontDoorServer(s.deps, c.get('principal'), s.deps.config.mcp, c.req.raw.signal);
+    const server = frontDoorServer(
+      s.deps,
+      c.get('principal'),
+      s.deps.config.mcp,
+      mcpWaits,
+      c.req.raw.signal,
+    );
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: false,

@@ -61,6 +61,37 @@ export interface FrontDoorOptions {
   waitMs: number;
   /** How often a waiting call sends a progress notification (when the client asked for them). */
   progressEveryMs: number;
+  /** Calls one principal may have waiting at once. */
+  maxWaitsPerPrincipal: number;
+}
+
+/**
+ * The calls waiting for their actions, across requests. A wait holds a server, a listener and
+ * a timer; without a bound, replaying one idempotency key thousands of times (a replay is not
+ * a proposal, so no rate limit counts it) held thousands of them.
+ */
+export class Waits {
+  readonly #actions = new Set<string>();
+  readonly #perPrincipal = new Map<string, number>();
+
+  /** Enters a wait, or answers undefined when the action already has one or the principal its share. */
+  enter(principal: string, actionId: string, max: number): (() => void) | undefined {
+    const held = this.#perPrincipal.get(principal) ?? 0;
+    if (this.#actions.has(actionId) || held >= max) return undefined;
+    this.#actions.add(actionId);
+    this.#perPrincipal.set(principal, held + 1);
+    return () => {
+      this.#actions.delete(actionId);
+      const left = (this.#perPrincipal.get(principal) ?? 1) - 1;
+      if (left > 0) this.#perPrincipal.set(principal, left);
+      else this.#perPrincipal.delete(principal);
+    };
+  }
+
+  /** Calls waiting now (for tests and metrics). */
+  get size(): number {
+    return this.#actions.size;
+  }
 }
 
 /** One tool a principal can reach, as clients name it, with the kind it is decided as. */
@@ -93,14 +124,17 @@ async function exposedOf(
     if (!entry) continue;
     if (entry.proposer_roles && !entry.proposer_roles.includes(principal.role as never)) continue;
     const description = describe(entry.description, t.description);
+    const inputSchema = cleanSchema(t.inputSchema);
+    if (!inputSchema) continue;
     exposed.push({
       target: target.id,
       kind,
       tool: {
         name: `${target.id}${TOOL_SEPARATOR}${t.name}`,
         ...(description ? { description } : {}),
-        inputSchema: t.inputSchema as Tool['inputSchema'],
-        ...(t.annotations ? { annotations: t.annotations } : {}),
+        inputSchema,
+        // The upstream's annotations (readOnlyHint, destructiveHint, a title) are its own claims
+        // about the tool; what a call may do is the catalog's to say, so they are not relayed.
       },
     });
   }
@@ -186,6 +220,33 @@ async function settle(
   return current;
 }
 
+/** How deep and how big an upstream's input schema may be to be offered at all. */
+const MAX_SCHEMA_DEPTH = 32;
+const MAX_SCHEMA_BYTES = 64 * 1024;
+
+/**
+ * An upstream's input schema as clients get it: every string (descriptions, titles, examples)
+ * capped and without characters that hide text, since agents read them as instructions too.
+ * Undefined when it is deeper or bigger than any honest schema: the tool is then not offered.
+ */
+export function cleanSchema(schema: unknown): Tool['inputSchema'] | undefined {
+  const walk = (v: unknown, depth: number): unknown => {
+    if (depth > MAX_SCHEMA_DEPTH) throw new RangeError('too deep');
+    if (typeof v === 'string') return describe(undefined, v) ?? '';
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, depth + 1)]));
+    return v;
+  };
+  try {
+    const clean = walk(schema, 0);
+    if (JSON.stringify(clean).length > MAX_SCHEMA_BYTES) return undefined;
+    return clean as Tool['inputSchema'];
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A new MCP server for one request of one principal (the transport is stateless).
  * `disconnected` is the HTTP request's signal: a client that goes away ends its wait (its proposal stands;
@@ -195,6 +256,7 @@ export function frontDoorServer(
   deps: Deps,
   principal: Principal,
   options: FrontDoorOptions,
+  waits: Waits,
   disconnected?: AbortSignal,
 ): Server {
   const server = new Server(
@@ -249,9 +311,18 @@ export function frontDoorServer(
               params: { progressToken: token, progress: n, message },
             } as ServerNotification)
         : undefined;
-    const signal = disconnected ? AbortSignal.any([extra.signal, disconnected]) : extra.signal;
-    const action = await settle(deps, proposed.action.id, options, progress, signal);
-    return answer(action, proposed.decision.reasons);
+    if (TERMINAL.includes(proposed.action.status))
+      return answer(proposed.action, proposed.decision.reasons);
+    const release = waits.enter(principal.id, proposed.action.id, options.maxWaitsPerPrincipal);
+    // Another call already waits for this action, or this principal has its share waiting.
+    if (!release) return answer(proposed.action, proposed.decision.reasons);
+    try {
+      const signal = disconnected ? AbortSignal.any([extra.signal, disconnected]) : extra.signal;
+      const action = await settle(deps, proposed.action.id, options, progress, signal);
+      return answer(action, proposed.decision.reasons);
+    } finally {
+      release();
+    }
   });
   return server;
 }
