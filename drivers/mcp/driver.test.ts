@@ -2,6 +2,7 @@
  * mcp: the contract suite against a real MCP server process (drivers/mcp/test-server.ts),
  * then hostile upstreams, and the real @modelcontextprotocol/server-filesystem.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,6 +50,60 @@ driverContract(
         driver = new McpDriver({ ...testServer(dir), callTimeoutMs: 300 });
       },
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  {
+    restart:
+      'an MCP tool call has no id the server keeps: a restarted gateway cannot ask what became of it',
+    checkpoint: 'an MCP server offers no checkpoints',
+  },
+);
+
+/** The test server over Streamable HTTP, as its own process, and its URL once it listens. */
+async function httpUpstream(dir: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'test-server.ts'), dir, '--http'],
+    { cwd: path.join(here, '..', '..'), stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stdout.on('data', (b: Buffer) => {
+      seen += String(b);
+      const m = /listening (\S+)/.exec(seen);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`the test server exited (${code})`)));
+  });
+  return { url, stop: () => child.kill() };
+}
+
+driverContract(
+  'mcp over Streamable HTTP',
+  async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'interlock-mcp-http-'));
+    const upstream = await httpUpstream(dir);
+    let driver = new McpDriver({ url: upstream.url });
+    let stalled = false;
+    return {
+      get driver() {
+        return driver;
+      },
+      command: (n: number) =>
+        stalled
+          ? call(`cmd-${n}`, 'hang', {})
+          : call(`cmd-${n}`, 'write_note', { name: `n${n}`, body: 'hi' }),
+      slowCommand: (n: number) => call(`slow-${n}`, 'slow_note', { name: `s${n}` }),
+      actuations: async () => readdirSync(dir).length,
+      stall: () => {
+        stalled = true;
+        void driver.disconnect();
+        driver = new McpDriver({ url: upstream.url, callTimeoutMs: 300 });
+      },
+      cleanup: async () => {
+        upstream.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
     };
   },
   {
