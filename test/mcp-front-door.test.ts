@@ -66,7 +66,7 @@ async function startFilesGateway(): Promise<void> {
         },
       },
     ],
-    mcp: { waitMs: 1_500, progressEveryMs: 200 },
+    mcp: { waitMs: 1_500, progressEveryMs: 200, maxWaitsPerPrincipal: 2 },
   });
 }
 
@@ -263,6 +263,42 @@ describe.each<Entrance>(['Streamable HTTP', 'stdio (mcp-proxy)'])(
         expect(r.ms).toBeLessThan(1_000); // the wait is 1.5 s
       }
       expect((await first).text).toMatch(/pending approval/);
+      await client.close();
+    });
+
+    it('a token has a bounded number of waiting calls; through the proxy, a cancelled call frees its slot', async () => {
+      const client = await clientFor(entrance, t.tokens.agent2!);
+      const write = (name: string, signal?: AbortSignal) => {
+        const started = performance.now();
+        return client
+          .callTool(
+            { name: 'files__create_directory', arguments: { path: path.join(root, name) } },
+            undefined,
+            signal ? { signal } : {},
+          )
+          .then(
+            (r) => ({ text: textOf(r), ms: performance.now() - started }),
+            (err: unknown) => ({ text: String(err), ms: performance.now() - started }),
+          );
+      };
+      // Two waits is this gateway's share per token: a third call answers at once.
+      const held = [write('w1'), write('w2')];
+      await new Promise((r) => setTimeout(r, 300));
+      const third = await write('w3');
+      expect(third.text).toMatch(/pending approval/);
+      expect(third.ms).toBeLessThan(1_000);
+      await Promise.all(held);
+      if (entrance === 'Streamable HTTP') return client.close();
+      // The proxy hangs up a cancelled call, so the gateway ends its wait and frees the slot.
+      const cancels = [new AbortController(), new AbortController()];
+      const cancelled = cancels.map((c, i) => write(`c${i}`, c.signal));
+      await new Promise((r) => setTimeout(r, 300));
+      for (const c of cancels) c.abort();
+      await Promise.all(cancelled);
+      await new Promise((r) => setTimeout(r, 200));
+      const after = await write('after-cancel');
+      expect(after.text).toMatch(/pending approval/);
+      expect(after.ms).toBeGreaterThan(1_000); // it waited its 1.5 s: the slots were free
       await client.close();
     });
 

@@ -146,6 +146,13 @@ describe('mcp: hostile upstreams give failed commands, never a crash', () => {
     expect(r.output?.result_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('a JSON-RPC error answer is an error answer too; its words stay out of the message', async () => {
+    const r = await driver.writeCommand(call('j1', 'malformed', {}), opts('j1'));
+    expect(r.status, JSON.stringify(r)).toBe('completed');
+    expect(r.message).toBe('malformed answered with JSON-RPC error -32602');
+    expect(r.output).toMatchObject({ tool_error: true, result: { isError: true } });
+  });
+
   it('an answer over the size cap is neither stored nor relayed: an error answer, not a failed target', async () => {
     const r = await driver.writeCommand(call('h1', 'huge', { bytes: 10_000 }), opts('h1'));
     expect(r).toMatchObject({

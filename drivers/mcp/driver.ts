@@ -10,7 +10,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CommandBook } from '../command-book.ts';
 import { canonicalJson, sha256Hex } from '../../gateway/schema/canonical-json.ts';
@@ -182,7 +186,13 @@ export class McpDriver implements Driver {
         signal: controller.signal,
         timeout: this.#o.callTimeoutMs,
       });
-      const text = canonicalJson(result);
+      let text: string;
+      try {
+        text = canonicalJson(result);
+      } catch {
+        // Nested beyond what canonical JSON can walk: the answer's doing, like an oversized one.
+        return this.#refused(cmd.id, tool, `${tool} answered a result nested too deep to store`);
+      }
       const bytes = Buffer.byteLength(text);
       if (bytes > this.#o.maxResultBytes) {
         // Not stored and not relayed. It is the answer's fault, not the upstream's (any agent
@@ -232,12 +242,52 @@ export class McpDriver implements Driver {
           message: `${tool} was cancelled; MCP cancellation is advisory, so the upstream may still have finished the call`,
         };
       }
-      const message = `${tool}: ${err instanceof Error ? err.message : String(err)}`;
+      const detail = err instanceof Error ? err.message : String(err);
+      // The upstream answered the call with a JSON-RPC error (bad arguments, its own internal
+      // error): an answer, like a tool error, not a failure of the target. Only a lost
+      // connection or a time limit counts against the target (and so the breakers).
+      if (
+        err instanceof McpError &&
+        err.code !== ErrorCode.ConnectionClosed &&
+        err.code !== ErrorCode.RequestTimeout
+      )
+        return this.#refused(
+          cmd.id,
+          tool,
+          `${tool} answered with JSON-RPC error ${err.code}`,
+          detail,
+        );
+      // The upstream's words (an HTTP body, an error message) go in the output, which only the
+      // proposer and people read; the message, which every reader sees, names the kind of failure.
+      const message =
+        err instanceof McpError && err.code === ErrorCode.RequestTimeout
+          ? `${tool} timed out: no answer within ${this.#o.callTimeoutMs} ms`
+          : err instanceof McpError
+            ? `${tool}: the connection to the upstream closed`
+            : `${tool} failed: ${err instanceof Error ? err.name : 'error'}`;
       this.#book.settle(cmd.id, { status: 'failed', message });
-      return { status: 'failed', message };
+      return { status: 'failed', message, output: { error: detail.slice(0, 2_000) } };
     } finally {
       end();
     }
+  }
+
+  /**
+   * A call the upstream answered with something that is not relayed (too big, too deep, a
+   * JSON-RPC error): completed, with an error answer for the client. The answer's own words, if
+   * any, go in the output, which only the proposer and people read.
+   */
+  #refused(id: string, tool: string, message: string, detail?: string): ExecutionResult {
+    const words = detail
+      ? `${message}: ${detail.slice(0, 2_000)}`
+      : `${message}; nothing was relayed`;
+    const output = {
+      result: { content: [{ type: 'text', text: words }], isError: true },
+      result_sha256: sha256Hex(words),
+      tool_error: true,
+    };
+    this.#book.settle(id, { status: 'completed', output });
+    return { status: 'completed', message, output };
   }
 
   #toolOf(cmd: DriverCommand): string {

@@ -72,6 +72,13 @@ function build(): McpServer {
     async ({ why }) => ({ ...text(`refused: ${why}`), isError: true }),
   );
 
+  // An answer the SDK's own server refuses to send (a content type that does not exist): the
+  // client gets a JSON-RPC error instead of a result.
+  server.registerTool(
+    'malformed',
+    { description: 'Answers with content the protocol does not know' },
+    async () => ({ content: [{ type: 'bogus', text: 'secret hunter2' }] }) as never,
+  );
   server.registerTool(
     'add_tool',
     { description: 'Registers one more tool (the SDK tells the client its list changed)' },

@@ -39,6 +39,13 @@ describe('what an upstream tool schema may bring to clients', () => {
       ),
     };
     expect(cleanSchema(wide)).toBeUndefined();
+    // Property names that hide text or run long cannot be cleaned without breaking `required`.
+    for (const key of ['note\u202Egnp.exe', 'a\u{E0041}b', 'x'.repeat(129)])
+      expect(
+        cleanSchema({ type: 'object', properties: { [key]: { type: 'string' } }, required: [key] }),
+        JSON.stringify(key),
+      ).toBeUndefined();
+    expect(cleanSchema({ type: 'object', properties: { path: { type: 'string' } } })).toBeDefined();
   });
 });
 

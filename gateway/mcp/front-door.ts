@@ -223,6 +223,7 @@ async function settle(
 /** How deep and how big an upstream's input schema may be to be offered at all. */
 const MAX_SCHEMA_DEPTH = 32;
 const MAX_SCHEMA_BYTES = 64 * 1024;
+const MAX_KEY_LENGTH = 128;
 
 /**
  * An upstream's input schema as clients get it: every string (descriptions, titles, examples)
@@ -235,7 +236,15 @@ export function cleanSchema(schema: unknown): Tool['inputSchema'] | undefined {
     if (typeof v === 'string') return describe(undefined, v) ?? '';
     if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
     if (v && typeof v === 'object')
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, depth + 1)]));
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => {
+          // A key cannot be cleaned without breaking what refers to it (`required`, `$ref`):
+          // a property name that hides characters or runs long is reason not to offer the tool.
+          if (k.length > MAX_KEY_LENGTH || withoutHiddenCharacters(k) !== k)
+            throw new RangeError('bad key');
+          return [k, walk(x, depth + 1)];
+        }),
+      );
     return v;
   };
   try {

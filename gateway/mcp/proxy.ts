@@ -49,13 +49,18 @@ const unreachable = (err: unknown): CallToolResult => ({
  * call), then serves `local` until it closes. Resolves when the local side has closed.
  */
 export async function runProxy(options: ProxyOptions, local: Transport): Promise<void> {
-  const upstream = new Client({ name: 'interlock-mcp-proxy', version: '0.1.0' });
-  try {
-    await upstream.connect(
+  const connect = async (): Promise<Client> => {
+    const client = new Client({ name: 'interlock-mcp-proxy', version: '0.1.0' });
+    await client.connect(
       new StreamableHTTPClientTransport(new URL('/mcp', options.gateway), {
         requestInit: { headers: { authorization: `Bearer ${options.token}` } },
       }),
     );
+    return client;
+  };
+  let upstream: Client;
+  try {
+    upstream = await connect();
   } catch (err) {
     throw new ProxyConnectError(
       `cannot open the MCP front door at ${new URL('/mcp', options.gateway).href}: ${err instanceof Error ? err.message : String(err)}`,
@@ -73,8 +78,16 @@ export async function runProxy(options: ProxyOptions, local: Transport): Promise
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { _meta: meta, ...params } = request.params;
     const token = meta?.progressToken;
+    // Each call on its own connection: a client's cancel then closes the request the gateway
+    // holds, which ends its wait there (a cancel notification alone reaches another request of
+    // a stateless server, and the wait would keep the token's slot until waitMs).
+    let call: Client | undefined;
+    const hangUp = (): void => void call?.close().catch(() => undefined);
+    extra.signal.addEventListener('abort', hangUp, { once: true });
     try {
-      const result = await upstream.callTool(
+      call = await connect();
+      if (extra.signal.aborted) throw extra.signal.reason;
+      const result = await call.callTool(
         // The idempotency key and any other metadata go on; the progress token is the proxy's
         // own towards the gateway, and the client's is used to relay.
         { ...params, _meta: { ...meta, progressToken: undefined } },
@@ -98,6 +111,9 @@ export async function runProxy(options: ProxyOptions, local: Transport): Promise
     } catch (err) {
       if (extra.signal.aborted) throw err;
       return unreachable(err);
+    } finally {
+      extra.signal.removeEventListener('abort', hangUp);
+      hangUp();
     }
   });
 

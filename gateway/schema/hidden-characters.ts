@@ -32,8 +32,9 @@ export const HIDDEN_RANGES: readonly [number, number][] = [
   [0x13430, 0x1343f],
   [0x1bca0, 0x1bca3],
   [0x1d173, 0x1d17a],
-  [0xe0000, 0xe007f],
-  [0xe0100, 0xe01ef],
+  // The whole block Unicode reserves as default-ignorable (tags, variation selectors
+  // supplement, and the unassigned rest, which renderers draw as nothing).
+  [0xe0000, 0xe0fff],
 ];
 
 const HIDDEN = new RegExp(
