@@ -18,7 +18,7 @@ import { findHiddenCharacter } from './shell-argv.ts';
  */
 export const MIRRORED_SOURCES: Readonly<Record<string, string>> = {
   'interlock/lib/command/command.rego':
-    '8eea410bc5354bcf826a7982b3307ab93434469b500f9bbde59ff815d3fad052',
+    'eeeb9bc471abbe4551345321931b34bcc8e84a20e383fc4ea36ed89d0d01ffcf',
   'interlock/lib/shell/shell.rego':
     '0e5c592727c2a01c539f6062a8450ada3faac93eacdd2241dd5e08f587dfdc1b',
 };
