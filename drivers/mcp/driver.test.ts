@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driverContract } from '../contract.suite.ts';
+import { driverContract, type ContractHarness } from '../contract.suite.ts';
 import { McpDriver, toolKind, type McpOptions } from './driver.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,35 +28,55 @@ const call = (id: string, tool: string, params: Record<string, unknown>) => ({
   params,
 });
 
+/**
+ * The contract harness over the test server's notes: `open` gives a driver (with a shorter time
+ * limit once stalled), whatever the transport.
+ */
+function notesHarness(
+  dir: string,
+  open: (callTimeoutMs?: number) => McpDriver,
+  stop: () => void = () => undefined,
+): ContractHarness {
+  let driver = open();
+  let stalled = false;
+  return {
+    get driver() {
+      return driver;
+    },
+    command: (n: number) =>
+      stalled
+        ? call(`cmd-${n}`, 'hang', {})
+        : call(`cmd-${n}`, 'write_note', { name: `n${n}`, body: 'hi' }),
+    slowCommand: (n: number) => call(`slow-${n}`, 'slow_note', { name: `s${n}` }),
+    actuations: async () => readdirSync(dir).length,
+    stall: () => {
+      stalled = true;
+      void driver.disconnect();
+      driver = open(300);
+    },
+    cleanup: async () => {
+      stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const noRestartOrCheckpoint = {
+  restart:
+    'an MCP tool call has no id the server keeps: a restarted gateway cannot ask what became of it',
+  checkpoint: 'an MCP server offers no checkpoints',
+};
+
 driverContract(
   'mcp',
   async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'interlock-mcp-'));
-    let driver = new McpDriver(testServer(dir));
-    let stalled = false;
-    return {
-      get driver() {
-        return driver;
-      },
-      command: (n: number) =>
-        stalled
-          ? call(`cmd-${n}`, 'hang', {})
-          : call(`cmd-${n}`, 'write_note', { name: `n${n}`, body: 'hi' }),
-      slowCommand: (n: number) => call(`slow-${n}`, 'slow_note', { name: `s${n}` }),
-      actuations: async () => readdirSync(dir).length,
-      stall: () => {
-        stalled = true;
-        void driver.disconnect();
-        driver = new McpDriver({ ...testServer(dir), callTimeoutMs: 300 });
-      },
-      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-    };
+    return notesHarness(
+      dir,
+      (callTimeoutMs) => new McpDriver({ ...testServer(dir), callTimeoutMs }),
+    );
   },
-  {
-    restart:
-      'an MCP tool call has no id the server keeps: a restarted gateway cannot ask what became of it',
-    checkpoint: 'an MCP server offers no checkpoints',
-  },
+  noRestartOrCheckpoint,
 );
 
 /** The test server over Streamable HTTP, as its own process, and its URL once it listens. */
@@ -83,34 +103,13 @@ driverContract(
   async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'interlock-mcp-http-'));
     const upstream = await httpUpstream(dir);
-    let driver = new McpDriver({ url: upstream.url });
-    let stalled = false;
-    return {
-      get driver() {
-        return driver;
-      },
-      command: (n: number) =>
-        stalled
-          ? call(`cmd-${n}`, 'hang', {})
-          : call(`cmd-${n}`, 'write_note', { name: `n${n}`, body: 'hi' }),
-      slowCommand: (n: number) => call(`slow-${n}`, 'slow_note', { name: `s${n}` }),
-      actuations: async () => readdirSync(dir).length,
-      stall: () => {
-        stalled = true;
-        void driver.disconnect();
-        driver = new McpDriver({ url: upstream.url, callTimeoutMs: 300 });
-      },
-      cleanup: async () => {
-        upstream.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return notesHarness(
+      dir,
+      (callTimeoutMs) => new McpDriver({ url: upstream.url, callTimeoutMs }),
+      upstream.stop,
+    );
   },
-  {
-    restart:
-      'an MCP tool call has no id the server keeps: a restarted gateway cannot ask what became of it',
-    checkpoint: 'an MCP server offers no checkpoints',
-  },
+  noRestartOrCheckpoint,
 );
 
 describe('mcp: hostile upstreams give failed commands, never a crash', () => {

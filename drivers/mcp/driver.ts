@@ -198,20 +198,12 @@ export class McpDriver implements Driver {
         // Not stored and not relayed. It is the answer's fault, not the upstream's (any agent
         // can ask for a big file), so the call completed with an error answer: a failure here
         // would count against the target and let one agent trip the breakers for everyone.
-        const message = `${tool} answered ${bytes} bytes, over the ${this.#o.maxResultBytes}-byte cap`;
-        const refusal = {
-          content: [{ type: 'text', text: `${message}; nothing was relayed` }],
-          isError: true,
-        };
-        const output = {
-          result: refusal,
-          result_sha256: sha256Hex(text),
-          result_bytes: bytes,
-          tool_error: true,
-          over_cap: true,
-        };
-        this.#book.settle(cmd.id, { status: 'completed', output });
-        return { status: 'completed', message, output };
+        return this.#refused(
+          cmd.id,
+          tool,
+          `${tool} answered ${bytes} bytes, over the ${this.#o.maxResultBytes}-byte cap`,
+          { result_sha256: sha256Hex(text), result_bytes: bytes, over_cap: true },
+        );
       }
       // A tool error (`isError`) is an answer the tool gave, not a failure of the upstream: the
       // call completed, and the outcome says the answer was an error. Counting it as a failed
@@ -255,6 +247,7 @@ export class McpDriver implements Driver {
           cmd.id,
           tool,
           `${tool} answered with JSON-RPC error ${err.code}`,
+          {},
           detail,
         );
       // The upstream's words (an HTTP body, an error message) go in the output, which only the
@@ -275,9 +268,16 @@ export class McpDriver implements Driver {
   /**
    * A call the upstream answered with something that is not relayed (too big, too deep, a
    * JSON-RPC error): completed, with an error answer for the client. The answer's own words, if
-   * any, go in the output, which only the proposer and people read.
+   * any, go in the output, which only the proposer and people read; `facts` add to the output
+   * (an oversized result's own hash and size).
    */
-  #refused(id: string, tool: string, message: string, detail?: string): ExecutionResult {
+  #refused(
+    id: string,
+    tool: string,
+    message: string,
+    facts: Record<string, unknown> = {},
+    detail?: string,
+  ): ExecutionResult {
     const words = detail
       ? `${message}: ${detail.slice(0, 2_000)}`
       : `${message}; nothing was relayed`;
@@ -285,6 +285,7 @@ export class McpDriver implements Driver {
       result: { content: [{ type: 'text', text: words }], isError: true },
       result_sha256: sha256Hex(words),
       tool_error: true,
+      ...facts,
     };
     this.#book.settle(id, { status: 'completed', output });
     return { status: 'completed', message, output };

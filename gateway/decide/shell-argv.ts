@@ -10,7 +10,7 @@
  * some tokenizer or terminal treats as a separator or that hides text.
  */
 import { z } from 'zod';
-import { HIDDEN_RANGES } from '../schema/hidden-characters.ts';
+import { HIDDEN_CHARACTER_PATTERN, HIDDEN_RANGES } from '../schema/hidden-characters.ts';
 
 /** Why a command line or argv was refused: a baseline finding, as the policy writes them. */
 export interface ShellRefusal {
@@ -24,18 +24,10 @@ export type Canonical =
 /** Turns a program name without a slash into the absolute path that would run, if any. */
 export type ProgramResolver = (name: string) => string | undefined;
 
-/** The same set as a JavaScript character class over code points (u flag). */
-const HIDDEN = new RegExp(
-  `[${HIDDEN_RANGES.map(([a, b]) => (a === b ? u(a) : `${u(a)}-${u(b)}`)).join('')}]|\\p{Cs}`,
-  'u',
-);
+const HIDDEN = new RegExp(HIDDEN_CHARACTER_PATTERN, 'u');
 
 /** The same set for RE2 (the policy's `baseline.shell.hidden_character`); pinned by a test. */
 export const HIDDEN_CHARACTER_RE2 = `[${HIDDEN_RANGES.map(([a, b]) => (a === b ? x(a) : `${x(a)}-${x(b)}`)).join('')}]`;
-
-function u(cp: number): string {
-  return `\\u{${cp.toString(16)}}`;
-}
 
 function x(cp: number): string {
   return `\\x{${cp.toString(16).toUpperCase().padStart(4, '0')}}`;

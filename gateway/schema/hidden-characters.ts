@@ -37,10 +37,12 @@ export const HIDDEN_RANGES: readonly [number, number][] = [
   [0xe0000, 0xe0fff],
 ];
 
-const HIDDEN = new RegExp(
-  `[${HIDDEN_RANGES.map(([a, b]) => `\\u{${a.toString(16)}}-\\u{${b.toString(16)}}`).join('')}]|\\p{Cs}`,
-  'gu',
-);
+const u = (cp: number): string => `\\u{${cp.toString(16)}}`;
+
+/** The same set as a JavaScript character class over code points (u flag), lone surrogates too. */
+export const HIDDEN_CHARACTER_PATTERN = `[${HIDDEN_RANGES.map(([a, b]) => (a === b ? u(a) : `${u(a)}-${u(b)}`)).join('')}]|\\p{Cs}`;
+
+const HIDDEN = new RegExp(HIDDEN_CHARACTER_PATTERN, 'gu');
 
 /** The text without characters that hide text (and lone surrogates); line feeds are kept. */
 export function withoutHiddenCharacters(text: string): string {
