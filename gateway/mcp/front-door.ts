@@ -22,7 +22,7 @@ import { InterlockError } from '../schema/errors.ts';
 import { withoutHiddenCharacters } from '../schema/hidden-characters.ts';
 import { TERMINAL } from '../lifecycle/states.ts';
 import { IdempotencyKeySchema } from '../schema/action.ts';
-import { toolKind, type Driver } from '../schema/driver.ts';
+import { toolKind, type Driver, type UpstreamTool } from '../schema/driver.ts';
 import type { Principal } from '../schema/principal.ts';
 import type { ActionView } from '../schema/views.ts';
 
@@ -124,7 +124,7 @@ async function exposedOf(
     if (!entry) continue;
     if (entry.proposer_roles && !entry.proposer_roles.includes(principal.role as never)) continue;
     const description = describe(entry.description, t.description);
-    const inputSchema = cleanSchema(t.inputSchema);
+    const inputSchema = cleanedSchemaOf(t);
     if (!inputSchema) continue;
     exposed.push({
       target: target.id,
@@ -254,6 +254,15 @@ export function cleanSchema(schema: unknown): Tool['inputSchema'] | undefined {
   } catch {
     return undefined;
   }
+}
+
+// The driver hands out the same tool objects while its list is fresh: each schema is cleaned
+// once per listing, not on every tools/call.
+const cleaned = new WeakMap<UpstreamTool, Tool['inputSchema'] | undefined>();
+
+function cleanedSchemaOf(tool: UpstreamTool): Tool['inputSchema'] | undefined {
+  if (!cleaned.has(tool)) cleaned.set(tool, cleanSchema(tool.inputSchema));
+  return cleaned.get(tool);
 }
 
 /**
