@@ -13,6 +13,8 @@ import { runPolicyTests } from '../policy/test-runner.ts';
 import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../paths.ts';
 import { invariantSources } from '../invariants/compile.ts';
 import { readInput, UsageError } from './args.ts';
+import { examplesCount, logWindow, runImpact } from './impact-command.ts';
+import { impactMarkdown } from '../policy/impact-report.ts';
 
 const EvalInputSchema = z.strictObject({
   action: z.unknown(),
@@ -32,7 +34,11 @@ export const policyUsage = `interlock policy build [--dir DIR]            compil
 interlock policy test [--dir DIR] [--threshold N] [--json]
                                               run opa test; fail under N % coverage (default 90)
 interlock policy eval --input FILE|- [--dir DIR]
-                                              print the decision for {action, actor, context?}`;
+                                              print the decision for {action, actor, context?}
+interlock policy impact --db URL --policies DIR [--invariants DIR] [--from SEQ|TIME] [--to SEQ|TIME]
+                        [--examples 10] [--json] [--allow-loosening]
+                                              replay the recorded decisions of the window through
+                                              the candidate; exit 1 when any would be looser`;
 
 /** runPolicyCommand runs one policy subcommand and returns the exit code. */
 export async function runPolicyCommand(argv: string[]): Promise<number> {
@@ -45,16 +51,39 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
       threshold: { type: 'string' },
       input: { type: 'string' },
       json: { type: 'boolean' },
+      policies: { type: 'string' },
+      db: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      examples: { type: 'string' },
+      'allow-loosening': { type: 'boolean' },
     },
     strict: true,
   });
-  const policyDir = path.resolve(values.dir ?? defaultPolicyDir);
+  const candidateDir = values.policies ?? values.dir;
+  const policyDir = path.resolve(candidateDir ?? defaultPolicyDir);
   const cacheDir = defaultCacheDir;
   // The invariants compile into the same bundle; a policy tree elsewhere brings its own (or none).
   const invariantsDir = path.resolve(
     values.invariants ??
-      (values.dir ? path.join(path.dirname(policyDir), 'invariants') : defaultInvariantsDir),
+      (candidateDir ? path.join(path.dirname(policyDir), 'invariants') : defaultInvariantsDir),
   );
+  if (sub === 'impact') {
+    if (!values.db) throw new UsageError('policy impact needs --db URL (the audit database)');
+    if (!candidateDir) throw new UsageError('policy impact needs --policies DIR (the candidate)');
+    const { report, gate } = await runImpact({
+      dbUrl: values.db,
+      policyDir,
+      invariantsDir,
+      window: logWindow(values.from, values.to, Date.now()),
+      examples: examplesCount(values.examples),
+      allowLoosening: values['allow-loosening'] ?? false,
+    });
+    console.log(
+      values.json ? JSON.stringify({ ...report, gate }, null, 2) : impactMarkdown(report, gate),
+    );
+    return gate.ok ? 0 : 1;
+  }
   const extraSources = await invariantSources(invariantsDir, policyDir);
 
   switch (sub) {

@@ -10,7 +10,7 @@ import type { Tx } from '../audit/append.ts';
 import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 import { RoleSchema, type Principal } from '../auth/tokens.ts';
 import { estopEngaged } from '../lifecycle/context.ts';
-import { decideNow } from '../lifecycle/propose.ts';
+import { decideNow, decisionInputOf } from '../lifecycle/propose.ts';
 import { inTx, type Deps } from '../lifecycle/deps.ts';
 import { recordDecision } from '../lifecycle/record.ts';
 import type { Status } from '../lifecycle/states.ts';
@@ -274,6 +274,7 @@ export class Executor {
             'recheck',
             now,
             recheck.state,
+            decisionInputOf(recheck),
           )
         : null;
       if (blockReason) {

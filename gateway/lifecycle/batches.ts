@@ -16,6 +16,7 @@ import { inGroupTx, inTx, type Deps } from './deps.ts';
 import {
   beginRecording,
   decideProposal,
+  decisionInputOf,
   parseProposal,
   settleRates,
   type Decided,
@@ -115,6 +116,7 @@ export async function proposeBatch(
           now,
           batch: { id: batchId, seq },
           stateUsed: d.state,
+          input: decisionInputOf(d),
         },
         events,
       );

@@ -20,7 +20,12 @@ import { buildContext, rateWindows, withAhead, type ContextPurpose } from './con
 import { lockHead } from '../store/audit-log.ts';
 import type { Tx } from '../store/conn.ts';
 import { inGroupTx, type Deps } from './deps.ts';
-import { recordDecision, recordProposal, requestDigest } from './record.ts';
+import {
+  recordDecision,
+  recordProposal,
+  requestDigest,
+  type DecisionInputParts,
+} from './record.ts';
 import { actionView, decisionView, type ActionView, type DecisionView } from './views.ts';
 
 export interface ProposeResult {
@@ -152,6 +157,12 @@ export async function decideNow(
   };
 }
 
+/** What decide() received for this decision, for the decision record (impact analysis). */
+export function decisionInputOf(decided: Decided): DecisionInputParts {
+  const { actor, context, world } = decided.basis;
+  return { envelope: decided.envelope, actor, context, world };
+}
+
 function rateCounts(rate: DecisionContext['history']['rate']): Record<string, number> {
   return Object.fromEntries(Object.entries(rate).map(([id, w]) => [id, w.count]));
 }
@@ -254,7 +265,8 @@ export async function propose(
   try {
     const { actionId } = await inGroupTx(deps, async (trx, events) => {
       await beginRecording(trx, principal);
-      const { decision, level, state } = await settleRates(trx, deps, decided);
+      const settled = await settleRates(trx, deps, decided);
+      const { decision, level, state } = settled;
       return recordProposal(
         trx,
         {
@@ -265,6 +277,7 @@ export async function propose(
           decision,
           now: deps.now(),
           stateUsed: state,
+          input: decisionInputOf(settled),
         },
         events,
       );
@@ -287,10 +300,21 @@ export async function dryRun(
   body: unknown,
 ): Promise<DecisionView & { plan?: Record<string, unknown>; planError?: string }> {
   const envelope = await parseProposal(deps, principal, body);
-  const { decision, level, state } = await decideProposal(deps, principal, envelope);
+  const decided = await decideProposal(deps, principal, envelope);
+  const { decision, level, state } = decided;
   const now = deps.now();
   const id = await inGroupTx(deps, (trx) =>
-    recordDecision(trx, null, principal.id, level, decision, 'dry_run', now, state),
+    recordDecision(
+      trx,
+      null,
+      principal.id,
+      level,
+      decision,
+      'dry_run',
+      now,
+      state,
+      decisionInputOf(decided),
+    ),
   );
   // What the driver would run (shell: the argv, binary and directory), without running it.
   let plan: { plan?: Record<string, unknown>; planError?: string } = {};

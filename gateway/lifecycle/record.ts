@@ -7,6 +7,7 @@ import { appendAudit, type Tx } from '../audit/append.ts';
 import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import type { Decision } from '../schema/decision.ts';
+import { recordedInput, type DecisionInput } from '../schema/decision-input.ts';
 import { insertAction } from '../store/actions.ts';
 import { insertDecision } from '../store/decisions.ts';
 import type { LifecycleEvent } from './events.ts';
@@ -24,7 +25,15 @@ export interface DecidedProposal {
   batch?: { id: string; seq: number };
   /** The target state the decision was made on. */
   stateUsed?: Record<string, unknown>;
+  /** Everything the decision was made on, for replay by policy impact analysis. */
+  input?: DecisionInputParts;
 }
+
+/** What decide() received, before the JSON round trip that records it. */
+export type DecisionInputParts = Omit<DecisionInput, 'world' | 'envelope'> & {
+  envelope: unknown;
+  world?: DecisionInput['world'];
+};
 
 export function requestDigest(envelope: ActionEnvelope): string {
   const { idempotencyKey: _key, ...body } = envelope;
@@ -64,9 +73,11 @@ export async function recordDecision(
   purpose: 'proposal' | 'recheck' | 'dry_run',
   now: number,
   stateUsed?: Record<string, unknown>,
+  input?: DecisionInputParts,
 ): Promise<string> {
   const id = randomUUID();
   const used = stateUsed ? boundedState(stateUsed) : undefined;
+  const kept = input ? recordedInput(input) : undefined;
   await insertDecision(trx, {
     id,
     action_id: actionId,
@@ -83,6 +94,7 @@ export async function recordDecision(
     policy_digest: decision.policyDigest,
     timings: JSON.stringify(decision.timings),
     state_used: used ? JSON.stringify(used) : null,
+    input: kept?.text ?? null,
     created_at: now,
   });
   await appendAudit(trx, {
@@ -93,6 +105,14 @@ export async function recordDecision(
     payload: {
       ...decisionAuditPayload(id, level, decision, purpose),
       ...(used ? { state: used } : {}),
+      // The input by digest: the row keeps the text, the signed log vouches for it.
+      ...(kept
+        ? {
+            input_sha256: kept.sha256,
+            input_bytes: kept.bytes,
+            ...(kept.text === null ? { input_kept: false } : {}),
+          }
+        : {}),
     },
   });
   return id;
@@ -163,6 +183,7 @@ export async function recordProposal(
     'proposal',
     now,
     p.stateUsed,
+    p.input,
   );
   const to = statusFor(d);
   const set =

@@ -49,6 +49,8 @@ export interface DecisionsTable {
   policy_digest: string | null;
   /** JSON: the target state the decision was made on; null before migration 008. */
   state_used: string | null;
+  /** Canonical JSON: the whole input decide() received; null over the cap or before 010. */
+  input: string | null;
   timings: string;
   created_at: number;
 }

@@ -11,6 +11,7 @@ import * as hotPathIndexes from './006-hot-path-indexes.ts';
 import * as liveWindowIndexes from './007-live-window-indexes.ts';
 import * as decisionState from './008-decision-state.ts';
 import * as decisionWindow from './009-decision-window.ts';
+import * as decisionInput from './010-decision-input.ts';
 import type { Dialect } from '../dialect.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '007-live-window-indexes': { up: (db: Kysely<unknown>) => liveWindowIndexes.up(db, dialect) },
     '008-decision-state': { up: (db: Kysely<unknown>) => decisionState.up(db, dialect) },
     '009-decision-window': { up: (db: Kysely<unknown>) => decisionWindow.up(db, dialect) },
+    '010-decision-input': { up: (db: Kysely<unknown>) => decisionInput.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,194 @@
+// `interlock policy impact` against a real gateway's recorded decisions: the same policy
+// changes nothing; a candidate with one rule loosened and one tightened reports exactly the
+// decisions those rules settled, each once, with its direction; loosening fails the gate.
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../gateway/paths.ts';
+import type { ImpactReport } from '../gateway/policy/impact.ts';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+
+const bin = path.join(projectRoot, 'bin', 'interlock.js');
+const impact = (args: string[]) =>
+  execa('node', [bin, 'policy', 'impact', ...args], { reject: false, cwd: projectRoot });
+
+type Reported = ImpactReport & { gate: { ok: boolean; problems: string[] } };
+
+let t: TestGateway;
+let work: string;
+let dbUrl: string;
+const same = () => path.join(work, 'same', 'policies');
+const changed = () => path.join(work, 'changed', 'policies');
+
+async function copyTree(to: string): Promise<void> {
+  await cp(path.join(projectRoot, 'policies'), path.join(to, 'policies'), { recursive: true });
+  await cp(path.join(projectRoot, 'invariants'), path.join(to, 'invariants'), { recursive: true });
+}
+
+/** Counts of what the gateway recorded, by kind. */
+const recorded: Record<string, number> = {};
+
+beforeAll(async () => {
+  t = await startTestGateway({
+    targets: [
+      {
+        id: 'roaster-1',
+        driver: 'sim-roaster',
+        level: 'L3+',
+        options: { mode: 'RUNNING' },
+      },
+    ],
+  });
+  dbUrl = t.config.database.url;
+  const agent = t.tokens.agent!;
+  const act = (kind: string, params: Record<string, unknown>) => ({
+    kind,
+    target: 'roaster-1',
+    params,
+  });
+  // Held for approval at L3+ (set_drum is whitelisted from L4): proposals, never executed.
+  for (const rpm of [40, 45, 50]) {
+    const r = await t.api(agent, 'POST', '/v1/actions', act('roaster.set_drum', { rpm }));
+    expect(r.status).toBe(201);
+  }
+  // Automatic at L3+: dry runs, so no execution adds rechecks to the window.
+  for (const value of [4, 5, 5, 4]) {
+    const r = await t.api(agent, 'POST', '/v1/decisions', act('roaster.set_fan', { value }));
+    expect(r.status).toBe(200);
+  }
+  // Unchanged by the candidate: an automatic kind and a held one.
+  for (const value of [50, 55]) {
+    const r = await t.api(agent, 'POST', '/v1/decisions', act('roaster.set_power', { value }));
+    expect(r.status).toBe(200);
+  }
+  const r = await t.api(
+    agent,
+    'POST',
+    '/v1/decisions',
+    act('roaster.preheat', { target_temp: 200 }),
+  );
+  expect(r.status).toBe(200);
+  Object.assign(recorded, { set_drum: 3, set_fan: 4, unchanged: 3 });
+
+  work = await mkdtemp(path.join(tmpdir(), 'interlock-impact-'));
+  await copyTree(path.join(work, 'same'));
+  await copyTree(path.join(work, 'changed'));
+  // The candidate: set_drum moves down to L3+ (looser), set_fan leaves L3+ (tighter).
+  const file = path.join(changed(), 'autonomy.yaml');
+  const text = await readFile(file, 'utf8');
+  const edited = text
+    .replace('      - roaster.set_fan\n', '      - roaster.set_drum\n')
+    .replace('L4: [roaster.set_drum, roaster.set_airflow]', 'L4: [roaster.set_airflow]');
+  expect(edited).not.toBe(text);
+  await writeFile(file, edited);
+});
+
+afterAll(async () => {
+  await t?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('interlock policy impact', () => {
+  it('replays every recorded decision through the same policy and finds no change', async () => {
+    const r = await impact(['--db', dbUrl, '--policies', same(), '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Reported;
+    const total = recorded.set_drum! + recorded.set_fan! + recorded.unchanged!;
+    expect(report.decisions).toBe(total);
+    expect(report.replayed).toBe(total);
+    expect(report.unchanged).toBe(total);
+    expect(report.totals).toEqual({ loosened: 0, tightened: 0, changed: 0 });
+    expect(report.mismatched.count).toBe(0);
+    expect(report.gate.ok).toBe(true);
+  });
+
+  it('reports each changed decision once, with its direction, and fails on the loosening', async () => {
+    const r = await impact(['--db', dbUrl, '--policies', changed(), '--json', '--examples', '50']);
+    expect(r.exitCode, r.stdout).toBe(1);
+    const report = JSON.parse(r.stdout) as Reported;
+    expect(report.totals).toEqual({
+      loosened: recorded.set_drum,
+      tightened: recorded.set_fan,
+      changed: 0,
+    });
+    expect(report.unchanged).toBe(recorded.unchanged);
+    expect(report.byKind).toEqual({
+      'roaster.set_drum': { loosened: 3, tightened: 0, changed: 0 },
+      'roaster.set_fan': { loosened: 0, tightened: 4, changed: 0 },
+    });
+    expect(report.byTransition).toEqual({
+      'require_approval(1) → allow': 3,
+      'allow → require_approval(1)': 4,
+    });
+    const all = [...report.examples.loosened, ...report.examples.tightened];
+    expect(new Set(all.map((c) => c.decisionId)).size).toBe(7);
+    expect(report.examples.loosened.every((c) => c.kind === 'roaster.set_drum')).toBe(true);
+    expect(report.examples.loosened.map((c) => c.purpose)).toEqual([
+      'proposal',
+      'proposal',
+      'proposal',
+    ]);
+    expect(report.examples.tightened.every((c) => c.purpose === 'dry_run')).toBe(true);
+    // The example carries the input the engine saw.
+    expect(report.examples.loosened[0]!.input.envelope).toMatchObject({
+      kind: 'roaster.set_drum',
+      params: { rpm: 40 },
+    });
+    expect(report.examples.loosened[0]!.input.context.level).toBe('L3+');
+    expect(report.gate.problems.join(' ')).toMatch(/3 recorded decision\(s\) would be looser/);
+  });
+
+  it('passes a reviewed loosening with --allow-loosening, and writes Markdown', async () => {
+    const r = await impact(['--db', dbUrl, '--policies', changed(), '--allow-loosening']);
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toContain('## Policy impact: passed');
+    expect(r.stdout).toContain('| require_approval(1) → allow | 3 |');
+    expect(r.stdout).toContain('| roaster.set_drum | 3 | 0 | 0 |');
+  });
+
+  it('replays only the window asked for', async () => {
+    const all = JSON.parse(
+      (await impact(['--db', dbUrl, '--policies', changed(), '--json'])).stdout,
+    ) as Reported;
+    // From the first set_fan dry run on: the held set_drum proposals are outside.
+    const from = all.examples.tightened[0]!.seq;
+    const r = await impact(['--db', dbUrl, '--policies', changed(), '--json', '--from', `${from}`]);
+    expect(r.exitCode, r.stdout).toBe(0);
+    const report = JSON.parse(r.stdout) as Reported;
+    expect(report.totals).toEqual({ loosened: 0, tightened: 4, changed: 0 });
+    expect(report.window.firstSeq).toBe(from);
+    const none = await impact(['--db', dbUrl, '--policies', changed(), '--json', '--from', '1d']);
+    expect((JSON.parse(none.stdout) as Reported).decisions).toBe(10);
+    const future = await impact(['--db', dbUrl, '--policies', same(), '--from', '2999-01-01']);
+    expect(future.stdout).toContain('0 recorded decision(s)');
+  });
+
+  it('refuses a bad window bound naming the flag (exit 2)', async () => {
+    const r = await impact(['--db', dbUrl, '--policies', same(), '--from', 'last tuesday']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--from takes an audit sequence number');
+  });
+
+  it('does not trust a kept input its signed audit record does not vouch for', async () => {
+    // An attacker with write access to the decisions table (not the chained log) rewrites what
+    // a held set_drum decision was made on so the candidate looks harmless.
+    const db = t.gw.services.deps.db;
+    const row = await db
+      .selectFrom('decisions')
+      .select(['id', 'input'])
+      .where('effect', '=', 'require_approval')
+      .executeTakeFirstOrThrow();
+    const forged = row.input!.replace('"level":"L3+"', '"level":"L4"');
+    expect(forged).not.toBe(row.input);
+    await sql`UPDATE decisions SET input = ${forged} WHERE id = ${row.id}`.execute(db);
+    const r = await impact(['--db', dbUrl, '--policies', changed(), '--json', '--allow-loosening']);
+    expect(r.exitCode).toBe(1);
+    const report = JSON.parse(r.stdout) as Reported;
+    expect(report.mismatched.count).toBe(1);
+    expect(report.totals.loosened).toBe(2);
+    expect(report.gate.problems.join(' ')).toMatch(/differ from the digest/);
+  });
+});
