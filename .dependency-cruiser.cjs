@@ -59,6 +59,8 @@ module.exports = {
     layer(`^${g('signing')}/`, g('schema/'), g('config/'), g('signing/')),
     layer(`^${g('policy')}/`, g('schema/'), g('decide/'), g('paths.ts'), g('policy/')),
     layer(`^${g('invariants')}/`, g('schema/'), g('decide/'), g('policy/'), g('invariants/')),
+    // Policy impact: replays recorded decisions (store) through a candidate (decide, policy).
+    layer(`^${g('impact')}/`, g('schema/'), g('store/'), g('decide/'), g('policy/'), g('impact/')),
     layer(`^${g('audit')}/`, g('schema/'), g('store/'), g('signing/'), g('audit/')),
     layer(`^${g('auth')}/`, g('schema/'), g('store/'), g('audit/'), g('config/'), g('auth/')),
     layer(`^${g('targets.ts')}`, g('schema/'), g('config/'), 'drivers/'),

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../gateway/paths.ts';
-import type { ImpactReport } from '../gateway/policy/impact.ts';
+import type { ImpactReport } from '../gateway/impact/replay.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 
 const bin = path.join(projectRoot, 'bin', 'interlock.js');

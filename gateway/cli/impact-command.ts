@@ -5,7 +5,7 @@
 import { invariantSources } from '../invariants/compile.ts';
 import { defaultCacheDir } from '../paths.ts';
 import { compilePolicy } from '../policy/compile.ts';
-import { analyseImpact, impactGate, type ImpactReport } from '../policy/impact.ts';
+import { analyseImpact, impactGate, type ImpactReport } from '../impact/replay.ts';
 import { loadEvaluator } from '../policy/wasm-policy.ts';
 import type { LogWindow } from '../store/decision-replay.ts';
 import { openDatabase } from '../store/db.ts';

@@ -14,7 +14,7 @@ import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../path
 import { invariantSources } from '../invariants/compile.ts';
 import { readInput, UsageError } from './args.ts';
 import { examplesCount, logWindow, runImpact } from './impact-command.ts';
-import { impactMarkdown } from '../policy/impact-report.ts';
+import { impactMarkdown } from '../impact/markdown.ts';
 
 const EvalInputSchema = z.strictObject({
   action: z.unknown(),

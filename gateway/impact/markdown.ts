@@ -1,5 +1,5 @@
 /** The impact report as Markdown: what a pull request comment shows a reviewer. */
-import type { Direction, DirectionCounts, ImpactChange, ImpactReport } from './impact.ts';
+import type { Direction, DirectionCounts, ImpactChange, ImpactReport } from './replay.ts';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
