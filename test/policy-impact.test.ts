@@ -1,7 +1,7 @@
 // `interlock policy impact` against a real gateway's recorded decisions: the same policy
 // changes nothing; a candidate with one rule loosened and one tightened reports exactly the
 // decisions those rules settled, each once, with its direction; loosening fails the gate.
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -170,6 +170,53 @@ describe('interlock policy impact', () => {
     const r = await impact(['--db', dbUrl, '--policies', same(), '--from', 'last tuesday']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--from takes an audit sequence number');
+  });
+
+  it('is a step of interlock ci with --impact-db: in the summary, ci-report.json and ci-report.md', async () => {
+    const out = path.join(work, 'ci-out');
+    const specs = path.join(work, 'no-specs');
+    await mkdir(specs, { recursive: true });
+    const ci = (extra: string[]) =>
+      execa(
+        'node',
+        [
+          bin,
+          'ci',
+          '--policies',
+          changed(),
+          '--invariants',
+          path.join(work, 'changed', 'invariants'),
+          '--specs',
+          specs,
+          '--runs',
+          '5',
+          '--out',
+          out,
+          '--impact-db',
+          dbUrl,
+          ...extra,
+        ],
+        { reject: false, cwd: projectRoot },
+      );
+    const refused = await ci([]);
+    // Other steps fail too (no specs here; the policy's own tests expect set_fan at L3+).
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toMatch(
+      /FAIL {2}policy impact: 10 of 10 recorded decisions replayed: 3 looser, 4 tighter, 0 other/,
+    );
+    const json = JSON.parse(await readFile(path.join(out, 'ci-report.json'), 'utf8')) as {
+      steps: { name: string; ok: boolean }[];
+      impact: ImpactReport;
+    };
+    expect(json.steps.find((s) => s.name === 'policy impact')?.ok).toBe(false);
+    expect(json.impact.totals).toEqual({ loosened: 3, tightened: 4, changed: 0 });
+    const md = await readFile(path.join(out, 'ci-report.md'), 'utf8');
+    expect(md).toContain('| policy impact | **FAIL** |');
+    expect(md).toContain('## Policy impact: FAILED');
+    const reviewed = await ci(['--allow-loosening']);
+    expect(reviewed.stdout).toMatch(/pass {2}policy impact: .* \(loosening allowed\)/);
+    const bad = await ci(['--impact-from', 'yesterday-ish']);
+    expect(bad.exitCode).toBe(2);
   });
 
   it('does not trust a kept input its signed audit record does not vouch for', async () => {

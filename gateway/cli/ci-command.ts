@@ -23,13 +23,19 @@ import { runPolicyTests } from '../policy/test-runner.ts';
 import { signerFromConfig } from '../signing/from-config.ts';
 import { openDatabase } from '../store/db.ts';
 import { UsageError } from './args.ts';
+import { impactMarkdown } from '../impact/markdown.ts';
+import type { ImpactReport } from '../impact/replay.ts';
+import { examplesCount, logWindow, runImpact } from './impact-command.ts';
 import { runInvariantSuite } from './invariants-command.ts';
 import { describeSpecResult, runSpecs } from './specs-command.ts';
 
 export const ciUsage = `  interlock ci [--policies DIR] [--invariants DIR] [--specs DIR] [--threshold 90] [--runs 100]
                [--out DIR] [--evidence FILE [--config F] [--db URL]]
+               [--impact-db URL [--impact-from SEQ|TIME] [--impact-to SEQ|TIME] [--allow-loosening]]
       The CI gate: opa check, opa fmt, regal lint, opa test (coverage threshold), invariants check and test, TLA+
-      specs (mutants must fail). Writes ci-report.json and ci-report.md; exit 0 only if all pass.`;
+      specs (mutants must fail), and with --impact-db the policy impact on that database's recorded
+      decisions (fails on any loosening unless --allow-loosening). Writes ci-report.json and
+      ci-report.md; exit 0 only if all pass.`;
 
 export interface CiStep {
   name: string;
@@ -95,6 +101,7 @@ interface CiOptions {
   evidence?: string;
   config?: string;
   db?: string;
+  impact?: { db: string; from?: string; to?: string; allowLoosening: boolean; examples: number };
 }
 
 function parseCiArgs(argv: string[]): CiOptions {
@@ -110,6 +117,11 @@ function parseCiArgs(argv: string[]): CiOptions {
       evidence: { type: 'string' },
       config: { type: 'string' },
       db: { type: 'string' },
+      'impact-db': { type: 'string' },
+      'impact-from': { type: 'string' },
+      'impact-to': { type: 'string' },
+      'impact-examples': { type: 'string' },
+      'allow-loosening': { type: 'boolean' },
     },
     strict: true,
   });
@@ -118,6 +130,11 @@ function parseCiArgs(argv: string[]): CiOptions {
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100)
     throw new UsageError('--threshold takes a percentage from 0 to 100');
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs takes a positive integer');
+  const impactDb = values['impact-db'];
+  if (!impactDb && (values['impact-from'] || values['impact-to'] || values['allow-loosening']))
+    throw new UsageError('--impact-from, --impact-to and --allow-loosening go with --impact-db');
+  // Parsed now so a bad bound is a usage error before minutes of checks.
+  if (impactDb) logWindow(values['impact-from'], values['impact-to'], Date.now());
   return {
     policyDir: path.resolve(values.policies ?? path.join(projectRoot, 'policies')),
     invariantsDir: path.resolve(values.invariants ?? path.join(projectRoot, 'invariants')),
@@ -128,6 +145,17 @@ function parseCiArgs(argv: string[]): CiOptions {
     ...(values.evidence ? { evidence: values.evidence } : {}),
     ...(values.config ? { config: values.config } : {}),
     ...(values.db ? { db: values.db } : {}),
+    ...(impactDb
+      ? {
+          impact: {
+            db: impactDb,
+            ...(values['impact-from'] ? { from: values['impact-from'] } : {}),
+            ...(values['impact-to'] ? { to: values['impact-to'] } : {}),
+            allowLoosening: values['allow-loosening'] ?? false,
+            examples: examplesCount(values['impact-examples']),
+          },
+        }
+      : {}),
   };
 }
 
@@ -291,6 +319,33 @@ async function modelChecks(o: CiOptions): Promise<Checked> {
   return { step: done, report };
 }
 
+/** The candidate tree replayed against the recorded decisions of --impact-db. */
+async function policyImpact(
+  o: CiOptions & { impact: NonNullable<CiOptions['impact']> },
+): Promise<Checked & { markdown?: string }> {
+  let report: ImpactReport | undefined;
+  let markdown: string | undefined;
+  const done = await step('policy impact', async () => {
+    const r = await runImpact({
+      dbUrl: o.impact.db,
+      policyDir: o.policyDir,
+      invariantsDir: o.invariantsDir,
+      window: logWindow(o.impact.from, o.impact.to, Date.now()),
+      examples: o.impact.examples,
+      allowLoosening: o.impact.allowLoosening,
+    });
+    report = r.report;
+    markdown = impactMarkdown(r.report, r.gate);
+    const t = r.report.totals;
+    return {
+      ok: r.gate.ok,
+      summary: `${r.report.replayed} of ${r.report.decisions} recorded decisions replayed: ${t.loosened} looser, ${t.tightened} tighter, ${t.changed} other change(s)${o.impact.allowLoosening && t.loosened > 0 ? ' (loosening allowed)' : ''}`,
+      failures: r.gate.problems,
+    };
+  });
+  return { step: done, report, ...(markdown ? { markdown } : {}) };
+}
+
 function printSummary(steps: CiStep[], ok: boolean): void {
   for (const s of steps) {
     console.log(`${s.ok ? 'pass' : 'FAIL'}  ${s.name}: ${s.summary}`);
@@ -341,16 +396,22 @@ export async function runCiCommand(argv: string[]): Promise<number> {
   const compiled = await invariantsCompile(o);
   const invariants = await invariantTests(o);
   const specs = await modelChecks(o);
-  const steps = [check, format, lint, policy, compiled, invariants, specs].map((c) => c.step);
+  const impact = o.impact ? await policyImpact({ ...o, impact: o.impact }) : undefined;
+  const steps = [check, format, lint, policy, compiled, invariants, specs, impact]
+    .filter((c) => c !== undefined)
+    .map((c) => c.step);
   const ok = steps.every((s) => s.ok);
   printSummary(steps, ok);
 
   await mkdir(o.out, { recursive: true });
   await writeFile(
     path.join(o.out, 'ci-report.json'),
-    `${JSON.stringify({ ok, steps, policyTests: policy.report, invariantTests: invariants.report, specs: specs.report }, null, 2)}\n`,
+    `${JSON.stringify({ ok, steps, policyTests: policy.report, invariantTests: invariants.report, specs: specs.report, ...(impact ? { impact: impact.report } : {}) }, null, 2)}\n`,
   );
-  await writeFile(path.join(o.out, 'ci-report.md'), markdownReport(steps, ok));
+  await writeFile(
+    path.join(o.out, 'ci-report.md'),
+    markdownReport(steps, ok) + (impact?.markdown ? `\n${impact.markdown}` : ''),
+  );
   if (o.evidence)
     await writeEvidence({ ...o, evidence: o.evidence }, { policy, invariants, specs });
   return ok ? 0 : 1;
