@@ -11,6 +11,7 @@ import { benchHttpVsOpa } from './http-vs-opa.ts';
 import { benchHistoryScale } from './history-scale.ts';
 import { benchInvariantOverhead } from './invariant-overhead.ts';
 import { benchMcpLatency } from './mcp-latency.ts';
+import { benchPolicyImpact } from './policy-impact.ts';
 import { benchReplicas } from './replicas.ts';
 import { machine } from './stats.ts';
 
@@ -141,6 +142,25 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
         `| direct: SDK client → server | ${r.direct.calls} | ${r.direct.p50Ms} ms | ${r.direct.p99Ms} ms | ${r.direct.maxMs} ms | | |`,
         `| SDK client → Interlock \`/mcp\` (Streamable HTTP; decided, stored, audited on SQLite) → server | ${r.http.calls} | ${r.http.p50Ms} ms | ${r.http.p99Ms} ms | ${r.http.maxMs} ms | ${r.http.addedP50Ms} ms | ${r.http.addedP99Ms} ms |`,
         `| SDK client → \`interlock mcp-proxy\` (stdio) → \`/mcp\` → server | ${r.proxy.calls} | ${r.proxy.p50Ms} ms | ${r.proxy.p99Ms} ms | ${r.proxy.maxMs} ms | ${r.proxy.addedP50Ms} ms | ${r.proxy.addedP99Ms} ms |`,
+      ].join('\n'),
+  },
+  'policy-impact': {
+    run: benchPolicyImpact,
+    table: (r: Awaited<ReturnType<typeof benchPolicyImpact>>) =>
+      [
+        `${r.decisions} recorded decisions (SQLite, ${r.databaseMiB} MiB, seeded in ${r.seedSeconds} s through recordDecision). \`interlock policy impact\` run as a separate process; the target is under 60 s.`,
+        '',
+        '| candidate | replayed | looser | tighter | other | replay | decisions/s | whole command | exit |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...(
+          [
+            ['the shipped tree (no change)', r.same],
+            ['roaster.set_power taken out of L3+', r.candidate],
+          ] as const
+        ).map(
+          ([name, x]) =>
+            `| ${name} | ${x.replayed} | ${x.totals.loosened} | ${x.totals.tightened} | ${x.totals.changed} | ${x.replaySeconds} s | ${x.decisionsPerSecond}/s | **${x.wallSeconds} s** | ${x.exitCode} |`,
+        ),
       ].join('\n'),
   },
   audit: {

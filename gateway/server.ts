@@ -148,6 +148,7 @@ export async function startGateway(
     log,
     ready,
     policy: engine,
+    policyTree: policyTreeOf(config),
     governance: { metrics, checklist, signer: signing.signer },
   };
   const app = createApp(services);
@@ -236,14 +237,21 @@ function auditSigning(
   return { signing, witnessFile };
 }
 
+/** The configured policy tree and invariants folder. */
+function policyTreeOf(config: Config): { policyDir: string; invariantsDir: string } {
+  return {
+    policyDir: path.resolve(config.policyDir ?? defaultPolicyDir),
+    invariantsDir: path.resolve(config.invariantsDir ?? defaultInvariantsDir),
+  };
+}
+
 /** The policy engine on the configured policies and invariants, with its first bundle loaded. */
 async function startEngine(
   config: Config,
   log: Logger,
   onFault: (fault: EngineFault) => void,
 ): Promise<PolicyEngine> {
-  const policyDir = path.resolve(config.policyDir ?? defaultPolicyDir);
-  const invariantsDir = path.resolve(config.invariantsDir ?? defaultInvariantsDir);
+  const { policyDir, invariantsDir } = policyTreeOf(config);
   const engine = new PolicyEngine({
     onFault,
     policyDir,

@@ -219,9 +219,82 @@ describe('interlock policy impact', () => {
     expect(bad.exitCode).toBe(2);
   });
 
+  it('POST /v1/policies/impact replays the running tree with the changed files, admin only, audited', async () => {
+    const autonomy = await readFile(path.join(changed(), 'autonomy.yaml'), 'utf8');
+    const admin = t.tokens.admin!;
+    const r = await t.api<Reported>(admin, 'POST', '/v1/policies/impact', {
+      policies: { 'autonomy.yaml': autonomy },
+      examples: 2,
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.decisions).toBe(10);
+    expect(r.body.totals).toEqual({ loosened: 3, tightened: 4, changed: 0 });
+    expect(r.body.examples.tightened).toHaveLength(2);
+    expect(r.body.gate.ok).toBe(false);
+    // Nothing was loaded: the running bundle still decides set_drum as before.
+    const after = await t.api<{ effect: string }>(t.tokens.agent!, 'POST', '/v1/decisions', {
+      kind: 'roaster.set_drum',
+      target: 'roaster-1',
+      params: { rpm: 40 },
+    });
+    expect(after.body.effect).toBe('require_approval');
+    const audit = await t.api<{ records: { type: string; payload: Record<string, unknown> }[] }>(
+      t.tokens.auditor!,
+      'GET',
+      '/v1/audit?type=policy.impact',
+    );
+    expect(audit.body.records.at(-1)?.payload).toMatchObject({
+      files: { policies: ['autonomy.yaml'], invariants: [] },
+      totals: { loosened: 3, tightened: 4, changed: 0 },
+    });
+
+    expect((await t.api(t.tokens.op1!, 'POST', '/v1/policies/impact', {})).status).toBe(403);
+    const outside = await t.api<{ error: { field: string } }>(
+      admin,
+      'POST',
+      '/v1/policies/impact',
+      {
+        policies: { '../escape.rego': 'package x' },
+      },
+    );
+    expect(outside.status).toBe(422);
+    expect(outside.body.error.field).toBe('policies.../escape.rego');
+    const badWindow = await t.api<{ error: { field: string } }>(
+      admin,
+      'POST',
+      '/v1/policies/impact',
+      {
+        from: 'soon',
+      },
+    );
+    expect(badWindow.status).toBe(422);
+    expect(badWindow.body.error.field).toBe('from');
+    const broken = await t.api<{ ok: boolean; error: { locations: unknown[] } }>(
+      admin,
+      'POST',
+      '/v1/policies/impact',
+      { policies: { 'interlock/broken.rego': 'package interlock.broken\n\nallow if {' } },
+    );
+    expect(broken.status).toBe(422);
+    expect(broken.body.ok).toBe(false);
+    expect(broken.body.error.locations.length).toBeGreaterThan(0);
+    // The failure leaves nothing behind: the next analysis runs.
+    const again = await t.api<Reported>(admin, 'POST', '/v1/policies/impact', { limit: 4 });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ decisions: 4, truncated: true });
+    expect(again.body.totals).toEqual({ loosened: 0, tightened: 0, changed: 0 });
+  });
+
   it('does not trust a kept input its signed audit record does not vouch for', async () => {
     // An attacker with write access to the decisions table (not the chained log) rewrites what
     // a held set_drum decision was made on so the candidate looks harmless.
+    const replay = async () =>
+      JSON.parse(
+        (await impact(['--db', dbUrl, '--policies', changed(), '--json', '--allow-loosening']))
+          .stdout,
+      ) as Reported;
+    const before = await replay();
+    expect(before.mismatched.count).toBe(0);
     const db = t.gw.services.deps.db;
     const row = await db
       .selectFrom('decisions')
@@ -235,7 +308,9 @@ describe('interlock policy impact', () => {
     expect(r.exitCode).toBe(1);
     const report = JSON.parse(r.stdout) as Reported;
     expect(report.mismatched.count).toBe(1);
-    expect(report.totals.loosened).toBe(2);
+    // The forged decision is not replayed at all, so it cannot hide among the unchanged.
+    expect(report.totals.loosened).toBe(before.totals.loosened - 1);
+    expect(report.replayed).toBe(before.replayed - 1);
     expect(report.gate.problems.join(' ')).toMatch(/differ from the digest/);
   });
 });

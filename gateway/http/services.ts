@@ -4,6 +4,7 @@ import type { Executor } from '../executor/executor.ts';
 import type { Deps } from '../lifecycle/deps.ts';
 import type { Checklist } from '../governance/readiness.ts';
 import type { Metrics } from '../metrics/registry.ts';
+import type { PolicyTree } from '../impact/candidate.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
 import type { Signer } from '../signing/signer.ts';
 
@@ -34,5 +35,7 @@ export interface Services {
   governance: GovernanceServices;
   /** The bundle in force and its reloads. */
   policy: Pick<PolicyEngine, 'current' | 'reload' | 'lastReload'>;
+  /** Where the bundle in force is compiled from: impact analysis starts from a copy of it. */
+  policyTree: PolicyTree;
   ready(): Promise<ReadyReport>;
 }

@@ -58,6 +58,11 @@ export function impactMarkdown(
         : '') +
       `: ${report.replayed} replayed, **${changed} would change** (${t.loosened} looser, ${t.tightened} tighter, ${t.changed} other), ${report.unchanged} unchanged; ${(report.durationMs / 1000).toFixed(1)} s.`,
   ];
+  if (report.truncated)
+    lines.push(
+      '',
+      `**Cut short:** the window holds more decisions than the limit; narrow it with from/to.`,
+    );
   if (skipped > 0)
     lines.push(
       '',

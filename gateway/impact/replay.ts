@@ -52,8 +52,10 @@ export interface ImpactReport {
   candidate: { digest: string | null };
   /** The sequence numbers actually read (null when the window held no decision). */
   window: { firstSeq: number | null; lastSeq: number | null };
-  /** Decision records in the window. */
+  /** Decision records in the window (up to the limit). */
   decisions: number;
+  /** The window held more records than the limit allowed. */
+  truncated: boolean;
   replayed: number;
   unchanged: number;
   totals: DirectionCounts;
@@ -83,6 +85,10 @@ export interface ImpactOptions {
   window?: LogWindow;
   /** Examples kept per direction (default 10). */
   examples?: number;
+  /** Stop after this many decision records (the report says it was cut short). */
+  limit?: number;
+  /** Records per read; a live gateway uses small pages so its event loop is not held long. */
+  pageSize?: number;
 }
 
 const PayloadVerdictSchema = z.object({
@@ -138,6 +144,7 @@ export async function analyseImpact(options: ImpactOptions): Promise<ImpactRepor
     candidate: { digest: options.evaluator.digest },
     window: { firstSeq: null, lastSeq: null },
     decisions: 0,
+    truncated: false,
     replayed: 0,
     unchanged: 0,
     totals: emptyCounts(),
@@ -149,8 +156,17 @@ export async function analyseImpact(options: ImpactOptions): Promise<ImpactRepor
     examples: { loosened: [], tightened: [], changed: [] },
     durationMs: 0,
   };
-  for await (const page of recordedDecisions(options.db, options.window ?? {})) {
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  pages: for await (const page of recordedDecisions(
+    options.db,
+    options.window ?? {},
+    options.pageSize,
+  )) {
     for (const record of page) {
+      if (report.decisions >= limit) {
+        report.truncated = true;
+        break pages;
+      }
       report.decisions += 1;
       report.window.firstSeq ??= record.seq;
       report.window.lastSeq = record.seq;
@@ -160,6 +176,8 @@ export async function analyseImpact(options: ImpactOptions): Promise<ImpactRepor
       const list = report.examples[change.direction];
       if (list.length < keep) list.push(change);
     }
+    // Let other work run between pages (requests, when the gateway itself replays).
+    await new Promise((resolve) => setImmediate(resolve));
   }
   report.durationMs = Math.round(performance.now() - started);
   return report;

@@ -1,6 +1,10 @@
 /** The policy bundle in force, and reloading it on request. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { OverlaySchema, candidateEvaluator, withOverlay } from '../../impact/candidate.ts';
+import { analyseImpact, impactGate } from '../../impact/replay.ts';
+import { windowOf } from '../../impact/window.ts';
 import { recordAudit } from '../../lifecycle/audit.ts';
+import { InterlockError, PolicyCompileError } from '../../schema/errors.ts';
 import { shellAnalysisOf } from '../../policy/wasm-policy.ts';
 import { requireRole } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
@@ -43,7 +47,49 @@ const PolicyStatusSchema = z
   })
   .openapi('PolicyStatus');
 
+const ImpactRequestSchema = z
+  .strictObject({
+    policies: OverlaySchema.optional().describe(
+      'Files of the policy tree to replace or add (path relative to the tree → content), or remove (null)',
+    ),
+    invariants: OverlaySchema.optional().describe('The same for the invariants folder'),
+    from: z
+      .string()
+      .max(64)
+      .optional()
+      .describe('Audit sequence number, duration back from now (7d, 12h) or ISO time; inclusive'),
+    to: z.string().max(64).optional().describe('The same, exclusive'),
+    examples: z.number().int().min(0).max(100).default(10),
+    limit: z.number().int().min(1).max(100_000).default(20_000),
+  })
+  .openapi('PolicyImpactRequest');
+
+const CountsSchema = z.object({
+  loosened: z.number().int(),
+  tightened: z.number().int(),
+  changed: z.number().int(),
+});
+
+const ImpactSchema = z
+  .looseObject({
+    candidate: z.object({ digest: z.string().nullable() }),
+    decisions: z.number().int(),
+    truncated: z.boolean(),
+    replayed: z.number().int(),
+    unchanged: z.number().int(),
+    totals: CountsSchema,
+    byTransition: z.record(z.string(), z.number().int()),
+    byKind: z.record(z.string(), CountsSchema),
+    byTarget: z.record(z.string(), CountsSchema),
+    gate: z.object({ ok: z.boolean(), problems: z.array(z.string()) }),
+  })
+  .openapi('PolicyImpact');
+
+/** One replay at a time per gateway: it is CPU work on the process that serves decisions. */
+let impactRunning = false;
+
 export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
+  impactRoute(app, s);
   app.openapi(
     createRoute({
       method: 'get',
@@ -109,4 +155,101 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       return result.ok ? c.json(result, 200) : c.json(result, 422);
     },
   );
+}
+
+function impactRoute(app: OpenAPIHono<AppEnv>, s: Services): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/policies/impact',
+      summary: 'What a policy change would decide differently',
+      description:
+        'Replays the recorded decisions of the window (each with the input the engine saw) through the running tree with the given files changed, and reports every decision whose effect, stage, rules or approval count would change. Nothing is loaded or swapped. A candidate that does not compile answers 422 with its errors. One replay runs at a time (409 otherwise); it yields between pages of 250 decisions. Audited.',
+      middleware: [requireRole('administer')],
+      request: {
+        body: { content: { 'application/json': { schema: ImpactRequestSchema } }, required: true },
+      },
+      responses: {
+        200: json(ImpactSchema, 'The changes, by direction, kind, target and transition'),
+        422: json(ReloadFailedSchema, 'The candidate does not compile, or the body is invalid'),
+        409: errors[409],
+        400: errors[400],
+        401: errors[401],
+        403: errors[403],
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const now = s.deps.now();
+      const window = windowOf(
+        { field: 'from', value: body.from },
+        { field: 'to', value: body.to },
+        now,
+      );
+      if (impactRunning)
+        throw new InterlockError('conflict', 'a policy impact analysis is already running');
+      impactRunning = true;
+      const started = performance.now();
+      try {
+        const changes = {
+          ...(body.policies ? { policies: body.policies } : {}),
+          ...(body.invariants ? { invariants: body.invariants } : {}),
+        };
+        let evaluator;
+        try {
+          evaluator = await withOverlay(s.policyTree, changes, candidateEvaluator);
+        } catch (err) {
+          if (!(err instanceof PolicyCompileError || isPolicyDataError(err))) throw err;
+          return c.json(
+            {
+              ok: false as const,
+              error: {
+                code: err.code,
+                message: err.message,
+                locations: err instanceof PolicyCompileError ? err.locations : [],
+              },
+              digest: s.policy.current?.digest ?? null,
+              durationMs: Math.round(performance.now() - started),
+            },
+            422,
+          );
+        }
+        const report = await analyseImpact({
+          db: s.deps.db,
+          evaluator,
+          window,
+          examples: body.examples,
+          limit: body.limit,
+          pageSize: 250,
+        });
+        const gate = impactGate(report, false);
+        await recordAudit(s.deps, [
+          {
+            type: 'policy.impact',
+            actor: c.get('principal').id,
+            at: s.deps.now(),
+            payload: {
+              candidate: report.candidate.digest,
+              running: s.policy.current?.digest ?? null,
+              files: {
+                policies: Object.keys(body.policies ?? {}),
+                invariants: Object.keys(body.invariants ?? {}),
+              },
+              window: report.window,
+              decisions: report.decisions,
+              totals: report.totals,
+              mismatched: report.mismatched.count,
+            },
+          },
+        ]);
+        return c.json({ ...report, gate }, 200);
+      } finally {
+        impactRunning = false;
+      }
+    },
+  );
+}
+
+function isPolicyDataError(err: unknown): err is InterlockError {
+  return err instanceof InterlockError && err.code === 'policy_data_invalid';
 }
