@@ -2,12 +2,8 @@
  * `interlock policy impact` and the CI gate's impact step: compile the candidate tree, replay
  * the window of an audit database through it, report.
  */
-import { invariantSources } from '../invariants/compile.ts';
-import { defaultCacheDir } from '../paths.ts';
-import { compilePolicy } from '../policy/compile.ts';
 import { candidateEvaluator } from '../impact/candidate.ts';
 import { analyseImpact, impactGate, type ImpactReport } from '../impact/replay.ts';
-import { loadEvaluator } from '../policy/wasm-policy.ts';
 import type { LogWindow } from '../store/decision-replay.ts';
 import { openDatabase } from '../store/db.ts';
 import { ValidationError } from '../schema/errors.ts';
