@@ -15,6 +15,7 @@ import { eventRoutes } from './event-routes.ts';
 import { loginRoutes, logoutRoute } from './login-routes.tsx';
 import { mutationRoutes } from './mutation-routes.ts';
 import { fragmentRoutes, pageRoutes } from './page-routes.tsx';
+import { impactRoutes } from './impact-routes.tsx';
 import { consoleHeaders, requireCsrf, requireSession, type ConsoleEnv } from './security.ts';
 
 const STATIC: Record<string, { type: string; body: string }> = {
@@ -55,6 +56,7 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
   app.use('*', requireCsrf(deps));
   logoutRoute(app, deps);
   pageRoutes(app, deps);
+  impactRoutes(app, s);
   fragmentRoutes(app, deps);
   eventRoutes(app, deps);
   mutationRoutes(app, s);

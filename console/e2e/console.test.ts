@@ -505,6 +505,58 @@ describe('operator console', () => {
     await context.close();
   });
 
+  it('policy impact (admins): edit autonomy.yaml in the page, replay the recorded decisions, see the loosening; operators do not get the page', async () => {
+    const held = await t.api<{ effect: string }>(tok('agent'), 'POST', '/v1/decisions', {
+      target: 'roaster-1',
+      kind: 'roaster.set_drum',
+      params: { rpm: 40 },
+    });
+    expect(held.body.effect).toBe('require_approval');
+
+    const op = await loginAs(browser, t.gw.url, tok('op1'));
+    expect(await op.page.locator('nav a:has-text("Policy impact")').count()).toBe(0);
+    const refused = await op.page.goto('/console/policy-impact');
+    expect(refused?.status()).toBe(403);
+    await op.context.close();
+
+    const { context, page } = await loginAs(browser, t.gw.url, tok('admin'));
+    await page.click('nav a:has-text("Policy impact")');
+    await page.waitForSelector('#impact-form');
+    expect(await page.locator('#impact-form label[for=impact-content]').textContent()).toBe(
+      'policies/autonomy.yaml',
+    );
+    const text = await page.inputValue('#impact-content');
+    expect(text).toContain('    L3+:');
+    // set_drum becomes automatic from L3 (it is automatic from L4 today).
+    await page.fill(
+      '#impact-content',
+      text.replace('    L3+:', '    L3: [roaster.set_drum]\n    L3+:'),
+    );
+    await Promise.all([page.waitForSelector('#impact-result'), page.click('#impact-form button')]);
+    expect(await page.getAttribute('#impact-result', 'data-ok')).toBe('false');
+    const drum = page.locator('table[data-by=kind] tr:has(th:text-is("roaster.set_drum")) td');
+    expect(Number(await drum.first().textContent())).toBeGreaterThanOrEqual(1);
+    await page.locator('.impact-examples[data-direction=loosened] summary').first().click();
+    expect(
+      await page.locator('.impact-examples[data-direction=loosened] pre').first().textContent(),
+    ).toContain('"kind": "roaster.set_drum"');
+    await page.screenshot({ path: path.join(SHOTS, 'policy-impact.png'), fullPage: false });
+    // Nothing was loaded: the running policy still holds set_drum.
+    const still = await t.api<{ effect: string }>(tok('agent'), 'POST', '/v1/decisions', {
+      target: 'roaster-1',
+      kind: 'roaster.set_drum',
+      params: { rpm: 40 },
+    });
+    expect(still.body.effect).toBe('require_approval');
+    // A candidate that does not compile says where.
+    await page.fill('#impact-content', 'autonomy: [unclosed');
+    await Promise.all([
+      page.waitForSelector('#impact-result[data-ok=false] h2:has-text("does not compile")'),
+      page.click('#impact-form button'),
+    ]);
+    await context.close();
+  });
+
   it('layout and keys: no horizontal overflow at 1280×800 or 390×844, drawer open or closed; `?` lists the keys; Ctrl+Enter submits a reason; SVG icons and a favicon', async () => {
     const { context, page } = await loginAs(browser, t.gw.url, tok('op2'));
     t.advance(60_000);

@@ -10,7 +10,7 @@ import type { Session } from '../model/view-data.ts';
 export interface Chrome {
   session: Session;
   estop: { engaged: boolean; reason: string | null; by: string | null };
-  page: 'queue' | 'status' | 'timeline' | 'decisions' | 'card';
+  page: 'queue' | 'status' | 'timeline' | 'decisions' | 'card' | 'impact';
   /** Actions waiting for a person, shown in the title: "(3) Queue · Interlock". */
   waiting: number;
 }
@@ -33,11 +33,12 @@ const KEYS: [string, string][] = [
   ['?', 'this list'],
 ];
 
-const NAV: { page: Chrome['page']; href: string; label: string }[] = [
+const NAV: { page: Chrome['page']; href: string; label: string; admins?: true }[] = [
   { page: 'queue', href: '/console', label: 'Queue' },
   { page: 'status', href: '/console/status', label: 'Status' },
   { page: 'timeline', href: '/console/timeline', label: 'Timeline' },
   { page: 'decisions', href: '/console/decisions', label: 'Decisions' },
+  { page: 'impact', href: '/console/policy-impact', label: 'Policy impact', admins: true },
 ];
 
 export function EstopState({ estop }: { estop: Chrome['estop'] }) {
@@ -85,13 +86,15 @@ export function Layout({
           <span class="brand">Interlock</span>
           <nav aria-label="Console">
             <ul>
-              {NAV.map((n) => (
-                <li>
-                  <a href={n.href} aria-current={n.page === chrome.page ? 'page' : undefined}>
-                    {n.label}
-                  </a>
-                </li>
-              ))}
+              {NAV.filter((n) => !n.admins || may(chrome.session.principal.role, 'administer')).map(
+                (n) => (
+                  <li>
+                    <a href={n.href} aria-current={n.page === chrome.page ? 'page' : undefined}>
+                      {n.label}
+                    </a>
+                  </li>
+                ),
+              )}
             </ul>
           </nav>
           <span class="who">

@@ -8,7 +8,16 @@ import { z } from 'zod';
 import { decide } from '../decide/pipeline.ts';
 import { sha256Hex } from '../schema/canonical-json.ts';
 import { EffectSchema, type Decision, type Effect } from '../schema/decision.ts';
+import type {
+  Direction,
+  DirectionCounts,
+  ImpactChange,
+  ImpactReport,
+  Verdict,
+} from '../schema/impact.ts';
 import { DecisionInputSchema, type DecisionInput } from '../schema/decision-input.ts';
+
+export type { Direction, DirectionCounts, ImpactChange, ImpactReport, Verdict };
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { Conn } from '../store/conn.ts';
 import {
@@ -16,67 +25,6 @@ import {
   type LogWindow,
   type RecordedDecision,
 } from '../store/decision-replay.ts';
-
-/** What a decision settled, as far as impact is concerned. */
-export interface Verdict {
-  effect: Effect;
-  stage: string;
-  rules: string[];
-  /** Approvals a hold needs (0 for allow and deny). */
-  approvals: number;
-}
-
-export type Direction = 'loosened' | 'tightened' | 'changed';
-
-export interface ImpactChange {
-  seq: number;
-  at: string;
-  purpose: string;
-  decisionId: string;
-  actionId: string | null;
-  kind: string;
-  target: string;
-  direction: Direction;
-  before: Verdict;
-  after: Verdict & { reasons: string[] };
-  input: DecisionInput;
-}
-
-export interface DirectionCounts {
-  loosened: number;
-  tightened: number;
-  changed: number;
-}
-
-export interface ImpactReport {
-  candidate: { digest: string | null };
-  /** The sequence numbers actually read (null when the window held no decision). */
-  window: { firstSeq: number | null; lastSeq: number | null };
-  /** Decision records in the window (up to the limit). */
-  decisions: number;
-  /** The window held more records than the limit allowed. */
-  truncated: boolean;
-  replayed: number;
-  unchanged: number;
-  totals: DirectionCounts;
-  /** Records that could not be replayed, by why. */
-  notReplayable: {
-    /** Recorded before inputs were kept, or the decision row is missing. */
-    noInput: number;
-    /** The input was over the size cap and kept by digest only. */
-    overCap: number;
-    /** The kept input does not parse as a decision input. */
-    invalid: number;
-  };
-  /** Inputs whose sha256 differs from the one the signed audit record carries. */
-  mismatched: { count: number; first: { seq: number; decisionId: string }[] };
-  byTransition: Record<string, number>;
-  byKind: Record<string, DirectionCounts>;
-  byTarget: Record<string, DirectionCounts>;
-  /** The first N changes of each direction, in log order, with their inputs. */
-  examples: Record<Direction, ImpactChange[]>;
-  durationMs: number;
-}
 
 export interface ImpactOptions {
   db: Conn;

@@ -1,10 +1,7 @@
 /** The policy bundle in force, and reloading it on request. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { OverlaySchema, candidateEvaluator, withOverlay } from '../../impact/candidate.ts';
-import { analyseImpact, impactGate } from '../../impact/replay.ts';
-import { windowOf } from '../../impact/window.ts';
 import { recordAudit } from '../../lifecycle/audit.ts';
-import { InterlockError, PolicyCompileError } from '../../schema/errors.ts';
+import { ImpactRequestSchema, liveImpact } from '../impact-run.ts';
 import { shellAnalysisOf } from '../../policy/wasm-policy.ts';
 import { requireRole } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
@@ -47,23 +44,6 @@ const PolicyStatusSchema = z
   })
   .openapi('PolicyStatus');
 
-const ImpactRequestSchema = z
-  .strictObject({
-    policies: OverlaySchema.optional().describe(
-      'Files of the policy tree to replace or add (path relative to the tree → content), or remove (null)',
-    ),
-    invariants: OverlaySchema.optional().describe('The same for the invariants folder'),
-    from: z
-      .string()
-      .max(64)
-      .optional()
-      .describe('Audit sequence number, duration back from now (7d, 12h) or ISO time; inclusive'),
-    to: z.string().max(64).optional().describe('The same, exclusive'),
-    examples: z.number().int().min(0).max(100).default(10),
-    limit: z.number().int().min(1).max(100_000).default(20_000),
-  })
-  .openapi('PolicyImpactRequest');
-
 const CountsSchema = z.object({
   loosened: z.number().int(),
   tightened: z.number().int(),
@@ -84,9 +64,6 @@ const ImpactSchema = z
     gate: z.object({ ok: z.boolean(), problems: z.array(z.string()) }),
   })
   .openapi('PolicyImpact');
-
-/** One replay at a time per gateway: it is CPU work on the process that serves decisions. */
-let impactRunning = false;
 
 export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
   impactRoute(app, s);
@@ -179,77 +156,8 @@ function impactRoute(app: OpenAPIHono<AppEnv>, s: Services): void {
       },
     }),
     async (c) => {
-      const body = c.req.valid('json');
-      const now = s.deps.now();
-      const window = windowOf(
-        { field: 'from', value: body.from },
-        { field: 'to', value: body.to },
-        now,
-      );
-      if (impactRunning)
-        throw new InterlockError('conflict', 'a policy impact analysis is already running');
-      impactRunning = true;
-      const started = performance.now();
-      try {
-        const changes = {
-          ...(body.policies ? { policies: body.policies } : {}),
-          ...(body.invariants ? { invariants: body.invariants } : {}),
-        };
-        let evaluator;
-        try {
-          evaluator = await withOverlay(s.policyTree, changes, candidateEvaluator);
-        } catch (err) {
-          if (!(err instanceof PolicyCompileError || isPolicyDataError(err))) throw err;
-          return c.json(
-            {
-              ok: false as const,
-              error: {
-                code: err.code,
-                message: err.message,
-                locations: err instanceof PolicyCompileError ? err.locations : [],
-              },
-              digest: s.policy.current?.digest ?? null,
-              durationMs: Math.round(performance.now() - started),
-            },
-            422,
-          );
-        }
-        const report = await analyseImpact({
-          db: s.deps.db,
-          evaluator,
-          window,
-          examples: body.examples,
-          limit: body.limit,
-          pageSize: 250,
-        });
-        const gate = impactGate(report, false);
-        await recordAudit(s.deps, [
-          {
-            type: 'policy.impact',
-            actor: c.get('principal').id,
-            at: s.deps.now(),
-            payload: {
-              candidate: report.candidate.digest,
-              running: s.policy.current?.digest ?? null,
-              files: {
-                policies: Object.keys(body.policies ?? {}),
-                invariants: Object.keys(body.invariants ?? {}),
-              },
-              window: report.window,
-              decisions: report.decisions,
-              totals: report.totals,
-              mismatched: report.mismatched.count,
-            },
-          },
-        ]);
-        return c.json({ ...report, gate }, 200);
-      } finally {
-        impactRunning = false;
-      }
+      const r = await liveImpact(s, c.get('principal').id, c.req.valid('json'));
+      return r.ok ? c.json(r.report, 200) : c.json(r.failure, 422);
     },
   );
-}
-
-function isPolicyDataError(err: unknown): err is InterlockError {
-  return err instanceof InterlockError && err.code === 'policy_data_invalid';
 }
