@@ -166,10 +166,15 @@ describe('interlock policy impact', () => {
     expect(future.stdout).toContain('0 recorded decision(s)');
   });
 
-  it('refuses a bad window bound naming the flag (exit 2)', async () => {
+  it('refuses a bad window bound naming the flag, and a database that does not exist (exit 2)', async () => {
     const r = await impact(['--db', dbUrl, '--policies', same(), '--from', 'last tuesday']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--from takes an audit sequence number');
+    // A mistyped database path is not an empty log that passes.
+    const missing = path.join(work, 'no-such.db');
+    const none = await impact(['--db', `sqlite:${missing}`, '--policies', same()]);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain(`no audit database at ${missing}`);
   });
 
   it('is a step of interlock ci with --impact-db: in the summary, ci-report.json and ci-report.md', async () => {

@@ -2,6 +2,7 @@
  * `interlock policy impact` and the CI gate's impact step: compile the candidate tree, replay
  * the window of an audit database through it, report.
  */
+import { existsSync } from 'node:fs';
 import { candidateEvaluator } from '../impact/candidate.ts';
 import { analyseImpact, impactGate, type ImpactReport } from '../impact/replay.ts';
 import type { LogWindow } from '../store/decision-replay.ts';
@@ -37,6 +38,13 @@ export interface ImpactRun {
 export async function runImpact(
   run: ImpactRun,
 ): Promise<{ report: ImpactReport; gate: { ok: boolean; problems: string[] } }> {
+  // Opening a SQLite path creates an empty database, which would replay nothing and pass: a
+  // mistyped path must fail instead.
+  const file = /^postgres(ql)?:\/\//.test(run.dbUrl)
+    ? undefined
+    : run.dbUrl.replace(/^sqlite:/, '');
+  if (file !== undefined && (file === ':memory:' || !existsSync(file)))
+    throw new UsageError(`no audit database at ${file}: give the gateway's database (--db)`);
   const evaluator = await candidateEvaluator(run);
   const { db, close } = await openDatabase(run.dbUrl);
   try {
