@@ -1,6 +1,7 @@
 // `interlock policy impact` against a real gateway's recorded decisions: the same policy
 // changes nothing; a candidate with one rule loosened and one tightened reports exactly the
 // decisions those rules settled, each once, with its direction; loosening fails the gate.
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -149,6 +150,44 @@ describe('interlock policy impact', () => {
     expect(r.stdout).toContain('| roaster.set_drum | 3 | 0 | 0 |');
   });
 
+  it('with a baseline, compares the candidate with the policy it replaces, not with older decisions', async () => {
+    // The candidate is already in force (the baseline): the recorded decisions were made under
+    // the shipped tree, but this change itself changes nothing.
+    const r = await impact([
+      '--db',
+      dbUrl,
+      '--policies',
+      changed(),
+      '--baseline',
+      changed(),
+      '--json',
+    ]);
+    expect(r.exitCode, r.stdout).toBe(0);
+    const report = JSON.parse(r.stdout) as Reported;
+    expect(report.totals).toEqual({ loosened: 0, tightened: 0, changed: 0 });
+    expect(report.drift).toBe(7);
+    expect(report.baseline?.digest).toBe(report.candidate.digest);
+    // A candidate that changes how inputs were built (a level alias) cannot be judged by replay.
+    const aliased = path.join(work, 'aliased');
+    await copyTree(aliased);
+    const file = path.join(aliased, 'policies', 'autonomy.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('semi_auto: L3', 'semi_auto: L5'));
+    const caveat = await impact([
+      '--db',
+      dbUrl,
+      '--policies',
+      path.join(aliased, 'policies'),
+      '--baseline',
+      same(),
+      '--json',
+    ]);
+    expect(caveat.exitCode).toBe(1);
+    const c = JSON.parse(caveat.stdout) as Reported;
+    expect(c.totals.loosened).toBe(0);
+    expect(c.caveats.join(' ')).toContain('autonomy levels');
+    expect(c.gate.problems.join(' ')).toContain('autonomy levels');
+  });
+
   it('replays only the window asked for', async () => {
     const all = JSON.parse(
       (await impact(['--db', dbUrl, '--policies', changed(), '--json'])).stdout,
@@ -162,8 +201,24 @@ describe('interlock policy impact', () => {
     expect(report.window.firstSeq).toBe(from);
     const none = await impact(['--db', dbUrl, '--policies', changed(), '--json', '--from', '1d']);
     expect((JSON.parse(none.stdout) as Reported).decisions).toBe(10);
+    // An empty window checked nothing: it fails unless the caller says that is expected.
     const future = await impact(['--db', dbUrl, '--policies', same(), '--from', '2999-01-01']);
     expect(future.stdout).toContain('0 recorded decision(s)');
+    expect(future.exitCode).toBe(1);
+    const allowed = await impact([
+      '--db',
+      dbUrl,
+      '--policies',
+      same(),
+      '--from',
+      '2999-01-01',
+      '--allow-empty',
+    ]);
+    expect(allowed.exitCode).toBe(0);
+    expect(
+      (await impact(['--db', dbUrl, '--policies', same(), '--from', '+010000-01-01T00:00:00Z']))
+        .exitCode,
+    ).toBe(2);
   });
 
   it('refuses a bad window bound naming the flag, and a database that does not exist (exit 2)', async () => {
@@ -249,8 +304,13 @@ describe('interlock policy impact', () => {
       '/v1/audit?type=policy.impact',
     );
     expect(audit.body.records.at(-1)?.payload).toMatchObject({
-      files: { policies: ['autonomy.yaml'], invariants: [] },
+      files: {
+        policies: { 'autonomy.yaml': createHash('sha256').update(autonomy).digest('hex') },
+        invariants: {},
+      },
       totals: { loosened: 3, tightened: 4, changed: 0 },
+      truncated: false,
+      gate: false,
     });
 
     expect((await t.api(t.tokens.op1!, 'POST', '/v1/policies/impact', {})).status).toBe(403);
@@ -264,6 +324,14 @@ describe('interlock policy impact', () => {
     );
     expect(outside.status).toBe(422);
     expect(outside.body.error.field).toBe('policies.../escape.rego');
+    const collides = await t.api<{ error: { field: string } }>(
+      admin,
+      'POST',
+      '/v1/policies/impact',
+      { policies: { 'autonomy.yaml/x.yaml': 'a: 1' } },
+    );
+    expect(collides.status).toBe(422);
+    expect(collides.body.error.field).toBe('policies.autonomy.yaml/x.yaml');
     const badWindow = await t.api<{ error: { field: string } }>(
       admin,
       'POST',
@@ -283,6 +351,12 @@ describe('interlock policy impact', () => {
     expect(broken.status).toBe(422);
     expect(broken.body.ok).toBe(false);
     expect(broken.body.error.locations.length).toBeGreaterThan(0);
+    const failed = await t.api<{ records: { payload: Record<string, unknown> }[] }>(
+      t.tokens.auditor!,
+      'GET',
+      '/v1/audit?type=policy.impact',
+    );
+    expect(failed.body.records.at(-1)?.payload).toMatchObject({ outcome: 'candidate_failed' });
     // The failure leaves nothing behind: the next analysis runs.
     const again = await t.api<Reported>(admin, 'POST', '/v1/policies/impact', { limit: 4 });
     expect(again.status).toBe(200);
@@ -317,5 +391,11 @@ describe('interlock policy impact', () => {
     expect(report.totals.loosened).toBe(before.totals.loosened - 1);
     expect(report.replayed).toBe(before.replayed - 1);
     expect(report.gate.problems.join(' ')).toMatch(/differ from the digest/);
+    // Removing the input instead of rewriting it is tampering too, not a gap to skip.
+    await sql`UPDATE decisions SET input = NULL WHERE id = ${row.id}`.execute(db);
+    const emptied = await replay();
+    expect(emptied.mismatched.count).toBe(1);
+    expect(emptied.notReplayable.noInput).toBe(0);
+    expect(emptied.gate.ok).toBe(false);
   });
 });

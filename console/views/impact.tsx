@@ -102,6 +102,11 @@ function Result({ result }: { result: LiveImpact }) {
         {r.replayed} replayed
         {r.truncated ? '; cut short at the limit, narrow the window' : ''}.
       </p>
+      <p class="help" id="impact-baseline">
+        {r.baseline
+          ? `Compared with the policy in force, replayed on the same inputs. ${r.drift} recorded decision(s) were made under an earlier policy and decide differently today; they are not counted as this change.`
+          : 'Compared with the decisions as recorded.'}
+      </p>
       {r.gate.problems.length ? (
         <ul>
           {r.gate.problems.map((p) => (

@@ -31,7 +31,8 @@ import { describeSpecResult, runSpecs } from './specs-command.ts';
 
 export const ciUsage = `  interlock ci [--policies DIR] [--invariants DIR] [--specs DIR] [--threshold 90] [--runs 100]
                [--out DIR] [--evidence FILE [--config F] [--db URL]]
-               [--impact-db URL [--impact-from SEQ|TIME] [--impact-to SEQ|TIME] [--allow-loosening]]
+               [--impact-db URL [--impact-baseline DIR] [--impact-from SEQ|TIME] [--impact-to SEQ|TIME]
+                [--allow-loosening] [--allow-empty]]
       The CI gate: opa check, opa fmt, regal lint, opa test (coverage threshold), invariants check and test, TLA+
       specs (mutants must fail), and with --impact-db the policy impact on that database's recorded
       decisions (fails on any loosening unless --allow-loosening). Writes ci-report.json and
@@ -101,7 +102,16 @@ interface CiOptions {
   evidence?: string;
   config?: string;
   db?: string;
-  impact?: { db: string; from?: string; to?: string; allowLoosening: boolean; examples: number };
+  impact?: {
+    db: string;
+    from?: string;
+    to?: string;
+    allowLoosening: boolean;
+    allowEmpty: boolean;
+    examples: number;
+    /** The policy tree the candidate replaces (the main branch's). */
+    baseline?: string;
+  };
 }
 
 function parseCiArgs(argv: string[]): CiOptions {
@@ -122,6 +132,8 @@ function parseCiArgs(argv: string[]): CiOptions {
       'impact-to': { type: 'string' },
       'impact-examples': { type: 'string' },
       'allow-loosening': { type: 'boolean' },
+      'allow-empty': { type: 'boolean' },
+      'impact-baseline': { type: 'string' },
     },
     strict: true,
   });
@@ -131,8 +143,17 @@ function parseCiArgs(argv: string[]): CiOptions {
     throw new UsageError('--threshold takes a percentage from 0 to 100');
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs takes a positive integer');
   const impactDb = values['impact-db'];
-  if (!impactDb && (values['impact-from'] || values['impact-to'] || values['allow-loosening']))
-    throw new UsageError('--impact-from, --impact-to and --allow-loosening go with --impact-db');
+  if (
+    !impactDb &&
+    (values['impact-from'] ||
+      values['impact-to'] ||
+      values['impact-baseline'] ||
+      values['allow-loosening'] ||
+      values['allow-empty'])
+  )
+    throw new UsageError(
+      '--impact-from, --impact-to, --impact-baseline, --allow-loosening and --allow-empty go with --impact-db',
+    );
   // Parsed now so a bad bound is a usage error before minutes of checks.
   if (impactDb) logWindow(values['impact-from'], values['impact-to'], Date.now());
   return {
@@ -152,7 +173,9 @@ function parseCiArgs(argv: string[]): CiOptions {
             ...(values['impact-from'] ? { from: values['impact-from'] } : {}),
             ...(values['impact-to'] ? { to: values['impact-to'] } : {}),
             allowLoosening: values['allow-loosening'] ?? false,
+            allowEmpty: values['allow-empty'] ?? false,
             examples: examplesCount(values['impact-examples']),
+            ...(values['impact-baseline'] ? { baseline: values['impact-baseline'] } : {}),
           },
         }
       : {}),
@@ -333,6 +356,15 @@ async function policyImpact(
       window: logWindow(o.impact.from, o.impact.to, Date.now()),
       examples: o.impact.examples,
       allowLoosening: o.impact.allowLoosening,
+      allowEmpty: o.impact.allowEmpty,
+      ...(o.impact.baseline
+        ? {
+            baseline: {
+              policyDir: path.resolve(o.impact.baseline),
+              invariantsDir: path.join(path.dirname(path.resolve(o.impact.baseline)), 'invariants'),
+            },
+          }
+        : {}),
     });
     report = r.report;
     markdown = impactMarkdown(r.report, r.gate);

@@ -3,7 +3,7 @@
  * the window of an audit database through it, report.
  */
 import { existsSync } from 'node:fs';
-import { candidateEvaluator } from '../impact/candidate.ts';
+import { candidateEvaluator, type PolicyTree } from '../impact/candidate.ts';
 import { analyseImpact, impactGate, type ImpactReport } from '../impact/replay.ts';
 import type { LogWindow } from '../store/decision-replay.ts';
 import { openDatabase } from '../store/db.ts';
@@ -32,6 +32,9 @@ export interface ImpactRun {
   window: LogWindow;
   examples: number;
   allowLoosening: boolean;
+  allowEmpty: boolean;
+  /** The tree the candidate would replace; without it, the decisions as recorded. */
+  baseline?: PolicyTree;
 }
 
 /** runImpact compiles the candidate, replays the window and applies the gate. */
@@ -46,15 +49,20 @@ export async function runImpact(
   if (file !== undefined && (file === ':memory:' || !existsSync(file)))
     throw new UsageError(`no audit database at ${file}: give the gateway's database (--db)`);
   const evaluator = await candidateEvaluator(run);
+  const baseline = run.baseline ? await candidateEvaluator(run.baseline) : undefined;
   const { db, close } = await openDatabase(run.dbUrl);
   try {
     const report = await analyseImpact({
       db,
       evaluator,
+      ...(baseline ? { baseline } : {}),
       window: run.window,
       examples: run.examples,
     });
-    return { report, gate: impactGate(report, run.allowLoosening) };
+    return {
+      report,
+      gate: impactGate(report, { allowLoosening: run.allowLoosening, allowEmpty: run.allowEmpty }),
+    };
   } finally {
     await close();
   }

@@ -35,10 +35,12 @@ interlock policy test [--dir DIR] [--threshold N] [--json]
                                               run opa test; fail under N % coverage (default 90)
 interlock policy eval --input FILE|- [--dir DIR]
                                               print the decision for {action, actor, context?}
-interlock policy impact --db URL --policies DIR [--invariants DIR] [--from SEQ|TIME] [--to SEQ|TIME]
-                        [--examples 10] [--json] [--allow-loosening]
+interlock policy impact --db URL --policies DIR [--invariants DIR] [--baseline DIR]
+                        [--from SEQ|TIME] [--to SEQ|TIME] [--examples 10] [--json]
+                        [--allow-loosening] [--allow-empty]
                                               replay the recorded decisions of the window through
-                                              the candidate; exit 1 when any would be looser`;
+                                              the candidate (and the baseline tree it replaces);
+                                              exit 1 when any might be looser`;
 
 /** runPolicyCommand runs one policy subcommand and returns the exit code. */
 export async function runPolicyCommand(argv: string[]): Promise<number> {
@@ -57,6 +59,8 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
       to: { type: 'string' },
       examples: { type: 'string' },
       'allow-loosening': { type: 'boolean' },
+      'allow-empty': { type: 'boolean' },
+      baseline: { type: 'string' },
     },
     strict: true,
   });
@@ -78,6 +82,8 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
       window: logWindow(values.from, values.to, Date.now()),
       examples: examplesCount(values.examples),
       allowLoosening: values['allow-loosening'] ?? false,
+      allowEmpty: values['allow-empty'] ?? false,
+      ...(values.baseline ? { baseline: siblingTree(values.baseline) } : {}),
     });
     console.log(
       values.json ? JSON.stringify({ ...report, gate }, null, 2) : impactMarkdown(report, gate),
@@ -164,6 +170,12 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown policy command "${sub ?? ''}"\n${policyUsage}`);
   }
+}
+
+/** A policy tree and the invariants folder beside it. */
+function siblingTree(dir: string): { policyDir: string; invariantsDir: string } {
+  const policyDir = path.resolve(dir);
+  return { policyDir, invariantsDir: path.join(path.dirname(policyDir), 'invariants') };
 }
 
 function systemBinary(name: string, dirs: unknown): string | undefined {

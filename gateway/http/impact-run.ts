@@ -8,6 +8,7 @@ import { analyseImpact, impactGate } from '../impact/replay.ts';
 import type { LiveImpact } from '../schema/impact.ts';
 import { windowOf } from '../impact/window.ts';
 import { recordAudit } from '../lifecycle/audit.ts';
+import { sha256Hex } from '../schema/canonical-json.ts';
 import { InterlockError, PolicyCompileError } from '../schema/errors.ts';
 import type { Services } from './services.ts';
 
@@ -60,6 +61,14 @@ export async function liveImpact(
       evaluator = await withOverlay(s.policyTree, changes, candidateEvaluator);
     } catch (err) {
       if (!(err instanceof PolicyCompileError || isPolicyDataError(err))) throw err;
+      await recordAudit(s.deps, [
+        {
+          type: 'policy.impact',
+          actor,
+          at: s.deps.now(),
+          payload: { outcome: 'candidate_failed', error: err.code, files: changedFiles(body) },
+        },
+      ]);
       return {
         ok: false,
         failure: {
@@ -74,14 +83,19 @@ export async function liveImpact(
         },
       };
     }
+    // Compared with the bundle in force, on the same inputs: a reload since a decision was
+    // recorded is not the candidate's doing.
+    const running = s.policy.current;
     const report = await analyseImpact({
       db: s.deps.db,
       evaluator,
+      ...(running ? { baseline: running } : {}),
       window,
       examples: body.examples,
       limit: body.limit,
       pageSize: 250,
     });
+    const gate = impactGate(report);
     await recordAudit(s.deps, [
       {
         type: 'policy.impact',
@@ -90,21 +104,32 @@ export async function liveImpact(
         payload: {
           candidate: report.candidate.digest,
           running: s.policy.current?.digest ?? null,
-          files: {
-            policies: Object.keys(body.policies ?? {}),
-            invariants: Object.keys(body.invariants ?? {}),
-          },
+          files: changedFiles(body),
           window: report.window,
           decisions: report.decisions,
+          truncated: report.truncated,
+          replayed: report.replayed,
+          not_replayable: report.notReplayable,
           totals: report.totals,
           mismatched: report.mismatched.count,
+          caveats: report.caveats.length,
+          gate: gate.ok,
         },
       },
     ]);
-    return { ok: true, report: { ...report, gate: impactGate(report, false) } };
+    return { ok: true, report: { ...report, gate } };
   } finally {
     running = false;
   }
+}
+
+/** The files a request changes, each with the sha256 of its new content (null: removed). */
+function changedFiles(body: ImpactRequest): Record<string, Record<string, string | null>> {
+  const hashed = (o: Record<string, string | null> | undefined) =>
+    Object.fromEntries(
+      Object.entries(o ?? {}).map(([f, c]) => [f, c === null ? null : sha256Hex(c)]),
+    );
+  return { policies: hashed(body.policies), invariants: hashed(body.invariants) };
 }
 
 function isPolicyDataError(err: unknown): err is InterlockError {

@@ -11,6 +11,7 @@ import { invariantSources } from '../invariants/compile.ts';
 import { defaultCacheDir } from '../paths.ts';
 import { compilePolicy } from '../policy/compile.ts';
 import { loadEvaluator } from '../policy/wasm-policy.ts';
+import { ValidationError } from '../schema/errors.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 
 export interface PolicyTree {
@@ -75,23 +76,33 @@ export async function withOverlay<T>(
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
-    await apply(candidate.policyDir, changes.policies ?? {});
-    await apply(candidate.invariantsDir, changes.invariants ?? {});
+    await apply(candidate.policyDir, 'policies', changes.policies ?? {});
+    await apply(candidate.invariantsDir, 'invariants', changes.invariants ?? {});
     return await use(candidate);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function apply(root: string, overlay: Overlay): Promise<void> {
+async function apply(root: string, field: string, overlay: Overlay): Promise<void> {
   for (const [rel, content] of Object.entries(overlay)) {
     // Validated by OverlaySchema; resolved again so nothing can land outside the copy.
     const file = path.resolve(root, rel);
-    if (!file.startsWith(`${root}${path.sep}`)) throw new Error(`${rel} is outside the tree`);
-    if (content === null) await rm(file, { force: true });
-    else {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, content);
+    const refuse = (message: string) =>
+      new ValidationError(`${field}.${rel}: ${message}`, [{ field: `${field}.${rel}`, message }]);
+    if (!file.startsWith(`${root}${path.sep}`)) throw refuse('outside the tree');
+    try {
+      if (content === null) await rm(file, { force: true });
+      else {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, content);
+      }
+    } catch (err) {
+      // A path through an existing file, or onto a folder: the tree cannot take it.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR')
+        throw refuse('collides with a file or folder of the tree');
+      throw err;
     }
   }
 }

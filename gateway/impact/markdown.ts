@@ -2,6 +2,9 @@
 import type { Direction, DirectionCounts, ImpactChange, ImpactReport } from './replay.ts';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Text that may come from an agent (reasons quote params): a code span, so nothing renders. */
+const literal = (text: string): string =>
+  `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\s+/g, ' ')}\``;
 
 function countsTable(title: string, rows: Record<string, DirectionCounts>): string[] {
   const names = Object.keys(rows).sort();
@@ -24,9 +27,9 @@ function example(c: ImpactChange): string[] {
   return [
     `<details><summary>#${c.seq} ${cell(c.kind)} on ${cell(c.target)} (${c.purpose}, ${c.at})</summary>`,
     '',
-    `- before: ${cell(show(c.before))}`,
-    `- after: ${cell(show(c.after))}`,
-    ...(c.after.reasons.length ? [`- reasons now: ${cell(c.after.reasons.join('; '))}`] : []),
+    `- before: ${literal(show(c.before))}`,
+    `- after: ${literal(show(c.after))}`,
+    ...(c.after.reasons.length ? [`- reasons now: ${literal(c.after.reasons.join('; '))}`] : []),
     '',
     '```json',
     JSON.stringify(c.input, null, 2),
@@ -58,6 +61,13 @@ export function impactMarkdown(
         : '') +
       `: ${report.replayed} replayed, **${changed} would change** (${t.loosened} looser, ${t.tightened} tighter, ${t.changed} other), ${report.unchanged} unchanged; ${(report.durationMs / 1000).toFixed(1)} s.`,
   ];
+  lines.push(
+    '',
+    report.baseline
+      ? `Compared with the baseline bundle \`${report.baseline.digest?.slice(0, 12) ?? '(none)'}…\` replayed on the same inputs; ${report.drift} recorded decision(s) differ from the baseline (the policy changed since they were made).`
+      : 'Compared with the decisions as recorded, whatever policy made them: give a baseline to leave out changes made before this candidate.',
+  );
+  for (const c of report.caveats) lines.push('', `**Caveat:** ${c}.`);
   if (report.truncated)
     lines.push(
       '',

@@ -9,19 +9,49 @@ const v = (
   approvals = 0,
   rules = ['policy.x'],
   stage = 'policy',
-): Verdict => ({ effect, stage, rules, approvals });
+  extra: Partial<Verdict> = {},
+): Verdict => ({
+  effect,
+  stage,
+  rules,
+  approvals,
+  roles: effect === 'require_approval' ? ['operator'] : [],
+  vetoSeconds: 0,
+  recommendation: false,
+  ...extra,
+});
 
 describe('direction', () => {
   it.each([
     [v('deny'), v('allow'), 'loosened'],
     [v('deny'), v('require_approval', 2), 'loosened'],
     [v('require_approval', 1), v('allow'), 'loosened'],
-    // A veto window alone (no approvals) is still a hold: passing it is looser.
-    [v('require_approval', 0), v('allow'), 'loosened'],
+    // A veto window alone is still a hold: passing it is looser.
+    [v('require_approval', 0, undefined, undefined, { vetoSeconds: 30 }), v('allow'), 'loosened'],
+    // No approvals and no veto window is approved at once, like allow.
+    [v('require_approval', 0), v('allow', 0, ['policy.x']), 'changed'],
+    [
+      v('require_approval', 1, undefined, undefined, { vetoSeconds: 30 }),
+      v('require_approval', 1),
+      'loosened',
+    ],
+    // A role that may now approve is looser; one that no longer may, tighter.
+    [
+      v('require_approval', 1),
+      v('require_approval', 1, undefined, undefined, { roles: ['operator', 'agent'] }),
+      'loosened',
+    ],
+    [
+      v('require_approval', 1, undefined, undefined, { roles: ['operator', 'admin'] }),
+      v('require_approval', 1),
+      'tightened',
+    ],
+    // Recommendation only (L1, L2) is more than nothing.
+    [v('allow', 0, undefined, undefined, { recommendation: true }), v('allow'), 'loosened'],
     [v('require_approval', 2), v('require_approval', 1), 'loosened'],
     [v('allow'), v('deny'), 'tightened'],
     [v('require_approval', 1), v('require_approval', 2), 'tightened'],
-    [v('allow'), v('require_approval', 0), 'tightened'],
+    [v('allow'), v('require_approval', 0, undefined, undefined, { vetoSeconds: 5 }), 'tightened'],
     [v('deny', 0, ['baseline.a']), v('deny', 0, ['invariant.b'], 'invariants'), 'changed'],
     [v('allow', 0, ['policy.a']), v('allow', 0, ['policy.b']), 'changed'],
   ] as const)('%o → %o is %s', (before, after, expected) => {
@@ -39,12 +69,15 @@ describe('direction', () => {
       stage: fc.constantFrom('policy', 'baseline', 'invariants'),
       rules: fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 3 }),
       approvals: fc.integer({ min: 0, max: 3 }),
+      roles: fc.subarray(['operator', 'admin', 'agent']),
+      vetoSeconds: fc.constantFrom(0, 30),
+      recommendation: fc.boolean(),
     }) as fc.Arbitrary<Verdict>;
     fc.assert(
       fc.property(verdict, verdict, (a, b) => {
         const there = direction(a, b);
         const back = direction(b, a);
-        if (there === 'loosened') expect(back).toBe('tightened');
+        // Roles swapped both ways let someone new approve in either direction: looser both ways.
         if (there === 'tightened') expect(back).toBe('loosened');
         if (there === 'changed') expect(back).toBe('changed');
         if (there === undefined) expect(back).toBeUndefined();

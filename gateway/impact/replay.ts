@@ -6,12 +6,13 @@
  */
 import { z } from 'zod';
 import { decide } from '../decide/pipeline.ts';
-import { sha256Hex } from '../schema/canonical-json.ts';
-import { EffectSchema, type Decision, type Effect } from '../schema/decision.ts';
+import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
+import { EffectSchema, type Decision } from '../schema/decision.ts';
 import type {
   Direction,
   DirectionCounts,
   ImpactChange,
+  ImpactGate,
   ImpactReport,
   Verdict,
 } from '../schema/impact.ts';
@@ -30,6 +31,11 @@ export interface ImpactOptions {
   db: Conn;
   /** The candidate bundle. */
   evaluator: PolicyEvaluator;
+  /**
+   * The policy the candidate would replace, replayed on the same inputs; without it the candidate
+   * is compared with the decisions as recorded (whatever policy made them).
+   */
+  baseline?: PolicyEvaluator;
   window?: LogWindow;
   /** Examples kept per direction (default 10). */
   examples?: number;
@@ -45,41 +51,118 @@ const PayloadVerdictSchema = z.object({
   effect: EffectSchema,
   stage: z.string(),
   rules: z.array(z.string()),
-  approval: z.object({ count: z.number() }).optional(),
+  approval: z
+    .object({
+      count: z.number(),
+      roles: z.array(z.string()).default([]),
+      vetoWindowSeconds: z.number().optional(),
+    })
+    .optional(),
+  recommendation: z.boolean().optional(),
   input_sha256: z.string().optional(),
   input_kept: z.literal(false).optional(),
 });
 
-const STRICTNESS: Record<Effect, number> = { allow: 0, require_approval: 1, deny: 2 };
+/**
+ * How much stands between a decision and running, in the order the lifecycle applies it: a hold
+ * that needs approvals, a veto window alone, a recommendation only, or nothing (a hold needing
+ * no approval and no veto window is approved at once, as statusFor does).
+ */
+function rank(v: Verdict): number {
+  if (v.effect === 'deny') return 4;
+  if (v.effect === 'require_approval') return v.approvals > 0 ? 3 : v.vetoSeconds > 0 ? 2 : 0;
+  return v.recommendation ? 1 : 0;
+}
 
-/** direction orders two verdicts by effect, then (both holds) by the approvals they need. */
+/**
+ * direction orders two verdicts: by rank, then (two holds) by the approvals they need, who may
+ * give them (a role that may now approve is looser) and the veto window.
+ */
 export function direction(before: Verdict, after: Verdict): Direction | undefined {
-  const rank = STRICTNESS[after.effect] - STRICTNESS[before.effect];
-  if (rank < 0) return 'loosened';
-  if (rank > 0) return 'tightened';
-  if (after.approvals < before.approvals) return 'loosened';
-  if (after.approvals > before.approvals) return 'tightened';
+  const moved = rank(after) - rank(before);
+  if (moved < 0) return 'loosened';
+  if (moved > 0) return 'tightened';
+  if (before.effect === 'require_approval' && after.effect === 'require_approval') {
+    if (after.approvals < before.approvals) return 'loosened';
+    if (after.approvals > before.approvals) return 'tightened';
+    if (after.roles.some((r) => !before.roles.includes(r))) return 'loosened';
+    if (before.roles.some((r) => !after.roles.includes(r))) return 'tightened';
+    if (after.vetoSeconds < before.vetoSeconds) return 'loosened';
+    if (after.vetoSeconds > before.vetoSeconds) return 'tightened';
+  }
   const same =
+    before.effect === after.effect &&
     before.stage === after.stage &&
-    before.rules.length === after.rules.length &&
     [...before.rules].sort().join('\n') === [...after.rules].sort().join('\n');
   return same ? undefined : 'changed';
 }
 
-/** "deny → allow", "require_approval(2) → require_approval(1)". */
+/** "deny → allow", "require_approval(2) → require_approval(1)", "require_approval(0, veto 30 s)". */
 export function transitionLabel(before: Verdict, after: Verdict): string {
   const show = (v: Verdict) =>
-    v.effect === 'require_approval' ? `require_approval(${v.approvals})` : v.effect;
+    v.effect === 'require_approval'
+      ? `require_approval(${v.approvals}${v.vetoSeconds ? `, veto ${v.vetoSeconds} s` : ''})`
+      : v.recommendation
+        ? `${v.effect} (recommendation)`
+        : v.effect;
   return `${show(before)} → ${show(after)}`;
 }
 
 function verdictOf(d: Decision): Verdict {
+  const hold = d.effect === 'require_approval';
   return {
     effect: d.effect,
     stage: d.stage,
     rules: d.rules,
-    approvals: d.effect === 'require_approval' ? (d.approval?.count ?? 0) : 0,
+    approvals: hold ? (d.approval?.count ?? 0) : 0,
+    roles: hold ? (d.approval?.roles ?? []) : [],
+    vetoSeconds: hold ? (d.approval?.vetoWindowSeconds ?? 0) : 0,
+    recommendation: d.recommendation === true,
   };
+}
+
+function recordedVerdict(r: z.infer<typeof PayloadVerdictSchema>): Verdict {
+  const hold = r.effect === 'require_approval';
+  return {
+    effect: r.effect,
+    stage: r.stage,
+    rules: r.rules,
+    approvals: hold ? (r.approval?.count ?? 0) : 0,
+    roles: hold ? (r.approval?.roles ?? []) : [],
+    vetoSeconds: hold ? (r.approval?.vetoWindowSeconds ?? 0) : 0,
+    recommendation: r.recommendation === true,
+  };
+}
+
+/**
+ * The policy data the gateway reads to build a decision's input (levels and their aliases, rate
+ * limits, the invariants' counts, state fields, ramps): where the candidate changes it, the
+ * recorded inputs are not what the candidate would have seen.
+ */
+export function contextCaveats(baseline: PolicyEvaluator, candidate: PolicyEvaluator): string[] {
+  const ramps = (e: PolicyEvaluator) =>
+    Object.fromEntries(
+      Object.entries(e.data.catalog).map(([kind, entry]) => [
+        kind,
+        entry.constraints?.ramp ?? null,
+      ]),
+    );
+  const parts: [string, (e: PolicyEvaluator) => unknown][] = [
+    ['autonomy levels (order, aliases)', (e) => [e.data.autonomy.order, e.data.autonomy.aliases]],
+    ['rate limits', (e) => e.data.rate_limits],
+    ['the counts invariants ask for', (e) => e.data.invariant_manifest ?? null],
+    ['state fields', (e) => e.data.state_fields],
+    ['ramp constraints', ramps],
+  ];
+  return parts
+    .filter(
+      ([, read]) =>
+        canonicalJson(read(baseline) ?? null) !== canonicalJson(read(candidate) ?? null),
+    )
+    .map(
+      ([what]) =>
+        `the candidate changes ${what}, which the gateway used to build the recorded inputs: the replay cannot show that change's effect`,
+    );
 }
 
 const emptyCounts = (): DirectionCounts => ({ loosened: 0, tightened: 0, changed: 0 });
@@ -90,6 +173,9 @@ export async function analyseImpact(options: ImpactOptions): Promise<ImpactRepor
   const keep = options.examples ?? 10;
   const report: ImpactReport = {
     candidate: { digest: options.evaluator.digest },
+    baseline: options.baseline ? { digest: options.baseline.digest } : null,
+    drift: 0,
+    caveats: options.baseline ? contextCaveats(options.baseline, options.evaluator) : [],
     window: { firstSeq: null, lastSeq: null },
     decisions: 0,
     truncated: false,
@@ -118,7 +204,7 @@ export async function analyseImpact(options: ImpactOptions): Promise<ImpactRepor
       report.decisions += 1;
       report.window.firstSeq ??= record.seq;
       report.window.lastSeq = record.seq;
-      const change = replayOne(record, options.evaluator, report);
+      const change = replayOne(record, options.evaluator, options.baseline, report);
       if (!change) continue;
       count(report, change);
       const list = report.examples[change.direction];
@@ -135,24 +221,31 @@ export async function analyseImpact(options: ImpactOptions): Promise<ImpactRepor
 function replayOne(
   record: RecordedDecision,
   evaluator: PolicyEvaluator,
+  baseline: PolicyEvaluator | undefined,
   report: ImpactReport,
 ): ImpactChange | undefined {
-  const recorded = PayloadVerdictSchema.safeParse(record.payload);
-  if (!recorded.success) {
+  const parsedPayload = PayloadVerdictSchema.safeParse(record.payload);
+  if (!parsedPayload.success) {
     report.notReplayable.invalid += 1;
     return undefined;
   }
-  const r = recorded.data;
+  const r = parsedPayload.data;
   if (r.input_kept === false) {
     report.notReplayable.overCap += 1;
     return undefined;
   }
-  if (record.input === undefined || record.input === null || r.input_sha256 === undefined) {
+  if (r.input_sha256 === undefined) {
+    // Recorded before inputs were kept.
     report.notReplayable.noInput += 1;
     return undefined;
   }
-  // The row is only trusted as far as the signed record vouches for it.
-  if (sha256Hex(record.input) !== r.input_sha256) {
+  // The row is only trusted as far as the signed record vouches for it: an input that differs,
+  // or that is gone although the record says it was kept, is tampering, not a gap.
+  if (
+    record.input === undefined ||
+    record.input === null ||
+    sha256Hex(record.input) !== r.input_sha256
+  ) {
     report.mismatched.count += 1;
     if (report.mismatched.first.length < 20)
       report.mismatched.first.push({ seq: record.seq, decisionId: r.decision_id });
@@ -168,16 +261,19 @@ function replayOne(
     return undefined;
   }
   report.replayed += 1;
-  const decision = decide(
-    { envelope: input.envelope, actor: input.actor, context: input.context, world: input.world },
-    evaluator,
-  );
-  const before: Verdict = {
-    effect: r.effect,
-    stage: r.stage,
-    rules: r.rules,
-    approvals: r.effect === 'require_approval' ? (r.approval?.count ?? 0) : 0,
+  const request = {
+    envelope: input.envelope,
+    actor: input.actor,
+    context: input.context,
+    world: input.world,
   };
+  const decision = decide(request, evaluator);
+  const recorded = recordedVerdict(r);
+  let before = recorded;
+  if (baseline) {
+    before = verdictOf(decide(request, baseline));
+    if (direction(recorded, before) !== undefined) report.drift += 1;
+  }
   const after = verdictOf(decision);
   const moved = direction(before, after);
   if (!moved) {
@@ -208,19 +304,40 @@ function count(report: ImpactReport, c: ImpactChange): void {
   (report.byTarget[c.target] ??= emptyCounts())[c.direction] += 1;
 }
 
-/** Whether a change may land: no loosening unless allowed, and every input vouched for. */
-export function impactGate(
-  report: ImpactReport,
-  allowLoosening: boolean,
-): { ok: boolean; problems: string[] } {
+export interface GateOptions {
+  /** A reviewer accepted what might loosen: looser decisions, unreplayable ones, caveats. */
+  allowLoosening?: boolean;
+  /** An empty window passes (a new deployment with no traffic yet). */
+  allowEmpty?: boolean;
+}
+
+/**
+ * Whether a change may land. It fails closed on whatever might loosen: a decision that would be
+ * looser, one that could not be replayed (over the size cap, unreadable), a change the replay
+ * cannot show (caveats); and on what leaves the check incomplete: inputs the signed log does
+ * not vouch for, a window cut short by the limit, or nothing replayed at all.
+ */
+export function impactGate(report: ImpactReport, options: GateOptions = {}): ImpactGate {
   const problems: string[] = [];
-  if (report.totals.loosened > 0 && !allowLoosening)
+  const accept = ' (pass --allow-loosening when a reviewer accepts it)';
+  if (report.totals.loosened > 0 && !options.allowLoosening)
+    problems.push(`${report.totals.loosened} recorded decision(s) would be looser${accept}`);
+  const unreplayable = report.notReplayable.overCap + report.notReplayable.invalid;
+  if (unreplayable > 0 && !options.allowLoosening)
     problems.push(
-      `${report.totals.loosened} recorded decision(s) would be looser (pass --allow-loosening when a reviewer accepts it)`,
+      `${unreplayable} recorded decision(s) could not be replayed (inputs over the size cap or unreadable)${accept}`,
     );
+  if (report.caveats.length > 0 && !options.allowLoosening)
+    problems.push(...report.caveats.map((c) => `${c}${accept}`));
   if (report.mismatched.count > 0)
     problems.push(
-      `${report.mismatched.count} recorded input(s) differ from the digest in their signed audit record`,
+      `${report.mismatched.count} recorded input(s) differ from the digest in their signed audit record, or are missing`,
+    );
+  if (report.truncated)
+    problems.push('the window holds more decisions than the limit: narrow it with from/to');
+  if (report.replayed === 0 && !options.allowEmpty)
+    problems.push(
+      'no recorded decision was replayed, so nothing was checked (pass --allow-empty for a new deployment)',
     );
   return { ok: problems.length === 0, problems };
 }

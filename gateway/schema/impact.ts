@@ -10,6 +10,12 @@ export interface Verdict {
   rules: string[];
   /** Approvals a hold needs (0 for allow and deny). */
   approvals: number;
+  /** Who may approve a hold (empty for allow and deny). */
+  roles: string[];
+  /** A hold's veto window in seconds (0 when none). */
+  vetoSeconds: number;
+  /** Allowed, but recorded as a recommendation only (L1, L2). */
+  recommendation: boolean;
 }
 
 export type Direction = 'loosened' | 'tightened' | 'changed';
@@ -36,6 +42,18 @@ export interface DirectionCounts {
 
 export interface ImpactReport {
   candidate: { digest: string | null };
+  /**
+   * What the candidate is compared with: a baseline bundle replayed on the same inputs, or (null)
+   * the decisions as recorded, whatever policy made them.
+   */
+  baseline: { digest: string | null } | null;
+  /** Decisions where the baseline's replay differs from the recorded decision (a reload since). */
+  drift: number;
+  /**
+   * What the replay cannot show: the candidate changes policy data the gateway used to build the
+   * recorded inputs (levels, rate limits, invariant counts, state fields, ramps).
+   */
+  caveats: string[];
   /** The sequence numbers actually read (null when the window held no decision). */
   window: { firstSeq: number | null; lastSeq: number | null };
   /** Decision records in the window (up to the limit). */
@@ -54,7 +72,10 @@ export interface ImpactReport {
     /** The kept input does not parse as a decision input. */
     invalid: number;
   };
-  /** Inputs whose sha256 differs from the one the signed audit record carries. */
+  /**
+   * Inputs whose sha256 differs from the one the signed audit record carries, or that are gone
+   * although the record says they were kept.
+   */
   mismatched: { count: number; first: { seq: number; decisionId: string }[] };
   byTransition: Record<string, number>;
   byKind: Record<string, DirectionCounts>;
