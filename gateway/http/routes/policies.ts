@@ -6,7 +6,7 @@ import { shellAnalysisOf } from '../../policy/wasm-policy.ts';
 import { requireRole } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import type { Services } from '../services.ts';
-import { errors, json } from '../schemas.ts';
+import { ErrorSchema, errors, json } from '../schemas.ts';
 
 const LocationSchema = z.object({
   file: z.string(),
@@ -148,8 +148,12 @@ function impactRoute(app: OpenAPIHono<AppEnv>, s: Services): void {
       },
       responses: {
         200: json(ImpactSchema, 'The changes, by direction, kind, target and transition'),
-        422: json(ReloadFailedSchema, 'The candidate does not compile, or the body is invalid'),
+        422: json(
+          z.union([ReloadFailedSchema, ErrorSchema]),
+          'The candidate does not compile (with its locations), or a field failed validation',
+        ),
         409: errors[409],
+        413: errors[413],
         400: errors[400],
         401: errors[401],
         403: errors[403],
