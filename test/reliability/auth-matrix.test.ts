@@ -44,6 +44,7 @@ const EXPECTED: Record<string, Who[]> = {
   'get /v1/targets/{target}': ALL,
   'get /v1/catalog': ALL,
   'post /v1/policies/reload': ['admin'],
+  'post /v1/policies/impact': ['admin'],
   'get /v1/breakers/rules': OBSERVERS,
   'get /v1/breakers/rules/{name}': OBSERVERS,
   'patch /v1/breakers/rules/{name}': ['admin'],
