@@ -41,6 +41,8 @@ export interface PolicyImpactResult {
   databaseMiB: number;
   same: ImpactRun;
   candidate: ImpactRun;
+  /** The candidate against the shipped tree as baseline: every input decided twice. */
+  withBaseline: ImpactRun;
 }
 
 export async function seed(dbFile: string): Promise<number> {
@@ -86,7 +88,7 @@ export async function seed(dbFile: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function impact(dbFile: string, policies: string): Promise<ImpactRun> {
+async function impact(dbFile: string, policies: string, baseline?: string): Promise<ImpactRun> {
   const t0 = performance.now();
   const r = await execa(
     'node',
@@ -98,6 +100,7 @@ async function impact(dbFile: string, policies: string): Promise<ImpactRun> {
       `sqlite:${dbFile}`,
       '--policies',
       policies,
+      ...(baseline ? ['--baseline', baseline] : []),
       '--json',
     ],
     { reject: false, cwd: projectRoot },
@@ -136,12 +139,18 @@ export async function benchPolicyImpact(): Promise<PolicyImpactResult> {
     await writeFile(autonomy, edited);
     const same = await impact(dbFile, path.join(dir, 'same', 'policies'));
     const candidate = await impact(dbFile, path.join(dir, 'candidate', 'policies'));
+    const withBaseline = await impact(
+      dbFile,
+      path.join(dir, 'candidate', 'policies'),
+      path.join(dir, 'same', 'policies'),
+    );
     return {
       decisions: DECISIONS,
       seedSeconds: Math.round(seedSeconds * 10) / 10,
       databaseMiB: Math.round(size / 1024 / 102.4) / 10,
       same,
       candidate,
+      withBaseline,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -156,6 +156,7 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
           [
             ['the shipped tree (no change)', r.same],
             ['roaster.set_power taken out of L3+', r.candidate],
+            ['the same, `--baseline` the shipped tree (each input decided twice)', r.withBaseline],
           ] as const
         ).map(
           ([name, x]) =>
