@@ -2,12 +2,11 @@
  * `interlock policy impact` and the CI gate's impact step: compile the candidate tree, replay
  * the window of an audit database through it, report.
  */
-import { existsSync } from 'node:fs';
 import { candidateEvaluator, type PolicyTree } from '../impact/candidate.ts';
 import { analyseImpact, impactGate, type ImpactReport } from '../impact/replay.ts';
 import type { LogWindow } from '../store/decision-replay.ts';
-import { openDatabase } from '../store/db.ts';
-import { ValidationError } from '../schema/errors.ts';
+import { openDatabase, type OpenedDb } from '../store/db.ts';
+import { InterlockError, ValidationError } from '../schema/errors.ts';
 import { windowOf } from '../impact/window.ts';
 import { UsageError } from './args.ts';
 
@@ -41,17 +40,10 @@ export interface ImpactRun {
 export async function runImpact(
   run: ImpactRun,
 ): Promise<{ report: ImpactReport; gate: { ok: boolean; problems: string[] } }> {
-  // Opening a SQLite path creates an empty database, which would replay nothing and pass: a
-  // mistyped path must fail instead.
-  const file = /^postgres(ql)?:\/\//.test(run.dbUrl)
-    ? undefined
-    : run.dbUrl.replace(/^sqlite:/, '');
-  if (file !== undefined && (file === ':memory:' || !existsSync(file)))
-    throw new UsageError(`no audit database at ${file}: give the gateway's database (--db)`);
-  const evaluator = await candidateEvaluator(run);
-  const baseline = run.baseline ? await candidateEvaluator(run.baseline) : undefined;
-  const { db, close } = await openDatabase(run.dbUrl);
+  const { db, close } = await openExisting(run.dbUrl);
   try {
+    const evaluator = await candidateEvaluator(run);
+    const baseline = run.baseline ? await candidateEvaluator(run.baseline) : undefined;
     const report = await analyseImpact({
       db,
       evaluator,
@@ -65,6 +57,17 @@ export async function runImpact(
     };
   } finally {
     await close();
+  }
+}
+
+/** The database the gateway wrote: a path with nothing there is a usage error, not an empty log. */
+async function openExisting(url: string): Promise<OpenedDb> {
+  try {
+    return await openDatabase(url, { mustExist: true });
+  } catch (err) {
+    if (err instanceof InterlockError && err.code === 'not_found')
+      throw new UsageError(`${err.message}: give the gateway's database (--db)`);
+    throw err;
   }
 }
 

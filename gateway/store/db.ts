@@ -2,7 +2,7 @@
  * Opens the database: SQLite (WAL) by default, PostgreSQL when the URL says so, and brings
  * the schema up to date with Kysely's Migrator.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -32,6 +32,11 @@ export interface OpenedDb {
 export interface OpenOptions {
   /** SQLite's synchronous setting (config database.synchronous); default full. */
   synchronous?: 'full' | 'normal';
+  /**
+   * SQLite: open only a database that is already there (tools that read one the gateway wrote);
+   * otherwise a mistyped path would open a new, empty one.
+   */
+  mustExist?: boolean;
   /** PostgreSQL: an idle pooled connection failed (the server went away); informational. */
   onIdleError?: (err: Error) => void;
 }
@@ -57,6 +62,8 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     pgPool = pool;
   } else {
     const file = url.replace(/^sqlite:/, '');
+    if (options.mustExist && (file === ':memory:' || !existsSync(file)))
+      throw new InterlockError('not_found', `no audit database at ${file}`, { field: 'database' });
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
