@@ -5,9 +5,8 @@ import type { Context } from 'hono';
 import path from 'node:path';
 import { liveImpact, ImpactRequestSchema } from '../gateway/http/impact-run.ts';
 import type { Services } from '../gateway/http/services.ts';
-import { estopStatus } from '../gateway/lifecycle/estop.ts';
-import { waitingCount } from '../gateway/lifecycle/waiting.ts';
 import { describeIssues, fieldIssues, ValidationError } from '../gateway/schema/errors.ts';
+import { chrome } from './page-routes.tsx';
 import { requireAdmin, type ConsoleApp } from './route-helpers.ts';
 import type { ConsoleEnv } from './security.ts';
 import { ImpactPage, type ImpactPageData } from './views/impact.tsx';
@@ -42,9 +41,8 @@ export function impactRoutes(app: ConsoleApp, s: Services): void {
   const deps = s.deps;
   const page = async (c: Context<ConsoleEnv>, d: Omit<ImpactPageData, 'csrf'>) => {
     const session = c.get('session');
-    const [estop, waiting] = await Promise.all([estopStatus(deps), waitingCount(deps)]);
     return c.html(
-      <Layout title="Policy impact" chrome={{ session, page: 'impact', estop, waiting }}>
+      <Layout title="Policy impact" chrome={await chrome(deps, session, 'impact')}>
         <ImpactPage d={{ ...d, csrf: session.csrf }} />
       </Layout>,
     );

@@ -24,7 +24,8 @@ const Minutes = z.coerce
   .max(7 * 1440)
   .catch(30);
 
-const chrome = async (
+/** The page shell's facts: the session, the page, the emergency stop and what waits. */
+export const chrome = async (
   deps: Deps,
   session: ConsoleEnv['Variables']['session'],
   page: Chrome['page'],

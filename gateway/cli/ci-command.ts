@@ -26,6 +26,7 @@ import { UsageError } from './args.ts';
 import { impactMarkdown } from '../impact/markdown.ts';
 import type { ImpactReport } from '../impact/replay.ts';
 import { examplesCount, logWindow, runImpact } from './impact-command.ts';
+import { treeBeside } from '../impact/candidate.ts';
 import { runInvariantSuite } from './invariants-command.ts';
 import { describeSpecResult, runSpecs } from './specs-command.ts';
 
@@ -357,14 +358,7 @@ async function policyImpact(
       examples: o.impact.examples,
       allowLoosening: o.impact.allowLoosening,
       allowEmpty: o.impact.allowEmpty,
-      ...(o.impact.baseline
-        ? {
-            baseline: {
-              policyDir: path.resolve(o.impact.baseline),
-              invariantsDir: path.join(path.dirname(path.resolve(o.impact.baseline)), 'invariants'),
-            },
-          }
-        : {}),
+      ...(o.impact.baseline ? { baseline: treeBeside(o.impact.baseline) } : {}),
     });
     report = r.report;
     markdown = impactMarkdown(r.report, r.gate);

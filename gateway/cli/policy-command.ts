@@ -14,6 +14,7 @@ import { defaultCacheDir, defaultInvariantsDir, defaultPolicyDir } from '../path
 import { invariantSources } from '../invariants/compile.ts';
 import { readInput, UsageError } from './args.ts';
 import { examplesCount, logWindow, runImpact } from './impact-command.ts';
+import { treeBeside } from '../impact/candidate.ts';
 import { impactMarkdown } from '../impact/markdown.ts';
 
 const EvalInputSchema = z.strictObject({
@@ -70,7 +71,7 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
   // The invariants compile into the same bundle; a policy tree elsewhere brings its own (or none).
   const invariantsDir = path.resolve(
     values.invariants ??
-      (candidateDir ? path.join(path.dirname(policyDir), 'invariants') : defaultInvariantsDir),
+      (candidateDir ? treeBeside(policyDir).invariantsDir : defaultInvariantsDir),
   );
   if (sub === 'impact') {
     if (!values.db) throw new UsageError('policy impact needs --db URL (the audit database)');
@@ -83,7 +84,7 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
       examples: examplesCount(values.examples),
       allowLoosening: values['allow-loosening'] ?? false,
       allowEmpty: values['allow-empty'] ?? false,
-      ...(values.baseline ? { baseline: siblingTree(values.baseline) } : {}),
+      ...(values.baseline ? { baseline: treeBeside(values.baseline) } : {}),
     });
     console.log(
       values.json ? JSON.stringify({ ...report, gate }, null, 2) : impactMarkdown(report, gate),
@@ -170,12 +171,6 @@ export async function runPolicyCommand(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown policy command "${sub ?? ''}"\n${policyUsage}`);
   }
-}
-
-/** A policy tree and the invariants folder beside it. */
-function siblingTree(dir: string): { policyDir: string; invariantsDir: string } {
-  const policyDir = path.resolve(dir);
-  return { policyDir, invariantsDir: path.join(path.dirname(policyDir), 'invariants') };
 }
 
 function systemBinary(name: string, dirs: unknown): string | undefined {

@@ -19,6 +19,12 @@ export interface PolicyTree {
   invariantsDir: string;
 }
 
+/** A policy tree and the invariants folder beside it, as `interlock ci` and the CLI lay them out. */
+export function treeBeside(policyDir: string): PolicyTree {
+  const resolved = path.resolve(policyDir);
+  return { policyDir: resolved, invariantsDir: path.join(path.dirname(resolved), 'invariants') };
+}
+
 /** candidateEvaluator compiles a tree (policies and invariants) into a loaded bundle. */
 export async function candidateEvaluator(tree: PolicyTree): Promise<PolicyEvaluator> {
   const extraSources = await invariantSources(tree.invariantsDir, tree.policyDir);

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { decide } from '../decide/pipeline.ts';
 import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
-import { EffectSchema, type Decision } from '../schema/decision.ts';
+import { EffectSchema } from '../schema/decision.ts';
 import type {
   Direction,
   DirectionCounts,
@@ -108,7 +108,14 @@ export function transitionLabel(before: Verdict, after: Verdict): string {
   return `${show(before)} → ${show(after)}`;
 }
 
-function verdictOf(d: Decision): Verdict {
+/** What a decision (replayed, or as its audit record has it) settled, as far as impact goes. */
+function verdictOf(d: {
+  effect: Verdict['effect'];
+  stage: string;
+  rules: string[];
+  approval?: { count: number; roles: string[]; vetoWindowSeconds?: number | undefined };
+  recommendation?: boolean | undefined;
+}): Verdict {
   const hold = d.effect === 'require_approval';
   return {
     effect: d.effect,
@@ -118,19 +125,6 @@ function verdictOf(d: Decision): Verdict {
     roles: hold ? (d.approval?.roles ?? []) : [],
     vetoSeconds: hold ? (d.approval?.vetoWindowSeconds ?? 0) : 0,
     recommendation: d.recommendation === true,
-  };
-}
-
-function recordedVerdict(r: z.infer<typeof PayloadVerdictSchema>): Verdict {
-  const hold = r.effect === 'require_approval';
-  return {
-    effect: r.effect,
-    stage: r.stage,
-    rules: r.rules,
-    approvals: hold ? (r.approval?.count ?? 0) : 0,
-    roles: hold ? (r.approval?.roles ?? []) : [],
-    vetoSeconds: hold ? (r.approval?.vetoWindowSeconds ?? 0) : 0,
-    recommendation: r.recommendation === true,
   };
 }
 
@@ -261,17 +255,11 @@ function replayOne(
     return undefined;
   }
   report.replayed += 1;
-  const request = {
-    envelope: input.envelope,
-    actor: input.actor,
-    context: input.context,
-    world: input.world,
-  };
-  const decision = decide(request, evaluator);
-  const recorded = recordedVerdict(r);
+  const decision = decide(input, evaluator);
+  const recorded = verdictOf(r);
   let before = recorded;
   if (baseline) {
-    before = verdictOf(decide(request, baseline));
+    before = verdictOf(decide(input, baseline));
     if (direction(recorded, before) !== undefined) report.drift += 1;
   }
   const after = verdictOf(decision);
