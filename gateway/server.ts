@@ -28,7 +28,9 @@ import { invariantSources } from './invariants/compile.ts';
 import { evaluateBreakers, listRules, seedRules } from './governance/breakers.ts';
 import { loadChecklist } from './governance/readiness.ts';
 import { Metrics } from './metrics/registry.ts';
-import { PolicyEngine } from './policy/engine.ts';
+import { PolicyEngine, type ReloadResult, type ReloadTrigger } from './policy/engine.ts';
+import { reloadAuditPayload } from './policy/reload-audit.ts';
+import { sealGateFromConfig, type SealGate } from './signing/seal-gate.ts';
 import { recordAudit } from './lifecycle/audit.ts';
 import type { EngineFault } from './policy/healing-instance.ts';
 import { databaseAnswers, openDatabase, type Db } from './store/db.ts';
@@ -60,6 +62,11 @@ export async function startGateway(
 ): Promise<GatewayHandle> {
   const log = options.log ?? pino({ level: process.env.INTERLOCK_LOG_LEVEL ?? 'info' });
   const { signing, witnessFile } = auditSigning(config, log);
+  // Trust that cannot be read stops the start, before anything opens.
+  const sealGate = sealGateFromConfig(
+    config.policy.requireSignature,
+    policyTreeOf(config).policyDir,
+  );
   const { db, dialect, close, pool } = await openDatabase(config.database.url, {
     synchronous: config.database.synchronous,
     onIdleError: (err) =>
@@ -68,7 +75,19 @@ export async function startGateway(
   // Set once the metrics and the database are up: what happens when an engine instance fails.
   let engineFault: (fault: EngineFault) => void = (fault) =>
     log.error({ fault }, 'policy engine instance replaced after a failure');
-  const engine = await startEngine(config, log, (fault) => engineFault(fault));
+  // Set once the database is up: what a load that a file change started leaves in the audit log.
+  let auditLoad: (
+    result: ReloadResult,
+    before: string | null,
+    trigger: ReloadTrigger,
+  ) => void = () => undefined;
+  const engine = await startEngine(
+    config,
+    log,
+    (fault) => engineFault(fault),
+    sealGate,
+    (result, before, trigger) => auditLoad(result, before, trigger),
+  );
   const targets = await connectTargets(config, log);
   const bootstrapToken = await bootstrapAdmin(db);
 
@@ -91,6 +110,17 @@ export async function startGateway(
       )
     : undefined;
   await relay?.start();
+  auditLoad = (result, before, trigger) => {
+    void recordAudit(deps, [
+      {
+        type: 'policy.reload',
+        actor: 'gateway',
+        payload: reloadAuditPayload(result, before, trigger),
+      },
+    ]).catch((err: unknown) => log.error({ err }, 'could not audit a policy load'));
+  };
+  // The first load, refused or not, is on the record like every later one.
+  if (engine.lastReload) await recordAuditOfStart(deps, engine.lastReload);
   await seedRules(db, deps.now());
   const evaluateTarget = async (target: string): Promise<void> => {
     for (const e of await evaluateBreakers(deps, target))
@@ -148,6 +178,9 @@ export async function startGateway(
     log,
     ready,
     policy: engine,
+    ...(sealGate
+      ? { policySignature: { trusted: sealGate.trusted, sealFile: sealGate.sealFile } }
+      : {}),
     policyTree: policyTreeOf(config),
     governance: { metrics, checklist, signer: signing.signer },
   };
@@ -250,29 +283,56 @@ async function startEngine(
   config: Config,
   log: Logger,
   onFault: (fault: EngineFault) => void,
+  sealGate: SealGate | undefined,
+  onLoad: (result: ReloadResult, before: string | null, trigger: ReloadTrigger) => void,
 ): Promise<PolicyEngine> {
   const { policyDir, invariantsDir } = policyTreeOf(config);
+  let before: string | null = null;
   const engine = new PolicyEngine({
     onFault,
     policyDir,
     cacheDir: defaultCacheDir,
     generate: () => invariantSources(invariantsDir, policyDir),
     watchDirs: [invariantsDir],
-    onReload: (r) =>
-      r.ok
-        ? log.info(
-            { digest: r.digest, ms: r.durationMs, shellAnalysis: r.shellAnalysis },
-            'policy bundle loaded',
-          )
-        : log.error(
-            { error: r.error },
-            'policy bundle failed to load; the previous bundle stays in force',
-          ),
+    ...(sealGate ? { openSeal: sealGate.check } : {}),
+    onReload: (r, trigger) => {
+      if (r.ok)
+        log.info(
+          {
+            digest: r.digest,
+            ms: r.durationMs,
+            shellAnalysis: r.shellAnalysis,
+            ...(r.seal ? { signer: r.seal.signer } : {}),
+          },
+          'policy bundle loaded',
+        );
+      else
+        log.error(
+          { error: r.error, candidate: r.candidate },
+          'policy bundle refused; the previous bundle stays in force',
+        );
+      // Requests audit their own reloads, with who asked.
+      if (trigger === 'watch') onLoad(r, before, trigger);
+      before = engine.current?.digest ?? null;
+    },
   });
-  // A policy that does not compile leaves no bundle: every decision denies and /ready says so.
-  await engine.reload();
+  if (sealGate)
+    log.info(
+      { sealFile: sealGate.sealFile, trusted: sealGate.trusted },
+      'policy signature required',
+    );
+  // A policy that does not compile, or is not sealed when a seal is required, leaves no bundle:
+  // every decision denies and /ready says so.
+  await engine.reload('start');
   if (config.watchPolicies) engine.watch();
   return engine;
+}
+
+/** The first load's audit record, written once the database is up. */
+async function recordAuditOfStart(deps: Deps, result: ReloadResult): Promise<void> {
+  await recordAudit(deps, [
+    { type: 'policy.reload', actor: 'gateway', payload: reloadAuditPayload(result, null, 'start') },
+  ]);
 }
 
 /** The configured targets, each connected (a target that fails to connect is logged, not fatal). */

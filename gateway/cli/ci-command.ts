@@ -4,7 +4,7 @@
  * ci-report.json and ci-report.md, exit 0 only when everything passes. `--evidence FILE`
  * also signs an evidence bundle carrying these results.
  */
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
@@ -12,7 +12,12 @@ import { buildEvidence } from '../evidence/build.ts';
 import type { CheckResult } from '../evidence/statement.ts';
 import { invariantSources } from '../invariants/compile.ts';
 import { defaultCacheDir, projectRoot } from '../paths.ts';
-import { compilePolicy } from '../policy/compile.ts';
+import { compilePolicy, loadSources } from '../policy/compile.ts';
+import { InterlockError, KeyError } from '../schema/errors.ts';
+import { SEAL_FILE } from '../schema/policy-seal.ts';
+import { loadSigningKey } from '../signing/keys.ts';
+import { sealStatement, signSeal } from '../signing/policy-seal.ts';
+import { keylessSigner, localKeySigner, type Signer } from '../signing/signer.ts';
 import { mergePolicyData } from '../policy/load-data.ts';
 import { runOpa } from '../policy/opa-cli.ts';
 import { readPolicySources, type PolicySource } from '../policy/sources.ts';
@@ -34,10 +39,14 @@ export const ciUsage = `  interlock ci [--policies DIR] [--invariants DIR] [--sp
                [--out DIR] [--evidence FILE [--config F] [--db URL]]
                [--impact-db URL [--impact-baseline DIR] [--impact-from SEQ|TIME] [--impact-to SEQ|TIME]
                 [--allow-loosening] [--allow-empty]]
+               [--sign-bundle KEY|keyless [--seal-out FILE]]
       The CI gate: opa check, opa fmt, regal lint, opa test (coverage threshold), invariants check and test, TLA+
       specs (mutants must fail), and with --impact-db the policy impact on that database's recorded
       decisions (fails on any loosening unless --allow-loosening). Writes ci-report.json and
-      ci-report.md; exit 0 only if all pass.`;
+      ci-report.md; exit 0 only if all pass. With --sign-bundle, a passing run seals the tree: a
+      Sigstore bundle over the policy bundle digest, every source's sha256 and the report's sha256,
+      written to --seal-out (default: policy.sigstore.json in the policy directory), which a
+      gateway with policy.requireSignature checks before it loads the tree.`;
 
 export interface CiStep {
   name: string;
@@ -103,6 +112,9 @@ interface CiOptions {
   evidence?: string;
   config?: string;
   db?: string;
+  /** A private key file, or `keyless` (an OIDC token in $SIGSTORE_ID_TOKEN, public Sigstore). */
+  signBundle?: string;
+  sealOut?: string;
   impact?: {
     db: string;
     from?: string;
@@ -135,6 +147,8 @@ function parseCiArgs(argv: string[]): CiOptions {
       'allow-loosening': { type: 'boolean' },
       'allow-empty': { type: 'boolean' },
       'impact-baseline': { type: 'string' },
+      'sign-bundle': { type: 'string' },
+      'seal-out': { type: 'string' },
     },
     strict: true,
   });
@@ -144,6 +158,7 @@ function parseCiArgs(argv: string[]): CiOptions {
     throw new UsageError('--threshold takes a percentage from 0 to 100');
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError('--runs takes a positive integer');
   const impactDb = values['impact-db'];
+  const policyDir = path.resolve(values.policies ?? path.join(projectRoot, 'policies'));
   if (
     !impactDb &&
     (values['impact-from'] ||
@@ -155,10 +170,12 @@ function parseCiArgs(argv: string[]): CiOptions {
     throw new UsageError(
       '--impact-from, --impact-to, --impact-baseline, --allow-loosening and --allow-empty go with --impact-db',
     );
+  if (values['seal-out'] && !values['sign-bundle'])
+    throw new UsageError('--seal-out goes with --sign-bundle');
   // Parsed now so a bad bound is a usage error before minutes of checks.
   if (impactDb) logWindow(values['impact-from'], values['impact-to'], Date.now());
   return {
-    policyDir: path.resolve(values.policies ?? path.join(projectRoot, 'policies')),
+    policyDir,
     invariantsDir: path.resolve(values.invariants ?? path.join(projectRoot, 'invariants')),
     specsDir: path.resolve(values.specs ?? path.join(projectRoot, 'specs')),
     threshold,
@@ -167,6 +184,12 @@ function parseCiArgs(argv: string[]): CiOptions {
     ...(values.evidence ? { evidence: values.evidence } : {}),
     ...(values.config ? { config: values.config } : {}),
     ...(values.db ? { db: values.db } : {}),
+    ...(values['sign-bundle']
+      ? {
+          signBundle: values['sign-bundle'],
+          sealOut: path.resolve(values['seal-out'] ?? path.join(policyDir, SEAL_FILE)),
+        }
+      : {}),
     ...(impactDb
       ? {
           impact: {
@@ -277,7 +300,8 @@ async function policyTests(o: CiOptions, extra: PolicySource[]): Promise<Checked
   return { step: done, report };
 }
 
-async function invariantsCompile(o: CiOptions): Promise<Checked> {
+async function invariantsCompile(o: CiOptions): Promise<Checked & { digest?: string }> {
+  let digest: string | undefined;
   const done = await step('invariants check', async () => {
     const sources = await invariantSources(o.invariantsDir, o.policyDir);
     const bundle = await compilePolicy({
@@ -286,13 +310,14 @@ async function invariantsCompile(o: CiOptions): Promise<Checked> {
       extraSources: sources,
     });
     const count = bundle.data.invariant_manifest?.ids.length ?? 0;
+    digest = bundle.digest;
     return {
       ok: true,
       summary: `${count} invariants compile into bundle ${bundle.digest.slice(0, 12)}…`,
       failures: [],
     };
   });
-  return { step: done };
+  return { step: done, ...(digest ? { digest } : {}) };
 }
 
 async function invariantTests(o: CiOptions): Promise<Checked> {
@@ -414,6 +439,8 @@ async function writeEvidence(
 
 export async function runCiCommand(argv: string[]): Promise<number> {
   const o = parseCiArgs(argv);
+  // A key that cannot sign is an error now, not after minutes of checks.
+  const sealer = o.signBundle ? sealSigner(o.signBundle) : undefined;
   const extra = await invariantSources(o.invariantsDir, o.policyDir).catch(() => []);
   const check = await opaCheck(o, extra);
   const format = await opaFormat(o);
@@ -440,5 +467,75 @@ export async function runCiCommand(argv: string[]): Promise<number> {
   );
   if (o.evidence)
     await writeEvidence({ ...o, evidence: o.evidence }, { policy, invariants, specs });
+  if (o.signBundle && sealer) {
+    if (!ok) {
+      console.log('interlock ci: the tree is not sealed (checks failed)');
+      return 1;
+    }
+    if (!compiled.digest) throw new Error('the invariants check passed without a bundle digest');
+    await writeSeal({ ...o, sealOut: o.sealOut ?? '' }, sealer, steps, compiled.digest);
+  }
   return ok ? 0 : 1;
+}
+
+/**
+ * Seals the tree the run passed on. The sources are read again here and must still be the ones
+ * the checks compiled: a tree edited during the run is not sealed.
+ */
+async function writeSeal(
+  o: CiOptions & { sealOut: string },
+  signer: Signer,
+  steps: CiStep[],
+  checkedDigest: string,
+): Promise<void> {
+  const extraSources = await invariantSources(o.invariantsDir, o.policyDir);
+  const sources = await loadSources({
+    policyDir: o.policyDir,
+    cacheDir: defaultCacheDir,
+    extraSources,
+  });
+  const bundle = await compilePolicy(
+    { policyDir: o.policyDir, cacheDir: defaultCacheDir, extraSources },
+    sources,
+  );
+  if (bundle.digest !== checkedDigest)
+    throw new InterlockError(
+      'conflict',
+      `the policy tree changed during the run (checked ${checkedDigest.slice(0, 12)}…, now ${bundle.digest.slice(0, 12)}…); not sealed`,
+    );
+  const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const statement = sealStatement({
+    digest: bundle.digest,
+    sources,
+    wasm: bundle.wasm,
+    ciReport: await readFile(path.join(o.out, 'ci-report.json')),
+    steps: steps.map((s) => ({ name: s.name, ok: s.ok, summary: s.summary })),
+    allowLoosening: o.impact?.allowLoosening ?? false,
+    version: pkg.version,
+    now: Date.now(),
+  });
+  const sealed = await signSeal(signer, statement);
+  await mkdir(path.dirname(o.sealOut), { recursive: true });
+  await writeFile(o.sealOut, `${JSON.stringify(sealed, null, 2)}\n`);
+  console.log(
+    `interlock ci: sealed bundle ${bundle.digest} (${statement.predicate.sources.length} sources) by ${signer.identity}: ${o.sealOut}`,
+  );
+}
+
+function sealSigner(spec: string): Signer {
+  if (spec !== 'keyless') return localKeySigner(loadSigningKey(spec));
+  return keylessSigner({
+    fulcioURL: process.env.SIGSTORE_FULCIO_URL ?? 'https://fulcio.sigstore.dev',
+    rekorURL: process.env.SIGSTORE_REKOR_URL ?? 'https://rekor.sigstore.dev',
+    identityToken: async () => {
+      const token = process.env.SIGSTORE_ID_TOKEN;
+      if (!token)
+        throw new KeyError(
+          '--sign-bundle keyless needs an OIDC identity token in $SIGSTORE_ID_TOKEN',
+        );
+      return token;
+    },
+  });
 }

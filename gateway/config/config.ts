@@ -53,6 +53,41 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   policyDir: z.string().optional(),
+  policy: z
+    .strictObject({
+      /**
+       * Load only a policy tree that a trusted signer sealed (`interlock ci --sign-bundle`): the
+       * seal must verify and cover exactly the tree's sources, at start and at every reload.
+       */
+      requireSignature: z
+        .strictObject({
+          /** Public keys (PEM files) whose seals are trusted. */
+          keys: z.array(z.string().min(1)).default([]),
+          /** Keyless signers: a certificate identity and its OIDC issuer, each pair trusted. */
+          identities: z
+            .array(
+              z.strictObject({
+                subjectAlternativeName: z.string().min(1),
+                issuer: z.string().min(1),
+              }),
+            )
+            .default([]),
+          /** The Sigstore trusted root (JSON file) keyless seals are verified against. */
+          trustedRoot: z.string().min(1).optional(),
+          /** The seal file; default `policy.sigstore.json` in the policy directory. */
+          seal: z.string().min(1).optional(),
+        })
+        .refine((r) => r.keys.length > 0 || r.identities.length > 0, {
+          message: 'list at least one trusted key or keyless identity',
+          path: ['keys'],
+        })
+        .refine((r) => r.identities.length === 0 || r.trustedRoot !== undefined, {
+          message: 'keyless identities need a trustedRoot to verify against',
+          path: ['trustedRoot'],
+        })
+        .optional(),
+    })
+    .prefault({}),
   /** Recompile and swap the policy bundle when its files change. */
   watchPolicies: z.boolean().default(false),
   autonomy: z.strictObject({ ceiling: z.string().default('L5') }).prefault({}),

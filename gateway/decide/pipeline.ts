@@ -63,6 +63,7 @@ export function decide(
 ): Decision {
   const t0 = stopwatch();
   const digest = evaluator?.digest ?? null;
+  const signer = evaluator?.signer;
   const timings = { validateUs: 0, evaluateUs: 0, totalUs: 0 };
   const finish = (
     d: Omit<Decision, 'policyDigest' | 'timings' | 'invariants'> & {
@@ -70,7 +71,13 @@ export function decide(
     },
   ): Decision => {
     timings.totalUs = Math.round((stopwatch() - t0) * 1000);
-    return { invariants: [], ...d, policyDigest: digest, timings };
+    return {
+      invariants: [],
+      ...d,
+      policyDigest: digest,
+      ...(signer ? { policySigner: signer } : {}),
+      timings,
+    };
   };
   const deny = (
     stage: DecisionStage,

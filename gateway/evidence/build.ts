@@ -23,6 +23,8 @@ import {
   IN_TOTO_PAYLOAD_TYPE,
   STATEMENT_TYPE,
   type CheckResult,
+  type DecisionCard,
+  type EvidencePredicate,
   type EvidenceStatement,
 } from './statement.ts';
 import {
@@ -96,6 +98,26 @@ async function policyTestResult(sourcesRoot: string): Promise<CheckResult> {
   };
 }
 
+/** The (digest, signer) pairs that decided the window's proposals, most decisions first. */
+function bundlesInForce(
+  cards: readonly DecisionCard[],
+): NonNullable<EvidencePredicate['policy_bundle']['in_force']> {
+  const seen = new Map<
+    string,
+    { digest: string | null; signer: string | null; decisions: number }
+  >();
+  for (const c of cards) {
+    if (!c.decision) continue;
+    const digest = typeof c.decision.policy_digest === 'string' ? c.decision.policy_digest : null;
+    const signer = c.decision.policy_signer ?? null;
+    const key = `${digest}\0${signer}`;
+    const entry = seen.get(key) ?? { digest, signer, decisions: 0 };
+    entry.decisions += 1;
+    seen.set(key, entry);
+  }
+  return [...seen.values()].sort((a, b) => b.decisions - a.decisions);
+}
+
 const count = (values: string[]): Record<string, number> =>
   values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
 
@@ -154,6 +176,7 @@ export async function buildEvidence(
       },
       policy_bundle: {
         digest: subjects.find((s) => s.name === POLICY_BUNDLE_SUBJECT)!.digest.sha256,
+        in_force: bundlesInForce(cards),
       },
       results: {
         policy_tests:

@@ -52,6 +52,8 @@ export async function decisionCards(
         rules: p.rules,
         reasons: p.reasons,
         policy_digest: p.policy_digest ?? null,
+        // Who sealed the bundle that decided (gateways that require signed policy).
+        ...(typeof p.policy_signer === 'string' ? { policy_signer: p.policy_signer } : {}),
       };
     } else if (r.type === 'approval.granted') {
       card.approvers.push({ actor: r.actor, role: str(p.role), at: r.ts });

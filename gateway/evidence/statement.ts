@@ -41,6 +41,7 @@ export const DecisionCardSchema = z.strictObject({
       rules: z.unknown(),
       reasons: z.unknown(),
       policy_digest: z.unknown(),
+      policy_signer: z.string().optional(),
     })
     .nullable(),
   approvers: z.array(z.strictObject({ actor: Actor, role: z.string(), at: z.string() })),
@@ -72,7 +73,22 @@ export const PredicateSchema = z.strictObject({
     /** The chain hash of record to_seq. */
     chain_head: z.string(),
   }),
-  policy_bundle: z.strictObject({ digest: Hex64 }),
+  policy_bundle: z.strictObject({
+    digest: Hex64,
+    /**
+     * The bundles that decided the window's proposals, each with who sealed it (null when the
+     * gateway did not require signed policy) and how many proposals it decided.
+     */
+    in_force: z
+      .array(
+        z.strictObject({
+          digest: z.string().nullable(),
+          signer: z.string().nullable(),
+          decisions: z.number().int().positive(),
+        }),
+      )
+      .optional(),
+  }),
   results: z.strictObject({
     policy_tests: CheckResultSchema,
     invariant_tests: CheckResultSchema,

@@ -27,6 +27,10 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   toolchain_missing: 503,
   policy_compile_failed: 500,
   policy_data_invalid: 500,
+  policy_unsigned: 422,
+  policy_seal_invalid: 422,
+  policy_seal_untrusted: 422,
+  policy_seal_mismatch: 422,
   internal: 500,
 };
 

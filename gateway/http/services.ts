@@ -34,7 +34,9 @@ export interface Services {
   log: Logger;
   governance: GovernanceServices;
   /** The bundle in force and its reloads. */
-  policy: Pick<PolicyEngine, 'current' | 'reload' | 'lastReload'>;
+  policy: Pick<PolicyEngine, 'current' | 'reload' | 'lastReload' | 'seal'>;
+  /** Set when the gateway loads only sealed trees (`policy.requireSignature`). */
+  policySignature?: { trusted: string[]; sealFile: string };
   /** Where the bundle in force is compiled from: impact analysis starts from a copy of it. */
   policyTree: PolicyTree;
   ready(): Promise<ReadyReport>;

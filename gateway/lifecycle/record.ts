@@ -92,6 +92,7 @@ export async function recordDecision(
     retry_after_seconds: decision.retryAfterSeconds ?? null,
     recommendation: decision.recommendation ? 1 : 0,
     policy_digest: decision.policyDigest,
+    policy_signer: decision.policySigner ?? null,
     timings: JSON.stringify(decision.timings),
     state_used: used ? JSON.stringify(used) : null,
     input: kept?.text ?? null,

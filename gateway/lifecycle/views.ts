@@ -68,6 +68,7 @@ export function decisionView(row: DecisionsTable): DecisionView {
       : {}),
     invariants: JSON.parse(row.invariants) as Decision['invariants'],
     policyDigest: row.policy_digest,
+    ...(row.policy_signer ? { policySigner: row.policy_signer } : {}),
     timings: JSON.parse(row.timings) as Decision['timings'],
     ...(row.state_used ? { stateUsed: JSON.parse(row.state_used) as Record<string, unknown> } : {}),
   };
@@ -93,6 +94,7 @@ export function decisionAuditPayload(
     ...(d.retryAfterSeconds !== undefined ? { retry_after_seconds: d.retryAfterSeconds } : {}),
     invariants: d.invariants,
     policy_digest: d.policyDigest,
+    ...(d.policySigner ? { policy_signer: d.policySigner } : {}),
     ...(d.issues ? { issues: d.issues } : {}),
   };
 }

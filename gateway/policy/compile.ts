@@ -45,9 +45,15 @@ export async function loadSources(options: CompileOptions): Promise<PolicySource
   return [...own, ...(options.extraSources ?? [])].sort(byPath);
 }
 
-/** compilePolicy builds (or reuses from the cache) the Wasm bundle of a policy tree. */
-export async function compilePolicy(options: CompileOptions): Promise<CompiledBundle> {
-  const sources = await loadSources(options);
+/**
+ * compilePolicy builds (or reuses from the cache) the Wasm bundle of a policy tree; given
+ * `sources`, it builds those (already read and checked) instead of reading the tree again.
+ */
+export async function compilePolicy(
+  options: CompileOptions,
+  preloaded?: PolicySource[],
+): Promise<CompiledBundle> {
+  const sources = preloaded ?? (await loadSources(options));
   const data = mergePolicyData(sources);
   const digest = sourcesDigest(sources);
   const extra = [...new Set(options.extraEntrypoints ?? [])].sort();

@@ -15,11 +15,13 @@ import { shellAnalysisSources } from './shell-mirror.ts';
 export async function loadEvaluator(
   bundle: CompiledBundle,
   onFault?: (fault: EngineFault) => void,
+  signer?: string,
 ): Promise<PolicyEvaluator> {
   const instance = await HealingInstance.create(bundle.wasm, bundle.data, bundle.digest, onFault);
   const analyser = hostShellAnalyser(bundle);
   return {
     digest: bundle.digest,
+    ...(signer ? { signer } : {}),
     data: bundle.data,
     evaluate: (input: unknown): unknown => instance.evaluate(input, DECISION_ENTRYPOINT),
     health: () => instance.health,

@@ -56,6 +56,8 @@ export const DecisionSchema = z.object({
   /** Field problems when stage is `validation`. */
   issues: z.array(FieldIssueSchema).optional(),
   policyDigest: z.string().nullable(),
+  /** Who sealed the bundle that decided, when the gateway requires signed policy. */
+  policySigner: z.string().optional(),
   timings: z.object({ validateUs: z.number(), evaluateUs: z.number(), totalUs: z.number() }),
 });
 export type Decision = z.infer<typeof DecisionSchema>;

@@ -10,6 +10,10 @@ export type ErrorCode =
   | 'policy_compile_failed'
   | 'policy_unavailable'
   | 'policy_data_invalid'
+  | 'policy_unsigned'
+  | 'policy_seal_invalid'
+  | 'policy_seal_untrusted'
+  | 'policy_seal_mismatch'
   | 'toolchain_missing'
   | 'not_found'
   | 'unauthorized'
@@ -115,5 +119,21 @@ export class VerificationError extends InterlockError {
 export class KeyError extends InterlockError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super('key_unusable', message, options);
+  }
+}
+
+/**
+ * A policy tree the gateway may not load under `policy.requireSignature`: no seal, a seal that is
+ * not one, a signature from a key or identity it does not trust, or sources that differ from the
+ * signed ones.
+ */
+export class PolicySealError extends InterlockError {
+  constructor(
+    code:
+      'policy_unsigned' | 'policy_seal_invalid' | 'policy_seal_untrusted' | 'policy_seal_mismatch',
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(code, message, options);
   }
 }

@@ -7,6 +7,8 @@ import type { ShellAnalysis } from './shell.ts';
 export interface PolicyEvaluator {
   /** sha256 over the sorted policy sources: the policy version. */
   readonly digest: string;
+  /** Who sealed the bundle (`policy.requireSignature`); absent when signatures are not required. */
+  readonly signer?: string;
   readonly data: PolicyData;
   /** Evaluates the decision entrypoint; throws when the policy aborts. */
   evaluate(input: unknown): unknown;

@@ -47,6 +47,8 @@ export interface DecisionsTable {
   retry_after_seconds: number | null;
   recommendation: number;
   policy_digest: string | null;
+  /** Who sealed the bundle (`policy.requireSignature`); null otherwise or before 011. */
+  policy_signer: string | null;
   /** JSON: the target state the decision was made on; null before migration 008. */
   state_used: string | null;
   /** Canonical JSON: the whole input decide() received; null over the cap or before 010. */

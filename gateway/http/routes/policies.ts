@@ -3,6 +3,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { recordAudit } from '../../lifecycle/audit.ts';
 import { ImpactRequestSchema, liveImpact } from '../impact-run.ts';
 import { shellAnalysisOf } from '../../policy/wasm-policy.ts';
+import { reloadAuditPayload } from '../../policy/reload-audit.ts';
+import { PolicySealInfoSchema } from '../../schema/policy-seal.ts';
 import { requireRole } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import type { Services } from '../services.ts';
@@ -23,6 +25,7 @@ const ReloadedSchema = z
     fromCache: z.boolean(),
     durationMs: z.number(),
     shellAnalysis: z.enum(['host', 'policy']),
+    seal: PolicySealInfoSchema.optional(),
   })
   .openapi('PolicyReloaded');
 
@@ -32,6 +35,8 @@ const ReloadFailedSchema = z
     error: z.object({ code: z.string(), message: z.string(), locations: z.array(LocationSchema) }),
     /** The bundle that stays in force (null when none has ever loaded). */
     digest: z.string().nullable(),
+    /** The refused tree's digest, when its sources could be read. */
+    candidate: z.string().optional(),
     durationMs: z.number(),
   })
   .openapi('PolicyReloadFailed');
@@ -40,6 +45,15 @@ const PolicyStatusSchema = z
   .object({
     digest: z.string().nullable(),
     shellAnalysis: z.enum(['host', 'policy']).nullable(),
+    /**
+     * Whether the gateway loads only sealed trees (`policy.requireSignature`), whom it trusts,
+     * and the seal of the bundle in force.
+     */
+    signature: z.object({
+      required: z.boolean(),
+      trusted: z.array(z.string()),
+      seal: PolicySealInfoSchema.nullable(),
+    }),
     lastReload: z.union([ReloadedSchema, ReloadFailedSchema]).nullable(),
   })
   .openapi('PolicyStatus');
@@ -76,7 +90,7 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
       responses: {
         200: json(
           PolicyStatusSchema,
-          'Its digest, who analyses shell lines, and the latest reload',
+          'Its digest and seal, who analyses shell lines, and the latest reload',
         ),
         ...errors,
       },
@@ -87,6 +101,11 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
         {
           digest: current?.digest ?? null,
           shellAnalysis: current ? shellAnalysisOf(current) : null,
+          signature: {
+            required: s.policySignature !== undefined,
+            trusted: s.policySignature?.trusted ?? [],
+            seal: s.policy.seal ?? null,
+          },
           lastReload: s.policy.lastReload ?? null,
         },
         200,
@@ -115,19 +134,14 @@ export function policyRoutes(app: OpenAPIHono<AppEnv>, s: Services): void {
     }),
     async (c) => {
       const before = s.policy.current?.digest ?? null;
-      const result = await s.policy.reload();
-      const at = s.deps.now();
-      const payload = result.ok
-        ? { ok: true, before, digest: result.digest, changed: result.changed }
-        : {
-            ok: false,
-            before,
-            digest: result.digest,
-            error: result.error.message,
-            locations: result.error.locations,
-          };
+      const result = await s.policy.reload('request');
       await recordAudit(s.deps, [
-        { type: 'policy.reload', actor: c.get('principal').id, at, payload },
+        {
+          type: 'policy.reload',
+          actor: c.get('principal').id,
+          at: s.deps.now(),
+          payload: reloadAuditPayload(result, before, 'request'),
+        },
       ]);
       return result.ok ? c.json(result, 200) : c.json(result, 422);
     },

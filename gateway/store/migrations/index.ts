@@ -12,6 +12,7 @@ import * as liveWindowIndexes from './007-live-window-indexes.ts';
 import * as decisionState from './008-decision-state.ts';
 import * as decisionWindow from './009-decision-window.ts';
 import * as decisionInput from './010-decision-input.ts';
+import * as decisionSigner from './011-decision-signer.ts';
 import type { Dialect } from '../dialect.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '008-decision-state': { up: (db: Kysely<unknown>) => decisionState.up(db, dialect) },
     '009-decision-window': { up: (db: Kysely<unknown>) => decisionWindow.up(db, dialect) },
     '010-decision-input': { up: (db: Kysely<unknown>) => decisionInput.up(db, dialect) },
+    '011-decision-signer': { up: (db: Kysely<unknown>) => decisionSigner.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }

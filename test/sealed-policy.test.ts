@@ -1,0 +1,311 @@
+// Sealed policy: `interlock ci --sign-bundle` seals a tree that passed, and a gateway with
+// `policy.requireSignature` loads only a tree a trusted key sealed exactly. An unsigned tree,
+// a tree changed after signing and a tree sealed by another key are refused at start (no bundle:
+// every decision denies) and at reload (422, the running bundle keeps serving); each refusal is
+// audited; the signer is in GET /v1/policies, in every decision's audit record and in evidence.
+import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invariantSources } from '../gateway/invariants/compile.ts';
+import { defaultCacheDir, projectRoot } from '../gateway/paths.ts';
+import { compilePolicy, loadSources } from '../gateway/policy/compile.ts';
+import { generateSigningKey, loadSigningKey } from '../gateway/signing/keys.ts';
+import { sealStatement, signSeal } from '../gateway/signing/policy-seal.ts';
+import { localKeySigner } from '../gateway/signing/signer.ts';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+
+const bin = path.join(projectRoot, 'bin', 'interlock.js');
+
+let work: string;
+let policies: string;
+let invariants: string;
+let sealFile: string;
+let goodSeal: string;
+let ciKey: { privatePath: string; publicPath: string; hint: string };
+let otherKey: { privatePath: string; publicPath: string; hint: string };
+
+interface PolicyStatus {
+  digest: string | null;
+  signature: {
+    required: boolean;
+    trusted: string[];
+    seal: { signer: string; digest: string; wasmMatches: boolean; allowLoosening: boolean } | null;
+  };
+  lastReload: { ok: boolean; error?: { code: string; message: string } } | null;
+}
+interface AuditPage {
+  records: { type: string; actor: string; payload: Record<string, unknown> }[];
+}
+type Refusal = {
+  ok: false;
+  digest: string | null;
+  candidate?: string;
+  error: { code: string; message: string };
+};
+
+const gatewayWith = (trusted: string[]) =>
+  startTestGateway({
+    policyDir: policies,
+    invariantsDir: invariants,
+    policy: { requireSignature: { keys: trusted } },
+  });
+
+/** The tree as it is now, sealed by `key` as CI would (a passing run's report digest). */
+async function sealWith(key: string): Promise<string> {
+  const extraSources = await invariantSources(invariants, policies);
+  const sources = await loadSources({
+    policyDir: policies,
+    cacheDir: defaultCacheDir,
+    extraSources,
+  });
+  const bundle = await compilePolicy(
+    { policyDir: policies, cacheDir: defaultCacheDir, extraSources },
+    sources,
+  );
+  const statement = sealStatement({
+    digest: bundle.digest,
+    sources,
+    wasm: bundle.wasm,
+    ciReport: Buffer.from('{"ok":true}'),
+    steps: [{ name: 'opa test', ok: true, summary: 'stand-in' }],
+    allowLoosening: false,
+    version: 'test',
+    now: Date.now(),
+  });
+  return `${JSON.stringify(await signSeal(localKeySigner(loadSigningKey(key)), statement))}\n`;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'interlock-seal-'));
+  policies = path.join(work, 'policies');
+  invariants = path.join(work, 'invariants');
+  await cp(path.join(projectRoot, 'policies'), policies, { recursive: true });
+  await cp(path.join(projectRoot, 'invariants'), invariants, { recursive: true });
+  ciKey = generateSigningKey(path.join(work, 'keys', 'ci.key'));
+  otherKey = generateSigningKey(path.join(work, 'keys', 'other.key'));
+  // A real CI run seals the tree (the model checks take most of its ~20 s).
+  const ci = await execa(
+    'node',
+    [
+      bin,
+      'ci',
+      '--policies',
+      policies,
+      '--invariants',
+      invariants,
+      '--runs',
+      '5',
+      '--out',
+      path.join(work, 'ci-out'),
+      '--sign-bundle',
+      ciKey.privatePath,
+    ],
+    { reject: false, cwd: projectRoot },
+  );
+  expect(ci.exitCode, ci.stdout + ci.stderr).toBe(0);
+  sealFile = path.join(policies, 'policy.sigstore.json');
+  expect(ci.stdout).toContain(`sealed bundle `);
+  expect(ci.stdout).toContain(sealFile);
+  goodSeal = await readFile(sealFile, 'utf8');
+}, 180_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('sealed policy', () => {
+  let t: TestGateway;
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('loads the sealed tree and names its signer in GET /v1/policies, decisions and their audit records', async () => {
+    t = await gatewayWith([ciKey.publicPath]);
+    const status = await t.api<PolicyStatus>(t.tokens.auditor, 'GET', '/v1/policies');
+    expect(status.status).toBe(200);
+    expect(status.body.signature.required).toBe(true);
+    expect(status.body.signature.trusted).toEqual([`key:${ciKey.hint}`]);
+    expect(status.body.signature.seal).toMatchObject({
+      signer: `key:${ciKey.hint}`,
+      digest: status.body.digest,
+      allowLoosening: false,
+      // The gateway compiled the same Wasm CI did.
+      wasmMatches: true,
+    });
+    const r = await t.api<{ effect: string; policyDigest: string; policySigner: string }>(
+      t.tokens.agent,
+      'POST',
+      '/v1/decisions',
+      { kind: 'roaster.set_fan', target: 'roaster-1', params: { value: 5 } },
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.policySigner).toBe(`key:${ciKey.hint}`);
+    const proposed = await t.api<{ action: { id: string } }>(
+      t.tokens.agent,
+      'POST',
+      '/v1/actions',
+      {
+        kind: 'roaster.set_fan',
+        target: 'roaster-1',
+        params: { value: 4 },
+      },
+    );
+    expect(proposed.status).toBe(201);
+    const audit = await t.api<AuditPage>(
+      t.tokens.auditor,
+      'GET',
+      `/v1/audit?action_id=${proposed.body.action.id}`,
+    );
+    const decision = audit.body.records.find((x) => x.type === 'decision.proposal');
+    expect(decision?.payload).toMatchObject({
+      policy_digest: status.body.digest,
+      policy_signer: `key:${ciKey.hint}`,
+    });
+    const start = await t.api<AuditPage>(t.tokens.auditor, 'GET', '/v1/audit?type=policy.reload');
+    expect(start.body.records[0]).toMatchObject({
+      actor: 'gateway',
+      payload: { ok: true, trigger: 'start', seal: { signer: `key:${ciKey.hint}` } },
+    });
+  });
+
+  it('refuses at reload a changed source, another key, a missing or altered seal (422, audited) and keeps serving', async () => {
+    const before = (await t.api<PolicyStatus>(t.tokens.auditor, 'GET', '/v1/policies')).body;
+    const reload = () => t.api<Refusal>(t.tokens.admin, 'POST', '/v1/policies/reload');
+    const autonomy = path.join(policies, 'autonomy.yaml');
+    const original = await readFile(autonomy, 'utf8');
+
+    // 1. A source changed after signing: named in the answer.
+    await writeFile(autonomy, `${original}# widened after review\n`);
+    const changed = await reload();
+    expect(changed.status).toBe(422);
+    expect(changed.body.error.code).toBe('policy_seal_mismatch');
+    expect(changed.body.error.message).toContain('changed autonomy.yaml');
+    expect(changed.body.digest).toBe(before.digest);
+    expect(changed.body.candidate).not.toBe(before.digest);
+    await writeFile(autonomy, original);
+
+    // 2. A new file the seal does not list (checked before anything compiles).
+    const extra = path.join(policies, 'interlock', 'extra.rego');
+    await writeFile(extra, 'package interlock.extra\n');
+    const added = await reload();
+    expect(added.body.error.code).toBe('policy_seal_mismatch');
+    expect(added.body.error.message).toContain('added interlock/extra.rego');
+    await unlink(extra);
+
+    // 3. The same sources sealed by a key the gateway does not trust.
+    await writeFile(sealFile, await sealWith(otherKey.privatePath));
+    const foreign = await reload();
+    expect(foreign.body.error.code).toBe('policy_seal_untrusted');
+    expect(foreign.body.error.message).toContain(otherKey.hint.slice(0, 16));
+
+    // 4. No seal at all.
+    await unlink(sealFile);
+    const unsigned = await reload();
+    expect(unsigned.body.error.code).toBe('policy_unsigned');
+
+    // 5. The good seal with its signed payload altered: the signature no longer holds.
+    const altered = JSON.parse(goodSeal) as { dsseEnvelope: { payload: string } };
+    const payload = JSON.parse(Buffer.from(altered.dsseEnvelope.payload, 'base64').toString()) as {
+      predicate: { ci: { allow_loosening: boolean } };
+    };
+    payload.predicate.ci.allow_loosening = true;
+    altered.dsseEnvelope.payload = Buffer.from(JSON.stringify(payload)).toString('base64');
+    await writeFile(sealFile, JSON.stringify(altered));
+    const tampered = await reload();
+    expect(tampered.body.error.code).toBe('policy_seal_untrusted');
+
+    // Through all of it the sealed bundle kept deciding.
+    const still = await t.api<{ policyDigest: string; policySigner: string }>(
+      t.tokens.agent,
+      'POST',
+      '/v1/decisions',
+      { kind: 'roaster.set_fan', target: 'roaster-1', params: { value: 5 } },
+    );
+    expect(still.body.policyDigest).toBe(before.digest);
+    expect(still.body.policySigner).toBe(`key:${ciKey.hint}`);
+
+    const audit = await t.api<AuditPage>(t.tokens.auditor, 'GET', '/v1/audit?type=policy.reload');
+    const refusals = audit.body.records.filter((x) => x.payload.ok === false);
+    expect(refusals.map((x) => x.payload.code)).toEqual([
+      'policy_seal_mismatch',
+      'policy_seal_mismatch',
+      'policy_seal_untrusted',
+      'policy_unsigned',
+      'policy_seal_untrusted',
+    ]);
+    expect(refusals[0]).toMatchObject({
+      actor: 'admin',
+      payload: { trigger: 'request', digest: before.digest },
+    });
+
+    // The signed seal back: it loads again.
+    await writeFile(sealFile, goodSeal);
+    const ok = await t.api<{ ok: boolean; seal: { signer: string } }>(
+      t.tokens.admin,
+      'POST',
+      '/v1/policies/reload',
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.body.seal.signer).toBe(`key:${ciKey.hint}`);
+  });
+
+  it('refuses at start an unsigned tree, a changed one and one sealed by another key: no bundle, every decision denies, audited', async () => {
+    const autonomy = path.join(policies, 'autonomy.yaml');
+    const original = await readFile(autonomy, 'utf8');
+    const cases: [string, () => Promise<void>, () => Promise<void>][] = [
+      ['policy_unsigned', () => unlink(sealFile), () => writeFile(sealFile, goodSeal)],
+      [
+        'policy_seal_mismatch',
+        () => writeFile(autonomy, `${original}# edited on the host\n`),
+        () => writeFile(autonomy, original),
+      ],
+      [
+        'policy_seal_untrusted',
+        async () => writeFile(sealFile, await sealWith(otherKey.privatePath)),
+        () => writeFile(sealFile, goodSeal),
+      ],
+    ];
+    for (const [code, spoil, restore] of cases) {
+      await spoil();
+      const g = await gatewayWith([ciKey.publicPath]);
+      try {
+        const status = await g.api<PolicyStatus>(g.tokens.auditor, 'GET', '/v1/policies');
+        expect(status.body.digest, code).toBeNull();
+        expect(status.body.lastReload?.error?.code).toBe(code);
+        const ready = await g.api<{ ready: boolean }>(undefined, 'GET', '/ready');
+        expect(ready.body.ready).toBe(false);
+        const d = await g.api<{ effect: string }>(g.tokens.agent, 'POST', '/v1/decisions', {
+          kind: 'roaster.set_fan',
+          target: 'roaster-1',
+          params: { value: 5 },
+        });
+        expect(d.body.effect).toBe('deny');
+        const audit = await g.api<AuditPage>(
+          g.tokens.auditor,
+          'GET',
+          '/v1/audit?type=policy.reload',
+        );
+        expect(audit.body.records[0]).toMatchObject({
+          actor: 'gateway',
+          payload: { ok: false, trigger: 'start', code, digest: null },
+        });
+      } finally {
+        await g.close();
+        await restore();
+      }
+    }
+  });
+
+  it('trusts only the configured keys: the same seal is refused by a gateway that trusts another key', async () => {
+    const g = await gatewayWith([otherKey.publicPath]);
+    try {
+      const status = await g.api<PolicyStatus>(g.tokens.auditor, 'GET', '/v1/policies');
+      expect(status.body.digest).toBeNull();
+      expect(status.body.lastReload?.error?.code).toBe('policy_seal_untrusted');
+    } finally {
+      await g.close();
+    }
+  });
+});
