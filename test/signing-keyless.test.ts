@@ -18,6 +18,7 @@ type Handler = { path: string; fn: HandlerFn };
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keylessSigner, type Signer } from '../gateway/signing/signer.ts';
+import { openSeal, sealStatement, signSeal } from '../gateway/signing/policy-seal.ts';
 import {
   verifyBlobBundle,
   verifyEnvelopeBundle,
@@ -150,5 +151,50 @@ describe('keyless signing through the Signer abstraction', () => {
       }),
     ).toThrow(/does not verify/);
     expect(() => verifyEnvelopeBundle(bundle, { keys: [] })).toThrow(/trusted root/);
+  });
+
+  it('seals a policy tree keylessly; only a configured identity and issuer opens the seal', async () => {
+    const sources = [{ path: 'a.rego', kind: 'rego' as const, content: 'package a\n' }];
+    const digest = createHash('sha256').update('stand-in').digest('hex');
+    const statement = sealStatement({
+      digest,
+      sources,
+      wasm: new Uint8Array([0, 97, 115, 109]),
+      ciReport: Buffer.from('{}'),
+      steps: [],
+      allowLoosening: false,
+      version: 'test',
+      now: Date.now(),
+    });
+    const sealed = await signSeal(signer, statement);
+    const root = trust.trustedRoot;
+    const opened = openSeal(
+      sealed,
+      {
+        keys: [],
+        identities: [
+          { subjectAlternativeName: 'https://someone.else', issuer: ISSUER },
+          { subjectAlternativeName: IDENTITY, issuer: ISSUER },
+        ],
+        trustedRoot: root,
+      },
+      { digest, sources },
+    );
+    expect(opened.signer).toBe(`keyless:${IDENTITY} (${ISSUER})`);
+    const refused = (identities: { subjectAlternativeName: string; issuer: string }[]) => {
+      try {
+        openSeal(sealed, { keys: [], identities, trustedRoot: root }, { digest, sources });
+      } catch (err) {
+        return (err as { code?: string }).code;
+      }
+      return 'opened';
+    };
+    expect(refused([{ subjectAlternativeName: IDENTITY, issuer: 'https://other.issuer' }])).toBe(
+      'policy_seal_untrusted',
+    );
+    expect(refused([{ subjectAlternativeName: 'https://someone.else', issuer: ISSUER }])).toBe(
+      'policy_seal_untrusted',
+    );
+    expect(refused([])).toBe('policy_seal_untrusted');
   });
 });
