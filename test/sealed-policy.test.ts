@@ -8,13 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invariantSources } from '../gateway/invariants/compile.ts';
-import { defaultCacheDir, projectRoot } from '../gateway/paths.ts';
-import { compilePolicy, loadSources } from '../gateway/policy/compile.ts';
-import { generateSigningKey, loadSigningKey } from '../gateway/signing/keys.ts';
-import { sealStatement, signSeal } from '../gateway/signing/policy-seal.ts';
-import { localKeySigner } from '../gateway/signing/signer.ts';
+import { buildEvidence } from '../gateway/evidence/build.ts';
+import { projectRoot } from '../gateway/paths.ts';
+import { generateSigningKey } from '../gateway/signing/keys.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { sealTree } from './helpers/seal.ts';
 
 const bin = path.join(projectRoot, 'bin', 'interlock.js');
 
@@ -52,30 +50,8 @@ const gatewayWith = (trusted: string[]) =>
     policy: { requireSignature: { keys: trusted } },
   });
 
-/** The tree as it is now, sealed by `key` as CI would (a passing run's report digest). */
-async function sealWith(key: string): Promise<string> {
-  const extraSources = await invariantSources(invariants, policies);
-  const sources = await loadSources({
-    policyDir: policies,
-    cacheDir: defaultCacheDir,
-    extraSources,
-  });
-  const bundle = await compilePolicy(
-    { policyDir: policies, cacheDir: defaultCacheDir, extraSources },
-    sources,
-  );
-  const statement = sealStatement({
-    digest: bundle.digest,
-    sources,
-    wasm: bundle.wasm,
-    ciReport: Buffer.from('{"ok":true}'),
-    steps: [{ name: 'opa test', ok: true, summary: 'stand-in' }],
-    allowLoosening: false,
-    version: 'test',
-    now: Date.now(),
-  });
-  return `${JSON.stringify(await signSeal(localKeySigner(loadSigningKey(key)), statement))}\n`;
-}
+/** The tree as it is now, sealed by `key`. */
+const sealWith = (key: string): Promise<string> => sealTree(policies, invariants, key);
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'interlock-seal-'));
@@ -163,6 +139,22 @@ describe('sealed policy', () => {
       policy_digest: status.body.digest,
       policy_signer: `key:${ciKey.hint}`,
     });
+    // Evidence over the window names the signer on each decision card and per bundle in force.
+    const notRun = { status: 'not_run' as const, reason: 'not part of this test' };
+    const { statement } = await buildEvidence({
+      db: t.gw.services.deps.db,
+      signer: t.gw.services.governance.signer,
+      sourcesRoot: work,
+      policyTests: notRun,
+      invariantTests: notRun,
+      modelChecks: notRun,
+      checkpointEvery: 1000,
+    });
+    const card = statement.predicate.decisions.find((c) => c.action_id === proposed.body.action.id);
+    expect(card?.decision?.policy_signer).toBe(`key:${ciKey.hint}`);
+    expect(statement.predicate.policy_bundle.in_force).toEqual([
+      { digest: status.body.digest, signer: `key:${ciKey.hint}`, decisions: 1 },
+    ]);
     const start = await t.api<AuditPage>(t.tokens.auditor, 'GET', '/v1/audit?type=policy.reload');
     expect(start.body.records[0]).toMatchObject({
       actor: 'gateway',
