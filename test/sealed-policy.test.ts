@@ -8,8 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { buildEvidence } from '../gateway/evidence/build.ts';
-import { projectRoot } from '../gateway/paths.ts';
+import { invariantSources } from '../gateway/invariants/compile.ts';
+import { compilePolicy } from '../gateway/policy/compile.ts';
+import { defaultCacheDir, projectRoot } from '../gateway/paths.ts';
 import { generateSigningKey } from '../gateway/signing/keys.ts';
 import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
 import { sealTree } from './helpers/seal.ts';
@@ -287,6 +290,76 @@ describe('sealed policy', () => {
         await g.close();
         await restore();
       }
+    }
+  });
+
+  it('does not trust a cached module that is not the one sealed: it compiles the sealed sources afresh and replaces it', async () => {
+    // A tree of its own (a comment makes its digest unique), so its cache slot is this test's.
+    const tree = path.join(work, 'cache-tree');
+    await cp(policies, path.join(tree, 'policies'), { recursive: true });
+    await unlink(path.join(tree, 'policies', 'policy.sigstore.json')).catch(() => undefined);
+    const autonomy = path.join(tree, 'policies', 'autonomy.yaml');
+    await writeFile(autonomy, `${await readFile(autonomy, 'utf8')}# ${Math.random()}\n`);
+    const sealedText = await sealTree(path.join(tree, 'policies'), invariants, ciKey.privatePath);
+    await writeFile(path.join(tree, 'policies', 'policy.sigstore.json'), sealedText);
+    // Someone with write access to the cache plants a module without the baseline checks.
+    const evil = path.join(work, 'evil');
+    await cp(path.join(tree, 'policies'), evil, { recursive: true });
+    const decisionRego = path.join(evil, 'interlock', 'decision', 'decision.rego');
+    const rego = await readFile(decisionRego, 'utf8');
+    await writeFile(
+      decisionRego,
+      rego.replace('[f | some f in data.interlock.baseline.deny]', '[]'),
+    );
+    const evilBundle = await compilePolicy({
+      policyDir: evil,
+      cacheDir: path.join(work, 'evil-cache'),
+      extraSources: await invariantSources(invariants, evil),
+    });
+    const digest = (
+      await compilePolicy({
+        policyDir: path.join(tree, 'policies'),
+        cacheDir: defaultCacheDir,
+        extraSources: await invariantSources(invariants, path.join(tree, 'policies')),
+      })
+    ).digest;
+    const slot = path.join(defaultCacheDir, 'bundles', digest, 'policy.wasm');
+    await writeFile(slot, evilBundle.wasm);
+
+    const g = await startTestGateway({
+      policyDir: path.join(tree, 'policies'),
+      invariantsDir: invariants,
+      policy: { requireSignature: { keys: [ciKey.publicPath] } },
+    });
+    try {
+      const status = await g.api<PolicyStatus & { lastReload: { fromCache: boolean } }>(
+        g.tokens.auditor,
+        'GET',
+        '/v1/policies',
+      );
+      expect(status.body.digest).toBe(digest);
+      // opa build is not byte-reproducible: a fresh module of the same sources is not CI's.
+      expect(status.body.signature.seal?.wasmMatches).toBe(false);
+      expect(status.body.lastReload.fromCache).toBe(false);
+      // The baseline still denies a preheat while the roaster is RUNNING.
+      const d = await g.api<{ effect: string; stage: string }>(
+        g.tokens.agent,
+        'POST',
+        '/v1/decisions',
+        {
+          kind: 'roaster.preheat',
+          target: 'roaster-1',
+          params: { target_temp: 200 },
+        },
+      );
+      expect(d.body).toMatchObject({ effect: 'deny', stage: 'baseline' });
+      expect(
+        createHash('sha256')
+          .update(await readFile(slot))
+          .digest('hex'),
+      ).not.toBe(createHash('sha256').update(evilBundle.wasm).digest('hex'));
+    } finally {
+      await g.close();
     }
   });
 

@@ -39,9 +39,9 @@ const spki = (k: ReturnType<typeof p256>): Buffer =>
 /**
  * An unsigned JWT is enough for the mock CA, which reads the claims without checking a signature.
  */
-function identityToken(): string {
+function identityToken(sub = IDENTITY): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ iss: ISSUER, sub: IDENTITY, aud: 'sigstore', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 })}.`;
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ iss: ISSUER, sub, aud: 'sigstore', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 })}.`;
 }
 
 let signer: Signer;
@@ -196,5 +196,50 @@ describe('keyless signing through the Signer abstraction', () => {
       'policy_seal_untrusted',
     );
     expect(refused([])).toBe('policy_seal_untrusted');
+  });
+
+  it('matches a keyless identity whole and literally: a longer or look-alike identity is refused', async () => {
+    const sources = [{ path: 'a.rego', kind: 'rego' as const, content: 'package a\n' }];
+    const digest = createHash('sha256').update('stand-in').digest('hex');
+    const statement = sealStatement({
+      digest,
+      sources,
+      wasm: new Uint8Array([0]),
+      ciReport: Buffer.from('{}'),
+      steps: [],
+      allowLoosening: false,
+      version: 'test',
+      now: Date.now(),
+    });
+    const trusted = 'https://ci.interlock.test/policies/ci.yml@refs/heads/main';
+    const sealedAs = async (sub: string) =>
+      signSeal(
+        keylessSigner({
+          fulcioURL: FULCIO,
+          rekorURL: REKOR,
+          identityToken: async () => identityToken(sub),
+          rekorEntryType: 'intoto',
+        }),
+        statement,
+      );
+    const open = (bundle: unknown) =>
+      openSeal(
+        bundle,
+        {
+          keys: [],
+          identities: [{ subjectAlternativeName: trusted, issuer: ISSUER }],
+          trustedRoot: trust.trustedRoot,
+        },
+        { digest, sources },
+      );
+    expect(open(await sealedAs(trusted)).signer).toBe(`keyless:${trusted} (${ISSUER})`);
+    for (const other of [
+      `${trusted}-attacker`,
+      `https://evil.test/x@refs/heads/${trusted}`,
+      trusted.replace('ci.interlock.test', 'ciXinterlock.test'),
+    ]) {
+      const bundle = await sealedAs(other);
+      expect(() => open(bundle), other).toThrow(/trusted signer/);
+    }
   });
 });

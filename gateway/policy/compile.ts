@@ -52,6 +52,11 @@ export async function loadSources(options: CompileOptions): Promise<PolicySource
 export async function compilePolicy(
   options: CompileOptions,
   preloaded?: PolicySource[],
+  /**
+   * The module a seal says CI compiled: a cached module that is not this one is not trusted
+   * (the cache folder may have been written by someone else), so the sources are compiled afresh.
+   */
+  expectedWasmSha256?: string,
 ): Promise<CompiledBundle> {
   const sources = preloaded ?? (await loadSources(options));
   const data = mergePolicyData(sources);
@@ -63,7 +68,12 @@ export async function compilePolicy(
     : digest;
   const cached = path.join(options.cacheDir, 'bundles', key, 'policy.wasm');
   if (existsSync(cached)) {
-    return { digest, wasm: await readFile(cached), data, sources, fromCache: true };
+    const wasm = await readFile(cached);
+    if (
+      expectedWasmSha256 === undefined ||
+      createHash('sha256').update(wasm).digest('hex') === expectedWasmSha256
+    )
+      return { digest, wasm, data, sources, fromCache: true };
   }
 
   const staged = await stagePolicy(sources, data, { includeTests: false });
@@ -104,6 +114,7 @@ export async function compilePolicy(
     const tmp = `${dest}.${process.pid}.tmp`;
     await mkdir(tmp, { recursive: true });
     await writeFile(path.join(tmp, 'policy.wasm'), wasm);
+    if (existsSync(dest)) await rm(dest, { recursive: true, force: true });
     await rename(tmp, dest).catch(async () => rm(tmp, { recursive: true, force: true }));
     return { digest, wasm, data, sources, fromCache: false };
   } finally {

@@ -105,7 +105,11 @@ export class PolicyEngine {
       const sources = await loadSources({ ...this.options, extraSources });
       candidate = sourcesDigest(sources);
       const opened = await this.options.openSeal?.({ digest: candidate, sources });
-      const bundle = await compilePolicy({ ...this.options, extraSources }, sources);
+      const bundle = await compilePolicy(
+        { ...this.options, extraSources },
+        sources,
+        opened?.wasmSha256,
+      );
       const seal = opened ? sealInfo(opened, bundle.wasm) : undefined;
       const changed = bundle.digest !== before || seal?.signer !== this.#seal?.signer;
       if (changed || !this.#current)

@@ -69,6 +69,15 @@ export function parseBundle(json: unknown): Bundle {
   return bundle;
 }
 
+/**
+ * sigstore-js matches the certificate identity as a regular expression, unanchored: `…@refs/heads/main`
+ * would also accept `…@refs/heads/main-attacker`. Identities are configured as strings, so
+ * match them whole and literally.
+ */
+function exactly(identity: string): string {
+  return `^${identity.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`;
+}
+
 function verifierFor(
   bundle: Bundle,
   trust: TrustPolicy,
@@ -103,7 +112,7 @@ function verifierFor(
   }
   const policy: VerificationPolicy = {
     ...(trust.identity?.subjectAlternativeName
-      ? { subjectAlternativeName: trust.identity.subjectAlternativeName }
+      ? { subjectAlternativeName: exactly(trust.identity.subjectAlternativeName) }
       : {}),
     ...(trust.identity?.issuer ? { extensions: { issuer: trust.identity.issuer } } : {}),
   };
