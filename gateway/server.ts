@@ -36,6 +36,8 @@ import type { EngineFault } from './policy/healing-instance.ts';
 import { databaseAnswers, openDatabase, type Db } from './store/db.ts';
 import { GroupCommitter } from './store/group-commit.ts';
 import { signerFromConfig } from './signing/from-config.ts';
+import { latestRecordsOfType } from './store/audit-log.ts';
+import { z } from 'zod';
 import { fileWitness, probeWitness, witnessPath } from './audit/witness.ts';
 import { createTargets, type Target } from './targets.ts';
 
@@ -81,7 +83,12 @@ export async function startGateway(
     before: string | null,
     trigger: ReloadTrigger,
   ) => void = () => undefined;
-  const engine = await startEngine(
+  // The newest seal this gateway (or a replica) loaded before: older ones are refused.
+  if (sealGate) {
+    const last = await lastLoadedSeal(db);
+    if (last) sealGate.accept(last);
+  }
+  const { engine, first } = await startEngine(
     config,
     log,
     (fault) => engineFault(fault),
@@ -119,8 +126,10 @@ export async function startGateway(
       },
     ]).catch((err: unknown) => log.error({ err }, 'could not audit a policy load'));
   };
-  // The first load, refused or not, is on the record like every later one.
-  if (engine.lastReload) await recordAuditOfStart(deps, engine.lastReload);
+  // The first load, refused or not, is on the record like every later one; only then may file
+  // changes reload, so none goes unrecorded.
+  await recordAuditOfStart(deps, first);
+  if (config.watchPolicies) engine.watch();
   await seedRules(db, deps.now());
   const evaluateTarget = async (target: string): Promise<void> => {
     for (const e of await evaluateBreakers(deps, target))
@@ -285,7 +294,7 @@ async function startEngine(
   onFault: (fault: EngineFault) => void,
   sealGate: SealGate | undefined,
   onLoad: (result: ReloadResult, before: string | null, trigger: ReloadTrigger) => void,
-): Promise<PolicyEngine> {
+): Promise<{ engine: PolicyEngine; first: ReloadResult }> {
   const { policyDir, invariantsDir } = policyTreeOf(config);
   let before: string | null = null;
   const engine = new PolicyEngine({
@@ -296,6 +305,7 @@ async function startEngine(
     watchDirs: [invariantsDir],
     ...(sealGate ? { openSeal: sealGate.check } : {}),
     onReload: (r, trigger) => {
+      if (r.ok && r.seal) sealGate?.accept(r.seal.signedAt);
       if (r.ok)
         log.info(
           {
@@ -323,9 +333,28 @@ async function startEngine(
     );
   // A policy that does not compile, or is not sealed when a seal is required, leaves no bundle:
   // every decision denies and /ready says so.
-  await engine.reload('start');
-  if (config.watchPolicies) engine.watch();
-  return engine;
+  const first = await engine.reload('start');
+  return { engine, first };
+}
+
+const LoadedSealSchema = z.object({
+  ok: z.literal(true),
+  seal: z.object({ signedAt: z.string() }),
+});
+
+/** When the seal of the latest sealed load on record was made (the rollback floor). */
+async function lastLoadedSeal(db: Db): Promise<string | undefined> {
+  for (const r of await latestRecordsOfType(db, 'policy.reload', 200)) {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(r.payload);
+    } catch {
+      continue;
+    }
+    const parsed = LoadedSealSchema.safeParse(payload);
+    if (parsed.success) return parsed.data.seal.signedAt;
+  }
+  return undefined;
 }
 
 /** The first load's audit record, written once the database is up. */

@@ -246,6 +246,38 @@ describe('sealed policy', () => {
     expect(ok.body.seal.signer).toBe(`key:${ciKey.hint}`);
   });
 
+  it('refuses a genuine seal older than one it already loaded (rollback), at reload and at the next start', async () => {
+    const yesterday = await sealTree(
+      policies,
+      invariants,
+      ciKey.privatePath,
+      Date.now() - 86_400_000,
+    );
+    await writeFile(sealFile, yesterday);
+    const stale = await t.api<Refusal>(t.tokens.admin, 'POST', '/v1/policies/reload');
+    expect(stale.status).toBe(422);
+    expect(stale.body.error.code).toBe('policy_seal_stale');
+    // A gateway starting on the same database remembers the newest seal loaded there.
+    const g = await startTestGateway(
+      {
+        policyDir: policies,
+        invariantsDir: invariants,
+        policy: { requireSignature: { keys: [ciKey.publicPath] } },
+        database: { url: t.config.database.url },
+      },
+      {},
+    );
+    try {
+      const status = await g.api<PolicyStatus>(t.tokens.auditor, 'GET', '/v1/policies');
+      expect(status.body.digest).toBeNull();
+      expect(status.body.lastReload?.error?.code).toBe('policy_seal_stale');
+    } finally {
+      await g.close();
+    }
+    await writeFile(sealFile, goodSeal);
+    expect((await t.api(t.tokens.admin, 'POST', '/v1/policies/reload')).status).toBe(200);
+  });
+
   it('refuses at start an unsigned tree, a changed one and one sealed by another key: no bundle, every decision denies, audited', async () => {
     const autonomy = path.join(policies, 'autonomy.yaml');
     const original = await readFile(autonomy, 'utf8');

@@ -31,6 +31,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   policy_seal_invalid: 422,
   policy_seal_untrusted: 422,
   policy_seal_mismatch: 422,
+  policy_seal_stale: 422,
   internal: 500,
 };
 

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'policy_seal_invalid'
   | 'policy_seal_untrusted'
   | 'policy_seal_mismatch'
+  | 'policy_seal_stale'
   | 'toolchain_missing'
   | 'not_found'
   | 'unauthorized'
@@ -130,7 +131,11 @@ export class KeyError extends InterlockError {
 export class PolicySealError extends InterlockError {
   constructor(
     code:
-      'policy_unsigned' | 'policy_seal_invalid' | 'policy_seal_untrusted' | 'policy_seal_mismatch',
+      | 'policy_unsigned'
+      | 'policy_seal_invalid'
+      | 'policy_seal_untrusted'
+      | 'policy_seal_mismatch'
+      | 'policy_seal_stale',
     message: string,
     options: { cause?: unknown } = {},
   ) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -207,6 +208,9 @@ describe('policy seals', () => {
       writeFileSync(path.join(dir, 'big.json'), `"${'x'.repeat(SEAL_MAX_BYTES)}"`);
       expect(await readCode(path.join(dir, 'big.json'))).toBe('policy_seal_invalid');
       expect(await readCode(dir)).toBe('policy_seal_invalid');
+      // A named pipe would block a plain read forever.
+      execFileSync('mkfifo', [path.join(dir, 'pipe.json')]);
+      expect(await readCode(path.join(dir, 'pipe.json'))).toBe('policy_seal_invalid');
       writeFileSync(path.join(dir, 'ok.json'), '{"a":1}');
       expect(await readCode(path.join(dir, 'ok.json'))).toBe('read');
     });

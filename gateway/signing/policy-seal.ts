@@ -3,6 +3,7 @@
  * loads a tree, that a key or identity it trusts signed exactly these sources).
  */
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isBundleWithPublicKey } from '@sigstore/bundle';
 import { canonicalJson } from '../schema/canonical-json.ts';
@@ -220,8 +221,12 @@ export function openSeal(
 export async function readSeal(file: string): Promise<unknown> {
   let text: string;
   try {
-    const handle = await open(file, 'r');
+    // Non-blocking, then only a regular file: a FIFO planted at the seal path would otherwise
+    // hold the load (and every reload that shares it) forever.
+    const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
+      if (!(await handle.stat()).isFile())
+        throw new PolicySealError('policy_seal_invalid', `the seal ${file} is not a regular file`);
       const buf = Buffer.alloc(SEAL_MAX_BYTES + 1);
       const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
       if (bytesRead > SEAL_MAX_BYTES)

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config.ts';
-import { KeyError } from '../schema/errors.ts';
+import { KeyError, PolicySealError } from '../schema/errors.ts';
 import { SEAL_FILE, type OpenedSeal } from '../schema/policy-seal.ts';
 import { loadTrustedKey } from './keys.ts';
 import { openSeal, readSeal, type SealableSource, type SealTrust } from './policy-seal.ts';
@@ -22,6 +22,11 @@ export interface SealGate {
   sealFile: string;
   /** The trusted signers, for logs and GET /v1/policies. */
   trusted: string[];
+  /**
+   * Records a seal the gateway loaded: from then on a seal made before it is refused
+   * (`policy_seal_stale`), so an old tree with its genuine seal cannot be put back.
+   */
+  accept(signedAt: string): void;
 }
 
 type Required = NonNullable<Config['policy']['requireSignature']>;
@@ -51,6 +56,7 @@ export function sealGateFromConfig(
 ): SealGate | undefined {
   if (!required) return undefined;
   const trust = trustFrom(required, base);
+  let floor: { at: number; iso: string } | undefined;
   const sealFile = required.seal
     ? path.resolve(base, required.seal)
     : path.join(policyDir, SEAL_FILE);
@@ -60,6 +66,20 @@ export function sealGateFromConfig(
       ...trust.keys.map((k) => `key:${k.hint}`),
       ...trust.identities.map((i) => `keyless:${i.subjectAlternativeName} (${i.issuer})`),
     ],
-    check: async (candidate) => openSeal(await readSeal(sealFile), trust, candidate),
+    check: async (candidate) => {
+      const opened = openSeal(await readSeal(sealFile), trust, candidate);
+      const at = Date.parse(opened.signedAt);
+      if (floor !== undefined && !(at >= floor.at))
+        throw new PolicySealError(
+          'policy_seal_stale',
+          `the seal was made at ${opened.signedAt}, before the seal of a tree this gateway has already loaded (${floor.iso}); an older tree comes back only through a new CI run`,
+        );
+      return opened;
+    },
+    accept: (signedAt) => {
+      const at = Date.parse(signedAt);
+      if (Number.isFinite(at) && (floor === undefined || at > floor.at))
+        floor = { at, iso: signedAt };
+    },
   };
 }

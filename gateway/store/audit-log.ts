@@ -317,3 +317,18 @@ export async function insertCheckpoint(
 ): Promise<void> {
   await db.insertInto('audit_checkpoints').values(row).execute();
 }
+
+/** The latest `limit` records of one type, newest first (on the (type, seq) index). */
+export async function latestRecordsOfType(
+  db: Conn,
+  type: string,
+  limit: number,
+): Promise<AuditLogTable[]> {
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('type', '=', type)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -11,6 +11,7 @@ export async function sealTree(
   policyDir: string,
   invariantsDir: string,
   keyFile: string,
+  signedAt = Date.now(),
 ): Promise<string> {
   const extraSources = await invariantSources(invariantsDir, policyDir);
   const sources = await loadSources({ policyDir, cacheDir: defaultCacheDir, extraSources });
@@ -26,7 +27,7 @@ export async function sealTree(
     steps: [{ name: 'opa test', ok: true, summary: 'stand-in' }],
     allowLoosening: false,
     version: 'test',
-    now: Date.now(),
+    now: signedAt,
   });
   return `${JSON.stringify(await signSeal(localKeySigner(loadSigningKey(keyFile)), statement))}\n`;
 }
