@@ -4,7 +4,9 @@
  * ci-report.json and ci-report.md, exit 0 only when everything passes. `--evidence FILE`
  * also signs an evidence bundle carrying these results.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
@@ -20,10 +22,10 @@ import { sealStatement, signSeal } from '../signing/policy-seal.ts';
 import { keylessSigner, localKeySigner, type Signer } from '../signing/signer.ts';
 import { mergePolicyData } from '../policy/load-data.ts';
 import { runOpa } from '../policy/opa-cli.ts';
-import { readPolicySources, type PolicySource } from '../policy/sources.ts';
+import { readPolicySources, sourcesDigest, type PolicySource } from '../policy/sources.ts';
 import { stagePolicy } from '../policy/stage.ts';
 import { unformattedRego } from '../policy/format-check.ts';
-import { lintRego } from '../policy/regal-lint.ts';
+import { lintRego, regalConfigFor } from '../policy/regal-lint.ts';
 import { runPolicyTests } from '../policy/test-runner.ts';
 import { signerFromConfig } from '../signing/from-config.ts';
 import { openDatabase } from '../store/db.ts';
@@ -104,6 +106,8 @@ const asResult = (s: CiStep | undefined, report?: unknown): CheckResult =>
 
 interface CiOptions {
   policyDir: string;
+  /** The Regal configuration of the tree (its own, when the checks run on a snapshot). */
+  regalConfig?: string;
   invariantsDir: string;
   specsDir: string;
   threshold: number;
@@ -253,7 +257,7 @@ async function opaFormat(o: CiOptions): Promise<Checked> {
 /** Regal's lint rules with the tree's `.regal/config.yaml`: what the editors' linter shows. */
 async function regalLint(o: CiOptions): Promise<Checked> {
   const done = await step('regal lint', async () => {
-    const r = await lintRego(o.policyDir);
+    const r = await lintRego(o.policyDir, o.regalConfig);
     // Optional like cosign: where Regal cannot be built the step says so and passes.
     if (!r.ran) return { ok: true, summary: `skipped: ${r.reason}`, failures: [] };
     return {
@@ -438,9 +442,49 @@ async function writeEvidence(
 }
 
 export async function runCiCommand(argv: string[]): Promise<number> {
-  const o = parseCiArgs(argv);
+  const given = parseCiArgs(argv);
   // A key that cannot sign is an error now, not after minutes of checks.
-  const sealer = o.signBundle ? sealSigner(o.signBundle) : undefined;
+  const sealer = given.signBundle ? sealSigner(given.signBundle) : undefined;
+  if (!sealer) return runChecks(given);
+  // Sealing: every check runs on one snapshot of the tree, and the seal covers that snapshot, so
+  // an edit during the run cannot be sealed under another file's passing tests.
+  const snapshot = await snapshotTree(given.policyDir, given.invariantsDir);
+  try {
+    return await runChecks(
+      {
+        ...given,
+        policyDir: snapshot.policyDir,
+        invariantsDir: snapshot.invariantsDir,
+        regalConfig: regalConfigFor(given.policyDir),
+      },
+      { signer: sealer, tree: given },
+    );
+  } finally {
+    await rm(snapshot.root, { recursive: true, force: true });
+  }
+}
+
+/** A private copy of the policy and invariants folders (same folder names: they name sources). */
+async function snapshotTree(
+  policyDir: string,
+  invariantsDir: string,
+): Promise<{ root: string; policyDir: string; invariantsDir: string }> {
+  const root = await mkdtemp(path.join(tmpdir(), 'interlock-ci-snapshot-'));
+  const snapshot = {
+    root,
+    policyDir: path.join(root, 'p', path.basename(policyDir)),
+    invariantsDir: path.join(root, 'i', path.basename(invariantsDir)),
+  };
+  await cp(policyDir, snapshot.policyDir, { recursive: true, dereference: true });
+  if (existsSync(invariantsDir))
+    await cp(invariantsDir, snapshot.invariantsDir, { recursive: true, dereference: true });
+  return snapshot;
+}
+
+async function runChecks(
+  o: CiOptions,
+  seal?: { signer: Signer; tree: CiOptions },
+): Promise<number> {
   const extra = await invariantSources(o.invariantsDir, o.policyDir).catch(() => []);
   const check = await opaCheck(o, extra);
   const format = await opaFormat(o);
@@ -465,25 +509,30 @@ export async function runCiCommand(argv: string[]): Promise<number> {
     path.join(o.out, 'ci-report.md'),
     markdownReport(steps, ok) + (impact?.markdown ? `\n${impact.markdown}` : ''),
   );
+  // Evidence names the tree's own files (policies/, invariants/ and specs/ beside each other).
   if (o.evidence)
-    await writeEvidence({ ...o, evidence: o.evidence }, { policy, invariants, specs });
-  if (o.signBundle && sealer) {
+    await writeEvidence(
+      { ...o, policyDir: seal?.tree.policyDir ?? o.policyDir, evidence: o.evidence },
+      { policy, invariants, specs },
+    );
+  if (seal) {
     if (!ok) {
       console.log('interlock ci: the tree is not sealed (checks failed)');
       return 1;
     }
     if (!compiled.digest) throw new Error('the invariants check passed without a bundle digest');
-    await writeSeal({ ...o, sealOut: o.sealOut ?? '' }, sealer, steps, compiled.digest);
+    await writeSeal(o, seal.tree, seal.signer, steps, compiled.digest);
   }
   return ok ? 0 : 1;
 }
 
 /**
- * Seals the tree the run passed on. The sources are read again here and must still be the ones
- * the checks compiled: a tree edited during the run is not sealed.
+ * Seals the snapshot the run passed on. The tree itself must still be that snapshot: a tree
+ * edited during the run is not sealed (its seal would not cover it anyway).
  */
 async function writeSeal(
-  o: CiOptions & { sealOut: string },
+  o: CiOptions,
+  tree: CiOptions,
   signer: Signer,
   steps: CiStep[],
   checkedDigest: string,
@@ -498,10 +547,17 @@ async function writeSeal(
     { policyDir: o.policyDir, cacheDir: defaultCacheDir, extraSources },
     sources,
   );
-  if (bundle.digest !== checkedDigest)
+  const now = sourcesDigest(
+    await loadSources({
+      policyDir: tree.policyDir,
+      cacheDir: defaultCacheDir,
+      extraSources: await invariantSources(tree.invariantsDir, tree.policyDir),
+    }),
+  );
+  if (bundle.digest !== checkedDigest || now !== checkedDigest)
     throw new InterlockError(
       'conflict',
-      `the policy tree changed during the run (checked ${checkedDigest.slice(0, 12)}…, now ${bundle.digest.slice(0, 12)}…); not sealed`,
+      `the policy tree changed during the run (checked ${checkedDigest.slice(0, 12)}…, now ${now.slice(0, 12)}…); not sealed`,
     );
   const pkg = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as {
     version: string;
@@ -517,10 +573,11 @@ async function writeSeal(
     now: Date.now(),
   });
   const sealed = await signSeal(signer, statement);
-  await mkdir(path.dirname(o.sealOut), { recursive: true });
-  await writeFile(o.sealOut, `${JSON.stringify(sealed, null, 2)}\n`);
+  const sealOut = tree.sealOut ?? path.join(tree.policyDir, SEAL_FILE);
+  await mkdir(path.dirname(sealOut), { recursive: true });
+  await writeFile(sealOut, `${JSON.stringify(sealed, null, 2)}\n`);
   console.log(
-    `interlock ci: sealed bundle ${bundle.digest} (${statement.predicate.sources.length} sources) by ${signer.identity}: ${o.sealOut}`,
+    `interlock ci: sealed bundle ${bundle.digest} (${statement.predicate.sources.length} sources) by ${signer.identity}: ${sealOut}`,
   );
 }
 

@@ -54,15 +54,14 @@ export function regalConfigFor(policyDir: string): string {
 }
 
 /** lintRego runs `regal lint` on dir; not ran when Regal is not installed. */
-export async function lintRego(dir: string): Promise<RegalOutcome> {
+export async function lintRego(dir: string, config = regalConfigFor(dir)): Promise<RegalOutcome> {
   const bin = regalBinary();
   if (!existsSync(bin))
     return { ran: false, reason: `regal is not installed at ${bin} (scripts/setup.sh builds it)` };
-  const r = await execa(
-    bin,
-    ['lint', '--format', 'json', '--config-file', regalConfigFor(dir), dir],
-    { reject: false, timeout: 120_000 },
-  );
+  const r = await execa(bin, ['lint', '--format', 'json', '--config-file', config, dir], {
+    reject: false,
+    timeout: 120_000,
+  });
   // Exit 3 means violations were found; anything else but 0 is Regal failing to run.
   let parsed: z.infer<typeof Report>;
   try {
