@@ -187,6 +187,9 @@ describe('policy seals', () => {
     expect(sourceDifferences([...listed, listed[0]!], listed)).toContain(
       'the seal lists a source twice',
     );
+    expect(sourceDifferences(listed, [...listed, listed[0]!])).toContain(
+      'the tree has two sources at one path',
+    );
   });
 
   describe('reading the seal file', () => {

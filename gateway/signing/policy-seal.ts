@@ -173,6 +173,8 @@ export function sourceDifferences(
   const out: string[] = [];
   // A seal listing a path twice could make the two lists agree by count but not by content.
   if (before.size !== sealed.length) out.push('the seal lists a source twice');
+  // Nor may the tree hold two sources at one path (a file beside a generated one of that name).
+  if (now.size !== candidate.length) out.push('the tree has two sources at one path');
   for (const [p, s] of now) {
     const was = before.get(p);
     if (!was) out.push(`added ${p}`);
