@@ -129,11 +129,18 @@ describe('policy reload over HTTP', () => {
         payload: { ok: boolean; before: string; digest: string };
       }[];
     }>(t.tokens.auditor, 'GET', '/v1/audit?type=policy.reload');
+    // The gateway's own first load, then the two requests.
     expect(audit.body.records.map((r) => [r.actor, r.payload.ok])).toEqual([
+      ['gateway', true],
       ['admin', false],
       ['admin', true],
     ]);
-    expect(audit.body.records[1]!.payload).toMatchObject({ before, digest: swapped.body.digest });
+    expect(audit.body.records[0]!.payload).toMatchObject({ trigger: 'start', digest: before });
+    expect(audit.body.records[2]!.payload).toMatchObject({
+      trigger: 'request',
+      before,
+      digest: swapped.body.digest,
+    });
   });
 
   it('falls back to the policy’s own shell analysis when its sources are edited, and decides the same', async () => {
