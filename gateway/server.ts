@@ -78,11 +78,7 @@ export async function startGateway(
   let engineFault: (fault: EngineFault) => void = (fault) =>
     log.error({ fault }, 'policy engine instance replaced after a failure');
   // Set once the database is up: what a load that a file change started leaves in the audit log.
-  let auditLoad: (
-    result: ReloadResult,
-    before: string | null,
-    trigger: ReloadTrigger,
-  ) => void = () => undefined;
+  let auditWatchLoad: (result: ReloadResult, before: string | null) => void = () => undefined;
   // The newest seal this gateway (or a replica) loaded before: older ones are refused.
   if (sealGate) {
     const last = await lastLoadedSeal(db);
@@ -93,7 +89,7 @@ export async function startGateway(
     log,
     (fault) => engineFault(fault),
     sealGate,
-    (result, before, trigger) => auditLoad(result, before, trigger),
+    (result, before) => auditWatchLoad(result, before),
   );
   const targets = await connectTargets(config, log);
   const bootstrapToken = await bootstrapAdmin(db);
@@ -117,18 +113,21 @@ export async function startGateway(
       )
     : undefined;
   await relay?.start();
-  auditLoad = (result, before, trigger) => {
-    void recordAudit(deps, [
+  const auditLoad = (result: ReloadResult, before: string | null, trigger: ReloadTrigger) =>
+    recordAudit(deps, [
       {
         type: 'policy.reload',
         actor: 'gateway',
         payload: reloadAuditPayload(result, before, trigger),
       },
-    ]).catch((err: unknown) => log.error({ err }, 'could not audit a policy load'));
-  };
+    ]);
+  auditWatchLoad = (result, before) =>
+    void auditLoad(result, before, 'watch').catch((err: unknown) =>
+      log.error({ err }, 'could not audit a policy load'),
+    );
   // The first load, refused or not, is on the record like every later one; only then may file
   // changes reload, so none goes unrecorded.
-  await recordAuditOfStart(deps, first);
+  await auditLoad(first, null, 'start');
   if (config.watchPolicies) engine.watch();
   await seedRules(db, deps.now());
   const evaluateTarget = async (target: string): Promise<void> => {
@@ -293,10 +292,9 @@ async function startEngine(
   log: Logger,
   onFault: (fault: EngineFault) => void,
   sealGate: SealGate | undefined,
-  onLoad: (result: ReloadResult, before: string | null, trigger: ReloadTrigger) => void,
+  onWatchLoad: (result: ReloadResult, before: string | null) => void,
 ): Promise<{ engine: PolicyEngine; first: ReloadResult }> {
   const { policyDir, invariantsDir } = policyTreeOf(config);
-  let before: string | null = null;
   const engine = new PolicyEngine({
     onFault,
     policyDir,
@@ -304,7 +302,7 @@ async function startEngine(
     generate: () => invariantSources(invariantsDir, policyDir),
     watchDirs: [invariantsDir],
     ...(sealGate ? { openSeal: sealGate.check } : {}),
-    onReload: (r, trigger) => {
+    onReload: (r, trigger, before) => {
       if (r.ok && r.seal) sealGate?.accept(r.seal.signedAt);
       if (r.ok)
         log.info(
@@ -321,9 +319,9 @@ async function startEngine(
           { error: r.error, candidate: r.candidate },
           'policy bundle refused; the previous bundle stays in force',
         );
-      // Requests audit their own reloads, with who asked.
-      if (trigger === 'watch') onLoad(r, before, trigger);
-      before = engine.current?.digest ?? null;
+      // Requests audit their own reloads, with who asked; the start is audited once the
+      // database is up.
+      if (trigger === 'watch') onWatchLoad(r, before);
     },
   });
   if (sealGate)
@@ -355,13 +353,6 @@ async function lastLoadedSeal(db: Db): Promise<string | undefined> {
     if (parsed.success) return parsed.data.seal.signedAt;
   }
   return undefined;
-}
-
-/** The first load's audit record, written once the database is up. */
-async function recordAuditOfStart(deps: Deps, result: ReloadResult): Promise<void> {
-  await recordAudit(deps, [
-    { type: 'policy.reload', actor: 'gateway', payload: reloadAuditPayload(result, null, 'start') },
-  ]);
 }
 
 /** The configured targets, each connected (a target that fails to connect is logged, not fatal). */

@@ -15,11 +15,10 @@ import type { CheckResult } from '../evidence/statement.ts';
 import { invariantSources } from '../invariants/compile.ts';
 import { defaultCacheDir, projectRoot } from '../paths.ts';
 import { compilePolicy, loadSources } from '../policy/compile.ts';
-import { InterlockError, KeyError } from '../schema/errors.ts';
+import { InterlockError } from '../schema/errors.ts';
 import { SEAL_FILE } from '../schema/policy-seal.ts';
-import { loadSigningKey } from '../signing/keys.ts';
 import { sealStatement, signSeal } from '../signing/policy-seal.ts';
-import { keylessSigner, localKeySigner, type Signer } from '../signing/signer.ts';
+import type { Signer } from '../signing/signer.ts';
 import { mergePolicyData } from '../policy/load-data.ts';
 import { runOpa } from '../policy/opa-cli.ts';
 import { readPolicySources, sourcesDigest, type PolicySource } from '../policy/sources.ts';
@@ -581,18 +580,17 @@ async function writeSeal(
   );
 }
 
+/** The seal's signer: a key file (never generated here), or keyless as the audit log signs. */
 function sealSigner(spec: string): Signer {
-  if (spec !== 'keyless') return localKeySigner(loadSigningKey(spec));
-  return keylessSigner({
-    fulcioURL: process.env.SIGSTORE_FULCIO_URL ?? 'https://fulcio.sigstore.dev',
-    rekorURL: process.env.SIGSTORE_REKOR_URL ?? 'https://rekor.sigstore.dev',
-    identityToken: async () => {
-      const token = process.env.SIGSTORE_ID_TOKEN;
-      if (!token)
-        throw new KeyError(
-          '--sign-bundle keyless needs an OIDC identity token in $SIGSTORE_ID_TOKEN',
-        );
-      return token;
-    },
-  });
+  return signerFromConfig(
+    spec === 'keyless'
+      ? {
+          type: 'keyless',
+          fulcioURL: process.env.SIGSTORE_FULCIO_URL ?? 'https://fulcio.sigstore.dev',
+          rekorURL: process.env.SIGSTORE_REKOR_URL ?? 'https://rekor.sigstore.dev',
+          identityTokenEnv: 'SIGSTORE_ID_TOKEN',
+          rekorEntryType: 'dsse',
+        }
+      : { type: 'key', key: spec, generate: false },
+  ).signer;
 }

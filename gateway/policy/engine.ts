@@ -45,7 +45,8 @@ export interface PolicyEngineOptions extends CompileOptions {
   generate?: () => Promise<CompileOptions['extraSources']>;
   /** More folders whose changes trigger a reload (the invariants). */
   watchDirs?: string[];
-  onReload?: (result: ReloadResult, trigger: ReloadTrigger) => void;
+  /** Hears of every load: its result, what started it, and the bundle in force before it. */
+  onReload?: (result: ReloadResult, trigger: ReloadTrigger, before: string | null) => void;
   /**
    * `policy.requireSignature`: opens the candidate's seal and throws (PolicySealError) unless a
    * trusted signer sealed exactly these sources. Runs before compiling; a refusal keeps the
@@ -139,7 +140,7 @@ export class PolicyEngine {
       };
     }
     this.#last = result;
-    this.options.onReload?.(result, trigger);
+    this.options.onReload?.(result, trigger, before);
     return result;
   }
 
