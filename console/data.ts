@@ -22,7 +22,7 @@ import { may } from '../gateway/schema/permissions.ts';
 import type { Principal } from '../gateway/schema/principal.ts';
 import type { CatalogEntry } from '../gateway/schema/catalog.ts';
 import { confidencePill } from './model/confidence.ts';
-import { actionLabel } from './model/label.ts';
+import { actionLabel } from '../gateway/decide/action-label.ts';
 import type { RecentFilter } from './model/recent-query.ts';
 import {
   DECISION_CARDS_LIMIT,

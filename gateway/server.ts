@@ -28,6 +28,8 @@ import { invariantSources } from './invariants/compile.ts';
 import { evaluateBreakers, listRules, seedRules } from './governance/breakers.ts';
 import { loadChecklist } from './governance/readiness.ts';
 import { Metrics } from './metrics/registry.ts';
+import { NotificationWorker } from './notify/worker.ts';
+import { sinksFromConfig } from './notify/sinks/index.ts';
 import { PolicyEngine, type ReloadResult, type ReloadTrigger } from './policy/engine.ts';
 import { reloadAuditPayload } from './policy/reload-audit.ts';
 import { sealGateFromConfig, type SealGate } from './signing/seal-gate.ts';
@@ -69,6 +71,8 @@ export async function startGateway(
     config.policy.requireSignature,
     policyTreeOf(config).policyDir,
   );
+  // Notification sinks read their secrets now: a missing one stops the start, not every delivery.
+  const sinks = sinksFromConfig(config.notifications.sinks);
   const { db, dialect, close, pool } = await openDatabase(config.database.url, {
     synchronous: config.database.synchronous,
     onIdleError: (err) =>
@@ -167,6 +171,11 @@ export async function startGateway(
   const metrics = new Metrics(deps);
   metrics.start();
   metrics.seedBreakerSeries(await listRules(deps.db));
+  metrics.seedNotificationSeries([...sinks.keys()]);
+  const notifier = new NotificationWorker(deps, sinks, {
+    attempt: (sink, outcome) => metrics.notificationAttempt(sink, outcome),
+  });
+  notifier.start();
   engineFault = (fault) => {
     metrics.engineRebuilt();
     log.error({ fault }, 'policy engine instance replaced after a failure');
@@ -219,6 +228,7 @@ export async function startGateway(
   const release = async (): Promise<void> => {
     await relay?.stop();
     await executor.stop();
+    await notifier.stop();
     await loginThrottle
       .flush(deps, deps.now(), { all: true })
       .catch((err: unknown) => log.error({ err }, 'login refusal audit error'));

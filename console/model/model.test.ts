@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { STATUSES, type Status } from '../../gateway/lifecycle/states.ts';
 import { confidencePill } from './confidence.ts';
-import { actionLabel, clip } from './label.ts';
+import { actionLabel, clip } from '../../gateway/decide/action-label.ts';
 import { queueOrder, type QueueKey } from './queue.ts';
 import { HEADLINE_MAX, headline, severityOf, statusLine } from './severity.ts';
 import { laneOf, tickLabel, ticks, timelineEvents, type TimelineRecord } from './timeline.ts';

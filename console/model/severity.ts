@@ -5,7 +5,7 @@
  * action, in at most 90 characters.
  */
 import { PENDING, STATUSES, type Status } from '../../gateway/lifecycle/states.ts';
-import { clip } from './label.ts';
+import { clip } from '../../gateway/decide/action-label.ts';
 
 export type Severity = 'ERROR' | 'WARN' | 'RECOVERED' | 'INFO';
 

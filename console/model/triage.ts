@@ -3,7 +3,7 @@
  * deadline first) always leads; unresolved incidents come next, repeats of the same kind,
  * target and reason folded into one group; everything else is "Recent".
  */
-import { clip } from './label.ts';
+import { clip } from '../../gateway/decide/action-label.ts';
 import type { IncidentGroup, QueueItem } from './view-data.ts';
 
 export type { IncidentGroup };

@@ -4,7 +4,9 @@
  * row lock orders concurrent appenders; SQLite serialises writers anyway.
  */
 import { canonicalJson } from '../schema/canonical-json.ts';
+import { notifyEventOfAudit } from '../schema/notification.ts';
 import { reserveSeqs, writeRecords } from '../store/audit-log.ts';
+import { insertOutbox, type OutboxRow } from '../store/notifications.ts';
 import type { Tx } from '../store/conn.ts';
 import { recordHash, type AuditRecord } from './chain.ts';
 
@@ -59,5 +61,29 @@ export async function appendAuditMany(
     return row;
   });
   await writeRecords(trx, rows, prev);
+  await insertOutbox(trx, outboxRowsOf(out));
   return out;
+}
+
+/**
+ * The notifiable records' outbox rows, written in the same transaction: a notification exists
+ * exactly when its record does, and the worker (notify/worker.ts) delivers it after the commit,
+ * off the request path.
+ */
+function outboxRowsOf(records: readonly AuditRecord[]): OutboxRow[] {
+  const rows: OutboxRow[] = [];
+  for (const r of records) {
+    const event = notifyEventOfAudit(r.type);
+    if (!event) continue;
+    rows.push({
+      id: `audit-${r.seq}`,
+      event,
+      audit_seq: r.seq,
+      action_id: r.action_id,
+      at: Date.parse(r.ts),
+      fanned_out: 0,
+      body: null,
+    });
+  }
+  return rows;
 }

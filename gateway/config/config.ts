@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseYaml } from '../schema/yaml.ts';
 import { z } from 'zod';
 import { describeIssues, fieldIssues, ValidationError } from '../schema/errors.ts';
+import { NotificationsSchema } from './notifications.ts';
 
 const TargetSchema = z.strictObject({
   id: z
@@ -223,6 +224,8 @@ export const ConfigSchema = z.strictObject({
       loginWindowMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
     })
     .prefault({}),
+  /** Webhooks, Slack and email for events that need people (docs/notifications.md). */
+  notifications: NotificationsSchema.prefault({}),
   /** How often pending approvals and veto windows are checked against the clock. */
   sweepMs: z.number().int().min(10).max(60_000).default(250),
 });

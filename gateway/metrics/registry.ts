@@ -11,6 +11,7 @@ import type { LifecycleEvent } from '../lifecycle/events.ts';
 import { windowMetrics } from '../governance/window.ts';
 import { headSeq, signedThrough } from '../store/audit-log.ts';
 import { countOpenBreakers } from '../store/breakers.ts';
+import { deliveryCounts } from '../store/notifications.ts';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -23,6 +24,7 @@ export class Metrics {
   readonly #estops: Counter;
   readonly #engineRebuilds: Counter;
   readonly #breakerEvents: Counter<'rule' | 'action' | 'severity' | 'target'>;
+  readonly #notificationAttempts: Counter<'sink' | 'outcome'>;
 
   constructor(private readonly deps: Deps) {
     const registers = [this.registry];
@@ -67,6 +69,12 @@ export class Metrics {
       labelNames: ['rule', 'action', 'severity', 'target'],
       registers,
     });
+    this.#notificationAttempts = new Counter({
+      name: 'interlock_notification_attempts_total',
+      help: 'Notification delivery attempts by sink and outcome (delivered, failed and retried, dead: given up)',
+      labelNames: ['sink', 'outcome'],
+      registers,
+    });
     this.readiness = new Gauge({
       name: 'interlock_readiness_score',
       help: 'Readiness score of the last assessment (0–1)',
@@ -89,6 +97,18 @@ export class Metrics {
       registers,
       async collect() {
         this.set(await countOpenBreakers(db));
+      },
+    });
+    new Gauge({
+      name: 'interlock_notification_deliveries',
+      help: 'Notification deliveries on record by sink and status (pending: not yet accepted by the receiver)',
+      labelNames: ['sink', 'status'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const c of await deliveryCounts(db))
+          for (const status of ['pending', 'delivered', 'dead'] as const)
+            this.set({ sink: c.sink, status }, c[status]);
       },
     });
     new Gauge({
@@ -151,6 +171,18 @@ export class Metrics {
           0,
         );
     }
+  }
+
+  /** The notification worker's observer: one call per delivery attempt. */
+  notificationAttempt(sink: string, outcome: 'delivered' | 'failed' | 'dead'): void {
+    this.#notificationAttempts.inc({ sink, outcome });
+  }
+
+  /** Every sink's series at 0 from the start, for increase() (as for the breakers). */
+  seedNotificationSeries(sinks: readonly string[]): void {
+    for (const sink of sinks)
+      for (const outcome of ['delivered', 'failed', 'dead'] as const)
+        this.#notificationAttempts.inc({ sink, outcome }, 0);
   }
 
   start(): void {

@@ -13,6 +13,8 @@ export const ParamSpecSchema = z.strictObject({
   max_items: z.number().int().positive().optional(),
   enum: z.array(z.union([z.string(), z.number()])).optional(),
   description: z.string().optional(),
+  /** Never shown outside the gateway: notifications redact it (docs/notifications.md). */
+  sensitive: z.boolean().optional(),
 });
 
 export type ParamSpec = z.infer<typeof ParamSpecSchema>;

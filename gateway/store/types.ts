@@ -216,6 +216,8 @@ export interface Database {
   governance_reports: GovernanceReportsTable;
   console_sessions: ConsoleSessionsTable;
   acknowledgements: AcknowledgementsTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }
 
 export interface ConsoleSessionsTable {
@@ -236,4 +238,26 @@ export interface AcknowledgementsTable {
   actor: string;
   note: string | null;
   created_at: number;
+}
+
+export interface NotificationOutboxTable {
+  id: string;
+  event: string;
+  audit_seq: number | null;
+  action_id: string | null;
+  at: number;
+  fanned_out: number;
+  body: string | null;
+}
+
+export interface NotificationDeliveriesTable {
+  event_id: string;
+  sink: string;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  next_at: number;
+  claimed_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
 }

@@ -13,6 +13,7 @@ import * as decisionState from './008-decision-state.ts';
 import * as decisionWindow from './009-decision-window.ts';
 import * as decisionInput from './010-decision-input.ts';
 import * as decisionSigner from './011-decision-signer.ts';
+import * as notifications from './012-notifications.ts';
 import type { Dialect } from '../dialect.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '009-decision-window': { up: (db: Kysely<unknown>) => decisionWindow.up(db, dialect) },
     '010-decision-input': { up: (db: Kysely<unknown>) => decisionInput.up(db, dialect) },
     '011-decision-signer': { up: (db: Kysely<unknown>) => decisionSigner.up(db, dialect) },
+    '012-notifications': { up: (db: Kysely<unknown>) => notifications.up(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,8 +1,8 @@
 /**
  * Human-readable action labels: the catalog's template with the params filled in, plus the target.
  */
-import { quoteArgv } from '../../gateway/decide/shell-argv.ts';
-import type { CatalogEntry } from '../../gateway/schema/catalog.ts';
+import { quoteArgv } from './shell-argv.ts';
+import type { CatalogEntry } from '../schema/catalog.ts';
 
 const PLACEHOLDER = /\{([A-Za-z0-9_]+)\}/g;
 

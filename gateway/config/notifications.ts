@@ -1,0 +1,144 @@
+/**
+ * The `notifications` section of interlock.yaml: where people are told that something needs
+ * them (webhooks, Slack, email), which events go where, and when nobody is watching.
+ * Secrets (HMAC keys, Slack URLs, SMTP passwords) are named by environment variable, never
+ * written in the file.
+ */
+import { z } from 'zod';
+import { NotifyEventSchema, SeveritySchema } from '../schema/notification.ts';
+
+const SinkName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)
+  .max(64);
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+const HttpUrl = z.url({ protocol: /^https?$/ });
+
+const common = {
+  name: SinkName,
+  /** One attempt's limit; a sink that hangs costs its worker this long, never a decision. */
+  timeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+};
+
+const WebhookSinkSchema = z.strictObject({
+  ...common,
+  type: z.literal('webhook'),
+  url: HttpUrl,
+  /** The environment variable holding the HMAC-SHA256 key (docs/notifications.md#verifying). */
+  secretEnv: EnvName,
+});
+
+const SlackSinkSchema = z
+  .strictObject({
+    ...common,
+    type: z.literal('slack'),
+    /** An incoming-webhook URL is a credential: prefer urlEnv. */
+    url: HttpUrl.optional(),
+    urlEnv: EnvName.optional(),
+  })
+  .refine((s) => (s.url === undefined) !== (s.urlEnv === undefined), {
+    message: 'give exactly one of url and urlEnv',
+    path: ['url'],
+  });
+
+const EmailSinkSchema = z.strictObject({
+  ...common,
+  type: z.literal('email'),
+  smtp: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(587),
+    /** TLS from the first byte (port 465); otherwise STARTTLS when the relay offers it. */
+    secure: z.boolean().default(false),
+    user: z.string().min(1).optional(),
+    passwordEnv: EnvName.optional(),
+  }),
+  from: z.string().min(3),
+  to: z.array(z.string().min(3)).min(1),
+});
+
+export const SinkSchema = z.discriminatedUnion('type', [
+  WebhookSinkSchema,
+  SlackSinkSchema,
+  EmailSinkSchema,
+]);
+export type SinkConfig = z.output<typeof SinkSchema>;
+
+const RouteSchema = z.strictObject({
+  /** Default: every event. */
+  events: z.array(NotifyEventSchema).min(1).optional(),
+  sinks: z.array(SinkName).min(1),
+  /** Filters; an absent one matches everything, an event without the field matches none. */
+  targets: z.array(z.string().min(1)).min(1).optional(),
+  kinds: z.array(z.string().min(1)).min(1).optional(),
+  severities: z.array(SeveritySchema).min(1).optional(),
+  levels: z.array(z.string().min(1)).min(1).optional(),
+});
+export type RouteConfig = z.output<typeof RouteSchema>;
+
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour');
+
+const UnattendedSchema = z.strictObject({
+  /** Default: every target. */
+  targets: z.array(z.string().min(1)).min(1).optional(),
+  /** A daily window in the configured time zone; from > to spans midnight. Absent: always. */
+  from: HHMM.optional(),
+  to: HHMM.optional(),
+});
+export type UnattendedConfig = z.output<typeof UnattendedSchema>;
+
+const ReportScheduleSchema = z.strictObject({
+  /** Five-field cron expression in the configured time zone, e.g. `0 7 * * *`. */
+  cron: z.string().min(9),
+  /** How far back the report reaches, e.g. `12h`, `1d`. */
+  window: z.string().regex(/^\d+[smhd]$/),
+  sink: SinkName,
+});
+export type ReportScheduleConfig = z.output<typeof ReportScheduleSchema>;
+
+export const NotificationsSchema = z
+  .strictObject({
+    /** The console's public base URL, for deep links (e.g. https://interlock.example.com). */
+    consoleUrl: HttpUrl.optional(),
+    sinks: z.array(SinkSchema).default([]),
+    routes: z.array(RouteSchema).default([]),
+    /** Warn this long before a pending approval expires (approval.expiring). */
+    expiryWarningSeconds: z.number().int().min(1).max(86_400).default(60),
+    /** Params in a notification are cut at this many bytes of JSON. */
+    paramsMaxBytes: z.number().int().min(64).max(16_384).default(1024),
+    retry: z
+      .strictObject({
+        initialMs: z.number().int().min(10).max(60_000).default(1_000),
+        maxMs: z.number().int().min(10).max(3_600_000).default(60_000),
+        /** After this long failing, a delivery is given up (dead) and shown on the Status page. */
+        giveUpAfterMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(30 * 86_400_000)
+          .default(86_400_000),
+      })
+      .prefault({}),
+    /** How often the outbox is checked when no local event wakes the worker. */
+    pollMs: z.number().int().min(10).max(60_000).default(500),
+    unattended: z.array(UnattendedSchema).default([]),
+    reports: z.array(ReportScheduleSchema).default([]),
+  })
+  .superRefine((n, ctx) => {
+    const names = new Set<string>();
+    n.sinks.forEach((s, i) => {
+      if (names.has(s.name))
+        ctx.addIssue({ code: 'custom', message: `sink ${s.name} is defined twice`, path: ['sinks', i, 'name'] });
+      names.add(s.name);
+    });
+    n.routes.forEach((r, i) =>
+      r.sinks.forEach((s, j) => {
+        if (!names.has(s))
+          ctx.addIssue({ code: 'custom', message: `no sink named ${s}`, path: ['routes', i, 'sinks', j] });
+      }),
+    );
+    n.reports.forEach((r, i) => {
+      if (!names.has(r.sink))
+        ctx.addIssue({ code: 'custom', message: `no sink named ${r.sink}`, path: ['reports', i, 'sink'] });
+    });
+  });
+export type NotificationsConfig = z.output<typeof NotificationsSchema>;

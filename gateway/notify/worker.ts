@@ -1,0 +1,241 @@
+/**
+ * The notification worker: routes outbox events to sinks and delivers them, with retries and
+ * exponential backoff, off the request path. A request only writes the outbox row (in its own
+ * transaction); nothing here is awaited by a decision, so a sink that hangs or refuses costs
+ * its own deliveries and nothing else. Several replicas may run it: routing is once per event
+ * and each attempt is claimed, so a receiver sees an event again only when a reply was lost.
+ */
+import type { Deps } from '../lifecycle/deps.ts';
+import { levelInForce } from '../lifecycle/context.ts';
+import { NotificationSchema, type Notification, type NotifyEvent } from '../schema/notification.ts';
+import { actionById } from '../store/actions.ts';
+import { recordRange } from '../store/audit-log.ts';
+import {
+  approvalsExpiringBy,
+  claimDelivery,
+  dueDeliveries,
+  finishAttempt,
+  insertOutbox,
+  pruneNotifications,
+  routeEvent,
+  unroutedEvents,
+  type DeliveryRow,
+  type DueDelivery,
+  type OutboxRow,
+} from '../store/notifications.ts';
+import { composeNotification } from './compose.ts';
+import { sinksFor } from './routing.ts';
+import type { Sink } from './sinks/sink.ts';
+import { isUnattended } from './unattended.ts';
+
+export interface DeliveryObserver {
+  attempt(sink: string, outcome: 'delivered' | 'failed' | 'dead', seconds: number): void;
+}
+
+// Finished deliveries and routed events are kept this long (Status page, troubleshooting).
+const RETENTION_MS = 7 * 86_400_000;
+const PRUNE_EVERY_MS = 60_000;
+// At most this many attempts in flight per sink: a dead sink cannot take every slot.
+const IN_FLIGHT_PER_SINK = 4;
+// A claim outlives its attempt's timeout by this much before another replica may retry it.
+const CLAIM_SLACK_MS = 10_000;
+
+export class NotificationWorker {
+  readonly #deps: Deps;
+  readonly #sinks: Map<string, Sink>;
+  readonly #observer: DeliveryObserver | undefined;
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #again = false;
+  #stopped = true;
+  #prunedAt = 0;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(deps: Deps, sinks: Map<string, Sink>, observer?: DeliveryObserver) {
+    this.#deps = deps;
+    this.#sinks = sinks;
+    this.#observer = observer;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    // A local event (published after its commit) wakes the worker at once; the timer covers
+    // other replicas' events and retries.
+    this.#unsubscribe = this.#deps.events.subscribe(() => this.wake());
+    this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#unsubscribe?.();
+    if (this.#timer) clearTimeout(this.#timer);
+    await Promise.allSettled([...this.#inFlight.values()]);
+    for (const s of this.#sinks.values()) s.close?.();
+  }
+
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) this.#again = true;
+    else this.#schedule(0);
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#tick(), ms);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped || this.#running) return;
+    this.#running = true;
+    try {
+      await this.runOnce();
+    } catch {
+      // The database may be away; the next tick tries again. Nothing is lost: it is all in the outbox.
+    } finally {
+      this.#running = false;
+      if (!this.#stopped) this.#schedule(this.#again ? 0 : this.#deps.config.notifications.pollMs);
+      this.#again = false;
+    }
+  }
+
+  /** One pass: raise clock events, route what is new, start the deliveries that are due. */
+  async runOnce(): Promise<void> {
+    const now = this.#deps.now();
+    if (this.#sinks.size > 0) await this.#raiseExpiring(now);
+    while (await this.#routeSome()) {
+      /* until the outbox is routed */
+    }
+    await this.#startDue(now);
+    if (now - this.#prunedAt >= PRUNE_EVERY_MS) {
+      this.#prunedAt = now;
+      await pruneNotifications(this.#deps.db, now - RETENTION_MS);
+    }
+  }
+
+  /** Waits for the attempts in flight (tests and shutdown). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  async #raiseExpiring(now: number): Promise<void> {
+    const horizon = this.#deps.config.notifications.expiryWarningSeconds * 1000;
+    const due = await approvalsExpiringBy(this.#deps.db, now, horizon, 100);
+    if (due.length === 0) return;
+    await insertOutbox(
+      this.#deps.db,
+      due.map((a) => ({
+        id: `expiring-${a.id}`,
+        event: 'approval.expiring',
+        audit_seq: null,
+        action_id: a.id,
+        at: now,
+        fanned_out: 0,
+        body: null,
+      })),
+    );
+  }
+
+  async #routeSome(): Promise<boolean> {
+    const events = await unroutedEvents(this.#deps.db, 100);
+    for (const e of events) {
+      const n = this.#sinks.size > 0 ? await this.#compose(e) : undefined;
+      const now = this.#deps.now();
+      const deliveries: DeliveryRow[] = (n ? sinksFor(n, this.#deps.config.notifications.routes) : [])
+        .filter((s) => this.#sinks.has(s))
+        .map((sink) => ({
+          event_id: e.id,
+          sink,
+          status: 'pending',
+          attempts: 0,
+          next_at: now,
+          claimed_until: null,
+          last_error: null,
+          created_at: now,
+          delivered_at: null,
+        }));
+      await this.#deps.db
+        .transaction()
+        .execute((trx) => routeEvent(trx, e.id, n ? JSON.stringify(n) : '{}', deliveries));
+    }
+    return events.length === 100;
+  }
+
+  async #compose(e: OutboxRow): Promise<Notification> {
+    const { db, config } = this.#deps;
+    const [record] = e.audit_seq !== null ? await recordRange(db, e.audit_seq, e.audit_seq) : [];
+    const action = e.action_id ? await actionById(db, e.action_id) : undefined;
+    const payload = record ? parseObject(record.payload) : {};
+    const target = action?.target ?? (typeof payload.target === 'string' ? payload.target : undefined);
+    const policy = this.#deps.policy();
+    const entry = action ? policy?.data.catalog[action.kind] : undefined;
+    return composeNotification({
+      id: e.id,
+      event: e.event as NotifyEvent,
+      at: e.at,
+      auditSeq: e.audit_seq,
+      ...(record ? { record: { actor: record.actor, payload } } : {}),
+      ...(action ? { action } : {}),
+      ...(entry ? { entry } : {}),
+      ...(!action && target ? { level: await levelInForce(this.#deps, policy, target) } : {}),
+      unattended: isUnattended(config.notifications.unattended, target, e.at, config.timezone),
+      ...(config.notifications.consoleUrl ? { consoleUrl: config.notifications.consoleUrl.replace(/\/+$/, '') } : {}),
+      paramsMaxBytes: config.notifications.paramsMaxBytes,
+    });
+  }
+
+  async #startDue(now: number): Promise<void> {
+    if (this.#sinks.size === 0) return;
+    const due = await dueDeliveries(this.#deps.db, now, 100);
+    for (const d of due) {
+      const key = `${d.event_id}\u0000${d.sink}`;
+      const sink = this.#sinks.get(d.sink);
+      if (!sink || this.#inFlight.has(key) || this.#busy(d.sink) >= IN_FLIGHT_PER_SINK) continue;
+      if (!(await claimDelivery(this.#deps.db, d, now, now + sink.timeoutMs + CLAIM_SLACK_MS))) continue;
+      const attempt = this.#attempt(sink, d).finally(() => {
+        this.#inFlight.delete(key);
+        this.wake();
+      });
+      this.#inFlight.set(key, attempt);
+    }
+  }
+
+  #busy(sink: string): number {
+    let n = 0;
+    for (const key of this.#inFlight.keys()) if (key.endsWith(`\u0000${sink}`)) n++;
+    return n;
+  }
+
+  async #attempt(sink: Sink, d: DueDelivery): Promise<void> {
+    const t0 = performance.now();
+    const attempts = d.attempts + 1;
+    const retry = this.#deps.config.notifications.retry;
+    try {
+      const n = NotificationSchema.parse(JSON.parse(d.body));
+      await sink.send(n, AbortSignal.timeout(sink.timeoutMs));
+      await finishAttempt(this.#deps.db, d, { ok: true, at: this.#deps.now(), attempts });
+      this.#observer?.attempt(sink.name, 'delivered', (performance.now() - t0) / 1000);
+    } catch (err) {
+      const now = this.#deps.now();
+      const dead = now - d.created_at >= retry.giveUpAfterMs;
+      const backoff = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempts - 1, 30));
+      // Jitter keeps replicas and sinks that failed together from retrying in lockstep.
+      const nextAt = now + Math.round(backoff * (0.8 + 0.2 * Math.random()));
+      const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+      await finishAttempt(this.#deps.db, d, { ok: false, attempts, nextAt, error, dead }).catch(() => {
+        // The claim lapses and the attempt is made again: at least once, never lost.
+      });
+      this.#observer?.attempt(sink.name, dead ? 'dead' : 'failed', (performance.now() - t0) / 1000);
+    }
+  }
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
