@@ -106,6 +106,16 @@ module.exports = {
       g('lifecycle/'),
       g('executor/'),
     ),
+    // Notifications: the outbox (store) routed and delivered by a worker built on the lifecycle.
+    layer(
+      `^${g('notify')}/`,
+      g('schema/'),
+      g('store/'),
+      g('config/'),
+      g('decide/'),
+      g('lifecycle/'),
+      g('notify/'),
+    ),
     layer(
       `^${g('metrics')}/`,
       g('schema/'),
@@ -155,6 +165,7 @@ module.exports = {
     layer(
       '^console/[^/]+$',
       g('schema/'),
+      g('decide/'),
       g('auth/'),
       g('config/'),
       g('targets.ts'),

@@ -26,8 +26,20 @@ beforeAll(async () => {
     notifications: {
       consoleUrl: 'http://console.example',
       sinks: [
-        { name: 'hook', type: 'webhook', url: hook.url, secretEnv: 'TEST_HOOK_SECRET', timeoutMs: 1000 },
-        { name: 'stuck', type: 'webhook', url: stuck.url, secretEnv: 'TEST_HOOK_SECRET', timeoutMs: 60_000 },
+        {
+          name: 'hook',
+          type: 'webhook',
+          url: hook.url,
+          secretEnv: 'TEST_HOOK_SECRET',
+          timeoutMs: 1000,
+        },
+        {
+          name: 'stuck',
+          type: 'webhook',
+          url: stuck.url,
+          secretEnv: 'TEST_HOOK_SECRET',
+          timeoutMs: 60_000,
+        },
         {
           name: 'mail',
           type: 'email',
@@ -37,7 +49,10 @@ beforeAll(async () => {
         },
       ],
       routes: [
-        { events: ['approval.pending', 'estop.engaged', 'estop.rearmed'], sinks: ['hook', 'mail', 'stuck'] },
+        {
+          events: ['approval.pending', 'estop.engaged', 'estop.rearmed'],
+          sinks: ['hook', 'mail', 'stuck'],
+        },
       ],
       retry: { initialMs: 100, maxMs: 1000 },
       pollMs: 50,
@@ -75,14 +90,24 @@ const verify = (header: string, body: string): boolean => {
 it('a pending approval reaches the webhook and the mailbox within a second, signed', async () => {
   const t0 = Date.now();
   const id = await proposePending(40);
-  const got = await waitFor(async () => hook.received.find((r) => r.body.includes(id)), 5000, 'the webhook');
-  const mail = await waitFor(async () => smtp.received.find((m) => m.raw.includes(id)), 5000, 'the mail');
+  const got = await waitFor(
+    async () => hook.received.find((r) => r.body.includes(id)),
+    5000,
+    'the webhook',
+  );
+  const mail = await waitFor(
+    async () => smtp.received.find((m) => m.raw.includes(id)),
+    5000,
+    'the mail',
+  );
   expect(got.at - t0).toBeLessThan(1000);
   expect(Date.now() - t0).toBeLessThan(1500);
 
   expect(verify(String(got.headers['interlock-signature']), got.body)).toBe(true);
   // One changed byte and the MAC no longer holds.
-  expect(verify(String(got.headers['interlock-signature']), got.body.replace('"', "'"))).toBe(false);
+  expect(verify(String(got.headers['interlock-signature']), got.body.replace('"', "'"))).toBe(
+    false,
+  );
   const n = NotificationSchema.parse(JSON.parse(got.body));
   expect(n).toMatchObject({
     event: 'approval.pending',
@@ -96,7 +121,7 @@ it('a pending approval reaches the webhook and the mailbox within a second, sign
 
   expect(mail.to).toEqual(['oncall@example.com']);
   expect(mail.raw).toMatch(/^Subject: \[Interlock\] Approval needed:/m);
-  expect(mail.raw).toMatch(new RegExp(`^X-Interlock-Event-Id: ${n.id}\r?$`, "im"));
+  expect(mail.raw).toMatch(new RegExp(`^X-Interlock-Event-Id: ${n.id}\r?$`, 'im'));
   expect(mail.raw).toContain(`Message-ID: <${n.id}@interlock.invalid>`);
 });
 
@@ -122,7 +147,8 @@ it('a receiver that is down for 30 s gets every event after it returns, exactly 
   const eventIds = hook.received.map((r) => String(r.headers['interlock-event-id']));
   expect(new Set(eventIds).size).toBe(eventIds.length);
   expect(eventIds.length).toBe(ids.length);
-  for (const r of hook.received) expect(verify(String(r.headers['interlock-signature']), r.body)).toBe(true);
+  for (const r of hook.received)
+    expect(verify(String(r.headers['interlock-signature']), r.body)).toBe(true);
   // The mail sink was never down: it had them all along.
   for (const id of ids) expect(smtp.received.filter((m) => m.raw.includes(id))).toHaveLength(1);
 }, 70_000);
@@ -138,8 +164,12 @@ it('a sink that hangs holds back neither decisions nor the other sinks', async (
   const metrics = await fetch(`${t.gw.url}/metrics`, {
     headers: { authorization: `Bearer ${t.tokens.admin}` },
   }).then((r) => r.text());
-  expect(metrics).toMatch(/interlock_notification_deliveries\{sink="stuck",status="pending"\} [1-9]/);
-  expect(metrics).toMatch(/interlock_notification_attempts_total\{sink="hook",outcome="delivered"\} [1-9]/);
+  expect(metrics).toMatch(
+    /interlock_notification_deliveries\{sink="stuck",status="pending"\} [1-9]/,
+  );
+  expect(metrics).toMatch(
+    /interlock_notification_attempts_total\{sink="hook",outcome="delivered"\} [1-9]/,
+  );
 });
 
 it('the emergency stop and rearm are notified, and routes leave out what they do not list', async () => {
@@ -156,7 +186,10 @@ it('the emergency stop and rearm are notified, and routes leave out what they do
   const engaged = NotificationSchema.parse(
     JSON.parse(hook.received.find((r) => r.body.includes('"estop.engaged"'))!.body),
   );
-  expect(engaged).toMatchObject({ severity: 'critical', detail: { reason: 'smoke in the drum', actor: 'op1' } });
+  expect(engaged).toMatchObject({
+    severity: 'critical',
+    detail: { reason: 'smoke in the drum', actor: 'op1' },
+  });
   // Cancelled approvals are not routed anywhere here.
   expect(hook.received.some((r) => r.body.includes('"execution.failed"'))).toBe(false);
 });

@@ -127,18 +127,30 @@ export const NotificationsSchema = z
     const names = new Set<string>();
     n.sinks.forEach((s, i) => {
       if (names.has(s.name))
-        ctx.addIssue({ code: 'custom', message: `sink ${s.name} is defined twice`, path: ['sinks', i, 'name'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `sink ${s.name} is defined twice`,
+          path: ['sinks', i, 'name'],
+        });
       names.add(s.name);
     });
     n.routes.forEach((r, i) =>
       r.sinks.forEach((s, j) => {
         if (!names.has(s))
-          ctx.addIssue({ code: 'custom', message: `no sink named ${s}`, path: ['routes', i, 'sinks', j] });
+          ctx.addIssue({
+            code: 'custom',
+            message: `no sink named ${s}`,
+            path: ['routes', i, 'sinks', j],
+          });
       }),
     );
     n.reports.forEach((r, i) => {
       if (!names.has(r.sink))
-        ctx.addIssue({ code: 'custom', message: `no sink named ${r.sink}`, path: ['reports', i, 'sink'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `no sink named ${r.sink}`,
+          path: ['reports', i, 'sink'],
+        });
     });
   });
 export type NotificationsConfig = z.output<typeof NotificationsSchema>;

@@ -63,7 +63,8 @@ export function composeNotification(input: ComposeInput): Notification {
           .slice(0, 10)
           .map((r) => clip(r, TEXT_MAX)),
         confidence: action.confidence === null ? null : Number(action.confidence),
-        expires_at: action.expires_at === null ? null : new Date(Number(action.expires_at)).toISOString(),
+        expires_at:
+          action.expires_at === null ? null : new Date(Number(action.expires_at)).toISOString(),
       },
       detail: pick(payload, ['from', 'to', 'decision_id']),
       ...(input.consoleUrl ? { link: `${input.consoleUrl}/console/actions/${action.id}` } : {}),
@@ -76,7 +77,10 @@ export function composeNotification(input: ComposeInput): Notification {
     title: otherTitle(input.event, payload, actor, target),
     ...(target !== undefined ? { target } : {}),
     ...(input.level !== undefined ? { level: input.level } : {}),
-    detail: { ...pick(payload, ['rule', 'action', 'severity', 'condition', 'window', 'reason', 'event_id']), actor },
+    detail: {
+      ...pick(payload, ['rule', 'action', 'severity', 'condition', 'window', 'reason', 'event_id']),
+      actor,
+    },
     ...(input.consoleUrl ? { link: `${input.consoleUrl}/console/status` } : {}),
   };
 }
@@ -112,7 +116,12 @@ function otherTitle(
 
 /** An action's severity follows its kind's risk; a failure or a near expiry is at least a warning. */
 function actionSeverity(event: NotifyEvent, entry: CatalogEntry | undefined): Severity {
-  const byRisk: Record<string, Severity> = { low: 'info', medium: 'info', high: 'high', critical: 'critical' };
+  const byRisk: Record<string, Severity> = {
+    low: 'info',
+    medium: 'info',
+    high: 'high',
+    critical: 'critical',
+  };
   const s = byRisk[entry?.risk ?? 'medium'] ?? 'info';
   const urgent = event === 'execution.failed' || event === 'approval.expiring';
   return urgent && s === 'info' ? 'warning' : s;
@@ -123,7 +132,9 @@ function otherSeverity(event: NotifyEvent, ruleSeverity: string | undefined): Se
   if (event === 'estop.rearmed') return 'warning';
   if (event === 'breaker.resolved') return 'info';
   const known: readonly string[] = ['info', 'warning', 'high', 'critical'];
-  return ruleSeverity !== undefined && known.includes(ruleSeverity) ? (ruleSeverity as Severity) : 'warning';
+  return ruleSeverity !== undefined && known.includes(ruleSeverity)
+    ? (ruleSeverity as Severity)
+    : 'warning';
 }
 
 function str(v: unknown): string | undefined {
@@ -144,7 +155,9 @@ function pick(payload: Record<string, unknown>, keys: readonly string[]): Record
 function parseParams(text: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }

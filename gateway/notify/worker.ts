@@ -7,7 +7,11 @@
  */
 import type { Deps } from '../lifecycle/deps.ts';
 import { levelInForce } from '../lifecycle/context.ts';
-import { NotificationSchema, type Notification, type NotifyEvent } from '../schema/notification.ts';
+import {
+  NotificationSchema,
+  NotifyEventSchema,
+  type Notification,
+} from '../schema/notification.ts';
 import { actionById } from '../store/actions.ts';
 import { recordRange } from '../store/audit-log.ts';
 import {
@@ -45,6 +49,8 @@ export class NotificationWorker {
   readonly #sinks: Map<string, Sink>;
   readonly #observer: DeliveryObserver | undefined;
   readonly #inFlight = new Map<string, Promise<void>>();
+  // Aborts the attempts in flight at stop: a hanging receiver must not hold the shutdown.
+  readonly #stopping = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #again = false;
@@ -70,6 +76,7 @@ export class NotificationWorker {
     this.#stopped = true;
     this.#unsubscribe?.();
     if (this.#timer) clearTimeout(this.#timer);
+    this.#stopping.abort();
     await Promise.allSettled([...this.#inFlight.values()]);
     for (const s of this.#sinks.values()) s.close?.();
   }
@@ -142,7 +149,9 @@ export class NotificationWorker {
     for (const e of events) {
       const n = this.#sinks.size > 0 ? await this.#compose(e) : undefined;
       const now = this.#deps.now();
-      const deliveries: DeliveryRow[] = (n ? sinksFor(n, this.#deps.config.notifications.routes) : [])
+      const deliveries: DeliveryRow[] = (
+        n ? sinksFor(n, this.#deps.config.notifications.routes) : []
+      )
         .filter((s) => this.#sinks.has(s))
         .map((sink) => ({
           event_id: e.id,
@@ -162,17 +171,22 @@ export class NotificationWorker {
     return events.length === 100;
   }
 
-  async #compose(e: OutboxRow): Promise<Notification> {
+  /** The event's notification; undefined for an event name this version does not know. */
+  async #compose(e: OutboxRow): Promise<Notification | undefined> {
+    const parsedEvent = NotifyEventSchema.safeParse(e.event);
+    if (!parsedEvent.success) return undefined;
+    const event = parsedEvent.data;
     const { db, config } = this.#deps;
     const [record] = e.audit_seq !== null ? await recordRange(db, e.audit_seq, e.audit_seq) : [];
     const action = e.action_id ? await actionById(db, e.action_id) : undefined;
     const payload = record ? parseObject(record.payload) : {};
-    const target = action?.target ?? (typeof payload.target === 'string' ? payload.target : undefined);
+    const target =
+      action?.target ?? (typeof payload.target === 'string' ? payload.target : undefined);
     const policy = this.#deps.policy();
     const entry = action ? policy?.data.catalog[action.kind] : undefined;
     return composeNotification({
       id: e.id,
-      event: e.event as NotifyEvent,
+      event,
       at: e.at,
       auditSeq: e.audit_seq,
       ...(record ? { record: { actor: record.actor, payload } } : {}),
@@ -180,7 +194,9 @@ export class NotificationWorker {
       ...(entry ? { entry } : {}),
       ...(!action && target ? { level: await levelInForce(this.#deps, policy, target) } : {}),
       unattended: isUnattended(config.notifications.unattended, target, e.at, config.timezone),
-      ...(config.notifications.consoleUrl ? { consoleUrl: config.notifications.consoleUrl.replace(/\/+$/, '') } : {}),
+      ...(config.notifications.consoleUrl
+        ? { consoleUrl: config.notifications.consoleUrl.replace(/\/+$/, '') }
+        : {}),
       paramsMaxBytes: config.notifications.paramsMaxBytes,
     });
   }
@@ -192,7 +208,8 @@ export class NotificationWorker {
       const key = `${d.event_id}\u0000${d.sink}`;
       const sink = this.#sinks.get(d.sink);
       if (!sink || this.#inFlight.has(key) || this.#busy(d.sink) >= IN_FLIGHT_PER_SINK) continue;
-      if (!(await claimDelivery(this.#deps.db, d, now, now + sink.timeoutMs + CLAIM_SLACK_MS))) continue;
+      if (!(await claimDelivery(this.#deps.db, d, now, now + sink.timeoutMs + CLAIM_SLACK_MS)))
+        continue;
       const attempt = this.#attempt(sink, d).finally(() => {
         this.#inFlight.delete(key);
         this.wake();
@@ -213,7 +230,10 @@ export class NotificationWorker {
     const retry = this.#deps.config.notifications.retry;
     try {
       const n = NotificationSchema.parse(JSON.parse(d.body));
-      await sink.send(n, AbortSignal.timeout(sink.timeoutMs));
+      await sink.send(
+        n,
+        AbortSignal.any([AbortSignal.timeout(sink.timeoutMs), this.#stopping.signal]),
+      );
       await finishAttempt(this.#deps.db, d, { ok: true, at: this.#deps.now(), attempts });
       this.#observer?.attempt(sink.name, 'delivered', (performance.now() - t0) / 1000);
     } catch (err) {
@@ -223,9 +243,11 @@ export class NotificationWorker {
       // Jitter keeps replicas and sinks that failed together from retrying in lockstep.
       const nextAt = now + Math.round(backoff * (0.8 + 0.2 * Math.random()));
       const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-      await finishAttempt(this.#deps.db, d, { ok: false, attempts, nextAt, error, dead }).catch(() => {
-        // The claim lapses and the attempt is made again: at least once, never lost.
-      });
+      await finishAttempt(this.#deps.db, d, { ok: false, attempts, nextAt, error, dead }).catch(
+        () => {
+          // The claim lapses and the attempt is made again: at least once, never lost.
+        },
+      );
       this.#observer?.attempt(sink.name, dead ? 'dead' : 'failed', (performance.now() - t0) / 1000);
     }
   }
@@ -234,7 +256,9 @@ export class NotificationWorker {
 function parseObject(text: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }

@@ -102,7 +102,12 @@ export async function finishAttempt(
     .updateTable('notification_deliveries')
     .set(
       outcome.ok
-        ? { status: 'delivered', delivered_at: outcome.at, attempts: outcome.attempts, claimed_until: null }
+        ? {
+            status: 'delivered',
+            delivered_at: outcome.at,
+            attempts: outcome.attempts,
+            claimed_until: null,
+          }
         : {
             status: outcome.dead ? 'dead' : 'pending',
             attempts: outcome.attempts,
@@ -135,7 +140,13 @@ export async function deliveryCounts(db: Conn): Promise<SinkCounts[]> {
     .execute();
   const bySink = new Map<string, SinkCounts>();
   for (const r of rows) {
-    const c = bySink.get(r.sink) ?? { sink: r.sink, pending: 0, delivered: 0, dead: 0, lastError: null };
+    const c = bySink.get(r.sink) ?? {
+      sink: r.sink,
+      pending: 0,
+      delivered: 0,
+      dead: 0,
+      lastError: null,
+    };
     c[r.status] = Number(r.n);
     bySink.set(r.sink, c);
   }

@@ -4,7 +4,12 @@
  * an SMTP server (smtp-server) that records the mail it accepts.
  */
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { SMTPServer } from 'smtp-server';
 
 export interface Received {
@@ -19,7 +24,7 @@ export class HttpReceiver {
   #port = 0;
   /** Accept the request and never answer (a sink that hangs). */
   hang = false;
-  readonly #hanging = new Set<import('node:http').ServerResponse>();
+  readonly #hanging = new Set<ServerResponse>();
 
   get url(): string {
     return `http://127.0.0.1:${this.#port}/hook`;
@@ -34,7 +39,11 @@ export class HttpReceiver {
           this.#hanging.add(res);
           return;
         }
-        this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        this.received.push({
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        });
         res.writeHead(204).end();
       });
     });

@@ -5,11 +5,20 @@
 import { z } from 'zod';
 
 const plain = (max: number) =>
-  z.strictObject({ type: z.literal('plain_text'), text: z.string().min(1).max(max), emoji: z.boolean().optional() });
-const mrkdwn = (max: number) => z.strictObject({ type: z.literal('mrkdwn'), text: z.string().min(1).max(max) });
+  z.strictObject({
+    type: z.literal('plain_text'),
+    text: z.string().min(1).max(max),
+    emoji: z.boolean().optional(),
+  });
+const mrkdwn = (max: number) =>
+  z.strictObject({ type: z.literal('mrkdwn'), text: z.string().min(1).max(max) });
 const blockId = z.string().max(255).optional();
 
-const HeaderBlock = z.strictObject({ type: z.literal('header'), text: plain(150), block_id: blockId });
+const HeaderBlock = z.strictObject({
+  type: z.literal('header'),
+  text: plain(150),
+  block_id: blockId,
+});
 const SectionBlock = z
   .strictObject({
     type: z.literal('section'),

@@ -55,7 +55,10 @@ export function emailSink(opts: EmailSinkOptions): Sink {
 
 /** One line: control characters (a CR/LF would start a new header) become spaces. */
 export function emailSubject(n: Notification): string {
-  const line = `[Interlock] ${n.unattended ? '[unattended] ' : ''}${n.title}`.replace(/\p{Cc}/gu, ' ');
+  const line = `[Interlock] ${n.unattended ? '[unattended] ' : ''}${n.title}`.replace(
+    /\p{Cc}/gu,
+    ' ',
+  );
   return [...line].slice(0, 200).join('');
 }
 
@@ -66,7 +69,8 @@ export function emailText(n: Notification): string {
   if (n.level) lines.push(`Level:    ${n.level}`);
   if (n.action) {
     lines.push(`Action:   ${n.action.label}`, `Status:   ${n.action.status}`);
-    if (n.action.confidence !== null) lines.push(`Confidence: ${Math.round(n.action.confidence * 100)} %`);
+    if (n.action.confidence !== null)
+      lines.push(`Confidence: ${Math.round(n.action.confidence * 100)} %`);
     if (n.action.expires_at) lines.push(`Expires:  ${n.action.expires_at}`);
     lines.push(`Params:   ${n.action.params}`);
     for (const r of n.action.reasons) lines.push(`Reason:   ${r}`);

@@ -17,17 +17,33 @@ export function sinksFromConfig(
     const secret = (field: string, name: string): string => {
       const value = env[name];
       if (!value)
-        throw new ValidationError(`notification sink ${c.name}: environment variable ${name} is not set`, [
-          { field: `notifications.sinks.${i}.${field}`, message: `${name} is not set` },
-        ]);
+        throw new ValidationError(
+          `notification sink ${c.name}: environment variable ${name} is not set`,
+          [{ field: `notifications.sinks.${i}.${field}`, message: `${name} is not set` }],
+        );
       return value;
     };
     switch (c.type) {
       case 'webhook':
-        sinks.set(c.name, webhookSink({ name: c.name, url: c.url, secret: secret('secretEnv', c.secretEnv), timeoutMs: c.timeoutMs }));
+        sinks.set(
+          c.name,
+          webhookSink({
+            name: c.name,
+            url: c.url,
+            secret: secret('secretEnv', c.secretEnv),
+            timeoutMs: c.timeoutMs,
+          }),
+        );
         break;
       case 'slack':
-        sinks.set(c.name, slackSink({ name: c.name, url: c.url ?? secret('urlEnv', c.urlEnv ?? ''), timeoutMs: c.timeoutMs }));
+        sinks.set(
+          c.name,
+          slackSink({
+            name: c.name,
+            url: c.url ?? secret('urlEnv', c.urlEnv ?? ''),
+            timeoutMs: c.timeoutMs,
+          }),
+        );
         break;
       case 'email':
         sinks.set(
@@ -40,7 +56,9 @@ export function sinksFromConfig(
               port: c.smtp.port,
               secure: c.smtp.secure,
               ...(c.smtp.user ? { user: c.smtp.user } : {}),
-              ...(c.smtp.passwordEnv ? { password: secret('smtp.passwordEnv', c.smtp.passwordEnv) } : {}),
+              ...(c.smtp.passwordEnv
+                ? { password: secret('smtp.passwordEnv', c.smtp.passwordEnv) }
+                : {}),
             },
             from: c.from,
             to: c.to,

@@ -38,7 +38,8 @@ export async function postJson(
       signal,
     });
   } catch (err) {
-    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    const cause =
+      err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
     throw new SinkError(sink, `${err instanceof Error ? err.message : String(err)}${cause}`);
   }
   // The body is not needed; reading it frees the connection.

@@ -14,7 +14,10 @@ export function slackSink(opts: { name: string; url: string; timeoutMs: number }
     async send(n: Notification, signal: AbortSignal): Promise<void> {
       const message = SlackMessageSchema.safeParse(slackMessage(n));
       if (!message.success)
-        throw new SinkError(opts.name, `the Slack message is outside Block Kit's limits: ${message.error.message}`);
+        throw new SinkError(
+          opts.name,
+          `the Slack message is outside Block Kit's limits: ${message.error.message}`,
+        );
       await postJson(opts.name, opts.url, JSON.stringify(message.data), {}, signal);
     },
   };
@@ -60,24 +63,39 @@ export function slackMessage(n: Notification): SlackMessage {
   if (n.level) fields.push(`*Level*\n${md(n.level, 1900)}`);
   if (n.action) {
     fields.push(`*Status*\n${n.action.status}`);
-    if (n.action.confidence !== null) fields.push(`*Confidence*\n${Math.round(n.action.confidence * 100)} %`);
+    if (n.action.confidence !== null)
+      fields.push(`*Confidence*\n${Math.round(n.action.confidence * 100)} %`);
     if (n.action.expires_at) fields.push(`*Expires*\n${n.action.expires_at}`);
   }
-  blocks.push({ type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) });
+  blocks.push({
+    type: 'section',
+    fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })),
+  });
   if (n.action) {
     const reasons = n.action.reasons.map((r) => `• ${r}`).join('\n');
-    if (reasons) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: md(reasons, 2900) } });
+    if (reasons)
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: md(reasons, 2900) } });
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: md(`Params: ${n.action.params}`, 2900) },
     });
   }
   const context = [`${n.at}${n.unattended ? ' · unattended' : ''} · ${n.id}`];
-  blocks.push({ type: 'context', elements: context.map((text) => ({ type: 'mrkdwn', text: md(text, 1900) })) });
+  blocks.push({
+    type: 'context',
+    elements: context.map((text) => ({ type: 'mrkdwn', text: md(text, 1900) })),
+  });
   if (n.link)
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open in console' }, url: cut(n.link, 3000) }],
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Open in console' },
+          url: cut(n.link, 3000),
+        },
+      ],
     });
-  return { text: cut(n.title, 3000), blocks };
+  // The fallback text is mrkdwn too (notifications, clients without blocks).
+  return { text: md(n.title, 3000), blocks };
 }

@@ -1,0 +1,222 @@
+/**
+ * The pure parts of notifications: composing, redaction and caps, routing, unattended windows,
+ * the webhook signature, and Slack's Block Kit limits under hostile text.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CatalogEntry } from '../schema/catalog.ts';
+import { NotificationSchema, type Notification } from '../schema/notification.ts';
+import type { ActionsTable } from '../store/types.ts';
+import { composeNotification } from './compose.ts';
+import { REDACTED, summarizeParams } from './params-summary.ts';
+import { sinksFor } from './routing.ts';
+import { signatureHeader, verifySignature } from './signature.ts';
+import { SlackMessageSchema } from './sinks/block-kit.ts';
+import { escapeMrkdwn, slackMessage } from './sinks/slack.ts';
+import { emailSubject } from './sinks/email.ts';
+import { isUnattended } from './unattended.ts';
+
+const entry: CatalogEntry = {
+  risk: 'high',
+  label: 'Call {endpoint}',
+  params: {
+    endpoint: { type: 'string' },
+    api_key: { type: 'string', sensitive: true },
+    body: { type: 'string' },
+  },
+};
+
+function action(params: Record<string, unknown>, over: Partial<ActionsTable> = {}): ActionsTable {
+  return {
+    id: 'a1',
+    kind: 'http.call',
+    target: 'api-1',
+    params: JSON.stringify(params),
+    rationale: null,
+    confidence: 0.82,
+    proposer: 'agent',
+    idempotency_key: null,
+    request_digest: 'x',
+    action_digest: 'y',
+    status: 'PENDING_APPROVAL',
+    status_reason: 'risk high; needs approval',
+    level: 'L3',
+    batch_id: null,
+    batch_seq: null,
+    approvals_required: 1,
+    approval_roles: '[]',
+    expires_at: 1_800_000_000_000,
+    veto_deadline: null,
+    created_at: 1,
+    updated_at: 1,
+    approved_at: null,
+    started_at: null,
+    finished_at: null,
+    executor_id: null,
+    lease_until: null,
+    attempts: 0,
+    outcome: null,
+    ...over,
+  };
+}
+
+const compose = (params: Record<string, unknown>, over: Partial<ActionsTable> = {}): Notification =>
+  composeNotification({
+    id: 'audit-7',
+    event: 'approval.pending',
+    at: 1_800_000_000_000,
+    auditSeq: 7,
+    record: {
+      actor: 'policy',
+      payload: { from: 'PROPOSED', to: 'PENDING_APPROVAL', reason: 'risk high; needs approval' },
+    },
+    action: action(params, over),
+    entry,
+    unattended: false,
+    consoleUrl: 'https://interlock.example',
+    paramsMaxBytes: 256,
+  });
+
+describe('composing', () => {
+  it('redacts sensitive params, caps the rest, and carries label, reasons, confidence and link', () => {
+    const n = compose({ endpoint: '/v1/pay', api_key: 'sk-live-SECRET', body: 'x'.repeat(10_000) });
+    expect(NotificationSchema.parse(n)).toEqual(n);
+    expect(n.action?.params).not.toContain('SECRET');
+    expect(n.action?.params).toContain(REDACTED);
+    expect(Buffer.byteLength(n.action!.params)).toBeLessThanOrEqual(256);
+    expect(n.action?.params_truncated).toBe(true);
+    expect(n).toMatchObject({
+      severity: 'high',
+      title: 'Approval needed: Call /v1/pay on api-1',
+      link: 'https://interlock.example/console/actions/a1',
+      action: { reasons: ['risk high', 'needs approval'], confidence: 0.82 },
+    });
+  });
+
+  it('never lets a sensitive value through, whatever it is, and never exceeds the cap', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.jsonValue(),
+        fc.integer({ min: 64, max: 2048 }),
+        (secret, other, cap) => {
+          const s = summarizeParams({ api_key: `K${secret}K`, body: other }, entry, cap);
+          expect(Buffer.byteLength(s.text)).toBeLessThanOrEqual(cap);
+          if (secret.length > 3) expect(s.text).not.toContain(`K${secret}K`);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('routing', () => {
+  const n = compose({ endpoint: '/x' });
+  it('matches on every listed field; a filter the event lacks matches nothing', () => {
+    expect(sinksFor(n, [{ sinks: ['a'] }])).toEqual(['a']);
+    expect(sinksFor(n, [{ sinks: ['a'], events: ['estop.engaged'] }])).toEqual([]);
+    expect(
+      sinksFor(n, [
+        {
+          sinks: ['a'],
+          targets: ['api-1'],
+          kinds: ['http.call'],
+          severities: ['high'],
+          levels: ['L3'],
+        },
+      ]),
+    ).toEqual(['a']);
+    expect(sinksFor(n, [{ sinks: ['a'], levels: ['L4'] }])).toEqual([]);
+    const { target: _t, ...noTarget } = n;
+    expect(sinksFor(noTarget, [{ sinks: ['a'], targets: ['api-1'] }])).toEqual([]);
+    expect(sinksFor(n, [{ sinks: ['a', 'b'] }, { sinks: ['b', 'c'] }])).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('unattended windows', () => {
+  const at = (hhmm: string) => Date.parse(`2026-12-02T${hhmm}:00Z`);
+  it('spans midnight, honours targets and the time zone', () => {
+    const w = [{ from: '22:00', to: '06:00' }];
+    expect(isUnattended(w, 'r', at('23:30'), 'UTC')).toBe(true);
+    expect(isUnattended(w, 'r', at('05:59'), 'UTC')).toBe(true);
+    expect(isUnattended(w, 'r', at('06:00'), 'UTC')).toBe(false);
+    expect(isUnattended(w, 'r', at('12:00'), 'UTC')).toBe(false);
+    // 21:30 UTC is 22:30 in Berlin (CET).
+    expect(isUnattended(w, 'r', at('21:30'), 'Europe/Berlin')).toBe(true);
+    expect(isUnattended([{ targets: ['radio'] }], 'roaster', at('12:00'), 'UTC')).toBe(false);
+    expect(isUnattended([{ targets: ['radio'] }], 'radio', at('12:00'), 'UTC')).toBe(true);
+    expect(isUnattended([{ targets: ['radio'] }], undefined, at('12:00'), 'UTC')).toBe(false);
+  });
+});
+
+describe('the webhook signature', () => {
+  it('verifies what it signed, and nothing altered, stale or malformed', () => {
+    const body = '{"id":"audit-1"}';
+    const h = signatureHeader('k', body, 1_000_000);
+    expect(verifySignature('k', h, body, 1_000_000)).toBe(true);
+    expect(verifySignature('k', h, body.replace('1', '2'), 1_000_000)).toBe(false);
+    expect(verifySignature('other', h, body, 1_000_000)).toBe(false);
+    expect(verifySignature('k', h, body, 1_000_000 + 10 * 60_000)).toBe(false);
+    expect(verifySignature('k', h.replace('t=1000000', 't=1000001'), body, 1_000_000)).toBe(false);
+    expect(verifySignature('k', `${h}0`, body, 1_000_000)).toBe(false);
+  });
+});
+
+describe("Slack's Block Kit limits", () => {
+  it('holds for any text, size and Unicode the action brings', () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 5000 }),
+      fc.string({ unit: 'grapheme', maxLength: 400 }),
+      fc.constantFrom(
+        '<!channel>',
+        '<https://evil|click>',
+        '&amp;&lt;',
+        '\u202e\u200b\u0000\ud800',
+        '&'.repeat(4000),
+      ),
+    );
+    fc.assert(
+      fc.property(
+        text,
+        text,
+        fc.array(text, { maxLength: 30 }),
+        fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+        (endpoint, target, reasons, confidence) => {
+          const n = compose(
+            { endpoint, body: endpoint },
+            { target, confidence, status_reason: reasons.join('; ') },
+          );
+          const withReasons = { ...n, action: { ...n.action!, reasons: reasons.slice(0, 10) } };
+          const m = slackMessage(withReasons);
+          const parsed = SlackMessageSchema.safeParse(m);
+          expect(parsed.success, parsed.success ? '' : parsed.error.message).toBe(true);
+          // No mention, link or escape from the action's own text reaches Slack unescaped.
+          // (plain_text, the header's, is never parsed for them.)
+          const texts = JSON.stringify([m.text, ...mrkdwnTexts(m.blocks)]);
+          expect(texts).not.toContain('<!channel>');
+          expect(texts).not.toContain('<https://evil');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('escapes the three mrkdwn control characters', () => {
+    expect(escapeMrkdwn('<!here> & <@U1>')).toBe('&lt;!here&gt; &amp; &lt;@U1&gt;');
+  });
+});
+
+function mrkdwnTexts(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(mrkdwnTexts);
+  if (value === null || typeof value !== 'object') return [];
+  const o = value as Record<string, unknown>;
+  const own = o.type === 'mrkdwn' && typeof o.text === 'string' ? [o.text] : [];
+  return [...own, ...Object.values(o).flatMap(mrkdwnTexts)];
+}
+
+describe('email', () => {
+  it('keeps the subject to one line whatever the title holds', () => {
+    const n = compose({ endpoint: '/x\r\nBcc: victim@example.com' });
+    expect(emailSubject(n)).not.toMatch(/[\r\n]/);
+  });
+});
