@@ -106,6 +106,8 @@ module.exports = {
       g('lifecycle/'),
       g('executor/'),
     ),
+    // The handoff report: a fold over the audit log's records.
+    layer(`^${g('report')}/`, g('schema/'), g('store/'), g('impact/window.ts'), g('report/')),
     // Notifications: the outbox (store) routed and delivered by a worker built on the lifecycle.
     layer(
       `^${g('notify')}/`,
@@ -166,6 +168,7 @@ module.exports = {
       '^console/[^/]+$',
       g('schema/'),
       g('decide/'),
+      g('report/'),
       g('auth/'),
       g('config/'),
       g('targets.ts'),

@@ -9,6 +9,7 @@ import { ciUsage, runCiCommand } from './ci-command.ts';
 import { governanceUsage, runGovernanceCommand } from './governance-command.ts';
 import { mcpProxyUsage, runMcpProxyCommand } from './mcp-proxy-command.ts';
 import { policyUsage, runPolicyCommand } from './policy-command.ts';
+import { reportUsage, runReportCommand } from './report-command.ts';
 import { runServe, runToken, serveUsage } from './serve-command.ts';
 
 const usage = `usage: interlock <command>
@@ -19,6 +20,7 @@ ${invariantsUsage}
 ${specsUsage}
 ${ciUsage}
 ${governanceUsage}
+${reportUsage}
 ${auditUsage}
 ${evidenceUsage}
 ${mcpProxyUsage}`;
@@ -48,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       return runGovernanceCommand(rest);
     case 'mcp-proxy':
       return runMcpProxyCommand(rest);
+    case 'report':
+      return runReportCommand(rest);
     case undefined:
     case 'help':
     case '--help':

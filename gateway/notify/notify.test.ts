@@ -14,7 +14,7 @@ import { signatureHeader, verifySignature } from './signature.ts';
 import { SlackMessageSchema } from './sinks/block-kit.ts';
 import { escapeMrkdwn, slackMessage } from './sinks/slack.ts';
 import { emailSubject } from './sinks/email.ts';
-import { isUnattended } from './unattended.ts';
+import { isUnattended } from '../config/unattended.ts';
 
 const entry: CatalogEntry = {
   risk: 'high',

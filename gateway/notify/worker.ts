@@ -30,7 +30,7 @@ import {
 import { composeNotification } from './compose.ts';
 import { sinksFor } from './routing.ts';
 import type { Sink } from './sinks/sink.ts';
-import { isUnattended } from './unattended.ts';
+import { isUnattended } from '../config/unattended.ts';
 
 export interface DeliveryObserver {
   attempt(sink: string, outcome: 'delivered' | 'failed' | 'dead', seconds: number): void;

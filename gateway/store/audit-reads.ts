@@ -58,3 +58,25 @@ export async function recordsSince(db: Conn, fromIso: string, limit: number): Pr
     .execute();
   return rows.map(line);
 }
+
+/**
+ * A page of the records in a window (seq bounds inclusive-exclusive as given, times as ISO
+ * text, which sorts as time), after `afterSeq`, in order: reports read a window page by page.
+ */
+export async function recordsInWindow(
+  db: Conn,
+  window: { fromSeq?: number; toSeq?: number; fromIso?: string; toIso?: string },
+  afterSeq: number,
+  limit: number,
+): Promise<AuditLine[]> {
+  let q = db
+    .selectFrom('audit_log')
+    .select(['seq', 'ts', 'type', 'actor', 'action_id', 'payload'])
+    .where('seq', '>', Math.max(afterSeq, FIRST_SEQ - 1));
+  if (window.fromSeq !== undefined) q = q.where('seq', '>=', window.fromSeq);
+  if (window.toSeq !== undefined) q = q.where('seq', '<', window.toSeq);
+  if (window.fromIso !== undefined) q = q.where('ts', '>=', window.fromIso);
+  if (window.toIso !== undefined) q = q.where('ts', '<', window.toIso);
+  const rows = await q.orderBy('seq').limit(limit).execute();
+  return rows.map(line);
+}

@@ -3,7 +3,7 @@
  * is expected at the console. Notifications and the handoff report say when something happened
  * during one.
  */
-import type { UnattendedConfig } from '../config/notifications.ts';
+import type { UnattendedConfig } from './notifications.ts';
 
 export function isUnattended(
   windows: readonly UnattendedConfig[],

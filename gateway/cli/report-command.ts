@@ -1,0 +1,60 @@
+/** `interlock report`: the handoff report over a window of a gateway's audit log. */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/config.ts';
+import { isUnattended } from '../config/unattended.ts';
+import { handoffMarkdown } from '../report/markdown.ts';
+import { handoffReport } from '../report/read.ts';
+import { reportWindow } from '../report/window.ts';
+import { openDatabase } from '../store/db.ts';
+import { InterlockError, ValidationError } from '../schema/errors.ts';
+import { UsageError } from './args.ts';
+
+export const reportUsage = `  interlock report --from TIME [--to TIME] [--config FILE | --db URL] [--json]
+      The handoff report of a window (ISO times or durations back from now: 12h, 7d; --to
+      defaults to now): actions and their outcome, incidents and recovery, rollbacks, level
+      changes, breaker trips, emergency stops, approvals. Markdown, or JSON with --json.`;
+
+export async function runReportCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      config: { type: 'string' },
+      db: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  let window: { from: number; to: number };
+  try {
+    window = reportWindow(
+      { field: '--from', value: values.from },
+      { field: '--to', value: values.to },
+      Date.now(),
+    );
+  } catch (err) {
+    if (err instanceof ValidationError) throw new UsageError(err.message);
+    throw err;
+  }
+  const config = loadConfig(values.config);
+  const url = values.db ?? config.database.url;
+  let opened;
+  try {
+    opened = await openDatabase(url, { mustExist: true });
+  } catch (err) {
+    if (err instanceof InterlockError && err.code === 'not_found')
+      throw new UsageError(`${err.message}: give the gateway's database (--db or --config)`);
+    throw err;
+  }
+  try {
+    const { unattended } = config.notifications;
+    const report = await handoffReport(opened.db, window, (target, at) =>
+      isUnattended(unattended, target ?? undefined, Date.parse(at), config.timezone),
+    );
+    console.log(values.json ? JSON.stringify(report, null, 2) : handoffMarkdown(report));
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}

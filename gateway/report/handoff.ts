@@ -1,0 +1,281 @@
+/**
+ * The handoff report (the radio station's morning handoff): what happened in a window, from
+ * the audit log alone — actions and how each stood at the window's end, incidents and their
+ * recovery, rollbacks, level changes, breaker trips, emergency stops, who approved what.
+ * Only records inside the window count, so a report never lists what happened outside it.
+ */
+import type { AuditLine } from '../store/audit-reads.ts';
+
+export interface ReportWindow {
+  from: string;
+  to: string;
+}
+
+export interface ReportAction {
+  id: string;
+  kind: string | null;
+  target: string | null;
+  proposer: string | null;
+  /** Proposed inside the window (false: an earlier action that moved inside it). */
+  proposed_in_window: boolean;
+  /** Its status at the window's end, as the window's records leave it. */
+  status: string | null;
+  rollback_of: string | null;
+  approved_by: string[];
+  unattended: boolean;
+}
+
+export interface Incident {
+  kind: 'breaker' | 'execution_failed' | 'emergency_stop';
+  at: string;
+  target: string | null;
+  summary: string;
+  /** When it was resolved or rearmed inside the window; null while it stood at the window's end. */
+  recovered_at: string | null;
+  recovered_by: string | null;
+  unattended: boolean;
+}
+
+export interface HandoffReport {
+  window: ReportWindow;
+  records: number;
+  first_seq: number | null;
+  last_seq: number | null;
+  actions: ReportAction[];
+  by_status: Record<string, number>;
+  incidents: Incident[];
+  rollbacks: {
+    action_id: string;
+    of_action: string | null;
+    target: string | null;
+    status: string | null;
+  }[];
+  level_changes: {
+    at: string;
+    target: string;
+    from: string;
+    to: string;
+    by: string;
+    reason: string | null;
+  }[];
+  breaker_trips: {
+    at: string;
+    rule: string;
+    target: string;
+    severity: string;
+    resolved_at: string | null;
+  }[];
+  emergency_stops: {
+    at: string;
+    by: string;
+    reason: string;
+    rearmed_at: string | null;
+    rearmed_by: string | null;
+  }[];
+  approvals: {
+    at: string;
+    action_id: string;
+    by: string;
+    verdict: 'approved' | 'rejected' | 'vetoed';
+  }[];
+}
+
+export type UnattendedAt = (target: string | null, at: string) => boolean;
+
+const STATUS_RECORD = /^action\.([a-z_]+)$/;
+const NOT_STATUS = new Set(['proposed', 'acknowledged', 'approval', 'invalid']);
+
+/** Folds the window's records, in order, into the report. */
+export class HandoffBuilder {
+  readonly #window: ReportWindow;
+  readonly #unattended: UnattendedAt;
+  readonly #actions = new Map<string, ReportAction>();
+  readonly #report: Omit<HandoffReport, 'actions' | 'by_status' | 'rollbacks'>;
+  readonly #openBreakers = new Map<string, Incident>();
+  readonly #trips = new Map<string, HandoffReport['breaker_trips'][number]>();
+  #openStop: { incident: Incident; stop: HandoffReport['emergency_stops'][number] } | undefined;
+
+  constructor(window: ReportWindow, unattended: UnattendedAt) {
+    this.#window = window;
+    this.#unattended = unattended;
+    this.#report = {
+      window,
+      records: 0,
+      first_seq: null,
+      last_seq: null,
+      incidents: [],
+      level_changes: [],
+      breaker_trips: [],
+      emergency_stops: [],
+      approvals: [],
+    };
+  }
+
+  add(r: AuditLine): void {
+    const rep = this.#report;
+    rep.records++;
+    rep.first_seq ??= r.seq;
+    rep.last_seq = r.seq;
+    const p = r.payload;
+    if (r.actionId) this.#actionRecord(r, r.actionId);
+    switch (r.type) {
+      case 'autonomy.changed':
+        rep.level_changes.push({
+          at: r.ts,
+          target: text(p.target) ?? '?',
+          from: text(p.from) ?? '?',
+          to: text(p.to) ?? '?',
+          by: r.actor,
+          reason: text(p.reason) ?? null,
+        });
+        return;
+      case 'breaker.tripped': {
+        const id = text(p.event_id) ?? `seq-${r.seq}`;
+        const target = text(p.target) ?? null;
+        const trip = {
+          at: r.ts,
+          rule: text(p.rule) ?? '?',
+          target: target ?? '?',
+          severity: text(p.severity) ?? '?',
+          resolved_at: null,
+        };
+        rep.breaker_trips.push(trip);
+        this.#trips.set(id, trip);
+        const incident = this.#incident(
+          'breaker',
+          r.ts,
+          target,
+          `circuit breaker ${trip.rule} tripped (${trip.severity})`,
+        );
+        this.#openBreakers.set(id, incident);
+        return;
+      }
+      case 'breaker.resolved': {
+        const id = text(p.event_id) ?? '';
+        const trip = this.#trips.get(id);
+        if (trip) trip.resolved_at = r.ts;
+        const incident = this.#openBreakers.get(id);
+        if (incident) {
+          incident.recovered_at = r.ts;
+          incident.recovered_by = r.actor;
+        }
+        return;
+      }
+      case 'estop.engaged': {
+        const stop = {
+          at: r.ts,
+          by: r.actor,
+          reason: text(p.reason) ?? '',
+          rearmed_at: null,
+          rearmed_by: null,
+        };
+        rep.emergency_stops.push(stop);
+        this.#openStop = {
+          stop,
+          incident: this.#incident('emergency_stop', r.ts, null, `emergency stop: ${stop.reason}`),
+        };
+        return;
+      }
+      case 'estop.rearmed':
+        if (this.#openStop) {
+          this.#openStop.stop.rearmed_at = r.ts;
+          this.#openStop.stop.rearmed_by = r.actor;
+          this.#openStop.incident.recovered_at = r.ts;
+          this.#openStop.incident.recovered_by = r.actor;
+          this.#openStop = undefined;
+        }
+        return;
+    }
+  }
+
+  #incident(kind: Incident['kind'], at: string, target: string | null, summary: string): Incident {
+    const incident: Incident = {
+      kind,
+      at,
+      target,
+      summary,
+      recovered_at: null,
+      recovered_by: null,
+      unattended: this.#unattended(target, at),
+    };
+    this.#report.incidents.push(incident);
+    return incident;
+  }
+
+  #actionRecord(r: AuditLine, id: string): void {
+    const p = r.payload;
+    let a = this.#actions.get(id);
+    if (!a) {
+      a = {
+        id,
+        kind: null,
+        target: null,
+        proposer: null,
+        proposed_in_window: false,
+        status: null,
+        rollback_of: null,
+        approved_by: [],
+        unattended: false,
+      };
+      this.#actions.set(id, a);
+    }
+    if (r.type === 'action.proposed') {
+      a.kind = text(p.kind) ?? null;
+      a.target = text(p.target) ?? null;
+      a.proposer = r.actor;
+      a.proposed_in_window = true;
+      a.status = 'PROPOSED';
+      const key = text(p.idempotency_key);
+      a.rollback_of = key?.startsWith('rollback-') ? key.slice(9).replace(/-\d+$/, '') : null;
+      a.unattended = this.#unattended(a.target, r.ts);
+      return;
+    }
+    if (r.type === 'approval.granted') {
+      a.approved_by.push(r.actor);
+      this.#report.approvals.push({ at: r.ts, action_id: id, by: r.actor, verdict: 'approved' });
+      return;
+    }
+    const m = STATUS_RECORD.exec(r.type);
+    if (!m || NOT_STATUS.has(m[1]!)) return;
+    a.status = m[1]!.toUpperCase();
+    a.target ??= text(p.target) ?? null;
+    if (a.status === 'REJECTED' || a.status === 'VETOED')
+      this.#report.approvals.push({
+        at: r.ts,
+        action_id: id,
+        by: r.actor,
+        verdict: a.status === 'REJECTED' ? 'rejected' : 'vetoed',
+      });
+    if (a.status === 'FAILED')
+      this.#incident(
+        'execution_failed',
+        r.ts,
+        a.target,
+        `${a.kind ?? 'action'} ${id} failed${text(p.reason) ? `: ${text(p.reason)}` : ''}`,
+      );
+  }
+
+  build(): HandoffReport {
+    const actions = [...this.#actions.values()];
+    const by_status: Record<string, number> = {};
+    for (const a of actions) if (a.status) by_status[a.status] = (by_status[a.status] ?? 0) + 1;
+    return {
+      ...this.#report,
+      window: this.#window,
+      actions,
+      by_status,
+      rollbacks: actions
+        .filter((a) => a.rollback_of !== null)
+        .map((a) => ({
+          action_id: a.id,
+          of_action: a.rollback_of,
+          target: a.target,
+          status: a.status,
+        })),
+    };
+  }
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
