@@ -11,6 +11,7 @@ import { benchHttpVsOpa } from './http-vs-opa.ts';
 import { benchHistoryScale } from './history-scale.ts';
 import { benchInvariantOverhead } from './invariant-overhead.ts';
 import { benchMcpLatency } from './mcp-latency.ts';
+import { benchNotifyHang } from './notify-hang.ts';
 import { benchPolicyImpact } from './policy-impact.ts';
 import { benchReplicas } from './replicas.ts';
 import { machine } from './stats.ts';
@@ -131,6 +132,20 @@ const benches: Record<string, { run: () => Promise<unknown>; table: (r: never) =
             1;
           return `| ${x.database === 'sqlite' ? 'SQLite (WAL, synchronous=FULL, group commit)' : 'PostgreSQL (fsync on, group commit)'} | ${x.replicas} | ${x.proposals} | ${x.requestsPerSecond}/s | ${x.p50Ms} ms | ${x.p99Ms} ms | ${x.cpuBusyPercent} % | ${x.database === 'postgres' ? `${Math.round((x.requestsPerSecond / base) * 100) / 100}×` : ''} |`;
         }),
+      ].join('\n'),
+  },
+  'notify-hang': {
+    run: benchNotifyHang,
+    table: (r: Awaited<ReturnType<typeof benchNotifyHang>>) =>
+      [
+        `${r.proposals} sequential proposals over HTTP (each a pending approval that raises a notification), SQLite, durable commits`,
+        '',
+        '| notification sink | p50 | p90 | p99 | max | pending approvals | deliveries done / waiting |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...r.runs.map(
+          (x) =>
+            `| ${x.sink} | ${(x.latency.p50Us / 1000).toFixed(2)} ms | ${(x.latency.p90Us / 1000).toFixed(2)} ms | ${(x.latency.p99Us / 1000).toFixed(2)} ms | ${(x.latency.maxUs / 1000).toFixed(2)} ms | ${x.pendingApprovals} | ${x.deliveries.delivered} / ${x.deliveries.pending} |`,
+        ),
       ].join('\n'),
   },
   'mcp-latency': {

@@ -86,15 +86,6 @@ const UnattendedSchema = z.strictObject({
 });
 export type UnattendedConfig = z.output<typeof UnattendedSchema>;
 
-const ReportScheduleSchema = z.strictObject({
-  /** Five-field cron expression in the configured time zone, e.g. `0 7 * * *`. */
-  cron: z.string().min(9),
-  /** How far back the report reaches, e.g. `12h`, `1d`. */
-  window: z.string().regex(/^\d+[smhd]$/),
-  sink: SinkName,
-});
-export type ReportScheduleConfig = z.output<typeof ReportScheduleSchema>;
-
 export const NotificationsSchema = z
   .strictObject({
     /** The console's public base URL, for deep links (e.g. https://interlock.example.com). */
@@ -121,7 +112,6 @@ export const NotificationsSchema = z
     /** How often the outbox is checked when no local event wakes the worker. */
     pollMs: z.number().int().min(10).max(60_000).default(500),
     unattended: z.array(UnattendedSchema).default([]),
-    reports: z.array(ReportScheduleSchema).default([]),
   })
   .superRefine((n, ctx) => {
     const names = new Set<string>();
@@ -144,13 +134,5 @@ export const NotificationsSchema = z
           });
       }),
     );
-    n.reports.forEach((r, i) => {
-      if (!names.has(r.sink))
-        ctx.addIssue({
-          code: 'custom',
-          message: `no sink named ${r.sink}`,
-          path: ['reports', i, 'sink'],
-        });
-    });
   });
 export type NotificationsConfig = z.output<typeof NotificationsSchema>;
