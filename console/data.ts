@@ -23,6 +23,7 @@ import type { Principal } from '../gateway/schema/principal.ts';
 import type { CatalogEntry } from '../gateway/schema/catalog.ts';
 import { confidencePill } from './model/confidence.ts';
 import { actionLabel } from '../gateway/decide/action-label.ts';
+import { notificationStatus } from '../gateway/lifecycle/notification-status.ts';
 import type { RecentFilter } from './model/recent-query.ts';
 import {
   DECISION_CARDS_LIMIT,
@@ -202,6 +203,7 @@ export async function status(deps: Deps): Promise<StatusData> {
     // write.
     safeMode: alias('manual_assist'),
     pauseLevel: alias('semi_auto'),
+    notifications: await notificationStatus(deps),
   };
 }
 

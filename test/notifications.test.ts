@@ -170,6 +170,22 @@ it('a sink that hangs holds back neither decisions nor the other sinks', async (
   expect(metrics).toMatch(
     /interlock_notification_attempts_total\{sink="hook",outcome="delivered"\} [1-9]/,
   );
+  // And on the console's Status page.
+  const login = await fetch(new URL('/console/login', t.gw.url), {
+    method: 'POST',
+    headers: { origin: new URL(t.gw.url).origin },
+    body: new URLSearchParams({ token: t.tokens.op1! }),
+    redirect: 'manual',
+  });
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const page = await fetch(new URL('/console/status', t.gw.url), { headers: { cookie } }).then(
+    (r) => r.text(),
+  );
+  expect(page).toMatch(/<tr data-sink="stuck"><th scope="row">stuck<\/th><td>0<\/td><td>[1-9]/);
+  expect(page).toContain('data-sink="mail"');
 });
 
 it('the emergency stop and rearm are notified, and routes leave out what they do not list', async () => {

@@ -106,6 +106,14 @@ export interface StatusData {
   levels: string[];
   safeMode: string | undefined;
   pauseLevel: string | undefined;
+  /** Each configured notification sink's deliveries. */
+  notifications: {
+    sink: string;
+    pending: number;
+    delivered: number;
+    dead: number;
+    lastError: string | null;
+  }[];
 }
 
 export interface TimelineData {

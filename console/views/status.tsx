@@ -166,6 +166,33 @@ export function StatusBody({
           </tbody>
         </table>
       </section>
+      {s.notifications.length > 0 ? (
+        <section aria-labelledby="st-notify">
+          <h2 id="st-notify">Notifications</h2>
+          <table class="notifications">
+            <thead>
+              <tr>
+                <th scope="col">Sink</th>
+                <th scope="col">Delivered</th>
+                <th scope="col">Waiting</th>
+                <th scope="col">Given up</th>
+                <th scope="col">Last failure</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.notifications.map((n) => (
+                <tr data-sink={n.sink}>
+                  <th scope="row">{n.sink}</th>
+                  <td>{n.delivered}</td>
+                  <td>{n.pending}</td>
+                  <td>{n.dead > 0 ? <strong class="stopped">{n.dead}</strong> : 0}</td>
+                  <td>{n.lastError ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
     </div>
   );
 }
