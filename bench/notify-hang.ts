@@ -18,8 +18,14 @@ import { summarize, type LatencySummary } from './stats.ts';
 
 const PROPOSALS = 1_000;
 const WARMUP = 100;
-// Under the default policy's 120 actions a minute per agent.
+// Under the shipped rate limits: 120 actions a minute per agent, 30 per target.
 const PER_AGENT = 100;
+const TARGETS = 50;
+const KINDS = [
+  { kind: 'roaster.cooling_cycle', params: { duration_s: 120 } },
+  { kind: 'roaster.set_drum', params: { rpm: 70 } },
+  { kind: 'roaster.set_airflow', params: { value: 45 } },
+];
 
 export interface HangRun {
   sink: 'none' | 'healthy webhook' | 'hanging webhook';
@@ -35,14 +41,12 @@ async function run(sink: HangRun['sink'], url: string | undefined): Promise<Hang
     server: { port: 0 },
     database: { url: `sqlite:${path.join(dir, 'interlock.db')}` },
     audit: { signing: { type: 'key', key: path.join(dir, 'keys', 'audit.key') } },
-    targets: [
-      {
-        id: 'roaster-1',
-        driver: 'sim-roaster',
-        level: 'L3',
-        options: { mode: 'RUNNING', journalFile: path.join(dir, 'roaster-1.jsonl') },
-      },
-    ],
+    targets: Array.from({ length: TARGETS }, (_, i) => ({
+      id: `roaster-${i + 1}`,
+      driver: 'sim-roaster',
+      level: 'L3',
+      options: { mode: 'RUNNING', journalFile: path.join(dir, `roaster-${i + 1}.jsonl`) },
+    })),
     notifications: url
       ? {
           sinks: [
@@ -77,9 +81,8 @@ async function run(sink: HangRun['sink'], url: string | undefined): Promise<Hang
           'content-type': 'application/json',
         },
         body: JSON.stringify({
-          kind: 'roaster.set_power',
-          target: 'roaster-1',
-          params: { value: 40 },
+          ...KINDS[i % KINDS.length],
+          target: `roaster-${(i % TARGETS) + 1}`,
         }),
       });
       const body = (await res.json()) as { action?: { status?: string } };
