@@ -7,7 +7,7 @@ import { actionLabel, clip } from '../decide/action-label.ts';
 import type { CatalogEntry } from '../schema/catalog.ts';
 import type { Notification, NotifyEvent, Severity } from '../schema/notification.ts';
 import type { ActionsTable } from '../store/types.ts';
-import { summarizeParams } from './params-summary.ts';
+import { redactParams, summarizeParams } from './params-summary.ts';
 
 export interface ComposeInput {
   id: string;
@@ -41,7 +41,9 @@ export function composeNotification(input: ComposeInput): Notification {
   };
   if (action) {
     const params = parseParams(action.params);
-    const label = clip(actionLabel(action.kind, action.target, params, input.entry), 300);
+    // The label fills the catalog's template, or lists the params: from the redacted ones only.
+    const shown = redactParams(params, input.entry);
+    const label = clip(actionLabel(action.kind, action.target, shown, input.entry), 300);
     const summary = summarizeParams(params, input.entry, input.paramsMaxBytes);
     const reason = str(payload.reason) ?? action.status_reason ?? '';
     return {

@@ -93,6 +93,28 @@ describe('composing', () => {
     });
   });
 
+  it('keeps a sensitive value out of the label and title, with a template, without one, and for an unknown kind', () => {
+    const secret = 'sk-live-SUPERSECRET';
+    const texts = (n: Notification) => JSON.stringify(n);
+    const templated = { ...entry, label: 'Rotate key to {api_key} at {endpoint}' };
+    const { label: _l, ...untemplated } = entry;
+    for (const e of [templated, untemplated, undefined]) {
+      const n = composeNotification({
+        id: 'audit-8',
+        event: 'approval.pending',
+        at: 0,
+        auditSeq: 8,
+        action: action({ endpoint: '/v1/keys', api_key: secret }),
+        ...(e ? { entry: e } : {}),
+        unattended: false,
+        paramsMaxBytes: 1024,
+      });
+      expect(texts(n)).not.toContain('SUPERSECRET');
+      expect(texts(slackMessage(n))).not.toContain('SUPERSECRET');
+      expect(emailSubject(n)).not.toContain('SUPERSECRET');
+    }
+  });
+
   it('never lets a sensitive value through, whatever it is, and never exceeds the cap', () => {
     fc.assert(
       fc.property(

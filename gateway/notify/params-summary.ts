@@ -7,15 +7,27 @@ import type { CatalogEntry } from '../schema/catalog.ts';
 
 export const REDACTED = '[redacted]';
 
+/**
+ * The params as they may be shown: a field the catalog marks sensitive is redacted, and so is
+ * every field when the kind is not in the catalog in force (nothing says which are safe).
+ * Everything shown (the label too) is built from this, never from the raw params.
+ */
+export function redactParams(
+  params: Record<string, unknown>,
+  entry: CatalogEntry | undefined,
+): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params))
+    shown[name] = !entry || entry.params[name]?.sensitive ? REDACTED : value;
+  return shown;
+}
+
 export function summarizeParams(
   params: Record<string, unknown>,
   entry: CatalogEntry | undefined,
   maxBytes: number,
 ): { text: string; truncated: boolean } {
-  const shown: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(params))
-    shown[name] = entry?.params[name]?.sensitive ? REDACTED : value;
-  return capUtf8(JSON.stringify(shown), maxBytes);
+  return capUtf8(JSON.stringify(redactParams(params, entry)), maxBytes);
 }
 
 /** At most `maxBytes` of UTF-8, cut on a character boundary and marked with an ellipsis. */
