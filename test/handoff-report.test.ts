@@ -172,3 +172,42 @@ it('folds breaker trips, failures and rollbacks with their recovery', () => {
   ]);
   expect(r.by_status).toEqual({ FAILED: 1, PROPOSED: 1 });
 });
+
+it('shows the recovery of what began before the window, and labels an earlier action', () => {
+  const b = new HandoffBuilder({ from: 'a', to: 'b' }, (target) => target === 'radio-1');
+  b.describe('old', 'radio.commit_playlist', 'radio-1');
+  const at = (m: number) => `2026-12-02T03:0${m}:00.000Z`;
+  b.add({
+    seq: 1,
+    ts: at(1),
+    type: 'action.failed',
+    actor: 'system',
+    actionId: 'old',
+    payload: { reason: 'x' },
+  });
+  b.add({ seq: 2, ts: at(2), type: 'estop.rearmed', actor: 'op1', actionId: null, payload: {} });
+  b.add({
+    seq: 3,
+    ts: at(3),
+    type: 'breaker.resolved',
+    actor: 'op2',
+    actionId: null,
+    payload: { event_id: 'e0', rule: 'r', target: 'radio-1' },
+  });
+  const r = b.build();
+  expect(r.actions).toMatchObject([
+    {
+      id: 'old',
+      kind: 'radio.commit_playlist',
+      target: 'radio-1',
+      status: 'FAILED',
+      proposed_in_window: false,
+    },
+  ]);
+  expect(r.incidents.map((i) => [i.kind, i.at, i.recovered_by, i.unattended])).toEqual([
+    ['execution_failed', at(1), null, true],
+    ['emergency_stop', null, 'op1', false],
+    ['breaker', null, 'op2', false],
+  ]);
+  expect(r.emergency_stops).toMatchObject([{ at: null, rearmed_at: at(2), rearmed_by: 'op1' }]);
+});

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type ActionBody, type TestGateway } from './helpers/gateway.ts';
 import { HttpReceiver, SmtpReceiver } from './helpers/receivers.ts';
 import { NotificationSchema } from '../gateway/schema/notification.ts';
+import { insertOutbox, routeEvent } from '../gateway/store/notifications.ts';
 
 const SECRET = 'test-webhook-secret-0123456789';
 let t: TestGateway;
@@ -186,6 +187,48 @@ it('a sink that hangs holds back neither decisions nor the other sinks', async (
   );
   expect(page).toMatch(/<tr data-sink="stuck"><th scope="row">stuck<\/th><td>0<\/td><td>[1-9]/);
   expect(page).toContain('data-sink="mail"');
+});
+
+it('a backlog on a hanging sink, or on a sink no longer configured, does not hold back a healthy one', async () => {
+  const { db } = t.gw.services.deps;
+  const old = Date.now() - 60_000;
+  // 150 old events waiting for `stuck` (which never answers) and 150 for a removed sink.
+  for (const sink of ['stuck', 'removed-sink']) {
+    const rows = Array.from({ length: 150 }, (_, i) => ({
+      id: `backlog-${sink}-${i}`,
+      event: 'estop.engaged',
+      audit_seq: null,
+      action_id: null,
+      at: old + i,
+      fanned_out: 0,
+      body: null,
+    }));
+    await insertOutbox(db, rows);
+    for (const r of rows)
+      await db.transaction().execute((trx) =>
+        routeEvent(trx, r.id, '{}', [
+          {
+            event_id: r.id,
+            sink,
+            status: 'pending',
+            attempts: 0,
+            next_at: old + 1,
+            claimed_until: null,
+            last_error: null,
+            created_at: old,
+            delivered_at: null,
+          },
+        ]),
+      );
+  }
+  const t0 = Date.now();
+  const id = await proposePending(53);
+  const got = await waitFor(
+    async () => hook.received.find((r) => r.body.includes(id)),
+    5000,
+    'the healthy sink despite the backlogs',
+  );
+  expect(got.at - t0).toBeLessThan(1000);
 });
 
 it('the emergency stop and rearm are notified, and routes leave out what they do not list', async () => {

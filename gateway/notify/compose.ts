@@ -56,7 +56,8 @@ export function composeNotification(input: ComposeInput): Notification {
       action: {
         id: action.id,
         label,
-        status: str(payload.to) ?? action.status,
+        // The status when composed: a decision already made is not asked for again.
+        status: action.status,
         params: summary.text,
         params_truncated: summary.truncated,
         reasons: reason

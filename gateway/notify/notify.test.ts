@@ -95,7 +95,7 @@ describe('composing', () => {
 
   it('keeps a sensitive value out of the label and title, with a template, without one, and for an unknown kind', () => {
     const secret = 'sk-live-SUPERSECRET';
-    const texts = (n: Notification) => JSON.stringify(n);
+    const texts = (n: unknown) => JSON.stringify(n);
     const templated = { ...entry, label: 'Rotate key to {api_key} at {endpoint}' };
     const { label: _l, ...untemplated } = entry;
     for (const e of [templated, untemplated, undefined]) {

@@ -114,10 +114,10 @@ export class NotificationWorker {
     while (await this.#routeSome()) {
       /* until the outbox is routed */
     }
-    await this.#startDue(now);
+    await this.#startDue();
     if (now - this.#prunedAt >= PRUNE_EVERY_MS) {
       this.#prunedAt = now;
-      await pruneNotifications(this.#deps.db, now - RETENTION_MS);
+      await pruneNotifications(this.#deps.db, now - RETENTION_MS, [...this.#sinks.keys()]);
     }
   }
 
@@ -144,13 +144,18 @@ export class NotificationWorker {
     );
   }
 
+  /**
+   * Routes a page of new events. A process without sinks routes nothing: a replica that has
+   * them does (unrouted events are pruned after the retention when none ever does).
+   */
   async #routeSome(): Promise<boolean> {
+    if (this.#sinks.size === 0) return false;
     const events = await unroutedEvents(this.#deps.db, 100);
     for (const e of events) {
-      const n = this.#sinks.size > 0 ? await this.#compose(e) : undefined;
+      const n = await this.#compose(e);
       const now = this.#deps.now();
       const deliveries: DeliveryRow[] = (
-        n ? sinksFor(n, this.#deps.config.notifications.routes) : []
+        n && !settledAlready(n) ? sinksFor(n, this.#deps.config.notifications.routes) : []
       )
         .filter((s) => this.#sinks.has(s))
         .map((sink) => ({
@@ -201,20 +206,28 @@ export class NotificationWorker {
     });
   }
 
-  async #startDue(now: number): Promise<void> {
-    if (this.#sinks.size === 0) return;
-    const due = await dueDeliveries(this.#deps.db, now, 100);
-    for (const d of due) {
-      const key = `${d.event_id}\u0000${d.sink}`;
-      const sink = this.#sinks.get(d.sink);
-      if (!sink || this.#inFlight.has(key) || this.#busy(d.sink) >= IN_FLIGHT_PER_SINK) continue;
-      if (!(await claimDelivery(this.#deps.db, d, now, now + sink.timeoutMs + CLAIM_SLACK_MS)))
-        continue;
-      const attempt = this.#attempt(sink, d).finally(() => {
-        this.#inFlight.delete(key);
-        this.wake();
-      });
-      this.#inFlight.set(key, attempt);
+  /** Each sink's due deliveries, as many as its free in-flight slots: no sink waits on another. */
+  async #startDue(): Promise<void> {
+    for (const sink of this.#sinks.values()) {
+      const free = IN_FLIGHT_PER_SINK - this.#busy(sink.name);
+      if (free <= 0) continue;
+      const due = await dueDeliveries(this.#deps.db, sink.name, this.#deps.now(), free + 4);
+      let started = 0;
+      for (const d of due) {
+        if (started >= free) break;
+        const key = `${d.event_id}\u0000${d.sink}`;
+        if (this.#inFlight.has(key)) continue;
+        // The claim's clock is read now, not at the start of the pass, so it cannot be born expired.
+        const at = this.#deps.now();
+        const claim = at + sink.timeoutMs + CLAIM_SLACK_MS;
+        if (!(await claimDelivery(this.#deps.db, d, at, claim))) continue;
+        started++;
+        const attempt = this.#attempt(sink, d, claim).finally(() => {
+          this.#inFlight.delete(key);
+          this.wake();
+        });
+        this.#inFlight.set(key, attempt);
+      }
     }
   }
 
@@ -224,31 +237,60 @@ export class NotificationWorker {
     return n;
   }
 
-  async #attempt(sink: Sink, d: DueDelivery): Promise<void> {
+  async #attempt(sink: Sink, d: DueDelivery, claim: number): Promise<void> {
     const t0 = performance.now();
     const attempts = d.attempts + 1;
     const retry = this.#deps.config.notifications.retry;
+    let sent = false;
     try {
       const n = NotificationSchema.parse(JSON.parse(d.body));
       await sink.send(
         n,
         AbortSignal.any([AbortSignal.timeout(sink.timeoutMs), this.#stopping.signal]),
       );
-      await finishAttempt(this.#deps.db, d, { ok: true, at: this.#deps.now(), attempts });
+      sent = true;
+      // The receiver has it: a failure to record that is retried, never counted as a failed send.
+      await withRetries(() =>
+        finishAttempt(this.#deps.db, d, claim, { ok: true, at: this.#deps.now(), attempts }),
+      );
       this.#observer?.attempt(sink.name, 'delivered', (performance.now() - t0) / 1000);
     } catch (err) {
+      if (sent) return; // delivered; the claim lapses and, unrecorded, it may be sent again
+
       const now = this.#deps.now();
       const dead = now - d.created_at >= retry.giveUpAfterMs;
       const backoff = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempts - 1, 30));
       // Jitter keeps replicas and sinks that failed together from retrying in lockstep.
       const nextAt = now + Math.round(backoff * (0.8 + 0.2 * Math.random()));
       const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-      await finishAttempt(this.#deps.db, d, { ok: false, attempts, nextAt, error, dead }).catch(
-        () => {
-          // The claim lapses and the attempt is made again: at least once, never lost.
-        },
-      );
+      await finishAttempt(this.#deps.db, d, claim, {
+        ok: false,
+        attempts,
+        nextAt,
+        error,
+        dead,
+      }).catch(() => {
+        // The claim lapses and the attempt is made again: at least once, never lost.
+      });
       this.#observer?.attempt(sink.name, dead ? 'dead' : 'failed', (performance.now() - t0) / 1000);
+    }
+  }
+}
+
+/** Whether a notification asks for a decision that has already been made (a backlog, a stop). */
+function settledAlready(n: Notification): boolean {
+  const waiting = ['approval.pending', 'approval.expiring', 'veto.opened'];
+  if (!n.action || !waiting.includes(n.event)) return false;
+  return n.action.status !== 'PENDING_APPROVAL' && n.action.status !== 'PENDING_VETO';
+}
+
+async function withRetries(write: () => Promise<void>, tries = 3): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, 100 * i));
     }
   }
 }

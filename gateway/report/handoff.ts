@@ -27,7 +27,8 @@ export interface ReportAction {
 
 export interface Incident {
   kind: 'breaker' | 'execution_failed' | 'emergency_stop';
-  at: string;
+  /** null: it began before the window, which holds only its recovery. */
+  at: string | null;
   target: string | null;
   summary: string;
   /** When it was resolved or rearmed inside the window; null while it stood at the window's end. */
@@ -66,7 +67,8 @@ export interface HandoffReport {
     resolved_at: string | null;
   }[];
   emergency_stops: {
-    at: string;
+    /** null: engaged before the window, rearmed inside it. */
+    at: string | null;
     by: string;
     reason: string;
     rearmed_at: string | null;
@@ -154,11 +156,16 @@ export class HandoffBuilder {
         const id = text(p.event_id) ?? '';
         const trip = this.#trips.get(id);
         if (trip) trip.resolved_at = r.ts;
-        const incident = this.#openBreakers.get(id);
-        if (incident) {
-          incident.recovered_at = r.ts;
-          incident.recovered_by = r.actor;
-        }
+        const incident =
+          this.#openBreakers.get(id) ??
+          this.#incident(
+            'breaker',
+            null,
+            text(p.target) ?? null,
+            `circuit breaker ${text(p.rule) ?? '?'} (tripped before the window)`,
+          );
+        incident.recovered_at = r.ts;
+        incident.recovered_by = r.actor;
         return;
       }
       case 'estop.engaged': {
@@ -176,19 +183,67 @@ export class HandoffBuilder {
         };
         return;
       }
-      case 'estop.rearmed':
-        if (this.#openStop) {
-          this.#openStop.stop.rearmed_at = r.ts;
-          this.#openStop.stop.rearmed_by = r.actor;
-          this.#openStop.incident.recovered_at = r.ts;
-          this.#openStop.incident.recovered_by = r.actor;
-          this.#openStop = undefined;
-        }
+      case 'estop.rearmed': {
+        // A stop engaged before the window shows with its rearm, from an unknown time.
+        const open = this.#openStop ?? {
+          stop: this.#pushStop({ at: null, by: '?', reason: '(engaged before the window)' }),
+          incident: this.#incident(
+            'emergency_stop',
+            null,
+            null,
+            'emergency stop (engaged before the window)',
+          ),
+        };
+        open.stop.rearmed_at = r.ts;
+        open.stop.rearmed_by = r.actor;
+        open.incident.recovered_at = r.ts;
+        open.incident.recovered_by = r.actor;
+        this.#openStop = undefined;
         return;
+      }
     }
   }
 
-  #incident(kind: Incident['kind'], at: string, target: string | null, summary: string): Incident {
+  #pushStop(s: {
+    at: string | null;
+    by: string;
+    reason: string;
+  }): HandoffReport['emergency_stops'][number] {
+    const stop = { ...s, rearmed_at: null, rearmed_by: null };
+    this.#report.emergency_stops.push(stop);
+    return stop;
+  }
+
+  /**
+   * What the actions table says of an action whose proposal is before the window: its kind
+   * and target label it (and place it in an unattended window); nothing else is taken from it.
+   */
+  describe(id: string, kind: string, target: string): void {
+    if (this.#actions.has(id)) return;
+    this.#actions.set(id, {
+      id,
+      kind,
+      target,
+      proposer: null,
+      proposed_in_window: false,
+      status: null,
+      rollback_of: null,
+      approved_by: [],
+      unattended: false,
+    });
+  }
+
+  /** Whether the window's records so far mention the action. */
+  knows(id: string): boolean {
+    return this.#actions.has(id);
+  }
+
+  #incident(
+    kind: Incident['kind'],
+    at: string | null,
+    target: string | null,
+    summary: string,
+  ): Incident {
     const incident: Incident = {
       kind,
       at,
@@ -196,7 +251,7 @@ export class HandoffBuilder {
       summary,
       recovered_at: null,
       recovered_by: null,
-      unattended: this.#unattended(target, at),
+      unattended: at !== null && this.#unattended(target, at),
     };
     this.#report.incidents.push(incident);
     return incident;

@@ -31,7 +31,7 @@ export function handoffMarkdown(r: HandoffReport): string {
     `Incidents (${r.incidents.length})`,
     r.incidents.map(
       (i) =>
-        `- ${i.at} ${i.summary}${i.target ? ` on ${i.target}` : ''}${u(i.unattended)}: ${i.recovered_at ? `recovered ${i.recovered_at} by ${i.recovered_by}` : '**not recovered in the window**'}`,
+        `- ${i.at ?? '(before the window)'} ${i.summary}${i.target ? ` on ${i.target}` : ''}${u(i.unattended)}: ${i.recovered_at ? `recovered ${i.recovered_at} by ${i.recovered_by}` : '**not recovered in the window**'}`,
     ),
   );
   section(
@@ -59,7 +59,7 @@ export function handoffMarkdown(r: HandoffReport): string {
     `Emergency stops (${r.emergency_stops.length})`,
     r.emergency_stops.map(
       (s) =>
-        `- ${s.at} by ${s.by}: ${s.reason}; ${s.rearmed_at ? `rearmed ${s.rearmed_at} by ${s.rearmed_by}` : 'still engaged'}`,
+        `- ${s.at ?? '(before the window)'} by ${s.by}: ${s.reason}; ${s.rearmed_at ? `rearmed ${s.rearmed_at} by ${s.rearmed_by}` : 'still engaged'}`,
     ),
   );
   section(

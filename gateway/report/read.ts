@@ -1,5 +1,6 @@
 /** Builds a handoff report by reading a window of the audit log, page by page. */
 import type { Conn } from '../store/conn.ts';
+import { kindsAndTargets } from '../store/actions.ts';
 import { recordsInWindow } from '../store/audit-reads.ts';
 import { HandoffBuilder, type HandoffReport, type UnattendedAt } from './handoff.ts';
 
@@ -16,6 +17,17 @@ export async function handoffReport(
   let after = 0;
   for (;;) {
     const page = await recordsInWindow(db, { fromIso: from, toIso: to }, after, PAGE);
+    // Actions proposed before the window: their kind and target, to label them.
+    const earlier = new Set<string>();
+    const seen = new Set<string>();
+    for (const r of page) {
+      if (!r.actionId || seen.has(r.actionId)) continue;
+      seen.add(r.actionId);
+      if (r.type !== 'action.proposed' && !builder.knows(r.actionId)) earlier.add(r.actionId);
+    }
+    for (let i = 0; i < earlier.size; i += 500)
+      for (const a of await kindsAndTargets(db, [...earlier].slice(i, i + 500)))
+        builder.describe(a.id, a.kind, a.target);
     for (const r of page) builder.add(r);
     if (page.length < PAGE) break;
     after = page[page.length - 1]!.seq;

@@ -211,3 +211,16 @@ export async function countInStatus(db: Conn, statuses: readonly string[]): Prom
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** The kind and target of each of these actions (labels for reports). */
+export async function kindsAndTargets(
+  db: Conn,
+  ids: readonly string[],
+): Promise<{ id: string; kind: string; target: string }[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('actions')
+    .select(['id', 'kind', 'target'])
+    .where('id', 'in', [...ids])
+    .execute();
+}

@@ -1,4 +1,5 @@
 /** The notification outbox and its deliveries (migration 012). */
+import { sql } from 'kysely';
 import type { Conn, Tx } from './conn.ts';
 import type { NotificationDeliveriesTable, NotificationOutboxTable } from './types.ts';
 
@@ -57,13 +58,22 @@ export interface DueDelivery extends DeliveryRow {
   body: string;
 }
 
-/** Pending deliveries whose time has come and that no live claim holds, oldest first. */
-export async function dueDeliveries(db: Conn, now: number, limit: number): Promise<DueDelivery[]> {
+/**
+ * One sink's pending deliveries whose time has come and that no live claim holds, oldest first.
+ * Per sink, so a sink with a backlog it cannot clear never hides another sink's deliveries.
+ */
+export async function dueDeliveries(
+  db: Conn,
+  sink: string,
+  now: number,
+  limit: number,
+): Promise<DueDelivery[]> {
   const rows = await db
     .selectFrom('notification_deliveries as d')
     .innerJoin('notification_outbox as o', 'o.id', 'd.event_id')
     .selectAll('d')
     .select('o.body')
+    .where('d.sink', '=', sink)
     .where('d.status', '=', 'pending')
     .where('d.next_at', '<=', now)
     .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<=', now)]))
@@ -86,14 +96,21 @@ export async function claimDelivery(
     .where('event_id', '=', key.event_id)
     .where('sink', '=', key.sink)
     .where('status', '=', 'pending')
+    // Not before its backoff, even when another replica's list said it was due.
+    .where('next_at', '<=', now)
     .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
+/**
+ * Records an attempt's outcome, only while this worker's claim (`claim`, the claimed_until it
+ * wrote) still holds: a late answer cannot undo another replica's delivery.
+ */
 export async function finishAttempt(
   db: Conn,
   key: { event_id: string; sink: string },
+  claim: number,
   outcome:
     | { ok: true; at: number; attempts: number }
     | { ok: false; attempts: number; nextAt: number; error: string; dead: boolean },
@@ -118,6 +135,8 @@ export async function finishAttempt(
     )
     .where('event_id', '=', key.event_id)
     .where('sink', '=', key.sink)
+    .where('status', '=', 'pending')
+    .where('claimed_until', '=', claim)
     .execute();
 }
 
@@ -179,21 +198,42 @@ export async function approvalsExpiringBy(
     .where('status', '=', 'PENDING_APPROVAL')
     .where('expires_at', '>', now)
     .where('expires_at', '<=', now + horizon)
+    // Not those already warned about: otherwise the first `limit` would hide the rest for good.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('notification_outbox as o')
+            .select('o.id')
+            .whereRef('o.id', '=', sql<string>`'expiring-' || actions.id`),
+        ),
+      ),
+    )
+    .orderBy('expires_at')
     .limit(limit)
     .execute();
   return rows.map((r) => ({ id: r.id, expires_at: Number(r.expires_at) }));
 }
 
-/** Forgets finished deliveries and routed events older than `before`. */
-export async function pruneNotifications(db: Conn, before: number): Promise<void> {
+/**
+ * Forgets, once older than `before`: finished deliveries, pending ones of sinks no longer
+ * configured, and events with no delivery left (routed, or never routed: no replica had sinks).
+ */
+export async function pruneNotifications(
+  db: Conn,
+  before: number,
+  configuredSinks: readonly string[],
+): Promise<void> {
   await db
     .deleteFrom('notification_deliveries')
-    .where('status', '!=', 'pending')
     .where('created_at', '<', before)
+    .where((eb) =>
+      configuredSinks.length > 0
+        ? eb.or([eb('status', '!=', 'pending'), eb('sink', 'not in', [...configuredSinks])])
+        : eb.lit(true),
+    )
     .execute();
   await db
     .deleteFrom('notification_outbox')
-    .where('fanned_out', '=', 1)
     .where('at', '<', before)
     .where((eb) =>
       eb.not(

@@ -35,16 +35,23 @@ export function sinksFromConfig(
           }),
         );
         break;
-      case 'slack':
+      case 'slack': {
+        const url = c.url ?? secret('urlEnv', c.urlEnv ?? '');
+        if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url))
+          throw new ValidationError(
+            `notification sink ${c.name}: the Slack URL is not an http(s) URL`,
+            [{ field: `notifications.sinks.${i}.urlEnv`, message: 'not an http(s) URL' }],
+          );
         sinks.set(
           c.name,
           slackSink({
             name: c.name,
-            url: c.url ?? secret('urlEnv', c.urlEnv ?? ''),
+            url,
             timeoutMs: c.timeoutMs,
           }),
         );
         break;
+      }
       case 'email':
         sinks.set(
           c.name,

@@ -40,7 +40,9 @@ export async function postJson(
   } catch (err) {
     const cause =
       err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    throw new SinkError(sink, `${err instanceof Error ? err.message : String(err)}${cause}`);
+    // The URL can be a credential (Slack's): the message, shown on the Status page, never names it.
+    const message = `${err instanceof Error ? err.message : String(err)}${cause}`;
+    throw new SinkError(sink, message.split(url).join('<sink url>'));
   }
   // The body is not needed; reading it frees the connection.
   await res.arrayBuffer().catch(() => undefined);
