@@ -3,6 +3,7 @@
  * is expected at the console. Notifications and the handoff report say when something happened
  * during one.
  */
+import { clockAt } from '../schema/context.ts';
 import type { UnattendedConfig } from './notifications.ts';
 
 export function isUnattended(
@@ -14,7 +15,7 @@ export function isUnattended(
   return windows.some((w) => {
     if (w.targets && (target === undefined || !w.targets.includes(target))) return false;
     if (w.from === undefined || w.to === undefined) return true;
-    const minute = minuteOfDay(at, timeZone);
+    const { minute } = clockAt(at, timeZone);
     const from = toMinutes(w.from);
     const to = toMinutes(w.to);
     // from > to spans midnight (22:00–06:00); from = to is the whole day.
@@ -25,15 +26,4 @@ export function isUnattended(
 function toMinutes(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
   return h! * 60 + m!;
-}
-
-function minuteOfDay(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(at));
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return get('hour') * 60 + get('minute');
 }

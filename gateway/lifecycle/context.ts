@@ -4,7 +4,7 @@
  */
 import type { WorldFacts } from '../decide/pipeline.ts';
 import type { ActionEnvelope, Actor } from '../schema/action.ts';
-import { clockTime, countKey, type DecisionContext } from '../schema/context.ts';
+import { clockAt, countKey, type DecisionContext } from '../schema/context.ts';
 import type { PolicyEvaluator } from '../schema/evaluator.ts';
 import type { RateLimit } from '../schema/policy-data.ts';
 import { stateProblem } from '../schema/state-check.ts';
@@ -208,34 +208,4 @@ async function historyFor(
     }),
   );
   return { last, rate, counts };
-}
-
-/** Minute of the day and weekday (0 = Sunday) at `now` in a time zone. */
-// Building an Intl.DateTimeFormat costs more than a whole SQLite query; one per zone is kept.
-const clockFormats = new Map<string, Intl.DateTimeFormat>();
-
-function clockFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = clockFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hour: 'numeric',
-      minute: 'numeric',
-      weekday: 'short',
-      hourCycle: 'h23',
-    });
-    clockFormats.set(timeZone, format);
-  }
-  return format;
-}
-
-export function clockAt(
-  now: number,
-  timeZone: string,
-): { minute: number; weekday: number; time: string } {
-  const parts = clockFormat(timeZone).formatToParts(now);
-  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
-  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(part('weekday'));
-  const minute = Number(part('hour')) * 60 + Number(part('minute'));
-  return { minute, weekday: Math.max(0, weekday), time: clockTime(minute) };
 }

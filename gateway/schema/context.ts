@@ -36,6 +36,36 @@ export function clockTime(minute: number): string {
   return `${hh}:${String(minute % 60).padStart(2, '0')}`;
 }
 
+// Building an Intl.DateTimeFormat costs more than a whole SQLite query; one per zone is kept.
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+function clockFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = clockFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hour: 'numeric',
+      minute: 'numeric',
+      weekday: 'short',
+      hourCycle: 'h23',
+    });
+    clockFormats.set(timeZone, format);
+  }
+  return format;
+}
+
+/** Minute of the day and weekday (0 = Sunday) at `now` in a time zone. */
+export function clockAt(
+  now: number,
+  timeZone: string,
+): { minute: number; weekday: number; time: string } {
+  const parts = clockFormat(timeZone).formatToParts(now);
+  const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(part('weekday'));
+  const minute = Number(part('hour')) * 60 + Number(part('minute'));
+  return { minute, weekday: Math.max(0, weekday), time: clockTime(minute) };
+}
+
 export const DecisionContextSchema = z.strictObject({
   level: z.string().min(1).max(32),
   /** Target telemetry and mode from its driver; empty when unknown. */
