@@ -5,10 +5,8 @@
 import { candidateEvaluator, type PolicyTree } from '../impact/candidate.ts';
 import { analyseImpact, impactGate, type ImpactReport } from '../impact/replay.ts';
 import type { LogWindow } from '../store/decision-replay.ts';
-import { openDatabase, type OpenedDb } from '../store/db.ts';
-import { InterlockError, ValidationError } from '../schema/errors.ts';
 import { windowOf } from '../impact/window.ts';
-import { UsageError } from './args.ts';
+import { flagValue, openGatewayDatabase, UsageError } from './args.ts';
 
 /** The window of the flags --from and --to; a bad bound is a usage error naming the flag. */
 export function logWindow(
@@ -16,12 +14,9 @@ export function logWindow(
   to: string | undefined,
   now: number,
 ): LogWindow {
-  try {
-    return windowOf({ field: '--from', value: from }, { field: '--to', value: to }, now);
-  } catch (err) {
-    if (err instanceof ValidationError) throw new UsageError(err.message);
-    throw err;
-  }
+  return flagValue(() =>
+    windowOf({ field: '--from', value: from }, { field: '--to', value: to }, now),
+  );
 }
 
 export interface ImpactRun {
@@ -40,7 +35,7 @@ export interface ImpactRun {
 export async function runImpact(
   run: ImpactRun,
 ): Promise<{ report: ImpactReport; gate: { ok: boolean; problems: string[] } }> {
-  const { db, close } = await openExisting(run.dbUrl);
+  const { db, close } = await openGatewayDatabase(run.dbUrl, '--db');
   try {
     const evaluator = await candidateEvaluator(run);
     const baseline = run.baseline ? await candidateEvaluator(run.baseline) : undefined;
@@ -57,17 +52,6 @@ export async function runImpact(
     };
   } finally {
     await close();
-  }
-}
-
-/** The database the gateway wrote: a path with nothing there is a usage error, not an empty log. */
-async function openExisting(url: string): Promise<OpenedDb> {
-  try {
-    return await openDatabase(url, { mustExist: true });
-  } catch (err) {
-    if (err instanceof InterlockError && err.code === 'not_found')
-      throw new UsageError(`${err.message}: give the gateway's database (--db)`);
-    throw err;
   }
 }
 

@@ -5,9 +5,7 @@ import { isUnattended } from '../config/unattended.ts';
 import { handoffMarkdown } from '../report/markdown.ts';
 import { handoffReport } from '../report/read.ts';
 import { reportWindow } from '../report/window.ts';
-import { openDatabase } from '../store/db.ts';
-import { InterlockError, ValidationError } from '../schema/errors.ts';
-import { UsageError } from './args.ts';
+import { flagValue, openGatewayDatabase } from './args.ts';
 
 export const reportUsage = `  interlock report --from TIME [--to TIME] [--config FILE | --db URL] [--json]
       The handoff report of a window (ISO times or durations back from now: 12h, 7d; --to
@@ -26,27 +24,15 @@ export async function runReportCommand(argv: string[]): Promise<number> {
     },
     strict: true,
   });
-  let window: { from: number; to: number };
-  try {
-    window = reportWindow(
+  const window = flagValue(() =>
+    reportWindow(
       { field: '--from', value: values.from },
       { field: '--to', value: values.to },
       Date.now(),
-    );
-  } catch (err) {
-    if (err instanceof ValidationError) throw new UsageError(err.message);
-    throw err;
-  }
+    ),
+  );
   const config = loadConfig(values.config);
-  const url = values.db ?? config.database.url;
-  let opened;
-  try {
-    opened = await openDatabase(url, { mustExist: true });
-  } catch (err) {
-    if (err instanceof InterlockError && err.code === 'not_found')
-      throw new UsageError(`${err.message}: give the gateway's database (--db or --config)`);
-    throw err;
-  }
+  const opened = await openGatewayDatabase(values.db ?? config.database.url, '--db or --config');
   try {
     const { unattended } = config.notifications;
     const report = await handoffReport(opened.db, window, (target, at) =>
