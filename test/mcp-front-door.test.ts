@@ -11,7 +11,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, waitFor, type ActionBody, type TestGateway } from './helpers/gateway.ts';
+import {
+  consoleCookie,
+  startTestGateway,
+  waitFor,
+  type ActionBody,
+  type TestGateway,
+} from './helpers/gateway.ts';
 
 const serverFilesystem = path.resolve(
   'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
@@ -148,17 +154,7 @@ describe.each<Entrance>(['Streamable HTTP', 'stdio (mcp-proxy)'])(
         .outcome.output_digests.result_sha256;
       expect(records).toContain(digest);
       // On the console: the card shows the arguments, the result and its hash.
-      const login = await fetch(new URL('/console/login', t.gw.url), {
-        method: 'POST',
-        headers: { origin: new URL(t.gw.url).origin },
-        body: new URLSearchParams({ token: t.tokens.op1! }),
-        redirect: 'manual',
-      });
-      expect(login.status, await login.clone().text()).toBe(303);
-      const cookie = login.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; ');
+      const cookie = await consoleCookie(t, t.tokens.op1!);
       const card = await fetch(new URL(`/console/actions/${id}`, t.gw.url), {
         headers: { cookie },
       }).then((r) => r.text());

@@ -6,7 +6,13 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startTestGateway, waitFor, type ActionBody, type TestGateway } from './helpers/gateway.ts';
+import {
+  consoleCookie,
+  startTestGateway,
+  waitFor,
+  type ActionBody,
+  type TestGateway,
+} from './helpers/gateway.ts';
 import { HttpReceiver, SmtpReceiver } from './helpers/receivers.ts';
 import { NotificationSchema } from '../gateway/schema/notification.ts';
 import { insertOutbox, routeEvent } from '../gateway/store/notifications.ts';
@@ -172,16 +178,7 @@ it('a sink that hangs holds back neither decisions nor the other sinks', async (
     /interlock_notification_attempts_total\{sink="hook",outcome="delivered"\} [1-9]/,
   );
   // And on the console's Status page.
-  const login = await fetch(new URL('/console/login', t.gw.url), {
-    method: 'POST',
-    headers: { origin: new URL(t.gw.url).origin },
-    body: new URLSearchParams({ token: t.tokens.op1! }),
-    redirect: 'manual',
-  });
-  const cookie = login.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
+  const cookie = await consoleCookie(t, t.tokens.op1!);
   const page = await fetch(new URL('/console/status', t.gw.url), { headers: { cookie } }).then(
     (r) => r.text(),
   );

@@ -8,6 +8,7 @@ import type { CatalogEntry } from '../schema/catalog.ts';
 import type { Notification, NotifyEvent, Severity } from '../schema/notification.ts';
 import type { ActionsTable } from '../store/types.ts';
 import { redactParams, summarizeParams } from './params-summary.ts';
+import { parseJsonObject } from './json-object.ts';
 
 export interface ComposeInput {
   id: string;
@@ -40,7 +41,7 @@ export function composeNotification(input: ComposeInput): Notification {
     unattended: input.unattended,
   };
   if (action) {
-    const params = parseParams(action.params);
+    const params = parseJsonObject(action.params);
     // The label fills the catalog's template, or lists the params: from the redacted ones only.
     const shown = redactParams(params, input.entry);
     const label = clip(actionLabel(action.kind, action.target, shown, input.entry), 300);
@@ -153,15 +154,4 @@ function pick(payload: Record<string, unknown>, keys: readonly string[]): Record
     else if (typeof v === 'number' || typeof v === 'boolean') out[k] = v;
   }
   return out;
-}
-
-function parseParams(text: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
 }

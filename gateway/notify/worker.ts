@@ -31,6 +31,7 @@ import { composeNotification } from './compose.ts';
 import { sinksFor } from './routing.ts';
 import type { Sink } from './sinks/sink.ts';
 import { isUnattended } from '../config/unattended.ts';
+import { parseJsonObject } from './json-object.ts';
 
 export interface DeliveryObserver {
   attempt(sink: string, outcome: 'delivered' | 'failed' | 'dead', seconds: number): void;
@@ -184,7 +185,7 @@ export class NotificationWorker {
     const { db, config } = this.#deps;
     const [record] = e.audit_seq !== null ? await recordRange(db, e.audit_seq, e.audit_seq) : [];
     const action = e.action_id ? await actionById(db, e.action_id) : undefined;
-    const payload = record ? parseObject(record.payload) : {};
+    const payload = record ? parseJsonObject(record.payload) : {};
     const target =
       action?.target ?? (typeof payload.target === 'string' ? payload.target : undefined);
     const policy = this.#deps.policy();
@@ -292,16 +293,5 @@ async function withRetries(write: () => Promise<void>, tries = 3): Promise<void>
       if (i >= tries) throw err;
       await new Promise((r) => setTimeout(r, 100 * i));
     }
-  }
-}
-
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
   }
 }

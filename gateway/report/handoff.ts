@@ -220,17 +220,7 @@ export class HandoffBuilder {
    */
   describe(id: string, kind: string, target: string): void {
     if (this.#actions.has(id)) return;
-    this.#actions.set(id, {
-      id,
-      kind,
-      target,
-      proposer: null,
-      proposed_in_window: false,
-      status: null,
-      rollback_of: null,
-      approved_by: [],
-      unattended: false,
-    });
+    this.#actions.set(id, { ...unseenAction(id), kind, target });
   }
 
   /** Whether the window's records so far mention the action. */
@@ -261,17 +251,7 @@ export class HandoffBuilder {
     const p = r.payload;
     let a = this.#actions.get(id);
     if (!a) {
-      a = {
-        id,
-        kind: null,
-        target: null,
-        proposer: null,
-        proposed_in_window: false,
-        status: null,
-        rollback_of: null,
-        approved_by: [],
-        unattended: false,
-      };
+      a = unseenAction(id);
       this.#actions.set(id, a);
     }
     if (r.type === 'action.proposed') {
@@ -329,6 +309,21 @@ export class HandoffBuilder {
         })),
     };
   }
+}
+
+/** An action the window has not yet said anything about. */
+function unseenAction(id: string): ReportAction {
+  return {
+    id,
+    kind: null,
+    target: null,
+    proposer: null,
+    proposed_in_window: false,
+    status: null,
+    rollback_of: null,
+    approved_by: [],
+    unattended: false,
+  };
 }
 
 function text(v: unknown): string | undefined {

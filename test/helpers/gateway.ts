@@ -134,3 +134,19 @@ export interface ActionBody {
     recommendation?: boolean;
   };
 }
+
+/** Logs in to the console with a token and returns the session's Cookie header. */
+export async function consoleCookie(t: TestGateway, token: string): Promise<string> {
+  const login = await fetch(new URL('/console/login', t.gw.url), {
+    method: 'POST',
+    headers: { origin: new URL(t.gw.url).origin },
+    body: new URLSearchParams({ token }),
+    redirect: 'manual',
+  });
+  if (login.status !== 303)
+    throw new Error(`console login answered ${login.status}: ${await login.text()}`);
+  return login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+}
