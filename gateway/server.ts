@@ -2,6 +2,7 @@
  * Starts and stops a whole gateway: database, policy engine, drivers, executor, clock
  * sweeps and the HTTP server. Used by `interlock serve` and by the end-to-end tests.
  */
+import { unattendedStamper } from './lifecycle/unattended-stamp.ts';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -73,8 +74,10 @@ export async function startGateway(
   );
   // Notification sinks read their secrets now: a missing one stops the start, not every delivery.
   const sinks = sinksFromConfig(config.notifications.sinks);
+  const stamper = unattendedStamper(config.notifications.unattended, config.timezone);
   const { db, dialect, close, pool } = await openDatabase(config.database.url, {
     synchronous: config.database.synchronous,
+    ...(stamper ? { auditStamper: stamper } : {}),
     onIdleError: (err) =>
       log.warn({ err: err.message }, 'database connection dropped; it will be reopened'),
   });

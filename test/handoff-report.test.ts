@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type ActionBody, type TestGateway } from './helpers/gateway.ts';
 import { HandoffBuilder, type HandoffReport } from '../gateway/report/handoff.ts';
 import { handoffReport } from '../gateway/report/read.ts';
+import { recordsInWindow } from '../gateway/store/audit-reads.ts';
 
 let t: TestGateway;
 const HOUR = 3_600_000;
@@ -66,11 +67,7 @@ beforeAll(async () => {
     level: 'L3',
     reason: 'day shift',
   });
-  report = await handoffReport(
-    t.gw.services.deps.db,
-    { from: windowFrom, to: windowTo },
-    () => true,
-  );
+  report = await handoffReport(t.gw.services.deps.db, { from: windowFrom, to: windowTo });
 });
 afterAll(() => t.close());
 
@@ -103,7 +100,27 @@ it('lists the level changes and the stop with its recovery, and only the windowâ
   expect(report.incidents.map((i) => [i.kind, i.recovered_by])).toEqual([
     ['emergency_stop', 'op1'],
   ]);
-  expect(report.incidents[0]!.unattended).toBe(true);
+  // The stop names no target, and the only unattended window names one.
+  expect(report.incidents[0]!.unattended).toBe(false);
+});
+
+it('marks every audit record about the unattended target, and only those', async () => {
+  const lines = await recordsInWindow(
+    t.gw.services.deps.db,
+    { fromIso: new Date(windowFrom).toISOString(), toIso: new Date(windowTo).toISOString() },
+    0,
+    10_000,
+  );
+  const about = (l: (typeof lines)[number]) =>
+    l.actionId !== null || l.payload.target === 'roaster-1';
+  const aboutTarget = lines.filter(about);
+  // Approvals, transitions and outcomes name no target themselves: the action's is used.
+  expect(aboutTarget.some((l) => l.type === 'approval.granted')).toBe(true);
+  expect(aboutTarget.length).toBeGreaterThan(8);
+  for (const l of aboutTarget) expect([l.type, l.payload.unattended]).toEqual([l.type, true]);
+  for (const l of lines.filter((l) => !about(l)))
+    expect([l.type, l.payload.unattended]).toEqual([l.type, undefined]);
+  expect(report.actions.every((a) => a.unattended)).toBe(true);
 });
 
 it('interlock report prints the same window from the database', () => {
@@ -128,7 +145,7 @@ it('interlock report prints the same window from the database', () => {
 });
 
 it('folds breaker trips, failures and rollbacks with their recovery', () => {
-  const b = new HandoffBuilder({ from: 'a', to: 'b' }, () => false);
+  const b = new HandoffBuilder({ from: 'a', to: 'b' });
   const line = (
     seq: number,
     type: string,
@@ -148,9 +165,17 @@ it('folds breaker trips, failures and rollbacks with their recovery', () => {
   line(
     5,
     'action.proposed',
-    { kind: 'roaster.rollback', target: 'r', idempotency_key: 'rollback-x0-29412' },
+    { kind: 'roaster.rollback', target: 'r', rollback_of: 'x0' },
     'x2',
     'op1',
+  );
+  // A proposer's own key that looks like the rollback path's is not a rollback.
+  line(
+    7,
+    'action.proposed',
+    { kind: 'k', target: 'r', idempotency_key: 'rollback-x1-29412' },
+    'x3',
+    'agent',
   );
   line(6, 'breaker.resolved', { event_id: 'e1', rule: 'error_rate', target: 'r' }, null, 'op1');
   const r = b.build();
@@ -170,11 +195,11 @@ it('folds breaker trips, failures and rollbacks with their recovery', () => {
   expect(r.rollbacks).toEqual([
     { action_id: 'x2', of_action: 'x0', target: 'r', status: 'PROPOSED' },
   ]);
-  expect(r.by_status).toEqual({ FAILED: 1, PROPOSED: 1 });
+  expect(r.by_status).toEqual({ FAILED: 1, PROPOSED: 2 });
 });
 
 it('shows the recovery of what began before the window, and labels an earlier action', () => {
-  const b = new HandoffBuilder({ from: 'a', to: 'b' }, (target) => target === 'radio-1');
+  const b = new HandoffBuilder({ from: 'a', to: 'b' });
   b.describe('old', 'radio.commit_playlist', 'radio-1');
   const at = (m: number) => `2026-12-02T03:0${m}:00.000Z`;
   b.add({
@@ -183,7 +208,8 @@ it('shows the recovery of what began before the window, and labels an earlier ac
     type: 'action.failed',
     actor: 'system',
     actionId: 'old',
-    payload: { reason: 'x' },
+    // Marked when written, in the unattended window (audit/append.ts).
+    payload: { reason: 'x', unattended: true },
   });
   b.add({ seq: 2, ts: at(2), type: 'estop.rearmed', actor: 'op1', actionId: null, payload: {} });
   b.add({

@@ -5,6 +5,7 @@
  */
 import { canonicalJson } from '../schema/canonical-json.ts';
 import { notifyEventOfAudit } from '../schema/notification.ts';
+import { auditStamperOf } from '../store/audit-stamp.ts';
 import { reserveSeqs, writeRecords } from '../store/audit-log.ts';
 import { insertOutbox, type OutboxRow } from '../store/notifications.ts';
 import type { Tx } from '../store/conn.ts';
@@ -39,11 +40,12 @@ export async function appendAuditMany(
   entries: readonly AuditEntry[],
 ): Promise<(AuditRecord & { hash: string })[]> {
   if (entries.length === 0) return [];
+  const stamped = await stampEntries(trx, entries);
   const head = await reserveSeqs(trx, entries.length);
   let seq = head.seq - entries.length;
   let prev = head.hash;
   const out: (AuditRecord & { hash: string })[] = [];
-  const rows = entries.map((entry) => {
+  const rows = stamped.map((entry) => {
     // JSON round trip drops undefined fields, so the stored payload is exactly what was hashed.
     const payloadText = canonicalJson(entry.payload);
     const record: AuditRecord = {
@@ -62,6 +64,31 @@ export async function appendAuditMany(
   });
   await writeRecords(trx, rows, prev);
   await insertOutbox(trx, outboxRowsOf(out));
+  return out;
+}
+
+/**
+ * Marks the entries made during a declared unattended window (the radio station's lights-out
+ * mode wants the marker on every log entry): `unattended: true` in the payload, so it is hashed
+ * and signed with the rest of the record. Nothing is added outside a window.
+ */
+async function stampEntries(trx: Tx, entries: readonly AuditEntry[]): Promise<AuditEntry[]> {
+  const stamper = auditStamperOf(trx);
+  if (!stamper) return [...entries];
+  const out: AuditEntry[] = [];
+  for (const entry of entries) {
+    const target = entry.payload.target;
+    // The time is fixed here, so the record's time is the one the window was checked at.
+    const at = entry.at ?? Date.now();
+    const unattended = await stamper.unattended(trx, {
+      target: typeof target === 'string' ? target : null,
+      actionId: entry.actionId ?? null,
+      at,
+    });
+    out.push(
+      unattended ? { ...entry, at, payload: { ...entry.payload, unattended: true } } : entry,
+    );
+  }
   return out;
 }
 

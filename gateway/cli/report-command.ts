@@ -1,7 +1,6 @@
 /** `interlock report`: the handoff report over a window of a gateway's audit log. */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
-import { isUnattended } from '../config/unattended.ts';
 import { handoffMarkdown } from '../report/markdown.ts';
 import { handoffReport } from '../report/read.ts';
 import { reportWindow } from '../report/window.ts';
@@ -34,10 +33,7 @@ export async function runReportCommand(argv: string[]): Promise<number> {
   const config = loadConfig(values.config);
   const opened = await openGatewayDatabase(values.db ?? config.database.url, '--db or --config');
   try {
-    const { unattended } = config.notifications;
-    const report = await handoffReport(opened.db, window, (target, at) =>
-      isUnattended(unattended, target ?? undefined, Date.parse(at), config.timezone),
-    );
+    const report = await handoffReport(opened.db, window);
     console.log(values.json ? JSON.stringify(report, null, 2) : handoffMarkdown(report));
     return 0;
   } finally {

@@ -1,4 +1,5 @@
 /** `interlock serve` and `interlock token create|revoke|rotate`. */
+import { unattendedStamper } from '../lifecycle/unattended-stamp.ts';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
 import { createToken, RoleSchema, TokenNameSchema } from '../auth/tokens.ts';
@@ -90,7 +91,11 @@ export async function runToken(argv: string[]): Promise<number> {
   if (sub !== 'create' && values.role !== undefined)
     throw new UsageError(`token ${sub} takes no --role`);
   const config = loadConfig(values.config);
-  const { db, close } = await openDatabase(values.db ?? config.database.url);
+  // Token records made in an unattended window say so, as the gateway's would.
+  const stamper = unattendedStamper(config.notifications.unattended, config.timezone);
+  const { db, close } = await openDatabase(values.db ?? config.database.url, {
+    ...(stamper ? { auditStamper: stamper } : {}),
+  });
   // A running gateway in another process sees the change on its next request; its open
   // event streams notice at their next idle check (at most 15 s).
   const events = { publish: () => undefined };

@@ -253,6 +253,8 @@ export async function propose(
   principal: Principal,
   body: unknown,
   headerKey: string | undefined,
+  /** Set by the rollback path only: the action this one undoes (on its audit record). */
+  rollbackOf?: string,
 ): Promise<ProposeResult> {
   const envelope = await parseProposal(deps, principal, body);
   const key = headerKey ?? envelope.idempotencyKey ?? null;
@@ -273,6 +275,7 @@ export async function propose(
           envelope,
           proposer: principal.id,
           idempotencyKey: key,
+          ...(rollbackOf !== undefined ? { rollbackOf } : {}),
           level,
           decision,
           now: deps.now(),

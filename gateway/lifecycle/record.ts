@@ -19,6 +19,8 @@ export interface DecidedProposal {
   envelope: ActionEnvelope;
   proposer: string;
   idempotencyKey: string | null;
+  /** The action this proposal rolls back (lifecycle/rollback.ts), never from a request. */
+  rollbackOf?: string;
   level: string;
   decision: Decision;
   now: number;
@@ -171,6 +173,7 @@ export async function recordProposal(
       ...(e.rationale !== undefined ? { rationale: e.rationale } : {}),
       ...(e.confidence !== undefined ? { confidence: e.confidence } : {}),
       ...(p.idempotencyKey ? { idempotency_key: p.idempotencyKey } : {}),
+      ...(p.rollbackOf !== undefined ? { rollback_of: p.rollbackOf } : {}),
       ...(p.batch ? { batch_id: p.batch.id, batch_seq: p.batch.seq } : {}),
       digest,
     },

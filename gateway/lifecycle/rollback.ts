@@ -41,5 +41,6 @@ export async function proposeRollback(
     // A second click within the minute returns the first proposal instead of making another;
     // after that (say the first was rejected) the rollback can be proposed again.
     `rollback-${actionId}-${Math.floor(deps.now() / 60_000)}`,
+    actionId,
   );
 }

@@ -199,7 +199,10 @@ export class NotificationWorker {
       ...(action ? { action } : {}),
       ...(entry ? { entry } : {}),
       ...(!action && target ? { level: await levelInForce(this.#deps, policy, target) } : {}),
-      unattended: isUnattended(config.notifications.unattended, target, e.at, config.timezone),
+      // An event from a record says what its record says; a clock event asks the windows now.
+      unattended: record
+        ? payload.unattended === true
+        : isUnattended(config.notifications.unattended, target, e.at, config.timezone),
       ...(config.notifications.consoleUrl
         ? { consoleUrl: config.notifications.consoleUrl.replace(/\/+$/, '') }
         : {}),

@@ -82,24 +82,20 @@ export interface HandoffReport {
   }[];
 }
 
-export type UnattendedAt = (target: string | null, at: string) => boolean;
-
 const STATUS_RECORD = /^action\.([a-z_]+)$/;
 const NOT_STATUS = new Set(['proposed', 'acknowledged', 'approval', 'invalid']);
 
 /** Folds the window's records, in order, into the report. */
 export class HandoffBuilder {
   readonly #window: ReportWindow;
-  readonly #unattended: UnattendedAt;
   readonly #actions = new Map<string, ReportAction>();
   readonly #report: Omit<HandoffReport, 'actions' | 'by_status' | 'rollbacks'>;
   readonly #openBreakers = new Map<string, Incident>();
   readonly #trips = new Map<string, HandoffReport['breaker_trips'][number]>();
   #openStop: { incident: Incident; stop: HandoffReport['emergency_stops'][number] } | undefined;
 
-  constructor(window: ReportWindow, unattended: UnattendedAt) {
+  constructor(window: ReportWindow) {
     this.#window = window;
-    this.#unattended = unattended;
     this.#report = {
       window,
       records: 0,
@@ -119,6 +115,8 @@ export class HandoffBuilder {
     rep.first_seq ??= r.seq;
     rep.last_seq = r.seq;
     const p = r.payload;
+    // The record's own marker (audit/append.ts), as it was when the record was made.
+    const marked = p.unattended === true;
     if (r.actionId) this.#actionRecord(r, r.actionId);
     switch (r.type) {
       case 'autonomy.changed':
@@ -148,6 +146,7 @@ export class HandoffBuilder {
           r.ts,
           target,
           `circuit breaker ${trip.rule} tripped (${trip.severity})`,
+          marked,
         );
         this.#openBreakers.set(id, incident);
         return;
@@ -163,6 +162,7 @@ export class HandoffBuilder {
             null,
             text(p.target) ?? null,
             `circuit breaker ${text(p.rule) ?? '?'} (tripped before the window)`,
+            false,
           );
         incident.recovered_at = r.ts;
         incident.recovered_by = r.actor;
@@ -179,7 +179,13 @@ export class HandoffBuilder {
         rep.emergency_stops.push(stop);
         this.#openStop = {
           stop,
-          incident: this.#incident('emergency_stop', r.ts, null, `emergency stop: ${stop.reason}`),
+          incident: this.#incident(
+            'emergency_stop',
+            r.ts,
+            null,
+            `emergency stop: ${stop.reason}`,
+            marked,
+          ),
         };
         return;
       }
@@ -192,6 +198,7 @@ export class HandoffBuilder {
             null,
             null,
             'emergency stop (engaged before the window)',
+            false,
           ),
         };
         open.stop.rearmed_at = r.ts;
@@ -216,7 +223,7 @@ export class HandoffBuilder {
 
   /**
    * What the actions table says of an action whose proposal is before the window: its kind
-   * and target label it (and place it in an unattended window); nothing else is taken from it.
+   * and target label it; nothing else is taken from it.
    */
   describe(id: string, kind: string, target: string): void {
     if (this.#actions.has(id)) return;
@@ -233,6 +240,7 @@ export class HandoffBuilder {
     at: string | null,
     target: string | null,
     summary: string,
+    unattended: boolean,
   ): Incident {
     const incident: Incident = {
       kind,
@@ -241,7 +249,7 @@ export class HandoffBuilder {
       summary,
       recovered_at: null,
       recovered_by: null,
-      unattended: at !== null && this.#unattended(target, at),
+      unattended,
     };
     this.#report.incidents.push(incident);
     return incident;
@@ -254,15 +262,16 @@ export class HandoffBuilder {
       a = unseenAction(id);
       this.#actions.set(id, a);
     }
+    // Unattended when any of its records in the window was made in an unattended window.
+    if (p.unattended === true) a.unattended = true;
     if (r.type === 'action.proposed') {
       a.kind = text(p.kind) ?? null;
       a.target = text(p.target) ?? null;
       a.proposer = r.actor;
       a.proposed_in_window = true;
       a.status = 'PROPOSED';
-      const key = text(p.idempotency_key);
-      a.rollback_of = key?.startsWith('rollback-') ? key.slice(9).replace(/-\d+$/, '') : null;
-      a.unattended = this.#unattended(a.target, r.ts);
+      // Only the rollback path sets it: an idempotency key a proposer chose proves nothing.
+      a.rollback_of = text(p.rollback_of) ?? null;
       return;
     }
     if (r.type === 'approval.granted') {
@@ -287,6 +296,7 @@ export class HandoffBuilder {
         r.ts,
         a.target,
         `${a.kind ?? 'action'} ${id} failed${text(p.reason) ? `: ${text(p.reason)}` : ''}`,
+        p.unattended === true,
       );
   }
 

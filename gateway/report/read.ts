@@ -2,18 +2,17 @@
 import type { Conn } from '../store/conn.ts';
 import { kindsAndTargets } from '../store/actions.ts';
 import { recordsInWindow } from '../store/audit-reads.ts';
-import { HandoffBuilder, type HandoffReport, type UnattendedAt } from './handoff.ts';
+import { HandoffBuilder, type HandoffReport } from './handoff.ts';
 
 const PAGE = 2_000;
 
 export async function handoffReport(
   db: Conn,
   window: { from: number; to: number },
-  unattended: UnattendedAt = () => false,
 ): Promise<HandoffReport> {
   const from = new Date(window.from).toISOString();
   const to = new Date(window.to).toISOString();
-  const builder = new HandoffBuilder({ from, to }, unattended);
+  const builder = new HandoffBuilder({ from, to });
   let after = 0;
   for (;;) {
     const page = await recordsInWindow(db, { fromIso: from, toIso: to }, after, PAGE);

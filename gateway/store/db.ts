@@ -10,6 +10,7 @@ import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { InterlockError } from '../schema/errors.ts';
 import type { Dialect } from './dialect.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { AuditStampCarrier, type AuditStamper } from './audit-stamp.ts';
 import { cachingStatements } from './statement-cache.ts';
 import type { Database } from './types.ts';
 
@@ -39,6 +40,8 @@ export interface OpenOptions {
   mustExist?: boolean;
   /** PostgreSQL: an idle pooled connection failed (the server went away); informational. */
   onIdleError?: (err: Error) => void;
+  /** Stamps every audit record written through this connection (audit-stamp.ts). */
+  auditStamper?: AuditStamper;
 }
 
 /** openDatabase accepts `sqlite:<path>`, a bare file path, or `postgres://…`. */
@@ -79,6 +82,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     });
   }
   await migrate(db, dialect);
+  if (options.auditStamper) db = db.withPlugin(new AuditStampCarrier(options.auditStamper));
   return {
     db,
     dialect,
