@@ -2,6 +2,7 @@
  * Starts and stops a whole gateway: database, policy engine, drivers, executor, clock
  * sweeps and the HTTP server. Used by `interlock serve` and by the end-to-end tests.
  */
+import { ReadinessWatch, type ReadinessProbe } from './lifecycle/readiness-watch.ts';
 import { unattendedStamper } from './lifecycle/unattended-stamp.ts';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -171,6 +172,16 @@ export async function startGateway(
     },
     (err) => log.error({ err }, 'circuit breaker evaluation failed'),
   );
+  const readinessWatch = new ReadinessWatch(
+    deps,
+    async () => failingChecks(await ready()),
+    executor.id,
+  );
+  const stopReadinessWatch = every(
+    config.notifications.readinessCheckMs,
+    () => readinessWatch.check(),
+    (err) => log.warn({ err }, 'could not record a readiness change; the next check tries again'),
+  );
   const metrics = new Metrics(deps);
   metrics.start();
   metrics.seedBreakerSeries(await listRules(deps.db));
@@ -224,6 +235,7 @@ export async function startGateway(
   // Shutdown, shared by stop() and a start that fails to listen.
   const stopTimers = (): void => {
     stopLoginAudit();
+    stopReadinessWatch();
     stopSweep();
     stopBreakers();
     metrics.stop();
@@ -403,6 +415,19 @@ async function readiness(
     policyDigest: engine.current?.digest ?? null,
     instance,
   };
+}
+
+/** The failing checks of a readiness report, as a readiness.dropped record names them. */
+function failingChecks(r: ReadyReport): ReadinessProbe {
+  const failing = [
+    ...(r.checks.policy ? [] : ['policy']),
+    ...(r.checks.policy && !r.checks.engine.healthy ? ['engine'] : []),
+    ...(r.checks.database ? [] : ['database']),
+    ...Object.entries(r.checks.drivers)
+      .filter(([, up]) => !up)
+      .map(([id]) => `driver ${id}`),
+  ];
+  return { ready: r.ready, failing };
 }
 
 /** Listens on the configured address; a port in use rejects instead of an unhandled 'error'. */

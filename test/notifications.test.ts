@@ -60,9 +60,11 @@ beforeAll(async () => {
           events: ['approval.pending', 'estop.engaged', 'estop.rearmed'],
           sinks: ['hook', 'mail', 'stuck'],
         },
+        { events: ['readiness.dropped', 'readiness.restored'], sinks: ['hook'] },
       ],
       retry: { initialMs: 100, maxMs: 1000 },
       pollMs: 50,
+      readinessCheckMs: 100,
     },
   });
 });
@@ -248,4 +250,31 @@ it('the emergency stop and rearm are notified, and routes leave out what they do
   });
   // Cancelled approvals are not routed anywhere here.
   expect(hook.received.some((r) => r.body.includes('"execution.failed"'))).toBe(false);
+});
+
+it('a readiness drop that lasts two checks is notified, and so is the recovery', async () => {
+  const driver = t.gw.services.deps.targets.get('roaster-1')!.driver;
+  await driver.disconnect();
+  try {
+    const dropped = await waitFor(
+      async () => hook.received.find((r) => r.body.includes('"readiness.dropped"')),
+      5000,
+      'the drop',
+    );
+    expect(NotificationSchema.parse(JSON.parse(dropped.body))).toMatchObject({
+      severity: 'high',
+      title: expect.stringContaining('not ready: driver roaster-1') as string,
+      detail: { failing: 'driver roaster-1', actor: 'gateway' },
+    });
+  } finally {
+    await driver.connect();
+  }
+  const restored = await waitFor(
+    async () => hook.received.find((r) => r.body.includes('"readiness.restored"')),
+    5000,
+    'the recovery',
+  );
+  expect(NotificationSchema.parse(JSON.parse(restored.body)).severity).toBe('info');
+  // One drop, one recovery: the checks in between add nothing.
+  expect(hook.received.filter((r) => r.body.includes('"readiness.')).length).toBe(2);
 });

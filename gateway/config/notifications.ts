@@ -109,6 +109,11 @@ export const NotificationsSchema = z
           .default(86_400_000),
       })
       .prefault({}),
+    /**
+     * How often this process checks its own readiness; a drop is recorded (readiness.dropped)
+     * once two checks in a row fail.
+     */
+    readinessCheckMs: z.number().int().min(50).max(600_000).default(5_000),
     /** How often the outbox is checked when no local event wakes the worker. */
     pollMs: z.number().int().min(10).max(60_000).default(500),
     unattended: z.array(UnattendedSchema).default([]),

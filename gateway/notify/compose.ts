@@ -82,7 +82,19 @@ export function composeNotification(input: ComposeInput): Notification {
     ...(target !== undefined ? { target } : {}),
     ...(input.level !== undefined ? { level: input.level } : {}),
     detail: {
-      ...pick(payload, ['rule', 'action', 'severity', 'condition', 'window', 'reason', 'event_id']),
+      ...pick(payload, [
+        'rule',
+        'action',
+        'severity',
+        'condition',
+        'window',
+        'reason',
+        'event_id',
+        'instance',
+        'failing',
+        'since',
+        'down_ms',
+      ]),
       actor,
     },
     ...(input.consoleUrl ? { link: `${input.consoleUrl}/console/status` } : {}),
@@ -113,6 +125,10 @@ function otherTitle(
       return `Emergency stop engaged by ${actor}`;
     case 'estop.rearmed':
       return `Emergency stop rearmed by ${actor}`;
+    case 'readiness.dropped':
+      return `Gateway ${str(payload.instance) ?? '?'} not ready: ${str(payload.failing) ?? '?'}`;
+    case 'readiness.restored':
+      return `Gateway ${str(payload.instance) ?? '?'} ready again after ${Math.round(Number(payload.down_ms) / 1000)} s`;
     default:
       return `${event}${on}`;
   }
@@ -134,7 +150,8 @@ function actionSeverity(event: NotifyEvent, entry: CatalogEntry | undefined): Se
 function otherSeverity(event: NotifyEvent, ruleSeverity: string | undefined): Severity {
   if (event === 'estop.engaged') return 'critical';
   if (event === 'estop.rearmed') return 'warning';
-  if (event === 'breaker.resolved') return 'info';
+  if (event === 'breaker.resolved' || event === 'readiness.restored') return 'info';
+  if (event === 'readiness.dropped') return 'high';
   const known: readonly string[] = ['info', 'warning', 'high', 'critical'];
   return ruleSeverity !== undefined && known.includes(ruleSeverity)
     ? (ruleSeverity as Severity)

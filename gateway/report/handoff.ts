@@ -26,7 +26,7 @@ export interface ReportAction {
 }
 
 export interface Incident {
-  kind: 'breaker' | 'execution_failed' | 'emergency_stop';
+  kind: 'breaker' | 'execution_failed' | 'emergency_stop' | 'readiness';
   /** null: it began before the window, which holds only its recovery. */
   at: string | null;
   target: string | null;
@@ -91,6 +91,8 @@ export class HandoffBuilder {
   readonly #actions = new Map<string, ReportAction>();
   readonly #report: Omit<HandoffReport, 'actions' | 'by_status' | 'rollbacks'>;
   readonly #openBreakers = new Map<string, Incident>();
+  // By gateway instance: each replica drops and recovers on its own.
+  readonly #notReady = new Map<string, Incident>();
   readonly #trips = new Map<string, HandoffReport['breaker_trips'][number]>();
   #openStop: { incident: Incident; stop: HandoffReport['emergency_stops'][number] } | undefined;
 
@@ -164,6 +166,36 @@ export class HandoffBuilder {
             `circuit breaker ${text(p.rule) ?? '?'} (tripped before the window)`,
             false,
           );
+        incident.recovered_at = r.ts;
+        incident.recovered_by = r.actor;
+        return;
+      }
+      case 'readiness.dropped': {
+        const instance = text(p.instance) ?? '?';
+        this.#notReady.set(
+          instance,
+          this.#incident(
+            'readiness',
+            r.ts,
+            null,
+            `gateway ${instance} not ready (${text(p.failing) ?? '?'}) since ${text(p.since) ?? r.ts}`,
+            marked,
+          ),
+        );
+        return;
+      }
+      case 'readiness.restored': {
+        const instance = text(p.instance) ?? '?';
+        const incident =
+          this.#notReady.get(instance) ??
+          this.#incident(
+            'readiness',
+            null,
+            null,
+            `gateway ${instance} not ready (${text(p.failing) ?? '?'}) since ${text(p.since) ?? '?'}`,
+            false,
+          );
+        this.#notReady.delete(instance);
         incident.recovered_at = r.ts;
         incident.recovered_by = r.actor;
         return;

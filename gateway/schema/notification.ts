@@ -14,6 +14,8 @@ export const NOTIFY_EVENTS = [
   'breaker.resolved',
   'estop.engaged',
   'estop.rearmed',
+  'readiness.dropped',
+  'readiness.restored',
 ] as const;
 
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
@@ -33,6 +35,8 @@ const FROM_AUDIT: Record<string, NotifyEvent> = {
   'breaker.resolved': 'breaker.resolved',
   'estop.engaged': 'estop.engaged',
   'estop.rearmed': 'estop.rearmed',
+  'readiness.dropped': 'readiness.dropped',
+  'readiness.restored': 'readiness.restored',
 };
 
 export function notifyEventOfAudit(type: string): NotifyEvent | undefined {

@@ -5,6 +5,7 @@
  * alike, without each of the many audit writers threading the configuration through.
  */
 import type {
+  Kysely,
   KyselyPlugin,
   PluginTransformQueryArgs,
   PluginTransformResultArgs,
@@ -12,7 +13,10 @@ import type {
   RootOperationNode,
   UnknownRow,
 } from 'kysely';
-import type { Conn } from './conn.ts';
+import type { Database } from './types.ts';
+
+// The database or a transaction (a Transaction is a Kysely); not conn.ts, which needs db.ts.
+type Conn = Kysely<Database>;
 
 export interface StampSubject {
   /** The record's target when its payload names one. */
@@ -46,8 +50,7 @@ export class AuditStampCarrier implements KyselyPlugin {
 
 /** The stamper the connection carries, if any. */
 export function auditStamperOf(conn: Conn): AuditStamper | undefined {
-  for (const p of conn.getExecutor().plugins)
-    if (p instanceof AuditStampCarrier) return p.stamper;
+  for (const p of conn.getExecutor().plugins) if (p instanceof AuditStampCarrier) return p.stamper;
   return undefined;
 }
 
