@@ -116,6 +116,7 @@ module.exports = {
       g('config/'),
       g('decide/'),
       g('lifecycle/'),
+      g('report/'),
       g('notify/'),
     ),
     layer(

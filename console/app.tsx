@@ -16,6 +16,7 @@ import { loginRoutes, logoutRoute } from './login-routes.tsx';
 import { mutationRoutes } from './mutation-routes.ts';
 import { fragmentRoutes, pageRoutes } from './page-routes.tsx';
 import { impactRoutes } from './impact-routes.tsx';
+import { reportRoutes } from './report-routes.tsx';
 import { consoleHeaders, requireCsrf, requireSession, type ConsoleEnv } from './security.ts';
 
 const STATIC: Record<string, { type: string; body: string }> = {
@@ -57,6 +58,7 @@ export function consoleApp(s: Services, throttle: LoginThrottle): Hono<ConsoleEn
   logoutRoute(app, deps);
   pageRoutes(app, deps);
   impactRoutes(app, s);
+  reportRoutes(app, deps);
   fragmentRoutes(app, deps);
   eventRoutes(app, deps);
   mutationRoutes(app, s);

@@ -557,6 +557,35 @@ describe('operator console', () => {
     await context.close();
   });
 
+  it('handoff report: the window’s actions with their approver, Markdown and JSON downloads; a bad window names its field', async () => {
+    const held = await propose(tok('agent'), 'roaster-1', 'roaster.set_drum', { rpm: 35 });
+    const id = held.body.action.id;
+    expect(held.body.action.status).toBe('PENDING_APPROVAL');
+    await t.api(tok('op1'), 'POST', `/v1/actions/${id}/approve`, { reason: 'for the report' });
+
+    const { context, page } = await loginAs(browser, t.gw.url, tok('op2'));
+    await page.click('nav a:has-text("Handoff")');
+    await page.waitForSelector('#report-page');
+    const row = page.locator(`tr[data-action="${id}"]`);
+    expect(await row.locator('td').nth(1).textContent()).toBe('roaster.set_drum');
+    expect(await row.locator('td').nth(4).textContent()).toBe('op1');
+    expect(
+      await page.locator('[data-section=approvals-and-refusals] li', { hasText: id }).count(),
+    ).toBe(1);
+    await page.screenshot({ path: path.join(SHOTS, 'handoff-report.png'), fullPage: false });
+    const md = await page.request.get('/console/report.md?from=1h');
+    expect(md.headers()['content-type']).toContain('text/markdown');
+    expect(await md.text()).toContain(id);
+    const json = (await (await page.request.get('/console/report.json?from=1h')).json()) as {
+      actions: { id: string; approved_by: string[] }[];
+    };
+    expect(json.actions.find((a) => a.id === id)?.approved_by).toEqual(['op1']);
+    const bad = await page.goto('/console/report?from=yesterday');
+    expect(bad?.status()).toBe(400);
+    expect(await page.locator('#report-error').textContent()).toContain('from');
+    await context.close();
+  });
+
   it('layout and keys: no horizontal overflow at 1280×800 or 390×844, drawer open or closed; `?` lists the keys; Ctrl+Enter submits a reason; SVG icons and a favicon', async () => {
     const { context, page } = await loginAs(browser, t.gw.url, tok('op2'));
     t.advance(60_000);

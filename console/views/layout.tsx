@@ -10,7 +10,7 @@ import type { Session } from '../model/view-data.ts';
 export interface Chrome {
   session: Session;
   estop: { engaged: boolean; reason: string | null; by: string | null };
-  page: 'queue' | 'status' | 'timeline' | 'decisions' | 'card' | 'impact';
+  page: 'queue' | 'status' | 'timeline' | 'decisions' | 'card' | 'impact' | 'report';
   /** Actions waiting for a person, shown in the title: "(3) Queue · Interlock". */
   waiting: number;
 }
@@ -38,6 +38,7 @@ const NAV: { page: Chrome['page']; href: string; label: string; admins?: true }[
   { page: 'status', href: '/console/status', label: 'Status' },
   { page: 'timeline', href: '/console/timeline', label: 'Timeline' },
   { page: 'decisions', href: '/console/decisions', label: 'Decisions' },
+  { page: 'report', href: '/console/report', label: 'Handoff' },
   { page: 'impact', href: '/console/policy-impact', label: 'Policy impact', admins: true },
 ];
 

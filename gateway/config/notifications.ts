@@ -4,6 +4,7 @@
  * Secrets (HMAC keys, Slack URLs, SMTP passwords) are named by environment variable, never
  * written in the file.
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { NotifyEventSchema, SeveritySchema } from '../schema/notification.ts';
 
@@ -86,6 +87,43 @@ const UnattendedSchema = z.strictObject({
 });
 export type UnattendedConfig = z.output<typeof UnattendedSchema>;
 
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration such as 12h, 30m or 7d, to milliseconds (at most 31 days). */
+const WindowSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,5}[mhd]$/, 'a duration such as 30m, 12h or 7d')
+  .transform((v) => Number(v.slice(0, -1)) * UNIT_MS[v.slice(-1) as keyof typeof UNIT_MS])
+  .refine((ms) => ms <= 31 * 86_400_000, 'at most 31 days');
+
+/**
+ * A five-field cron expression (minute hour day-of-month month day-of-week) or a nickname
+ * (@daily, @hourly); no seconds field, so a report is sent at most once a minute.
+ */
+const CronSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((expr) => {
+    if (!expr.startsWith('@') && expr.trim().split(/\s+/).length !== 5) return false;
+    try {
+      new Cron(expr, { paused: true }).stop();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a cron expression (minute hour day-of-month month day-of-week, e.g. "0 7 * * *")');
+
+const ReportScheduleSchema = z.strictObject({
+  name: SinkName,
+  /** When to send, in the configured time zone. */
+  cron: CronSchema,
+  /** The report covers this long up to the moment it is due (12h: the night before 07:00). */
+  window: WindowSchema,
+  sinks: z.array(SinkName).min(1),
+});
+export type ReportScheduleConfig = z.output<typeof ReportScheduleSchema>;
+
 export const NotificationsSchema = z
   .strictObject({
     /** The console's public base URL, for deep links (e.g. https://interlock.example.com). */
@@ -117,6 +155,8 @@ export const NotificationsSchema = z
     /** How often the outbox is checked when no local event wakes the worker. */
     pollMs: z.number().int().min(10).max(60_000).default(500),
     unattended: z.array(UnattendedSchema).default([]),
+    /** Handoff reports sent on a schedule (the radio station's morning handoff). */
+    reports: z.array(ReportScheduleSchema).default([]),
   })
   .superRefine((n, ctx) => {
     const names = new Set<string>();
@@ -129,15 +169,20 @@ export const NotificationsSchema = z
         });
       names.add(s.name);
     });
-    n.routes.forEach((r, i) =>
-      r.sinks.forEach((s, j) => {
-        if (!names.has(s))
-          ctx.addIssue({
-            code: 'custom',
-            message: `no sink named ${s}`,
-            path: ['routes', i, 'sinks', j],
-          });
-      }),
-    );
+    const sinkKnown = (s: string, path: (string | number)[]) => {
+      if (!names.has(s)) ctx.addIssue({ code: 'custom', message: `no sink named ${s}`, path });
+    };
+    n.routes.forEach((r, i) => r.sinks.forEach((s, j) => sinkKnown(s, ['routes', i, 'sinks', j])));
+    const reports = new Set<string>();
+    n.reports.forEach((r, i) => {
+      r.sinks.forEach((s, j) => sinkKnown(s, ['reports', i, 'sinks', j]));
+      if (reports.has(r.name))
+        ctx.addIssue({
+          code: 'custom',
+          message: `report ${r.name} is defined twice`,
+          path: ['reports', i, 'name'],
+        });
+      reports.add(r.name);
+    });
   });
 export type NotificationsConfig = z.output<typeof NotificationsSchema>;

@@ -10,8 +10,10 @@ import { levelInForce } from '../lifecycle/context.ts';
 import {
   NotificationSchema,
   NotifyEventSchema,
+  REPORT_EVENT,
   type Notification,
 } from '../schema/notification.ts';
+import { handoffReport } from '../report/read.ts';
 import { actionById } from '../store/actions.ts';
 import { recordRange } from '../store/audit-log.ts';
 import {
@@ -32,6 +34,8 @@ import { sinksFor } from './routing.ts';
 import type { Sink } from './sinks/sink.ts';
 import { isUnattended } from '../config/unattended.ts';
 import { parseJsonObject } from './json-object.ts';
+import { reportNotification } from './report-notice.ts';
+import { ReportSchedule } from './report-schedule.ts';
 
 export interface DeliveryObserver {
   attempt(sink: string, outcome: 'delivered' | 'failed' | 'dead', seconds: number): void;
@@ -58,11 +62,20 @@ export class NotificationWorker {
   #stopped = true;
   #prunedAt = 0;
   #unsubscribe: (() => void) | undefined;
+  readonly #schedules: Map<string, ReportSchedule>;
+  // The due time each schedule's report was last raised for, so a tick inserts it once.
+  readonly #raised = new Map<string, number>();
 
   constructor(deps: Deps, sinks: Map<string, Sink>, observer?: DeliveryObserver) {
     this.#deps = deps;
     this.#sinks = sinks;
     this.#observer = observer;
+    this.#schedules = new Map(
+      deps.config.notifications.reports.map((r) => [
+        r.name,
+        new ReportSchedule(r, deps.config.timezone),
+      ]),
+    );
   }
 
   start(): void {
@@ -111,7 +124,10 @@ export class NotificationWorker {
   /** One pass: raise clock events, route what is new, start the deliveries that are due. */
   async runOnce(): Promise<void> {
     const now = this.#deps.now();
-    if (this.#sinks.size > 0) await this.#raiseExpiring(now);
+    if (this.#sinks.size > 0) {
+      await this.#raiseExpiring(now);
+      await this.#raiseReports(now);
+    }
     while (await this.#routeSome()) {
       /* until the outbox is routed */
     }
@@ -145,6 +161,15 @@ export class NotificationWorker {
     );
   }
 
+  async #raiseReports(now: number): Promise<void> {
+    for (const schedule of this.#schedules.values()) {
+      const due = schedule.latestDue(now);
+      if (due === undefined || this.#raised.get(schedule.config.name) === due) continue;
+      await insertOutbox(this.#deps.db, [schedule.outboxRow(due)]);
+      this.#raised.set(schedule.config.name, due);
+    }
+  }
+
   /**
    * Routes a page of new events. A process without sinks routes nothing: a replica that has
    * them does (unrouted events are pruned after the retention when none ever does).
@@ -153,11 +178,9 @@ export class NotificationWorker {
     if (this.#sinks.size === 0) return false;
     const events = await unroutedEvents(this.#deps.db, 100);
     for (const e of events) {
-      const n = await this.#compose(e);
+      const { n, sinks } = await this.#composeAndRoute(e);
       const now = this.#deps.now();
-      const deliveries: DeliveryRow[] = (
-        n && !settledAlready(n) ? sinksFor(n, this.#deps.config.notifications.routes) : []
-      )
+      const deliveries: DeliveryRow[] = sinks
         .filter((s) => this.#sinks.has(s))
         .map((sink) => ({
           event_id: e.id,
@@ -175,6 +198,36 @@ export class NotificationWorker {
         .execute((trx) => routeEvent(trx, e.id, n ? JSON.stringify(n) : '{}', deliveries));
     }
     return events.length === 100;
+  }
+
+  async #composeAndRoute(e: OutboxRow): Promise<{ n: Notification | undefined; sinks: string[] }> {
+    if (e.event === REPORT_EVENT) {
+      const schedule = this.#schedules.get(String(parseJsonObject(e.body ?? '{}').schedule));
+      // A schedule since removed from the configuration sends nothing.
+      if (!schedule) return { n: undefined, sinks: [] };
+      const n = await this.#composeReport(e, schedule);
+      return { n, sinks: [...schedule.config.sinks] };
+    }
+    const n = await this.#compose(e);
+    return {
+      n,
+      sinks: n && !settledAlready(n) ? sinksFor(n, this.#deps.config.notifications.routes) : [],
+    };
+  }
+
+  async #composeReport(e: OutboxRow, schedule: ReportSchedule): Promise<Notification> {
+    const { config, db } = this.#deps;
+    const report = await handoffReport(db, { from: e.at - schedule.config.window, to: e.at });
+    return reportNotification({
+      id: e.id,
+      name: schedule.config.name,
+      at: e.at,
+      report,
+      unattended: isUnattended(config.notifications.unattended, undefined, e.at, config.timezone),
+      ...(config.notifications.consoleUrl
+        ? { consoleUrl: config.notifications.consoleUrl.replace(/\/+$/, '') }
+        : {}),
+    });
   }
 
   /** The event's notification; undefined for an event name this version does not know. */

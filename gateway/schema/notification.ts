@@ -18,8 +18,14 @@ export const NOTIFY_EVENTS = [
   'readiness.restored',
 ] as const;
 
+/** Routed by `notifications.routes`. */
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 export const NotifyEventSchema = z.enum(NOTIFY_EVENTS);
+
+/** A scheduled handoff report: sent to its schedule's own sinks, never through the routes. */
+export const REPORT_EVENT = 'report.handoff';
+export const NoticeEventSchema = z.enum([...NOTIFY_EVENTS, REPORT_EVENT]);
+export type NoticeEvent = z.infer<typeof NoticeEventSchema>;
 
 // The circuit breakers' scale, so a route filters both alike.
 export const SEVERITIES = ['info', 'warning', 'high', 'critical'] as const;
@@ -47,7 +53,7 @@ export function notifyEventOfAudit(type: string): NotifyEvent | undefined {
 export const NotificationSchema = z.strictObject({
   /** Stable across retries and replicas: receivers deduplicate on it. */
   id: z.string(),
-  event: NotifyEventSchema,
+  event: NoticeEventSchema,
   severity: SeveritySchema,
   /** When the event happened (ISO 8601), the audit record's time. */
   at: z.string(),
@@ -71,6 +77,16 @@ export const NotificationSchema = z.strictObject({
     })
     .optional(),
   detail: z.record(z.string(), z.unknown()),
+  /** A scheduled handoff report (report.handoff): its window and its Markdown, size-capped. */
+  report: z
+    .strictObject({
+      name: z.string(),
+      from: z.string(),
+      to: z.string(),
+      markdown: z.string(),
+      markdown_truncated: z.boolean(),
+    })
+    .optional(),
   /** Made during a declared unattended window (notifications.unattended). */
   unattended: z.boolean(),
   /** The console card or page for it, when a console URL is configured. */

@@ -77,6 +77,7 @@ export function emailText(n: Notification): string {
   }
   for (const [k, v] of Object.entries(n.detail)) lines.push(`${k}: ${String(v)}`);
   if (n.link) lines.push('', n.link);
+  if (n.report) lines.push('', n.report.markdown);
   lines.push('', `Event id: ${n.id}`);
   return lines.join('\n');
 }

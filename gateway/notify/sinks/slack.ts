@@ -80,6 +80,14 @@ export function slackMessage(n: Notification): SlackMessage {
       text: { type: 'mrkdwn', text: md(`Params: ${n.action.params}`, 2900) },
     });
   }
+  if (n.report) {
+    const d = n.detail;
+    const summary = [
+      `*Window* ${n.report.from} – ${n.report.to}`,
+      `Actions ${String(d.actions)} · incidents ${String(d.incidents)} (${String(d.open_incidents)} open) · rollbacks ${String(d.rollbacks)} · level changes ${String(d.level_changes)} · breaker trips ${String(d.breaker_trips)} · emergency stops ${String(d.emergency_stops)}`,
+    ].join('\n');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: md(summary, 2900) } });
+  }
   const context = [`${n.at}${n.unattended ? ' · unattended' : ''} · ${n.id}`];
   blocks.push({
     type: 'context',

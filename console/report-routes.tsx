@@ -1,0 +1,67 @@
+/** @jsxRuntime automatic @jsxImportSource hono/jsx */
+/**
+ * The handoff report (every console role): a window of the audit log folded as `interlock
+ * report` folds it, as a page, as Markdown and as JSON.
+ */
+import type { Context } from 'hono';
+import type { Deps } from '../gateway/lifecycle/deps.ts';
+import { handoffMarkdown } from '../gateway/report/markdown.ts';
+import { handoffReport } from '../gateway/report/read.ts';
+import { reportWindow } from '../gateway/report/window.ts';
+import { ValidationError } from '../gateway/schema/errors.ts';
+import { chrome } from './page-routes.tsx';
+import type { ConsoleApp } from './route-helpers.ts';
+import type { ConsoleEnv } from './security.ts';
+import { Layout } from './views/layout.tsx';
+import { ReportPage } from './views/report.tsx';
+
+// The morning handoff's usual window.
+const DEFAULT_FROM = '12h';
+
+/** The query's window, or the ValidationError (400, naming from or to) that says what is wrong. */
+function windowOf(c: Context<ConsoleEnv>, now: number) {
+  const text = (name: string) => {
+    const v = c.req.query(name);
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  return reportWindow(
+    { field: 'from', value: text('from') ?? DEFAULT_FROM },
+    { field: 'to', value: text('to') },
+    now,
+  );
+}
+
+export function reportRoutes(app: ConsoleApp, deps: Deps): void {
+  app.get('/report', async (c) => {
+    const session = c.get('session');
+    const from = c.req.query('from') ?? DEFAULT_FROM;
+    const to = c.req.query('to') ?? '';
+    let data: Parameters<typeof ReportPage>[0]['d'];
+    let status: 200 | 400 = 200;
+    try {
+      data = { from, to, report: await handoffReport(deps.db, windowOf(c, deps.now())) };
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      data = { from, to, error: err.message };
+      status = 400;
+    }
+    return c.html(
+      <Layout title="Handoff report" chrome={await chrome(deps, session, 'report')}>
+        <ReportPage d={data} tz={deps.config.timezone} />
+      </Layout>,
+      status,
+    );
+  });
+
+  app.get('/report.md', async (c) => {
+    const report = await handoffReport(deps.db, windowOf(c, deps.now()));
+    c.header('Content-Disposition', 'attachment; filename="handoff-report.md"');
+    return c.body(handoffMarkdown(report), 200, { 'Content-Type': 'text/markdown; charset=utf-8' });
+  });
+
+  app.get('/report.json', async (c) => {
+    const report = await handoffReport(deps.db, windowOf(c, deps.now()));
+    c.header('Content-Disposition', 'attachment; filename="handoff-report.json"');
+    return c.json(report);
+  });
+}
