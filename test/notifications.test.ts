@@ -22,6 +22,8 @@ let t: TestGateway;
 const hook = new HttpReceiver();
 const stuck = new HttpReceiver();
 const smtp = new SmtpReceiver();
+// Receives the scheduled handoff reports only.
+const desk = new HttpReceiver();
 
 beforeAll(async () => {
   process.env.TEST_HOOK_SECRET = SECRET;
@@ -29,6 +31,7 @@ beforeAll(async () => {
   await stuck.start();
   stuck.hang = true;
   await smtp.start();
+  await desk.start();
   t = await startTestGateway({
     notifications: {
       consoleUrl: 'http://console.example',
@@ -47,6 +50,7 @@ beforeAll(async () => {
           secretEnv: 'TEST_HOOK_SECRET',
           timeoutMs: 60_000,
         },
+        { name: 'desk', type: 'webhook', url: desk.url, secretEnv: 'TEST_HOOK_SECRET' },
         {
           name: 'mail',
           type: 'email',
@@ -65,6 +69,7 @@ beforeAll(async () => {
       retry: { initialMs: 100, maxMs: 1000 },
       pollMs: 50,
       readinessCheckMs: 100,
+      reports: [{ name: 'handoff', cron: '* * * * *', window: '12h', sinks: ['desk'] }],
     },
   });
 });
@@ -77,6 +82,7 @@ afterAll(async () => {
   await hook.stop();
   await stuck.stop();
   await smtp.stop();
+  await desk.stop();
 });
 
 const proposePending = async (value: number) => {
@@ -277,4 +283,25 @@ it('a readiness drop that lasts two checks is notified, and so is the recovery',
   expect(NotificationSchema.parse(JSON.parse(restored.body)).severity).toBe('info');
   // One drop, one recovery: the checks in between add nothing.
   expect(hook.received.filter((r) => r.body.includes('"readiness.')).length).toBe(2);
+});
+
+it('a scheduled handoff report is sent once per due time, with its window and Markdown', async () => {
+  const reports = () =>
+    desk.received
+      .map((r) => NotificationSchema.parse(JSON.parse(r.body)))
+      .filter((n) => n.event === 'report.handoff');
+  const first = await waitFor(async () => reports()[0], 5000, 'the first report');
+  expect(first.report).toMatchObject({ name: 'handoff', markdown_truncated: false });
+  expect(Date.parse(first.report!.to) - Date.parse(first.report!.from)).toBe(12 * 3_600_000);
+  expect(first.report!.to).toBe(first.at);
+  expect(new Date(first.at).getUTCSeconds()).toBe(0); // due on the minute, as the cron says
+  expect(first.report!.markdown).toMatch(/^# Handoff report/);
+  expect(first.link).toContain('/console/report?from=');
+  expect(typeof first.detail.actions).toBe('number');
+  // The next minute brings the next report; every report arrives once.
+  t.advance(60_000);
+  await waitFor(async () => new Set(reports().map((n) => n.id)).size >= 2, 5000, 'the next one');
+  await new Promise((r) => setTimeout(r, 500));
+  const ids = reports().map((n) => n.id);
+  expect(ids.length).toBe(new Set(ids).size);
 });

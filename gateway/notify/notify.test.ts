@@ -13,7 +13,9 @@ import { sinksFor } from './routing.ts';
 import { signatureHeader, verifySignature } from './signature.ts';
 import { SlackMessageSchema } from './sinks/block-kit.ts';
 import { escapeMrkdwn, slackMessage } from './sinks/slack.ts';
-import { emailSubject } from './sinks/email.ts';
+import { emailSubject, emailText } from './sinks/email.ts';
+import type { HandoffReport } from '../schema/handoff-report.ts';
+import { REPORT_MARKDOWN_MAX_BYTES, reportNotification } from './report-notice.ts';
 import { isUnattended } from '../config/unattended.ts';
 
 const entry: CatalogEntry = {
@@ -240,5 +242,75 @@ describe('email', () => {
   it('keeps the subject to one line whatever the title holds', () => {
     const n = compose({ endpoint: '/x\r\nBcc: victim@example.com' });
     expect(emailSubject(n)).not.toMatch(/[\r\n]/);
+  });
+});
+
+describe('scheduled report notifications', () => {
+  const report = (actions: number): HandoffReport => ({
+    window: { from: '2026-12-02T19:00:00.000Z', to: '2026-12-03T07:00:00.000Z' },
+    records: actions,
+    first_seq: 1,
+    last_seq: actions,
+    actions: Array.from({ length: actions }, (_, i) => ({
+      id: `a-${i}-${'é'.repeat(40)}`,
+      kind: 'radio.commit_playlist',
+      target: 'radio-1',
+      proposer: 'agent',
+      proposed_in_window: true,
+      status: 'COMPLETED',
+      rollback_of: null,
+      approved_by: ['op1'],
+      unattended: true,
+    })),
+    by_status: { COMPLETED: actions },
+    incidents: [
+      {
+        kind: 'breaker',
+        at: '2026-12-03T02:00:00.000Z',
+        target: 'radio-1',
+        summary: 'circuit breaker error_rate tripped (high)',
+        recovered_at: null,
+        recovered_by: null,
+        unattended: true,
+      },
+    ],
+    rollbacks: [],
+    level_changes: [],
+    breaker_trips: [],
+    emergency_stops: [],
+    approvals: [],
+  });
+  const notice = (actions: number) =>
+    reportNotification({
+      id: 'report-morning-2026-12-03T07:00:00.000Z',
+      name: 'morning',
+      at: Date.parse('2026-12-03T07:00:00.000Z'),
+      report: report(actions),
+      unattended: false,
+      consoleUrl: 'https://interlock.example',
+    });
+
+  it('carries the counts, the Markdown and a link to the same window; an open incident warns', () => {
+    const n = NotificationSchema.parse(notice(3));
+    expect(n).toMatchObject({
+      event: 'report.handoff',
+      severity: 'warning',
+      detail: { actions: 3, incidents: 1, open_incidents: 1 },
+      report: { name: 'morning', markdown_truncated: false },
+    });
+    expect(n.link).toBe(
+      'https://interlock.example/console/report?from=2026-12-02T19%3A00%3A00.000Z&to=2026-12-03T07%3A00%3A00.000Z',
+    );
+    expect(emailText(n)).toContain('# Handoff report');
+    expect(emailText(n)).toContain('not recovered in the window');
+  });
+
+  it('cuts a huge night’s Markdown at the cap on a character boundary, and Slack stays in its limits', () => {
+    const n = notice(5_000);
+    expect(n.report!.markdown_truncated).toBe(true);
+    expect(Buffer.byteLength(n.report!.markdown)).toBeLessThanOrEqual(REPORT_MARKDOWN_MAX_BYTES);
+    expect(n.report!.markdown).not.toContain('\uFFFD');
+    expect(SlackMessageSchema.safeParse(slackMessage(n)).success).toBe(true);
+    expect(JSON.stringify(slackMessage(n))).not.toContain('a-4999');
   });
 });
