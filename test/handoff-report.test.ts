@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestGateway, waitFor, type ActionBody, type TestGateway } from './helpers/gateway.ts';
 import { HandoffBuilder, type HandoffReport } from '../gateway/report/handoff.ts';
 import { handoffReport } from '../gateway/report/read.ts';
+import { proposeRollback } from '../gateway/lifecycle/rollback.ts';
 import { recordsInWindow } from '../gateway/store/audit-reads.ts';
 
 let t: TestGateway;
@@ -18,6 +19,7 @@ const outside: string[] = [];
 let windowFrom = 0;
 let windowTo = 0;
 let report: HandoffReport;
+let rollbackOf = { id: '', of: '' };
 
 const propose = async (value: number) =>
   (
@@ -51,7 +53,14 @@ beforeAll(async () => {
   await t.api(t.tokens.op1, 'POST', `/v1/actions/${approved}/approve`, { reason: 'night shift' });
   await settled(approved);
   await t.api(t.tokens.op2, 'POST', `/v1/actions/${refused}/reject`, { reason: 'too hot' });
-  inWindow.push(approved, refused);
+  // The console's rollback of the approved write: a proposal of its own, decided by policy.
+  const rollback = await proposeRollback(
+    t.gw.services.deps,
+    { id: 'op2', role: 'operator' },
+    approved,
+  );
+  inWindow.push(approved, refused, rollback.action.id);
+  rollbackOf = { id: rollback.action.id, of: approved };
   await t.api(t.tokens.admin, 'PUT', '/v1/autonomy/roaster-1', {
     level: 'L2',
     reason: 'overnight',
@@ -82,6 +91,9 @@ it('lists every action of the window with its outcome and approver, and none out
     proposed_in_window: true,
   });
   expect(refused).toMatchObject({ status: 'REJECTED' });
+  expect(report.rollbacks).toEqual([
+    expect.objectContaining({ action_id: rollbackOf.id, of_action: rollbackOf.of }),
+  ]);
   expect(report.approvals.map((a) => [a.by, a.verdict])).toEqual([
     ['op1', 'approved'],
     ['op2', 'rejected'],
