@@ -939,10 +939,17 @@ describe('a way back, from the console', () => {
     await op.page.goto(`/console?open=${fan.id}`);
     const propose = op.page.locator(`#drawer [data-act=propose-rollback][data-id="${fan.id}"]`);
     await propose.click();
-    await op.page.waitForSelector('#drawer article.card[data-status="PENDING_APPROVAL"]');
-    const rollbackId = await op.page.locator('#drawer article.card').getAttribute('data-id');
-    expect(rollbackId).not.toBe(fan.id);
+    // The drawer moves to the rollback's own card; what it says is asserted next, by name.
+    await op.page
+      .locator(`#drawer article.card:not([data-id="${fan.id}"])`)
+      .or(op.page.locator('#banner.banner-error'))
+      .first()
+      .waitFor();
     expect(await op.page.locator('#banner').textContent()).toContain('Rollback proposed');
+    const card = op.page.locator('#drawer article.card');
+    const rollbackId = await card.getAttribute('data-id');
+    expect(rollbackId).not.toBe(fan.id);
+    expect(await card.getAttribute('data-status')).toBe('PENDING_APPROVAL');
     const rb = await actionAt(rollbackId!);
     // The rollback names the values it sets, so the policy and the invariants decide on them.
     expect([rb.kind, rb.proposer, rb.params]).toEqual([

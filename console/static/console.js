@@ -90,14 +90,18 @@ async function refreshQueue() {
   }
 }
 
+// Counts the drawer's openings: a card fetched for an earlier one is never shown over a later one.
+let drawerOpenings = 0;
+
 async function openDrawer(id) {
   const drawer = $('#drawer');
   if (!drawer) {
     location.href = `/console/actions/${encodeURIComponent(id)}`;
     return;
   }
+  const opening = ++drawerOpenings;
   const card = await fragment(`/console/fragments/card/${encodeURIComponent(id)}`);
-  if (!card) return;
+  if (!card || opening !== drawerOpenings) return;
   drawer.replaceChildren(card);
   drawer.hidden = false;
   drawer.dataset.open = id;
@@ -117,6 +121,7 @@ function withParam(name, value) {
 function closeDrawer() {
   const drawer = $('#drawer');
   if (!drawer || drawer.hidden) return;
+  drawerOpenings++;
   drawer.hidden = true;
   delete drawer.dataset.open;
   drawer.replaceChildren();
@@ -127,10 +132,12 @@ function closeDrawer() {
 async function refreshCard(id) {
   const drawer = $('#drawer');
   if (drawer && !drawer.hidden && drawer.dataset.open && (!id || drawer.dataset.open === id)) {
-    const card = await fragment(
-      `/console/fragments/card/${encodeURIComponent(drawer.dataset.open)}`,
-    );
-    if (card) drawer.replaceChildren(card);
+    const open = drawer.dataset.open;
+    const opening = drawerOpenings;
+    const card = await fragment(`/console/fragments/card/${encodeURIComponent(open)}`);
+    // The drawer may have moved to another card (or closed) while this one was fetched.
+    if (card && !drawer.hidden && drawer.dataset.open === open && opening === drawerOpenings)
+      drawer.replaceChildren(card);
   }
   const holder = $('#card-page');
   const current = holder?.firstElementChild?.dataset.id;
