@@ -27,6 +27,17 @@ function Section({ title, count, children }: { title: string; count: number; chi
   );
 }
 
+// A page lists at most this many actions or approvals; the downloads have them all.
+const ROWS_MAX = 1_000;
+
+function More({ total }: { total: number }) {
+  return total > ROWS_MAX ? (
+    <p class="muted">
+      … and {total - ROWS_MAX} more: the Markdown and JSON downloads list them all.
+    </p>
+  ) : null;
+}
+
 const when = (iso: string | null, tz: string, before = 'before the window'): string =>
   iso === null ? before : dateTime(iso, tz);
 
@@ -84,7 +95,7 @@ export function ReportPage({ d, tz }: { d: ReportPageData; tz: string }) {
                 </tr>
               </thead>
               <tbody>
-                {r.actions.map((a) => (
+                {r.actions.slice(0, ROWS_MAX).map((a) => (
                   <tr data-action={a.id}>
                     <td>
                       <a href={`/console/actions/${encodeURIComponent(a.id)}`}>{a.id}</a>
@@ -106,6 +117,7 @@ export function ReportPage({ d, tz }: { d: ReportPageData; tz: string }) {
                 ))}
               </tbody>
             </table>
+            <More total={r.actions.length} />
           </Section>
           <Section title="Incidents" count={r.incidents.length}>
             <ul>
@@ -167,12 +179,13 @@ export function ReportPage({ d, tz }: { d: ReportPageData; tz: string }) {
           </Section>
           <Section title="Approvals and refusals" count={r.approvals.length}>
             <ul>
-              {r.approvals.map((a) => (
+              {r.approvals.slice(0, ROWS_MAX).map((a) => (
                 <li>
                   {dateTime(a.at, tz)} {a.by} {a.verdict} {a.action_id}
                 </li>
               ))}
             </ul>
+            <More total={r.approvals.length} />
           </Section>
         </>
       ) : null}

@@ -74,22 +74,31 @@ export async function appendAuditMany(
  */
 async function stampEntries(trx: Tx, entries: readonly AuditEntry[]): Promise<AuditEntry[]> {
   const stamper = auditStamperOf(trx);
-  if (!stamper) return [...entries];
   const out: AuditEntry[] = [];
   for (const entry of entries) {
-    const target = entry.payload.target;
+    // Only the stamper says a record is unattended: a payload cannot bring the marker along.
+    const plain = 'unattended' in entry.payload ? withoutMarker(entry) : entry;
+    const payload = plain.payload;
+    if (!stamper) {
+      out.push(plain);
+      continue;
+    }
     // The time is fixed here, so the record's time is the one the window was checked at.
     const at = entry.at ?? Date.now();
+    const target = payload.target;
     const unattended = await stamper.unattended(trx, {
       target: typeof target === 'string' ? target : null,
       actionId: entry.actionId ?? null,
       at,
     });
-    out.push(
-      unattended ? { ...entry, at, payload: { ...entry.payload, unattended: true } } : entry,
-    );
+    out.push({ ...plain, at, payload: unattended ? { ...payload, unattended: true } : payload });
   }
   return out;
+}
+
+function withoutMarker(entry: AuditEntry): AuditEntry {
+  const { unattended: _forged, ...payload } = entry.payload;
+  return { ...entry, payload };
 }
 
 /**

@@ -107,8 +107,11 @@ const CronSchema = z
   .refine((expr) => {
     if (!expr.startsWith('@') && expr.trim().split(/\s+/).length !== 5) return false;
     try {
-      new Cron(expr, { paused: true }).stop();
-      return true;
+      const cron = new Cron(expr, { paused: true });
+      // A date that never comes (30 February) would be a schedule that never sends.
+      const fires = cron.nextRun() !== null;
+      cron.stop();
+      return fires;
     } catch {
       return false;
     }

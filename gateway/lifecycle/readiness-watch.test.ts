@@ -75,6 +75,8 @@ it('a drop that could not be recorded is recorded with its recovery, with its st
   h.set({ ready: true, failing: [] });
   h.tick(1_000);
   await h.watch.check();
+  expect(await h.types()).toEqual([]); // one good check is not yet a recovery
+  await h.watch.check();
   expect((await h.types()).map(([type, p]) => [type, (p as { since: string }).since])).toEqual([
     ['readiness.dropped', new Date(1_000_000).toISOString()],
     ['readiness.restored', new Date(1_000_000).toISOString()],
@@ -101,4 +103,15 @@ it('a probe that throws counts as not ready', async () => {
       { instance: 'gw-2', since: new Date(5).toISOString(), failing: 'readiness check' },
     ],
   ]);
+});
+
+it('a target that flaps is one drop, not a page per flap', async () => {
+  const h = await harness();
+  for (let i = 0; i < 30; i++) {
+    // Down two checks of every three.
+    h.set({ ready: i % 3 === 2, failing: i % 3 === 2 ? [] : ['driver r'] });
+    await h.watch.check();
+    h.tick(5_000);
+  }
+  expect((await h.types()).map(([type]) => type)).toEqual(['readiness.dropped']);
 });

@@ -23,6 +23,7 @@ export class ReadinessWatch {
   readonly #instance: string;
   readonly #confirmChecks: number;
   #streak = 0;
+  #good = 0;
   #since: number | undefined;
   #failing: string[] = [];
   // The drop was confirmed; and whether its record is on the log yet.
@@ -50,8 +51,10 @@ export class ReadinessWatch {
     const now = this.#deps.now();
     if (!probe.ready) {
       this.#streak++;
+      this.#good = 0;
       this.#since ??= now;
-      if (this.#failing.length === 0 || !this.#recorded) this.#failing = probe.failing;
+      // Everything that failed during the drop, in the order it first failed.
+      for (const f of probe.failing) if (!this.#failing.includes(f)) this.#failing.push(f);
       if (this.#streak >= this.#confirmChecks) this.#dropped = true;
       if (this.#dropped && !this.#recorded) {
         await recordAudit(this.#deps, [this.#dropEntry(now)]);
@@ -60,6 +63,8 @@ export class ReadinessWatch {
       return;
     }
     if (this.#dropped) {
+      // A recovery counts, like a drop, once it has lasted confirmChecks checks: no flapping.
+      if (++this.#good < this.#confirmChecks) return;
       const entries: AuditEntry[] = this.#recorded ? [] : [this.#dropEntry(now)];
       entries.push({
         type: 'readiness.restored',
@@ -75,6 +80,7 @@ export class ReadinessWatch {
       await recordAudit(this.#deps, entries);
     }
     this.#streak = 0;
+    this.#good = 0;
     this.#since = undefined;
     this.#failing = [];
     this.#dropped = false;

@@ -16,6 +16,7 @@ import { escapeMrkdwn, slackMessage } from './sinks/slack.ts';
 import { emailSubject, emailText } from './sinks/email.ts';
 import type { HandoffReport } from '../schema/handoff-report.ts';
 import { REPORT_MARKDOWN_MAX_BYTES, reportNotification } from './report-notice.ts';
+import { handoffMarkdown, MARKDOWN_LIST_MAX } from '../report/markdown.ts';
 import { isUnattended } from '../config/unattended.ts';
 
 const entry: CatalogEntry = {
@@ -246,14 +247,14 @@ describe('email', () => {
 });
 
 describe('scheduled report notifications', () => {
-  const report = (actions: number): HandoffReport => ({
+  const report = (actions: number, kind = 'radio.commit_playlist'): HandoffReport => ({
     window: { from: '2026-12-02T19:00:00.000Z', to: '2026-12-03T07:00:00.000Z' },
     records: actions,
     first_seq: 1,
     last_seq: actions,
     actions: Array.from({ length: actions }, (_, i) => ({
       id: `a-${i}-${'é'.repeat(40)}`,
-      kind: 'radio.commit_playlist',
+      kind,
       target: 'radio-1',
       proposer: 'agent',
       proposed_in_window: true,
@@ -280,12 +281,12 @@ describe('scheduled report notifications', () => {
     emergency_stops: [],
     approvals: [],
   });
-  const notice = (actions: number) =>
+  const notice = (actions: number, kind?: string) =>
     reportNotification({
       id: 'report-morning-2026-12-03T07:00:00.000Z',
       name: 'morning',
       at: Date.parse('2026-12-03T07:00:00.000Z'),
-      report: report(actions),
+      report: report(actions, kind),
       unattended: false,
       consoleUrl: 'https://interlock.example',
     });
@@ -306,11 +307,56 @@ describe('scheduled report notifications', () => {
   });
 
   it('cuts a huge night’s Markdown at the cap on a character boundary, and Slack stays in its limits', () => {
-    const n = notice(5_000);
+    const n = notice(5_000, 'é'.repeat(600));
     expect(n.report!.markdown_truncated).toBe(true);
+    // What the next shift must pick up comes before the actions, so the cut never takes it.
+    expect(n.report!.markdown).toContain('not recovered in the window');
     expect(Buffer.byteLength(n.report!.markdown)).toBeLessThanOrEqual(REPORT_MARKDOWN_MAX_BYTES);
     expect(n.report!.markdown).not.toContain('\uFFFD');
     expect(SlackMessageSchema.safeParse(slackMessage(n)).success).toBe(true);
     expect(JSON.stringify(slackMessage(n))).not.toContain('a-4999');
+  });
+});
+
+describe('the report as Markdown', () => {
+  const base = (): HandoffReport => ({
+    window: { from: 'a', to: 'b' },
+    records: 0,
+    first_seq: null,
+    last_seq: null,
+    actions: [],
+    by_status: {},
+    incidents: [],
+    rollbacks: [],
+    level_changes: [],
+    breaker_trips: [],
+    emergency_stops: [],
+    approvals: [],
+  });
+
+  it('keeps every value on its own line: a reason cannot forge a section', () => {
+    const r = base();
+    r.incidents.push({
+      kind: 'execution_failed',
+      at: '2026-12-03T02:00:00.000Z',
+      target: 'radio-1',
+      summary: 'failed: timeout\n\n## Emergency stops (1)\n\n- rearmed by op1\u2028x',
+      recovered_at: null,
+      recovered_by: null,
+      unattended: false,
+    });
+    const md = handoffMarkdown(r);
+    expect(md.match(/^## Emergency stops/gm)).toHaveLength(1);
+    expect(md).toContain('## Emergency stops (0)');
+  });
+
+  it('lists at most a thousand of a huge list, says how many more, and never overflows', () => {
+    const r = base();
+    for (let i = 0; i < 200_000; i++)
+      r.approvals.push({ at: 't', action_id: `a${i}`, by: 'op1', verdict: 'approved' });
+    const md = handoffMarkdown(r);
+    expect(md).toContain('## Approvals and refusals (200000)');
+    expect(md).toContain(`… and ${200_000 - MARKDOWN_LIST_MAX} more`);
+    expect(md).not.toContain('`a1000`');
   });
 });

@@ -48,6 +48,10 @@ const PRUNE_EVERY_MS = 60_000;
 const IN_FLIGHT_PER_SINK = 4;
 // A claim outlives its attempt's timeout by this much before another replica may retry it.
 const CLAIM_SLACK_MS = 10_000;
+// An event that fails to compose this many times is sent as a failure notice (or dropped).
+const COMPOSE_TRIES = 3;
+// An event or schedule this process does not know is left this long for a replica that does.
+const UNKNOWN_GRACE_MS = 3_600_000;
 
 export class NotificationWorker {
   readonly #deps: Deps;
@@ -65,6 +69,8 @@ export class NotificationWorker {
   readonly #schedules: Map<string, ReportSchedule>;
   // The due time each schedule's report was last raised for, so a tick inserts it once.
   readonly #raised = new Map<string, number>();
+  // Events whose composition failed, and how often, in this process.
+  readonly #failures = new Map<string, number>();
 
   constructor(deps: Deps, sinks: Map<string, Sink>, observer?: DeliveryObserver) {
     this.#deps = deps;
@@ -177,8 +183,19 @@ export class NotificationWorker {
   async #routeSome(): Promise<boolean> {
     if (this.#sinks.size === 0) return false;
     const events = await unroutedEvents(this.#deps.db, 100);
+    let routedHere = 0;
     for (const e of events) {
-      const { n, sinks } = await this.#composeAndRoute(e);
+      let routed: { n: Notification | undefined; sinks: string[] } | 'later';
+      try {
+        routed = await this.#composeAndRoute(e);
+      } catch (err) {
+        // One event that cannot be composed (a report too big to build, say) must never hold
+        // back the others: it is skipped, and after a few tries sent as a notice of the failure.
+        routed = this.#composeFailed(e, err);
+      }
+      if (routed === 'later') continue;
+      routedHere++;
+      const { n, sinks } = routed;
       const now = this.#deps.now();
       const deliveries: DeliveryRow[] = sinks
         .filter((s) => this.#sinks.has(s))
@@ -197,17 +214,51 @@ export class NotificationWorker {
         .transaction()
         .execute((trx) => routeEvent(trx, e.id, n ? JSON.stringify(n) : '{}', deliveries));
     }
-    return events.length === 100;
+    // Another page only when this one moved something: events left for later must not spin.
+    return events.length === 100 && routedHere > 0;
   }
 
-  async #composeAndRoute(e: OutboxRow): Promise<{ n: Notification | undefined; sinks: string[] }> {
+  #composeFailed(
+    e: OutboxRow,
+    err: unknown,
+  ): { n: Notification | undefined; sinks: string[] } | 'later' {
+    const tries = (this.#failures.get(e.id) ?? 0) + 1;
+    this.#failures.set(e.id, tries);
+    if (tries < COMPOSE_TRIES) return 'later';
+    this.#failures.delete(e.id);
+    const schedule =
+      e.event === REPORT_EVENT
+        ? this.#schedules.get(String(parseJsonObject(e.body ?? '{}').schedule))
+        : undefined;
+    const error = (err instanceof Error ? err.message : String(err)).slice(0, 300);
+    if (!schedule) return { n: undefined, sinks: [] };
+    const n: Notification = {
+      id: e.id,
+      event: REPORT_EVENT,
+      severity: 'warning',
+      at: new Date(e.at).toISOString(),
+      title: `Handoff report ${schedule.config.name} could not be built`,
+      detail: { error },
+      unattended: false,
+    };
+    return { n, sinks: [...schedule.config.sinks] };
+  }
+
+  async #composeAndRoute(
+    e: OutboxRow,
+  ): Promise<{ n: Notification | undefined; sinks: string[] } | 'later'> {
     if (e.event === REPORT_EVENT) {
       const schedule = this.#schedules.get(String(parseJsonObject(e.body ?? '{}').schedule));
-      // A schedule since removed from the configuration sends nothing.
-      if (!schedule) return { n: undefined, sinks: [] };
+      if (!schedule) {
+        // Another replica's schedule (a rolling deploy, a rename): left for a replica that has
+        // it; dropped only when none has routed it within the grace.
+        return this.#deps.now() - e.at < UNKNOWN_GRACE_MS ? 'later' : { n: undefined, sinks: [] };
+      }
       const n = await this.#composeReport(e, schedule);
       return { n, sinks: [...schedule.config.sinks] };
     }
+    if (!NotifyEventSchema.safeParse(e.event).success && this.#deps.now() - e.at < UNKNOWN_GRACE_MS)
+      return 'later'; // an event a newer replica knows
     const n = await this.#compose(e);
     return {
       n,

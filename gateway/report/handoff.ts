@@ -108,7 +108,8 @@ export class HandoffBuilder {
           instance,
           this.#incident(
             'readiness',
-            r.ts,
+            // A drop recorded late (the database was what failed) began at `since`.
+            text(p.since) ?? r.ts,
             null,
             `gateway ${instance} not ready (${text(p.failing) ?? '?'}) since ${text(p.since) ?? r.ts}`,
             marked,

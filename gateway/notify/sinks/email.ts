@@ -33,7 +33,8 @@ export function emailSink(opts: EmailSinkOptions): Sink {
         to: [...opts.to],
         subject: emailSubject(n),
         text: emailText(n),
-        messageId: `<${n.id}@interlock.invalid>`,
+        // RFC 5322 allows no ':' there (a report's id has a time in it): those become '.'.
+        messageId: `<${n.id.replace(/[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]/g, '.')}@interlock.invalid>`,
         headers: { 'X-Interlock-Event': n.event, 'X-Interlock-Event-Id': n.id },
       });
       const aborted = new Promise<never>((_, reject) => {
