@@ -2,8 +2,6 @@
  * Starts and stops a whole gateway: database, policy engine, drivers, executor, clock
  * sweeps and the HTTP server. Used by `interlock serve` and by the end-to-end tests.
  */
-import { ReadinessWatch, type ReadinessProbe } from './lifecycle/readiness-watch.ts';
-import { unattendedStamper } from './lifecycle/unattended-stamp.ts';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -20,6 +18,8 @@ import type { Deps } from './lifecycle/deps.ts';
 import { EventBus } from './lifecycle/events.ts';
 import { EventRelay } from './store/event-relay.ts';
 import { every, sweep } from './lifecycle/sweeper.ts';
+import { ReadinessWatch, type ReadinessProbe } from './lifecycle/readiness-watch.ts';
+import { unattendedStamper } from './lifecycle/unattended-stamp.ts';
 import {
   defaultCacheDir,
   defaultChecklist,

@@ -1,9 +1,9 @@
 /** `interlock serve` and `interlock token create|revoke|rotate`. */
-import { unattendedStamper } from '../lifecycle/unattended-stamp.ts';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config.ts';
 import { createToken, RoleSchema, TokenNameSchema } from '../auth/tokens.ts';
 import { revokeToken, rotateToken } from '../lifecycle/tokens.ts';
+import { unattendedStamper } from '../lifecycle/unattended-stamp.ts';
 import { openDatabase } from '../store/db.ts';
 import { startGateway } from '../server.ts';
 import { UsageError } from './args.ts';

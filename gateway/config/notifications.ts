@@ -162,30 +162,32 @@ export const NotificationsSchema = z
     reports: z.array(ReportScheduleSchema).default([]),
   })
   .superRefine((n, ctx) => {
-    const names = new Set<string>();
-    n.sinks.forEach((s, i) => {
-      if (names.has(s.name))
-        ctx.addIssue({
-          code: 'custom',
-          message: `sink ${s.name} is defined twice`,
-          path: ['sinks', i, 'name'],
-        });
-      names.add(s.name);
-    });
+    // Each name once per list; the set of names, for the references to check against.
+    const unique = (
+      what: string,
+      list: 'sinks' | 'reports',
+      items: readonly { name: string }[],
+    ) => {
+      const names = new Set<string>();
+      items.forEach((item, i) => {
+        if (names.has(item.name))
+          ctx.addIssue({
+            code: 'custom',
+            message: `${what} ${item.name} is defined twice`,
+            path: [list, i, 'name'],
+          });
+        names.add(item.name);
+      });
+      return names;
+    };
+    const names = unique('sink', 'sinks', n.sinks);
+    unique('report', 'reports', n.reports);
     const sinkKnown = (s: string, path: (string | number)[]) => {
       if (!names.has(s)) ctx.addIssue({ code: 'custom', message: `no sink named ${s}`, path });
     };
     n.routes.forEach((r, i) => r.sinks.forEach((s, j) => sinkKnown(s, ['routes', i, 'sinks', j])));
-    const reports = new Set<string>();
-    n.reports.forEach((r, i) => {
-      r.sinks.forEach((s, j) => sinkKnown(s, ['reports', i, 'sinks', j]));
-      if (reports.has(r.name))
-        ctx.addIssue({
-          code: 'custom',
-          message: `report ${r.name} is defined twice`,
-          path: ['reports', i, 'name'],
-        });
-      reports.add(r.name);
-    });
+    n.reports.forEach((r, i) =>
+      r.sinks.forEach((s, j) => sinkKnown(s, ['reports', i, 'sinks', j])),
+    );
   });
 export type NotificationsConfig = z.output<typeof NotificationsSchema>;

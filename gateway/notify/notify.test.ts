@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogEntry } from '../schema/catalog.ts';
 import { NotificationSchema, type Notification } from '../schema/notification.ts';
 import type { ActionsTable } from '../store/types.ts';
+import { actionRow } from '../../test/helpers/action-row.ts';
 import { composeNotification } from './compose.ts';
 import { REDACTED, summarizeParams } from './params-summary.ts';
 import { sinksFor } from './routing.ts';
@@ -30,37 +31,16 @@ const entry: CatalogEntry = {
 };
 
 function action(params: Record<string, unknown>, over: Partial<ActionsTable> = {}): ActionsTable {
-  return {
+  return actionRow({
     id: 'a1',
     kind: 'http.call',
     target: 'api-1',
     params: JSON.stringify(params),
-    rationale: null,
     confidence: 0.82,
-    proposer: 'agent',
-    idempotency_key: null,
-    request_digest: 'x',
-    action_digest: 'y',
-    status: 'PENDING_APPROVAL',
     status_reason: 'risk high; needs approval',
-    level: 'L3',
-    batch_id: null,
-    batch_seq: null,
-    approvals_required: 1,
-    approval_roles: '[]',
     expires_at: 1_800_000_000_000,
-    veto_deadline: null,
-    created_at: 1,
-    updated_at: 1,
-    approved_at: null,
-    started_at: null,
-    finished_at: null,
-    executor_id: null,
-    lease_until: null,
-    attempts: 0,
-    outcome: null,
     ...over,
-  };
+  });
 }
 
 const compose = (params: Record<string, unknown>, over: Partial<ActionsTable> = {}): Notification =>

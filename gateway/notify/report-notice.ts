@@ -5,6 +5,7 @@
  */
 import type { HandoffReport } from '../report/handoff.ts';
 import { handoffMarkdown } from '../report/markdown.ts';
+import { capUtf8 } from './params-summary.ts';
 import { REPORT_EVENT, type Notification } from '../schema/notification.ts';
 
 /** The Markdown is cut here (UTF-8 bytes); the whole report stays one click away. */
@@ -21,7 +22,7 @@ export function reportNotification(input: {
 }): Notification {
   const r = input.report;
   const open = r.incidents.filter((i) => i.recovered_at === null).length;
-  const { text, truncated } = cutUtf8(handoffMarkdown(r), REPORT_MARKDOWN_MAX_BYTES);
+  const { text, truncated } = cutMarkdown(handoffMarkdown(r), REPORT_MARKDOWN_MAX_BYTES);
   const query = new URLSearchParams({ from: r.window.from, to: r.window.to });
   return {
     id: input.id,
@@ -53,18 +54,10 @@ export function reportNotification(input: {
   };
 }
 
-/** The longest prefix of whole characters that fits in max UTF-8 bytes. */
-function cutUtf8(text: string, max: number): { text: string; truncated: boolean } {
-  if (Buffer.byteLength(text) <= max) return { text, truncated: false };
-  let bytes = 0;
-  let end = 0;
-  for (const ch of text) {
-    bytes += Buffer.byteLength(ch);
-    if (bytes > max - 64) break;
-    end += ch.length;
-  }
-  return {
-    text: `${text.slice(0, end)}\n\n[cut: the whole report is on the console]`,
-    truncated: true,
-  };
+const CUT_NOTE = '\n\n[cut: the whole report is on the console]';
+
+/** The Markdown within max UTF-8 bytes, the note that says it was cut included. */
+function cutMarkdown(text: string, max: number): { text: string; truncated: boolean } {
+  const cut = capUtf8(text, max - Buffer.byteLength(CUT_NOTE));
+  return cut.truncated ? { text: `${cut.text}${CUT_NOTE}`, truncated: true } : cut;
 }

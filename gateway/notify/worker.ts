@@ -67,6 +67,8 @@ export class NotificationWorker {
   #prunedAt = 0;
   #unsubscribe: (() => void) | undefined;
   readonly #schedules: Map<string, ReportSchedule>;
+  // The console's base URL for deep links, without a trailing slash.
+  readonly #consoleUrl: string | undefined;
   // The due time each schedule's report was last raised for, so a tick inserts it once.
   readonly #raised = new Map<string, number>();
   // Events whose composition failed, and how often, in this process.
@@ -76,6 +78,7 @@ export class NotificationWorker {
     this.#deps = deps;
     this.#sinks = sinks;
     this.#observer = observer;
+    this.#consoleUrl = deps.config.notifications.consoleUrl?.replace(/\/+$/, '');
     this.#schedules = new Map(
       deps.config.notifications.reports.map((r) => [
         r.name,
@@ -226,10 +229,7 @@ export class NotificationWorker {
     this.#failures.set(e.id, tries);
     if (tries < COMPOSE_TRIES) return 'later';
     this.#failures.delete(e.id);
-    const schedule =
-      e.event === REPORT_EVENT
-        ? this.#schedules.get(String(parseJsonObject(e.body ?? '{}').schedule))
-        : undefined;
+    const schedule = this.#scheduleOf(e);
     const error = (err instanceof Error ? err.message : String(err)).slice(0, 300);
     if (!schedule) return { n: undefined, sinks: [] };
     const n: Notification = {
@@ -248,7 +248,7 @@ export class NotificationWorker {
     e: OutboxRow,
   ): Promise<{ n: Notification | undefined; sinks: string[] } | 'later'> {
     if (e.event === REPORT_EVENT) {
-      const schedule = this.#schedules.get(String(parseJsonObject(e.body ?? '{}').schedule));
+      const schedule = this.#scheduleOf(e);
       if (!schedule) {
         // Another replica's schedule (a rolling deploy, a rename): left for a replica that has
         // it; dropped only when none has routed it within the grace.
@@ -266,6 +266,12 @@ export class NotificationWorker {
     };
   }
 
+  /** The schedule a report row was raised for (its body names it until it is composed). */
+  #scheduleOf(e: OutboxRow): ReportSchedule | undefined {
+    if (e.event !== REPORT_EVENT) return undefined;
+    return this.#schedules.get(String(parseJsonObject(e.body ?? '{}').schedule));
+  }
+
   async #composeReport(e: OutboxRow, schedule: ReportSchedule): Promise<Notification> {
     const { config, db } = this.#deps;
     const report = await handoffReport(db, { from: e.at - schedule.config.window, to: e.at });
@@ -275,9 +281,7 @@ export class NotificationWorker {
       at: e.at,
       report,
       unattended: isUnattended(config.notifications.unattended, undefined, e.at, config.timezone),
-      ...(config.notifications.consoleUrl
-        ? { consoleUrl: config.notifications.consoleUrl.replace(/\/+$/, '') }
-        : {}),
+      ...(this.#consoleUrl ? { consoleUrl: this.#consoleUrl } : {}),
     });
   }
 
@@ -307,9 +311,7 @@ export class NotificationWorker {
       unattended: record
         ? payload.unattended === true
         : isUnattended(config.notifications.unattended, target, e.at, config.timezone),
-      ...(config.notifications.consoleUrl
-        ? { consoleUrl: config.notifications.consoleUrl.replace(/\/+$/, '') }
-        : {}),
+      ...(this.#consoleUrl ? { consoleUrl: this.#consoleUrl } : {}),
       paramsMaxBytes: config.notifications.paramsMaxBytes,
     });
   }

@@ -3,6 +3,7 @@
  * on PostgreSQL too): filters, text search with LIKE's wildcards taken literally, keyset pages
  * that list every action once, and incidents without acknowledged ones or recommendations.
  */
+import { actionRow } from '../../test/helpers/action-row.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,37 +25,25 @@ beforeAll(async () => {
   await opened.db.transaction().execute(async (trx) => {
     for (let i = 0; i < N; i++) {
       const id = `act-${String(i).padStart(4, '0')}`;
-      await insertAction(trx, {
-        id,
-        kind: i % 2 ? 'shell.exec' : 'roaster.set_power',
-        target: `t${i % 3}`,
-        params: JSON.stringify(i === 7 ? { command: 'echo 100%_done' } : { value: i }),
-        rationale: null,
-        confidence: null,
-        proposer: i % 5 ? 'agent-1' : 'Agent-2',
-        idempotency_key: null,
-        request_digest: 'r',
-        action_digest: 'd',
-        status: STATUSES[i % 4]!,
-        status_reason: i === 11 ? 'Hard-Denied pattern rm -rf' : null,
-        level: i % 7 ? 'L3' : 'L2',
-        batch_id: null,
-        batch_seq: null,
-        approvals_required: 0,
-        approval_roles: '[]',
-        expires_at: null,
-        veto_deadline: null,
-        // Pairs share a creation time: the cursor must tell them apart by id.
-        created_at: 1_000_000 + Math.floor(i / 2) * 1000,
-        updated_at: 0,
-        approved_at: null,
-        started_at: null,
-        finished_at: null,
-        executor_id: null,
-        lease_until: null,
-        attempts: 0,
-        outcome: null,
-      });
+      await insertAction(
+        trx,
+        actionRow({
+          id,
+          kind: i % 2 ? 'shell.exec' : 'roaster.set_power',
+          target: `t${i % 3}`,
+          params: JSON.stringify(i === 7 ? { command: 'echo 100%_done' } : { value: i }),
+          proposer: i % 5 ? 'agent-1' : 'Agent-2',
+          request_digest: 'r',
+          action_digest: 'd',
+          status: STATUSES[i % 4]!,
+          status_reason: i === 11 ? 'Hard-Denied pattern rm -rf' : null,
+          level: i % 7 ? 'L3' : 'L2',
+          approvals_required: 0,
+          // Pairs share a creation time: the cursor must tell them apart by id.
+          created_at: 1_000_000 + Math.floor(i / 2) * 1000,
+          updated_at: 0,
+        }),
+      );
       await insertDecision(trx, {
         id: `dec-${i}`,
         action_id: id,

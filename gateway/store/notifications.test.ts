@@ -1,41 +1,13 @@
 import { afterEach, expect, it } from 'vitest';
 import { openDatabase, type OpenedDb } from './db.ts';
 import { approvalsExpiringBy, insertOutbox } from './notifications.ts';
-import type { ActionsTable } from './types.ts';
+import { actionRow } from '../../test/helpers/action-row.ts';
 
 let opened: OpenedDb | undefined;
 afterEach(async () => opened?.close());
 
-const pending = (i: number, expiresAt: number): ActionsTable => ({
-  id: `a-${String(i).padStart(3, '0')}`,
-  kind: 'roaster.set_power',
-  target: 'roaster-1',
-  params: '{}',
-  rationale: null,
-  confidence: null,
-  proposer: 'agent',
-  idempotency_key: null,
-  request_digest: 'x',
-  action_digest: 'y',
-  status: 'PENDING_APPROVAL',
-  status_reason: null,
-  level: 'L3',
-  batch_id: null,
-  batch_seq: null,
-  approvals_required: 1,
-  approval_roles: '[]',
-  expires_at: expiresAt,
-  veto_deadline: null,
-  created_at: 1,
-  updated_at: 1,
-  approved_at: null,
-  started_at: null,
-  finished_at: null,
-  executor_id: null,
-  lease_until: null,
-  attempts: 0,
-  outcome: null,
-});
+const pending = (i: number, expiresAt: number) =>
+  actionRow({ id: `a-${String(i).padStart(3, '0')}`, expires_at: expiresAt });
 
 it('warns about every near expiry, more than a page of them, each once', async () => {
   opened = await openDatabase(':memory:');
