@@ -9,6 +9,7 @@ import { frontDoorServer, Waits } from '../mcp/front-door.ts';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { AppEnv } from './env.ts';
 import { errorBody, handleError } from './errors.ts';
+import { nodeBodyLimit } from './node-body.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { controlRoutes } from './routes/control.ts';
 import { governanceRoutes } from './routes/governance.ts';
@@ -44,19 +45,18 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   });
 
   const limit = s.deps.config.server.bodyLimitBytes;
+  const tooLarge = (c: Context) =>
+    c.json(
+      errorBody('payload_too_large', `the request body exceeds the ${limit}-byte limit`, '(body)'),
+      413,
+    );
   app.use(
     '*',
-    bodyLimit({
-      maxSize: limit,
-      onError: (c) =>
-        c.json(
-          errorBody(
-            'payload_too_large',
-            `the request body exceeds the ${limit}-byte limit`,
-            '(body)',
-          ),
-          413,
-        ),
+    nodeBodyLimit({
+      maxBytes: limit,
+      tooLarge,
+      otherwise: bodyLimit({ maxSize: limit, onError: tooLarge }),
+      rawPaths: new Set(['/mcp']),
     }),
   );
 

@@ -1,0 +1,154 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import fc from 'fast-check';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBodyLimit } from './node-body.ts';
+
+const LIMIT = 1024;
+const tooLarge = (c: Context) => c.json({ error: 'too large' }, 413);
+let otherwiseRuns = 0;
+
+function app(): Hono {
+  const a = new Hono();
+  a.use(
+    '*',
+    nodeBodyLimit({
+      maxBytes: LIMIT,
+      tooLarge,
+      otherwise: async (c, next) => {
+        otherwiseRuns += 1;
+        return bodyLimit({ maxSize: LIMIT, onError: tooLarge })(c, next);
+      },
+      rawPaths: new Set(['/raw']),
+    }),
+  );
+  a.post('/text', async (c) => c.json({ text: await c.req.text() }));
+  a.post('/json', async (c) => c.json({ first: await c.req.json(), again: await c.req.json() }));
+  a.post('/form', async (c) => c.json(await c.req.parseBody()));
+  a.post('/bytes', async (c) => c.json([...new Uint8Array(await c.req.arrayBuffer())]));
+  a.post('/raw', async (c) => c.json(await c.req.raw.json()));
+  return a;
+}
+
+let server: ServerType;
+let base: string;
+beforeAll(async () => {
+  await new Promise<void>((resolve) => {
+    server = serve({ fetch: app().fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** A POST whose body goes out in chunks without a Content-Length (chunked encoding). */
+function chunkedPost(path: string, chunks: Buffer[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method: 'POST' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    // The gateway may answer 413 and stop reading mid-body: the socket error is expected then.
+    req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+describe('bodies read from the Node request', () => {
+  it('a route sees exactly the text Request.text() gives for the same bytes (differential)', async () => {
+    // Any bytes: ill-formed UTF-8, a leading BOM, NUL and controls, up to the limit.
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: LIMIT }),
+      fc.string({ unit: 'binary', maxLength: 200 }).map((s) => new TextEncoder().encode(s)),
+      fc
+        .string({ unit: 'binary', maxLength: 100 })
+        .map((s) => new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(s)])),
+    );
+    await fc.assert(
+      fc.asyncProperty(bytes, async (body) => {
+        const r = await fetch(`${base}/text`, { method: 'POST', body });
+        expect(r.status).toBe(200);
+        const expected = await new Request('http://x/', { method: 'POST', body }).text();
+        expect(((await r.json()) as { text: string }).text).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the bytes themselves are handed on unchanged', async () => {
+    const body = new Uint8Array([0, 0xff, 0xfe, 0xc3, 0x28, 10, 13]);
+    const r = await fetch(`${base}/bytes`, { method: 'POST', body });
+    expect(await r.json()).toEqual([...body]);
+  });
+
+  it('JSON can be read twice; forms parse from the same cache', async () => {
+    const j = await fetch(`${base}/json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ a: [1, 'x'] }),
+    });
+    expect(await j.json()).toEqual({ first: { a: [1, 'x'] }, again: { a: [1, 'x'] } });
+    const f = await fetch(`${base}/form`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'reason=ok+then&id=a%26b',
+    });
+    expect(await f.json()).toEqual({ reason: 'ok then', id: 'a&b' });
+  });
+
+  it('a body of exactly the limit passes; one byte more is a 413, declared or chunked', async () => {
+    expect((await fetch(`${base}/text`, { method: 'POST', body: 'x'.repeat(LIMIT) })).status).toBe(
+      200,
+    );
+    const over = await fetch(`${base}/text`, { method: 'POST', body: 'x'.repeat(LIMIT + 1) });
+    expect(over.status).toBe(413);
+    const chunked = await chunkedPost('/text', [
+      Buffer.alloc(600, 'a'),
+      Buffer.alloc(425, 'b'), // 1,025 bytes in all
+    ]);
+    expect(chunked.status).toBe(413);
+    const fits = await chunkedPost('/text', [Buffer.alloc(600, 'a'), Buffer.alloc(424, 'b')]);
+    expect(fits.status).toBe(200);
+    expect((JSON.parse(fits.body) as { text: string }).text).toHaveLength(LIMIT);
+  });
+
+  it('after a refused flood, the next request is served', async () => {
+    for (let i = 0; i < 20; i++)
+      expect((await chunkedPost('/text', [Buffer.alloc(64 * 1024, 'z')])).status).toBe(413);
+    const r = await fetch(`${base}/json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"ok":true}',
+    });
+    expect(await r.json()).toEqual({ first: { ok: true }, again: { ok: true } });
+  });
+
+  it('a path that reads the raw Request keeps its body, under the same limit', async () => {
+    const before = otherwiseRuns;
+    const r = await fetch(`${base}/raw`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"raw":1}',
+    });
+    expect(await r.json()).toEqual({ raw: 1 });
+    expect(otherwiseRuns).toBe(before + 1);
+    const big = await fetch(`${base}/raw`, { method: 'POST', body: 'x'.repeat(LIMIT + 1) });
+    expect(big.status).toBe(413);
+  });
+
+  it('without a Node request (in-process), the fallback limit applies', async () => {
+    const a = app();
+    const before = otherwiseRuns;
+    expect((await a.request('/text', { method: 'POST', body: 'x'.repeat(LIMIT + 1) })).status).toBe(
+      413,
+    );
+    const ok = await a.request('/text', { method: 'POST', body: 'fine' });
+    expect(await ok.json()).toEqual({ text: 'fine' });
+    expect(otherwiseRuns).toBe(before + 2);
+  });
+});
