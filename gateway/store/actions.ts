@@ -1,14 +1,22 @@
 /** The actions table: one row per proposal, its status moved only by conditional updates. */
-import type { Insertable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
+import { reusableQuery } from './reusable-query.ts';
 import type { Conn, Tx } from './conn.ts';
 import type { ActionsTable, ApprovalsTable } from './types.ts';
 
+const insertActionQuery = reusableQuery('insertAction', (db: Conn, row: Insertable<ActionsTable>) =>
+  db.insertInto('actions').values(row),
+);
+const actionByIdQuery = reusableQuery('actionById', (db: Conn, id: string) =>
+  db.selectFrom('actions').selectAll().where('id', '=', id),
+);
+
 export async function insertAction(trx: Tx, row: Insertable<ActionsTable>): Promise<void> {
-  await trx.insertInto('actions').values(row).execute();
+  await insertActionQuery(trx, row);
 }
 
 export async function actionById(db: Conn, id: string): Promise<ActionsTable | undefined> {
-  return db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await actionByIdQuery(db, id)).rows[0];
 }
 
 /**
@@ -33,6 +41,12 @@ export async function lockAction(
  * Moves an action from one status to another, setting other columns with it, only if it is
  * still in `from`; true when this call moved it.
  */
+const moveStatusQuery = reusableQuery(
+  'moveStatus',
+  (db: Conn, id: string, from: string, values: Updateable<ActionsTable>) =>
+    db.updateTable('actions').set(values).where('id', '=', id).where('status', '=', from),
+);
+
 export async function moveStatus(
   trx: Tx,
   move: {
@@ -44,13 +58,13 @@ export async function moveStatus(
     set?: Partial<Omit<ActionsTable, 'id' | 'status'>>;
   },
 ): Promise<boolean> {
-  const result = await trx
-    .updateTable('actions')
-    .set({ ...move.set, status: move.to, status_reason: move.reason, updated_at: move.at })
-    .where('id', '=', move.id)
-    .where('status', '=', move.from)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const result = await moveStatusQuery(trx, move.id, move.from, {
+    ...move.set,
+    status: move.to,
+    status_reason: move.reason,
+    updated_at: move.at,
+  });
+  return Number(result.numAffectedRows) === 1;
 }
 
 /** The proposer's earlier action under an Idempotency-Key. */
@@ -121,15 +135,21 @@ export type ApprovalLine = Pick<
   'action_id' | 'actor' | 'role' | 'verdict' | 'created_at'
 >;
 
-/** The approvals and other verdicts on these actions, in one query. */
-export async function approvalsOf(db: Conn, actionIds: readonly string[]): Promise<ApprovalLine[]> {
-  if (actionIds.length === 0) return [];
+function approvalsOfBuilder(db: Conn, actionIds: readonly string[]) {
   return db
     .selectFrom('approvals')
     .select(['action_id', 'actor', 'role', 'verdict', 'created_at'])
     .where('action_id', 'in', [...actionIds])
-    .orderBy('created_at')
-    .execute();
+    .orderBy('created_at');
+}
+const approvalsOfQuery = reusableQuery('approvalsOf', approvalsOfBuilder);
+
+/** The approvals and other verdicts on these actions, in one query. */
+export async function approvalsOf(db: Conn, actionIds: readonly string[]): Promise<ApprovalLine[]> {
+  if (actionIds.length === 0) return [];
+  // Lists of up to 16 ids reuse their compiled SQL; longer ones (listings) are built each time.
+  if (actionIds.length <= 16) return (await approvalsOfQuery(db, actionIds)).rows;
+  return approvalsOfBuilder(db, actionIds).execute();
 }
 
 export async function insertApproval(

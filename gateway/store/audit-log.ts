@@ -5,6 +5,8 @@
 import type { Insertable } from 'kysely';
 import { FIRST_SEQ } from './audit-reads.ts';
 import type { Conn, Tx } from './conn.ts';
+import { reusableQuery } from './reusable-query.ts';
+import { InterlockError } from '../schema/errors.ts';
 import type { AuditCheckpointsTable, AuditLogTable } from './types.ts';
 
 export type CheckpointText = Pick<AuditCheckpointsTable, 'body' | 'bundle'>;
@@ -26,14 +28,26 @@ export async function holdHead(trx: Tx): Promise<void> {
   heldHeads.set(trx, await moveHead(trx, 0));
 }
 
-/** Moves the head by `n` (0: only takes its row lock) and returns where it now stands. */
-async function moveHead(trx: Tx, n: number): Promise<HeadPosition> {
-  const head = await trx
+const moveHeadQuery = reusableQuery('moveHead', (db: Conn, n: number) =>
+  db
     .updateTable('audit_head')
     .set((eb) => ({ seq: eb('seq', '+', n) }))
     .where('id', '=', 1)
-    .returning(['seq', 'hash'])
-    .executeTakeFirstOrThrow();
+    .returning(['seq', 'hash']),
+);
+const setHeadQuery = reusableQuery('setHead', (db: Conn, seq: number, hash: string) =>
+  db.updateTable('audit_head').set({ seq, hash }).where('id', '=', 1),
+);
+/** Records go in slices: 8 columns × 500 rows stays well inside SQLite's parameter limit. */
+const RECORD_SLICE = 500;
+const insertRecordsQuery = reusableQuery('insertRecords', (db: Conn, rows: AuditLogTable[]) =>
+  db.insertInto('audit_log').values(rows),
+);
+
+/** Moves the head by `n` (0: only takes its row lock) and returns where it now stands. */
+async function moveHead(trx: Tx, n: number): Promise<HeadPosition> {
+  const head = (await moveHeadQuery(trx, n)).rows[0];
+  if (!head) throw new InterlockError('internal', 'the audit head row is missing');
   return { seq: Number(head.seq), hash: head.hash };
 }
 
@@ -63,11 +77,7 @@ export async function releaseHead(trx: Tx): Promise<void> {
   const held = heldHeads.get(trx);
   heldHeads.delete(trx);
   if (!held) return;
-  await trx
-    .updateTable('audit_head')
-    .set({ seq: held.seq, hash: held.hash })
-    .where('id', '=', 1)
-    .execute();
+  await setHeadQuery(trx, held.seq, held.hash);
 }
 
 /**
@@ -89,12 +99,12 @@ export async function writeRecords(
   rows: readonly AuditLogTable[],
   headHash: string,
 ): Promise<void> {
-  // 8 columns × 500 rows stays well inside SQLite's limit.
-  for (let i = 0; i < rows.length; i += 500)
-    await trx
-      .insertInto('audit_log')
-      .values(rows.slice(i, i + 500))
-      .execute();
+  for (let i = 0; i < rows.length; i += RECORD_SLICE) {
+    const slice = rows.slice(i, i + RECORD_SLICE);
+    // A few records (a proposal's) reuse their compiled SQL; bulk slices are built each time.
+    if (slice.length <= 8) await insertRecordsQuery(trx, slice);
+    else await trx.insertInto('audit_log').values(slice).execute();
+  }
   const held = heldHeads.get(trx);
   if (held) held.hash = headHash;
   else await trx.updateTable('audit_head').set({ hash: headHash }).where('id', '=', 1).execute();

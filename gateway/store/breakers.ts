@@ -1,6 +1,16 @@
 /** Breaker reads the decision path needs. */
 import type { Conn, Tx } from './conn.ts';
+import { reusableQuery } from './reusable-query.ts';
 import type { BreakerEventsTable, BreakerRulesTable } from './types.ts';
+
+const pausedByQuery = reusableQuery('pausedBy', (db: Conn, target: string, kind: string) =>
+  db
+    .selectFrom('paused_kinds')
+    .innerJoin('breaker_events', 'breaker_events.id', 'paused_kinds.event_id')
+    .select('breaker_events.rule')
+    .where('paused_kinds.target', '=', target)
+    .where('paused_kinds.kind', '=', kind),
+);
 
 /** The rule of the unresolved breaker event that paused `kind` on `target`, if any. */
 export async function pausedBy(
@@ -8,14 +18,7 @@ export async function pausedBy(
   target: string,
   kind: string,
 ): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('paused_kinds')
-    .innerJoin('breaker_events', 'breaker_events.id', 'paused_kinds.event_id')
-    .select('breaker_events.rule')
-    .where('paused_kinds.target', '=', target)
-    .where('paused_kinds.kind', '=', kind)
-    .executeTakeFirst();
-  return row?.rule;
+  return (await pausedByQuery(db, target, kind)).rows[0]?.rule;
 }
 
 /** An unresolved breaker event on a target, if any. */

@@ -1,10 +1,23 @@
 /** Recorded decisions: one per proposal, re-check and dry run. */
 import type { Insertable } from 'kysely';
 import type { Conn, Tx } from './conn.ts';
+import { reusableQuery } from './reusable-query.ts';
 import type { DecisionsTable } from './types.ts';
 
+const insertDecisionQuery = reusableQuery(
+  'insertDecision',
+  (db: Conn, row: Insertable<DecisionsTable>) => db.insertInto('decisions').values(row),
+);
+const proposalDecisionQuery = reusableQuery('proposalDecisionOf', (db: Conn, actionId: string) =>
+  db
+    .selectFrom('decisions')
+    .selectAll()
+    .where('action_id', '=', actionId)
+    .where('purpose', '=', 'proposal'),
+);
+
 export async function insertDecision(trx: Tx, row: Insertable<DecisionsTable>): Promise<void> {
-  await trx.insertInto('decisions').values(row).execute();
+  await insertDecisionQuery(trx, row);
 }
 
 /** The decision an action was proposed with. */
@@ -12,12 +25,7 @@ export async function proposalDecisionOf(
   db: Conn,
   actionId: string,
 ): Promise<DecisionsTable | undefined> {
-  return db
-    .selectFrom('decisions')
-    .selectAll()
-    .where('action_id', '=', actionId)
-    .where('purpose', '=', 'proposal')
-    .executeTakeFirst();
+  return (await proposalDecisionQuery(db, actionId)).rows[0];
 }
 
 export type DecisionInWindow = DecisionsTable & { kind: string | null; target: string | null };

@@ -1,9 +1,14 @@
 /** The one emergency-stop row. */
 import type { Conn, Tx } from './conn.ts';
+import { reusableQuery } from './reusable-query.ts';
 import type { EstopTable } from './types.ts';
 
+const estopQuery = reusableQuery('estopRow', (db: Conn) =>
+  db.selectFrom('estop').selectAll().where('id', '=', 1),
+);
+
 export async function estopRow(db: Conn): Promise<EstopTable | undefined> {
-  return db.selectFrom('estop').selectAll().where('id', '=', 1).executeTakeFirst();
+  return (await estopQuery(db)).rows[0];
 }
 
 export async function engageEstop(

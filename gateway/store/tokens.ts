@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import { nameKey } from '../schema/names.ts';
 import type { Db } from './db.ts';
 import type { Database, TokensTable } from './types.ts';
+import { reusableQuery } from './reusable-query.ts';
 
 type Conn = Db | Transaction<Database>;
 
@@ -61,17 +62,20 @@ export async function updateToken(
   await trx.updateTable('tokens').set(change).where('id', '=', id).execute();
 }
 
+const activeTokenQuery = reusableQuery('activeTokenByHash', (db: Conn, hash: string) =>
+  db
+    .selectFrom('tokens')
+    .select(['id', 'name', 'role'])
+    .where('hash', '=', hash)
+    .where('revoked_at', 'is', null),
+);
+
 /** The active token whose secret hashes to `hash`. */
 export async function activeTokenByHash(
   db: Conn,
   hash: string,
 ): Promise<Pick<TokensTable, 'id' | 'name' | 'role'> | undefined> {
-  return db
-    .selectFrom('tokens')
-    .select(['id', 'name', 'role'])
-    .where('hash', '=', hash)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  return (await activeTokenQuery(db, hash)).rows[0];
 }
 
 export async function countTokens(db: Conn): Promise<number> {
