@@ -3,7 +3,7 @@
  * decision, and the transition the decision calls for, each with its audit record.
  */
 import { randomUUID } from 'node:crypto';
-import { appendAudit, type Tx } from '../audit/append.ts';
+import { appendAudit, appendAuditMany, type AuditEntry, type Tx } from '../audit/append.ts';
 import { canonicalJson, sha256Hex } from '../schema/canonical-json.ts';
 import type { ActionEnvelope } from '../schema/action.ts';
 import type { Decision } from '../schema/decision.ts';
@@ -66,7 +66,8 @@ export function boundedState(state: Record<string, unknown>): Record<string, unk
   return { truncated: true, bytes: Buffer.byteLength(text), sha256: sha256Hex(text) };
 }
 
-export async function recordDecision(
+/** Inserts a decision row; returns its id and the audit entry that records it. */
+async function decisionRecord(
   trx: Tx,
   actionId: string | null,
   actor: string,
@@ -76,7 +77,7 @@ export async function recordDecision(
   now: number,
   stateUsed?: Record<string, unknown>,
   input?: DecisionInputParts,
-): Promise<string> {
+): Promise<{ id: string; entry: AuditEntry }> {
   const id = randomUUID();
   const used = stateUsed ? boundedState(stateUsed) : undefined;
   const kept = input ? recordedInput(input) : undefined;
@@ -100,7 +101,7 @@ export async function recordDecision(
     input: kept?.text ?? null,
     created_at: now,
   });
-  await appendAudit(trx, {
+  const entry: AuditEntry = {
     type: `decision.${purpose}`,
     actionId,
     actor,
@@ -117,7 +118,33 @@ export async function recordDecision(
           }
         : {}),
     },
-  });
+  };
+  return { id, entry };
+}
+
+export async function recordDecision(
+  trx: Tx,
+  actionId: string | null,
+  actor: string,
+  level: string,
+  decision: Decision,
+  purpose: 'proposal' | 'recheck' | 'dry_run',
+  now: number,
+  stateUsed?: Record<string, unknown>,
+  input?: DecisionInputParts,
+): Promise<string> {
+  const { id, entry } = await decisionRecord(
+    trx,
+    actionId,
+    actor,
+    level,
+    decision,
+    purpose,
+    now,
+    stateUsed,
+    input,
+  );
+  await appendAudit(trx, entry);
   return id;
 }
 
@@ -161,7 +188,9 @@ export async function recordProposal(
     attempts: 0,
     outcome: null,
   });
-  await appendAudit(trx, {
+  // The proposal's three records (proposed, decided, moved) are appended together, in that order.
+  const records: AuditEntry[] = [];
+  records.push({
     type: 'action.proposed',
     actionId: id,
     actor: p.proposer,
@@ -178,7 +207,7 @@ export async function recordProposal(
       digest,
     },
   });
-  const decisionId = await recordDecision(
+  const decided = await decisionRecord(
     trx,
     id,
     p.proposer,
@@ -189,6 +218,8 @@ export async function recordProposal(
     p.stateUsed,
     p.input,
   );
+  records.push(decided.entry);
+  const decisionId = decided.id;
   const to = statusFor(d);
   const set =
     to === 'APPROVED'
@@ -211,6 +242,8 @@ export async function recordProposal(
       at: now,
     },
     events,
+    records,
   );
+  await appendAuditMany(trx, records);
   return { actionId: id, decisionId, status: to };
 }

@@ -3,7 +3,7 @@
  * the caller's transaction. It happens exactly once: a second caller finds the status moved
  * on and gets `false`, whatever process it runs in.
  */
-import { appendAudit, type Tx } from '../audit/append.ts';
+import { appendAudit, type AuditEntry, type Tx } from '../audit/append.ts';
 import { InterlockError } from '../schema/errors.ts';
 import { moveStatus } from '../store/actions.ts';
 import type { ActionsTable } from '../store/types.ts';
@@ -23,10 +23,15 @@ export interface TransitionRequest {
   at?: number;
 }
 
+/**
+ * Moves an action and records the move. With `auditTo`, the record is added there for the
+ * caller to append with others (in order) instead of being appended at once.
+ */
 export async function transition(
   trx: Tx,
   req: TransitionRequest,
   events?: LifecycleEvent[],
+  auditTo?: AuditEntry[],
 ): Promise<boolean> {
   if (!canTransition(req.from, req.to)) {
     throw new InterlockError(
@@ -44,7 +49,7 @@ export async function transition(
     ...(req.set ? { set: req.set } : {}),
   });
   if (!moved) return false;
-  await appendAudit(trx, {
+  const entry: AuditEntry = {
     type: `action.${req.to.toLowerCase()}`,
     actionId: req.id,
     actor: req.actor,
@@ -55,7 +60,9 @@ export async function transition(
       ...(req.reason ? { reason: req.reason } : {}),
       ...req.detail,
     },
-  });
+  };
+  if (auditTo) auditTo.push(entry);
+  else await appendAudit(trx, entry);
   events?.push({
     type: 'action.status',
     actionId: req.id,

@@ -40,11 +40,17 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** What a builder may branch on: undefined or not, array lengths, object keys in order. */
 function shapeOf(v: unknown): string {
   if (v === undefined) return 'u';
-  if (Array.isArray(v)) return `[${v.map(shapeOf).join()}]`;
-  if (isPlainObject(v))
-    return `{${Object.entries(v)
-      .map(([k, e]) => `${JSON.stringify(k)}:${shapeOf(e)}`)
-      .join()}}`;
+  if (Array.isArray(v)) {
+    let shape = '[';
+    for (const e of v) shape += `${shapeOf(e)},`;
+    return `${shape}]`;
+  }
+  if (isPlainObject(v)) {
+    // Each key behind its length, so no key can run into the next.
+    let shape = '{';
+    for (const k in v) shape += `${k.length}:${k}=${shapeOf(v[k])},`;
+    return `${shape}}`;
+  }
   return 's';
 }
 
