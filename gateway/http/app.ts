@@ -50,15 +50,13 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
       errorBody('payload_too_large', `the request body exceeds the ${limit}-byte limit`, '(body)'),
       413,
     );
-  app.use(
-    '*',
-    nodeBodyLimit({
-      maxBytes: limit,
-      tooLarge,
-      otherwise: bodyLimit({ maxSize: limit, onError: tooLarge }),
-      rawPaths: new Set(['/mcp']),
-    }),
-  );
+  const bodies = nodeBodyLimit({
+    maxBytes: limit,
+    tooLarge,
+    readsHere: (path) => path.startsWith('/v1/'),
+    otherwise: bodyLimit({ maxSize: limit, onError: tooLarge }),
+  });
+  app.use('*', bodies.limit);
 
   app.get('/health', (c) => c.json({ status: 'live' }));
   app.get('/ready', async (c) => {
@@ -93,6 +91,7 @@ export function createApp(s: Services): OpenAPIHono<AppEnv> {
   });
 
   app.use('/v1/*', authentication(s.deps.db));
+  app.use('/v1/*', bodies.read);
   // A lone surrogate anywhere in a JSON body is refused before any route reads it (the Wasm
   // engine is handed UTF-8, which cannot carry one). The parsed body stays cached for the route.
   // After authentication, so only a known token can add the audit record.

@@ -7,8 +7,9 @@
  * the Node stream ourselves and handing Hono the bytes through its body cache gives routes,
  * validators and the Unicode check the same body without building that Request.
  *
- * Where there is no Node request (an in-process `app.request()`), or the route hands the raw
- * Request on (the MCP front door), Hono's own bodyLimit runs instead.
+ * Only the API's paths (`/v1/…`) are read here, after authentication. Elsewhere (the console's
+ * forms, the MCP front door, whose SDK transport reads the raw Request) and where there is no
+ * Node request (an in-process `app.request()`), Hono's own bodyLimit runs instead.
  */
 import { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -76,35 +77,58 @@ export function readCapped(
   });
 }
 
-export function nodeBodyLimit(options: {
+export interface NodeBodyOptions {
   maxBytes: number;
   tooLarge: (c: Context) => Response | Promise<Response>;
-  /** Runs instead where the body is not read here. */
+  /** Paths whose bodies are read here (after authentication); others go to `otherwise`. */
+  readsHere: (path: string) => boolean;
+  /** Runs, before authentication, where the body is not read here. */
   otherwise: MiddlewareHandler;
-  /** Paths whose handlers read the raw Request themselves. */
-  rawPaths: ReadonlySet<string>;
-}): MiddlewareHandler {
-  const { maxBytes, tooLarge, otherwise, rawPaths } = options;
-  return async (c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+}
+
+/**
+ * Two middlewares. `limit`, mounted before authentication, refuses a declared length over the
+ * limit without reading anything (as Hono's bodyLimit does) and hands other paths to
+ * `otherwise`. `read`, mounted after authentication, reads the body: a request without a valid
+ * token is answered 401 before a byte of its body is waited for.
+ */
+export function nodeBodyLimit(options: NodeBodyOptions): {
+  limit: MiddlewareHandler;
+  read: MiddlewareHandler;
+} {
+  const { maxBytes, tooLarge, readsHere, otherwise } = options;
+  const readable = (c: Context): IncomingMessage | undefined => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || !readsHere(c.req.path))
+      return undefined;
     const incoming = nodeRequestOf(c);
-    if (!incoming || incoming.readableDidRead || rawPaths.has(c.req.path))
-      return otherwise(c, next);
-    const declared = incoming.headers['content-length'];
-    if (
-      declared !== undefined &&
-      incoming.headers['transfer-encoding'] === undefined &&
-      Number(declared) > maxBytes
-    )
-      return tooLarge(c);
-    const bytes = await readCapped(incoming, maxBytes);
-    if (bytes === undefined) return tooLarge(c);
-    const cache = c.req.bodyCache as PromisedBodies;
-    // TextDecoder decodes as Request.text() does: replacement characters, a leading BOM dropped.
-    cache.text = Promise.resolve(new TextDecoder().decode(bytes));
-    cache.arrayBuffer = Promise.resolve(
-      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-    );
-    return next();
+    return incoming && !incoming.readableDidRead ? incoming : undefined;
+  };
+  return {
+    limit: async (c, next) => {
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+      const incoming = readable(c);
+      if (!incoming) return otherwise(c, next);
+      const declared = incoming.headers['content-length'];
+      if (
+        declared !== undefined &&
+        incoming.headers['transfer-encoding'] === undefined &&
+        Number(declared) > maxBytes
+      )
+        return tooLarge(c);
+      return next();
+    },
+    read: async (c, next) => {
+      const incoming = readable(c);
+      if (!incoming) return next();
+      const bytes = await readCapped(incoming, maxBytes);
+      if (bytes === undefined) return tooLarge(c);
+      const cache = c.req.bodyCache as PromisedBodies;
+      // TextDecoder decodes as Request.text() does: replacement characters, a leading BOM dropped.
+      cache.text = Promise.resolve(new TextDecoder().decode(bytes));
+      cache.arrayBuffer = Promise.resolve(
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      );
+      return next();
+    },
   };
 }

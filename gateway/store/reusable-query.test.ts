@@ -127,7 +127,15 @@ describe('reusableQuery', () => {
         .selectAll()
         .where(sql.raw<boolean>(`kind = '${kind}'`)),
     );
-    await expect(peeking(db, 'x')).rejects.toThrow(/not a parameter of the compiled SQL/);
+    await expect(peeking(db, 'x')).rejects.toThrow(/used as text or a number/);
+    const concatenating = reusableQuery('concatenating', (d: Conn, prefix: string) =>
+      d
+        .selectFrom('actions')
+        .selectAll()
+        .where('kind', '=', prefix)
+        .where('kind', 'like', `${prefix}%`),
+    );
+    await expect(concatenating(db, 'x')).rejects.toThrow(/used as text or a number/);
     const dropping = reusableQuery('dropping', (d: Conn, _kind: string) =>
       d.selectFrom('actions').selectAll(),
     );

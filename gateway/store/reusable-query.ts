@@ -10,8 +10,9 @@
  *
  * The shape of a call is what its builder may branch on: which values are undefined, how long
  * each array is and which keys each plain object has, in order (an insert's columns). A
- * builder must use everything else only as a value; one that looks inside a value, or drops
- * one, is refused at its first compile.
+ * builder must use everything else only as a value, and must not test one for truthiness (a
+ * stand-in is always truthy: branch on `=== undefined` instead). One that turns a value into
+ * text, or drops one, is refused at its first compile.
  */
 import { createQueryId, type Compilable, type CompiledQuery, type QueryResult } from 'kysely';
 import type { Conn } from './conn.ts';
@@ -20,9 +21,19 @@ import { InterlockError } from '../schema/errors.ts';
 /** Shapes kept per query and dialect. */
 export const MAX_SHAPES = 64;
 
-/** Where one value goes: its path into the call's arguments (indices and property names). */
+/**
+ * Where one value goes: its path into the call's arguments (indices and property names). A
+ * builder that turns one into text or a number (a template string, a concatenation, a
+ * comparison) is refused at once: the SQL it would keep holds the stand-in, not the value.
+ */
 class Slot {
   constructor(readonly path: readonly (string | number)[]) {}
+  [Symbol.toPrimitive](): never {
+    throw new InterlockError(
+      'internal',
+      `reusable query: the value at ${JSON.stringify(this.path)} was used as text or a number; builders pass values on as they are`,
+    );
+  }
 }
 
 interface Template {

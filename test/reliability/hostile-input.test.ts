@@ -180,3 +180,25 @@ it('only 4xx, no pollution, the gateway keeps serving', async () => {
   });
   expect(fives).toEqual([]);
 }, 600_000);
+
+it('a request without a token is refused 401 at once, before its promised body arrives', async () => {
+  const port = Number(new URL(t.gw.url).port);
+  for (const framing of ['Content-Length: 60000', 'Transfer-Encoding: chunked']) {
+    const first = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        // A body is promised and never finished: nothing may wait for it without a token.
+        socket.write(
+          `POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n\r\n${framing.startsWith('Transfer') ? '5\r\n{"a":\r\n' : '{"a":'}`,
+        ),
+      );
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      setTimeout(() => {
+        socket.destroy();
+        resolve(got);
+      }, 1500);
+    });
+    expect(first, framing).toMatch(/^HTTP\/1\.1 401/);
+  }
+});
